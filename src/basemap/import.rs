@@ -1,0 +1,165 @@
+//! `pantau import`: source files -> classified features -> tiles -> one PMTiles archive.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, ensure, Result};
+use geo::{BoundingRect, Rect};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::archive::{self, ArchiveHeader, Metadata, VectorLayer};
+use super::schema::{classify, Layer, MapFeature};
+use super::source::{self, Format};
+use super::tiler;
+
+/// What to import and how.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    pub inputs: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub min_zoom: u8,
+    pub max_zoom: u8,
+    pub name: Option<String>,
+    /// Extra attribution; OSM inputs always add "© OpenStreetMap contributors".
+    pub attribution: Option<String>,
+    pub progress: bool,
+}
+
+/// What an import produced.
+#[derive(Clone, Debug)]
+pub struct ImportReport {
+    pub feature_counts: BTreeMap<String, u64>,
+    pub tiles: usize,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+pub const OSM_ATTRIBUTION: &str = "© OpenStreetMap contributors";
+
+pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
+    let started = Instant::now();
+    ensure!(!opts.inputs.is_empty(), "no input files given");
+    ensure!(
+        opts.min_zoom <= opts.max_zoom && opts.max_zoom <= 20,
+        "zoom range {}-{} is invalid (min <= max <= 20)",
+        opts.min_zoom,
+        opts.max_zoom
+    );
+    let features = read_inputs(opts)?;
+    let bounds = bounds_of(&features)?;
+    let feature_counts = count_by_layer(&features);
+    let metadata = metadata(opts, &feature_counts);
+
+    let world = tiler::prepare(features);
+    let bar = progress_bar(opts.progress, u64::from(opts.max_zoom - opts.min_zoom + 1));
+    let tiles = tiler::cut_all(&world, opts.min_zoom, opts.max_zoom, |z| {
+        bar.set_message(format!("cut zoom {z}"));
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    ensure!(!tiles.is_empty(), "the inputs produced no tiles");
+
+    let (w, s, e, n) = (bounds.min().x, bounds.min().y, bounds.max().x, bounds.max().y);
+    let header = ArchiveHeader {
+        min_zoom: opts.min_zoom,
+        max_zoom: opts.max_zoom,
+        bounds: (w, s, e, n),
+        center: ((w + e) / 2.0, (s + n) / 2.0),
+        tile_count: tiles.len() as u64,
+    };
+    archive::write(&opts.out, &tiles, &header, &metadata)?;
+    Ok(ImportReport {
+        feature_counts,
+        tiles: tiles.len(),
+        bytes: std::fs::metadata(&opts.out).map(|m| m.len()).unwrap_or(0),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn read_inputs(opts: &ImportOptions) -> Result<Vec<MapFeature>> {
+    let mut all = Vec::new();
+    for path in &opts.inputs {
+        let raw = source::read(path)?;
+        let total = raw.len();
+        let before = all.len();
+        all.extend(raw.into_iter().filter_map(classify));
+        if all.len() == before {
+            if total == 0 {
+                bail!("{}: empty data: the file holds no features", path.display());
+            }
+            bail!(
+                "{}: none of its {total} features can be drawn (expected OSM tags such as highway=*, \
+                 or named boundary polygons)",
+                path.display()
+            );
+        }
+        tracing::info!("{}: {} of {} features kept", path.display(), all.len() - before, total);
+    }
+    Ok(all)
+}
+
+fn bounds_of(features: &[MapFeature]) -> Result<Rect<f64>> {
+    let mut rects = features.iter().filter_map(|f| f.geometry.bounding_rect());
+    let Some(first) = rects.next() else { bail!("empty data: no features") };
+    Ok(rects.fold(first, |a, b| {
+        Rect::new(
+            geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+            geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+        )
+    }))
+}
+
+fn count_by_layer(features: &[MapFeature]) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for f in features {
+        *counts.entry(f.layer.name().to_string()).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn metadata(opts: &ImportOptions, counts: &BTreeMap<String, u64>) -> Metadata {
+    let from_osm = opts.inputs.iter().any(|p| Format::of(p).ok() == Some(Format::OsmPbf));
+    let mut attribution: Vec<String> = Vec::new();
+    if from_osm {
+        attribution.push(OSM_ATTRIBUTION.to_string());
+    }
+    if let Some(extra) = &opts.attribution {
+        if !attribution.contains(extra) {
+            attribution.push(extra.clone());
+        }
+    }
+    let vector_layers = Layer::ALL
+        .iter()
+        .filter(|l| counts.contains_key(l.name()))
+        .map(|l| VectorLayer {
+            id: l.name().to_string(),
+            fields: l.fields().iter().map(|f| (f.to_string(), "String".to_string())).collect(),
+            minzoom: opts.min_zoom,
+            maxzoom: opts.max_zoom,
+        })
+        .collect();
+    let name = opts
+        .name
+        .clone()
+        .unwrap_or_else(|| opts.out.file_stem().and_then(|s| s.to_str()).unwrap_or("pantau map").to_string());
+    Metadata {
+        name,
+        description: format!("pantau base map from {} input(s)", opts.inputs.len()),
+        attribution: attribution.join("; "),
+        vector_layers,
+        feature_counts: counts.clone(),
+        generator: format!("pantau {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} zooms {msg}") {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,203 @@
+//! The `pantau` command line: argument parsing and one function per command. Commands print
+//! results on stdout; errors name the input and the reason, and exit non-zero.
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::basemap::{self, Archive, ImportOptions};
+use crate::render::{self, Gpu, MapLayer, Theme, ThemeName, View};
+
+#[derive(Parser, Debug)]
+#[command(name = "pantau", version, about = "GPU map for traffic-management and police command centres")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import OSM PBF, Shapefile, GeoJSON or FlatGeobuf files into one PMTiles base map.
+    Import(ImportArgs),
+    /// Render a base map to a PNG without a window.
+    Render(RenderArgs),
+    /// Show a base map archive's bounds, zooms, layers and feature counts.
+    Info(InfoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Input files (.osm.pbf, .shp with its .dbf/.shx/.prj, .geojson, .fgb).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The archive to write (replaced only when the import succeeds).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 8)]
+    pub min_zoom: u8,
+    #[arg(long, default_value_t = 16)]
+    pub max_zoom: u8,
+    /// Map name stored in the archive (default: the output file name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Attribution to show on the map ("© OpenStreetMap contributors" is added for PBF inputs).
+    #[arg(long)]
+    pub attribution: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The base map archive.
+    #[arg(long)]
+    pub map: PathBuf,
+    /// View centre as LON,LAT (default: the centre of the map's bounds).
+    #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
+    pub center: Option<(f64, f64)>,
+    /// Web-map zoom, 0-22 (default: fit the map's bounds).
+    #[arg(long)]
+    pub zoom: Option<f64>,
+    /// Clockwise rotation in degrees.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub bearing: f64,
+    /// Image size as WIDTHxHEIGHT.
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    pub size: (u32, u32),
+    #[arg(long, value_enum, default_value_t = ThemeName::Day)]
+    pub theme: ThemeName,
+    /// A style file to use instead of the built-in one (see layers/style.toml).
+    #[arg(long)]
+    pub style: Option<PathBuf>,
+    /// The PNG to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// The base map archive.
+    pub map: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Import(args) => import(args),
+        Command::Render(args) => render(args),
+        Command::Info(args) => info(args),
+    }
+}
+
+fn import(args: ImportArgs) -> Result<()> {
+    let report = basemap::import(&ImportOptions {
+        inputs: args.inputs,
+        out: args.out.clone(),
+        min_zoom: args.min_zoom,
+        max_zoom: args.max_zoom,
+        name: args.name,
+        attribution: args.attribution,
+        progress: !args.quiet,
+    })?;
+    let counts: Vec<String> = report.feature_counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!(
+        "wrote {} ({} tiles, {:.1} MB) in {:.2} s: {}",
+        args.out.display(),
+        report.tiles,
+        report.bytes as f64 / 1e6,
+        report.seconds,
+        counts.join(", ")
+    );
+    Ok(())
+}
+
+fn render(args: RenderArgs) -> Result<()> {
+    let (width, height) = args.size;
+    let theme = match &args.style {
+        Some(path) => Theme::load(path, args.theme)?,
+        None => Theme::builtin(args.theme),
+    };
+    let gpu = Gpu::headless()?;
+    let mut layer = MapLayer::new(&gpu, render::TARGET_FORMAT, &args.map, theme)?;
+    let view = view_for(&layer, &args)?;
+    let image = render::render_image(&gpu, &mut layer, &view)?;
+    image.write_png(&args.out)?;
+    let (lon, lat) = view.center_lonlat();
+    println!(
+        "wrote {} ({width}x{height}, centre {lon:.5},{lat:.5}, zoom {:.2}, {})",
+        args.out.display(),
+        view.zoom,
+        gpu.describe()
+    );
+    Ok(())
+}
+
+fn view_for(layer: &MapLayer, args: &RenderArgs) -> Result<View> {
+    let (width, height) = args.size;
+    let mut view = View::fit(layer.header.bounds, width, height);
+    if let Some((lon, lat)) = args.center {
+        view.center = crate::crs::lonlat_to_world(lon, lat);
+    }
+    if let Some(zoom) = args.zoom {
+        if !(0.0..=22.0).contains(&zoom) {
+            bail!("--zoom {zoom}: must be between 0 and 22");
+        }
+        view.zoom = zoom;
+    }
+    view.bearing = args.bearing;
+    Ok(view)
+}
+
+fn info(args: InfoArgs) -> Result<()> {
+    let archive = Archive::open(&args.map)?;
+    let (h, m) = (&archive.header, &archive.metadata);
+    if args.json {
+        let json = serde_json::json!({
+            "name": m.name,
+            "bounds": [h.bounds.0, h.bounds.1, h.bounds.2, h.bounds.3],
+            "center": [h.center.0, h.center.1],
+            "min_zoom": h.min_zoom,
+            "max_zoom": h.max_zoom,
+            "tiles": h.tile_count,
+            "layers": m.vector_layers.iter().map(|l| &l.id).collect::<Vec<_>>(),
+            "feature_counts": m.feature_counts,
+            "attribution": m.attribution,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
+    println!("name:        {}", m.name);
+    println!("bounds:      {:.5},{:.5},{:.5},{:.5} (W,S,E,N)", h.bounds.0, h.bounds.1, h.bounds.2, h.bounds.3);
+    println!("zooms:       {}-{}", h.min_zoom, h.max_zoom);
+    println!("tiles:       {}", h.tile_count);
+    println!("attribution: {}", if m.attribution.is_empty() { "(none)" } else { &m.attribution });
+    println!("layers:");
+    for layer in &m.vector_layers {
+        let count = m.feature_counts.get(&layer.id).copied().unwrap_or(0);
+        println!("  {:<11} {count:>8} features", layer.id);
+    }
+    Ok(())
+}
+
+fn parse_lonlat(s: &str) -> Result<(f64, f64)> {
+    let (lon, lat) = s.split_once(',').ok_or_else(|| anyhow!("expected LON,LAT, got {s:?}"))?;
+    let lon: f64 = lon.trim().parse().with_context(|| format!("bad longitude {lon:?}"))?;
+    let lat: f64 = lat.trim().parse().with_context(|| format!("bad latitude {lat:?}"))?;
+    if !(-180.0..=180.0).contains(&lon) || !(-85.06..=85.06).contains(&lat) {
+        bail!("{s:?} is outside the map (longitude -180..180, latitude -85..85)");
+    }
+    Ok((lon, lat))
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32)> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| anyhow!("expected WIDTHxHEIGHT, got {s:?}"))?;
+    let (w, h): (u32, u32) = (w.parse()?, h.parse()?);
+    if !(16..=8192).contains(&w) || !(16..=8192).contains(&h) {
+        bail!("{s:?}: width and height must be 16-8192 pixels");
+    }
+    Ok((w, h))
+}

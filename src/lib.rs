@@ -1,0 +1,9 @@
+//! pantau ("to watch over"): a GPU desktop GIS for traffic-management and police command
+//! centres. See `ARCHITECTURE.md` for how the pieces fit together.
+
+#![deny(clippy::unwrap_used)]
+
+pub mod basemap;
+pub mod cli;
+pub mod crs;
+pub mod render;

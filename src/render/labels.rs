@@ -1,0 +1,196 @@
+//! Map text with glyphon: road, district and station names placed without overlaps (most
+//! important first), each with a halo so it reads on any background, plus the attribution
+//! line. Fonts are embedded, so output does not depend on the machine's fonts.
+
+use std::collections::HashMap;
+
+use glyphon::{
+    fontdb, Attrs, Buffer, Cache, Color, ColorMode, Family, FontSystem, Metrics, Resolution, Shaping, SwashCache,
+    TextArea, TextAtlas, TextBounds, TextRenderer, Viewport,
+};
+
+use super::gpu::Gpu;
+use super::style::{Rgba, Theme};
+use super::view::View;
+use crate::basemap::mesh::SLOTS;
+
+/// Most labels on screen at once.
+const MAX_LABELS: usize = 300;
+/// The same name is not repeated closer than this, in pixels.
+const REPEAT_DISTANCE: f32 = 250.0;
+const ATTRIBUTION_SIZE: f32 = 13.0;
+const HALO_OFFSETS: [(f32, f32); 4] = [(-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)];
+
+/// A label candidate at its screen position.
+pub struct LabelCandidateOnScreen<'a> {
+    pub text: &'a str,
+    pub x: f32,
+    pub y: f32,
+    pub slot: u32,
+    pub size: f32,
+}
+
+struct Shaped {
+    buffer: Buffer,
+    width: f32,
+    height: f32,
+}
+
+struct Placed {
+    key: (String, u32),
+    left: f32,
+    top: f32,
+    color: Rgba,
+}
+
+pub struct LabelLayer {
+    fonts: FontSystem,
+    swash: SwashCache,
+    viewport: Viewport,
+    atlas: TextAtlas,
+    renderer: TextRenderer,
+    shaped: HashMap<(String, u32), Shaped>,
+}
+
+impl LabelLayer {
+    pub fn new(gpu: &Gpu, format: wgpu::TextureFormat) -> Self {
+        let mut db = fontdb::Database::new();
+        db.load_font_data(epaint_default_fonts::UBUNTU_LIGHT.to_vec());
+        db.set_sans_serif_family("Ubuntu");
+        let fonts = FontSystem::new_with_locale_and_db("id-ID".into(), db);
+        let cache = Cache::new(&gpu.device);
+        let viewport = Viewport::new(&gpu.device, &cache);
+        let mut atlas = TextAtlas::with_color_mode(&gpu.device, &gpu.queue, &cache, format, ColorMode::Web);
+        let renderer = TextRenderer::new(&mut atlas, &gpu.device, wgpu::MultisampleState::default(), None);
+        Self { fonts, swash: SwashCache::new(), viewport, atlas, renderer, shaped: HashMap::new() }
+    }
+
+    /// Places labels (highest priority first, no overlaps) and uploads their glyphs.
+    pub fn prepare(
+        &mut self,
+        gpu: &Gpu,
+        view: &View,
+        theme: &Theme,
+        mut candidates: Vec<LabelCandidateOnScreen>,
+        attribution: &str,
+    ) -> usize {
+        candidates.sort_by_key(|c| std::cmp::Reverse(priority(c.slot)));
+        if self.shaped.len() > 8_000 {
+            self.shaped.clear();
+        }
+        let (w, h) = (view.width as f32, view.height as f32);
+        let mut taken: Vec<[f32; 4]> = Vec::new();
+        let mut placed: Vec<Placed> = Vec::new();
+        let mut seen: Vec<(&str, f32, f32)> = Vec::new();
+        if !attribution.is_empty() {
+            let key = (attribution.to_string(), size_key(ATTRIBUTION_SIZE));
+            let s = self.shape(&key);
+            let (left, top) = (w - s.width - 6.0, h - s.height - 4.0);
+            taken.push([left - 2.0, top - 2.0, w, h]);
+            placed.push(Placed { key, left, top, color: theme.label_text });
+        }
+        for c in &candidates {
+            if placed.len() >= MAX_LABELS {
+                break;
+            }
+            if seen.iter().any(|(t, x, y)| *t == c.text && (x - c.x).hypot(y - c.y) < REPEAT_DISTANCE) {
+                continue;
+            }
+            let key = (c.text.to_string(), size_key(c.size));
+            let s = self.shape(&key);
+            let (left, top) = (c.x - s.width / 2.0, c.y - s.height / 2.0);
+            let rect = [left - 3.0, top - 2.0, left + s.width + 3.0, top + s.height + 2.0];
+            let on_screen = rect[0] >= 0.0 && rect[1] >= 0.0 && rect[2] <= w && rect[3] <= h;
+            if !on_screen || taken.iter().any(|t| overlaps(t, &rect)) {
+                continue;
+            }
+            taken.push(rect);
+            seen.push((c.text, c.x, c.y));
+            let district = SLOTS[c.slot as usize].starts_with("boundary.");
+            placed.push(Placed {
+                key,
+                left,
+                top,
+                color: if district { theme.district_text } else { theme.label_text },
+            });
+        }
+        self.upload(gpu, view, theme, &placed);
+        placed.len()
+    }
+
+    fn shape(&mut self, key: &(String, u32)) -> &Shaped {
+        let fonts = &mut self.fonts;
+        self.shaped.entry(key.clone()).or_insert_with(|| {
+            let size = key.1 as f32 / 10.0;
+            let mut buffer = Buffer::new(fonts, Metrics::new(size, size * 1.2));
+            buffer.set_size(None, None);
+            buffer.set_text(&key.0, &Attrs::new().family(Family::SansSerif), Shaping::Advanced, None);
+            buffer.shape_until_scroll(fonts, false);
+            let width = buffer.layout_runs().map(|r| r.line_w).fold(0.0, f32::max);
+            let height = buffer.layout_runs().count().max(1) as f32 * size * 1.2;
+            Shaped { buffer, width, height }
+        })
+    }
+
+    fn upload(&mut self, gpu: &Gpu, view: &View, theme: &Theme, placed: &[Placed]) {
+        self.viewport.update(&gpu.queue, Resolution { width: view.width, height: view.height });
+        let bounds = TextBounds { left: 0, top: 0, right: view.width as i32, bottom: view.height as i32 };
+        let area = |p: &Placed, dx: f32, dy: f32, color: Rgba| {
+            self.shaped.get(&p.key).map(|s| TextArea {
+                buffer: &s.buffer,
+                left: p.left + dx,
+                top: p.top + dy,
+                scale: 1.0,
+                bounds,
+                default_color: glyph_color(color),
+                custom_glyphs: &[],
+            })
+        };
+        let halos = placed
+            .iter()
+            .flat_map(|p| HALO_OFFSETS.iter().filter_map(move |(dx, dy)| area(p, *dx, *dy, theme.label_halo)));
+        let texts = placed.iter().filter_map(|p| area(p, 0.0, 0.0, p.color));
+        let areas: Vec<TextArea> = halos.chain(texts).collect();
+        if let Err(e) = self.renderer.prepare(
+            &gpu.device,
+            &gpu.queue,
+            &mut self.fonts,
+            &mut self.atlas,
+            &self.viewport,
+            areas,
+            &mut self.swash,
+        ) {
+            tracing::warn!("labels skipped this frame: {e}");
+        }
+    }
+
+    pub fn render(&self, pass: &mut wgpu::RenderPass<'_>) {
+        if let Err(e) = self.renderer.render(&self.atlas, &self.viewport, pass) {
+            tracing::warn!("labels not drawn: {e}");
+        }
+    }
+}
+
+/// Which names win a collision: districts (coarse levels first), police stations, then roads
+/// from motorway down.
+fn priority(slot: u32) -> u32 {
+    let name = SLOTS[slot as usize];
+    match name.strip_prefix("boundary.") {
+        Some(level) => 200 - level.parse::<u32>().unwrap_or(9) * 10,
+        None if name == "poi.police" => 100,
+        None => slot,
+    }
+}
+
+fn size_key(size: f32) -> u32 {
+    (size * 10.0).round() as u32
+}
+
+fn overlaps(a: &[f32; 4], b: &[f32; 4]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
+fn glyph_color(c: Rgba) -> Color {
+    let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    Color::rgba(byte(c[0]), byte(c[1]), byte(c[2]), byte(c[3]))
+}

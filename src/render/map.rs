@@ -1,0 +1,516 @@
+//! The base map layer: keeps uploaded tiles in an LRU cache, decides each frame which tiles to
+//! draw (falling back to a loaded parent while children load), and draws fills, lines (casing
+//! then fill, minor roads first) and point symbols in slot order across all tiles, so tile
+//! edges never show.
+//!
+//! A frame is two calls: [`MapLayer::prepare`] (CPU: pick tiles, write uniforms, place labels)
+//! and [`MapLayer::render`] (record draws into a render pass).
+
+use std::collections::BTreeSet;
+use std::num::NonZeroUsize;
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use bytemuck::{Pod, Zeroable};
+use lru::LruCache;
+use wgpu::util::DeviceExt;
+
+use super::gpu::Gpu;
+use super::labels::{LabelCandidateOnScreen, LabelLayer};
+use super::style::Theme;
+use super::view::{tile_placement, View};
+use crate::basemap::loader::TileLoader;
+use crate::basemap::mesh::{is_road_slot, FillVertex, LabelCandidate, PointInstance, SegmentInstance, TileMesh, SLOTS};
+use crate::basemap::{ArchiveHeader, Metadata};
+use crate::crs::TileId;
+
+/// Most tiles drawn in one frame (each needs a 256-byte placement slot).
+const MAX_DRAWS: usize = 512;
+const PLACEMENT_STRIDE: u64 = 256;
+const SLOT_CAPACITY: usize = 32;
+/// Uploaded tiles kept for reuse.
+const CACHE_TILES: usize = 384;
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Globals {
+    viewport: [f32; 2],
+    rotation: [f32; 2],
+    zoom: f32,
+    time: f32,
+    _pad: [f32; 2],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct SlotGpu {
+    color: [f32; 4],
+    casing: [f32; 4],
+    width: f32,
+    casing_width: f32,
+    _pad: [f32; 2],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Placement {
+    origin: [f32; 2],
+    scale: f32,
+    _pad: f32,
+}
+
+/// A tile's buffers on the GPU.
+struct GpuTile {
+    fill: Option<(wgpu::Buffer, wgpu::Buffer)>,
+    fill_ranges: Vec<(u32, Range<u32>)>,
+    segments: Option<wgpu::Buffer>,
+    segment_ranges: Vec<(u32, Range<u32>)>,
+    points: Option<(wgpu::Buffer, u32)>,
+    labels: Vec<LabelCandidate>,
+}
+
+struct Pipelines {
+    fill: wgpu::RenderPipeline,
+    line: wgpu::RenderPipeline,
+    casing: wgpu::RenderPipeline,
+    point: wgpu::RenderPipeline,
+}
+
+/// What the last `prepare` decided.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FrameStats {
+    pub wanted: usize,
+    pub drawn: usize,
+    pub missing: usize,
+    pub labels: usize,
+}
+
+pub struct MapLayer {
+    pipelines: Pipelines,
+    globals: wgpu::Buffer,
+    slots: wgpu::Buffer,
+    globals_group: wgpu::BindGroup,
+    placements: wgpu::Buffer,
+    placement_group: wgpu::BindGroup,
+    tiles: LruCache<TileId, GpuTile>,
+    loader: TileLoader,
+    pub header: ArchiveHeader,
+    pub metadata: Metadata,
+    theme: Theme,
+    labels: LabelLayer,
+    draws: Vec<TileId>,
+    /// Which slots have a visible width this frame.
+    visible_slots: Vec<bool>,
+    stats: FrameStats,
+    placement_scratch: Vec<u8>,
+}
+
+impl MapLayer {
+    /// Opens the archive and builds the pipelines for a target of `format`.
+    pub fn new(gpu: &Gpu, format: wgpu::TextureFormat, archive: &Path, theme: Theme) -> Result<Self> {
+        let opened = crate::basemap::Archive::open(archive)?;
+        let (header, metadata) = (opened.header, opened.metadata.clone());
+        drop(opened);
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+        let loader = TileLoader::new(archive, threads)?;
+        let device = &gpu.device;
+        let globals = uniform_buffer(device, "globals", size_of::<Globals>() as u64);
+        let slots = uniform_buffer(device, "slot styles", (size_of::<SlotGpu>() * SLOT_CAPACITY) as u64);
+        let placements = uniform_buffer(device, "tile placements", PLACEMENT_STRIDE * MAX_DRAWS as u64);
+        let globals_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("map globals"),
+            entries: &[uniform_entry(0, false), uniform_entry(1, false)],
+        });
+        let placement_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("tile placement"),
+            entries: &[uniform_entry(0, true)],
+        });
+        let globals_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("map globals"),
+            layout: &globals_layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: globals.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: slots.as_entire_binding() },
+            ],
+        });
+        let placement_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("tile placement"),
+            layout: &placement_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &placements,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(size_of::<Placement>() as u64),
+                }),
+            }],
+        });
+        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("map"),
+            bind_group_layouts: &[Some(&globals_layout), Some(&placement_layout)],
+            immediate_size: 0,
+        });
+        let pipelines = Pipelines::new(device, &layout, format);
+        let labels = LabelLayer::new(gpu, format);
+        let cache = NonZeroUsize::new(CACHE_TILES).unwrap_or(NonZeroUsize::MIN);
+        Ok(Self {
+            pipelines,
+            globals,
+            slots,
+            globals_group,
+            placements,
+            placement_group,
+            tiles: LruCache::new(cache),
+            loader,
+            header,
+            metadata,
+            theme,
+            labels,
+            draws: Vec::new(),
+            visible_slots: vec![false; SLOTS.len()],
+            stats: FrameStats::default(),
+            placement_scratch: Vec::new(),
+        })
+    }
+
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    pub fn set_theme(&mut self, theme: Theme) {
+        self.theme = theme;
+    }
+
+    /// Takes finished tiles from the loader and uploads them.
+    fn receive_tiles(&mut self, gpu: &Gpu) {
+        for (id, mesh) in self.loader.poll() {
+            self.insert_tile(gpu, id, mesh);
+        }
+    }
+
+    fn insert_tile(&mut self, gpu: &Gpu, id: TileId, mesh: Result<TileMesh>) {
+        let mesh = mesh.unwrap_or_else(|e| {
+            tracing::warn!("tile {id}: {e:#}");
+            TileMesh::default()
+        });
+        self.tiles.put(id, upload(&gpu.device, mesh));
+    }
+
+    /// Loads every tile the view needs, waiting for them (headless rendering and tests).
+    pub fn load_all(&mut self, gpu: &Gpu, view: &View) -> Result<()> {
+        self.prepare(gpu, view);
+        while self.stats.missing > 0 {
+            match self.loader.wait(Duration::from_secs(30)) {
+                Some((id, mesh)) => self.insert_tile(gpu, id, mesh),
+                None => bail!("tiles did not load within 30 s"),
+            }
+            self.prepare(gpu, view);
+        }
+        Ok(())
+    }
+
+    /// CPU side of a frame: choose tiles (requesting missing ones), write uniforms, place labels.
+    pub fn prepare(&mut self, gpu: &Gpu, view: &View) -> &FrameStats {
+        self.receive_tiles(gpu);
+        let z = view.tile_zoom(self.header.min_zoom, self.header.max_zoom);
+        let range = view.visible_tiles(z);
+        let mut ready = Vec::with_capacity(range.len().min(MAX_DRAWS));
+        let mut fallbacks = BTreeSet::new();
+        let mut missing = 0;
+        for id in range.iter().take(MAX_DRAWS) {
+            if self.tiles.get(&id).is_some() {
+                ready.push(id);
+                continue;
+            }
+            missing += 1;
+            self.loader.request(id);
+            let min_zoom = self.header.min_zoom;
+            if let Some(parent) =
+                (min_zoom..id.z).rev().filter_map(|pz| id.ancestor(pz)).find(|a| self.tiles.contains(a))
+            {
+                fallbacks.insert(parent);
+            }
+        }
+        self.loader.retain_queued(|t| t.z == z && range_contains(&range, &t));
+        // Parents first (coarser, underneath), then the tiles of the wanted zoom.
+        let mut fallback_list: Vec<TileId> = fallbacks.into_iter().collect();
+        fallback_list.sort_by_key(|t| t.z);
+        self.draws = fallback_list;
+        self.draws.extend(ready.iter().copied());
+        self.draws.truncate(MAX_DRAWS);
+        self.write_uniforms(gpu, view);
+        let labels = self.place_labels(gpu, view, &ready);
+        self.stats = FrameStats { wanted: range.len(), drawn: self.draws.len(), missing, labels };
+        &self.stats
+    }
+
+    fn write_uniforms(&mut self, gpu: &Gpu, view: &View) {
+        let (sin, cos) = (view.bearing as f32).to_radians().sin_cos();
+        let globals = Globals {
+            viewport: [view.width as f32, view.height as f32],
+            rotation: [cos, sin],
+            zoom: view.zoom as f32,
+            time: 0.0,
+            _pad: [0.0; 2],
+        };
+        gpu.queue.write_buffer(&self.globals, 0, bytemuck::bytes_of(&globals));
+        let zoom = view.zoom as f32;
+        let mut slots = [SlotGpu::zeroed(); SLOT_CAPACITY];
+        for (i, gpu_slot) in slots.iter_mut().enumerate().take(SLOTS.len()) {
+            let Some(style) = self.theme.slot(i as u32) else {
+                self.visible_slots[i] = false;
+                continue;
+            };
+            let width = style.width_at(zoom);
+            *gpu_slot = SlotGpu {
+                color: style.color,
+                casing: style.casing.unwrap_or([0.0; 4]),
+                width,
+                casing_width: if style.casing.is_some() { style.casing_width } else { 0.0 },
+                _pad: [0.0; 2],
+            };
+            let is_fill = style.width.is_empty();
+            self.visible_slots[i] = is_fill || width > 0.05;
+        }
+        gpu.queue.write_buffer(&self.slots, 0, bytemuck::cast_slice(&slots));
+        self.placement_scratch.clear();
+        self.placement_scratch.resize(self.draws.len() * PLACEMENT_STRIDE as usize, 0);
+        for (i, id) in self.draws.iter().enumerate() {
+            let (origin, scale) = tile_placement(view, *id);
+            let p = Placement { origin, scale, _pad: 0.0 };
+            let at = i * PLACEMENT_STRIDE as usize;
+            self.placement_scratch[at..at + size_of::<Placement>()].copy_from_slice(bytemuck::bytes_of(&p));
+        }
+        if !self.placement_scratch.is_empty() {
+            gpu.queue.write_buffer(&self.placements, 0, &self.placement_scratch);
+        }
+    }
+
+    fn place_labels(&mut self, gpu: &Gpu, view: &View, ready: &[TileId]) -> usize {
+        let zoom = view.zoom as f32;
+        let mut candidates = Vec::new();
+        for id in ready {
+            let Some(tile) = self.tiles.peek(id) else { continue };
+            let (origin, scale) = tile_placement(view, *id);
+            for label in &tile.labels {
+                let Some(style) = self.theme.slot(label.slot) else { continue };
+                if style.label_zoom.is_none_or(|z| zoom < z) {
+                    continue;
+                }
+                let (dx, dy) = (origin[0] + label.pos[0] * scale, origin[1] + label.pos[1] * scale);
+                let (s, c) = (view.bearing as f32).to_radians().sin_cos();
+                let x = dx * c - dy * s + view.width as f32 / 2.0;
+                let y = dx * s + dy * c + view.height as f32 / 2.0;
+                candidates.push(LabelCandidateOnScreen {
+                    text: &label.text,
+                    x,
+                    y,
+                    slot: label.slot,
+                    size: style.label_size,
+                });
+            }
+        }
+        self.labels.prepare(gpu, view, &self.theme, candidates, &self.metadata.attribution)
+    }
+
+    /// Records the map's draws into a pass whose target matches this layer's format.
+    pub fn render(&self, pass: &mut wgpu::RenderPass<'_>) {
+        pass.set_bind_group(0, &self.globals_group, &[]);
+        let draws: Vec<(u32, &GpuTile)> = self
+            .draws
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| Some(((i as u64 * PLACEMENT_STRIDE) as u32, self.tiles.peek(id)?)))
+            .collect();
+        pass.set_pipeline(&self.pipelines.fill);
+        for slot in 0..SLOTS.len() as u32 {
+            for (offset, tile) in &draws {
+                let (Some((vb, ib)), Some(range)) = (&tile.fill, range_of(&tile.fill_ranges, slot)) else { continue };
+                pass.set_bind_group(1, &self.placement_group, &[*offset]);
+                pass.set_vertex_buffer(0, vb.slice(..));
+                pass.set_index_buffer(ib.slice(..), wgpu::IndexFormat::Uint32);
+                pass.draw_indexed(range, 0, 0..1);
+            }
+        }
+        let visible = |slot: u32| self.visible_slots[slot as usize];
+        let line_slots: Vec<u32> = (0..SLOTS.len() as u32).filter(|s| visible(*s)).collect();
+        let (roads, others): (Vec<u32>, Vec<u32>) = line_slots.iter().partition(|s| is_road_slot(**s));
+        pass.set_pipeline(&self.pipelines.line);
+        self.draw_segments(pass, &draws, &others);
+        let cased: Vec<u32> =
+            roads.iter().copied().filter(|s| self.theme.slot(*s).is_some_and(|st| st.casing.is_some())).collect();
+        pass.set_pipeline(&self.pipelines.casing);
+        self.draw_segments(pass, &draws, &cased);
+        pass.set_pipeline(&self.pipelines.line);
+        self.draw_segments(pass, &draws, &roads);
+        pass.set_pipeline(&self.pipelines.point);
+        for (offset, tile) in &draws {
+            let Some((buf, count)) = &tile.points else { continue };
+            pass.set_bind_group(1, &self.placement_group, &[*offset]);
+            pass.set_vertex_buffer(0, buf.slice(..));
+            pass.draw(0..6, 0..*count);
+        }
+        self.labels.render(pass);
+    }
+
+    fn draw_segments(&self, pass: &mut wgpu::RenderPass<'_>, draws: &[(u32, &GpuTile)], slots: &[u32]) {
+        for &slot in slots {
+            for (offset, tile) in draws {
+                let (Some(buf), Some(range)) = (&tile.segments, range_of(&tile.segment_ranges, slot)) else { continue };
+                pass.set_bind_group(1, &self.placement_group, &[*offset]);
+                pass.set_vertex_buffer(0, buf.slice(..));
+                pass.draw(0..6, range);
+            }
+        }
+    }
+
+    pub fn stats(&self) -> &FrameStats {
+        &self.stats
+    }
+}
+
+fn range_contains(r: &crate::crs::TileRange, t: &TileId) -> bool {
+    t.x >= r.min_x && t.x <= r.max_x && t.y >= r.min_y && t.y <= r.max_y
+}
+
+fn range_of(ranges: &[(u32, Range<u32>)], slot: u32) -> Option<Range<u32>> {
+    ranges.iter().find(|(s, _)| *s == slot).map(|(_, r)| r.clone())
+}
+
+fn upload(device: &wgpu::Device, mesh: TileMesh) -> GpuTile {
+    let buffer = |label: &str, bytes: &[u8], usage: wgpu::BufferUsages| {
+        device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: bytes, usage })
+    };
+    let fill = (!mesh.fill_indices.is_empty()).then(|| {
+        (
+            buffer("fill vertices", bytemuck::cast_slice(&mesh.fill_vertices), wgpu::BufferUsages::VERTEX),
+            buffer("fill indices", bytemuck::cast_slice(&mesh.fill_indices), wgpu::BufferUsages::INDEX),
+        )
+    });
+    let segments = (!mesh.segments.is_empty())
+        .then(|| buffer("segments", bytemuck::cast_slice(&mesh.segments), wgpu::BufferUsages::VERTEX));
+    let points = (!mesh.points.is_empty()).then(|| {
+        (buffer("points", bytemuck::cast_slice(&mesh.points), wgpu::BufferUsages::VERTEX), mesh.points.len() as u32)
+    });
+    GpuTile {
+        fill,
+        fill_ranges: mesh.fill_ranges,
+        segments,
+        segment_ranges: mesh.segment_ranges,
+        points,
+        labels: mesh.labels,
+    }
+}
+
+fn uniform_buffer(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+fn uniform_entry(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: dynamic,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+const FILL_ATTRS: [wgpu::VertexAttribute; 2] = wgpu::vertex_attr_array![0 => Float32x2, 1 => Uint32];
+const SEGMENT_ATTRS: [wgpu::VertexAttribute; 3] = wgpu::vertex_attr_array![0 => Float32x2, 1 => Float32x2, 2 => Uint32];
+const POINT_ATTRS: [wgpu::VertexAttribute; 2] = wgpu::vertex_attr_array![0 => Float32x2, 1 => Uint32];
+
+impl Pipelines {
+    fn new(device: &wgpu::Device, layout: &wgpu::PipelineLayout, format: wgpu::TextureFormat) -> Self {
+        let module = |label: &str, source: &str| {
+            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(
+                    format!("{}\n{}", include_str!("../../shaders/common.wgsl"), source).into(),
+                ),
+            })
+        };
+        let fill = module("fill", include_str!("../../shaders/fill.wgsl"));
+        let line = module("line", include_str!("../../shaders/line.wgsl"));
+        let point = module("point", include_str!("../../shaders/point.wgsl"));
+        let build = |label: &str,
+                     module: &wgpu::ShaderModule,
+                     vs: &str,
+                     fs: &str,
+                     buffer: wgpu::VertexBufferLayout,
+                     constants: &[(&str, f64)]| {
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(label),
+                layout: Some(layout),
+                vertex: wgpu::VertexState {
+                    module,
+                    entry_point: Some(vs),
+                    compilation_options: wgpu::PipelineCompilationOptions { constants, ..Default::default() },
+                    buffers: &[Some(buffer)],
+                },
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module,
+                    entry_point: Some(fs),
+                    compilation_options: wgpu::PipelineCompilationOptions { constants, ..Default::default() },
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format,
+                        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let per_vertex = |stride: usize, attributes: &'static [wgpu::VertexAttribute]| wgpu::VertexBufferLayout {
+            array_stride: stride as u64,
+            step_mode: wgpu::VertexStepMode::Vertex,
+            attributes,
+        };
+        let per_instance = |stride: usize, attributes: &'static [wgpu::VertexAttribute]| wgpu::VertexBufferLayout {
+            array_stride: stride as u64,
+            step_mode: wgpu::VertexStepMode::Instance,
+            attributes,
+        };
+        Self {
+            fill: build("fill", &fill, "vs_fill", "fs_fill", per_vertex(size_of::<FillVertex>(), &FILL_ATTRS), &[]),
+            line: build(
+                "line",
+                &line,
+                "vs_line",
+                "fs_line",
+                per_instance(size_of::<SegmentInstance>(), &SEGMENT_ATTRS),
+                &[("CASING", 0.0)],
+            ),
+            casing: build(
+                "casing",
+                &line,
+                "vs_line",
+                "fs_line",
+                per_instance(size_of::<SegmentInstance>(), &SEGMENT_ATTRS),
+                &[("CASING", 1.0)],
+            ),
+            point: build(
+                "point",
+                &point,
+                "vs_point",
+                "fs_point",
+                per_instance(size_of::<PointInstance>(), &POINT_ATTRS),
+                &[],
+            ),
+        }
+    }
+}

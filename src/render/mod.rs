@@ -1,0 +1,16 @@
+//! The wgpu renderer: a view/camera, the base map layer (fills, lines, symbols, labels), and
+//! targets. One `MapLayer` draws into any texture: offscreen for PNG export and tests here,
+//! the window later.
+
+pub mod gpu;
+pub mod headless;
+mod labels;
+pub mod map;
+pub mod style;
+pub mod view;
+
+pub use gpu::Gpu;
+pub use headless::{render_image, Image, TARGET_FORMAT};
+pub use map::{FrameStats, MapLayer};
+pub use style::{Theme, ThemeName};
+pub use view::View;
