@@ -82,6 +82,9 @@ fn clip_segment(a: Coord<f64>, b: Coord<f64>, r: &ClipRect) -> Option<(Coord<f64
     Some((at(t0), at(t1)))
 }
 
+/// One clipping edge: which side is inside, and where a segment crosses it.
+type Edge = (fn(Coord<f64>, &ClipRect) -> bool, fn(Coord<f64>, Coord<f64>, &ClipRect) -> Coord<f64>);
+
 /// Clips a closed ring (first point repeated last or not); the result is closed, or empty.
 pub fn clip_ring(ring: &[Coord<f64>], rect: &ClipRect) -> Vec<Coord<f64>> {
     let mut out: Vec<Coord<f64>> = ring.to_vec();
@@ -92,7 +95,7 @@ pub fn clip_ring(ring: &[Coord<f64>], rect: &ClipRect) -> Vec<Coord<f64>> {
         close(&mut out);
         return out;
     }
-    let edges: [(fn(Coord<f64>, &ClipRect) -> bool, fn(Coord<f64>, Coord<f64>, &ClipRect) -> Coord<f64>); 4] = [
+    let edges: [Edge; 4] = [
         (|c, r| c.x >= r.min.x, |a, b, r| at_x(a, b, r.min.x)),
         (|c, r| c.x <= r.max.x, |a, b, r| at_x(a, b, r.max.x)),
         (|c, r| c.y >= r.min.y, |a, b, r| at_y(a, b, r.min.y)),

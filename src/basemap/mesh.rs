@@ -148,7 +148,10 @@ impl MeshBuilder {
                     k if k == tile::GeomType::Polygon as i32 => polygons[slot as usize].push(decoded.parts),
                     k if k == tile::GeomType::Linestring as i32 => {
                         push_segments(&mut segments[slot as usize], &decoded.parts, slot);
-                        if let Some(name) = props.string("name") {
+                        // Boundary outlines carry names too, but districts are labelled at their label point.
+                        if let Some(name) =
+                            props.string("name").filter(|_| !SLOTS[slot as usize].starts_with("boundary."))
+                        {
                             push_line_label(&mut mesh.labels, name, &decoded.parts, slot);
                         }
                     }

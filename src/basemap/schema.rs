@@ -253,7 +253,8 @@ fn classify_poi(raw: RawFeature) -> Option<MapFeature> {
 fn classify_boundary(raw: &RawFeature, is_area: bool) -> Option<MapFeature> {
     let osm_admin = raw.tag("boundary") == Some("administrative");
     let name = raw.first_tag(&["name", "nama"]).or_else(|| name_like_column(raw));
-    if !osm_admin && !(is_area && name.is_some() && !has_other_meaning(raw)) {
+    let named_area = is_area && name.is_some() && !has_other_meaning(raw);
+    if !(osm_admin || named_area) {
         return None;
     }
     let code = raw.first_tag(&["kode", "code", "ref", "kode_desa", "id"]);

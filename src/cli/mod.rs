@@ -71,6 +71,9 @@ pub struct RenderArgs {
     /// A style file to use instead of the built-in one (see layers/style.toml).
     #[arg(long)]
     pub style: Option<PathBuf>,
+    /// Leave out road, district and station names.
+    #[arg(long)]
+    pub no_labels: bool,
     /// The PNG to write.
     #[arg(long)]
     pub out: PathBuf,
@@ -123,6 +126,7 @@ fn render(args: RenderArgs) -> Result<()> {
     };
     let gpu = Gpu::headless()?;
     let mut layer = MapLayer::new(&gpu, render::TARGET_FORMAT, &args.map, theme)?;
+    layer.set_labels(!args.no_labels);
     let view = view_for(&layer, &args)?;
     let image = render::render_image(&gpu, &mut layer, &view)?;
     image.write_png(&args.out)?;

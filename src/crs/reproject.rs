@@ -48,13 +48,15 @@ pub struct Reprojector {
     inner: Backend,
 }
 
+struct Proj4 {
+    from: proj4rs::Proj,
+    to: proj4rs::Proj,
+    from_latlong: bool,
+}
+
 enum Backend {
     Identity,
-    Proj4 {
-        from: proj4rs::Proj,
-        to: proj4rs::Proj,
-        from_latlong: bool,
-    },
+    Proj4(Box<Proj4>),
     #[cfg(feature = "proj")]
     Proj(proj::Proj),
 }
@@ -107,7 +109,7 @@ impl Reprojector {
         let to = proj4rs::Proj::from_proj_string("+proj=longlat +datum=WGS84 +no_defs")
             .context("building the WGS84 definition")?;
         let from_latlong = from.is_latlong();
-        Ok(Backend::Proj4 { from, to, from_latlong })
+        Ok(Backend::Proj4(Box::new(Proj4 { from, to, from_latlong })))
     }
 
     /// True when coordinates pass through unchanged.
@@ -119,7 +121,8 @@ impl Reprojector {
     pub fn coord(&self, c: Coord<f64>) -> Result<Coord<f64>> {
         match &self.inner {
             Backend::Identity => Ok(c),
-            Backend::Proj4 { from, to, from_latlong } => {
+            Backend::Proj4(p4) => {
+                let Proj4 { from, to, from_latlong } = p4.as_ref();
                 let mut p = if *from_latlong { (c.x.to_radians(), c.y.to_radians(), 0.0) } else { (c.x, c.y, 0.0) };
                 proj4rs::transform::transform(from, to, &mut p)
                     .map_err(|e| anyhow!("cannot reproject ({}, {}): {e}", c.x, c.y))?;
@@ -170,7 +173,7 @@ mod tests {
     fn utm_48s_to_wgs84() {
         // Monas in UTM zone 48S (EPSG:32748), from PROJ: 106.8272 -6.1754 -> 702183.3221 9317059.3830 (pyproj 3).
         let r = Reprojector::new(&SourceCrs::Epsg(32748)).expect("EPSG:32748 is known");
-        let c = r.coord(Coord { x: 702_183.3221, y: 9_317_059.3830 }).expect("transform");
+        let c = r.coord(Coord { x: 702183.3221, y: 9317059.3830 }).expect("transform");
         assert!((c.x - 106.8272).abs() < 1e-6, "lon {}", c.x);
         assert!((c.y - -6.1754).abs() < 1e-6, "lat {}", c.y);
     }

@@ -101,6 +101,7 @@ pub struct MapLayer {
     theme: Theme,
     labels: LabelLayer,
     draws: Vec<TileId>,
+    show_labels: bool,
     /// Which slots have a visible width this frame.
     visible_slots: Vec<bool>,
     stats: FrameStats,
@@ -169,6 +170,7 @@ impl MapLayer {
             theme,
             labels,
             draws: Vec::new(),
+            show_labels: true,
             visible_slots: vec![false; SLOTS.len()],
             stats: FrameStats::default(),
             placement_scratch: Vec::new(),
@@ -181,6 +183,11 @@ impl MapLayer {
 
     pub fn set_theme(&mut self, theme: Theme) {
         self.theme = theme;
+    }
+
+    /// Shows or hides map text (names; the attribution always stays).
+    pub fn set_labels(&mut self, show: bool) {
+        self.show_labels = show;
     }
 
     /// Takes finished tiles from the loader and uploads them.
@@ -291,7 +298,7 @@ impl MapLayer {
     fn place_labels(&mut self, gpu: &Gpu, view: &View, ready: &[TileId]) -> usize {
         let zoom = view.zoom as f32;
         let mut candidates = Vec::new();
-        for id in ready {
+        for id in ready.iter().filter(|_| self.show_labels) {
             let Some(tile) = self.tiles.peek(id) else { continue };
             let (origin, scale) = tile_placement(view, *id);
             for label in &tile.labels {

@@ -13,12 +13,25 @@ use crate::basemap::schema::RawFeature;
 /// Keys whose presence on a closed way means an area rather than a closed line.
 const AREA_KEYS: [&str; 8] = ["building", "landuse", "leisure", "natural", "amenity", "water", "place", "boundary"];
 
+type Tags = Vec<(String, String)>;
+
+struct Way {
+    refs: Vec<i64>,
+    tags: Tags,
+}
+
+/// A multipolygon or boundary relation: member way ids (with "is inner ring") and tags.
+struct Relation {
+    members: Vec<(i64, bool)>,
+    tags: Tags,
+}
+
 #[derive(Default)]
 struct OsmData {
     nodes: HashMap<i64, Coord<f64>>,
-    tagged_nodes: Vec<(i64, Vec<(String, String)>)>,
-    ways: HashMap<i64, (Vec<i64>, Vec<(String, String)>)>,
-    relations: Vec<(Vec<(i64, bool)>, Vec<(String, String)>)>,
+    tagged_nodes: Vec<(i64, Tags)>,
+    ways: HashMap<i64, Way>,
+    relations: Vec<Relation>,
 }
 
 /// Reads every drawable feature of a PBF file.
@@ -31,13 +44,13 @@ pub fn read(path: &Path) -> Result<Vec<RawFeature>> {
         }
     }
     let mut used_by_relations = HashSet::new();
-    for (members, tags) in &data.relations {
+    for Relation { members, tags } in &data.relations {
         if let Some(polygons) = assemble(&data, members) {
             used_by_relations.extend(members.iter().map(|(id, _)| *id));
             out.push(RawFeature { geometry: Geometry::MultiPolygon(polygons), tags: tags.clone() });
         }
     }
-    for (refs, tags) in data.ways.values() {
+    for Way { refs, tags } in data.ways.values() {
         if tags.is_empty() {
             continue;
         }
@@ -68,7 +81,7 @@ fn load(path: &Path) -> Result<OsmData> {
                 }
             }
             Element::Way(w) => {
-                data.ways.insert(w.id(), (w.refs().collect(), collect_tags(w.tags())));
+                data.ways.insert(w.id(), Way { refs: w.refs().collect(), tags: collect_tags(w.tags()) });
             }
             Element::Relation(r) => {
                 let tags = collect_tags(r.tags());
@@ -79,7 +92,7 @@ fn load(path: &Path) -> Result<OsmData> {
                         .filter(|m| m.member_type == RelMemberType::Way)
                         .map(|m| (m.member_id, m.role().map(|r| r == "inner").unwrap_or(false)))
                         .collect();
-                    data.relations.push((members, tags));
+                    data.relations.push(Relation { members, tags });
                 }
             }
         })
@@ -114,8 +127,8 @@ fn assemble(data: &OsmData, members: &[(i64, bool)]) -> Option<MultiPolygon<f64>
     let mut outer_parts = Vec::new();
     let mut inner_parts = Vec::new();
     for (id, inner) in members {
-        let (refs, _) = data.ways.get(id)?;
-        let coords = way_coords(data, refs)?;
+        let way = data.ways.get(id)?;
+        let coords = way_coords(data, &way.refs)?;
         if *inner {
             inner_parts.push(coords);
         } else {

@@ -1,0 +1,123 @@
+//! Shared helpers for integration tests: the real data in `../shared/data`, archives imported
+//! once per test binary, and headless rendering.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use pantau::basemap::{import, ImportOptions};
+use pantau::render::{render_image, Gpu, Image, MapLayer, Theme, ThemeName, View, TARGET_FORMAT};
+
+pub fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel)
+}
+
+fn scratch() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir").keep())
+}
+
+fn import_once(
+    cell: &'static OnceLock<PathBuf>,
+    name: &str,
+    inputs: &[&str],
+    attribution: Option<&str>,
+) -> &'static Path {
+    cell.get_or_init(|| {
+        let out = scratch().join(name);
+        import(&ImportOptions {
+            inputs: inputs.iter().map(|p| data(p)).collect(),
+            out: out.clone(),
+            min_zoom: 8,
+            max_zoom: 16,
+            name: None,
+            attribution: attribution.map(str::to_string),
+            progress: false,
+        })
+        .expect("import succeeds");
+        out
+    })
+}
+
+/// Jakarta roads (Shapefile) + 2025 kelurahan (GeoJSON).
+pub fn jakarta() -> &'static Path {
+    static CELL: OnceLock<PathBuf> = OnceLock::new();
+    import_once(
+        &CELL,
+        "jakarta.pmtiles",
+        &["jakarta/jakarta_roads.shp", "jakarta/kelurahan_2025.geojson"],
+        Some("© OpenStreetMap contributors"),
+    )
+}
+
+/// Monaco OSM extract.
+pub fn monaco() -> &'static Path {
+    static CELL: OnceLock<PathBuf> = OnceLock::new();
+    import_once(&CELL, "monaco.pmtiles", &["osm/monaco.osm.pbf"], None)
+}
+
+pub fn gpu() -> Gpu {
+    std::env::set_var("XDG_RUNTIME_DIR", ensure_runtime_dir());
+    Gpu::headless().expect("a wgpu adapter (lavapipe on CI)")
+}
+
+fn ensure_runtime_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join("pantau-test-runtime");
+    std::fs::create_dir_all(&dir).expect("runtime dir");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+    }
+    dir
+}
+
+/// Renders an archive headless at a view.
+pub fn render(map: &Path, view: &View, theme: ThemeName) -> Image {
+    render_with(map, view, theme, true)
+}
+
+/// Renders without names, for checking geometry colours that labels could cover.
+pub fn render_unlabelled(map: &Path, view: &View, theme: ThemeName) -> Image {
+    render_with(map, view, theme, false)
+}
+
+fn render_with(map: &Path, view: &View, theme: ThemeName, labels: bool) -> Image {
+    let gpu = gpu();
+    let mut layer = MapLayer::new(&gpu, TARGET_FORMAT, map, Theme::builtin(theme)).expect("map layer");
+    layer.set_labels(labels);
+    render_image(&gpu, &mut layer, view).expect("render")
+}
+
+/// The style colour of a slot as 8-bit RGB.
+pub fn slot_rgb(theme: ThemeName, slot: &str) -> [u8; 3] {
+    let t = Theme::builtin(theme);
+    let id = pantau::basemap::mesh::slot(slot).expect("slot exists");
+    rgb(t.slot(id).expect("slot styled").color)
+}
+
+pub fn rgb(c: [f32; 4]) -> [u8; 3] {
+    [0, 1, 2].map(|i| (c[i] * 255.0).round() as u8)
+}
+
+pub fn close(a: [u8; 4], b: [u8; 3], tolerance: u8) -> bool {
+    (0..3).all(|i| a[i].abs_diff(b[i]) <= tolerance)
+}
+
+/// How many of the given points (lon, lat) render within `tolerance` of `colour`.
+pub fn count_matching(image: &Image, view: &View, points: &[(f64, f64)], colour: [u8; 3], tolerance: u8) -> usize {
+    points
+        .iter()
+        .filter(|(lon, lat)| {
+            let (x, y) = view.lonlat_to_screen(*lon, *lat);
+            let (x, y) = (x.round() as u32, y.round() as u32);
+            x < image.width && y < image.height && close(image.pixel(x, y), colour, tolerance)
+        })
+        .count()
+}
+
+/// Points along the segment a-b, excluding the ends.
+pub fn along(a: (f64, f64), b: (f64, f64), n: usize) -> Vec<(f64, f64)> {
+    (1..=n).map(|i| i as f64 / (n + 1) as f64).map(|t| (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)).collect()
+}

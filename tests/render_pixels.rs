@@ -1,0 +1,94 @@
+//! Headless renders of real data, checked pixel by pixel against the style: road colour where
+//! known roads run, water colour on Monaco's harbour, background where nothing is mapped.
+
+mod common;
+
+use common::*;
+use pantau::render::{ThemeName, View};
+
+/// Jl. I Gusti Ngurah Rai, East Jakarta: a 2.6 km straight primary segment in the Shapefile.
+const NGURAH_RAI: ((f64, f64), (f64, f64)) = ((106.9100845, -6.2141113), (106.9338636, -6.2170401));
+/// Tol Dalam Kota Jakarta near Cawang: a 1.4 km straight motorway segment.
+const TOLL_ROAD: ((f64, f64), (f64, f64)) = ((106.8739266, -6.2058352), (106.8743291, -6.21832));
+
+#[test]
+fn jakarta_roads_draw_in_their_class_colour() {
+    let view = View::new(106.91, -6.215, 15.0, 1200, 800);
+    let image = render_unlabelled(jakarta(), &view, ThemeName::Day);
+    let primary = along(NGURAH_RAI.0, NGURAH_RAI.1, 8);
+    let hits = count_matching(&image, &view, &primary, slot_rgb(ThemeName::Day, "road.primary"), 12);
+    assert!(hits >= 6, "primary colour at {hits}/8 points of Jl. I Gusti Ngurah Rai");
+    let view = View::new(106.8741, -6.2121, 15.0, 800, 800);
+    let image = render_unlabelled(jakarta(), &view, ThemeName::Day);
+    let motorway = along(TOLL_ROAD.0, TOLL_ROAD.1, 6);
+    let hits = count_matching(&image, &view, &motorway, slot_rgb(ThemeName::Day, "road.motorway"), 12);
+    assert!(hits >= 5, "motorway colour at {hits}/6 points of the toll road");
+    // Nor is the motorway colour simply everywhere: off the road, the background.
+    let beside: Vec<(f64, f64)> = motorway.iter().map(|(lon, lat)| (lon + 0.002, *lat)).collect();
+    assert_eq!(count_matching(&image, &view, &beside, slot_rgb(ThemeName::Day, "road.motorway"), 12), 0);
+}
+
+#[test]
+fn jakarta_bay_is_background() {
+    let view = View::new(106.82, -6.07, 12.0, 800, 600);
+    let image = render(jakarta(), &view, ThemeName::Day);
+    let sea = [(106.78, -6.06), (106.82, -6.07), (106.86, -6.06), (106.80, -6.04)];
+    let background = rgb(pantau::render::Theme::builtin(ThemeName::Day).background);
+    assert_eq!(count_matching(&image, &view, &sea, background, 2), sea.len());
+    // ...while the city to the south is drawn: many non-background pixels in the lower half.
+    let drawn = (300..600).step_by(5).flat_map(|y| (0..800).step_by(5).map(move |x| (x, y)));
+    let busy = drawn.filter(|&(x, y)| !close(image.pixel(x, y), background, 2)).count();
+    assert!(busy > 1000, "only {busy} drawn pixels over the city");
+}
+
+#[test]
+fn monaco_harbour_is_water() {
+    let view = View::new(7.4240, 43.7350, 16.0, 800, 600);
+    let image = render_unlabelled(monaco(), &view, ThemeName::Day);
+    let harbour = [(7.4283, 43.7361), (7.4265, 43.7345), (7.4275, 43.7370), (7.4290, 43.7350)];
+    let hits = count_matching(&image, &view, &harbour, slot_rgb(ThemeName::Day, "water"), 3);
+    assert!(hits >= 3, "water colour at {hits}/4 points of Port Hercule");
+}
+
+#[test]
+fn night_theme_changes_the_palette() {
+    let view = View::new(106.91, -6.215, 15.0, 1200, 800);
+    let image = render_unlabelled(jakarta(), &view, ThemeName::Night);
+    let primary = along(NGURAH_RAI.0, NGURAH_RAI.1, 8);
+    let hits = count_matching(&image, &view, &primary, slot_rgb(ThemeName::Night, "road.primary"), 12);
+    assert!(hits >= 6, "night primary colour at {hits}/8 points");
+    let background = rgb(pantau::render::Theme::builtin(ThemeName::Night).background);
+    assert!(close(image.pixel(5, 5), background, 40) || image.pixel(5, 5)[0] < 80, "dark corner");
+}
+
+#[test]
+fn attribution_is_drawn_in_the_corner() {
+    let view = View::new(106.82, -6.07, 12.0, 800, 600);
+    let image = render(jakarta(), &view, ThemeName::Day);
+    let text = pantau::render::Theme::builtin(ThemeName::Day).label_text;
+    let dark = (580..600)
+        .flat_map(|y| (560..800).map(move |x| (x, y)))
+        .filter(|&(x, y)| close(image.pixel(x, y), rgb(text), 60))
+        .count();
+    assert!(dark > 60, "{dark} text pixels where the attribution belongs");
+}
+
+#[test]
+fn high_zoom_does_not_jitter() {
+    // Two renders a quarter pixel apart at zoom 20 differ by no more than a pixel shift:
+    // positions are camera-relative, so f32 precision is not lost.
+    let a = View::new(106.8229, -6.1935, 20.0, 256, 256);
+    let mut b = a;
+    b.center.0 += 0.25 / b.world_px();
+    let (ia, ib) = (render(jakarta(), &a, ThemeName::Day), render(jakarta(), &b, ThemeName::Day));
+    let background = rgb(pantau::render::Theme::builtin(ThemeName::Day).background);
+    let content = ia.rgba.chunks(4).filter(|p| !close([p[0], p[1], p[2], p[3]], background, 4)).count();
+    assert!(content > 256 * 256 / 10, "the view shows roads ({content} drawn pixels)");
+    let differing = ia
+        .rgba
+        .chunks(4)
+        .zip(ib.rgba.chunks(4))
+        .filter(|(p, q)| p.iter().zip(q.iter()).any(|(x, y)| x.abs_diff(*y) > 64))
+        .count();
+    assert!(differing < 256 * 256 / 20, "{differing} pixels changed for a quarter-pixel move");
+}
