@@ -81,6 +81,18 @@ fn monaco_pbf_brings_every_layer_and_osm_attribution() {
 }
 
 #[test]
+fn the_same_input_gives_a_byte_identical_archive() {
+    let (a, b) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+    let pbf = data("osm/monaco.osm.pbf");
+    for dir in [&a, &b] {
+        let result = import(&[&pbf], &dir.path().join("monaco.pmtiles"));
+        assert!(result.status.success(), "{}", stderr(&result));
+    }
+    let read = |d: &tempfile::TempDir| std::fs::read(d.path().join("monaco.pmtiles")).expect("read");
+    assert!(read(&a) == read(&b), "two imports of the same extract differ");
+}
+
+#[test]
 fn helsinki_cameras_keep_their_surveillance_tags() {
     use geozero::mvt::{Message, Tile};
     let dir = tempfile::tempdir().expect("tmp");

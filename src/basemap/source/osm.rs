@@ -50,7 +50,10 @@ pub fn read(path: &Path) -> Result<Vec<RawFeature>> {
             out.push(RawFeature { geometry: Geometry::MultiPolygon(polygons), tags: tags.clone() });
         }
     }
-    for Way { refs, tags } in data.ways.values() {
+    // Ways in id order, so the same extract always gives the same archive.
+    let mut way_ids: Vec<&i64> = data.ways.keys().collect();
+    way_ids.sort_unstable();
+    for Way { refs, tags } in way_ids.into_iter().filter_map(|id| data.ways.get(id)) {
         if tags.is_empty() {
             continue;
         }
