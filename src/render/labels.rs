@@ -15,9 +15,9 @@ use super::view::View;
 use crate::basemap::mesh::SLOTS;
 
 /// Most labels on screen at once.
-const MAX_LABELS: usize = 300;
+const MAX_LABELS: usize = 160;
 /// The same name is not repeated closer than this, in pixels.
-const REPEAT_DISTANCE: f32 = 250.0;
+const REPEAT_DISTANCE: f32 = 400.0;
 const ATTRIBUTION_SIZE: f32 = 13.0;
 const HALO_OFFSETS: [(f32, f32); 4] = [(-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)];
 
@@ -36,8 +36,10 @@ struct Shaped {
     height: f32,
 }
 
+#[derive(Clone, PartialEq)]
 struct Placed {
-    key: (String, u32),
+    text: String,
+    size: u32,
     left: f32,
     top: f32,
     color: Rgba,
@@ -49,7 +51,10 @@ pub struct LabelLayer {
     viewport: Viewport,
     atlas: TextAtlas,
     renderer: TextRenderer,
-    shaped: HashMap<(String, u32), Shaped>,
+    /// Shaped text by size (tenths of a pixel), then by text.
+    shaped: HashMap<u32, HashMap<String, Shaped>>,
+    /// What the glyph buffers hold now, so an unchanged frame skips the upload.
+    uploaded: (Vec<Placed>, (u32, u32), Rgba),
 }
 
 impl LabelLayer {
@@ -62,7 +67,15 @@ impl LabelLayer {
         let viewport = Viewport::new(&gpu.device, &cache);
         let mut atlas = TextAtlas::with_color_mode(&gpu.device, &gpu.queue, &cache, format, ColorMode::Web);
         let renderer = TextRenderer::new(&mut atlas, &gpu.device, wgpu::MultisampleState::default(), None);
-        Self { fonts, swash: SwashCache::new(), viewport, atlas, renderer, shaped: HashMap::new() }
+        Self {
+            fonts,
+            swash: SwashCache::new(),
+            viewport,
+            atlas,
+            renderer,
+            shaped: HashMap::new(),
+            uploaded: (Vec::new(), (0, 0), [0.0; 4]),
+        }
     }
 
     /// Places labels (highest priority first, no overlaps) and uploads their glyphs.
@@ -75,68 +88,71 @@ impl LabelLayer {
         attribution: &str,
     ) -> usize {
         candidates.sort_by_key(|c| std::cmp::Reverse(priority(c.slot)));
-        if self.shaped.len() > 8_000 {
+        if self.shaped.values().map(HashMap::len).sum::<usize>() > 8_000 {
             self.shaped.clear();
         }
         let (w, h) = (view.width as f32, view.height as f32);
-        let mut taken: Vec<[f32; 4]> = Vec::new();
+        let mut taken = Occupancy::new(w, h);
         let mut placed: Vec<Placed> = Vec::new();
-        let mut seen: Vec<(&str, f32, f32)> = Vec::new();
+        let mut seen: HashMap<&str, Vec<(f32, f32)>> = HashMap::new();
         if !attribution.is_empty() {
-            let key = (attribution.to_string(), size_key(ATTRIBUTION_SIZE));
-            let s = self.shape(&key);
-            let (left, top) = (w - s.width - 6.0, h - s.height - 4.0);
-            taken.push([left - 2.0, top - 2.0, w, h]);
-            placed.push(Placed { key, left, top, color: theme.label_text });
+            let size = size_key(ATTRIBUTION_SIZE);
+            let s = self.shape(attribution, size);
+            let (left, top) = ((w - s.width - 6.0).round(), (h - s.height - 4.0).round());
+            taken.insert([left - 2.0, top - 2.0, w, h]);
+            placed.push(Placed { text: attribution.to_string(), size, left, top, color: theme.label_text });
         }
         for c in &candidates {
             if placed.len() >= MAX_LABELS {
                 break;
             }
-            if seen.iter().any(|(t, x, y)| *t == c.text && (x - c.x).hypot(y - c.y) < REPEAT_DISTANCE) {
+            let on_screen = c.x >= 0.0 && c.y >= 0.0 && c.x <= w && c.y <= h;
+            let repeated = || {
+                seen.get(c.text).is_some_and(|at| at.iter().any(|(x, y)| (x - c.x).hypot(y - c.y) < REPEAT_DISTANCE))
+            };
+            if !on_screen || repeated() {
                 continue;
             }
-            let key = (c.text.to_string(), size_key(c.size));
-            let s = self.shape(&key);
-            let (left, top) = (c.x - s.width / 2.0, c.y - s.height / 2.0);
+            let size = size_key(c.size);
+            let s = self.shape(c.text, size);
+            // Whole pixels: crisp glyphs, and the glyph cache hits while the map pans.
+            let (left, top) = ((c.x - s.width / 2.0).round(), (c.y - s.height / 2.0).round());
             let rect = [left - 3.0, top - 2.0, left + s.width + 3.0, top + s.height + 2.0];
-            let on_screen = rect[0] >= 0.0 && rect[1] >= 0.0 && rect[2] <= w && rect[3] <= h;
-            if !on_screen || taken.iter().any(|t| overlaps(t, &rect)) {
+            let inside = rect[0] >= 0.0 && rect[1] >= 0.0 && rect[2] <= w && rect[3] <= h;
+            if !inside || taken.overlaps(&rect) {
                 continue;
             }
-            taken.push(rect);
-            seen.push((c.text, c.x, c.y));
+            taken.insert(rect);
+            seen.entry(c.text).or_default().push((c.x, c.y));
             let district = SLOTS[c.slot as usize].starts_with("boundary.");
-            placed.push(Placed {
-                key,
-                left,
-                top,
-                color: if district { theme.district_text } else { theme.label_text },
-            });
+            let color = if district { theme.district_text } else { theme.label_text };
+            placed.push(Placed { text: c.text.to_string(), size, left, top, color });
         }
-        self.upload(gpu, view, theme, &placed);
-        placed.len()
+        let count = placed.len();
+        let size = (view.width, view.height);
+        if self.uploaded.0 != placed || self.uploaded.1 != size || self.uploaded.2 != theme.label_halo {
+            self.upload(gpu, view, theme, &placed);
+            self.atlas.trim();
+            self.uploaded = (placed, size, theme.label_halo);
+        }
+        count
     }
 
-    fn shape(&mut self, key: &(String, u32)) -> &Shaped {
+    /// The shaped text, from the cache when it was seen before (no allocation on a hit).
+    fn shape(&mut self, text: &str, size: u32) -> &Shaped {
         let fonts = &mut self.fonts;
-        self.shaped.entry(key.clone()).or_insert_with(|| {
-            let size = key.1 as f32 / 10.0;
-            let mut buffer = Buffer::new(fonts, Metrics::new(size, size * 1.2));
-            buffer.set_size(None, None);
-            buffer.set_text(&key.0, &Attrs::new().family(Family::SansSerif), Shaping::Advanced, None);
-            buffer.shape_until_scroll(fonts, false);
-            let width = buffer.layout_runs().map(|r| r.line_w).fold(0.0, f32::max);
-            let height = buffer.layout_runs().count().max(1) as f32 * size * 1.2;
-            Shaped { buffer, width, height }
-        })
+        let by_text = self.shaped.entry(size).or_default();
+        if !by_text.contains_key(text) {
+            by_text.insert(text.to_string(), shape_text(fonts, text, size as f32 / 10.0));
+        }
+        &by_text[text]
     }
 
     fn upload(&mut self, gpu: &Gpu, view: &View, theme: &Theme, placed: &[Placed]) {
         self.viewport.update(&gpu.queue, Resolution { width: view.width, height: view.height });
         let bounds = TextBounds { left: 0, top: 0, right: view.width as i32, bottom: view.height as i32 };
         let area = |p: &Placed, dx: f32, dy: f32, color: Rgba| {
-            self.shaped.get(&p.key).map(|s| TextArea {
+            self.shaped.get(&p.size).and_then(|m| m.get(&p.text)).map(|s| TextArea {
                 buffer: &s.buffer,
                 left: p.left + dx,
                 top: p.top + dy,
@@ -167,6 +183,52 @@ impl LabelLayer {
     pub fn render(&self, pass: &mut wgpu::RenderPass<'_>) {
         if let Err(e) = self.renderer.render(&self.atlas, &self.viewport, pass) {
             tracing::warn!("labels not drawn: {e}");
+        }
+    }
+}
+
+fn shape_text(fonts: &mut FontSystem, text: &str, size: f32) -> Shaped {
+    let mut buffer = Buffer::new(fonts, Metrics::new(size, size * 1.2));
+    buffer.set_size(None, None);
+    buffer.set_text(text, &Attrs::new().family(Family::SansSerif), Shaping::Advanced, None);
+    buffer.shape_until_scroll(fonts, false);
+    let width = buffer.layout_runs().map(|r| r.line_w).fold(0.0, f32::max);
+    let height = buffer.layout_runs().count().max(1) as f32 * size * 1.2;
+    Shaped { buffer, width, height }
+}
+
+/// Screen space taken by placed labels, bucketed in a coarse grid so a collision test only
+/// looks at nearby labels.
+struct Occupancy {
+    columns: usize,
+    rows: usize,
+    cells: Vec<Vec<[f32; 4]>>,
+}
+
+const CELL_PX: f32 = 128.0;
+
+impl Occupancy {
+    fn new(width: f32, height: f32) -> Self {
+        let columns = (width / CELL_PX).ceil().max(1.0) as usize;
+        let rows = (height / CELL_PX).ceil().max(1.0) as usize;
+        Self { columns, rows, cells: vec![Vec::new(); columns * rows] }
+    }
+
+    fn cells_of(&self, r: &[f32; 4]) -> impl Iterator<Item = usize> + '_ {
+        let cell = |v: f32, n: usize| ((v / CELL_PX).floor().max(0.0) as usize).min(n - 1);
+        let (x0, x1) = (cell(r[0], self.columns), cell(r[2], self.columns));
+        let (y0, y1) = (cell(r[1], self.rows), cell(r[3], self.rows));
+        (y0..=y1).flat_map(move |y| (x0..=x1).map(move |x| y * self.columns + x))
+    }
+
+    fn overlaps(&self, r: &[f32; 4]) -> bool {
+        self.cells_of(r).any(|i| self.cells[i].iter().any(|t| overlaps(t, r)))
+    }
+
+    fn insert(&mut self, r: [f32; 4]) {
+        let cells: Vec<usize> = self.cells_of(&r).collect();
+        for i in cells {
+            self.cells[i].push(r);
         }
     }
 }
