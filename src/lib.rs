@@ -6,4 +6,8 @@
 pub mod basemap;
 pub mod cli;
 pub mod crs;
+pub mod feeds;
+pub mod journal;
+pub mod model;
 pub mod render;
+pub mod world;

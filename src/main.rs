@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "pantau=info,wgpu=error,naga=error".into()),
+                .unwrap_or_else(|_| "pantau=info,wgpu=error,wgpu_hal=off,naga=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -24,6 +24,60 @@ pub enum Command {
     Render(RenderArgs),
     /// Show a base map archive's bounds, zooms, layers and feature counts.
     Info(InfoArgs),
+    /// Run the live feeds, world and journal without a window.
+    Serve(ServeArgs),
+    /// Inspect a journal.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+}
+
+#[derive(Args, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeArgs {
+    /// A TOML file with any of these settings (flags given here win).
+    #[arg(long)]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Journal directory [default: journal]
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+    /// OsmAnd / Traccar Client listener [default: 127.0.0.1:5055]
+    #[arg(long)]
+    pub osmand: Option<std::net::SocketAddr>,
+    /// API listener: POST /alarms, POST /traccar, GET /metrics [default: 127.0.0.1:8082]
+    #[arg(long)]
+    pub http: Option<std::net::SocketAddr>,
+    /// NMEA 0183 TCP listener (off unless given)
+    #[arg(long)]
+    pub nmea: Option<std::net::SocketAddr>,
+    /// Per-device tokens, one `DEVICE TOKEN` a line
+    #[arg(long)]
+    pub tokens: Option<PathBuf>,
+    /// Accept devices without tokens (closed networks and tests only)
+    #[arg(long)]
+    #[serde(default)]
+    pub insecure: bool,
+    /// When to fsync the journal [default: per-batch]
+    #[arg(long, value_enum)]
+    pub fsync: Option<crate::journal::FsyncPolicy>,
+    /// Unit of OsmAnd `speed` [default: knots, as Traccar]
+    #[arg(long, value_enum)]
+    pub speed_unit: Option<crate::feeds::osmand::SpeedUnit>,
+    /// Positions that may wait for the writer before the oldest are shed [default: 200000]
+    #[arg(long)]
+    pub queue: Option<usize>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JournalCommand {
+    /// Check every record's checksum and the hash chain; exits non-zero when broken.
+    Verify {
+        /// The journal directory.
+        dir: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -93,6 +147,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(args) => import(args),
         Command::Render(args) => render(args),
         Command::Info(args) => info(args),
+        Command::Serve(args) => serve(args),
+        Command::Journal(JournalCommand::Verify { dir, json }) => journal_verify(&dir, json),
     }
 }
 
@@ -183,6 +239,57 @@ fn info(args: InfoArgs) -> Result<()> {
     for layer in &m.vector_layers {
         let count = m.feature_counts.get(&layer.id).copied().unwrap_or(0);
         println!("  {:<11} {count:>8} features", layer.id);
+    }
+    Ok(())
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let file: ServeArgs = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?
+        }
+        None => ServeArgs::default(),
+    };
+    let default_addr = |port: u16| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let config = crate::feeds::serve::ServeConfig {
+        journal: args.journal.or(file.journal).unwrap_or_else(|| PathBuf::from("journal")),
+        osmand: Some(args.osmand.or(file.osmand).unwrap_or(default_addr(5055))),
+        http: Some(args.http.or(file.http).unwrap_or(default_addr(8082))),
+        nmea: args.nmea.or(file.nmea),
+        tokens: args.tokens.or(file.tokens),
+        insecure: args.insecure || file.insecure,
+        fsync: args.fsync.or(file.fsync).unwrap_or(crate::journal::FsyncPolicy::PerBatch),
+        speed_unit: args.speed_unit.or(file.speed_unit).unwrap_or_default(),
+        queue_capacity: args.queue.or(file.queue).unwrap_or(200_000),
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(crate::feeds::serve::serve(config, crate::feeds::serve::signal(), |running| {
+        let b = &running.bound;
+        let show = |a: Option<std::net::SocketAddr>| a.map_or("off".to_string(), |a| a.to_string());
+        println!("pantau serve: osmand {}, http {}, nmea {}", show(b.osmand), show(b.http), show(b.nmea));
+    }))
+}
+
+fn journal_verify(dir: &std::path::Path, json: bool) -> Result<()> {
+    let report = crate::journal::verify(dir)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("journal {}: {} records in {} segments", dir.display(), report.records, report.segments);
+        for (kind, n) in &report.counts {
+            println!("  {kind:<10} {n}");
+        }
+        for (stream, head) in &report.heads {
+            println!("  head {stream}: {head}");
+        }
+        for p in &report.problems {
+            println!("  PROBLEM: {p}");
+        }
+        println!("chain: {}", if report.ok { "intact" } else { "BROKEN" });
+    }
+    if !report.ok {
+        bail!("{}: the journal chain is broken ({} problems)", dir.display(), report.problems.len());
     }
     Ok(())
 }

@@ -1,0 +1,148 @@
+//! `pantau serve`: feeds + world + journal without a window. Opens (and repairs) the journal,
+//! rebuilds the world from it, starts the writer and the listeners, and on SIGINT/SIGTERM stops
+//! taking requests, writes what is queued, syncs the journal and exits.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use tokio::net::TcpListener;
+
+use super::ingest::{Ingest, IngestHandle};
+use super::listeners::{api_router, nmea_listener, osmand_router, FeedState};
+use super::metrics::Metrics;
+use super::osmand::SpeedUnit;
+use super::tokens::Tokens;
+use super::validate::{Limits, Validator};
+use crate::journal::{self, FsyncPolicy, Journal, JournalConfig};
+
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub journal: PathBuf,
+    pub osmand: Option<SocketAddr>,
+    pub http: Option<SocketAddr>,
+    pub nmea: Option<SocketAddr>,
+    pub tokens: Option<PathBuf>,
+    pub insecure: bool,
+    pub fsync: FsyncPolicy,
+    pub speed_unit: SpeedUnit,
+    /// Positions allowed to wait for the writer before the oldest are shed.
+    pub queue_capacity: usize,
+}
+
+/// Addresses the listeners actually bound (port 0 picks a free one).
+#[derive(Clone, Debug, Default)]
+pub struct Bound {
+    pub osmand: Option<SocketAddr>,
+    pub http: Option<SocketAddr>,
+    pub nmea: Option<SocketAddr>,
+}
+
+/// A running service: its addresses and a handle into the writer.
+pub struct Running {
+    pub bound: Bound,
+    pub ingest: IngestHandle,
+}
+
+/// Runs until `shutdown` completes; `on_ready` is told where it listens.
+pub async fn serve(
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()>,
+    on_ready: impl FnOnce(&Running),
+) -> Result<()> {
+    let tokens = match (&config.tokens, config.insecure) {
+        (_, true) => {
+            tracing::warn!("--insecure: devices are accepted without tokens");
+            Tokens::insecure()
+        }
+        (Some(path), false) => Tokens::load(path)?,
+        (None, false) => anyhow::bail!("no --tokens file: give one, or start with --insecure on a closed network"),
+    };
+    let journal_config = JournalConfig { fsync: config.fsync, ..JournalConfig::new(&config.journal) };
+    let (journal, recovery) = Journal::open(journal_config)?;
+    let world = journal::replay(&config.journal)?;
+    tracing::info!(
+        "journal {}: {} records, {} units, {} alarms rebuilt",
+        config.journal.display(),
+        recovery.records,
+        world.units().len(),
+        world.alarms().len()
+    );
+    let metrics = Arc::new(Metrics::default());
+    let ingest = Ingest::start(journal, world, Validator::new(Limits::default()), config.queue_capacity, metrics);
+    let state = FeedState { ingest: ingest.handle(), tokens: Arc::new(tokens), speed_unit: config.speed_unit };
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::new();
+    let mut bound = Bound::default();
+    if let Some(addr) = config.osmand {
+        let listener = bind(addr, "--osmand").await?;
+        bound.osmand = listener.local_addr().ok();
+        tasks.push(tokio::spawn(http_server(listener, osmand_router(state.clone()), stop_rx.clone())));
+    }
+    if let Some(addr) = config.http {
+        let listener = bind(addr, "--http").await?;
+        bound.http = listener.local_addr().ok();
+        tasks.push(tokio::spawn(http_server(listener, api_router(state.clone()), stop_rx.clone())));
+    }
+    let nmea_task = match config.nmea {
+        Some(addr) => {
+            let listener = bind(addr, "--nmea").await?;
+            bound.nmea = listener.local_addr().ok();
+            Some(tokio::spawn(nmea_listener(listener, state.clone())))
+        }
+        None => None,
+    };
+    tracing::info!("listening: osmand {:?}, http {:?}, nmea {:?}", bound.osmand, bound.http, bound.nmea);
+    on_ready(&Running { bound, ingest: ingest.handle() });
+
+    shutdown.await;
+    tracing::info!("shutting down: finishing requests and syncing the journal");
+    let _ = stop_tx.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
+    if let Some(task) = nmea_task {
+        task.abort();
+    }
+    tokio::task::spawn_blocking(move || ingest.stop()).await.context("writer task")??;
+    tracing::info!("journal synced; bye");
+    Ok(())
+}
+
+async fn bind(addr: SocketAddr, flag: &str) -> Result<TcpListener> {
+    TcpListener::bind(addr).await.with_context(|| format!("{flag} {addr}: cannot listen"))
+}
+
+async fn http_server(listener: TcpListener, router: axum::Router, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let shutdown = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+        tracing::error!("http listener failed: {e}");
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

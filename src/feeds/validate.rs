@@ -1,0 +1,182 @@
+//! Validation of incoming events. Positions must be on the globe, not far in the future, not
+//! too old, not duplicates or out of order, and not a physically impossible jump from the
+//! device's last accepted fix. Alarms are never refused: a bad fix is dropped (the world then
+//! falls back to the last known position) and duplicate/distance filters do not apply.
+
+use std::collections::HashMap;
+
+use crate::model::{DeviceId, Event, Fix, Millis};
+
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// How far ahead of the server clock a fix may be.
+    pub max_future_ms: Millis,
+    /// How old a fix may be (phones buffer positions while offline).
+    pub max_age_ms: Millis,
+    /// Fastest believable ground speed, metres per second.
+    pub max_speed: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_future_ms: 5 * 60_000, max_age_ms: 24 * 3_600_000, max_speed: 300.0 / 3.6 }
+    }
+}
+
+/// Why a position was refused; the names are the metric labels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    BadCoordinates,
+    FutureTime,
+    TooOld,
+    Duplicate,
+    OutOfOrder,
+    ImpossibleJump,
+}
+
+impl Rejection {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Rejection::BadCoordinates => "bad_coordinates",
+            Rejection::FutureTime => "future_time",
+            Rejection::TooOld => "too_old",
+            Rejection::Duplicate => "duplicate",
+            Rejection::OutOfOrder => "out_of_order",
+            Rejection::ImpossibleJump => "impossible_jump",
+        }
+    }
+
+    /// Repeats and late arrivals are normal for buffering clients: not the sender's error.
+    pub fn is_client_error(self) -> bool {
+        !matches!(self, Rejection::Duplicate | Rejection::OutOfOrder)
+    }
+}
+
+/// Keeps each device's last accepted fix; lives in the single writer.
+#[derive(Default)]
+pub struct Validator {
+    pub limits: Limits,
+    last: HashMap<DeviceId, Fix>,
+}
+
+impl Validator {
+    pub fn new(limits: Limits) -> Self {
+        Self { limits, last: HashMap::new() }
+    }
+
+    /// Checks an event at server time `now`. Alarms come back with a bad fix removed; positions
+    /// are refused with a reason.
+    pub fn check(&mut self, event: Event, now: Millis) -> Result<Event, Rejection> {
+        match event {
+            Event::Position { device, fix, feed } => {
+                self.check_position(&device, &fix, now)?;
+                self.last.insert(device.clone(), fix);
+                Ok(Event::Position { device, fix, feed })
+            }
+            Event::Alarm { device, kind, fix, priority, time, feed } => {
+                let fix = fix.filter(|f| on_globe(f) && f.time <= now + self.limits.max_future_ms);
+                if let Some(f) = fix {
+                    if self.last.get(&device).is_none_or(|l| f.time > l.time) {
+                        self.last.insert(device.clone(), f);
+                    }
+                }
+                Ok(Event::Alarm { device, kind, fix, priority, time, feed })
+            }
+            command @ Event::Command { .. } => Ok(command),
+        }
+    }
+
+    fn check_position(&self, device: &str, fix: &Fix, now: Millis) -> Result<(), Rejection> {
+        if !on_globe(fix) {
+            return Err(Rejection::BadCoordinates);
+        }
+        if fix.time > now + self.limits.max_future_ms {
+            return Err(Rejection::FutureTime);
+        }
+        if fix.time < now - self.limits.max_age_ms {
+            return Err(Rejection::TooOld);
+        }
+        let Some(last) = self.last.get(device) else { return Ok(()) };
+        if fix.time == last.time {
+            return Err(Rejection::Duplicate);
+        }
+        if fix.time < last.time {
+            return Err(Rejection::OutOfOrder);
+        }
+        let seconds = (fix.time - last.time) as f64 / 1000.0;
+        let metres = haversine_m(last.lon, last.lat, fix.lon, fix.lat);
+        // Allow for GPS noise: jumps under 200 m always pass.
+        if metres > 200.0 && metres / seconds > self.limits.max_speed {
+            return Err(Rejection::ImpossibleJump);
+        }
+        Ok(())
+    }
+}
+
+fn on_globe(f: &Fix) -> bool {
+    f.lon.is_finite() && f.lat.is_finite() && f.lon.abs() <= 180.0 && f.lat.abs() <= 90.0
+}
+
+/// Great-circle distance in metres.
+pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * a.sqrt().asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FeedKind;
+
+    const NOW: Millis = 1_800_000_000_000;
+
+    fn pos(t: Millis, lon: f64, lat: f64) -> Event {
+        let fix = Fix { time: t, lon, lat, speed: None, heading: None, accuracy: None };
+        Event::Position { device: "u1".into(), fix, feed: FeedKind::Osmand }
+    }
+
+    #[test]
+    fn each_bad_position_gets_its_reason() {
+        let mut v = Validator::default();
+        assert_eq!(v.check(pos(NOW, f64::NAN, 0.0), NOW).err(), Some(Rejection::BadCoordinates));
+        assert_eq!(v.check(pos(NOW, 106.8, 91.0), NOW).err(), Some(Rejection::BadCoordinates));
+        assert_eq!(v.check(pos(NOW + 3_600_000, 106.8, -6.2), NOW).err(), Some(Rejection::FutureTime));
+        assert_eq!(v.check(pos(NOW - 2 * 86_400_000, 106.8, -6.2), NOW).err(), Some(Rejection::TooOld));
+        assert!(v.check(pos(NOW, 106.8, -6.2), NOW).is_ok());
+        assert_eq!(v.check(pos(NOW, 106.8, -6.2), NOW).err(), Some(Rejection::Duplicate));
+        assert_eq!(v.check(pos(NOW - 1000, 106.8, -6.2), NOW).err(), Some(Rejection::OutOfOrder));
+        // 11 km in 10 s is 4,000 km/h.
+        assert_eq!(v.check(pos(NOW + 10_000, 106.9, -6.2), NOW).err(), Some(Rejection::ImpossibleJump));
+        // 500 m in 60 s is 30 km/h.
+        assert!(v.check(pos(NOW + 60_000, 106.8045, -6.2), NOW).is_ok());
+    }
+
+    #[test]
+    fn alarms_are_never_refused_and_lose_only_a_bad_fix() {
+        let mut v = Validator::default();
+        let fix = Fix { time: NOW, lon: 500.0, lat: 0.0, speed: None, heading: None, accuracy: None };
+        let alarm = Event::Alarm {
+            device: "u1".into(),
+            kind: "sos".into(),
+            fix: Some(fix),
+            priority: 1,
+            time: NOW,
+            feed: FeedKind::Osmand,
+        };
+        match v.check(alarm.clone(), NOW) {
+            Ok(Event::Alarm { fix, .. }) => assert!(fix.is_none()),
+            other => panic!("alarm refused: {other:?}"),
+        }
+        assert!(v.check(alarm, NOW).is_ok(), "a repeated alarm is not a duplicate to drop");
+    }
+
+    #[test]
+    fn haversine_is_right_on_a_known_distance() {
+        // Monas to Bundaran HI: about 2.1 km.
+        let d = haversine_m(106.8272, -6.1754, 106.8229, -6.1935);
+        assert!((d - 2068.0).abs() < 30.0, "{d}");
+    }
+}

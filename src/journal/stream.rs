@@ -1,0 +1,246 @@
+//! One journal stream: a directory of segment files `000001.seg`, `000002.seg`, ... Each
+//! segment starts with a header (magic + the chain hash its first record follows) and holds
+//! records back to back. Only the newest segment is ever written.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{bail, Context, Result};
+
+use super::record::{self, DecodeError, Record, MAX_BODY};
+use super::Recovery;
+use crate::model::{Event, Millis};
+
+const MAGIC: &[u8; 8] = b"PNTJRNL1";
+const HEADER: usize = 8 + 32;
+
+pub struct Stream {
+    dir: PathBuf,
+    index: u64,
+    file: File,
+    bytes: u64,
+    head: [u8; 32],
+    last_seq: u64,
+    pending: Vec<u8>,
+}
+
+impl Stream {
+    /// Opens the stream in `dir`, cutting a torn tail off its newest segment.
+    pub fn open(dir: &Path, recovery: &mut Recovery) -> Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let segments = segment_files(dir)?;
+        let Some((index, path)) = segments.last().cloned() else {
+            return Self::create(dir, 1, [0; 32]);
+        };
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let (head, last_seq, count, good) = scan_tail(&path, &bytes)?;
+        recovery.records += count;
+        if good < bytes.len() {
+            recovery.truncated.push((path.clone(), (bytes.len() - good) as u64));
+        }
+        let file =
+            OpenOptions::new().write(true).open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        file.set_len(good as u64).with_context(|| format!("cannot truncate {}", path.display()))?;
+        file.sync_all()?;
+        let mut file = file;
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::End(0))?;
+        Ok(Self { dir: dir.to_path_buf(), index, file, bytes: good as u64, head, last_seq, pending: Vec::new() })
+    }
+
+    fn create(dir: &Path, index: u64, prev: [u8; 32]) -> Result<Self> {
+        let path = segment_path(dir, index);
+        let mut file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        file.write_all(MAGIC)?;
+        file.write_all(&prev)?;
+        file.sync_all()?;
+        sync_dir(dir);
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            index,
+            file,
+            bytes: HEADER as u64,
+            head: prev,
+            last_seq: 0,
+            pending: Vec::new(),
+        })
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes + self.pending.len() as u64
+    }
+
+    pub fn append(&mut self, seq: u64, event: &Event, time: Millis) -> Result<()> {
+        self.head = record::encode(&mut self.pending, &self.head, seq, time, event)?;
+        self.last_seq = seq;
+        Ok(())
+    }
+
+    /// Writes pending records; with `sync`, waits until they are on disk.
+    pub fn flush(&mut self, sync: bool) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.file.write_all(&self.pending).context("journal write failed")?;
+        self.bytes += self.pending.len() as u64;
+        self.pending.clear();
+        if sync {
+            self.file.sync_data().context("journal fsync failed")?;
+        }
+        Ok(())
+    }
+
+    /// Closes the current segment and starts the next one.
+    pub fn roll(&mut self) -> Result<()> {
+        self.flush(true)?;
+        let last_seq = self.last_seq;
+        *self = Self::create(&self.dir, self.index + 1, self.head)?;
+        self.last_seq = last_seq;
+        Ok(())
+    }
+
+    /// Deletes closed segments last written more than `keep` ago.
+    pub fn prune_older_than(&mut self, keep: Duration) -> Result<()> {
+        let cutoff = SystemTime::now().checked_sub(keep).unwrap_or(SystemTime::UNIX_EPOCH);
+        for (index, path) in segment_files(&self.dir)? {
+            if index >= self.index {
+                break;
+            }
+            let modified = std::fs::metadata(&path).and_then(|m| m.modified()).unwrap_or(SystemTime::now());
+            if modified < cutoff {
+                std::fs::remove_file(&path).with_context(|| format!("cannot prune {}", path.display()))?;
+                tracing::info!("journal: pruned {}", path.display());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads a segment's records; returns (head, last seq, count, bytes that are good). A bad
+/// record with less than one record's worth of bytes after it is a torn tail and is dropped;
+/// damage further back is an error, because cutting it would lose acknowledged data.
+fn scan_tail(path: &Path, bytes: &[u8]) -> Result<([u8; 32], u64, u64, usize)> {
+    let mut head = header_prev(path, bytes)?;
+    let (mut at, mut last_seq, mut count) = (HEADER, 0, 0);
+    while at < bytes.len() {
+        match record::decode(&bytes[at..], &head) {
+            Ok((r, len)) => {
+                head = r.hash;
+                last_seq = r.seq;
+                count += 1;
+                at += len;
+            }
+            Err(DecodeError::Truncated) => break,
+            Err(DecodeError::Corrupt(why)) if bytes.len() - at <= MAX_BODY + 8 && is_last_write(bytes, at) => {
+                tracing::warn!("{}: damaged last record at byte {at} ({why})", path.display());
+                break;
+            }
+            Err(DecodeError::Corrupt(why)) => {
+                bail!("{}: damaged record at byte {at} ({why}); run `pantau journal verify`", path.display())
+            }
+        }
+    }
+    Ok((head, last_seq, count, at))
+}
+
+/// True when no complete record starts after `at`: the damage is the final, torn write.
+fn is_last_write(bytes: &[u8], at: usize) -> bool {
+    let len = u32::from_le_bytes(bytes[at..].get(..4).and_then(|b| b.try_into().ok()).unwrap_or([0; 4])) as usize;
+    len == 0 || at + 8 + len >= bytes.len()
+}
+
+fn header_prev(path: &Path, bytes: &[u8]) -> Result<[u8; 32]> {
+    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+        bail!("{}: not a pantau journal segment", path.display());
+    }
+    let mut prev = [0; 32];
+    prev.copy_from_slice(&bytes[8..HEADER]);
+    Ok(prev)
+}
+
+/// Everything in a stream, as `verify` and `replay` see it.
+pub struct StreamRead {
+    pub records: Vec<Record>,
+    pub segments: u64,
+    pub head: [u8; 32],
+    pub problems: Vec<String>,
+}
+
+pub fn read_stream(dir: &Path) -> Result<StreamRead> {
+    let mut out = StreamRead { records: Vec::new(), segments: 0, head: [0; 32], problems: Vec::new() };
+    if !dir.exists() {
+        return Ok(out);
+    }
+    let mut expected_prev: Option<[u8; 32]> = None;
+    for (_, path) in segment_files(dir)? {
+        out.segments += 1;
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut head = match header_prev(&path, &bytes) {
+            Ok(prev) => prev,
+            Err(e) => {
+                out.problems.push(format!("{e}"));
+                continue;
+            }
+        };
+        if let Some(expected) = expected_prev {
+            if expected != head {
+                out.problems.push(format!("{name}: does not continue the previous segment's chain"));
+            }
+        }
+        let mut at = HEADER;
+        while at < bytes.len() {
+            match record::decode(&bytes[at..], &head) {
+                Ok((r, len)) => {
+                    if out.records.last().is_some_and(|p| p.seq >= r.seq) {
+                        out.problems.push(format!("{name}: sequence goes backwards at seq {}", r.seq));
+                    }
+                    head = r.hash;
+                    out.records.push(r);
+                    at += len;
+                }
+                Err(e) => {
+                    out.problems.push(format!("{name}: byte {at}: {e:?}"));
+                    break;
+                }
+            }
+        }
+        expected_prev = Some(head);
+        out.head = head;
+    }
+    Ok(out)
+}
+
+fn segment_path(dir: &Path, index: u64) -> PathBuf {
+    dir.join(format!("{index:06}.seg"))
+}
+
+fn segment_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
+    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let path = e.path();
+            let index = path.file_name()?.to_str()?.strip_suffix(".seg")?.parse().ok()?;
+            Some((index, path))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}

@@ -1,0 +1,232 @@
+//! Plain domain types shared by every concern: units, fixes, alarms, cameras, zones,
+//! congestion samples, and the events and commands that change the world. Everything here is
+//! serde-serialisable: events travel through the journal and, later, between desks.
+
+use geo::MultiPolygon;
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch (UTC).
+pub type Millis = i64;
+
+/// A device or unit identifier as the field reports it (IMEI, callsign, Traccar unique id).
+pub type DeviceId = String;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    /// Highway patrol (Patroli Jalan Raya).
+    Pjr,
+    /// Escort (Patroli Pengawalan).
+    Patwal,
+    /// Traffic control (Pengaturan).
+    Gatur,
+    /// General patrol.
+    Sabhara,
+    Motorbike,
+    Car,
+    Drone,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitStatus {
+    #[default]
+    Available,
+    Dispatched,
+    EnRoute,
+    OnScene,
+    Returning,
+    OffDuty,
+}
+
+/// One position report.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fix {
+    pub time: Millis,
+    pub lon: f64,
+    pub lat: f64,
+    /// Metres per second.
+    pub speed: Option<f32>,
+    /// Degrees clockwise from north.
+    pub heading: Option<f32>,
+    /// Horizontal accuracy in metres.
+    pub accuracy: Option<f32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub id: DeviceId,
+    pub callsign: String,
+    pub kind: UnitKind,
+    pub status: UnitStatus,
+    pub home_station: Option<String>,
+    pub last_fix: Option<Fix>,
+}
+
+impl Unit {
+    /// A unit first seen on a feed: its id is its callsign until a roster says otherwise.
+    pub fn from_device(id: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            callsign: id.to_string(),
+            kind: UnitKind::Car,
+            status: UnitStatus::Available,
+            home_station: None,
+            last_fix: None,
+        }
+    }
+}
+
+pub type AlarmId = u64;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmState {
+    #[default]
+    Raised,
+    Acknowledged,
+    Dispatched,
+    Resolved,
+    FalseAlarm,
+}
+
+/// Where an alarm's position came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PositionSource {
+    /// The alarm carried a fix.
+    Reported,
+    /// No fix: the device's last known position.
+    LastKnown,
+    /// No fix and no earlier position.
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alarm {
+    pub id: AlarmId,
+    pub source: DeviceId,
+    /// What raised it (`sos`, `panic`, a Traccar alarm name).
+    pub kind: String,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub position_source: PositionSource,
+    pub time: Millis,
+    /// 1 (highest) to 5.
+    pub priority: u8,
+    pub state: AlarmState,
+    pub dispatched_unit: Option<DeviceId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Camera {
+    pub id: String,
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// Degrees clockwise from north.
+    pub direction: f32,
+    /// Field-of-view angle in degrees.
+    pub fov: f32,
+    /// How far it sees, in metres.
+    pub range: f32,
+    pub ptz: bool,
+    pub stream_url: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Zone {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    /// Admin level (4 province, 5 kota, 6 kecamatan, 7 kelurahan) or a patrol-rayon level.
+    pub level: u8,
+    pub polygon: MultiPolygon<f64>,
+}
+
+/// An observed speed on a road segment.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CongestionSample {
+    pub segment: u64,
+    /// Kilometres per hour.
+    pub speed: f32,
+    pub time: Millis,
+}
+
+/// Which feed an event came in on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedKind {
+    Osmand,
+    Traccar,
+    Nmea,
+    AlarmApi,
+    Mqtt,
+    Simulator,
+}
+
+/// What an operator (or a script acting for one) asks the world to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    Acknowledge { alarm: AlarmId },
+    Dispatch { alarm: AlarmId, unit: DeviceId },
+    Resolve { alarm: AlarmId },
+    FalseAlarm { alarm: AlarmId },
+    SetStatus { unit: DeviceId, status: UnitStatus },
+}
+
+/// Operator roles; what each may do is decided where commands are applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Operator,
+    Commander,
+    Analyst,
+    Viewer,
+}
+
+/// Everything that changes the world. The world is a deterministic function of the event
+/// sequence, so replaying the journal rebuilds it exactly.
+/// (Externally tagged: the journal's binary encoding cannot carry internal tags.)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    Position { device: DeviceId, fix: Fix, feed: FeedKind },
+    Alarm { device: DeviceId, kind: String, fix: Option<Fix>, priority: u8, time: Millis, feed: FeedKind },
+    Command { user: String, role: Role, time: Millis, command: Command },
+}
+
+impl Event {
+    /// The journal's record kind for this event.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::Position { .. } => EventKind::Position,
+            Event::Alarm { .. } => EventKind::Alarm,
+            Event::Command { .. } => EventKind::Command,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Position,
+    Alarm,
+    Command,
+}
+
+impl EventKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Position => "positions",
+            EventKind::Alarm => "alarms",
+            EventKind::Command => "commands",
+        }
+    }
+}
+
+/// Current time in milliseconds since the epoch.
+pub fn now_millis() -> Millis {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as Millis)
+}

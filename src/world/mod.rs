@@ -1,0 +1,275 @@
+//! The live world: units and alarms, changed only by applying events (feed reports and
+//! operator commands alike), in batches, by a single writer. It records which slots changed
+//! so the renderer can update only those, and it is a deterministic function of the event
+//! sequence, so replaying the journal rebuilds it exactly.
+
+use std::collections::HashMap;
+
+use crate::model::{Alarm, AlarmId, AlarmState, Command, DeviceId, Event, PositionSource, Role, Unit, UnitStatus};
+
+/// Slots (stable indices) whose objects changed since the last [`World::take_changes`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangeSet {
+    pub units: Vec<u32>,
+    pub alarms: Vec<u32>,
+}
+
+impl ChangeSet {
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty() && self.alarms.is_empty()
+    }
+}
+
+/// What applying one event did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    /// Recorded, but not carried out (e.g. a viewer trying to dispatch), with the reason.
+    Refused(String),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct World {
+    units: Vec<Unit>,
+    unit_slots: HashMap<DeviceId, u32>,
+    alarms: Vec<Alarm>,
+    unit_changed: Vec<bool>,
+    alarm_changed: Vec<bool>,
+    changes: ChangeSet,
+}
+
+impl World {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies events in order; one outcome per event.
+    pub fn apply(&mut self, events: &[Event]) -> Vec<Outcome> {
+        events.iter().map(|e| self.apply_one(e)).collect()
+    }
+
+    pub fn apply_one(&mut self, event: &Event) -> Outcome {
+        match event {
+            Event::Position { device, fix, .. } => {
+                let slot = self.unit_slot(device);
+                self.units[slot as usize].last_fix = Some(*fix);
+                self.mark_unit(slot);
+                Outcome::Applied
+            }
+            Event::Alarm { device, kind, fix, priority, time, .. } => {
+                let slot = self.unit_slot(device);
+                let last = self.units[slot as usize].last_fix;
+                let (position, position_source) = match (fix, last) {
+                    (Some(f), _) => (Some((f.lon, f.lat)), PositionSource::Reported),
+                    (None, Some(f)) => (Some((f.lon, f.lat)), PositionSource::LastKnown),
+                    (None, None) => (None, PositionSource::Unknown),
+                };
+                if let Some(f) = fix {
+                    self.units[slot as usize].last_fix = Some(*f);
+                    self.mark_unit(slot);
+                }
+                let id = self.alarms.len() as AlarmId + 1;
+                self.alarms.push(Alarm {
+                    id,
+                    source: device.clone(),
+                    kind: kind.clone(),
+                    lon: position.map(|p| p.0),
+                    lat: position.map(|p| p.1),
+                    position_source,
+                    time: *time,
+                    priority: (*priority).clamp(1, 5),
+                    state: AlarmState::Raised,
+                    dispatched_unit: None,
+                });
+                self.alarm_changed.push(false);
+                self.mark_alarm(id);
+                Outcome::Applied
+            }
+            Event::Command { role, command, .. } => self.command(*role, command),
+        }
+    }
+
+    fn command(&mut self, role: Role, command: &Command) -> Outcome {
+        if matches!(role, Role::Viewer | Role::Analyst) {
+            return Outcome::Refused(format!("{role:?} may not change alarms or units").to_lowercase());
+        }
+        match command {
+            Command::Acknowledge { alarm } => {
+                self.alarm_transition(*alarm, &[AlarmState::Raised], AlarmState::Acknowledged)
+            }
+            Command::Resolve { alarm } => self.close_alarm(*alarm, AlarmState::Resolved),
+            Command::FalseAlarm { alarm } => self.close_alarm(*alarm, AlarmState::FalseAlarm),
+            Command::Dispatch { alarm, unit } => self.dispatch(*alarm, unit),
+            Command::SetStatus { unit, status } => match self.unit_slots.get(unit).copied() {
+                Some(slot) => {
+                    self.units[slot as usize].status = *status;
+                    self.mark_unit(slot);
+                    Outcome::Applied
+                }
+                None => Outcome::Refused(format!("no unit {unit}")),
+            },
+        }
+    }
+
+    fn alarm_transition(&mut self, id: AlarmId, from: &[AlarmState], to: AlarmState) -> Outcome {
+        let Some(alarm) = self.alarms.get_mut((id as usize).wrapping_sub(1)) else {
+            return Outcome::Refused(format!("no alarm {id}"));
+        };
+        if !from.contains(&alarm.state) {
+            return Outcome::Refused(format!("alarm {id} is {:?}", alarm.state));
+        }
+        alarm.state = to;
+        self.mark_alarm(id);
+        Outcome::Applied
+    }
+
+    fn close_alarm(&mut self, id: AlarmId, to: AlarmState) -> Outcome {
+        let open = [AlarmState::Raised, AlarmState::Acknowledged, AlarmState::Dispatched];
+        let outcome = self.alarm_transition(id, &open, to);
+        if outcome == Outcome::Applied {
+            let unit = self.alarms[id as usize - 1].dispatched_unit.clone();
+            if let Some(slot) = unit.and_then(|u| self.unit_slots.get(&u).copied()) {
+                self.units[slot as usize].status = UnitStatus::Available;
+                self.mark_unit(slot);
+            }
+        }
+        outcome
+    }
+
+    fn dispatch(&mut self, id: AlarmId, unit: &str) -> Outcome {
+        let Some(slot) = self.unit_slots.get(unit).copied() else {
+            return Outcome::Refused(format!("no unit {unit}"));
+        };
+        if self.units[slot as usize].status == UnitStatus::OffDuty {
+            return Outcome::Refused(format!("unit {unit} is off duty"));
+        }
+        let outcome =
+            self.alarm_transition(id, &[AlarmState::Raised, AlarmState::Acknowledged], AlarmState::Dispatched);
+        if outcome == Outcome::Applied {
+            self.alarms[id as usize - 1].dispatched_unit = Some(unit.to_string());
+            self.units[slot as usize].status = UnitStatus::Dispatched;
+            self.mark_unit(slot);
+        }
+        outcome
+    }
+
+    fn unit_slot(&mut self, device: &str) -> u32 {
+        if let Some(slot) = self.unit_slots.get(device) {
+            return *slot;
+        }
+        let slot = self.units.len() as u32;
+        self.units.push(Unit::from_device(device));
+        self.unit_changed.push(false);
+        self.unit_slots.insert(device.to_string(), slot);
+        slot
+    }
+
+    fn mark_unit(&mut self, slot: u32) {
+        if !std::mem::replace(&mut self.unit_changed[slot as usize], true) {
+            self.changes.units.push(slot);
+        }
+    }
+
+    fn mark_alarm(&mut self, id: AlarmId) {
+        let slot = id as u32 - 1;
+        if !std::mem::replace(&mut self.alarm_changed[slot as usize], true) {
+            self.changes.alarms.push(slot);
+        }
+    }
+
+    /// The slots changed since the last call (each listed once).
+    pub fn take_changes(&mut self) -> ChangeSet {
+        let changes = std::mem::take(&mut self.changes);
+        changes.units.iter().for_each(|s| self.unit_changed[*s as usize] = false);
+        changes.alarms.iter().for_each(|s| self.alarm_changed[*s as usize] = false);
+        changes
+    }
+
+    pub fn units(&self) -> &[Unit] {
+        &self.units
+    }
+
+    pub fn unit(&self, id: &str) -> Option<&Unit> {
+        self.unit_slots.get(id).map(|s| &self.units[*s as usize])
+    }
+
+    pub fn alarms(&self) -> &[Alarm] {
+        &self.alarms
+    }
+
+    pub fn alarm(&self, id: AlarmId) -> Option<&Alarm> {
+        self.alarms.get((id as usize).wrapping_sub(1))
+    }
+
+    /// Same units and alarms (ignores pending change sets).
+    pub fn same_state(&self, other: &World) -> bool {
+        self.units == other.units && self.alarms == other.alarms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FeedKind, Fix};
+
+    fn pos(device: &str, t: i64, lon: f64) -> Event {
+        Event::Position {
+            device: device.into(),
+            fix: Fix { time: t, lon, lat: -6.2, speed: None, heading: None, accuracy: None },
+            feed: FeedKind::Osmand,
+        }
+    }
+
+    fn alarm(device: &str, fix: Option<Fix>) -> Event {
+        Event::Alarm { device: device.into(), kind: "sos".into(), fix, priority: 1, time: 10, feed: FeedKind::AlarmApi }
+    }
+
+    fn cmd(role: Role, command: Command) -> Event {
+        Event::Command { user: "op1".into(), role, time: 20, command }
+    }
+
+    #[test]
+    fn alarm_without_fix_falls_back_to_last_known_position() {
+        let mut w = World::new();
+        w.apply(&[pos("u1", 1, 106.8), alarm("u1", None), alarm("u2", None)]);
+        let a = w.alarm(1).expect("alarm 1");
+        assert_eq!((a.lon, a.position_source), (Some(106.8), PositionSource::LastKnown));
+        assert_eq!(w.alarm(2).expect("alarm 2").position_source, PositionSource::Unknown);
+    }
+
+    #[test]
+    fn dispatch_and_resolve_move_unit_status() {
+        let mut w = World::new();
+        w.apply(&[pos("u1", 1, 106.8), alarm("x", None)]);
+        let out = w.apply(&[
+            cmd(Role::Operator, Command::Acknowledge { alarm: 1 }),
+            cmd(Role::Operator, Command::Dispatch { alarm: 1, unit: "u1".into() }),
+        ]);
+        assert_eq!(out, vec![Outcome::Applied, Outcome::Applied]);
+        assert_eq!(w.unit("u1").map(|u| u.status), Some(UnitStatus::Dispatched));
+        assert_eq!(w.alarm(1).map(|a| a.state), Some(AlarmState::Dispatched));
+        w.apply(&[cmd(Role::Commander, Command::Resolve { alarm: 1 })]);
+        assert_eq!(w.unit("u1").map(|u| u.status), Some(UnitStatus::Available));
+    }
+
+    #[test]
+    fn viewers_are_refused_where_commands_apply() {
+        let mut w = World::new();
+        w.apply(&[pos("u1", 1, 106.8), alarm("x", None)]);
+        let out = w.apply(&[cmd(Role::Viewer, Command::Dispatch { alarm: 1, unit: "u1".into() })]);
+        assert!(matches!(&out[0], Outcome::Refused(r) if r.contains("viewer")));
+        assert_eq!(w.alarm(1).map(|a| a.state), Some(AlarmState::Raised));
+        let out = w.apply(&[cmd(Role::Operator, Command::Resolve { alarm: 9 })]);
+        assert!(matches!(&out[0], Outcome::Refused(_)));
+    }
+
+    #[test]
+    fn change_sets_list_each_changed_slot_once() {
+        let mut w = World::new();
+        w.apply(&[pos("a", 1, 106.8), pos("b", 1, 106.8), pos("a", 2, 106.9)]);
+        assert_eq!(w.take_changes(), ChangeSet { units: vec![0, 1], alarms: vec![] });
+        assert!(w.take_changes().is_empty());
+        w.apply(&[pos("b", 3, 106.7)]);
+        assert_eq!(w.take_changes().units, vec![1]);
+    }
+}
