@@ -12,16 +12,29 @@ use pantau::model::{Command, Event, FeedKind, Fix, Role};
 use pantau::world::World;
 
 fn position(device: &str, t: i64) -> Event {
-    let fix = Fix { time: t, lon: 106.8 + t as f64 * 1e-6, lat: -6.2, speed: Some(8.0), heading: Some(90.0), accuracy: None };
+    let fix =
+        Fix { time: t, lon: 106.8 + t as f64 * 1e-6, lat: -6.2, speed: Some(8.0), heading: Some(90.0), accuracy: None };
     Event::Position { device: device.into(), fix, feed: FeedKind::Osmand }
 }
 
 fn alarm(device: &str, t: i64) -> Event {
-    Event::Alarm { device: device.into(), kind: "sos".into(), fix: None, priority: 1, time: t, feed: FeedKind::AlarmApi }
+    Event::Alarm {
+        device: device.into(),
+        kind: "sos".into(),
+        fix: None,
+        priority: 1,
+        time: t,
+        feed: FeedKind::AlarmApi,
+    }
 }
 
 fn command(alarm: u64, unit: &str) -> Event {
-    Event::Command { user: "op".into(), role: Role::Operator, time: 0, command: Command::Dispatch { alarm, unit: unit.into() } }
+    Event::Command {
+        user: "op".into(),
+        role: Role::Operator,
+        time: 0,
+        command: Command::Dispatch { alarm, unit: unit.into() },
+    }
 }
 
 /// A mixed workload: 20 units reporting, alarms, dispatches.

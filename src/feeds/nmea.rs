@@ -129,6 +129,28 @@ fn coordinate(v: &str, hemisphere: &str, degree_digits: usize) -> Result<f64, St
     }
 }
 
+/// Formats an RMC sentence (with checksum and CRLF), as a receiver or the simulator sends it.
+pub fn rmc_sentence(time: Millis, lat: f64, lon: f64, speed_mps: f64, heading: f64) -> String {
+    let t = chrono::DateTime::from_timestamp_millis(time).unwrap_or_default();
+    let angle = |v: f64, width: usize| {
+        let deg = v.abs().trunc();
+        format!("{:0width$}{:07.4}", deg as u32, (v.abs() - deg) * 60.0, width = width)
+    };
+    let body = format!(
+        "GPRMC,{},A,{},{},{},{},{:.2},{:.1},{},,,A",
+        t.format("%H%M%S%.3f"),
+        angle(lat, 2),
+        if lat < 0.0 { 'S' } else { 'N' },
+        angle(lon, 3),
+        if lon < 0.0 { 'W' } else { 'E' },
+        speed_mps / 0.514_444,
+        heading,
+        t.format("%d%m%y"),
+    );
+    let sum = body.bytes().fold(0u8, |a, b| a ^ b);
+    format!("${body}*{sum:02X}\r\n")
+}
+
 fn truncate(s: &str) -> &str {
     s.get(..40).unwrap_or(s)
 }
@@ -156,6 +178,14 @@ mod tests {
         assert_eq!(f.time, NOW);
         assert!((f.speed.unwrap_or(0.0) - 18.67).abs() < 0.01);
         assert_eq!(s.sentence("$GPRMC,080634.44,V,,,,,,,210721,,,N*73", NOW), Ok(None));
+    }
+
+    #[test]
+    fn formatted_sentences_parse_back() {
+        let line = rmc_sentence(NOW, -6.1148097, 106.6837015, 18.67, 63.0);
+        let f = Session::default().sentence(&line, NOW).expect("valid").expect("fix");
+        assert!((f.lat - -6.1148097).abs() < 1e-6 && (f.lon - 106.6837015).abs() < 1e-6);
+        assert_eq!(f.time, NOW);
     }
 
     #[test]

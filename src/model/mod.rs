@@ -230,3 +230,8 @@ impl EventKind {
 pub fn now_millis() -> Millis {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as Millis)
 }
+
+/// Milliseconds since the epoch as ISO-8601 UTC (`2026-11-24T10:00:00.000Z`).
+pub fn iso8601(t: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(t).unwrap_or_default().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
