@@ -10,4 +10,5 @@ pub mod feeds;
 pub mod journal;
 pub mod model;
 pub mod render;
+pub mod spatial;
 pub mod world;

@@ -25,7 +25,12 @@ fn start(journal: &std::path::Path) -> (Child, String, String) {
     BufReader::new(stdout).read_line(&mut line).expect("ready line");
     // "pantau serve: osmand 127.0.0.1:PORT, http 127.0.0.1:PORT, nmea off"
     let addr = |name: &str| {
-        line.split(&format!("{name} ")).nth(1).and_then(|r| r.split([',', '\n']).next()).expect("address").trim().to_string()
+        line.split(&format!("{name} "))
+            .nth(1)
+            .and_then(|r| r.split([',', '\n']).next())
+            .expect("address")
+            .trim()
+            .to_string()
     };
     let (osmand, http) = (addr("osmand"), addr("http"));
     (child, osmand, http)
@@ -55,7 +60,13 @@ fn every_acknowledged_alarm_survives_sigkill() {
                         }
                     }
                     let t = pantau::model::now_millis() / 1000;
-                    let _ = client.get(format!("http://{osmand}/?id=w{worker}-unit&lat=-6.2&lon=106.8&timestamp={}", t + i as i64)).send().await;
+                    let _ = client
+                        .get(format!(
+                            "http://{osmand}/?id=w{worker}-unit&lat=-6.2&lon=106.8&timestamp={}",
+                            t + i as i64
+                        ))
+                        .send()
+                        .await;
                 }
             }));
         }

@@ -14,6 +14,7 @@ use lyon::tessellation::{
     BuffersBuilder, FillOptions, FillRule, FillTessellator, FillVertex as LyonVertex, VertexBuffers,
 };
 
+use super::mvt::{decode_geometry, Props};
 use super::schema::ROAD_CLASSES;
 use crate::crs::TileId;
 
@@ -125,12 +126,6 @@ pub struct MeshBuilder {
     tessellator: FillTessellator,
 }
 
-/// A decoded feature: geometry parts in tile coordinates.
-struct Decoded {
-    kind: i32,
-    parts: Vec<Vec<[f32; 2]>>,
-}
-
 impl MeshBuilder {
     /// Decodes MVT bytes and builds the mesh.
     pub fn build(&mut self, id: TileId, mvt: &[u8]) -> Result<TileMesh> {
@@ -207,38 +202,6 @@ impl MeshBuilder {
     }
 }
 
-struct Props<'a> {
-    layer: &'a tile::Layer,
-    feature: &'a tile::Feature,
-}
-
-impl Props<'_> {
-    fn value(&self, key: &str) -> Option<&tile::Value> {
-        self.feature.tags.chunks_exact(2).find_map(|kv| {
-            let k = self.layer.keys.get(kv[0] as usize)?;
-            (k == key).then(|| self.layer.values.get(kv[1] as usize)).flatten()
-        })
-    }
-
-    fn string(&self, key: &str) -> Option<&str> {
-        self.value(key)?.string_value.as_deref()
-    }
-
-    fn number(&self, key: &str) -> Option<f64> {
-        let v = self.value(key)?;
-        v.uint_value
-            .map(|u| u as f64)
-            .or(v.int_value.map(|i| i as f64))
-            .or(v.sint_value.map(|i| i as f64))
-            .or(v.double_value)
-            .or(v.float_value.map(f64::from))
-    }
-
-    fn flag(&self, key: &str) -> bool {
-        self.value(key).and_then(|v| v.bool_value).unwrap_or(false)
-    }
-}
-
 fn slot_of(layer: &str, props: &Props) -> Option<u32> {
     let class = props.string("class").unwrap_or_default();
     match layer {
@@ -254,47 +217,6 @@ fn slot_of(layer: &str, props: &Props) -> Option<u32> {
         "pois" => slot(&format!("poi.{class}")),
         _ => None,
     }
-}
-
-/// MVT geometry commands (MoveTo / LineTo / ClosePath, zigzag deltas) into parts.
-fn decode_geometry(feature: &tile::Feature, scale: f32) -> Decoded {
-    let mut parts: Vec<Vec<[f32; 2]>> = Vec::new();
-    let (mut x, mut y) = (0i32, 0i32);
-    let g = &feature.geometry;
-    let mut i = 0;
-    while i < g.len() {
-        let (cmd, count) = (g[i] & 7, g[i] >> 3);
-        i += 1;
-        match cmd {
-            1 | 2 => {
-                for _ in 0..count {
-                    let (Some(&dx), Some(&dy)) = (g.get(i), g.get(i + 1)) else { break };
-                    i += 2;
-                    x = x.wrapping_add(zigzag(dx));
-                    y = y.wrapping_add(zigzag(dy));
-                    if cmd == 1 {
-                        parts.push(Vec::new());
-                    }
-                    if let Some(part) = parts.last_mut() {
-                        part.push([x as f32 * scale, y as f32 * scale]);
-                    }
-                }
-            }
-            7 => {
-                if let Some(part) = parts.last_mut() {
-                    if let Some(&first) = part.first() {
-                        part.push(first);
-                    }
-                }
-            }
-            _ => break,
-        }
-    }
-    Decoded { kind: feature.r#type.unwrap_or(0), parts }
-}
-
-fn zigzag(v: u32) -> i32 {
-    ((v >> 1) as i32) ^ -((v & 1) as i32)
 }
 
 fn push_segments(out: &mut Vec<SegmentInstance>, parts: &[Vec<[f32; 2]>], slot: u32) {
@@ -339,16 +261,6 @@ fn inside_tile(p: [f32; 2]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decodes_the_spec_examples() {
-        // Vector tile spec 2.1, section 4.3.5: a line (2,2)->(2,10)->(10,10) and a polygon.
-        let line = tile::Feature { geometry: vec![9, 4, 4, 18, 0, 16, 16, 0], r#type: Some(2), ..Default::default() };
-        assert_eq!(decode_geometry(&line, 1.0).parts, vec![vec![[2.0, 2.0], [2.0, 10.0], [10.0, 10.0]]]);
-        let poly =
-            tile::Feature { geometry: vec![9, 6, 12, 18, 10, 12, 24, 44, 15], r#type: Some(3), ..Default::default() };
-        assert_eq!(decode_geometry(&poly, 1.0).parts, vec![vec![[3.0, 6.0], [8.0, 12.0], [20.0, 34.0], [3.0, 6.0]]]);
-    }
 
     #[test]
     fn every_road_class_has_a_slot() {

@@ -6,10 +6,11 @@
 //! `loader` (background threads, LRU cache).
 
 pub mod archive;
-mod clip;
+pub(crate) mod clip;
 pub mod import;
 pub mod loader;
 pub mod mesh;
+pub mod mvt;
 pub mod schema;
 pub mod source;
 pub mod tiler;

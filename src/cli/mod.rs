@@ -29,6 +29,36 @@ pub enum Command {
     /// Inspect a journal.
     #[command(subcommand)]
     Journal(JournalCommand),
+    /// Drive simulated patrol units on a map's roads and send them to a service (OsmAnd).
+    Sim(SimArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    /// The base map whose roads the units drive.
+    #[arg(long)]
+    pub map: PathBuf,
+    #[arg(long, default_value_t = 100)]
+    pub units: usize,
+    /// Position reports per unit per second.
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f64,
+    #[arg(long, default_value_t = 3.0)]
+    pub alarms_per_min: f64,
+    /// The OsmAnd listener of a `pantau serve`.
+    #[arg(long, default_value = "http://127.0.0.1:5055")]
+    pub target: String,
+    /// Simulated seconds to run.
+    #[arg(long, default_value_t = 60.0)]
+    pub duration: f64,
+    /// Run this many times faster than real time (a load test).
+    #[arg(long, default_value_t = 1.0)]
+    pub speedup: f64,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 64)]
+    pub in_flight: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Args, Debug, Default, serde::Deserialize)]
@@ -149,6 +179,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info(args) => info(args),
         Command::Serve(args) => serve(args),
         Command::Journal(JournalCommand::Verify { dir, json }) => journal_verify(&dir, json),
+        Command::Sim(args) => sim(args),
     }
 }
 
@@ -269,6 +300,39 @@ fn serve(args: ServeArgs) -> Result<()> {
         let show = |a: Option<std::net::SocketAddr>| a.map_or("off".to_string(), |a| a.to_string());
         println!("pantau serve: osmand {}, http {}, nmea {}", show(b.osmand), show(b.http), show(b.nmea));
     }))
+}
+
+fn sim(args: SimArgs) -> Result<()> {
+    use crate::feeds::sim::{run_osmand, SimConfig, Simulator};
+    if !(args.rate > 0.0 && args.duration > 0.0 && args.speedup > 0.0 && args.alarms_per_min >= 0.0) {
+        bail!("--rate, --duration and --speedup must be positive, --alarms-per-min not negative");
+    }
+    if args.units == 0 {
+        bail!("--units must be at least 1");
+    }
+    let archive = Archive::open(&args.map)?;
+    let graph = crate::spatial::RoadGraph::from_archive(&archive)?;
+    let config =
+        SimConfig { units: args.units, rate_hz: args.rate, alarms_per_min: args.alarms_per_min, seed: args.seed };
+    let mut simulator =
+        Simulator::new(graph, config, crate::model::now_millis()).with_context(|| format!("{}", args.map.display()))?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let started = std::time::Instant::now();
+    let duration = (args.duration * 1000.0) as i64;
+    let report = runtime.block_on(run_osmand(&mut simulator, &args.target, duration, args.speedup, args.in_flight));
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "sent {} positions and {} alarms in {secs:.1} s ({:.0} requests/s): {} ok, {} failed",
+        report.positions,
+        report.alarms,
+        (report.ok + report.failed) as f64 / secs,
+        report.ok,
+        report.failed
+    );
+    if report.ok == 0 && report.failed > 0 {
+        bail!("{}: no request succeeded (is `pantau serve` running there?)", args.target);
+    }
+    Ok(())
 }
 
 fn journal_verify(dir: &std::path::Path, json: bool) -> Result<()> {

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod nmea;
 pub mod osmand;
 pub mod serve;
+pub mod sim;
 pub mod tokens;
 pub mod traccar;
 pub mod validate;

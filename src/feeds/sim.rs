@@ -1,0 +1,329 @@
+//! The simulator: patrol units driving the imported road network at believable speeds (patrol
+//! loops, short stops, returns to station), panic alarms from units and from fixed sites, all
+//! deterministic from a seed. It produces ordinary events, so it can feed a service over the
+//! OsmAnd protocol (`pantau sim`, also the load generator) or the in-process demo.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::model::{Event, FeedKind, Fix, Millis};
+use crate::spatial::{RoadGraph, RoadNode};
+
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub units: usize,
+    /// Position reports per unit per second.
+    pub rate_hz: f64,
+    pub alarms_per_min: f64,
+    pub seed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    Patrolling { until: Millis },
+    Stopped { until: Millis, then_patrol_until: Millis },
+    Returning { path: Vec<RoadNode> },
+    AtStation { until: Millis },
+}
+
+#[derive(Clone, Debug)]
+struct SimUnit {
+    id: String,
+    home: RoadNode,
+    from: RoadNode,
+    to: RoadNode,
+    along_m: f64,
+    length_m: f64,
+    speed_mps: f64,
+    phase: Phase,
+    next_report: Millis,
+}
+
+pub struct Simulator {
+    graph: RoadGraph,
+    units: Vec<SimUnit>,
+    drivable: Vec<RoadNode>,
+    rng: ChaCha8Rng,
+    config: SimConfig,
+    now: Millis,
+}
+
+impl Simulator {
+    /// Places units on random stations inside the largest strongly connected part of the graph.
+    pub fn new(graph: RoadGraph, config: SimConfig, start: Millis) -> anyhow::Result<Self> {
+        let (component, largest) = graph.strong_components();
+        let drivable: Vec<RoadNode> =
+            (0..graph.node_count() as RoadNode).filter(|n| component[*n as usize] == largest).collect();
+        anyhow::ensure!(drivable.len() >= 2, "the map has no connected road network to drive on");
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+        let stations: Vec<RoadNode> =
+            (0..config.units.div_ceil(20).max(1)).map(|_| drivable[rng.random_range(0..drivable.len())]).collect();
+        let period = (1000.0 / config.rate_hz.max(0.001)) as Millis;
+        let units = (0..config.units)
+            .map(|i| {
+                let home = stations[i % stations.len()];
+                SimUnit {
+                    id: format!("sim-{:04}", i + 1),
+                    home,
+                    from: home,
+                    to: home,
+                    along_m: 0.0,
+                    length_m: 0.0,
+                    speed_mps: 0.0,
+                    phase: Phase::Patrolling { until: start + rng.random_range(10..40) * 60_000 },
+                    next_report: start + rng.random_range(0..period.max(1)),
+                }
+            })
+            .collect();
+        Ok(Self { graph, units, drivable, rng, config, now: start })
+    }
+
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+
+    /// Advances the world by `dt_ms`; returns the reports and alarms due in that time.
+    pub fn step(&mut self, dt_ms: Millis) -> Vec<Event> {
+        self.now += dt_ms;
+        let mut events = Vec::new();
+        let period = (1000.0 / self.config.rate_hz.max(0.001)) as Millis;
+        for i in 0..self.units.len() {
+            self.advance(i, dt_ms as f64 / 1000.0);
+            let u = &mut self.units[i];
+            if self.now >= u.next_report {
+                u.next_report += period.max(1) * ((self.now - u.next_report) / period.max(1) + 1);
+                let fix = self.fix_of(i);
+                events.push(Event::Position { device: self.units[i].id.clone(), fix, feed: FeedKind::Simulator });
+            }
+        }
+        let expected = self.config.alarms_per_min / 60_000.0 * dt_ms as f64;
+        let mut budget = expected;
+        while budget > 0.0 && self.rng.random_bool(budget.min(1.0)) {
+            events.push(self.alarm());
+            budget -= 1.0;
+        }
+        events
+    }
+
+    fn alarm(&mut self) -> Event {
+        let roll: f64 = self.rng.random();
+        let time = self.now;
+        if roll < 0.3 {
+            // A panic button at a fixed site (bank, market, school) on the road network.
+            let node = self.drivable[self.rng.random_range(0..self.drivable.len())];
+            let [lon, lat] = self.graph.nodes[node as usize];
+            let fix = Fix { time, lon, lat, speed: None, heading: None, accuracy: Some(5.0) };
+            return Event::Alarm {
+                device: format!("site-{node}"),
+                kind: "panic".into(),
+                fix: Some(fix),
+                priority: 1,
+                time,
+                feed: FeedKind::Simulator,
+            };
+        }
+        let i = self.rng.random_range(0..self.units.len());
+        // One SOS in four arrives without a fix, as from a phone indoors.
+        let fix = (roll > 0.475).then(|| self.fix_of(i));
+        Event::Alarm {
+            device: self.units[i].id.clone(),
+            kind: "sos".into(),
+            fix,
+            priority: 1,
+            time,
+            feed: FeedKind::Simulator,
+        }
+    }
+
+    fn fix_of(&self, i: usize) -> Fix {
+        let u = &self.units[i];
+        let [ax, ay] = self.graph.nodes[u.from as usize];
+        let [bx, by] = self.graph.nodes[u.to as usize];
+        let t = if u.length_m > 0.0 { (u.along_m / u.length_m).clamp(0.0, 1.0) } else { 0.0 };
+        let heading = (bx - ax).atan2((by - ay) / ay.to_radians().cos().max(1e-6)).to_degrees().rem_euclid(360.0);
+        let moving = matches!(u.phase, Phase::Patrolling { .. } | Phase::Returning { .. });
+        Fix {
+            time: self.now,
+            lon: ax + (bx - ax) * t,
+            lat: ay + (by - ay) * t,
+            speed: Some(if moving { u.speed_mps as f32 } else { 0.0 }),
+            heading: Some(heading.rem_euclid(360.0) as f32),
+            accuracy: Some(5.0),
+        }
+    }
+
+    fn advance(&mut self, i: usize, mut dt: f64) {
+        let now = self.now;
+        while dt > 0.0 {
+            let phase = self.units[i].phase.clone();
+            match phase {
+                Phase::Stopped { until, .. } | Phase::AtStation { until } if now < until => return,
+                Phase::Stopped { then_patrol_until, .. } => {
+                    self.units[i].phase = Phase::Patrolling { until: then_patrol_until }
+                }
+                Phase::AtStation { .. } => {
+                    let until = now + self.rng.random_range(15..45) * 60_000;
+                    self.units[i].phase = Phase::Patrolling { until };
+                }
+                Phase::Patrolling { .. } | Phase::Returning { .. } => {
+                    let u = &mut self.units[i];
+                    let left = u.length_m - u.along_m;
+                    let travel = u.speed_mps * dt;
+                    if travel < left {
+                        u.along_m += travel;
+                        return;
+                    }
+                    dt -= if u.speed_mps > 0.0 { left / u.speed_mps } else { dt };
+                    self.arrive(i);
+                }
+            }
+        }
+    }
+
+    /// At a node: choose what to do next (stop, go home, pick the next street).
+    fn arrive(&mut self, i: usize) {
+        let now = self.now;
+        let node = self.units[i].to;
+        let phase = self.units[i].phase.clone();
+        let next = match phase {
+            Phase::Returning { mut path } => {
+                if path.is_empty() || node == self.units[i].home {
+                    let until = now + self.rng.random_range(2..6) * 60_000;
+                    self.units[i].phase = Phase::AtStation { until };
+                    self.enter(i, node, node);
+                    return;
+                }
+                let next = path.remove(0);
+                self.units[i].phase = Phase::Returning { path };
+                next
+            }
+            Phase::Patrolling { until } if now >= until => {
+                let path = self.graph.fastest_path(node, self.units[i].home).unwrap_or_default();
+                self.units[i].phase = Phase::Returning { path: path.into_iter().skip(1).collect() };
+                self.enter(i, node, node);
+                return;
+            }
+            Phase::Patrolling { until } if self.rng.random_bool(0.02) => {
+                let stop = now + self.rng.random_range(20..90) * 1000;
+                self.units[i].phase = Phase::Stopped { until: stop, then_patrol_until: until };
+                self.enter(i, node, node);
+                return;
+            }
+            _ => self.pick_street(node, self.units[i].from),
+        };
+        self.enter(i, node, next);
+    }
+
+    /// A random outgoing street, avoiding a U-turn where there is another way.
+    fn pick_street(&mut self, node: RoadNode, came_from: RoadNode) -> RoadNode {
+        let edges = self.graph.out_edges(node);
+        let onward: Vec<RoadNode> = edges.iter().map(|e| e.to).filter(|t| *t != came_from).collect();
+        match (onward.len(), edges.len()) {
+            (0, 0) => node,
+            (0, _) => edges[0].to,
+            (n, _) => onward[self.rng.random_range(0..n)],
+        }
+    }
+
+    fn enter(&mut self, i: usize, from: RoadNode, to: RoadNode) {
+        let edge = self.graph.out_edges(from).iter().find(|e| e.to == to).copied();
+        let factor = self.rng.random_range(0.6..1.0);
+        let u = &mut self.units[i];
+        u.from = from;
+        u.to = to;
+        u.along_m = 0.0;
+        match edge {
+            Some(e) => {
+                u.length_m = f64::from(e.length_m);
+                u.speed_mps = f64::from(e.speed_kmh) / 3.6 * factor;
+            }
+            None => {
+                u.length_m = 0.0;
+                u.speed_mps = 0.0;
+            }
+        }
+    }
+}
+
+/// What a run against a service did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SendReport {
+    pub positions: u64,
+    pub alarms: u64,
+    pub ok: u64,
+    /// Refused, shed or unreachable.
+    pub failed: u64,
+}
+
+/// The OsmAnd request for an event (query string after `?`); commands have none.
+pub fn osmand_query(event: &Event, token: Option<&str>) -> Option<String> {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    let fix = match event {
+        Event::Position { device, fix, .. } => {
+            q.append_pair("id", device);
+            Some(fix)
+        }
+        Event::Alarm { device, kind, fix, time, .. } => {
+            q.append_pair("id", device).append_pair("alarm", kind).append_pair("timestamp", &time.to_string());
+            fix.as_ref()
+        }
+        Event::Command { .. } => return None,
+    };
+    if let Some(f) = fix {
+        q.append_pair("lat", &format!("{:.7}", f.lat)).append_pair("lon", &format!("{:.7}", f.lon));
+        q.append_pair("timestamp", &f.time.to_string());
+        if let Some(s) = f.speed {
+            q.append_pair("speed", &format!("{:.2}", f64::from(s) / 0.514_444));
+        }
+        if let Some(h) = f.heading {
+            q.append_pair("bearing", &format!("{h:.1}"));
+        }
+    }
+    if let Some(t) = token {
+        q.append_pair("token", t);
+    }
+    Some(q.finish())
+}
+
+/// Drives a service over the OsmAnd protocol for `duration_ms` of simulated time, `speedup`
+/// times faster than real time, with up to `in_flight` requests at once.
+pub async fn run_osmand(
+    sim: &mut Simulator,
+    target: &str,
+    duration_ms: Millis,
+    speedup: f64,
+    in_flight: usize,
+) -> SendReport {
+    use futures::StreamExt;
+    let client = reqwest::Client::new();
+    let mut report = SendReport::default();
+    let tick: Millis = 100;
+    let start = sim.now();
+    let wall = std::time::Instant::now();
+    while sim.now() - start < duration_ms {
+        let events = sim.step(tick);
+        for e in &events {
+            match e {
+                Event::Position { .. } => report.positions += 1,
+                Event::Alarm { .. } => report.alarms += 1,
+                Event::Command { .. } => {}
+            }
+        }
+        let results: Vec<bool> = futures::stream::iter(events.iter().filter_map(|e| osmand_query(e, None)))
+            .map(|q| {
+                let client = client.clone();
+                let url = format!("{}/?{q}", target.trim_end_matches('/'));
+                async move { client.get(url).send().await.is_ok_and(|r| r.status().is_success()) }
+            })
+            .buffer_unordered(in_flight.max(1))
+            .collect()
+            .await;
+        report.ok += results.iter().filter(|ok| **ok).count() as u64;
+        report.failed += results.iter().filter(|ok| !**ok).count() as u64;
+        let due = std::time::Duration::from_secs_f64((sim.now() - start) as f64 / 1000.0 / speedup.max(1e-3));
+        if let Some(wait) = due.checked_sub(wall.elapsed()) {
+            tokio::time::sleep(wait).await;
+        }
+    }
+    report
+}

@@ -1,0 +1,259 @@
+//! The road graph, rebuilt from an archive's roads layer at its most detailed zoom: every
+//! vertex is a node, consecutive vertices are edges (both ways unless one-way), and lines are
+//! cut exactly at tile edges so pieces from neighbouring tiles meet at the same node. Paths and
+//! footways are left out: the graph is for driving.
+
+use std::collections::{BinaryHeap, HashMap};
+
+use anyhow::{Context, Result};
+use geo::Coord;
+use geozero::mvt::{tile, Message, Tile};
+
+use crate::basemap::clip::{clip_line, ClipRect};
+use crate::basemap::mvt::{decode_geometry, Props};
+use crate::basemap::Archive;
+use crate::crs::{lonlat_to_world, world_to_lonlat, TileId, TileRange};
+use crate::feeds::validate::haversine_m;
+
+pub type RoadNode = u32;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Edge {
+    pub to: RoadNode,
+    pub length_m: f32,
+    /// Free-flow speed for the road class, km/h.
+    pub speed_kmh: f32,
+}
+
+impl Edge {
+    pub fn seconds(&self) -> f32 {
+        self.length_m / (self.speed_kmh / 3.6)
+    }
+}
+
+/// Free-flow speed by road class, km/h (urban Jakarta-like defaults).
+pub fn class_speed_kmh(class: &str) -> Option<f32> {
+    Some(match class {
+        "motorway" => 80.0,
+        "trunk" => 60.0,
+        "primary" => 45.0,
+        "secondary" => 40.0,
+        "tertiary" => 35.0,
+        "residential" => 25.0,
+        "service" => 15.0,
+        _ => return None,
+    })
+}
+
+/// A directed graph in compressed adjacency form.
+#[derive(Clone, Debug, Default)]
+pub struct RoadGraph {
+    /// `[lon, lat]` per node.
+    pub nodes: Vec<[f64; 2]>,
+    offsets: Vec<u32>,
+    edges: Vec<Edge>,
+}
+
+impl RoadGraph {
+    /// Reads every max-zoom tile of the archive's roads layer.
+    pub fn from_archive(archive: &Archive) -> Result<Self> {
+        let z = archive.header.max_zoom;
+        let (w, s, e, n) = archive.header.bounds;
+        let (x0, y0) = lonlat_to_world(w, n);
+        let (x1, y1) = lonlat_to_world(e, s);
+        let mut builder = Builder::default();
+        for id in TileRange::covering(z, x0, y0, x1, y1).iter() {
+            let Some(bytes) = archive.tile(id)? else { continue };
+            let tile = Tile::decode(bytes.as_slice()).with_context(|| format!("tile {id}: not a vector tile"))?;
+            for layer in tile.layers.iter().filter(|l| l.name == "roads") {
+                builder.add_layer(id, layer);
+            }
+        }
+        Ok(builder.finish())
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.edges.len()
+    }
+
+    pub fn out_edges(&self, node: RoadNode) -> &[Edge] {
+        let (a, b) = (self.offsets[node as usize] as usize, self.offsets[node as usize + 1] as usize);
+        &self.edges[a..b]
+    }
+
+    /// Fastest path by free-flow travel time (Dijkstra); nodes from `from` to `to`.
+    pub fn fastest_path(&self, from: RoadNode, to: RoadNode) -> Option<Vec<RoadNode>> {
+        let mut best = vec![f32::INFINITY; self.nodes.len()];
+        let mut prev = vec![u32::MAX; self.nodes.len()];
+        let mut heap = BinaryHeap::new();
+        best[from as usize] = 0.0;
+        heap.push(Visit { cost: 0.0, node: from });
+        while let Some(Visit { cost, node }) = heap.pop() {
+            if node == to {
+                let mut path = vec![to];
+                while let Some(&p) = path.last().map(|n| &prev[*n as usize]).filter(|p| **p != u32::MAX) {
+                    path.push(p);
+                }
+                path.reverse();
+                return Some(path);
+            }
+            if cost > best[node as usize] {
+                continue;
+            }
+            for e in self.out_edges(node) {
+                let c = cost + e.seconds();
+                if c < best[e.to as usize] {
+                    best[e.to as usize] = c;
+                    prev[e.to as usize] = node;
+                    heap.push(Visit { cost: c, node: e.to });
+                }
+            }
+        }
+        None
+    }
+
+    /// Strongly connected components (iterative Tarjan); returns each node's component and the
+    /// id of the largest.
+    pub fn strong_components(&self) -> (Vec<u32>, u32) {
+        let n = self.nodes.len();
+        let (mut index, mut low) = (vec![u32::MAX; n], vec![0u32; n]);
+        let mut on_stack = vec![false; n];
+        let mut comp = vec![u32::MAX; n];
+        let (mut stack, mut counter, mut comps) = (Vec::new(), 0u32, Vec::<u32>::new());
+        for root in 0..n as u32 {
+            if index[root as usize] != u32::MAX {
+                continue;
+            }
+            let mut work = vec![(root, 0usize)];
+            while let Some(&mut (v, ref mut next)) = work.last_mut() {
+                let vi = v as usize;
+                if *next == 0 && index[vi] == u32::MAX {
+                    index[vi] = counter;
+                    low[vi] = counter;
+                    counter += 1;
+                    stack.push(v);
+                    on_stack[vi] = true;
+                }
+                let edges = self.out_edges(v);
+                if let Some(e) = edges.get(*next) {
+                    *next += 1;
+                    let w = e.to as usize;
+                    if index[w] == u32::MAX {
+                        work.push((e.to, 0));
+                    } else if on_stack[w] {
+                        low[vi] = low[vi].min(index[w]);
+                    }
+                    continue;
+                }
+                work.pop();
+                if let Some(&(parent, _)) = work.last() {
+                    low[parent as usize] = low[parent as usize].min(low[vi]);
+                }
+                if low[vi] == index[vi] {
+                    let id = comps.len() as u32;
+                    let mut size = 0;
+                    while let Some(w) = stack.pop() {
+                        on_stack[w as usize] = false;
+                        comp[w as usize] = id;
+                        size += 1;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    comps.push(size);
+                }
+            }
+        }
+        let largest = comps.iter().enumerate().max_by_key(|(_, s)| **s).map_or(0, |(i, _)| i as u32);
+        (comp, largest)
+    }
+}
+
+#[derive(PartialEq)]
+struct Visit {
+    cost: f32,
+    node: RoadNode,
+}
+
+impl Eq for Visit {}
+
+impl Ord for Visit {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.cost.total_cmp(&self.cost).then(self.node.cmp(&other.node))
+    }
+}
+
+impl PartialOrd for Visit {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    node_ids: HashMap<(i64, i64), RoadNode>,
+    nodes: Vec<[f64; 2]>,
+    edges: Vec<(RoadNode, Edge)>,
+}
+
+impl Builder {
+    fn add_layer(&mut self, id: TileId, layer: &tile::Layer) {
+        let extent = layer.extent.unwrap_or(4096) as f64;
+        let rect = ClipRect { min: Coord { x: 0.0, y: 0.0 }, max: Coord { x: extent, y: extent } };
+        let (tx, ty, _, _) = id.world_bounds();
+        let size = id.world_size();
+        for feature in &layer.features {
+            let props = Props { layer, feature };
+            let Some(speed) = props.string("class").and_then(class_speed_kmh) else { continue };
+            let oneway = props.flag("oneway");
+            let decoded = decode_geometry(feature, 1.0);
+            for part in &decoded.parts {
+                let pts: Vec<Coord<f64>> =
+                    part.iter().map(|p| Coord { x: f64::from(p[0]), y: f64::from(p[1]) }).collect();
+                for piece in clip_line(&pts, &rect) {
+                    let world = piece.iter().map(|c| (tx + c.x / extent * size, ty + c.y / extent * size));
+                    let ids: Vec<RoadNode> = world.map(|(wx, wy)| self.node(wx, wy)).collect();
+                    for w in ids.windows(2).filter(|w| w[0] != w[1]) {
+                        self.edge(w[0], w[1], speed, oneway);
+                    }
+                }
+            }
+        }
+    }
+
+    fn node(&mut self, wx: f64, wy: f64) -> RoadNode {
+        let key = ((wx * 4_294_967_296.0).round() as i64, (wy * 4_294_967_296.0).round() as i64);
+        let nodes = &mut self.nodes;
+        *self.node_ids.entry(key).or_insert_with(|| {
+            let (lon, lat) = world_to_lonlat(wx, wy);
+            nodes.push([lon, lat]);
+            nodes.len() as RoadNode - 1
+        })
+    }
+
+    fn edge(&mut self, a: RoadNode, b: RoadNode, speed_kmh: f32, oneway: bool) {
+        let (pa, pb) = (self.nodes[a as usize], self.nodes[b as usize]);
+        let length_m = haversine_m(pa[0], pa[1], pb[0], pb[1]) as f32;
+        self.edges.push((a, Edge { to: b, length_m, speed_kmh }));
+        if !oneway {
+            self.edges.push((b, Edge { to: a, length_m, speed_kmh }));
+        }
+    }
+
+    fn finish(mut self) -> RoadGraph {
+        self.edges.sort_by_key(|(from, e)| (*from, e.to));
+        self.edges.dedup_by_key(|(from, e)| (*from, e.to));
+        let mut offsets = vec![0u32; self.nodes.len() + 1];
+        for (from, _) in &self.edges {
+            offsets[*from as usize + 1] += 1;
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        RoadGraph { nodes: self.nodes, offsets, edges: self.edges.into_iter().map(|(_, e)| e).collect() }
+    }
+}
