@@ -78,7 +78,8 @@ pub fn write(out: &Path, tiles: &[(TileId, Vec<u8>)], header: &ArchiveHeader, me
 }
 
 /// A PMTiles archive opened for reading. The reader is async only, so it carries a small
-/// runtime of its own and offers blocking calls; use it from loader threads, not the UI.
+/// runtime of its own and offers blocking calls: use it from plain threads (loader threads,
+/// `spawn_blocking`), never from inside an async task.
 pub struct Archive {
     path: PathBuf,
     runtime: tokio::runtime::Runtime,

@@ -167,6 +167,9 @@ fn generalise(geometry: &Geometry<f64>, z: u8, max_zoom: u8) -> Option<Geometry<
     let epsilon = unit * if z >= max_zoom { 1.0 } else { 4.0 };
     let min_area = (unit * 8.0).powi(2) * 4.0; // about two square pixels on a 512 px tile
     Some(match geometry {
+        // At the most detailed zoom lines keep every vertex: junctions in the middle of a road
+        // are vertices other roads end on, and the road graph is rebuilt from these tiles.
+        Geometry::LineString(_) | Geometry::MultiLineString(_) if z >= max_zoom => geometry.clone(),
         Geometry::LineString(l) => Geometry::LineString(l.simplify(epsilon)),
         Geometry::MultiLineString(m) => Geometry::MultiLineString(m.simplify(epsilon)),
         Geometry::Polygon(p) if p.unsigned_area() < min_area => return None,

@@ -196,6 +196,8 @@ impl PartialOrd for Visit {
 #[derive(Default)]
 struct Builder {
     node_ids: HashMap<(i64, i64), RoadNode>,
+    border_cells: HashMap<(i64, i64), Vec<RoadNode>>,
+    border_world: HashMap<RoadNode, (f64, f64)>,
     nodes: Vec<[f64; 2]>,
     edges: Vec<(RoadNode, Edge)>,
 }
@@ -215,8 +217,18 @@ impl Builder {
                 let pts: Vec<Coord<f64>> =
                     part.iter().map(|p| Coord { x: f64::from(p[0]), y: f64::from(p[1]) }).collect();
                 for piece in clip_line(&pts, &rect) {
-                    let world = piece.iter().map(|c| (tx + c.x / extent * size, ty + c.y / extent * size));
-                    let ids: Vec<RoadNode> = world.map(|(wx, wy)| self.node(wx, wy)).collect();
+                    let ids: Vec<RoadNode> = piece
+                        .iter()
+                        .map(|c| {
+                            let (wx, wy) = (tx + c.x / extent * size, ty + c.y / extent * size);
+                            let on_edge = c.x == 0.0 || c.y == 0.0 || c.x == extent || c.y == extent;
+                            if on_edge {
+                                self.border_node(wx, wy, size / extent)
+                            } else {
+                                self.node(wx, wy)
+                            }
+                        })
+                        .collect();
                     for w in ids.windows(2).filter(|w| w[0] != w[1]) {
                         self.edge(w[0], w[1], speed, oneway);
                     }
@@ -233,6 +245,29 @@ impl Builder {
             nodes.push([lon, lat]);
             nodes.len() as RoadNode - 1
         })
+    }
+
+    /// A point where a line leaves a tile. Each tile computed it from its own rounded copy of
+    /// the line, so the two copies differ by a fraction of a tile unit: reuse a border node
+    /// within two units.
+    fn border_node(&mut self, wx: f64, wy: f64, unit: f64) -> RoadNode {
+        let cell_size = unit * 4.0;
+        let cell = |v: f64| (v / cell_size).floor() as i64;
+        let (cx, cy) = (cell(wx), cell(wy));
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                for &id in self.border_cells.get(&(cx + dx, cy + dy)).into_iter().flatten() {
+                    let (nx, ny) = self.border_world[&id];
+                    if (nx - wx).hypot(ny - wy) <= unit * 2.0 {
+                        return id;
+                    }
+                }
+            }
+        }
+        let id = self.node(wx, wy);
+        self.border_cells.entry((cx, cy)).or_default().push(id);
+        self.border_world.insert(id, (wx, wy));
+        id
     }
 
     fn edge(&mut self, a: RoadNode, b: RoadNode, speed_kmh: f32, oneway: bool) {
