@@ -47,6 +47,7 @@ fn main() {
             osmand: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             http: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             nmea: None,
+            mqtt: None,
             tokens: None,
             insecure: true,
             fsync: FsyncPolicy::PerBatch,
@@ -106,7 +107,12 @@ fn main() {
         service.await.expect("join").expect("stop");
 
         latencies.sort();
-        let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
+        let pct = |p: f64| {
+            latencies
+                .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+        };
         let journaled: HashSet<String> = journal::read_all(dir.path())
             .expect("read journal")
             .into_iter()
@@ -117,7 +123,12 @@ fn main() {
             .collect();
         let lost = acked.difference(&journaled).count();
         println!("load run: {seconds:.0} s, {in_flight} requests in flight, journal fsync per batch");
-        println!("  positions acknowledged: {} ({:.0}/s), failed: {}", report.ok, report.ok as f64 / elapsed, report.failed);
+        println!(
+            "  positions acknowledged: {} ({:.0}/s), failed: {}",
+            report.ok,
+            report.ok as f64 / elapsed,
+            report.failed
+        );
         println!(
             "  alarms: {} sent, {} acknowledged, {} lost; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             sent_alarms,

@@ -25,6 +25,7 @@ async fn start(journal: &std::path::Path, tokens: Option<&std::path::Path>) -> S
         osmand: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         http: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         nmea: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+        mqtt: None,
         tokens: tokens.map(|p| p.to_path_buf()),
         insecure: tokens.is_none(),
         fsync: FsyncPolicy::PerBatch,

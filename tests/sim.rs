@@ -85,6 +85,7 @@ async fn simulator_through_serve_replays_to_the_live_world() {
         osmand: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         http: None,
         nmea: None,
+        mqtt: None,
         tokens: None,
         insecure: true,
         fsync: FsyncPolicy::PerBatch,

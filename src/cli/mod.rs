@@ -80,6 +80,9 @@ pub struct ServeArgs {
     /// NMEA 0183 TCP listener (off unless given)
     #[arg(long)]
     pub nmea: Option<std::net::SocketAddr>,
+    /// MQTT broker to subscribe to (`mqtt://host:port`): OwnTracks positions, pantau alarms
+    #[arg(long)]
+    pub mqtt: Option<String>,
     /// Per-device tokens, one `DEVICE TOKEN` a line
     #[arg(long)]
     pub tokens: Option<PathBuf>,
@@ -288,6 +291,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         osmand: Some(args.osmand.or(file.osmand).unwrap_or(default_addr(5055))),
         http: Some(args.http.or(file.http).unwrap_or(default_addr(8082))),
         nmea: args.nmea.or(file.nmea),
+        mqtt: args.mqtt.or(file.mqtt),
         tokens: args.tokens.or(file.tokens),
         insecure: args.insecure || file.insecure,
         fsync: args.fsync.or(file.fsync).unwrap_or(crate::journal::FsyncPolicy::PerBatch),

@@ -24,6 +24,8 @@ pub struct ServeConfig {
     pub osmand: Option<SocketAddr>,
     pub http: Option<SocketAddr>,
     pub nmea: Option<SocketAddr>,
+    /// A broker to subscribe to (`mqtt://host:port`).
+    pub mqtt: Option<String>,
     pub tokens: Option<PathBuf>,
     pub insecure: bool,
     pub fsync: FsyncPolicy,
@@ -95,6 +97,18 @@ pub async fn serve(
         }
         None => None,
     };
+    let mqtt_task = match &config.mqtt {
+        Some(url) => {
+            super::mqtt::parse_url(url)?;
+            let (url, ingest) = (url.clone(), state.ingest.clone());
+            Some(tokio::spawn(async move {
+                if let Err(e) = super::mqtt::run(url, ingest).await {
+                    tracing::error!("mqtt feed stopped: {e:#}");
+                }
+            }))
+        }
+        None => None,
+    };
     tracing::info!("listening: osmand {:?}, http {:?}, nmea {:?}", bound.osmand, bound.http, bound.nmea);
     on_ready(&Running { bound, ingest: ingest.handle() });
 
@@ -104,7 +118,7 @@ pub async fn serve(
     for task in tasks {
         let _ = task.await;
     }
-    if let Some(task) = nmea_task {
+    for task in [nmea_task, mqtt_task].into_iter().flatten() {
         task.abort();
     }
     tokio::task::spawn_blocking(move || ingest.stop()).await.context("writer task")??;
