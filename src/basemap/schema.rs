@@ -250,15 +250,27 @@ fn classify_poi(raw: RawFeature) -> Option<MapFeature> {
 
 /// Administrative boundaries: OSM `boundary=administrative`, or named polygons from
 /// government files (Kemendagri `kode`/`nama`, or `*_name` columns).
+/// What a boundary polygon says about itself: name, code and admin level.
+pub struct BoundaryFields<'a> {
+    pub name: Option<&'a str>,
+    pub code: Option<&'a str>,
+    pub level: u8,
+}
+
+/// Reads name, code and level the way boundaries are classified (shared with zone loading).
+pub fn boundary_fields(raw: &RawFeature) -> BoundaryFields<'_> {
+    let name = raw.first_tag(&["name", "nama"]).or_else(|| name_like_column(raw));
+    let code = raw.first_tag(&["kode", "code", "ref", "kode_desa", "id"]);
+    BoundaryFields { name, code, level: boundary_level(raw, code) }
+}
+
 fn classify_boundary(raw: &RawFeature, is_area: bool) -> Option<MapFeature> {
     let osm_admin = raw.tag("boundary") == Some("administrative");
-    let name = raw.first_tag(&["name", "nama"]).or_else(|| name_like_column(raw));
+    let BoundaryFields { name, code, level } = boundary_fields(raw);
     let named_area = is_area && name.is_some() && !has_other_meaning(raw);
     if !(osm_admin || named_area) {
         return None;
     }
-    let code = raw.first_tag(&["kode", "code", "ref", "kode_desa", "id"]);
-    let level = boundary_level(raw, code);
     let mut props = vec![("level".to_string(), TileValue::Uint(u64::from(level)))];
     if let Some(name) = name {
         props.push(("name".into(), TileValue::Str(name.into())));

@@ -5,6 +5,7 @@
 
 pub mod alarm_api;
 pub mod ingest;
+pub mod layers;
 pub mod listeners;
 pub mod metrics;
 pub mod mqtt;
