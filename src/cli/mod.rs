@@ -48,6 +48,10 @@ pub struct SimArgs {
     /// The OsmAnd listener of a `pantau serve`.
     #[arg(long, default_value = "http://127.0.0.1:5055")]
     pub target: String,
+    /// Publish to this MQTT broker instead (`mqtt://host:port`): OwnTracks positions on
+    /// `owntracks/sim/<unit>`, alarms on `pantau/alarms/<unit>`.
+    #[arg(long)]
+    pub mqtt: Option<String>,
     /// Simulated seconds to run.
     #[arg(long, default_value_t = 60.0)]
     pub duration: f64,
@@ -323,7 +327,10 @@ fn sim(args: SimArgs) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let started = std::time::Instant::now();
     let duration = (args.duration * 1000.0) as i64;
-    let report = runtime.block_on(run_osmand(&mut simulator, &args.target, duration, args.speedup, args.in_flight));
+    let report = match &args.mqtt {
+        Some(url) => runtime.block_on(crate::feeds::sim::run_mqtt(&mut simulator, url, duration, args.speedup))?,
+        None => runtime.block_on(run_osmand(&mut simulator, &args.target, duration, args.speedup, args.in_flight)),
+    };
     let secs = started.elapsed().as_secs_f64();
     println!(
         "sent {} positions and {} alarms in {secs:.1} s ({:.0} requests/s): {} ok, {} failed",
@@ -334,7 +341,7 @@ fn sim(args: SimArgs) -> Result<()> {
         report.failed
     );
     if report.ok == 0 && report.failed > 0 {
-        bail!("{}: no request succeeded (is `pantau serve` running there?)", args.target);
+        bail!("{}: nothing was delivered (is the service or broker running there?)", args.mqtt.as_deref().unwrap_or(&args.target));
     }
     Ok(())
 }

@@ -327,3 +327,72 @@ pub async fn run_osmand(
     }
     report
 }
+
+/// An OwnTracks location payload for a position, or an alarm-API payload for an alarm, with
+/// the topic to publish it on.
+pub fn mqtt_message(event: &Event) -> Option<(String, String)> {
+    match event {
+        Event::Position { device, fix, .. } => Some((
+            format!("owntracks/sim/{device}"),
+            serde_json::json!({
+                "_type": "location",
+                "lat": fix.lat,
+                "lon": fix.lon,
+                "tst": fix.time / 1000,
+                "vel": fix.speed.map(|s| (f64::from(s) * 3.6).round()),
+                "cog": fix.heading.map(|h| h.round()),
+                "acc": fix.accuracy.map(|a| a.round()),
+            })
+            .to_string(),
+        )),
+        Event::Alarm { device, kind, fix, priority, .. } => {
+            let mut body = serde_json::json!({ "device": device, "kind": kind, "priority": priority });
+            if let Some(f) = fix {
+                body["lat"] = f.lat.into();
+                body["lon"] = f.lon.into();
+            }
+            Some((format!("pantau/alarms/{device}"), body.to_string()))
+        }
+        Event::Command { .. } => None,
+    }
+}
+
+/// Publishes the simulation to an MQTT broker at QoS 1 for `duration_ms` of simulated time.
+pub async fn run_mqtt(sim: &mut Simulator, url: &str, duration_ms: Millis, speedup: f64) -> anyhow::Result<SendReport> {
+    let (host, port) = super::mqtt::parse_url(url)?;
+    let options = rumqttc::MqttOptions::new(format!("pantau-sim-{}", std::process::id()), host, port);
+    let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 10_000);
+    let pump = tokio::spawn(async move {
+        loop {
+            if let Err(e) = eventloop.poll().await {
+                tracing::debug!("mqtt: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+        }
+    });
+    let mut report = SendReport::default();
+    let start = sim.now();
+    let wall = std::time::Instant::now();
+    while sim.now() - start < duration_ms {
+        for event in sim.step(100) {
+            match event {
+                Event::Position { .. } => report.positions += 1,
+                Event::Alarm { .. } => report.alarms += 1,
+                Event::Command { .. } => {}
+            }
+            let Some((topic, payload)) = mqtt_message(&event) else { continue };
+            match client.publish(topic, rumqttc::QoS::AtLeastOnce, false, payload).await {
+                Ok(()) => report.ok += 1,
+                Err(_) => report.failed += 1,
+            }
+        }
+        let due = std::time::Duration::from_secs_f64((sim.now() - start) as f64 / 1000.0 / speedup.max(1e-3));
+        if let Some(wait) = due.checked_sub(wall.elapsed()) {
+            tokio::time::sleep(wait).await;
+        }
+    }
+    let _ = client.disconnect().await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    pump.abort();
+    Ok(report)
+}
