@@ -341,7 +341,10 @@ fn sim(args: SimArgs) -> Result<()> {
         report.failed
     );
     if report.ok == 0 && report.failed > 0 {
-        bail!("{}: nothing was delivered (is the service or broker running there?)", args.mqtt.as_deref().unwrap_or(&args.target));
+        bail!(
+            "{}: nothing was delivered (is the service or broker running there?)",
+            args.mqtt.as_deref().unwrap_or(&args.target)
+        );
     }
     Ok(())
 }

@@ -3,7 +3,9 @@
 //! Pure Rust by default (proj4rs, with proj4wkt reading `.prj` WKT). With the `proj` cargo
 //! feature, PROJ itself does the work, which adds grid-based datum shifts.
 
-use anyhow::{anyhow, bail, Context, Result};
+#[cfg(not(feature = "proj"))]
+use anyhow::Context;
+use anyhow::{anyhow, bail, Result};
 use geo::{Coord, Geometry, MapCoordsInPlace};
 
 /// The coordinate reference system an input declares.
@@ -48,6 +50,7 @@ pub struct Reprojector {
     inner: Backend,
 }
 
+#[cfg(not(feature = "proj"))]
 struct Proj4 {
     from: proj4rs::Proj,
     to: proj4rs::Proj,
@@ -56,6 +59,7 @@ struct Proj4 {
 
 enum Backend {
     Identity,
+    #[cfg(not(feature = "proj"))]
     Proj4(Box<Proj4>),
     #[cfg(feature = "proj")]
     Proj(proj::Proj),
@@ -121,6 +125,7 @@ impl Reprojector {
     pub fn coord(&self, c: Coord<f64>) -> Result<Coord<f64>> {
         match &self.inner {
             Backend::Identity => Ok(c),
+            #[cfg(not(feature = "proj"))]
             Backend::Proj4(p4) => {
                 let Proj4 { from, to, from_latlong } = p4.as_ref();
                 let mut p = if *from_latlong { (c.x.to_radians(), c.y.to_radians(), 0.0) } else { (c.x, c.y, 0.0) };

@@ -1,6 +1,13 @@
-//! Spatial services: the routable road graph (built from an imported archive) and, as they
-//! arrive, the R-tree indices and queries the operators ask all day.
+//! Spatial services, the questions operators ask all day: nearest units (R-tree on the unit
+//! sphere), which zone holds a point (rayonisasi), which cameras see it, and the routable road
+//! graph for drive times.
 
+pub mod cameras;
 pub mod roads;
+pub mod units;
+pub mod zones;
 
+pub use cameras::CameraIndex;
 pub use roads::{RoadGraph, RoadNode};
+pub use units::{UnitFilter, UnitIndex};
+pub use zones::ZoneIndex;

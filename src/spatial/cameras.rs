@@ -1,0 +1,128 @@
+//! Camera coverage: each camera sees a sector (position, direction, field-of-view angle, range
+//! in metres). An R-tree of the sectors' bounding boxes finds candidates; the sector test is done
+//! in metres on a local plane around the camera (exact enough for ranges of hundreds of metres),
+//! with angles compared across north (direction 350°, angle 40° covers 10°).
+
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::RTree;
+
+use crate::model::Camera;
+use crate::spatial::units::EARTH_RADIUS_M;
+
+type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// East and north offset of a point from an origin, in metres (local equirectangular plane).
+pub fn offset_m(from_lon: f64, from_lat: f64, lon: f64, lat: f64) -> (f64, f64) {
+    let east = (lon - from_lon).to_radians() * EARTH_RADIUS_M * from_lat.to_radians().cos();
+    let north = (lat - from_lat).to_radians() * EARTH_RADIUS_M;
+    (east, north)
+}
+
+/// Whether a camera's sector holds the point.
+pub fn sees(camera: &Camera, lon: f64, lat: f64) -> bool {
+    let (east, north) = offset_m(camera.lon, camera.lat, lon, lat);
+    let distance = east.hypot(north);
+    if distance > f64::from(camera.range) {
+        return false;
+    }
+    if camera.fov >= 360.0 || distance == 0.0 {
+        return true;
+    }
+    let bearing = east.atan2(north).to_degrees();
+    let off_axis = (bearing - f64::from(camera.direction) + 540.0).rem_euclid(360.0) - 180.0;
+    off_axis.abs() <= f64::from(camera.fov) / 2.0
+}
+
+pub struct CameraIndex {
+    cameras: Vec<Camera>,
+    tree: RTree<BoxEntry>,
+}
+
+impl CameraIndex {
+    pub fn new(cameras: Vec<Camera>) -> Self {
+        let boxes = cameras
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let dlat = (f64::from(c.range) / EARTH_RADIUS_M).to_degrees();
+                let dlon = dlat / c.lat.to_radians().cos().max(1e-6);
+                BoxEntry::new(
+                    Rectangle::from_corners([c.lon - dlon, c.lat - dlat], [c.lon + dlon, c.lat + dlat]),
+                    i as u32,
+                )
+            })
+            .collect();
+        Self { cameras, tree: RTree::bulk_load(boxes) }
+    }
+
+    pub fn cameras(&self) -> &[Camera] {
+        &self.cameras
+    }
+
+    /// Slots of the cameras that see the point, in slot order.
+    pub fn covering(&self, lon: f64, lat: f64) -> Vec<u32> {
+        let mut hits: Vec<u32> = self
+            .tree
+            .locate_all_at_point(&[lon, lat])
+            .filter(|e| sees(&self.cameras[e.data as usize], lon, lat))
+            .map(|e| e.data)
+            .collect();
+        hits.sort_unstable();
+        hits
+    }
+
+    /// Whether any camera sees the point (stops at the first).
+    pub fn is_covered(&self, lon: f64, lat: f64) -> bool {
+        self.tree.locate_all_at_point(&[lon, lat]).any(|e| sees(&self.cameras[e.data as usize], lon, lat))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn camera(direction: f32, fov: f32) -> Camera {
+        Camera {
+            id: "c".into(),
+            name: String::new(),
+            lon: 106.8,
+            lat: -6.2,
+            direction,
+            fov,
+            range: 100.0,
+            ptz: false,
+            stream_url: None,
+        }
+    }
+
+    /// A point `metres` away from the camera at a compass bearing.
+    fn at(bearing: f64, metres: f64) -> (f64, f64) {
+        let (e, n) = (bearing.to_radians().sin() * metres, bearing.to_radians().cos() * metres);
+        let lat = -6.2 + (n / EARTH_RADIUS_M).to_degrees();
+        let lon = 106.8 + (e / (EARTH_RADIUS_M * (-6.2f64).to_radians().cos())).to_degrees();
+        (lon, lat)
+    }
+
+    #[test]
+    fn sectors_wrap_around_north() {
+        let c = camera(350.0, 40.0);
+        for (bearing, seen) in
+            [(10.0, true), (350.0, true), (331.0, true), (15.0, false), (325.0, false), (180.0, false)]
+        {
+            let (lon, lat) = at(bearing, 50.0);
+            assert_eq!(sees(&c, lon, lat), seen, "bearing {bearing}");
+        }
+    }
+
+    #[test]
+    fn range_is_in_metres() {
+        let c = camera(90.0, 60.0);
+        let (lon, lat) = at(90.0, 99.0);
+        assert!(sees(&c, lon, lat));
+        let (lon, lat) = at(90.0, 101.0);
+        assert!(!sees(&c, lon, lat));
+        let ptz = camera(0.0, 360.0);
+        let (lon, lat) = at(200.0, 80.0);
+        assert!(sees(&ptz, lon, lat));
+    }
+}

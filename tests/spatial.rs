@@ -1,0 +1,142 @@
+//! Spatial queries against brute force (property tests) and on the real Jakarta polygons:
+//! nearest units, point -> zone at every level, camera coverage.
+
+mod common;
+
+use geo::{Contains, InteriorPoint, Point};
+use pantau::feeds::layers::load_zones;
+use pantau::model::{Camera, Fix, Unit, UnitKind, UnitStatus};
+use pantau::spatial::cameras::sees;
+use pantau::spatial::{CameraIndex, UnitFilter, UnitIndex, ZoneIndex};
+use proptest::prelude::*;
+
+const NOW: i64 = 1_800_000_000_000;
+
+fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
+    pantau::feeds::validate::haversine_m(a.0, a.1, b.0, b.1)
+}
+
+fn unit(i: usize, lon: f64, lat: f64, status: u8, kind: u8, age_min: i64) -> Unit {
+    let statuses = [UnitStatus::Available, UnitStatus::Dispatched, UnitStatus::OffDuty];
+    let kinds = [UnitKind::Car, UnitKind::Motorbike, UnitKind::Pjr];
+    Unit {
+        id: format!("u{i}"),
+        callsign: format!("U-{i}"),
+        kind: kinds[kind as usize % 3],
+        status: statuses[status as usize % 3],
+        home_station: None,
+        last_fix: Some(Fix { time: NOW - age_min * 60_000, lon, lat, speed: None, heading: None, accuracy: None }),
+    }
+}
+
+fn units_strategy() -> impl Strategy<Value = Vec<Unit>> {
+    proptest::collection::vec((106.6f64..107.0, -6.4f64..-6.0, 0u8..3, 0u8..3, 0i64..60), 1..300)
+        .prop_map(|v| v.into_iter().enumerate().map(|(i, (lon, lat, s, k, a))| unit(i, lon, lat, s, k, a)).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn nearest_units_match_brute_force(mut units in units_strategy(), q in (106.6f64..107.0, -6.4f64..-6.0), k in 1usize..8, moves in proptest::collection::vec((0usize..300, 106.6f64..107.0, -6.4f64..-6.0), 0..40)) {
+        let mut index = UnitIndex::build(&units);
+        for (i, lon, lat) in moves {
+            let i = i % units.len();
+            if let Some(f) = units[i].last_fix.as_mut() { f.lon = lon; f.lat = lat; }
+            index.update(i as u32, &units[i]);
+        }
+        let filter = UnitFilter::available();
+        let got: Vec<u32> = index.nearest(&units, q.0, q.1, k, &filter, NOW).iter().map(|n| n.slot).collect();
+        let mut brute: Vec<(f64, u32)> = units.iter().enumerate()
+            .filter(|(_, u)| filter.accepts(u, NOW))
+            .map(|(i, u)| { let f = u.last_fix.expect("fix"); (haversine(q, (f.lon, f.lat)), i as u32) })
+            .collect();
+        brute.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let want: Vec<u32> = brute.iter().take(k).map(|(_, i)| *i).collect();
+        prop_assert_eq!(got, want);
+    }
+
+    #[test]
+    fn covering_cameras_match_brute_force(cams in proptest::collection::vec((106.80f64..106.82, -6.21f64..-6.19, 0.0f32..360.0, 10.0f32..360.0, 20.0f32..300.0), 1..200), q in (106.80f64..106.82, -6.21f64..-6.19)) {
+        let cameras: Vec<Camera> = cams.into_iter().enumerate().map(|(i, (lon, lat, direction, fov, range))| Camera {
+            id: format!("c{i}"), name: String::new(), lon, lat, direction, fov, range, ptz: false, stream_url: None,
+        }).collect();
+        let index = CameraIndex::new(cameras.clone());
+        let brute: Vec<u32> = cameras.iter().enumerate().filter(|(_, c)| sees(c, q.0, q.1)).map(|(i, _)| i as u32).collect();
+        prop_assert_eq!(index.covering(q.0, q.1), brute);
+    }
+}
+
+fn kelurahan_index() -> ZoneIndex {
+    ZoneIndex::new(load_zones(&common::data("jakarta/kelurahan_2025.geojson")).expect("zones"))
+}
+
+#[test]
+fn every_kelurahan_point_resolves_to_its_kelurahan() {
+    let index = kelurahan_index();
+    let text = std::fs::read_to_string(common::data("jakarta/kelurahan_2025.geojson")).expect("read");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let features = json["features"].as_array().expect("features");
+    assert_eq!(features.len(), 267);
+    let mut used_interior = 0;
+    for f in features {
+        let code = f["properties"]["kode"].as_str().expect("kode");
+        let zone = index.zones().iter().find(|z| z.code == code).expect("zone loaded");
+        let (lat, lng) = (f["properties"]["lat"].as_f64().expect("lat"), f["properties"]["lng"].as_f64().expect("lng"));
+        // Use the published lat/lng, or a point inside when that one falls outside the polygon.
+        let point = if zone.polygon.contains(&Point::new(lng, lat)) {
+            (lng, lat)
+        } else {
+            used_interior += 1;
+            let p = zone.polygon.interior_point().expect("interior point");
+            (p.x(), p.y())
+        };
+        let found = index.lookup_level(point.0, point.1, 7).map(|z| z.code.as_str());
+        assert_eq!(found, Some(code), "{} at {point:?}", zone.name);
+    }
+    assert!(used_interior < 60, "{used_interior} published points fall outside their polygon");
+}
+
+#[test]
+fn zone_lookup_matches_brute_force_and_resolves_shared_boundaries() {
+    let zones = load_zones(&common::data("jakarta/kelurahan_2025.geojson")).expect("zones");
+    let index = ZoneIndex::new(zones.clone());
+    // A grid of points over Jakarta: the index agrees with testing every polygon.
+    for i in 0..60 {
+        for j in 0..60 {
+            let (lon, lat) = (106.68 + i as f64 * 0.005, -6.37 + j as f64 * 0.005);
+            let brute =
+                zones.iter().filter(|z| z.polygon.contains(&Point::new(lon, lat))).map(|z| z.code.as_str()).min();
+            assert_eq!(index.lookup_level(lon, lat, 7).map(|z| z.code.as_str()), brute, "at {lon},{lat}");
+        }
+    }
+    // A vertex shared by two kelurahan: the smaller code, whatever the load order.
+    let shared = zones.iter().enumerate().find_map(|(i, a)| {
+        a.polygon.0.iter().flat_map(|p| p.exterior().0.iter()).find_map(|c| {
+            let b = zones.iter().skip(i + 1).find(|z| z.polygon.0.iter().any(|p| p.exterior().0.contains(c)))?;
+            Some((*c, a.code.clone(), b.code.clone()))
+        })
+    });
+    let (c, first, second) = shared.expect("neighbouring kelurahan share vertices");
+    let expected = first.min(second);
+    assert_eq!(index.lookup_level(c.x, c.y, 7).map(|z| z.code.clone()), Some(expected.clone()));
+    let reversed = ZoneIndex::new(zones.iter().rev().cloned().collect());
+    assert_eq!(reversed.lookup_level(c.x, c.y, 7).map(|z| z.code.clone()), Some(expected));
+    // Out in the Java Sea: no zone.
+    assert!(index.lookup(106.9, -5.95).is_empty());
+}
+
+#[test]
+fn kelurahan_kecamatan_and_kota_together() {
+    let mut zones = load_zones(&common::data("jakarta/kelurahan_2025.geojson")).expect("kelurahan");
+    zones.extend(load_zones(&common::data("jakarta/kecamatan_2025.geojson")).expect("kecamatan"));
+    zones.extend(load_zones(&common::data("jakarta/kabkota_2025.geojson")).expect("kota"));
+    let index = ZoneIndex::new(zones);
+    // Monas: Gambir kelurahan, Gambir kecamatan, Jakarta Pusat.
+    let levels: Vec<(u8, String)> =
+        index.lookup(106.8272, -6.1754).iter().map(|z| (z.level, z.name.to_lowercase())).collect();
+    assert_eq!(levels.len(), 3, "{levels:?}");
+    assert_eq!(levels.iter().map(|l| l.0).collect::<Vec<_>>(), vec![5, 6, 7]);
+    assert!(levels[0].1.contains("pusat"), "{levels:?}");
+    assert!(levels[1].1.contains("gambir") && levels[2].1.contains("gambir"), "{levels:?}");
+}
