@@ -118,3 +118,60 @@ async fn simulator_through_serve_replays_to_the_live_world() {
     let replayed = journal::replay(dir.path()).expect("replay");
     assert!(replayed.same_state(&live), "journal replay differs from the live world");
 }
+
+#[test]
+fn routes_respect_one_way_streets() {
+    let g = graph();
+    // A one-way edge a -> b on a street in the middle of the network (b has no edge back to a).
+    let (a, edge) = (0..g.node_count() as u32)
+        .flat_map(|a| g.out_edges(a).iter().map(move |e| (a, *e)))
+        .find(|(a, e)| {
+            e.length_m > 50.0 && !g.out_edges(e.to).iter().any(|back| back.to == *a) && g.out_edges(e.to).len() >= 2
+        })
+        .expect("Jakarta has one-way streets");
+    let routes = g.routes_to(edge.to, &[a]);
+    let forward = routes[0].as_ref().expect("forward route");
+    assert_eq!(forward.nodes, vec![a, edge.to], "with the flow: the street itself");
+    let back = g.routes_to(a, &[edge.to]);
+    if let Some(r) = &back[0] {
+        assert!(r.nodes.len() > 2 && r.seconds > edge.seconds(), "against the flow: a detour, not the street");
+    }
+}
+
+#[test]
+fn dispatch_ranks_the_shortlist_by_drive_time() {
+    use pantau::model::{Unit, UnitStatus};
+    use pantau::spatial::dispatch::Router;
+    use pantau::spatial::{UnitFilter, UnitIndex};
+    let router = Router::new(graph());
+    let now = START;
+    // Twelve units scattered around Bundaran HI.
+    let units: Vec<Unit> = (0..12)
+        .map(|i| {
+            let angle = i as f64 * 0.52;
+            let r = 0.004 + (i % 4) as f64 * 0.004;
+            let fix = Fix {
+                time: now - 60_000,
+                lon: 106.8229 + r * angle.cos(),
+                lat: -6.1935 + r * angle.sin(),
+                speed: None,
+                heading: None,
+                accuracy: None,
+            };
+            Unit { last_fix: Some(fix), status: UnitStatus::Available, ..Unit::from_device(&format!("u{i}")) }
+        })
+        .collect();
+    let index = UnitIndex::build(&units);
+    let ranked = router.rank(&index, &units, (106.8229, -6.1935), 5, 10, &UnitFilter::available(), now);
+    assert_eq!(ranked.len(), 5);
+    for w in ranked.windows(2) {
+        assert!(w[0].eta_s.unwrap_or(f64::MAX) <= w[1].eta_s.unwrap_or(f64::MAX), "fastest first");
+    }
+    for c in &ranked {
+        let (eta, road) = (c.eta_s.expect("reachable"), c.road_m.expect("reachable"));
+        assert!(road + 50.0 >= c.straight_m, "a road is not shorter than the straight line (snapping aside)");
+        assert!(eta >= road / (80.0 / 3.6) - 1.0, "no faster than motorway speed");
+        let end = c.route.last().expect("route");
+        assert!(haversine_m(end[0], end[1], 106.8229, -6.1935) < 100.0, "the route ends at the alarm");
+    }
+}

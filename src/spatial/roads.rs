@@ -52,6 +52,18 @@ pub struct RoadGraph {
     pub nodes: Vec<[f64; 2]>,
     offsets: Vec<u32>,
     edges: Vec<Edge>,
+    /// The same edges reversed (`to` is the edge's start), for searches towards a target.
+    reverse_offsets: Vec<u32>,
+    reverse_edges: Vec<Edge>,
+}
+
+/// A route found by [`RoadGraph::routes_to`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    pub seconds: f32,
+    pub metres: f32,
+    /// Nodes from the source to the target.
+    pub nodes: Vec<RoadNode>,
 }
 
 impl RoadGraph {
@@ -83,6 +95,52 @@ impl RoadGraph {
     pub fn out_edges(&self, node: RoadNode) -> &[Edge] {
         let (a, b) = (self.offsets[node as usize] as usize, self.offsets[node as usize + 1] as usize);
         &self.edges[a..b]
+    }
+
+    /// Fastest routes from each source to one target: a single Dijkstra over the reversed
+    /// graph from the target, stopped once every source is settled. `None` where unreachable.
+    pub fn routes_to(&self, target: RoadNode, sources: &[RoadNode]) -> Vec<Option<Route>> {
+        let n = self.nodes.len();
+        let mut best = vec![f32::INFINITY; n];
+        let mut metres = vec![0f32; n];
+        let mut next = vec![u32::MAX; n];
+        let mut remaining: std::collections::HashSet<RoadNode> = sources.iter().copied().collect();
+        let mut heap = BinaryHeap::new();
+        best[target as usize] = 0.0;
+        heap.push(Visit { cost: 0.0, node: target });
+        while let Some(Visit { cost, node }) = heap.pop() {
+            if cost > best[node as usize] {
+                continue;
+            }
+            remaining.remove(&node);
+            if remaining.is_empty() {
+                break;
+            }
+            let (a, b) =
+                (self.reverse_offsets[node as usize] as usize, self.reverse_offsets[node as usize + 1] as usize);
+            for e in &self.reverse_edges[a..b] {
+                let c = cost + e.seconds();
+                if c < best[e.to as usize] {
+                    best[e.to as usize] = c;
+                    metres[e.to as usize] = metres[node as usize] + e.length_m;
+                    next[e.to as usize] = node;
+                    heap.push(Visit { cost: c, node: e.to });
+                }
+            }
+        }
+        sources
+            .iter()
+            .map(|&s| {
+                if !best[s as usize].is_finite() {
+                    return None;
+                }
+                let mut nodes = vec![s];
+                while let Some(&n) = nodes.last().map(|v| &next[*v as usize]).filter(|n| **n != u32::MAX) {
+                    nodes.push(n);
+                }
+                Some(Route { seconds: best[s as usize], metres: metres[s as usize], nodes })
+            })
+            .collect()
     }
 
     /// Fastest path by free-flow travel time (Dijkstra); nodes from `from` to `to`.
@@ -171,6 +229,18 @@ impl RoadGraph {
         let largest = comps.iter().enumerate().max_by_key(|(_, s)| **s).map_or(0, |(i, _)| i as u32);
         (comp, largest)
     }
+}
+
+/// Start of each node's edges in a list sorted by source node.
+fn csr_offsets(edges: &[(RoadNode, Edge)], nodes: usize) -> Vec<u32> {
+    let mut offsets = vec![0u32; nodes + 1];
+    for (from, _) in edges {
+        offsets[*from as usize + 1] += 1;
+    }
+    for i in 1..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+    offsets
 }
 
 #[derive(PartialEq)]
@@ -282,13 +352,17 @@ impl Builder {
     fn finish(mut self) -> RoadGraph {
         self.edges.sort_by_key(|(from, e)| (*from, e.to));
         self.edges.dedup_by_key(|(from, e)| (*from, e.to));
-        let mut offsets = vec![0u32; self.nodes.len() + 1];
-        for (from, _) in &self.edges {
-            offsets[*from as usize + 1] += 1;
+        let offsets = csr_offsets(&self.edges, self.nodes.len());
+        let mut reversed: Vec<(RoadNode, Edge)> =
+            self.edges.iter().map(|(from, e)| (e.to, Edge { to: *from, ..*e })).collect();
+        reversed.sort_by_key(|(from, e)| (*from, e.to));
+        let reverse_offsets = csr_offsets(&reversed, self.nodes.len());
+        RoadGraph {
+            nodes: self.nodes,
+            offsets,
+            edges: self.edges.into_iter().map(|(_, e)| e).collect(),
+            reverse_offsets,
+            reverse_edges: reversed.into_iter().map(|(_, e)| e).collect(),
         }
-        for i in 1..offsets.len() {
-            offsets[i] += offsets[i - 1];
-        }
-        RoadGraph { nodes: self.nodes, offsets, edges: self.edges.into_iter().map(|(_, e)| e).collect() }
     }
 }
