@@ -31,6 +31,80 @@ pub enum Command {
     Journal(JournalCommand),
     /// Drive simulated patrol units on a map's roads and send them to a service (OsmAnd).
     Sim(SimArgs),
+    /// Spatial questions for scripts and analysts; one JSON object per query point.
+    #[command(subcommand)]
+    Query(QueryCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum QueryCommand {
+    /// Which zones (every level) hold each point.
+    Zone {
+        /// Zone polygon files (GeoJSON, Shapefile, FlatGeobuf), e.g. kelurahan + kecamatan.
+        #[arg(long, required = true, num_args = 1..)]
+        zones: Vec<PathBuf>,
+        #[command(flatten)]
+        points: QueryPoints,
+    },
+    /// The k nearest available units (with --map: re-ranked by road ETA, with routes).
+    Nearest {
+        /// Units (GeoJSON / Shapefile / FlatGeobuf points or CSV with id, lon, lat, status, kind, time).
+        #[arg(long)]
+        units: PathBuf,
+        #[command(flatten)]
+        points: QueryPoints,
+        #[arg(short, default_value_t = 5)]
+        k: usize,
+        /// A base map whose roads give drive times.
+        #[arg(long)]
+        map: Option<PathBuf>,
+        /// Also consider units whose fix is older than 30 minutes.
+        #[arg(long)]
+        include_stale: bool,
+    },
+    /// The cameras that see each point.
+    Cameras {
+        /// Cameras (GeoJSON / Shapefile / FlatGeobuf / CSV, or a .pmtiles archive's OSM cameras).
+        #[arg(long)]
+        cameras: PathBuf,
+        #[command(flatten)]
+        points: QueryPoints,
+    },
+    /// The fastest road route between two points.
+    Route {
+        #[arg(long)]
+        map: PathBuf,
+        #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
+        from: (f64, f64),
+        #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
+        to: (f64, f64),
+    },
+}
+
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct QueryPoints {
+    /// A query point as LON,LAT (repeat --at for more).
+    #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
+    pub at: Vec<(f64, f64)>,
+    /// A file of query points (GeoJSON / Shapefile / FlatGeobuf points).
+    #[arg(long)]
+    pub points: Option<PathBuf>,
+}
+
+impl QueryPoints {
+    fn resolve(&self) -> Result<Vec<(f64, f64)>> {
+        let Some(path) = &self.points else { return Ok(self.at.clone()) };
+        let features = crate::basemap::source::read(path)?;
+        features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match &f.geometry {
+                geo::Geometry::Point(p) => Ok((p.x(), p.y())),
+                _ => Err(anyhow!("{}: feature {i} is not a point", path.display())),
+            })
+            .collect()
+    }
 }
 
 #[derive(Args, Debug)]
@@ -187,6 +261,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve(args),
         Command::Journal(JournalCommand::Verify { dir, json }) => journal_verify(&dir, json),
         Command::Sim(args) => sim(args),
+        Command::Query(q) => query(q),
     }
 }
 
@@ -345,6 +420,68 @@ fn sim(args: SimArgs) -> Result<()> {
             "{}: nothing was delivered (is the service or broker running there?)",
             args.mqtt.as_deref().unwrap_or(&args.target)
         );
+    }
+    Ok(())
+}
+
+fn query(q: QueryCommand) -> Result<()> {
+    use crate::spatial::{dispatch::Router, CameraIndex, RoadGraph, UnitFilter, UnitIndex, ZoneIndex};
+    use serde_json::json;
+    let print = |v: serde_json::Value| println!("{v}");
+    match q {
+        QueryCommand::Zone { zones, points } => {
+            let points = points.resolve()?;
+            let mut all = Vec::new();
+            for path in &zones {
+                all.extend(crate::feeds::layers::load_zones(path)?);
+            }
+            let index = ZoneIndex::new(all);
+            for (lon, lat) in points {
+                let found: Vec<_> = index.lookup(lon, lat).iter().map(|z| json!({"level": z.level, "code": z.code, "name": z.name, "properties": z.properties})).collect();
+                print(json!({"at": [lon, lat], "zones": found}));
+            }
+        }
+        QueryCommand::Nearest { units, points, k, map, include_stale } => {
+            let points = points.resolve()?;
+            let units = crate::feeds::layers::load_units(&units)?;
+            let index = UnitIndex::build(&units);
+            let filter = UnitFilter { max_age_ms: if include_stale { None } else { Some(30 * 60_000) }, ..UnitFilter::available() };
+            let now = crate::model::now_millis();
+            let router = map.map(|m| Archive::open(&m).and_then(|a| RoadGraph::from_archive(&a)).map(Router::new)).transpose()?;
+            for (lon, lat) in points {
+                let rows: Vec<serde_json::Value> = match &router {
+                    Some(r) => r.rank(&index, &units, (lon, lat), k, 10, &filter, now).into_iter().map(|c| {
+                        let u = &units[c.slot as usize];
+                        json!({"id": u.id, "callsign": u.callsign, "distance_m": c.straight_m.round(), "road_m": c.road_m.map(f64::round), "eta_s": c.eta_s.map(f64::round), "route": c.route})
+                    }).collect(),
+                    None => index.nearest(&units, lon, lat, k, &filter, now).into_iter().map(|n| {
+                        let u = &units[n.slot as usize];
+                        json!({"id": u.id, "callsign": u.callsign, "distance_m": n.distance_m.round()})
+                    }).collect(),
+                };
+                print(json!({"at": [lon, lat], "units": rows}));
+            }
+        }
+        QueryCommand::Cameras { cameras, points } => {
+            let points = points.resolve()?;
+            let list = if cameras.extension().is_some_and(|e| e == "pmtiles") {
+                crate::feeds::layers::cameras_from_archive(&Archive::open(&cameras)?)?
+            } else {
+                crate::feeds::layers::load_cameras(&cameras)?
+            };
+            let index = CameraIndex::new(list);
+            for (lon, lat) in points {
+                let seen: Vec<_> = index.covering(lon, lat).into_iter().map(|i| &index.cameras()[i as usize]).collect();
+                print(json!({"at": [lon, lat], "cameras": seen}));
+            }
+        }
+        QueryCommand::Route { map, from, to } => {
+            let router = Router::new(RoadGraph::from_archive(&Archive::open(&map)?)?);
+            match router.route(from, to) {
+                Some((seconds, metres, line)) => print(json!({"from": [from.0, from.1], "to": [to.0, to.1], "eta_s": seconds.round(), "road_m": metres.round(), "route": line})),
+                None => bail!("{}: no road route from {from:?} to {to:?}", map.display()),
+            }
+        }
     }
     Ok(())
 }

@@ -213,6 +213,7 @@ fn zone_of(f: &RawFeature, index: usize) -> Option<Zone> {
         name: fields.name.unwrap_or_default().to_string(),
         level: fields.level,
         polygon,
+        properties: f.tags.iter().cloned().collect(),
     })
 }
 
@@ -243,4 +244,68 @@ mod tests {
         assert!(camera_from_tags(&tags(&[]), 200.0, 0.0, 0).is_err());
         assert!(camera_from_tags(&tags(&[("range", "far")]), 1.0, 0.0, 0).is_err());
     }
+}
+
+/// Units from a file (GeoJSON / Shapefile / FlatGeobuf points, or CSV with `id, lon, lat`
+/// columns), with optional `callsign`, `kind`, `status` and `time` (ISO-8601 or epoch) fields.
+/// A unit without a time is taken as reported now.
+pub fn load_units(path: &Path) -> Result<Vec<crate::model::Unit>> {
+    let rows: Vec<(f64, f64, Vec<(String, String)>)> = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+        let mut reader = csv::Reader::from_path(path).with_context(|| format!("{}: cannot open", path.display()))?;
+        let headers: Vec<String> = reader.headers().map_err(|e| anyhow!("{}: {e}", path.display()))?.iter().map(str::to_ascii_lowercase).collect();
+        let mut rows = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| anyhow!("{}: row {}: {e}", path.display(), i + 2))?;
+            let tags: Vec<(String, String)> = headers.iter().cloned().zip(record.iter().map(str::to_string)).collect();
+            let number = |k: &str| {
+                tags.iter().find(|(key, _)| key == k).and_then(|(_, v)| v.trim().parse::<f64>().ok())
+                    .ok_or_else(|| anyhow!("{}: row {}: no numeric {k}", path.display(), i + 2))
+            };
+            rows.push((number("lon")?, number("lat")?, tags));
+        }
+        rows
+    } else {
+        source::read(path)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| match f.geometry {
+                Geometry::Point(p) => Ok((p.x(), p.y(), f.tags)),
+                _ => Err(anyhow!("{}: feature {i} is not a point", path.display())),
+            })
+            .collect::<Result<_>>()?
+    };
+    if rows.is_empty() {
+        bail!("{}: empty data: no units", path.display());
+    }
+    rows.into_iter().enumerate().map(|(i, (lon, lat, tags))| unit_from(lon, lat, &tags, i).with_context(|| format!("{}: unit {}", path.display(), i + 1))).collect()
+}
+
+fn unit_from(lon: f64, lat: f64, tags: &[(String, String)], index: usize) -> Result<crate::model::Unit> {
+    use crate::model::{Fix, Unit, UnitKind, UnitStatus};
+    let tag = |k: &str| tags.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
+    if !(lon.abs() <= 180.0 && lat.abs() <= 90.0) {
+        bail!("position ({lon}, {lat}) is not on the globe");
+    }
+    let enum_value = |k: &str| tag(k).map(|v| serde_json::from_value::<serde_json::Value>(serde_json::Value::String(v.to_lowercase().replace([' ', '-'], "_"))));
+    let kind: UnitKind = match enum_value("kind") {
+        Some(Ok(v)) => serde_json::from_value(v).map_err(|_| anyhow!("unknown kind {:?}", tag("kind").unwrap_or_default()))?,
+        _ => UnitKind::Car,
+    };
+    let status: UnitStatus = match enum_value("status") {
+        Some(Ok(v)) => serde_json::from_value(v).map_err(|_| anyhow!("unknown status {:?}", tag("status").unwrap_or_default()))?,
+        _ => UnitStatus::Available,
+    };
+    let time = match tag("time") {
+        Some(t) => super::osmand::parse_timestamp(t).map_err(|e| anyhow!(e))?,
+        None => crate::model::now_millis(),
+    };
+    let id = tag("id").map_or_else(|| format!("unit-{}", index + 1), str::to_string);
+    Ok(Unit {
+        callsign: tag("callsign").map_or_else(|| id.clone(), str::to_string),
+        id,
+        kind,
+        status,
+        home_station: tag("home_station").map(str::to_string),
+        last_fix: Some(Fix { time, lon, lat, speed: None, heading: None, accuracy: None }),
+    })
 }

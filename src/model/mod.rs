@@ -142,6 +142,8 @@ pub struct Zone {
     /// Admin level (4 province, 5 kota, 6 kecamatan, 7 kelurahan) or a patrol-rayon level.
     pub level: u8,
     pub polygon: MultiPolygon<f64>,
+    /// Every attribute of the source feature (e.g. `kode`, `nama`).
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 /// An observed speed on a road segment.
