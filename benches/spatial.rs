@@ -31,7 +31,14 @@ fn units(n: usize, rng: &mut ChaCha8Rng) -> Vec<Unit> {
     (0..n)
         .map(|i| {
             let (lon, lat) = jakarta_point(rng);
-            let fix = Fix { time: NOW - rng.random_range(0..3_600_000), lon, lat, speed: None, heading: None, accuracy: None };
+            let fix = Fix {
+                time: NOW - rng.random_range(0..3_600_000),
+                lon,
+                lat,
+                speed: None,
+                heading: None,
+                accuracy: None,
+            };
             Unit {
                 id: format!("u{i}"),
                 callsign: format!("U{i}"),
@@ -74,10 +81,12 @@ fn bench_units(c: &mut Criterion) {
         })
     });
     g.sample_size(20);
-    let moved: Vec<(usize, f64, f64)> = (0..10_000).map(|_| {
-        let (lon, lat) = jakarta_point(&mut rng);
-        (rng.random_range(0..all.len()), lon, lat)
-    }).collect();
+    let moved: Vec<(usize, f64, f64)> = (0..10_000)
+        .map(|_| {
+            let (lon, lat) = jakarta_point(&mut rng);
+            (rng.random_range(0..all.len()), lon, lat)
+        })
+        .collect();
     for (i, lon, lat) in &moved {
         if let Some(f) = all[*i].last_fix.as_mut() {
             f.lon = *lon;

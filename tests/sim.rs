@@ -129,10 +129,10 @@ fn routes_respect_one_way_streets() {
             e.length_m > 50.0 && !g.out_edges(e.to).iter().any(|back| back.to == *a) && g.out_edges(e.to).len() >= 2
         })
         .expect("Jakarta has one-way streets");
-    let routes = g.routes_to(edge.to, &[a]);
+    let routes = g.routes_to(&[edge.to], &[a]);
     let forward = routes[0].as_ref().expect("forward route");
     assert_eq!(forward.nodes, vec![a, edge.to], "with the flow: the street itself");
-    let back = g.routes_to(a, &[edge.to]);
+    let back = g.routes_to(&[a], &[edge.to]);
     if let Some(r) = &back[0] {
         assert!(r.nodes.len() > 2 && r.seconds > edge.seconds(), "against the flow: a detour, not the street");
     }

@@ -437,7 +437,11 @@ fn query(q: QueryCommand) -> Result<()> {
             }
             let index = ZoneIndex::new(all);
             for (lon, lat) in points {
-                let found: Vec<_> = index.lookup(lon, lat).iter().map(|z| json!({"level": z.level, "code": z.code, "name": z.name, "properties": z.properties})).collect();
+                let found: Vec<_> = index
+                    .lookup(lon, lat)
+                    .iter()
+                    .map(|z| json!({"level": z.level, "code": z.code, "name": z.name, "properties": z.properties}))
+                    .collect();
                 print(json!({"at": [lon, lat], "zones": found}));
             }
         }
@@ -445,9 +449,14 @@ fn query(q: QueryCommand) -> Result<()> {
             let points = points.resolve()?;
             let units = crate::feeds::layers::load_units(&units)?;
             let index = UnitIndex::build(&units);
-            let filter = UnitFilter { max_age_ms: if include_stale { None } else { Some(30 * 60_000) }, ..UnitFilter::available() };
+            let filter = UnitFilter {
+                max_age_ms: if include_stale { None } else { Some(30 * 60_000) },
+                ..UnitFilter::available()
+            };
             let now = crate::model::now_millis();
-            let router = map.map(|m| Archive::open(&m).and_then(|a| RoadGraph::from_archive(&a)).map(Router::new)).transpose()?;
+            let router = map
+                .map(|m| Archive::open(&m).and_then(|a| RoadGraph::from_archive(&a)).map(Router::new))
+                .transpose()?;
             for (lon, lat) in points {
                 let rows: Vec<serde_json::Value> = match &router {
                     Some(r) => r.rank(&index, &units, (lon, lat), k, 10, &filter, now).into_iter().map(|c| {
@@ -478,7 +487,9 @@ fn query(q: QueryCommand) -> Result<()> {
         QueryCommand::Route { map, from, to } => {
             let router = Router::new(RoadGraph::from_archive(&Archive::open(&map)?)?);
             match router.route(from, to) {
-                Some((seconds, metres, line)) => print(json!({"from": [from.0, from.1], "to": [to.0, to.1], "eta_s": seconds.round(), "road_m": metres.round(), "route": line})),
+                Some((seconds, metres, line)) => print(
+                    json!({"from": [from.0, from.1], "to": [to.0, to.1], "eta_s": seconds.round(), "road_m": metres.round(), "route": line}),
+                ),
                 None => bail!("{}: no road route from {from:?} to {to:?}", map.display()),
             }
         }

@@ -250,15 +250,25 @@ mod tests {
 /// columns), with optional `callsign`, `kind`, `status` and `time` (ISO-8601 or epoch) fields.
 /// A unit without a time is taken as reported now.
 pub fn load_units(path: &Path) -> Result<Vec<crate::model::Unit>> {
-    let rows: Vec<(f64, f64, Vec<(String, String)>)> = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+    let rows: Vec<(f64, f64, Vec<(String, String)>)> = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
         let mut reader = csv::Reader::from_path(path).with_context(|| format!("{}: cannot open", path.display()))?;
-        let headers: Vec<String> = reader.headers().map_err(|e| anyhow!("{}: {e}", path.display()))?.iter().map(str::to_ascii_lowercase).collect();
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?
+            .iter()
+            .map(str::to_ascii_lowercase)
+            .collect();
         let mut rows = Vec::new();
         for (i, record) in reader.records().enumerate() {
             let record = record.map_err(|e| anyhow!("{}: row {}: {e}", path.display(), i + 2))?;
             let tags: Vec<(String, String)> = headers.iter().cloned().zip(record.iter().map(str::to_string)).collect();
             let number = |k: &str| {
-                tags.iter().find(|(key, _)| key == k).and_then(|(_, v)| v.trim().parse::<f64>().ok())
+                tags.iter()
+                    .find(|(key, _)| key == k)
+                    .and_then(|(_, v)| v.trim().parse::<f64>().ok())
                     .ok_or_else(|| anyhow!("{}: row {}: no numeric {k}", path.display(), i + 2))
             };
             rows.push((number("lon")?, number("lat")?, tags));
@@ -277,7 +287,12 @@ pub fn load_units(path: &Path) -> Result<Vec<crate::model::Unit>> {
     if rows.is_empty() {
         bail!("{}: empty data: no units", path.display());
     }
-    rows.into_iter().enumerate().map(|(i, (lon, lat, tags))| unit_from(lon, lat, &tags, i).with_context(|| format!("{}: unit {}", path.display(), i + 1))).collect()
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (lon, lat, tags))| {
+            unit_from(lon, lat, &tags, i).with_context(|| format!("{}: unit {}", path.display(), i + 1))
+        })
+        .collect()
 }
 
 fn unit_from(lon: f64, lat: f64, tags: &[(String, String)], index: usize) -> Result<crate::model::Unit> {
@@ -286,13 +301,23 @@ fn unit_from(lon: f64, lat: f64, tags: &[(String, String)], index: usize) -> Res
     if !(lon.abs() <= 180.0 && lat.abs() <= 90.0) {
         bail!("position ({lon}, {lat}) is not on the globe");
     }
-    let enum_value = |k: &str| tag(k).map(|v| serde_json::from_value::<serde_json::Value>(serde_json::Value::String(v.to_lowercase().replace([' ', '-'], "_"))));
+    let enum_value = |k: &str| {
+        tag(k).map(|v| {
+            serde_json::from_value::<serde_json::Value>(serde_json::Value::String(
+                v.to_lowercase().replace([' ', '-'], "_"),
+            ))
+        })
+    };
     let kind: UnitKind = match enum_value("kind") {
-        Some(Ok(v)) => serde_json::from_value(v).map_err(|_| anyhow!("unknown kind {:?}", tag("kind").unwrap_or_default()))?,
+        Some(Ok(v)) => {
+            serde_json::from_value(v).map_err(|_| anyhow!("unknown kind {:?}", tag("kind").unwrap_or_default()))?
+        }
         _ => UnitKind::Car,
     };
     let status: UnitStatus = match enum_value("status") {
-        Some(Ok(v)) => serde_json::from_value(v).map_err(|_| anyhow!("unknown status {:?}", tag("status").unwrap_or_default()))?,
+        Some(Ok(v)) => {
+            serde_json::from_value(v).map_err(|_| anyhow!("unknown status {:?}", tag("status").unwrap_or_default()))?
+        }
         _ => UnitStatus::Available,
     };
     let time = match tag("time") {

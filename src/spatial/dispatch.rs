@@ -1,14 +1,21 @@
 //! Who gets there first: the straight-line shortlist of nearest available units (default top
 //! 10, stale fixes ignored) re-ranked by drive time on the road graph, each with its road
-//! distance, ETA and route to draw. Points are snapped to the nearest node of the graph's
-//! largest strongly connected part, so every snapped point can reach every other.
+//! distance, ETA and route to draw. A point snaps to every node of the graph's largest strongly
+//! connected part within a few metres of its nearest one, so on a dual carriageway both
+//! directions are open and a unit is not sent on a loop to turn round.
 
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
 
 use super::roads::{RoadGraph, RoadNode};
 use super::units::{unit_vector, NearUnit, UnitFilter, UnitIndex};
+use crate::feeds::validate::haversine_m;
 use crate::model::{Millis, Unit};
+
+/// Nodes farther than this beyond a point's nearest node are not joined to.
+pub const SNAP_SLACK_M: f64 = 25.0;
+/// At most this many nodes are tried per point.
+pub const SNAP_NODES: usize = 6;
 
 /// A unit ranked by drive time.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,15 +51,33 @@ impl Router {
         &self.graph
     }
 
-    /// The road node nearest to a point.
-    pub fn snap(&self, lon: f64, lat: f64) -> Option<RoadNode> {
-        self.snap.nearest_neighbor(&unit_vector(lon, lat)).map(|e| e.data)
+    /// The road nodes a point may join the network at: the nearest, and any other within
+    /// [`SNAP_SLACK_M`] metres further (at most [`SNAP_NODES`]).
+    pub fn snap(&self, lon: f64, lat: f64) -> Vec<RoadNode> {
+        let q = unit_vector(lon, lat);
+        let mut out = Vec::new();
+        let mut nearest = None;
+        for e in self.snap.nearest_neighbor_iter(&q).take(SNAP_NODES) {
+            let [nlon, nlat] = self.graph.nodes[e.data as usize];
+            let d = haversine_m(lon, lat, nlon, nlat);
+            let first = *nearest.get_or_insert(d);
+            if d > first + SNAP_SLACK_M {
+                break;
+            }
+            out.push(e.data);
+        }
+        out
     }
 
     /// The fastest route between two points, as `[lon, lat]` with its time and length.
     pub fn route(&self, from: (f64, f64), to: (f64, f64)) -> Option<(f64, f64, Vec<[f64; 2]>)> {
-        let (a, b) = (self.snap(from.0, from.1)?, self.snap(to.0, to.1)?);
-        let route = self.graph.routes_to(b, &[a]).pop().flatten()?;
+        let (starts, goals) = (self.snap(from.0, from.1), self.snap(to.0, to.1));
+        let route = self
+            .graph
+            .routes_to(&goals, &starts)
+            .into_iter()
+            .flatten()
+            .min_by(|a, b| a.seconds.total_cmp(&b.seconds))?;
         Some((f64::from(route.seconds), f64::from(route.metres), self.geometry(&route.nodes)))
     }
 
@@ -70,18 +95,27 @@ impl Router {
         now: Millis,
     ) -> Vec<Candidate> {
         let near: Vec<NearUnit> = index.nearest(units, target.0, target.1, shortlist.max(k), filter, now);
-        let Some(goal) = self.snap(target.0, target.1) else { return Vec::new() };
-        let sources: Vec<RoadNode> = near
-            .iter()
-            .map(|n| {
-                let f = units[n.slot as usize].last_fix.map_or((target.0, target.1), |f| (f.lon, f.lat));
-                self.snap(f.0, f.1).unwrap_or(goal)
-            })
-            .collect();
-        let routes = self.graph.routes_to(goal, &sources);
+        let goals = self.snap(target.0, target.1);
+        // Every unit's candidate nodes, searched together; each unit keeps its fastest.
+        let mut sources: Vec<RoadNode> = Vec::new();
+        let mut owner: Vec<usize> = Vec::new();
+        for (i, n) in near.iter().enumerate() {
+            if let Some(f) = units[n.slot as usize].last_fix {
+                let nodes = self.snap(f.lon, f.lat);
+                owner.extend(std::iter::repeat_n(i, nodes.len()));
+                sources.extend(nodes);
+            }
+        }
+        let mut best: Vec<Option<super::roads::Route>> = vec![None; near.len()];
+        for (i, route) in owner.into_iter().zip(self.graph.routes_to(&goals, &sources)) {
+            let Some(route) = route else { continue };
+            if best[i].as_ref().is_none_or(|b| route.seconds < b.seconds) {
+                best[i] = Some(route);
+            }
+        }
         let mut ranked: Vec<Candidate> = near
             .iter()
-            .zip(routes)
+            .zip(best)
             .map(|(n, route)| Candidate {
                 slot: n.slot,
                 straight_m: n.distance_m,

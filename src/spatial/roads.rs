@@ -97,17 +97,20 @@ impl RoadGraph {
         &self.edges[a..b]
     }
 
-    /// Fastest routes from each source to one target: a single Dijkstra over the reversed
-    /// graph from the target, stopped once every source is settled. `None` where unreachable.
-    pub fn routes_to(&self, target: RoadNode, sources: &[RoadNode]) -> Vec<Option<Route>> {
+    /// Fastest routes from each source to the nearest of the targets: a single Dijkstra over the
+    /// reversed graph from all targets at once, stopped once every source is settled. `None`
+    /// where unreachable.
+    pub fn routes_to(&self, targets: &[RoadNode], sources: &[RoadNode]) -> Vec<Option<Route>> {
         let n = self.nodes.len();
         let mut best = vec![f32::INFINITY; n];
         let mut metres = vec![0f32; n];
         let mut next = vec![u32::MAX; n];
         let mut remaining: std::collections::HashSet<RoadNode> = sources.iter().copied().collect();
         let mut heap = BinaryHeap::new();
-        best[target as usize] = 0.0;
-        heap.push(Visit { cost: 0.0, node: target });
+        for &target in targets {
+            best[target as usize] = 0.0;
+            heap.push(Visit { cost: 0.0, node: target });
+        }
         while let Some(Visit { cost, node }) = heap.pop() {
             if cost > best[node as usize] {
                 continue;
