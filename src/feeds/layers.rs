@@ -217,43 +217,14 @@ fn zone_of(f: &RawFeature, index: usize) -> Option<Zone> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn osm_directions() {
-        assert_eq!(parse_direction("90").ok(), Some((90.0, None)));
-        assert_eq!(parse_direction("NE").ok(), Some((45.0, None)));
-        assert_eq!(parse_direction("wnw").ok(), Some((292.5, None)));
-        assert_eq!(parse_direction("90-270").ok(), Some((180.0, Some(180.0))));
-        assert_eq!(parse_direction("270-90").ok(), Some((0.0, Some(180.0))));
-        assert_eq!(parse_direction("E-W").ok(), Some((180.0, Some(180.0))));
-        assert_eq!(parse_direction("0-360").ok(), Some((180.0, Some(360.0))));
-        assert!(parse_direction("up").is_err());
-    }
-
-    #[test]
-    fn camera_defaults_by_type() {
-        let tags =
-            |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
-        let fixed = camera_from_tags(&tags(&[("camera:direction", "45")]), 106.8, -6.2, 0).expect("fixed");
-        assert_eq!((fixed.direction, fixed.fov, fixed.range, fixed.ptz), (45.0, 60.0, 60.0, false));
-        let dome = camera_from_tags(&tags(&[("camera:type", "dome")]), 106.8, -6.2, 1).expect("dome");
-        assert_eq!((dome.fov, dome.range, dome.ptz), (360.0, 80.0, true));
-        assert!(camera_from_tags(&tags(&[]), 200.0, 0.0, 0).is_err());
-        assert!(camera_from_tags(&tags(&[("range", "far")]), 1.0, 0.0, 0).is_err());
-    }
-}
+/// A point and its attributes, as read from a units file.
+type PointRow = (f64, f64, Vec<(String, String)>);
 
 /// Units from a file (GeoJSON / Shapefile / FlatGeobuf points, or CSV with `id, lon, lat`
 /// columns), with optional `callsign`, `kind`, `status` and `time` (ISO-8601 or epoch) fields.
 /// A unit without a time is taken as reported now.
 pub fn load_units(path: &Path) -> Result<Vec<crate::model::Unit>> {
-    let rows: Vec<(f64, f64, Vec<(String, String)>)> = if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-    {
+    let rows: Vec<PointRow> = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
         let mut reader = csv::Reader::from_path(path).with_context(|| format!("{}: cannot open", path.display()))?;
         let headers: Vec<String> = reader
             .headers()
@@ -333,4 +304,33 @@ fn unit_from(lon: f64, lat: f64, tags: &[(String, String)], index: usize) -> Res
         home_station: tag("home_station").map(str::to_string),
         last_fix: Some(Fix { time, lon, lat, speed: None, heading: None, accuracy: None }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn osm_directions() {
+        assert_eq!(parse_direction("90").ok(), Some((90.0, None)));
+        assert_eq!(parse_direction("NE").ok(), Some((45.0, None)));
+        assert_eq!(parse_direction("wnw").ok(), Some((292.5, None)));
+        assert_eq!(parse_direction("90-270").ok(), Some((180.0, Some(180.0))));
+        assert_eq!(parse_direction("270-90").ok(), Some((0.0, Some(180.0))));
+        assert_eq!(parse_direction("E-W").ok(), Some((180.0, Some(180.0))));
+        assert_eq!(parse_direction("0-360").ok(), Some((180.0, Some(360.0))));
+        assert!(parse_direction("up").is_err());
+    }
+
+    #[test]
+    fn camera_defaults_by_type() {
+        let tags =
+            |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        let fixed = camera_from_tags(&tags(&[("camera:direction", "45")]), 106.8, -6.2, 0).expect("fixed");
+        assert_eq!((fixed.direction, fixed.fov, fixed.range, fixed.ptz), (45.0, 60.0, 60.0, false));
+        let dome = camera_from_tags(&tags(&[("camera:type", "dome")]), 106.8, -6.2, 1).expect("dome");
+        assert_eq!((dome.fov, dome.range, dome.ptz), (360.0, 80.0, true));
+        assert!(camera_from_tags(&tags(&[]), 200.0, 0.0, 0).is_err());
+        assert!(camera_from_tags(&tags(&[("range", "far")]), 1.0, 0.0, 0).is_err());
+    }
 }
