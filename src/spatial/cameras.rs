@@ -30,7 +30,8 @@ pub fn sees(camera: &Camera, lon: f64, lat: f64) -> bool {
     }
     let bearing = east.atan2(north).to_degrees();
     let off_axis = (bearing - f64::from(camera.direction) + 540.0).rem_euclid(360.0) - 180.0;
-    off_axis.abs() <= f64::from(camera.fov) / 2.0
+    // The sector's edges are inclusive (to within float rounding of the bearing).
+    off_axis.abs() <= f64::from(camera.fov) / 2.0 + 1e-9
 }
 
 pub struct CameraIndex {
