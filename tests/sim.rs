@@ -175,3 +175,62 @@ fn dispatch_ranks_the_shortlist_by_drive_time() {
         assert!(haversine_m(end[0], end[1], 106.8229, -6.1935) < 100.0, "the route ends at the alarm");
     }
 }
+
+#[test]
+fn simulated_fixes_match_roads_and_congestion_levels_follow_speeds() {
+    use pantau::spatial::congestion::{Congestion, Level};
+    let g = graph();
+    let mut congestion = Congestion::new(&g);
+    let events = run(21, 3);
+    let (mut moving, mut matched) = (0, 0);
+    for e in &events {
+        if let Event::Position { fix, .. } = e {
+            if fix.speed.unwrap_or(0.0) > 1.0 {
+                moving += 1;
+                matched += usize::from(congestion.add_fix(fix).is_some());
+            }
+        }
+    }
+    assert!(matched as f64 > moving as f64 * 0.9, "{matched}/{moving} moving fixes matched a road");
+    assert!(!congestion.levels(START + 180_000).is_empty());
+    // A detector reports 5 km/h on a quiet segment: jammed; then free-flowing speeds win back.
+    let mut congestion = Congestion::new(&g);
+    let (now, id) = (START + 180_000, 0);
+    for i in 0..10 {
+        congestion.add_sample(id, 5.0, now + i);
+    }
+    assert_eq!(congestion.state(id, now + 10).map(|s| s.1), Some(Level::Jammed));
+    for i in 0..200 {
+        congestion.add_sample(id, 120.0, now + 400_000 + i);
+    }
+    assert_eq!(congestion.state(id, now + 400_200).map(|s| s.1), Some(Level::Free), "old samples leave the window");
+}
+
+#[test]
+fn camera_coverage_of_roads_and_gaps() {
+    use pantau::model::Camera;
+    use pantau::spatial::cameras::road_coverage;
+    use pantau::spatial::CameraIndex;
+    let g = graph();
+    let none = CameraIndex::new(Vec::new());
+    let (seen, total, gaps_without) = road_coverage(&none, &g, 20.0);
+    assert_eq!(seen, 0.0);
+    assert!(total > 5_000_000.0, "{total} m of drivable road in both directions");
+    // Domes every ~150 m along Jl. Thamrin / Sudirman.
+    let cameras: Vec<Camera> = (0..30)
+        .map(|i| Camera {
+            id: format!("c{i}"),
+            name: String::new(),
+            lon: 106.8230,
+            lat: -6.1800 - i as f64 * 0.0014,
+            direction: 0.0,
+            fov: 360.0,
+            range: 80.0,
+            ptz: true,
+            stream_url: None,
+        })
+        .collect();
+    let (seen, _, gaps_with) = road_coverage(&CameraIndex::new(cameras), &g, 20.0);
+    assert!(seen > 5_000.0, "{seen} m seen");
+    assert!(gaps_with.len() < gaps_without.len(), "the covered arterial leaves the gap list");
+}

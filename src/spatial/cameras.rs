@@ -78,6 +78,60 @@ impl CameraIndex {
     }
 }
 
+/// Share of a zone's area that some camera sees, from sample points every `spacing_m`.
+pub fn zone_coverage(index: &CameraIndex, zone: &crate::model::Zone, spacing_m: f64) -> f64 {
+    use geo::{BoundingRect, Contains, Point};
+    let Some(rect) = zone.polygon.bounding_rect() else { return 0.0 };
+    let dlat = (spacing_m / EARTH_RADIUS_M).to_degrees();
+    let dlon = dlat / rect.center().y.to_radians().cos().max(1e-6);
+    let (mut inside, mut seen) = (0u64, 0u64);
+    let mut lat = rect.min().y + dlat / 2.0;
+    while lat < rect.max().y {
+        let mut lon = rect.min().x + dlon / 2.0;
+        while lon < rect.max().x {
+            if zone.polygon.contains(&Point::new(lon, lat)) {
+                inside += 1;
+                seen += u64::from(index.is_covered(lon, lat));
+            }
+            lon += dlon;
+        }
+        lat += dlat;
+    }
+    if inside == 0 {
+        0.0
+    } else {
+        seen as f64 / inside as f64
+    }
+}
+
+/// Road coverage from points every `spacing_m` along each edge: metres seen, metres in all,
+/// and the major roads (secondary and above) that no camera sees anywhere, as `[from, to]`.
+pub fn road_coverage(
+    index: &CameraIndex,
+    graph: &crate::spatial::RoadGraph,
+    spacing_m: f64,
+) -> (f64, f64, Vec<[[f64; 2]; 2]>) {
+    let (mut seen_m, mut total_m, mut gaps) = (0.0, 0.0, Vec::new());
+    for (from, e) in graph.edges() {
+        let (a, b) = (graph.nodes[from as usize], graph.nodes[e.to as usize]);
+        let steps = (f64::from(e.length_m) / spacing_m).ceil().max(1.0) as usize;
+        let step_m = f64::from(e.length_m) / steps as f64;
+        let mut any = false;
+        for i in 0..steps {
+            let t = (i as f64 + 0.5) / steps as f64;
+            if index.is_covered(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t) {
+                seen_m += step_m;
+                any = true;
+            }
+        }
+        total_m += f64::from(e.length_m);
+        if e.major && !any {
+            gaps.push([a, b]);
+        }
+    }
+    (seen_m, total_m, gaps)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! graph for drive times.
 
 pub mod cameras;
+pub mod congestion;
 pub mod dispatch;
 pub mod roads;
 pub mod units;

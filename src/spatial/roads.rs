@@ -23,6 +23,8 @@ pub struct Edge {
     pub length_m: f32,
     /// Free-flow speed for the road class, km/h.
     pub speed_kmh: f32,
+    /// Secondary or above (the roads camera coverage must reach).
+    pub major: bool,
 }
 
 impl Edge {
@@ -90,6 +92,11 @@ impl RoadGraph {
 
     pub fn edge_count(&self) -> usize {
         self.edges.len()
+    }
+
+    /// Every directed edge with its start node; the position is the edge's id.
+    pub fn edges(&self) -> impl Iterator<Item = (RoadNode, &Edge)> + '_ {
+        (0..self.nodes.len() as RoadNode).flat_map(move |n| self.out_edges(n).iter().map(move |e| (n, e)))
     }
 
     pub fn out_edges(&self, node: RoadNode) -> &[Edge] {
@@ -283,7 +290,9 @@ impl Builder {
         let size = id.world_size();
         for feature in &layer.features {
             let props = Props { layer, feature };
-            let Some(speed) = props.string("class").and_then(class_speed_kmh) else { continue };
+            let class = props.string("class").unwrap_or_default();
+            let Some(speed) = class_speed_kmh(class) else { continue };
+            let major = matches!(class, "motorway" | "trunk" | "primary" | "secondary");
             let oneway = props.flag("oneway");
             let decoded = decode_geometry(feature, 1.0);
             for part in &decoded.parts {
@@ -303,7 +312,7 @@ impl Builder {
                         })
                         .collect();
                     for w in ids.windows(2).filter(|w| w[0] != w[1]) {
-                        self.edge(w[0], w[1], speed, oneway);
+                        self.edge(w[0], w[1], speed, major, oneway);
                     }
                 }
             }
@@ -343,12 +352,12 @@ impl Builder {
         id
     }
 
-    fn edge(&mut self, a: RoadNode, b: RoadNode, speed_kmh: f32, oneway: bool) {
+    fn edge(&mut self, a: RoadNode, b: RoadNode, speed_kmh: f32, major: bool, oneway: bool) {
         let (pa, pb) = (self.nodes[a as usize], self.nodes[b as usize]);
         let length_m = haversine_m(pa[0], pa[1], pb[0], pb[1]) as f32;
-        self.edges.push((a, Edge { to: b, length_m, speed_kmh }));
+        self.edges.push((a, Edge { to: b, length_m, speed_kmh, major }));
         if !oneway {
-            self.edges.push((b, Edge { to: a, length_m, speed_kmh }));
+            self.edges.push((b, Edge { to: a, length_m, speed_kmh, major }));
         }
     }
 
