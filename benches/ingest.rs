@@ -22,16 +22,8 @@ fn queries() -> Vec<String> {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("jakarta.pmtiles");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/jakarta");
-    import(&ImportOptions {
-        inputs: vec![data.join("jakarta_roads.shp")],
-        out: out.clone(),
-        min_zoom: 12,
-        max_zoom: 16,
-        name: None,
-        attribution: None,
-        progress: false,
-    })
-    .expect("import");
+    import(&ImportOptions { min_zoom: 12, ..ImportOptions::new(vec![data.join("jakarta_roads.shp")], out.clone()) })
+        .expect("import");
     let graph = RoadGraph::from_archive(&Archive::open(&out).expect("open")).expect("graph");
     let config = SimConfig { units: 1000, rate_hz: 1.0, alarms_per_min: 0.0, seed: 5 };
     let mut sim = Simulator::new(graph, config, START).expect("sim");

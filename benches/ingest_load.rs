@@ -6,14 +6,13 @@
 //! `cargo bench --bench ingest_load` (or with `-- SECONDS IN_FLIGHT` to change the run).
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use pantau::basemap::{import, Archive, ImportOptions};
-use pantau::feeds::serve::{serve, ServeConfig};
+use pantau::feeds::serve::{ServeConfig, Service};
 use pantau::feeds::sim::{run_osmand, SimConfig, Simulator};
-use pantau::journal::{self, FsyncPolicy};
+use pantau::journal;
 use pantau::model::Event;
 use pantau::spatial::RoadGraph;
 
@@ -21,15 +20,8 @@ fn graph() -> RoadGraph {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("jakarta.pmtiles");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/jakarta");
-    let options = ImportOptions {
-        inputs: vec![data.join("jakarta_roads.shp")],
-        out: out.clone(),
-        min_zoom: 12,
-        max_zoom: 16,
-        name: None,
-        attribution: None,
-        progress: false,
-    };
+    let options =
+        ImportOptions { min_zoom: 12, ..ImportOptions::new(vec![data.join("jakarta_roads.shp")], out.clone()) };
     import(&options).expect("import");
     RoadGraph::from_archive(&Archive::open(&out).expect("open")).expect("graph")
 }
@@ -42,30 +34,9 @@ fn main() {
     let dir = tempfile::tempdir().expect("tmp");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     runtime.block_on(async move {
-        let config = ServeConfig {
-            journal: dir.path().to_path_buf(),
-            osmand: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
-            http: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
-            nmea: None,
-            mqtt: None,
-            tokens: None,
-            insecure: true,
-            fsync: FsyncPolicy::PerBatch,
-            speed_unit: Default::default(),
-            queue_capacity: 1_000_000,
-        };
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        let service = tokio::spawn(async move {
-            let mut ready = Some(ready_tx);
-            serve(config, async { stopped.await.unwrap_or(()) }, move |r| {
-                if let Some(tx) = ready.take() {
-                    let _ = tx.send((r.bound.osmand, r.bound.http));
-                }
-            })
-            .await
-        });
-        let (osmand, http) = ready_rx.await.expect("ready");
+        let config = ServeConfig { queue_capacity: 1_000_000, ..ServeConfig::loopback(dir.path()) };
+        let service = Service::start(config).await.expect("service starts");
+        let (osmand, http) = (service.bound.osmand, service.bound.http);
         let (osmand, http) = (osmand.expect("osmand"), http.expect("http"));
 
         // Alarm probe.
@@ -103,8 +74,7 @@ fn main() {
         }
         let elapsed = started.elapsed().as_secs_f64();
         let (mut latencies, acked, sent_alarms) = probe.await.expect("probe");
-        let _ = stop.send(());
-        service.await.expect("join").expect("stop");
+        service.stop().await.expect("stop");
 
         latencies.sort();
         let pct = |p: f64| {

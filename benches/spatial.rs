@@ -167,15 +167,8 @@ fn bench_cameras(c: &mut Criterion) {
 fn bench_dispatch(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("jakarta.pmtiles");
-    let options = ImportOptions {
-        inputs: vec![data("jakarta/jakarta_roads.shp")],
-        out: out.clone(),
-        min_zoom: 12,
-        max_zoom: 16,
-        name: None,
-        attribution: None,
-        progress: false,
-    };
+    let options =
+        ImportOptions { min_zoom: 12, ..ImportOptions::new(vec![data("jakarta/jakarta_roads.shp")], out.clone()) };
     import(&options).expect("import");
     let router = Router::new(RoadGraph::from_archive(&Archive::open(&out).expect("open")).expect("graph"));
     let mut rng = ChaCha8Rng::seed_from_u64(4);

@@ -5,46 +5,20 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use pantau::feeds::ingest::IngestHandle;
-use pantau::feeds::osmand::SpeedUnit;
-use pantau::feeds::serve::{serve, Bound, ServeConfig};
-use pantau::journal::{self, FsyncPolicy};
+use pantau::feeds::serve::{ServeConfig, Service};
+use pantau::journal;
 use pantau::model::{AlarmState, PositionSource};
 use tokio::io::AsyncWriteExt;
 
-struct Service {
-    bound: Bound,
-    ingest: IngestHandle,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
 async fn start(journal: &std::path::Path, tokens: Option<&std::path::Path>) -> Service {
     let config = ServeConfig {
-        journal: journal.to_path_buf(),
-        osmand: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
-        http: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         nmea: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
-        mqtt: None,
         tokens: tokens.map(|p| p.to_path_buf()),
         insecure: tokens.is_none(),
-        fsync: FsyncPolicy::PerBatch,
-        speed_unit: SpeedUnit::Knots,
         queue_capacity: 10_000,
+        ..ServeConfig::loopback(journal)
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let task = tokio::spawn(async move {
-        let mut ready = Some(ready_tx);
-        serve(config, async { stopped.await.unwrap_or(()) }, move |r| {
-            if let Some(tx) = ready.take() {
-                let _ = tx.send((r.bound.clone(), r.ingest.clone()));
-            }
-        })
-        .await
-    });
-    let (bound, ingest) = ready_rx.await.expect("service starts");
-    Service { bound, ingest, stop, task }
+    Service::start(config).await.expect("service starts")
 }
 
 fn url(addr: Option<SocketAddr>, path: &str) -> String {
@@ -165,8 +139,7 @@ async fn every_feed_lands_in_the_world_and_the_journal() {
         assert!(metrics.contains(line), "metrics lack {line}:\n{metrics}");
     }
 
-    let _ = s.stop.send(());
-    s.task.await.expect("join").expect("clean shutdown");
+    s.stop().await.expect("clean shutdown");
     let replayed = journal::replay(dir.path()).expect("replay");
     assert!(replayed.same_state(&world), "the journal replays to the live world");
     assert!(journal::verify(dir.path()).expect("verify").ok);
@@ -188,8 +161,7 @@ async fn tokens_are_required_unless_insecure() {
     assert_eq!(http.post(url(s.bound.http, "/alarms")).body(alarm).send().await.expect("a").status(), 401);
     let bearer = http.post(url(s.bound.http, "/alarms")).bearer_auth("p4nic").body(alarm).send().await.expect("b");
     assert_eq!(bearer.status(), 200);
-    let _ = s.stop.send(());
-    s.task.await.expect("join").expect("clean shutdown");
+    s.stop().await.expect("clean shutdown");
 }
 
 /// ISO-8601 for epoch seconds, without a date library in the test.

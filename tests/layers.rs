@@ -10,15 +10,8 @@ use pantau::feeds::layers::{cameras_from_archive, load_cameras, load_zones};
 fn helsinki_osm_cameras_come_back_from_the_archive() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("helsinki.pmtiles");
-    let options = ImportOptions {
-        inputs: vec![common::data("osm/helsinki.osm.pbf")],
-        out: out.clone(),
-        min_zoom: 12,
-        max_zoom: 16,
-        name: None,
-        attribution: None,
-        progress: false,
-    };
+    let options =
+        ImportOptions { min_zoom: 12, ..ImportOptions::new(vec![common::data("osm/helsinki.osm.pbf")], out.clone()) };
     import(&options).expect("import");
     let cameras = cameras_from_archive(&Archive::open(&out).expect("open")).expect("cameras");
     assert_eq!(cameras.len(), 221, "the extract's man_made=surveillance nodes");

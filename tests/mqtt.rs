@@ -2,13 +2,15 @@
 //! test starts its own broker process on a free port): OwnTracks positions and pantau alarms
 //! published at QoS 1 reach the world and the journal; garbage is counted, not fatal.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pantau::feeds::serve::{serve, ServeConfig};
-use pantau::journal::{self, FsyncPolicy};
+use pantau::feeds::ingest::IngestHandle;
+use pantau::feeds::serve::{ServeConfig, Service};
+use pantau::journal;
 use pantau::model::PositionSource;
+use pantau::world::World;
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 
 struct Broker(Child);
@@ -44,35 +46,30 @@ fn start_broker(dir: &std::path::Path) -> (Broker, u16) {
     (Broker(child), port)
 }
 
+async fn wait_for(ingest: &IngestHandle, done: impl Fn(&World) -> bool) -> World {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let w = ingest.snapshot().await.expect("snapshot");
+        if done(&w) {
+            return w;
+        }
+        assert!(Instant::now() < deadline, "MQTT messages did not arrive in time");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owntracks_positions_and_alarms_arrive_over_mqtt() {
     let dir = tempfile::tempdir().expect("tmp");
     let (_broker, port) = start_broker(dir.path());
     let journal_dir = dir.path().join("journal");
     let config = ServeConfig {
-        journal: journal_dir.clone(),
         osmand: None,
-        http: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
-        nmea: None,
         mqtt: Some(format!("mqtt://127.0.0.1:{port}")),
-        tokens: None,
-        insecure: true,
-        fsync: FsyncPolicy::PerBatch,
-        speed_unit: Default::default(),
-        queue_capacity: 10_000,
+        ..ServeConfig::loopback(&journal_dir)
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let service = tokio::spawn(async move {
-        let mut ready = Some(ready_tx);
-        serve(config, async { stopped.await.unwrap_or(()) }, move |r| {
-            if let Some(tx) = ready.take() {
-                let _ = tx.send(r.ingest.clone());
-            }
-        })
-        .await
-    });
-    let ingest = ready_rx.await.expect("ready");
+    let service = Service::start(config).await.expect("service starts");
+    let ingest = service.ingest.clone();
     // Give the feed a moment to connect and subscribe before publishing.
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -87,30 +84,21 @@ async fn owntracks_positions_and_alarms_arrive_over_mqtt() {
         );
         client.publish("owntracks/polres-jakpus/unit-017", QoS::AtLeastOnce, false, payload).await.expect("publish");
     }
-    client
-        .publish("pantau/alarms/bank-1", QoS::AtLeastOnce, false, r#"{"device":"unit-017","kind":"sos"}"#)
-        .await
-        .expect("publish");
+    // Positions are applied in the order they were published (none refused as out of order).
+    let arrived = |w: &World| w.unit("unit-017").and_then(|u| u.last_fix).is_some_and(|f| f.time == (t + 2) * 1000);
+    wait_for(&ingest, arrived).await;
+    // Then an SOS without a fix: it takes the unit's last known position.
+    let sos = r#"{"device":"unit-017","kind":"sos"}"#;
+    client.publish("pantau/alarms/bank-1", QoS::AtLeastOnce, false, sos).await.expect("publish");
     client.publish("owntracks/x/y", QoS::AtLeastOnce, false, "not json").await.expect("publish");
-
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let world = loop {
-        let w = ingest.snapshot().await.expect("snapshot");
-        if !w.alarms().is_empty()
-            && w.unit("unit-017").and_then(|u| u.last_fix).is_some_and(|f| f.time == (t + 2) * 1000)
-        {
-            break w;
-        }
-        assert!(Instant::now() < deadline, "MQTT messages did not arrive: {} alarms", w.alarms().len());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let world = wait_for(&ingest, |w| !w.alarms().is_empty()).await;
+    assert_eq!(ingest.metrics().rejected_count("out_of_order"), 0);
     let fix = world.unit("unit-017").and_then(|u| u.last_fix).expect("fix");
     assert!((fix.speed.unwrap_or(0.0) - 10.0).abs() < 1e-3, "36 km/h");
     let alarm = &world.alarms()[0];
     assert_eq!((alarm.kind.as_str(), alarm.position_source), ("sos", PositionSource::LastKnown));
     assert_eq!(ingest.metrics().rejected_count("malformed_mqtt"), 1);
 
-    let _ = stop.send(());
-    service.await.expect("join").expect("clean stop");
+    service.stop().await.expect("clean stop");
     assert!(journal::replay(&journal_dir).expect("replay").same_state(&world));
 }

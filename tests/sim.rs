@@ -5,12 +5,11 @@
 mod common;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use pantau::basemap::Archive;
 use pantau::feeds::sim::{run_osmand, SimConfig, Simulator};
 use pantau::feeds::validate::{haversine_m, Validator};
-use pantau::journal::{self, FsyncPolicy};
+use pantau::journal;
 use pantau::model::{Event, Fix};
 use pantau::spatial::RoadGraph;
 
@@ -81,29 +80,12 @@ fn the_same_seed_gives_the_same_run() {
 async fn simulator_through_serve_replays_to_the_live_world() {
     let dir = tempfile::tempdir().expect("tmp");
     let config = pantau::feeds::serve::ServeConfig {
-        journal: dir.path().to_path_buf(),
-        osmand: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         http: None,
-        nmea: None,
-        mqtt: None,
-        tokens: None,
-        insecure: true,
-        fsync: FsyncPolicy::PerBatch,
-        speed_unit: Default::default(),
         queue_capacity: 100_000,
+        ..pantau::feeds::serve::ServeConfig::loopback(dir.path())
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let service = tokio::spawn(async move {
-        let mut ready = Some(ready_tx);
-        pantau::feeds::serve::serve(config, async { stopped.await.unwrap_or(()) }, move |r| {
-            if let Some(tx) = ready.take() {
-                let _ = tx.send((r.bound.osmand, r.ingest.clone()));
-            }
-        })
-        .await
-    });
-    let (osmand, ingest) = ready_rx.await.expect("ready");
+    let service = pantau::feeds::serve::Service::start(config).await.expect("service starts");
+    let (osmand, ingest) = (service.bound.osmand, service.ingest.clone());
     let sim_config = SimConfig { units: 30, rate_hz: 1.0, alarms_per_min: 20.0, seed: 11 };
     let graph = tokio::task::spawn_blocking(graph).await.expect("graph");
     let mut sim = Simulator::new(graph, sim_config, pantau::model::now_millis() - 120_000).expect("sim");
@@ -112,8 +94,7 @@ async fn simulator_through_serve_replays_to_the_live_world() {
     assert_eq!(report.failed, 0, "{report:?}");
     assert!(report.alarms > 0);
     let live = ingest.snapshot().await.expect("snapshot");
-    let _ = stop.send(());
-    service.await.expect("join").expect("clean stop");
+    service.stop().await.expect("clean stop");
     assert_eq!(live.units().len(), 30 + live.alarms().iter().filter(|a| a.source.starts_with("site-")).count());
     let replayed = journal::replay(dir.path()).expect("replay");
     assert!(replayed.same_state(&live), "journal replay differs from the live world");

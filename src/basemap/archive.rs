@@ -121,6 +121,23 @@ impl Archive {
         &self.path
     }
 
+    /// Every tile of the most detailed zoom over the archive's bounds, decoded, that holds
+    /// `layer` (readers that need full detail: road graph, OSM cameras).
+    pub fn max_zoom_layers(&self, layer: &str) -> Result<Vec<(TileId, geozero::mvt::tile::Layer)>> {
+        use geozero::mvt::Message;
+        let (w, s, e, n) = self.header.bounds;
+        let (x0, y0) = crate::crs::lonlat_to_world(w, n);
+        let (x1, y1) = crate::crs::lonlat_to_world(e, s);
+        let mut out = Vec::new();
+        for id in crate::crs::TileRange::covering(self.header.max_zoom, x0, y0, x1, y1).iter() {
+            let Some(bytes) = self.tile(id)? else { continue };
+            let tile = geozero::mvt::Tile::decode(bytes.as_slice())
+                .map_err(|e| anyhow!("{}: tile {id}: not a vector tile ({e})", self.path.display()))?;
+            out.extend(tile.layers.into_iter().filter(|l| l.name == layer).map(|l| (id, l)));
+        }
+        Ok(out)
+    }
+
     /// The decompressed MVT bytes of a tile, or `None` where the archive has no tile.
     pub fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>> {
         let coord = TileCoord::new(id.z, id.x, id.y).map_err(|e| anyhow!("tile {id}: {e}"))?;

@@ -26,6 +26,13 @@ pub struct ImportOptions {
     pub progress: bool,
 }
 
+impl ImportOptions {
+    /// Defaults: zooms 8-16, name from the output file, no extra attribution, no progress bar.
+    pub fn new(inputs: Vec<PathBuf>, out: impl Into<PathBuf>) -> Self {
+        Self { inputs, out: out.into(), min_zoom: 8, max_zoom: 16, name: None, attribution: None, progress: false }
+    }
+}
+
 /// What an import produced.
 #[derive(Clone, Debug)]
 pub struct ImportReport {

@@ -98,12 +98,19 @@ impl Ingest {
 impl IngestHandle {
     /// Submits events and waits until they are durable and applied.
     pub async fn submit(&self, events: Vec<Event>) -> Ack {
-        if events.is_empty() {
-            return Ack::Done { accepted: 0, rejected: Vec::new() };
-        }
+        self.send(events).await
+    }
+
+    /// Queues events now (so submissions keep the caller's order) and returns a future that
+    /// completes when they are durable and applied.
+    pub fn send(&self, events: Vec<Event>) -> impl std::future::Future<Output = Ack> + Send + 'static {
         let (tx, rx) = oneshot::channel();
-        self.enqueue(Submission { events, reply: Some(tx) });
-        rx.await.unwrap_or(Ack::Failed("the world writer stopped".into()))
+        if events.is_empty() {
+            let _ = tx.send(Ack::Done { accepted: 0, rejected: Vec::new() });
+        } else {
+            self.enqueue(Submission { events, reply: Some(tx) });
+        }
+        async move { rx.await.unwrap_or(Ack::Failed("the world writer stopped".into())) }
     }
 
     /// Submits without waiting (NMEA streams and MQTT QoS 0 have nobody to answer).

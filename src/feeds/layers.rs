@@ -11,13 +11,12 @@ use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
 use geo::{Geometry, MultiPolygon};
-use geozero::mvt::{Message, Tile};
 use serde::Deserialize;
 
 use crate::basemap::mvt::{decode_geometry, Props};
 use crate::basemap::schema::{boundary_fields, RawFeature};
 use crate::basemap::{source, Archive};
-use crate::crs::{lonlat_to_world, world_to_lonlat, TileRange};
+use crate::crs::world_to_lonlat;
 use crate::model::{Camera, Zone};
 
 /// Field of view and range when a camera does not say: fixed cameras see a 60° cone to 60 m;
@@ -148,40 +147,29 @@ fn single_direction(v: &str) -> Result<f32> {
 /// Cameras the importer kept from OSM (`pois` with `class=camera`) at the archive's most
 /// detailed zoom.
 pub fn cameras_from_archive(archive: &Archive) -> Result<Vec<Camera>> {
-    let z = archive.header.max_zoom;
-    let (w, s, e, n) = archive.header.bounds;
-    let (x0, y0) = lonlat_to_world(w, n);
-    let (x1, y1) = lonlat_to_world(e, s);
     let mut out = Vec::new();
-    for id in TileRange::covering(z, x0, y0, x1, y1).iter() {
-        let Some(bytes) = archive.tile(id)? else { continue };
-        let tile = Tile::decode(bytes.as_slice()).with_context(|| format!("tile {id}: not a vector tile"))?;
+    for (id, layer) in archive.max_zoom_layers("pois")? {
         let (tx, ty, _, _) = id.world_bounds();
-        for layer in tile.layers.iter().filter(|l| l.name == "pois") {
-            let extent = f64::from(layer.extent.unwrap_or(4096));
-            for feature in &layer.features {
-                let props = Props { layer, feature };
-                if props.string("class") != Some("camera") {
-                    continue;
-                }
-                let tags: Vec<(String, String)> = feature
-                    .tags
-                    .chunks_exact(2)
-                    .filter_map(|kv| {
-                        Some((
-                            layer.keys.get(kv[0] as usize)?.clone(),
-                            layer.values.get(kv[1] as usize)?.string_value.clone()?,
-                        ))
-                    })
-                    .collect();
-                let mut tags = tags;
-                tags.push(("id".into(), format!("osm-{}", feature.id.unwrap_or(0))));
-                for p in decode_geometry(feature, 1.0).parts.iter().flatten() {
-                    let size = id.world_size();
-                    let (lon, lat) =
-                        world_to_lonlat(tx + f64::from(p[0]) / extent * size, ty + f64::from(p[1]) / extent * size);
-                    out.push(camera_from_tags(&tags, lon, lat, out.len())?);
-                }
+        let (size, extent) = (id.world_size(), f64::from(layer.extent.unwrap_or(4096)));
+        for feature in &layer.features {
+            if (Props { layer: &layer, feature }).string("class") != Some("camera") {
+                continue;
+            }
+            let mut tags: Vec<(String, String)> = feature
+                .tags
+                .chunks_exact(2)
+                .filter_map(|kv| {
+                    Some((
+                        layer.keys.get(kv[0] as usize)?.clone(),
+                        layer.values.get(kv[1] as usize)?.string_value.clone()?,
+                    ))
+                })
+                .collect();
+            tags.push(("id".into(), format!("osm-{}", feature.id.unwrap_or(0))));
+            for p in decode_geometry(feature, 1.0).parts.iter().flatten() {
+                let (lon, lat) =
+                    world_to_lonlat(tx + f64::from(p[0]) / extent * size, ty + f64::from(p[1]) / extent * size);
+                out.push(camera_from_tags(&tags, lon, lat, out.len())?);
             }
         }
     }

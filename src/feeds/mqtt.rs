@@ -44,9 +44,14 @@ pub async fn run(url: String, ingest: IngestHandle) -> Result<()> {
                 client.subscribe(ALARM_TOPIC, QoS::AtLeastOnce).await?;
             }
             Ok(MqttEvent::Incoming(Packet::Publish(publish))) => {
-                let ingest = ingest.clone();
+                // Queued here, in arrival order; only the wait for durability runs apart.
+                let durable = queue(&ingest, &publish);
                 let job = tokio::spawn(async move {
-                    handle(&ingest, &publish).await;
+                    if let Some(durable) = durable {
+                        if let Ack::Failed(e) = durable.await {
+                            tracing::error!("mqtt message on {} not stored: {e}", publish.topic);
+                        }
+                    }
                     publish
                 });
                 if order_tx.send(job).await.is_err() {
@@ -70,7 +75,8 @@ async fn acknowledge_in_order(client: AsyncClient, mut jobs: mpsc::Receiver<toki
     }
 }
 
-async fn handle(ingest: &IngestHandle, publish: &Publish) {
+/// Parses a message and queues its event; `None` when there is nothing to store.
+fn queue(ingest: &IngestHandle, publish: &Publish) -> Option<impl std::future::Future<Output = Ack> + Send + 'static> {
     ingest.metrics().received(FeedKind::Mqtt, 1);
     let event = if publish.topic.starts_with("owntracks/") {
         owntracks::parse(&publish.topic, &publish.payload)
@@ -78,13 +84,12 @@ async fn handle(ingest: &IngestHandle, publish: &Publish) {
         alarm_api::parse(&publish.payload).map(|(_, _, e)| Some(mqtt_feed(e)))
     };
     match event {
-        Ok(Some(event)) => {
-            if let Ack::Failed(e) = ingest.submit(vec![event]).await {
-                tracing::error!("mqtt message on {} not stored: {e}", publish.topic);
-            }
+        Ok(Some(event)) => Some(ingest.send(vec![event])),
+        Ok(None) => None,
+        Err(_) => {
+            ingest.metrics().rejected("malformed_mqtt");
+            None
         }
-        Ok(None) => {}
-        Err(_) => ingest.metrics().rejected("malformed_mqtt"),
     }
 }
 

@@ -160,3 +160,61 @@ pub async fn signal() {
         _ = term => {},
     }
 }
+
+/// A service started in-process (the app hosts its feeds this way; so do tests).
+pub struct Service {
+    pub bound: Bound,
+    pub ingest: IngestHandle,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Service {
+    /// Starts `serve` on the current tokio runtime and returns once it listens.
+    pub async fn start(config: ServeConfig) -> Result<Self> {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            let mut ready = Some(ready_tx);
+            serve(config, async { stopped.await.unwrap_or(()) }, move |r| {
+                if let Some(tx) = ready.take() {
+                    let _ = tx.send((r.bound.clone(), r.ingest.clone()));
+                }
+            })
+            .await
+        });
+        match ready_rx.await {
+            Ok((bound, ingest)) => Ok(Self { bound, ingest, stop, task }),
+            Err(_) => Err(task
+                .await
+                .context("service task")?
+                .err()
+                .unwrap_or_else(|| anyhow::anyhow!("the service stopped before listening"))),
+        }
+    }
+
+    /// Stops taking requests, writes what is queued and syncs the journal.
+    pub async fn stop(self) -> Result<()> {
+        let _ = self.stop.send(());
+        self.task.await.context("service task")?
+    }
+}
+
+impl ServeConfig {
+    /// Loopback listeners on free ports (0), no tokens: for tests and in-process use.
+    pub fn loopback(journal: impl Into<PathBuf>) -> Self {
+        let any = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+        Self {
+            journal: journal.into(),
+            osmand: any,
+            http: any,
+            nmea: None,
+            mqtt: None,
+            tokens: None,
+            insecure: true,
+            fsync: FsyncPolicy::PerBatch,
+            speed_unit: SpeedUnit::Knots,
+            queue_capacity: 200_000,
+        }
+    }
+}

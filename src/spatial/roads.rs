@@ -5,14 +5,14 @@
 
 use std::collections::{BinaryHeap, HashMap};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use geo::Coord;
-use geozero::mvt::{tile, Message, Tile};
+use geozero::mvt::tile;
 
 use crate::basemap::clip::{clip_line, ClipRect};
 use crate::basemap::mvt::{decode_geometry, Props};
 use crate::basemap::Archive;
-use crate::crs::{lonlat_to_world, world_to_lonlat, TileId, TileRange};
+use crate::crs::{world_to_lonlat, TileId};
 use crate::feeds::validate::haversine_m;
 
 pub type RoadNode = u32;
@@ -71,17 +71,9 @@ pub struct Route {
 impl RoadGraph {
     /// Reads every max-zoom tile of the archive's roads layer.
     pub fn from_archive(archive: &Archive) -> Result<Self> {
-        let z = archive.header.max_zoom;
-        let (w, s, e, n) = archive.header.bounds;
-        let (x0, y0) = lonlat_to_world(w, n);
-        let (x1, y1) = lonlat_to_world(e, s);
         let mut builder = Builder::default();
-        for id in TileRange::covering(z, x0, y0, x1, y1).iter() {
-            let Some(bytes) = archive.tile(id)? else { continue };
-            let tile = Tile::decode(bytes.as_slice()).with_context(|| format!("tile {id}: not a vector tile"))?;
-            for layer in tile.layers.iter().filter(|l| l.name == "roads") {
-                builder.add_layer(id, layer);
-            }
+        for (id, layer) in archive.max_zoom_layers("roads")? {
+            builder.add_layer(id, &layer);
         }
         Ok(builder.finish())
     }
