@@ -59,7 +59,7 @@ fn bench_units(c: &mut Criterion) {
     let queries: Vec<(f64, f64)> = (0..1000).map(|_| jakarta_point(&mut rng)).collect();
     let mut g = c.benchmark_group("units_100k");
     let mut qi = 0;
-    g.bench_function("nearest_5_available_rtree", |b| {
+    g.bench_function("nearest_5_available_grid", |b| {
         b.iter(|| {
             qi = (qi + 1) % queries.len();
             index.nearest(&all, queries[qi].0, queries[qi].1, 5, &filter, NOW)
