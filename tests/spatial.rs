@@ -140,3 +140,32 @@ fn kelurahan_kecamatan_and_kota_together() {
     assert!(levels[0].1.contains("pusat"), "{levels:?}");
     assert!(levels[1].1.contains("gambir") && levels[2].1.contains("gambir"), "{levels:?}");
 }
+
+#[test]
+fn zone_coverage_share_grows_with_cameras() {
+    use pantau::spatial::cameras::zone_coverage;
+    let zones = load_zones(&common::data("jakarta/kelurahan_2025.geojson")).expect("zones");
+    let gambir = zones.iter().find(|z| z.name == "Gambir").expect("Gambir");
+    assert_eq!(zone_coverage(&CameraIndex::new(Vec::new()), gambir, 25.0), 0.0);
+    let dome = |i: u32, lon: f64, lat: f64| Camera {
+        id: format!("c{i}"),
+        name: String::new(),
+        lon,
+        lat,
+        direction: 0.0,
+        fov: 360.0,
+        range: 150.0,
+        ptz: true,
+        stream_url: None,
+    };
+    let one = CameraIndex::new(vec![dome(1, 106.8272, -6.1754)]);
+    let share_one = zone_coverage(&one, gambir, 25.0);
+    let four = CameraIndex::new(vec![
+        dome(1, 106.8272, -6.1754),
+        dome(2, 106.8200, -6.1700),
+        dome(3, 106.8300, -6.1800),
+        dome(4, 106.8250, -6.1820),
+    ]);
+    let share_four = zone_coverage(&four, gambir, 25.0);
+    assert!(share_one > 0.0 && share_one < share_four && share_four < 1.0, "{share_one} then {share_four}");
+}

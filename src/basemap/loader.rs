@@ -60,14 +60,6 @@ impl TileLoader {
         }
     }
 
-    pub fn is_pending(&self, id: TileId) -> bool {
-        self.pending.contains(&id)
-    }
-
-    pub fn pending_count(&self) -> usize {
-        self.pending.len()
-    }
-
     /// Drops queued (not yet started) requests that `keep` rejects.
     pub fn retain_queued(&mut self, keep: impl Fn(TileId) -> bool) {
         let (lock, _) = &*self.queue;

@@ -110,14 +110,6 @@ impl TileMesh {
     pub fn is_empty(&self) -> bool {
         self.fill_indices.is_empty() && self.segments.is_empty() && self.points.is_empty()
     }
-
-    /// Bytes the mesh occupies once uploaded.
-    pub fn gpu_bytes(&self) -> usize {
-        self.fill_vertices.len() * size_of::<FillVertex>()
-            + self.fill_indices.len() * 4
-            + self.segments.len() * size_of::<SegmentInstance>()
-            + self.points.len() * size_of::<PointInstance>()
-    }
 }
 
 /// Reusable tessellation state (one per worker thread).

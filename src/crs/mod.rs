@@ -52,11 +52,6 @@ pub fn world_to_lonlat(wx: f64, wy: f64) -> (f64, f64) {
     )
 }
 
-/// Ground metres per world unit at a latitude (Web Mercator's scale factor applied).
-pub fn metres_per_world_unit(lat: f64) -> f64 {
-    2.0 * MERCATOR_HALF_WIDTH_M * lat.to_radians().cos()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

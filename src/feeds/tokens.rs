@@ -53,10 +53,6 @@ impl Tokens {
             _ => false,
         }
     }
-
-    pub fn is_insecure(&self) -> bool {
-        self.insecure
-    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -181,10 +181,6 @@ impl MapLayer {
         &self.theme
     }
 
-    pub fn set_theme(&mut self, theme: Theme) {
-        self.theme = theme;
-    }
-
     /// Shows or hides map text (names; the attribution always stays).
     pub fn set_labels(&mut self, show: bool) {
         self.show_labels = show;

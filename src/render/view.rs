@@ -83,12 +83,6 @@ impl View {
         let (wx, wy) = lonlat_to_world(lon, lat);
         self.world_to_screen(wx, wy)
     }
-
-    /// Ground metres per pixel at the view centre.
-    pub fn metres_per_px(&self) -> f64 {
-        let (_, lat) = self.center_lonlat();
-        crate::crs::metres_per_world_unit(lat) / self.world_px()
-    }
 }
 
 /// Where a tile lands on screen, relative to the viewport centre, unrotated.

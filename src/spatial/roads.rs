@@ -81,11 +81,6 @@ impl RoadGraph {
     pub fn node_count(&self) -> usize {
         self.nodes.len()
     }
-
-    pub fn edge_count(&self) -> usize {
-        self.edges.len()
-    }
-
     /// Every directed edge with its start node; the position is the edge's id.
     pub fn edges(&self) -> impl Iterator<Item = (RoadNode, &Edge)> + '_ {
         (0..self.nodes.len() as RoadNode).flat_map(move |n| self.out_edges(n).iter().map(move |e| (n, e)))
