@@ -215,3 +215,28 @@ fn camera_coverage_of_roads_and_gaps() {
     assert!(seen > 5_000.0, "{seen} m seen");
     assert!(gaps_with.len() < gaps_without.len(), "the covered arterial leaves the gap list");
 }
+
+#[test]
+fn live_congestion_slows_and_reroutes() {
+    use pantau::spatial::congestion::Congestion;
+    use pantau::spatial::dispatch::Router;
+    let g = graph();
+    let mut congestion = Congestion::new(&g);
+    let mut router = Router::new(g.clone());
+    let (from, to) = ((106.8229, -6.1935), (106.8133, -6.2196));
+    let (free_eta, _, free_line) = router.route(from, to).expect("route");
+    // Jam every segment of that route at 3 km/h.
+    let node_at = |p: &[f64; 2]| (0..g.node_count() as u32).find(|n| g.nodes[*n as usize] == *p).expect("node");
+    let nodes: Vec<u32> = free_line.iter().map(node_at).collect();
+    for w in nodes.windows(2) {
+        let edge = g.out_edges(w[0]).iter().find(|e| e.to == w[1]).expect("edge on the route");
+        congestion.add_sample(edge.id, 3.0, START);
+    }
+    router.set_live_speeds(&congestion, START);
+    let (jammed_eta, _, jammed_line) = router.route(from, to).expect("route");
+    assert!(jammed_eta > free_eta, "{jammed_eta} s with the jam vs {free_eta} s free");
+    assert_ne!(jammed_line, free_line, "the router takes another way round the jam");
+    // Once the observations age out of the window, free-flow times return.
+    router.set_live_speeds(&congestion, START + 3_600_000);
+    assert_eq!(router.route(from, to).expect("route").0, free_eta);
+}

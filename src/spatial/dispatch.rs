@@ -2,7 +2,8 @@
 //! 10, stale fixes ignored) re-ranked by drive time on the road graph, each with its road
 //! distance, ETA and route to draw. A point snaps to every node of the graph's largest strongly
 //! connected part within a few metres of its nearest one, so on a dual carriageway both
-//! directions are open and a unit is not sent on a loop to turn round.
+//! directions are open and a unit is not sent on a loop to turn round. Edge times use live
+//! congestion speeds where observed ([`Router::set_live_speeds`]), free-flow speeds elsewhere.
 
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
@@ -32,6 +33,8 @@ pub struct Candidate {
 pub struct Router {
     graph: RoadGraph,
     snap: RTree<GeomWithData<[f64; 3], RoadNode>>,
+    /// Observed speed per edge id in km/h (0: none, use free flow).
+    live_kmh: Vec<f32>,
 }
 
 impl Router {
@@ -44,7 +47,26 @@ impl Router {
                 GeomWithData::new(unit_vector(lon, lat), n)
             })
             .collect();
-        Self { graph, snap: RTree::bulk_load(points) }
+        let live_kmh = vec![0.0; graph.edges().count()];
+        Self { graph, snap: RTree::bulk_load(points), live_kmh }
+    }
+
+    /// Takes the congestion picture at `now`: segments with observations use their observed
+    /// speed, the rest their free-flow speed. (Congestion's segment ids are the graph's edge ids.)
+    pub fn set_live_speeds(&mut self, congestion: &super::congestion::Congestion, now: Millis) {
+        self.live_kmh.iter_mut().for_each(|s| *s = 0.0);
+        for (id, speed, _) in congestion.levels(now) {
+            if let Some(s) = self.live_kmh.get_mut(id as usize) {
+                *s = speed.max(1.0);
+            }
+        }
+    }
+
+    fn edge_seconds(&self, e: &super::roads::Edge) -> f32 {
+        match self.live_kmh.get(e.id as usize) {
+            Some(&kmh) if kmh > 0.0 => e.length_m / (kmh / 3.6),
+            _ => e.seconds(),
+        }
     }
 
     pub fn graph(&self) -> &RoadGraph {
@@ -74,7 +96,7 @@ impl Router {
         let (starts, goals) = (self.snap(from.0, from.1), self.snap(to.0, to.1));
         let route = self
             .graph
-            .routes_to(&goals, &starts)
+            .routes_to_with(&goals, &starts, |e| self.edge_seconds(e))
             .into_iter()
             .flatten()
             .min_by(|a, b| a.seconds.total_cmp(&b.seconds))?;
@@ -107,7 +129,7 @@ impl Router {
             }
         }
         let mut best: Vec<Option<super::roads::Route>> = vec![None; near.len()];
-        for (i, route) in owner.into_iter().zip(self.graph.routes_to(&goals, &sources)) {
+        for (i, route) in owner.into_iter().zip(self.graph.routes_to_with(&goals, &sources, |e| self.edge_seconds(e))) {
             let Some(route) = route else { continue };
             if best[i].as_ref().is_none_or(|b| route.seconds < b.seconds) {
                 best[i] = Some(route);

@@ -25,6 +25,8 @@ pub struct Edge {
     pub speed_kmh: f32,
     /// Secondary or above (the roads camera coverage must reach).
     pub major: bool,
+    /// The directed edge's id (its position in [`RoadGraph::edges`]), also on reversed copies.
+    pub id: u32,
 }
 
 impl Edge {
@@ -95,6 +97,16 @@ impl RoadGraph {
     /// reversed graph from all targets at once, stopped once every source is settled. `None`
     /// where unreachable.
     pub fn routes_to(&self, targets: &[RoadNode], sources: &[RoadNode]) -> Vec<Option<Route>> {
+        self.routes_to_with(targets, sources, Edge::seconds)
+    }
+
+    /// [`routes_to`](Self::routes_to) with the time of each edge given by `seconds` (live speeds).
+    pub fn routes_to_with(
+        &self,
+        targets: &[RoadNode],
+        sources: &[RoadNode],
+        seconds: impl Fn(&Edge) -> f32,
+    ) -> Vec<Option<Route>> {
         let n = self.nodes.len();
         let mut best = vec![f32::INFINITY; n];
         let mut metres = vec![0f32; n];
@@ -116,7 +128,7 @@ impl RoadGraph {
             let (a, b) =
                 (self.reverse_offsets[node as usize] as usize, self.reverse_offsets[node as usize + 1] as usize);
             for e in &self.reverse_edges[a..b] {
-                let c = cost + e.seconds();
+                let c = cost + seconds(e);
                 if c < best[e.to as usize] {
                     best[e.to as usize] = c;
                     metres[e.to as usize] = metres[node as usize] + e.length_m;
@@ -342,15 +354,18 @@ impl Builder {
     fn edge(&mut self, a: RoadNode, b: RoadNode, speed_kmh: f32, major: bool, oneway: bool) {
         let (pa, pb) = (self.nodes[a as usize], self.nodes[b as usize]);
         let length_m = haversine_m(pa[0], pa[1], pb[0], pb[1]) as f32;
-        self.edges.push((a, Edge { to: b, length_m, speed_kmh, major }));
+        self.edges.push((a, Edge { to: b, length_m, speed_kmh, major, id: 0 }));
         if !oneway {
-            self.edges.push((b, Edge { to: a, length_m, speed_kmh, major }));
+            self.edges.push((b, Edge { to: a, length_m, speed_kmh, major, id: 0 }));
         }
     }
 
     fn finish(mut self) -> RoadGraph {
         self.edges.sort_by_key(|(from, e)| (*from, e.to));
         self.edges.dedup_by_key(|(from, e)| (*from, e.to));
+        for (i, (_, e)) in self.edges.iter_mut().enumerate() {
+            e.id = i as u32;
+        }
         let offsets = csr_offsets(&self.edges, self.nodes.len());
         let mut reversed: Vec<(RoadNode, Edge)> =
             self.edges.iter().map(|(from, e)| (e.to, Edge { to: *from, ..*e })).collect();
