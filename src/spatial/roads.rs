@@ -49,6 +49,14 @@ pub fn class_speed_kmh(class: &str) -> Option<f32> {
     })
 }
 
+/// Free-flow speed for a class and lane count: wide roads run faster, single lanes slower
+/// (5% a lane around a two-lane baseline, kept within 85%-120% of the class speed).
+pub fn road_speed_kmh(class: &str, lanes: Option<u32>) -> Option<f32> {
+    let base = class_speed_kmh(class)?;
+    let factor = lanes.map_or(1.0, |l| (1.0 + 0.05 * (l as f32 - 2.0)).clamp(0.85, 1.2));
+    Some(base * factor)
+}
+
 /// A directed graph in compressed adjacency form.
 #[derive(Clone, Debug, Default)]
 pub struct RoadGraph {
@@ -290,7 +298,8 @@ impl Builder {
         for feature in &layer.features {
             let props = Props { layer, feature };
             let class = props.string("class").unwrap_or_default();
-            let Some(speed) = class_speed_kmh(class) else { continue };
+            let lanes = props.number("lanes").map(|l| l as u32);
+            let Some(speed) = road_speed_kmh(class, lanes) else { continue };
             let major = matches!(class, "motorway" | "trunk" | "primary" | "secondary");
             let oneway = props.flag("oneway");
             let decoded = decode_geometry(feature, 1.0);
@@ -378,5 +387,20 @@ impl Builder {
             reverse_offsets,
             reverse_edges: reversed.into_iter().map(|(_, e)| e).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_adjust_class_speeds() {
+        assert_eq!(road_speed_kmh("primary", None), Some(45.0));
+        assert_eq!(road_speed_kmh("primary", Some(2)), Some(45.0));
+        assert_eq!(road_speed_kmh("primary", Some(4)), Some(49.5));
+        assert_eq!(road_speed_kmh("residential", Some(1)), Some(25.0 * 0.95));
+        assert_eq!(road_speed_kmh("motorway", Some(10)), Some(96.0));
+        assert_eq!(road_speed_kmh("path", Some(2)), None);
     }
 }
