@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion};
 use geozero::mvt::{Message, Tile};
 use pantau::basemap::mesh::MeshBuilder;
 use pantau::basemap::{import, source, Archive, ImportOptions};
@@ -81,6 +81,14 @@ fn bench_tiles(c: &mut Criterion) {
     g.finish();
 }
 
+/// The render thread's CPU work for one frame: prepare, then record every draw (no GPU wait).
+fn record_frame(gpu: &Gpu, layer: &mut MapLayer, view: &View, target: &wgpu::TextureView) -> wgpu::CommandBuffer {
+    layer.prepare(gpu, view);
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    headless::draw(layer, &mut encoder, target);
+    encoder.finish()
+}
+
 fn bench_frames(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("jakarta.pmtiles");
@@ -105,23 +113,11 @@ fn bench_frames(c: &mut Criterion) {
         });
         let target = target.create_view(&Default::default());
         // CPU: choose tiles, write uniforms, place labels, record the draws.
-        g.bench_function(format!("cpu_prepare_z{zoom}"), |b| {
-            b.iter(|| {
-                layer.prepare(&gpu, &view);
-                let mut encoder = gpu.device.create_command_encoder(&Default::default());
-                headless::draw(&layer, &mut encoder, &target);
-                encoder.finish()
-            })
-        });
+        g.bench_function(format!("cpu_prepare_z{zoom}"), |b| b.iter(|| record_frame(&gpu, &mut layer, &view, &target)));
         // The same without labels: the label share of the CPU cost.
         layer.set_labels(false);
         g.bench_function(format!("cpu_prepare_no_labels_z{zoom}"), |b| {
-            b.iter(|| {
-                layer.prepare(&gpu, &view);
-                let mut encoder = gpu.device.create_command_encoder(&Default::default());
-                headless::draw(&layer, &mut encoder, &target);
-                encoder.finish()
-            })
+            b.iter(|| record_frame(&gpu, &mut layer, &view, &target))
         });
         layer.set_labels(true);
         // Panning: the view moves a pixel every frame (back and forth, so the same tiles stay
@@ -132,25 +128,15 @@ fn bench_frames(c: &mut Criterion) {
             b.iter(|| {
                 panned.center.0 += step;
                 step = -step;
-                layer.prepare(&gpu, &panned);
-                let mut encoder = gpu.device.create_command_encoder(&Default::default());
-                headless::draw(&layer, &mut encoder, &target);
-                encoder.finish()
+                record_frame(&gpu, &mut layer, &panned, &target)
             })
         });
         // Whole frame on lavapipe: prepare, draw, submit, wait.
         g.bench_function(format!("lavapipe_frame_z{zoom}"), |b| {
-            b.iter_batched(
-                || (),
-                |_| {
-                    layer.prepare(&gpu, &view);
-                    let mut encoder = gpu.device.create_command_encoder(&Default::default());
-                    headless::draw(&layer, &mut encoder, &target);
-                    gpu.queue.submit([encoder.finish()]);
-                    gpu.device.poll(wgpu::PollType::Wait { submission_index: None, timeout: None }).expect("poll");
-                },
-                BatchSize::SmallInput,
-            )
+            b.iter(|| {
+                gpu.queue.submit([record_frame(&gpu, &mut layer, &view, &target)]);
+                gpu.device.poll(wgpu::PollType::Wait { submission_index: None, timeout: None }).expect("poll");
+            })
         });
     }
     g.finish();

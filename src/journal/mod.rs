@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::model::{Event, EventKind, Millis};
 use crate::world::World;
 
-pub use record::{Record, RECORD_OVERHEAD};
+pub use record::Record;
 
 impl Record {
     /// Decodes a record from raw bytes chained from a zero hash (for fuzzing the decoder).

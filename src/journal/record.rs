@@ -13,8 +13,6 @@ use anyhow::{anyhow, Result};
 
 use crate::model::{Event, Millis};
 
-/// Bytes a record adds around its payload.
-pub const RECORD_OVERHEAD: usize = 4 + 4 + 8 + 8 + 32;
 /// Larger bodies are treated as corruption.
 pub const MAX_BODY: usize = 1 << 20;
 

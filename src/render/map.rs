@@ -293,6 +293,7 @@ impl MapLayer {
 
     fn place_labels(&mut self, gpu: &Gpu, view: &View, ready: &[TileId]) -> usize {
         let zoom = view.zoom as f32;
+        let (s, c) = (view.bearing as f32).to_radians().sin_cos();
         let mut candidates = Vec::new();
         for id in ready.iter().filter(|_| self.show_labels) {
             let Some(tile) = self.tiles.peek(id) else { continue };
@@ -303,7 +304,6 @@ impl MapLayer {
                     continue;
                 }
                 let (dx, dy) = (origin[0] + label.pos[0] * scale, origin[1] + label.pos[1] * scale);
-                let (s, c) = (view.bearing as f32).to_radians().sin_cos();
                 let x = dx * c - dy * s + view.width as f32 / 2.0;
                 let y = dx * s + dy * c + view.height as f32 / 2.0;
                 candidates.push(LabelCandidateOnScreen {
