@@ -240,6 +240,7 @@ fn chord2_to_metres(c2: f64) -> f64 {
 
 /// A point on the unit sphere.
 pub fn unit_vector(lon: f64, lat: f64) -> [f64; 3] {
-    let (lon, lat) = (lon.to_radians(), lat.to_radians());
-    [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
+    let (sin_lon, cos_lon) = lon.to_radians().sin_cos();
+    let (sin_lat, cos_lat) = lat.to_radians().sin_cos();
+    [cos_lat * cos_lon, cos_lat * sin_lon, sin_lat]
 }
