@@ -12,6 +12,7 @@ use pantau::feeds::validate::haversine_m;
 use pantau::model::{Camera, Fix, Unit, UnitKind, UnitStatus};
 use pantau::spatial::cameras::sees;
 use pantau::spatial::dispatch::Router;
+use pantau::spatial::roads::Edge;
 use pantau::spatial::{CameraIndex, RoadGraph, UnitFilter, UnitIndex, ZoneIndex};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -193,5 +194,102 @@ fn bench_dispatch(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_units, bench_zones, bench_cameras, bench_dispatch);
+/// Contraction hierarchies (fast_paths) over the graph's free-flow times in milliseconds.
+fn contraction_hierarchy(graph: &RoadGraph) -> fast_paths::FastGraph {
+    let mut input = fast_paths::InputGraph::new();
+    for (from, e) in graph.edges() {
+        input.add_edge(from as usize, e.to as usize, (e.seconds() * 1000.0).round().max(1.0) as usize);
+    }
+    input.freeze();
+    let started = std::time::Instant::now();
+    let fast = fast_paths::prepare(&input);
+    eprintln!("contraction hierarchy over {} nodes prepared in {:.2?}", graph.node_count(), started.elapsed());
+    // What a change of live speeds would cost: preparing again with the node order kept.
+    let started = std::time::Instant::now();
+    let again = fast_paths::prepare_with_order(&input, &fast.get_node_ordering());
+    eprintln!("prepared again with the same node order in {:.2?}", started.elapsed());
+    again.unwrap_or(fast)
+}
+
+/// Point-to-point routes and the drive-time re-rank, each by Dijkstra, A* and contraction
+/// hierarchies on the same Jakarta graph and queries.
+fn bench_routing(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("jakarta.pmtiles");
+    let options =
+        ImportOptions { min_zoom: 12, ..ImportOptions::new(vec![data("jakarta/jakarta_roads.shp")], out.clone()) };
+    import(&options).expect("import");
+    let router = Router::new(RoadGraph::from_archive(&Archive::open(&out).expect("open")).expect("graph"));
+    let graph = router.graph();
+    let fast = contraction_hierarchy(graph);
+    let max_kmh = graph.max_speed_kmh();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let all = units(10_000, &mut rng);
+    let index = UnitIndex::build(&all);
+    let filter = UnitFilter { max_age_ms: None, ..UnitFilter::available() };
+    // Per query: the target's snap nodes and the snap nodes of its 10 straight-line nearest units.
+    let queries: Vec<(Vec<u32>, Vec<Vec<u32>>)> = (0..50)
+        .map(|_| {
+            let t = jakarta_point(&mut rng);
+            let near = index.nearest(&all, t.0, t.1, 10, &filter, NOW);
+            let units = near
+                .iter()
+                .filter_map(|n| all[n.slot as usize].last_fix.map(|f| router.snap(f.lon, f.lat)))
+                .collect();
+            (router.snap(t.0, t.1), units)
+        })
+        .collect();
+    let sources = |(_, units): &(Vec<u32>, Vec<Vec<u32>>)| units.concat();
+    let ch_query = |calc: &mut fast_paths::PathCalculator, from: &[u32], to: &[u32]| {
+        let with_zero = |nodes: &[u32]| nodes.iter().map(|n| (*n as usize, 0)).collect::<Vec<_>>();
+        calc.calc_path_multiple_sources_and_targets(&fast, with_zero(from), with_zero(to))
+    };
+    let mut g = c.benchmark_group("routing_jakarta");
+    let mut qi = 0;
+    g.bench_function("point_to_point_dijkstra", |b| {
+        b.iter(|| {
+            qi = (qi + 1) % queries.len();
+            let (goals, units) = &queries[qi];
+            graph.routes_to(goals, &units[0])
+        })
+    });
+    g.bench_function("point_to_point_astar", |b| {
+        b.iter(|| {
+            qi = (qi + 1) % queries.len();
+            let (goals, units) = &queries[qi];
+            graph.fastest_route(&units[0], goals, Edge::seconds, max_kmh)
+        })
+    });
+    let mut calc = fast_paths::create_calculator(&fast);
+    g.bench_function("point_to_point_contraction_hierarchy", |b| {
+        b.iter(|| {
+            qi = (qi + 1) % queries.len();
+            let (goals, units) = &queries[qi];
+            ch_query(&mut calc, &units[0], goals)
+        })
+    });
+    g.bench_function("rerank_10_one_reverse_dijkstra", |b| {
+        b.iter(|| {
+            qi = (qi + 1) % queries.len();
+            graph.routes_to(&queries[qi].0, &sources(&queries[qi]))
+        })
+    });
+    g.bench_function("rerank_10_astar_each", |b| {
+        b.iter(|| {
+            qi = (qi + 1) % queries.len();
+            let (goals, units) = &queries[qi];
+            units.iter().map(|u| graph.fastest_route(u, goals, Edge::seconds, max_kmh)).collect::<Vec<_>>()
+        })
+    });
+    g.bench_function("rerank_10_contraction_hierarchy_each", |b| {
+        b.iter(|| {
+            qi = (qi + 1) % queries.len();
+            let (goals, units) = &queries[qi];
+            units.iter().map(|u| ch_query(&mut calc, u, goals)).collect::<Vec<_>>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_units, bench_zones, bench_cameras, bench_dispatch, bench_routing);
 criterion_main!(benches);

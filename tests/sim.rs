@@ -240,3 +240,53 @@ fn live_congestion_slows_and_reroutes() {
     router.set_live_speeds(&congestion, START + 3_600_000);
     assert_eq!(router.route(from, to).expect("route").0, free_eta);
 }
+
+/// Every route agrees with Bellman-Ford (no priority queue, no estimate) run over the whole
+/// Jakarta graph: the reverse Dijkstra of dispatch and the A* of single routes alike, and each
+/// route is a chain of real edges whose times add up.
+#[test]
+fn routes_match_bellman_ford() {
+    use pantau::spatial::roads::Edge;
+    use rand::{Rng, SeedableRng};
+    let g = graph();
+    let (component, largest) = g.strong_components();
+    let connected: Vec<u32> = (0..g.node_count() as u32).filter(|n| component[*n as usize] == largest).collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let target = connected[rng.random_range(0..connected.len())];
+    // Seconds from every node to the target, relaxing every edge until nothing changes.
+    let edges: Vec<(u32, Edge)> = g.edges().map(|(from, e)| (from, *e)).collect();
+    let mut to_target = vec![f64::INFINITY; g.node_count()];
+    to_target[target as usize] = 0.0;
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (from, e) in &edges {
+            let via = to_target[e.to as usize] + f64::from(e.seconds());
+            if via < to_target[*from as usize] {
+                to_target[*from as usize] = via;
+                changed = true;
+            }
+        }
+    }
+    let max_kmh = g.max_speed_kmh();
+    for _ in 0..100 {
+        let source = connected[rng.random_range(0..connected.len())];
+        let expected = to_target[source as usize];
+        let dijkstra = g.routes_to(&[target], &[source]).remove(0).expect("connected: a route");
+        let astar = g.fastest_route(&[source], &[target], Edge::seconds, max_kmh).expect("connected: a route");
+        for route in [&dijkstra, &astar] {
+            let seconds = f64::from(route.seconds);
+            assert!((seconds - expected).abs() <= 1e-3 * expected.max(1.0), "{seconds} s vs {expected} s");
+            assert_eq!((route.nodes.first(), route.nodes.last()), (Some(&source), Some(&target)));
+            let walked: f64 = route
+                .nodes
+                .windows(2)
+                .map(|w| {
+                    let e = g.out_edges(w[0]).iter().filter(|e| e.to == w[1]).map(Edge::seconds);
+                    f64::from(e.fold(f32::INFINITY, f32::min))
+                })
+                .sum();
+            assert!((walked - expected).abs() <= 1e-3 * expected.max(1.0), "edges add to {walked} s, not {expected} s");
+        }
+    }
+}

@@ -169,3 +169,35 @@ fn zone_coverage_share_grows_with_cameras() {
     let share_four = zone_coverage(&four, gambir, 25.0);
     assert!(share_one > 0.0 && share_one < share_four && share_four < 1.0, "{share_one} then {share_four}");
 }
+
+fn all_jakarta_levels() -> &'static (Vec<pantau::model::Zone>, ZoneIndex) {
+    static ZONES: std::sync::OnceLock<(Vec<pantau::model::Zone>, ZoneIndex)> = std::sync::OnceLock::new();
+    ZONES.get_or_init(|| {
+        let mut zones = Vec::new();
+        for file in ["kelurahan_2025", "kecamatan_2025", "kabkota_2025"] {
+            zones.extend(load_zones(&common::data(&format!("jakarta/{file}.geojson"))).expect("zones"));
+        }
+        (zones.clone(), ZoneIndex::new(zones))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Any point, every level at once: the index returns, per level, the zone that testing
+    /// every polygon finds (the smaller code where polygons overlap), and nothing outside.
+    #[test]
+    fn zone_lookup_at_every_level_matches_brute_force(lon in 106.65f64..107.0, lat in -6.40f64..-5.95) {
+        let (zones, index) = all_jakarta_levels();
+        let mut brute: Vec<(u8, &str)> = Vec::new();
+        for z in zones.iter().filter(|z| z.polygon.contains(&Point::new(lon, lat))) {
+            match brute.iter_mut().find(|(level, _)| *level == z.level) {
+                Some(entry) => entry.1 = entry.1.min(z.code.as_str()),
+                None => brute.push((z.level, z.code.as_str())),
+            }
+        }
+        brute.sort();
+        let found: Vec<(u8, &str)> = index.lookup(lon, lat).iter().map(|z| (z.level, z.code.as_str())).collect();
+        prop_assert_eq!(found, brute);
+    }
+}

@@ -7,6 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::model::{Event, FeedKind, Fix, Millis};
+use crate::spatial::roads::Edge;
 use crate::spatial::{RoadGraph, RoadNode};
 
 #[derive(Clone, Debug)]
@@ -41,6 +42,7 @@ struct SimUnit {
 
 pub struct Simulator {
     graph: RoadGraph,
+    max_speed_kmh: f32,
     units: Vec<SimUnit>,
     drivable: Vec<RoadNode>,
     rng: ChaCha8Rng,
@@ -75,7 +77,7 @@ impl Simulator {
                 }
             })
             .collect();
-        Ok(Self { graph, units, drivable, rng, config, now: start })
+        Ok(Self { max_speed_kmh: graph.max_speed_kmh(), graph, units, drivable, rng, config, now: start })
     }
 
     pub fn now(&self) -> Millis {
@@ -198,7 +200,9 @@ impl Simulator {
                 next
             }
             Phase::Patrolling { until } if now >= until => {
-                let path = self.graph.fastest_path(node, self.units[i].home).unwrap_or_default();
+                let home = self.units[i].home;
+                let route = self.graph.fastest_route(&[node], &[home], Edge::seconds, self.max_speed_kmh);
+                let path = route.map(|r| r.nodes).unwrap_or_default();
                 self.units[i].phase = Phase::Returning { path: path.into_iter().skip(1).collect() };
                 self.enter(i, node, node);
                 return;

@@ -35,6 +35,8 @@ pub struct Router {
     snap: RTree<GeomWithData<[f64; 3], RoadNode>>,
     /// Observed speed per edge id in km/h (0: none, use free flow).
     live_kmh: Vec<f32>,
+    /// No edge is faster than this, free flow or observed (bounds A*'s estimate).
+    max_kmh: f32,
 }
 
 impl Router {
@@ -48,7 +50,8 @@ impl Router {
             })
             .collect();
         let live_kmh = vec![0.0; graph.edges().count()];
-        Self { graph, snap: RTree::bulk_load(points), live_kmh }
+        let max_kmh = graph.max_speed_kmh();
+        Self { graph, snap: RTree::bulk_load(points), live_kmh, max_kmh }
     }
 
     /// Takes the congestion picture at `now`: segments with observations use their observed
@@ -60,6 +63,8 @@ impl Router {
                 *s = speed.max(1.0);
             }
         }
+        let observed = self.live_kmh.iter().copied().fold(0.0, f32::max);
+        self.max_kmh = self.graph.max_speed_kmh().max(observed);
     }
 
     fn edge_seconds(&self, e: &super::roads::Edge) -> f32 {
@@ -91,15 +96,11 @@ impl Router {
         out
     }
 
-    /// The fastest route between two points, as `[lon, lat]` with its time and length.
+    /// The fastest route between two points, as `[lon, lat]` with its time and length (A*;
+    /// measured against Dijkstra and contraction hierarchies in BENCHMARKS.md).
     pub fn route(&self, from: (f64, f64), to: (f64, f64)) -> Option<(f64, f64, Vec<[f64; 2]>)> {
         let (starts, goals) = (self.snap(from.0, from.1), self.snap(to.0, to.1));
-        let route = self
-            .graph
-            .routes_to_with(&goals, &starts, |e| self.edge_seconds(e))
-            .into_iter()
-            .flatten()
-            .min_by(|a, b| a.seconds.total_cmp(&b.seconds))?;
+        let route = self.graph.fastest_route(&starts, &goals, |e| self.edge_seconds(e), self.max_kmh)?;
         Some((f64::from(route.seconds), f64::from(route.metres), self.geometry(&route.nodes)))
     }
 

@@ -14,6 +14,7 @@ use crate::basemap::mvt::{decode_geometry, Props};
 use crate::basemap::Archive;
 use crate::crs::{world_to_lonlat, TileId};
 use crate::feeds::validate::haversine_m;
+use crate::spatial::units::{chord2, unit_vector, EARTH_RADIUS_M};
 
 pub type RoadNode = u32;
 
@@ -160,35 +161,61 @@ impl RoadGraph {
             .collect()
     }
 
-    /// Fastest path by free-flow travel time (Dijkstra); nodes from `from` to `to`.
-    pub fn fastest_path(&self, from: RoadNode, to: RoadNode) -> Option<Vec<RoadNode>> {
-        let mut best = vec![f32::INFINITY; self.nodes.len()];
-        let mut prev = vec![u32::MAX; self.nodes.len()];
+    /// The fastest route from any of `starts` to any of `goals` (A*: the straight-line distance
+    /// to the nearest goal at `max_speed_kmh`, which no edge may exceed, bounds the time left).
+    pub fn fastest_route(
+        &self,
+        starts: &[RoadNode],
+        goals: &[RoadNode],
+        seconds: impl Fn(&Edge) -> f32,
+        max_speed_kmh: f32,
+    ) -> Option<Route> {
+        let goal_points: Vec<[f64; 3]> =
+            goals.iter().map(|g| unit_vector(self.nodes[*g as usize][0], self.nodes[*g as usize][1])).collect();
+        let metres_per_second = f64::from(max_speed_kmh) / 3.6;
+        let estimate = |node: RoadNode| {
+            let [lon, lat] = self.nodes[node as usize];
+            let p = unit_vector(lon, lat);
+            let chord = goal_points.iter().map(|g| chord2(&p, g)).fold(f64::INFINITY, f64::min).sqrt();
+            // A chord is never longer than the arc, so this never overestimates.
+            (chord * EARTH_RADIUS_M / metres_per_second) as f32
+        };
+        let n = self.nodes.len();
+        let (mut best, mut metres, mut prev) = (vec![f32::INFINITY; n], vec![0f32; n], vec![u32::MAX; n]);
         let mut heap = BinaryHeap::new();
-        best[from as usize] = 0.0;
-        heap.push(Visit { cost: 0.0, node: from });
+        for &s in starts {
+            best[s as usize] = 0.0;
+            heap.push(Visit { cost: estimate(s), node: s });
+        }
         while let Some(Visit { cost, node }) = heap.pop() {
-            if node == to {
-                let mut path = vec![to];
-                while let Some(&p) = path.last().map(|n| &prev[*n as usize]).filter(|p| **p != u32::MAX) {
-                    path.push(p);
+            if goals.contains(&node) {
+                let mut nodes = vec![node];
+                while let Some(&p) = nodes.last().map(|v| &prev[*v as usize]).filter(|p| **p != u32::MAX) {
+                    nodes.push(p);
                 }
-                path.reverse();
-                return Some(path);
+                nodes.reverse();
+                return Some(Route { seconds: best[node as usize], metres: metres[node as usize], nodes });
             }
-            if cost > best[node as usize] {
+            let so_far = best[node as usize];
+            if cost > so_far + estimate(node) {
                 continue;
             }
             for e in self.out_edges(node) {
-                let c = cost + e.seconds();
+                let c = so_far + seconds(e);
                 if c < best[e.to as usize] {
                     best[e.to as usize] = c;
+                    metres[e.to as usize] = metres[node as usize] + e.length_m;
                     prev[e.to as usize] = node;
-                    heap.push(Visit { cost: c, node: e.to });
+                    heap.push(Visit { cost: c + estimate(e.to), node: e.to });
                 }
             }
         }
         None
+    }
+
+    /// The fastest free-flow speed on any edge, km/h.
+    pub fn max_speed_kmh(&self) -> f32 {
+        self.edges.iter().map(|e| e.speed_kmh).fold(1.0, f32::max)
     }
 
     /// Strongly connected components (iterative Tarjan); returns each node's component and the

@@ -230,7 +230,8 @@ fn chord2_lower_bound(lat: f64, r: i32) -> f64 {
     chord * chord
 }
 
-fn chord2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+/// Squared straight-line distance between two points on the unit sphere.
+pub fn chord2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)
 }
 
