@@ -232,10 +232,8 @@ fn bench_routing(c: &mut Criterion) {
         .map(|_| {
             let t = jakarta_point(&mut rng);
             let near = index.nearest(&all, t.0, t.1, 10, &filter, NOW);
-            let units = near
-                .iter()
-                .filter_map(|n| all[n.slot as usize].last_fix.map(|f| router.snap(f.lon, f.lat)))
-                .collect();
+            let units =
+                near.iter().filter_map(|n| all[n.slot as usize].last_fix.map(|f| router.snap(f.lon, f.lat))).collect();
             (router.snap(t.0, t.1), units)
         })
         .collect();

@@ -201,3 +201,60 @@ proptest! {
         prop_assert_eq!(found, brute);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Batches of fixes, alarms and commands applied to the world and fed to the live index as
+    /// change sets: every unit's and alarm's zones, and every zone's counts, equal a recount
+    /// from scratch with the zone index.
+    #[test]
+    fn zone_counts_follow_the_world(batches in proptest::collection::vec(proptest::collection::vec((0u8..4, 0usize..12, 106.70f64..106.97, -6.36f64..-6.09), 1..12), 1..6)) {
+        use pantau::model::{AlarmState, Command, Event, FeedKind, Role};
+        use pantau::spatial::{LiveIndex, ZoneCounts};
+        use pantau::world::World;
+        let (_, zones) = all_jakarta_levels();
+        let cameras = vec![Camera { id: "cam".into(), name: "cam".into(), lon: 106.8272, lat: -6.1754, direction: 0.0, fov: 90.0, range: 100.0, ptz: false, stream_url: None }];
+        let mut world = World::new();
+        let mut live = LiveIndex::new(&world, ZoneIndex::new(zones.zones().to_vec()), CameraIndex::new(cameras.clone()));
+        let fix = |lon, lat| Fix { time: NOW, lon, lat, speed: None, heading: None, accuracy: None };
+        for batch in batches {
+            for (what, n, lon, lat) in batch {
+                let device = format!("d{n}");
+                let event = match what {
+                    0 | 1 => Event::Position { device, fix: fix(lon, lat), feed: FeedKind::Osmand },
+                    2 => Event::Alarm { device, kind: "sos".into(), fix: Some(fix(lon, lat)), priority: 1, time: NOW, feed: FeedKind::AlarmApi },
+                    _ => {
+                        let command = if n % 2 == 0 { Command::Resolve { alarm: n as u64 / 2 + 1 } } else { Command::SetStatus { unit: device, status: UnitStatus::OffDuty } };
+                        Event::Command { user: "op".into(), role: Role::Operator, time: NOW, command }
+                    }
+                };
+                world.apply_one(&event);
+            }
+            let changes = world.take_changes();
+            live.update(&world, &changes);
+        }
+        let mut expected = vec![ZoneCounts::default(); zones.zones().len()];
+        for (slot, unit) in world.units().iter().enumerate() {
+            let f = unit.last_fix.expect("every unit here has a fix");
+            let found = zones.lookup_slots(f.lon, f.lat);
+            prop_assert_eq!(live.unit_zones(slot as u32), found.as_slice());
+            for z in found {
+                expected[z as usize].units += 1;
+                expected[z as usize].available_units += u32::from(unit.status == UnitStatus::Available);
+            }
+        }
+        for (slot, alarm) in world.alarms().iter().enumerate() {
+            let found = zones.lookup_slots(alarm.lon.expect("lon"), alarm.lat.expect("lat"));
+            prop_assert_eq!(live.alarm_zones(slot as u32), found.as_slice());
+            for z in found {
+                expected[z as usize].open_alarms += u32::from(alarm.state != AlarmState::Resolved);
+            }
+        }
+        for z in zones.lookup_slots(cameras[0].lon, cameras[0].lat) {
+            expected[z as usize].cameras += 1;
+        }
+        let counts: Vec<ZoneCounts> = (0..zones.zones().len() as u32).map(|z| live.counts(z)).collect();
+        prop_assert_eq!(counts, expected);
+    }
+}

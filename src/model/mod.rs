@@ -90,6 +90,13 @@ pub enum AlarmState {
     FalseAlarm,
 }
 
+impl AlarmState {
+    /// Still needs someone: raised, acknowledged or dispatched.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Raised | Self::Acknowledged | Self::Dispatched)
+    }
+}
+
 /// Where an alarm's position came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,15 +1,18 @@
 //! Spatial services, the questions operators ask all day: nearest units (R-tree on the unit
 //! sphere), which zone holds a point (rayonisasi), which cameras see it, and the routable road
-//! graph for drive times.
+//! graph for drive times; [`LiveIndex`] keeps them current with the world and counts what each
+//! zone holds.
 
 pub mod cameras;
 pub mod congestion;
 pub mod dispatch;
+pub mod live;
 pub mod roads;
 pub mod units;
 pub mod zones;
 
 pub use cameras::CameraIndex;
+pub use live::{LiveIndex, ZoneCounts};
 pub use roads::{RoadGraph, RoadNode};
 pub use units::{UnitFilter, UnitIndex};
 pub use zones::ZoneIndex;

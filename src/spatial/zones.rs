@@ -152,6 +152,11 @@ impl ZoneIndex {
 
     /// The zone holding the point at every level, coarsest level first.
     pub fn lookup(&self, lon: f64, lat: f64) -> Vec<&Zone> {
+        self.lookup_slots(lon, lat).into_iter().map(|slot| &self.zones[slot as usize]).collect()
+    }
+
+    /// Like [`ZoneIndex::lookup`], as positions in [`ZoneIndex::zones`].
+    pub fn lookup_slots(&self, lon: f64, lat: f64) -> Vec<u32> {
         let mut best: Vec<(u8, u32, Location)> = Vec::new();
         for &slot in self.grid.candidates(lon, lat) {
             let location = self.banded[slot as usize].locate(lon, lat);
@@ -173,7 +178,7 @@ impl ZoneIndex {
             }
         }
         best.sort_by_key(|(level, _, _)| *level);
-        best.into_iter().map(|(_, slot, _)| &self.zones[slot as usize]).collect()
+        best.into_iter().map(|(_, slot, _)| slot).collect()
     }
 
     /// The zone of one level holding the point.
