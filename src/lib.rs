@@ -6,6 +6,7 @@
 pub mod basemap;
 pub mod cli;
 pub mod crs;
+pub mod demo;
 pub mod feeds;
 pub mod journal;
 pub mod model;

@@ -76,10 +76,26 @@ fn clip_segment(a: Coord<f64>, b: Coord<f64>, r: &ClipRect) -> Option<(Coord<f64
         } else if t == 1.0 {
             b
         } else {
-            a + d * t
+            on_boundary(a + d * t, r)
         }
     };
     Some((at(t0), at(t1)))
+}
+
+/// A point computed to lie on the rectangle's edge, put exactly there (rounding can leave it a
+/// hair inside, and callers test for the edge by equality).
+fn on_boundary(c: Coord<f64>, r: &ClipRect) -> Coord<f64> {
+    let snap = |v: f64, lo: f64, hi: f64| {
+        let tolerance = (hi - lo) * 1e-9;
+        if (v - lo).abs() <= tolerance {
+            lo
+        } else if (hi - v).abs() <= tolerance {
+            hi
+        } else {
+            v.clamp(lo, hi)
+        }
+    };
+    Coord { x: snap(c.x, r.min.x, r.max.x), y: snap(c.y, r.min.y, r.max.y) }
 }
 
 /// One clipping edge: which side is inside, and where a segment crosses it.

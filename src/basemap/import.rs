@@ -47,13 +47,29 @@ pub const OSM_ATTRIBUTION: &str = "© OpenStreetMap contributors";
 pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     let started = Instant::now();
     ensure!(!opts.inputs.is_empty(), "no input files given");
+    check_zooms(opts)?;
+    let features = read_inputs(opts)?;
+    write_features(features, opts, started)
+}
+
+fn check_zooms(opts: &ImportOptions) -> Result<()> {
     ensure!(
         opts.min_zoom <= opts.max_zoom && opts.max_zoom <= 20,
         "zoom range {}-{} is invalid (min <= max <= 20)",
         opts.min_zoom,
         opts.max_zoom
     );
-    let features = read_inputs(opts)?;
+    Ok(())
+}
+
+/// Tiles already classified features into `opts.out` (what `import` does after reading; the
+/// demo city generator comes in here too). `opts.inputs` only feeds the metadata.
+pub fn import_features(features: Vec<MapFeature>, opts: &ImportOptions) -> Result<ImportReport> {
+    write_features(features, opts, Instant::now())
+}
+
+fn write_features(features: Vec<MapFeature>, opts: &ImportOptions, started: Instant) -> Result<ImportReport> {
+    check_zooms(opts)?;
     let bounds = bounds_of(&features)?;
     let feature_counts = count_by_layer(&features);
     let metadata = metadata(opts, &feature_counts);
@@ -152,7 +168,10 @@ fn metadata(opts: &ImportOptions, counts: &BTreeMap<String, u64>) -> Metadata {
         .unwrap_or_else(|| opts.out.file_stem().and_then(|s| s.to_str()).unwrap_or("pantau map").to_string());
     Metadata {
         name,
-        description: format!("pantau base map from {} input(s)", opts.inputs.len()),
+        description: match opts.inputs.len() {
+            0 => "pantau base map, generated".to_string(),
+            n => format!("pantau base map from {n} input(s)"),
+        },
         attribution: attribution.join("; "),
         vector_layers,
         feature_counts: counts.clone(),

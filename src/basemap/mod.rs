@@ -16,4 +16,4 @@ pub mod source;
 pub mod tiler;
 
 pub use archive::{Archive, ArchiveHeader, Metadata};
-pub use import::{import, ImportOptions, ImportReport};
+pub use import::{import, import_features, ImportOptions, ImportReport};

@@ -1,7 +1,7 @@
 //! The `pantau` command line: argument parsing and one function per command. Commands print
 //! results on stdout; errors name the input and the reason, and exit non-zero.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -34,6 +34,19 @@ pub enum Command {
     /// Spatial questions for scripts and analysts; one JSON object per query point.
     #[command(subcommand)]
     Query(QueryCommand),
+    /// Generate the demo city: its map archive and layer files (zones, stations, cameras,
+    /// alarm sites, units), the same formats a real city uses.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// The same seed always gives the same city, byte for byte.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Directory to write into (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]
@@ -216,9 +229,13 @@ pub struct ImportArgs {
 
 #[derive(Args, Debug)]
 pub struct RenderArgs {
-    /// The base map archive.
+    /// The base map archive, or `demo` for the generated demo city (made under tiles/ on
+    /// first use).
     #[arg(long)]
     pub map: PathBuf,
+    /// The demo city's seed, with `--map demo`.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    pub seed: u64,
     /// View centre as LON,LAT (default: the centre of the map's bounds).
     #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
     pub center: Option<(f64, f64)>,
@@ -261,6 +278,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve(args),
         Command::Journal(JournalCommand::Verify { dir, json }) => journal_verify(&dir, json),
         Command::Sim(args) => sim(args),
+        Command::Demo(args) => demo(args),
         Command::Query(q) => query(q),
     }
 }
@@ -287,7 +305,38 @@ fn import(args: ImportArgs) -> Result<()> {
     Ok(())
 }
 
-fn render(args: RenderArgs) -> Result<()> {
+fn demo(args: DemoArgs) -> Result<()> {
+    let started = std::time::Instant::now();
+    let files = crate::demo::write(args.seed, &args.out)?;
+    println!(
+        "wrote the demo city (seed {}) to {} in {:.2} s: {}, {}, {}, {}, {}, {}",
+        args.seed,
+        files.dir.display(),
+        started.elapsed().as_secs_f64(),
+        file_name(&files.map),
+        file_name(&files.zones),
+        file_name(&files.stations),
+        file_name(&files.cameras),
+        file_name(&files.alarm_sites),
+        file_name(&files.units),
+    );
+    Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+/// A map argument: a file, or `demo` for the cached demo city.
+fn map_path(map: &Path, seed: u64) -> Result<PathBuf> {
+    if map == Path::new("demo") && !map.exists() {
+        return Ok(crate::demo::cached(seed)?.map);
+    }
+    Ok(map.to_path_buf())
+}
+
+fn render(mut args: RenderArgs) -> Result<()> {
+    args.map = map_path(&args.map, args.seed)?;
     let (width, height) = args.size;
     let theme = match &args.style {
         Some(path) => Theme::load(path, args.theme)?,

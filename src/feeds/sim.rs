@@ -6,6 +6,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::feeds::validate::haversine_m;
 use crate::model::{Event, FeedKind, Fix, Millis};
 use crate::spatial::roads::Edge;
 use crate::spatial::{RoadGraph, RoadNode};
@@ -17,6 +18,55 @@ pub struct SimConfig {
     pub rate_hz: f64,
     pub alarms_per_min: f64,
     pub seed: u64,
+}
+
+/// A fleet to drive instead of random units: `(id, home lon, home lat)` per unit, and panic
+/// sites as `(id, lon, lat)`.
+#[derive(Clone, Debug, Default)]
+pub struct Fleet {
+    pub units: Vec<(String, f64, f64)>,
+    pub sites: Vec<(String, f64, f64)>,
+    pub rush_hour: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Site {
+    id: String,
+    lon: f64,
+    lat: f64,
+}
+
+/// Congestion waves rolling in towards the centre: every 6 minutes a band of slow traffic
+/// forms at the city's edge and moves inwards at 0.5 km a minute; inside it, major roads run
+/// at down to a quarter of their usual speed.
+#[derive(Clone, Copy, Debug)]
+struct RushHour {
+    centre: (f64, f64),
+    start: Millis,
+}
+
+impl RushHour {
+    const PERIOD_MIN: f64 = 6.0;
+    const WAVELENGTH_KM: f64 = 3.0;
+    const DEPTH: f64 = 0.75;
+
+    /// The share of its usual speed traffic keeps at this point and time.
+    fn factor(&self, lon: f64, lat: f64, now: Millis) -> f64 {
+        let km = haversine_m(lon, lat, self.centre.0, self.centre.1) / 1000.0;
+        let minutes = (now - self.start) as f64 / 60_000.0;
+        let phase = minutes / Self::PERIOD_MIN + km / Self::WAVELENGTH_KM;
+        let crest = (0.5 + 0.5 * (std::f64::consts::TAU * phase).sin()).powi(4);
+        1.0 - Self::DEPTH * crest
+    }
+}
+
+/// The nodes of the largest strongly connected part, where units can go and come back.
+fn drivable_nodes(graph: &RoadGraph) -> anyhow::Result<Vec<RoadNode>> {
+    let (component, largest) = graph.strong_components();
+    let drivable: Vec<RoadNode> =
+        (0..graph.node_count() as RoadNode).filter(|n| component[*n as usize] == largest).collect();
+    anyhow::ensure!(drivable.len() >= 2, "the map has no connected road network to drive on");
+    Ok(drivable)
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +95,8 @@ pub struct Simulator {
     max_speed_kmh: f32,
     units: Vec<SimUnit>,
     drivable: Vec<RoadNode>,
+    sites: Vec<Site>,
+    rush: Option<RushHour>,
     rng: ChaCha8Rng,
     config: SimConfig,
     now: Millis,
@@ -53,31 +105,66 @@ pub struct Simulator {
 impl Simulator {
     /// Places units on random stations inside the largest strongly connected part of the graph.
     pub fn new(graph: RoadGraph, config: SimConfig, start: Millis) -> anyhow::Result<Self> {
-        let (component, largest) = graph.strong_components();
-        let drivable: Vec<RoadNode> =
-            (0..graph.node_count() as RoadNode).filter(|n| component[*n as usize] == largest).collect();
-        anyhow::ensure!(drivable.len() >= 2, "the map has no connected road network to drive on");
+        let drivable = drivable_nodes(&graph)?;
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let stations: Vec<RoadNode> =
             (0..config.units.div_ceil(20).max(1)).map(|_| drivable[rng.random_range(0..drivable.len())]).collect();
+        let homes = (0..config.units).map(|i| (format!("sim-{:04}", i + 1), stations[i % stations.len()])).collect();
+        Ok(Self::build(graph, drivable, homes, Vec::new(), false, rng, config, start))
+    }
+
+    /// Drives a given fleet from its home stations and raises panic alarms at given sites (each
+    /// joined to the nearest drivable road node); with `rush_hour`, waves of congestion roll in
+    /// towards the centre over the major roads.
+    pub fn with_fleet(graph: RoadGraph, fleet: Fleet, config: SimConfig, start: Millis) -> anyhow::Result<Self> {
+        let drivable = drivable_nodes(&graph)?;
+        let nearest = |lon: f64, lat: f64| {
+            let d = |n: &RoadNode| {
+                let [x, y] = graph.nodes[*n as usize];
+                (x - lon).powi(2) + (y - lat).powi(2)
+            };
+            drivable.iter().copied().min_by(|a, b| d(a).total_cmp(&d(b))).unwrap_or(drivable[0])
+        };
+        let homes = fleet.units.iter().map(|(id, lon, lat)| (id.clone(), nearest(*lon, *lat))).collect();
+        let sites = fleet.sites.into_iter().map(|(id, lon, lat)| Site { id, lon, lat }).collect();
+        let rng = ChaCha8Rng::seed_from_u64(config.seed);
+        let config = SimConfig { units: fleet.units.len(), ..config };
+        Ok(Self::build(graph, drivable, homes, sites, fleet.rush_hour, rng, config, start))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        graph: RoadGraph,
+        drivable: Vec<RoadNode>,
+        homes: Vec<(String, RoadNode)>,
+        sites: Vec<Site>,
+        rush_hour: bool,
+        mut rng: ChaCha8Rng,
+        config: SimConfig,
+        start: Millis,
+    ) -> Self {
         let period = (1000.0 / config.rate_hz.max(0.001)) as Millis;
-        let units = (0..config.units)
-            .map(|i| {
-                let home = stations[i % stations.len()];
-                SimUnit {
-                    id: format!("sim-{:04}", i + 1),
-                    home,
-                    from: home,
-                    to: home,
-                    along_m: 0.0,
-                    length_m: 0.0,
-                    speed_mps: 0.0,
-                    phase: Phase::Patrolling { until: start + rng.random_range(10..40) * 60_000 },
-                    next_report: start + rng.random_range(0..period.max(1)),
-                }
+        let units = homes
+            .into_iter()
+            .map(|(id, home)| SimUnit {
+                id,
+                home,
+                from: home,
+                to: home,
+                along_m: 0.0,
+                length_m: 0.0,
+                speed_mps: 0.0,
+                phase: Phase::Patrolling { until: start + rng.random_range(10..40) * 60_000 },
+                next_report: start + rng.random_range(0..period.max(1)),
             })
             .collect();
-        Ok(Self { max_speed_kmh: graph.max_speed_kmh(), graph, units, drivable, rng, config, now: start })
+        let (lons, lats): (Vec<f64>, Vec<f64>) = graph.nodes.iter().map(|p| (p[0], p[1])).unzip();
+        let mid = |v: &[f64]| {
+            (v.iter().copied().fold(f64::INFINITY, f64::min) + v.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+                / 2.0
+        };
+        let rush = rush_hour.then(|| RushHour { centre: (mid(&lons), mid(&lats)), start });
+        Self { max_speed_kmh: graph.max_speed_kmh(), graph, units, drivable, sites, rush, rng, config, now: start }
     }
 
     pub fn now(&self) -> Millis {
@@ -110,7 +197,20 @@ impl Simulator {
     fn alarm(&mut self) -> Event {
         let roll: f64 = self.rng.random();
         let time = self.now;
-        if roll < 0.3 {
+        if !self.sites.is_empty() && roll < 0.8 {
+            // A panic button at one of the given sites.
+            let site = &self.sites[self.rng.random_range(0..self.sites.len())];
+            let fix = Fix { time, lon: site.lon, lat: site.lat, speed: None, heading: None, accuracy: Some(5.0) };
+            return Event::Alarm {
+                device: site.id.clone(),
+                kind: "panic".into(),
+                fix: Some(fix),
+                priority: 1,
+                time,
+                feed: FeedKind::Simulator,
+            };
+        }
+        if self.sites.is_empty() && roll < 0.3 {
             // A panic button at a fixed site (bank, market, school) on the road network.
             let node = self.drivable[self.rng.random_range(0..self.drivable.len())];
             let [lon, lat] = self.graph.nodes[node as usize];
@@ -238,8 +338,10 @@ impl Simulator {
         u.along_m = 0.0;
         match edge {
             Some(e) => {
+                let [lon, lat] = self.graph.nodes[from as usize];
+                let rush = self.rush.filter(|_| e.major).map_or(1.0, |r| r.factor(lon, lat, self.now));
                 u.length_m = f64::from(e.length_m);
-                u.speed_mps = f64::from(e.speed_kmh) / 3.6 * factor;
+                u.speed_mps = f64::from(e.speed_kmh) / 3.6 * factor * rush;
             }
             None => {
                 u.length_m = 0.0;

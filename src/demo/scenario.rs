@@ -1,0 +1,34 @@
+//! The demo's live scenario: the demo fleet patrolling the demo roads from its stations, panic
+//! alarms at the alarm sites a few times a minute (and the odd SOS from a unit), and rush-hour
+//! congestion waves on the major roads. It is the ordinary simulator, so its events take the
+//! normal feed and event path.
+
+use anyhow::{Context, Result};
+use geo::Geometry;
+
+use super::DemoFiles;
+use crate::basemap::{source, Archive};
+use crate::feeds::layers::load_units;
+use crate::feeds::sim::{Fleet, SimConfig, Simulator};
+use crate::model::Millis;
+use crate::spatial::RoadGraph;
+
+/// One fix every five seconds per unit.
+pub const REPORT_HZ: f64 = 0.2;
+pub const ALARMS_PER_MIN: f64 = 3.0;
+
+pub fn simulator(files: &DemoFiles, seed: u64, start: Millis) -> Result<Simulator> {
+    let graph = RoadGraph::from_archive(&Archive::open(&files.map)?)?;
+    let units =
+        load_units(&files.units)?.into_iter().filter_map(|u| u.last_fix.map(|f| (u.id, f.lon, f.lat))).collect();
+    let sites = source::read(&files.alarm_sites)?
+        .into_iter()
+        .map(|f| match f.geometry {
+            Geometry::Point(p) => Ok((f.tag("id").unwrap_or_default().to_string(), p.x(), p.y())),
+            _ => anyhow::bail!("{}: an alarm site is not a point", files.alarm_sites.display()),
+        })
+        .collect::<Result<Vec<_>>>()
+        .with_context(|| format!("{}: cannot read the alarm sites", files.alarm_sites.display()))?;
+    let config = SimConfig { units: 0, rate_hz: REPORT_HZ, alarms_per_min: ALARMS_PER_MIN, seed };
+    Simulator::with_fleet(graph, Fleet { units, sites, rush_hour: true }, config, start)
+}
