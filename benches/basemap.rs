@@ -46,6 +46,17 @@ fn bench_import(c: &mut Criterion) {
     g.finish();
 }
 
+/// The demo city: the plan and placements alone (baseline), and the whole write (archive and
+/// layer files) that first use waits for (target: under 2 s).
+fn bench_demo(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut g = c.benchmark_group("demo_city");
+    g.sample_size(10);
+    g.bench_function("generate_plan_only", |b| b.iter(|| pantau::demo::generate(1).plan.roads.len()));
+    g.bench_function("generate_and_write_all", |b| b.iter(|| pantau::demo::write(1, dir.path()).expect("demo")));
+    g.finish();
+}
+
 /// Every z14 tile of the Jakarta archive, and the one holding Monas (dense city centre).
 type EncodedTile = (TileId, Vec<u8>);
 
@@ -142,5 +153,5 @@ fn bench_frames(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_import, bench_tiles, bench_frames);
+criterion_group!(benches, bench_import, bench_tiles, bench_frames, bench_demo);
 criterion_main!(benches);

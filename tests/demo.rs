@@ -219,3 +219,41 @@ fn the_scenario_moves_units_raises_alarms_and_makes_jams() {
     let slow = levels.iter().filter(|(_, _, l)| matches!(l, Level::Heavy | Level::Jammed)).count();
     assert!(slow >= 5, "{slow} heavy or jammed segments of {} observed", levels.len());
 }
+
+fn pantau(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(args)
+        .current_dir(dir)
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir().join("pantau-test-runtime"))
+        .output()
+        .expect("pantau runs")
+}
+
+#[test]
+fn demo_and_render_map_demo_from_the_command_line() {
+    gpu(); // makes the runtime directory
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = pantau(dir.path(), &["demo", "--seed", "3", "--out", "city"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for name in
+        ["demo.pmtiles", "zones.geojson", "stations.geojson", "cameras.geojson", "alarm_sites.geojson", "units.geojson"]
+    {
+        assert!(dir.path().join("city").join(name).is_file(), "{name} written");
+    }
+    // `--map demo` makes the cached copy under tiles/ on first use, then reuses it.
+    let render = ["render", "--map", "demo", "--zoom", "12", "--size", "400x300", "--out", "demo.png"];
+    let first = pantau(dir.path(), &render);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let cached = dir.path().join("tiles/demo-1/demo.pmtiles");
+    let made = std::fs::metadata(&cached).and_then(|m| m.modified()).expect("cached archive");
+    let second = pantau(dir.path(), &render);
+    assert!(second.status.success());
+    assert_eq!(std::fs::metadata(&cached).and_then(|m| m.modified()).expect("still there"), made, "regenerated");
+    let image = pantau::render::Image::read_png(&dir.path().join("demo.png")).expect("png");
+    assert_eq!((image.width, image.height), (400, 300));
+    // Somewhere it cannot write: a clear error naming the place, and a failing exit.
+    std::fs::write(dir.path().join("blocked"), "a file").expect("write");
+    let bad = pantau(dir.path(), &["demo", "--out", "blocked/city"]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && stderr.contains("blocked/city"), "{stderr}");
+}

@@ -52,11 +52,13 @@ pub struct ArchiveHeader {
 pub fn write(out: &Path, tiles: &[(TileId, Vec<u8>)], header: &ArchiveHeader, metadata: &Metadata) -> Result<()> {
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".pantau-import-")
-        .suffix(".pmtiles.tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".pantau-import-").suffix(".pmtiles.tmp");
+    // A map is shared reading, like any file the user writes (temporary files default to 0600).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let tmp =
+        builder.tempfile_in(dir).with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     let (w, s, e, n) = header.bounds;
     let json = serde_json::to_string(metadata)?;
     let mut writer = pmtiles::PmTilesWriter::new(TileType::Mvt)

@@ -327,7 +327,8 @@ fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
-/// A map argument: a file, or `demo` for the cached demo city.
+/// A map argument: a file, or `demo` for the cached demo city (`render` takes a `--seed`;
+/// elsewhere the default seed's city).
 fn map_path(map: &Path, seed: u64) -> Result<PathBuf> {
     if map == Path::new("demo") && !map.exists() {
         return Ok(crate::demo::cached(seed)?.map);
@@ -375,7 +376,7 @@ fn view_for(layer: &MapLayer, args: &RenderArgs) -> Result<View> {
 }
 
 fn info(args: InfoArgs) -> Result<()> {
-    let archive = Archive::open(&args.map)?;
+    let archive = Archive::open(&map_path(&args.map, crate::demo::DEFAULT_SEED)?)?;
     let (h, m) = (&archive.header, &archive.metadata);
     if args.json {
         let json = serde_json::json!({
@@ -442,7 +443,7 @@ fn sim(args: SimArgs) -> Result<()> {
     if args.units == 0 {
         bail!("--units must be at least 1");
     }
-    let archive = Archive::open(&args.map)?;
+    let archive = Archive::open(&map_path(&args.map, crate::demo::DEFAULT_SEED)?)?;
     let graph = crate::spatial::RoadGraph::from_archive(&archive)?;
     let config =
         SimConfig { units: args.units, rate_hz: args.rate, alarms_per_min: args.alarms_per_min, seed: args.seed };
@@ -504,7 +505,11 @@ fn query(q: QueryCommand) -> Result<()> {
             };
             let now = crate::model::now_millis();
             let router = map
-                .map(|m| Archive::open(&m).and_then(|a| RoadGraph::from_archive(&a)).map(Router::new))
+                .map(|m| {
+                    Archive::open(&map_path(&m, crate::demo::DEFAULT_SEED)?)
+                        .and_then(|a| RoadGraph::from_archive(&a))
+                        .map(Router::new)
+                })
                 .transpose()?;
             for (lon, lat) in points {
                 let rows: Vec<serde_json::Value> = match &router {
@@ -534,7 +539,8 @@ fn query(q: QueryCommand) -> Result<()> {
             }
         }
         QueryCommand::Route { map, from, to } => {
-            let router = Router::new(RoadGraph::from_archive(&Archive::open(&map)?)?);
+            let router =
+                Router::new(RoadGraph::from_archive(&Archive::open(&map_path(&map, crate::demo::DEFAULT_SEED)?)?)?);
             match router.route(from, to) {
                 Some((seconds, metres, line)) => print(
                     json!({"from": [from.0, from.1], "to": [to.0, to.1], "eta_s": seconds.round(), "road_m": metres.round(), "route": line}),
