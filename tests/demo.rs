@@ -177,7 +177,7 @@ fn zoom_15_shows_streets_and_parks() {
 #[test]
 fn the_scenario_moves_units_raises_alarms_and_makes_jams() {
     let files = files();
-    let mut sim = demo::scenario::simulator(files, 1, START).expect("scenario");
+    let mut sim = demo::scenario::simulator(files, demo::scenario::config(1), START).expect("scenario");
     let mut world = World::new();
     let mut alarms = 0;
     let mut first: std::collections::HashMap<String, (f64, f64)> = Default::default();

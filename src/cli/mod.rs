@@ -327,10 +327,14 @@ fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
+fn is_demo(map: &Path) -> bool {
+    map == Path::new("demo") && !map.exists()
+}
+
 /// A map argument: a file, or `demo` for the cached demo city (`render` takes a `--seed`;
 /// elsewhere the default seed's city).
 fn map_path(map: &Path, seed: u64) -> Result<PathBuf> {
-    if map == Path::new("demo") && !map.exists() {
+    if is_demo(map) {
         return Ok(crate::demo::cached(seed)?.map);
     }
     Ok(map.to_path_buf())
@@ -443,12 +447,16 @@ fn sim(args: SimArgs) -> Result<()> {
     if args.units == 0 {
         bail!("--units must be at least 1");
     }
-    let archive = Archive::open(&map_path(&args.map, crate::demo::DEFAULT_SEED)?)?;
-    let graph = crate::spatial::RoadGraph::from_archive(&archive)?;
     let config =
         SimConfig { units: args.units, rate_hz: args.rate, alarms_per_min: args.alarms_per_min, seed: args.seed };
-    let mut simulator =
-        Simulator::new(graph, config, crate::model::now_millis()).with_context(|| format!("{}", args.map.display()))?;
+    let now = crate::model::now_millis();
+    let mut simulator = if is_demo(&args.map) {
+        // The demo's own scenario: its fleet (--units is ignored), alarm sites and rush hour.
+        crate::demo::scenario::simulator(&crate::demo::cached(crate::demo::DEFAULT_SEED)?, config, now)?
+    } else {
+        let graph = crate::spatial::RoadGraph::from_archive(&Archive::open(&args.map)?)?;
+        Simulator::new(graph, config, now).with_context(|| format!("{}", args.map.display()))?
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let started = std::time::Instant::now();
     let duration = (args.duration * 1000.0) as i64;

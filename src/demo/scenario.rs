@@ -17,7 +17,14 @@ use crate::spatial::RoadGraph;
 pub const REPORT_HZ: f64 = 0.2;
 pub const ALARMS_PER_MIN: f64 = 3.0;
 
-pub fn simulator(files: &DemoFiles, seed: u64, start: Millis) -> Result<Simulator> {
+/// The scenario's usual settings for a seed.
+pub fn config(seed: u64) -> SimConfig {
+    SimConfig { units: 0, rate_hz: REPORT_HZ, alarms_per_min: ALARMS_PER_MIN, seed }
+}
+
+/// The demo fleet and alarm sites under `config`'s report rate, alarm rate and seed (its unit
+/// count is the fleet's).
+pub fn simulator(files: &DemoFiles, config: SimConfig, start: Millis) -> Result<Simulator> {
     let graph = RoadGraph::from_archive(&Archive::open(&files.map)?)?;
     let units =
         load_units(&files.units)?.into_iter().filter_map(|u| u.last_fix.map(|f| (u.id, f.lon, f.lat))).collect();
@@ -29,6 +36,5 @@ pub fn simulator(files: &DemoFiles, seed: u64, start: Millis) -> Result<Simulato
         })
         .collect::<Result<Vec<_>>>()
         .with_context(|| format!("{}: cannot read the alarm sites", files.alarm_sites.display()))?;
-    let config = SimConfig { units: 0, rate_hz: REPORT_HZ, alarms_per_min: ALARMS_PER_MIN, seed };
     Simulator::with_fleet(graph, Fleet { units, sites, rush_hour: true }, config, start)
 }
