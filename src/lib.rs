@@ -10,6 +10,7 @@ pub mod demo;
 pub mod feeds;
 pub mod journal;
 pub mod model;
+pub mod ops;
 pub mod render;
 pub mod spatial;
 pub mod world;

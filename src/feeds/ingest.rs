@@ -1,6 +1,7 @@
 //! The ingest pipeline: feeds submit events; one writer thread validates them, appends them to
 //! the journal (durable per the fsync policy), applies them to the world, and only then answers
-//! each submission. Two lanes: alarms and commands are never dropped and always go first;
+//! each submission; desks subscribe to the applied events to keep their own copy of the world.
+//! Two lanes: alarms and commands are never dropped and always go first;
 //! positions wait in a bounded queue that sheds its oldest entries under overload.
 
 use std::collections::VecDeque;
@@ -36,7 +37,16 @@ struct Submission {
 enum Job {
     Submit(Submission),
     Snapshot(oneshot::Sender<World>),
+    Subscribe(std::sync::mpsc::Sender<Subscription>),
     Stop,
+}
+
+/// A desk's view of the writer: the world as it stood when the subscription began, then every
+/// batch of events applied after it, in journal order. Applying them to the copy keeps it
+/// equal to the writer's world (the world is a function of its events).
+pub struct Subscription {
+    pub world: World,
+    pub events: std::sync::mpsc::Receiver<Vec<Event>>,
 }
 
 #[derive(Default)]
@@ -120,6 +130,13 @@ impl IngestHandle {
         }
     }
 
+    /// Subscribes to the applied events (blocks until the writer answers, between batches).
+    pub fn subscribe(&self) -> Option<Subscription> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.push_priority(Job::Subscribe(tx));
+        rx.recv().ok()
+    }
+
     /// A copy of the live world, taken between batches.
     pub async fn snapshot(&self) -> Option<World> {
         let (tx, rx) = oneshot::channel();
@@ -168,6 +185,7 @@ impl IngestHandle {
 /// The single writer: takes every priority job, then positions up to a batch, and makes the
 /// batch durable before answering anyone in it.
 fn writer(shared: Arc<Shared>, mut journal: Journal, mut world: World, mut validator: Validator) -> Result<()> {
+    let mut subscribers: Vec<std::sync::mpsc::Sender<Vec<Event>>> = Vec::new();
     loop {
         let (jobs, positions) = next_batch(&shared);
         let mut batch: Vec<Submission> = Vec::new();
@@ -178,12 +196,21 @@ fn writer(shared: Arc<Shared>, mut journal: Journal, mut world: World, mut valid
                 Job::Snapshot(tx) => {
                     let _ = tx.send(world.clone());
                 }
+                Job::Subscribe(reply) => {
+                    let (tx, events) = std::sync::mpsc::channel();
+                    if reply.send(Subscription { world: world.clone(), events }).is_ok() {
+                        subscribers.push(tx);
+                    }
+                }
                 Job::Stop => stop = true,
             }
         }
         batch.extend(positions);
         if !batch.is_empty() {
-            write_batch(&shared.metrics, &mut journal, &mut world, &mut validator, batch);
+            let applied = write_batch(&shared.metrics, &mut journal, &mut world, &mut validator, batch);
+            if !applied.is_empty() {
+                subscribers.retain(|s| s.send(applied.clone()).is_ok());
+            }
         }
         if stop {
             journal.sync()?;
@@ -219,7 +246,7 @@ fn write_batch(
     world: &mut World,
     validator: &mut Validator,
     batch: Vec<Submission>,
-) {
+) -> Vec<Event> {
     let now = now_millis();
     let mut accepted_events = Vec::new();
     let mut results = Vec::with_capacity(batch.len());
@@ -254,7 +281,11 @@ fn write_batch(
             let _ = reply.send(ack);
         }
     }
-    if let Err(e) = outcome {
-        tracing::error!("journal append failed; the batch was not applied: {e:#}");
+    match outcome {
+        Ok(_) => accepted_events,
+        Err(e) => {
+            tracing::error!("journal append failed; the batch was not applied: {e:#}");
+            Vec::new()
+        }
     }
 }

@@ -178,11 +178,30 @@ pub enum FeedKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Command {
-    Acknowledge { alarm: AlarmId },
-    Dispatch { alarm: AlarmId, unit: DeviceId },
-    Resolve { alarm: AlarmId },
-    FalseAlarm { alarm: AlarmId },
-    SetStatus { unit: DeviceId, status: UnitStatus },
+    Acknowledge {
+        alarm: AlarmId,
+    },
+    Dispatch {
+        alarm: AlarmId,
+        unit: DeviceId,
+    },
+    Resolve {
+        alarm: AlarmId,
+    },
+    FalseAlarm {
+        alarm: AlarmId,
+    },
+    SetStatus {
+        unit: DeviceId,
+        status: UnitStatus,
+    },
+    /// Puts a unit on the roster (or updates it): its callsign, kind and home station.
+    Enrol {
+        unit: DeviceId,
+        callsign: String,
+        kind: UnitKind,
+        home_station: Option<String>,
+    },
 }
 
 /// Operator roles; what each may do is decided where commands are applied.

@@ -57,14 +57,15 @@ impl World {
                 Outcome::Applied
             }
             Event::Alarm { device, kind, fix, priority, time, .. } => {
-                let slot = self.unit_slot(device);
-                let last = self.units[slot as usize].last_fix;
+                // A unit's alarm moves the unit; a fixed panic button is not a unit.
+                let slot = self.unit_slots.get(device.as_str()).copied();
+                let last = slot.and_then(|s| self.units[s as usize].last_fix);
                 let (position, position_source) = match (fix, last) {
                     (Some(f), _) => (Some((f.lon, f.lat)), PositionSource::Reported),
                     (None, Some(f)) => (Some((f.lon, f.lat)), PositionSource::LastKnown),
                     (None, None) => (None, PositionSource::Unknown),
                 };
-                if let Some(f) = fix {
+                if let (Some(f), Some(slot)) = (fix, slot) {
                     self.units[slot as usize].last_fix = Some(*f);
                     self.mark_unit(slot);
                 }
@@ -108,6 +109,15 @@ impl World {
                 }
                 None => Outcome::Refused(format!("no unit {unit}")),
             },
+            Command::Enrol { unit, callsign, kind, home_station } => {
+                let slot = self.unit_slot(unit);
+                let entry = &mut self.units[slot as usize];
+                entry.callsign = callsign.clone();
+                entry.kind = *kind;
+                entry.home_station = home_station.clone();
+                self.mark_unit(slot);
+                Outcome::Applied
+            }
         }
     }
 

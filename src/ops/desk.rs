@@ -1,0 +1,193 @@
+//! A desk: one operator's seat on the live world. It keeps its own copy of the world from the
+//! writer's stream of applied events, the spatial picture of that world (zones, nearest units,
+//! cameras, congestion), and sends what the operator does back as commands, so they are
+//! validated, journaled and applied like any feed event. Roles are enforced where commands are
+//! applied; a refusal comes back in the stream and is shown at the desk that caused it.
+
+use std::sync::mpsc::Receiver;
+
+use crate::feeds::ingest::{IngestHandle, Subscription};
+use crate::model::{now_millis, Alarm, AlarmId, Camera, Command, Event, Millis, Role, UnitStatus, Zone};
+use crate::spatial::congestion::Congestion;
+use crate::spatial::dispatch::{Candidate, Router};
+use crate::spatial::{CameraIndex, LiveIndex, RoadGraph, UnitFilter, ZoneIndex};
+use crate::world::{ChangeSet, Outcome, World};
+
+/// How often observed speeds are handed to the router.
+const LIVE_SPEEDS_EVERY_MS: Millis = 10_000;
+/// Units offered for an alarm.
+pub const CANDIDATES: usize = 5;
+
+/// The fixed layers a desk works with.
+#[derive(Default)]
+pub struct Layers {
+    pub zones: Vec<Zone>,
+    pub cameras: Vec<Camera>,
+    /// The road graph, for drive times and congestion (none: straight lines only).
+    pub roads: Option<RoadGraph>,
+}
+
+pub struct Desk {
+    world: World,
+    events: Receiver<Vec<Event>>,
+    ingest: IngestHandle,
+    pub live: LiveIndex,
+    router: Option<Router>,
+    pub congestion: Option<Congestion>,
+    speeds_at: Millis,
+    pub user: String,
+    pub role: Role,
+    /// Changes not yet taken by the renderer.
+    pending: ChangeSet,
+    /// The last refusal of one of this desk's own commands.
+    pub refusal: Option<String>,
+    /// When each alarm (by slot) reached this desk, for latency measurements.
+    pub arrived: Vec<std::time::Instant>,
+}
+
+impl Desk {
+    pub fn attach(ingest: IngestHandle, layers: Layers, user: &str, role: Role) -> anyhow::Result<Self> {
+        let Subscription { world, events } =
+            ingest.subscribe().ok_or_else(|| anyhow::anyhow!("the world writer is not running"))?;
+        let live = LiveIndex::new(&world, ZoneIndex::new(layers.zones), CameraIndex::new(layers.cameras));
+        let congestion = layers.roads.as_ref().map(Congestion::new);
+        let router = layers.roads.map(Router::new);
+        let arrived = vec![std::time::Instant::now(); world.alarms().len()];
+        Ok(Self {
+            world,
+            events,
+            ingest,
+            live,
+            router,
+            congestion,
+            speeds_at: 0,
+            user: user.to_string(),
+            role,
+            pending: ChangeSet::default(),
+            refusal: None,
+            arrived,
+        })
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Applies every batch the writer has published since the last call; returns how many
+    /// events arrived.
+    pub fn poll(&mut self) -> usize {
+        let mut count = 0;
+        while let Ok(batch) = self.events.try_recv() {
+            count += batch.len();
+            for (event, outcome) in batch.iter().zip(self.world.apply(&batch)) {
+                self.observe(event, outcome);
+            }
+        }
+        if count > 0 {
+            let changes = self.world.take_changes();
+            self.live.update(&self.world, &changes);
+            self.pending.units.extend(&changes.units);
+            self.pending.alarms.extend(&changes.alarms);
+            self.arrived.resize(self.world.alarms().len(), std::time::Instant::now());
+        }
+        let now = now_millis();
+        if let (Some(router), Some(congestion)) = (&mut self.router, &self.congestion) {
+            if now - self.speeds_at >= LIVE_SPEEDS_EVERY_MS {
+                router.set_live_speeds(congestion, now);
+                self.speeds_at = now;
+            }
+        }
+        count
+    }
+
+    fn observe(&mut self, event: &Event, outcome: Outcome) {
+        match (event, outcome) {
+            (Event::Position { fix, .. }, _) => {
+                if let Some(c) = &mut self.congestion {
+                    c.add_fix(fix);
+                }
+            }
+            (Event::Command { user, .. }, Outcome::Refused(reason)) if *user == self.user => {
+                self.refusal = Some(reason);
+            }
+            _ => {}
+        }
+    }
+
+    /// The slots changed since the renderer last asked (each listed once).
+    pub fn take_changes(&mut self) -> ChangeSet {
+        let mut changes = std::mem::take(&mut self.pending);
+        for list in [&mut changes.units, &mut changes.alarms] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        changes
+    }
+
+    /// Open alarms, highest priority first, newest first within a priority.
+    pub fn alarm_queue(&self) -> Vec<&Alarm> {
+        let mut open: Vec<&Alarm> = self.world.alarms().iter().filter(|a| a.state.is_open()).collect();
+        open.sort_by(|a, b| a.priority.cmp(&b.priority).then(b.time.cmp(&a.time)).then(b.id.cmp(&a.id)));
+        open
+    }
+
+    /// The available units nearest an alarm, by road ETA when the map has roads.
+    pub fn candidates(&self, alarm: &Alarm) -> Vec<Candidate> {
+        let (Some(lon), Some(lat)) = (alarm.lon, alarm.lat) else { return Vec::new() };
+        let units = self.world.units();
+        let filter = UnitFilter::available();
+        let now = now_millis();
+        match &self.router {
+            Some(router) => router.rank(&self.live.units, units, (lon, lat), CANDIDATES, 10, &filter, now),
+            None => self
+                .live
+                .units
+                .nearest(units, lon, lat, CANDIDATES, &filter, now)
+                .into_iter()
+                .map(|n| Candidate {
+                    slot: n.slot,
+                    straight_m: n.distance_m,
+                    road_m: None,
+                    eta_s: None,
+                    route: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The cameras that see a point.
+    pub fn cameras_covering(&self, lon: f64, lat: f64) -> Vec<&Camera> {
+        self.live.cameras.covering(lon, lat).into_iter().map(|i| &self.live.cameras.cameras()[i as usize]).collect()
+    }
+
+    /// An alarm's zones, coarsest first.
+    pub fn alarm_zones(&self, alarm: &Alarm) -> Vec<&Zone> {
+        let slot = alarm.id as u32 - 1;
+        self.live.alarm_zones(slot).iter().map(|z| &self.live.zones.zones()[*z as usize]).collect()
+    }
+
+    /// Sends a command as this desk's user; it takes effect when the writer applies it.
+    pub fn command(&mut self, command: Command) {
+        self.refusal = None;
+        let event = Event::Command { user: self.user.clone(), role: self.role, time: now_millis(), command };
+        // Commands take the priority lane; the reply is not needed (the stream shows the result).
+        drop(self.ingest.send(vec![event]));
+    }
+
+    pub fn acknowledge(&mut self, alarm: AlarmId) {
+        self.command(Command::Acknowledge { alarm });
+    }
+
+    pub fn dispatch(&mut self, alarm: AlarmId, unit: &str) {
+        self.command(Command::Dispatch { alarm, unit: unit.to_string() });
+    }
+
+    /// Units by status, for status strips and filters.
+    pub fn status_counts(&self) -> Vec<(UnitStatus, usize)> {
+        use UnitStatus::*;
+        [Available, Dispatched, EnRoute, OnScene, Returning, OffDuty]
+            .into_iter()
+            .map(|s| (s, self.world.units().iter().filter(|u| u.status == s && u.last_fix.is_some()).count()))
+            .collect()
+    }
+}

@@ -1,0 +1,159 @@
+//! A command centre in one process: the service `pantau serve` would run (journal, world
+//! writer, feed listeners), the roster and fixed layers, the demo's scenario when running on
+//! the demo city, and a desk attached to it all.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use super::desk::{Desk, Layers};
+use crate::basemap::Archive;
+use crate::demo::DemoFiles;
+use crate::feeds::ingest::IngestHandle;
+use crate::feeds::layers::{load_cameras, load_units, load_zones};
+use crate::feeds::serve::{ServeConfig, Service};
+use crate::feeds::sim::Simulator;
+use crate::model::{now_millis, Command, Event, EventKind, Role, UnitStatus};
+use crate::spatial::RoadGraph;
+
+/// What to open.
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    pub serve: ServeConfig,
+    pub map: PathBuf,
+    pub zones: Vec<PathBuf>,
+    pub cameras: Option<PathBuf>,
+    /// A roster of units (callsigns, kinds, home stations, off-duty status).
+    pub units: Option<PathBuf>,
+    /// Run the demo's scenario (its files and seed).
+    pub scenario: Option<(DemoFiles, u64)>,
+    pub user: String,
+    pub role: Role,
+}
+
+impl SessionConfig {
+    /// The demo city for `seed`, with its scenario, a fresh journal under its folder, and
+    /// loopback feeds.
+    pub fn demo(seed: u64, user: &str, role: Role) -> Result<Self> {
+        let files = crate::demo::cached(seed)?;
+        let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S%.3f");
+        let journal = files.dir.join("sessions").join(stamp.to_string());
+        Ok(Self {
+            serve: ServeConfig::loopback(journal),
+            map: files.map.clone(),
+            zones: vec![files.zones.clone()],
+            cameras: Some(files.cameras.clone()),
+            units: Some(files.units.clone()),
+            scenario: Some((files, seed)),
+            user: user.to_string(),
+            role,
+        })
+    }
+}
+
+pub struct Session {
+    runtime: tokio::runtime::Runtime,
+    service: Option<Service>,
+    scenario: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    pub desk: Desk,
+    pub map: PathBuf,
+    pub journal: PathBuf,
+}
+
+impl Session {
+    pub fn start(config: SessionConfig) -> Result<Self> {
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+        let journal = config.serve.journal.clone();
+        let service = runtime.block_on(Service::start(config.serve.clone()))?;
+        let ingest = service.ingest.clone();
+        if let Some(roster) = &config.units {
+            runtime.block_on(enrol(&ingest, roster, &config.user))?;
+        }
+        let mut zones = Vec::new();
+        for path in &config.zones {
+            zones.extend(load_zones(path)?);
+        }
+        let cameras = match &config.cameras {
+            Some(path) => load_cameras(path)?,
+            None => Vec::new(),
+        };
+        let roads = RoadGraph::from_archive(&Archive::open(&config.map)?)?;
+        let layers = Layers { zones, cameras, roads: (roads.node_count() > 1).then_some(roads) };
+        let desk = Desk::attach(ingest.clone(), layers, &config.user, config.role)?;
+        let scenario = match &config.scenario {
+            Some((files, seed)) => {
+                let sim = crate::demo::scenario::simulator(files, crate::demo::scenario::config(*seed), now_millis())?;
+                Some(drive(sim, ingest))
+            }
+            None => None,
+        };
+        Ok(Self { runtime, service: Some(service), scenario, desk, map: config.map, journal })
+    }
+
+    /// The way into the writer (another desk can attach through it).
+    pub fn ingest(&self) -> Option<IngestHandle> {
+        self.service.as_ref().map(|s| s.ingest.clone())
+    }
+
+    /// Where the feeds listen.
+    pub fn bound(&self) -> Option<&crate::feeds::serve::Bound> {
+        self.service.as_ref().map(|s| &s.bound)
+    }
+
+    /// Stops the scenario and the service; the journal is synced.
+    pub fn stop(mut self) -> Result<()> {
+        if let Some((stop, thread)) = self.scenario.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = thread.join();
+        }
+        match self.service.take() {
+            Some(service) => self.runtime.block_on(service.stop()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Puts every unit of a roster on the world's roster (and off duty where it says so).
+async fn enrol(ingest: &IngestHandle, roster: &std::path::Path, user: &str) -> Result<()> {
+    let time = now_millis();
+    let command = |command| Event::Command { user: user.to_string(), role: Role::Commander, time, command };
+    let mut events = Vec::new();
+    for unit in load_units(roster)? {
+        events.push(command(Command::Enrol {
+            unit: unit.id.clone(),
+            callsign: unit.callsign.clone(),
+            kind: unit.kind,
+            home_station: unit.home_station.clone(),
+        }));
+        if unit.status != UnitStatus::Available {
+            events.push(command(Command::SetStatus { unit: unit.id.clone(), status: unit.status }));
+        }
+    }
+    match ingest.send(events).await {
+        crate::feeds::ingest::Ack::Done { .. } => Ok(()),
+        other => anyhow::bail!("{}: the roster was not recorded: {other:?}", roster.display()),
+    }
+}
+
+/// Runs the simulator in real time on its own thread, feeding the writer like any feed.
+fn drive(mut sim: Simulator, ingest: IngestHandle) -> (Arc<AtomicBool>, JoinHandle<()>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopping = stop.clone();
+    let thread = std::thread::spawn(move || {
+        let mut last = Instant::now();
+        while !stopping.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(200));
+            let elapsed = last.elapsed();
+            last += elapsed;
+            let (alarms, positions): (Vec<Event>, Vec<Event>) =
+                sim.step(elapsed.as_millis() as i64).into_iter().partition(|e| e.kind() != EventKind::Position);
+            ingest.submit_detached(positions);
+            ingest.submit_detached(alarms);
+        }
+    });
+    (stop, thread)
+}
