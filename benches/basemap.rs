@@ -96,7 +96,7 @@ fn bench_tiles(c: &mut Criterion) {
 fn record_frame(gpu: &Gpu, layer: &mut MapLayer, view: &View, target: &wgpu::TextureView) -> wgpu::CommandBuffer {
     layer.prepare(gpu, view);
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
-    headless::draw(layer, &mut encoder, target);
+    headless::draw(layer, None, &mut encoder, target);
     encoder.finish()
 }
 

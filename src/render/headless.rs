@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::{anyhow, Context, Result};
 
 use super::gpu::Gpu;
+use super::live::LiveLayers;
 use super::map::MapLayer;
 use super::view::View;
 
@@ -52,7 +53,20 @@ impl Image {
 
 /// Renders one complete frame (every tile loaded) and reads it back.
 pub fn render_image(gpu: &Gpu, layer: &mut MapLayer, view: &View) -> Result<Image> {
+    render_image_with(gpu, layer, None, view)
+}
+
+/// The same with the live layers drawn over the map, as they stand at their clock's `now`.
+pub fn render_image_with(
+    gpu: &Gpu,
+    layer: &mut MapLayer,
+    mut live: Option<(&mut LiveLayers, crate::model::Millis)>,
+    view: &View,
+) -> Result<Image> {
     layer.load_all(gpu, view)?;
+    if let Some((live, now)) = &mut live {
+        live.prepare(&gpu.device, &gpu.queue, view, *now);
+    }
     let (width, height) = (view.width, view.height);
     let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
         label: Some("offscreen map"),
@@ -73,7 +87,7 @@ pub fn render_image(gpu: &Gpu, layer: &mut MapLayer, view: &View) -> Result<Imag
         mapped_at_creation: false,
     });
     let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("offscreen") });
-    draw(layer, &mut encoder, &target);
+    draw(layer, live.as_ref().map(|(l, _)| &**l), &mut encoder, &target);
     encoder.copy_texture_to_buffer(
         texture.as_image_copy(),
         wgpu::TexelCopyBufferInfo {
@@ -100,8 +114,14 @@ pub fn render_image(gpu: &Gpu, layer: &mut MapLayer, view: &View) -> Result<Imag
     Ok(Image { width, height, rgba })
 }
 
-/// Records one frame of the map into `target`, clearing to the theme's background.
-pub fn draw(layer: &MapLayer, encoder: &mut wgpu::CommandEncoder, target: &wgpu::TextureView) {
+/// Records one frame of the map (and the live layers over it) into `target`, clearing to the
+/// theme's background.
+pub fn draw(
+    layer: &MapLayer,
+    live: Option<&LiveLayers>,
+    encoder: &mut wgpu::CommandEncoder,
+    target: &wgpu::TextureView,
+) {
     let [r, g, b, a] = layer.theme().background.map(f64::from);
     let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
         label: Some("map"),
@@ -120,4 +140,7 @@ pub fn draw(layer: &MapLayer, encoder: &mut wgpu::CommandEncoder, target: &wgpu:
         multiview_mask: None,
     });
     layer.render(&mut pass);
+    if let Some(live) = live {
+        live.render(&mut pass);
+    }
 }

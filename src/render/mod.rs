@@ -5,12 +5,14 @@
 pub mod gpu;
 pub mod headless;
 mod labels;
+pub mod live;
 pub mod map;
 pub mod style;
 pub mod view;
 
 pub use gpu::Gpu;
-pub use headless::{render_image, Image, TARGET_FORMAT};
+pub use headless::{render_image, render_image_with, Image, TARGET_FORMAT};
+pub use live::LiveLayers;
 pub use map::{FrameStats, MapLayer};
 pub use style::{Theme, ThemeName};
 pub use view::View;

@@ -1,0 +1,286 @@
+//! The live layers' GPU side: instance formats, the pipelines of `shaders/live.wgsl`, and
+//! [`SlotBuffer`], a persistent instance buffer indexed by a stable slot per object whose
+//! writes cover only the slots that changed.
+
+use bytemuck::{Pod, Zeroable};
+
+/// A unit, alarm, camera, station or site symbol.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable, PartialEq)]
+pub struct Marker {
+    pub pos: [f32; 2],
+    pub color: u32,
+    pub shape: u32,
+    /// Diameter in pixels (0 hides the marker).
+    pub size: f32,
+    pub heading: f32,
+    /// Seconds since the layers' epoch: the fix time (units) or the alarm time (alarms).
+    pub since: f32,
+    pub flags: u32,
+}
+
+/// A camera's field of view.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable, PartialEq)]
+pub struct Sector {
+    pub pos: [f32; 2],
+    pub color: u32,
+    pub direction: f32,
+    pub half_angle: f32,
+    /// Reach in world units.
+    pub range: f32,
+    pub flags: u32,
+    pub _pad: u32,
+}
+
+/// A stroke from `a` to `b` (congestion, routes, trails, zone outlines).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable, PartialEq)]
+pub struct Segment {
+    pub a: [f32; 2],
+    pub b: [f32; 2],
+    pub color: u32,
+    /// Pixels (0 hides the segment).
+    pub width: f32,
+    /// Pixels to the right of the direction a -> b.
+    pub offset: f32,
+    /// Seconds since the epoch when it was drawn, for fading trails (negative: never fades).
+    pub since: f32,
+    pub flags: u32,
+    pub _pad: u32,
+}
+
+/// A zone fill vertex.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable, PartialEq)]
+pub struct FillVertex {
+    pub pos: [f32; 2],
+    pub color: u32,
+    pub zone: u32,
+    pub flags: u32,
+}
+
+pub const SHAPE_UNIT: u32 = 0;
+pub const SHAPE_ALARM: u32 = 1;
+pub const SHAPE_CAMERA: u32 = 2;
+pub const SHAPE_STATION: u32 = 3;
+pub const SHAPE_SITE: u32 = 4;
+pub const FLAG_HEADING: u32 = 1;
+pub const FLAG_SELECTED: u32 = 2;
+pub const FLAG_QUIET: u32 = 4;
+
+/// The uniform block of `live.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct Globals {
+    pub viewport: [f32; 2],
+    pub rotation: [f32; 2],
+    pub offset: [f32; 2],
+    pub scale: f32,
+    pub time: f32,
+    pub highlight: u32,
+    pub trail_seconds: f32,
+    pub stale_seconds: f32,
+    pub marker_scale: f32,
+    pub opacity: [f32; 8],
+}
+
+/// `0xAABBGGRR` as the shader's `unpack4x8unorm` reads it.
+pub fn rgba(c: [u8; 4]) -> u32 {
+    u32::from_le_bytes(c)
+}
+
+/// A GPU buffer of `T` per slot, kept across frames. Writes go only to the slots that changed
+/// (runs of neighbouring slots in one write); it grows by doubling (one full upload).
+pub struct SlotBuffer<T: Pod> {
+    label: &'static str,
+    cpu: Vec<T>,
+    gpu: Option<wgpu::Buffer>,
+    dirty: Vec<u32>,
+    full_upload: bool,
+}
+
+impl<T: Pod + PartialEq> SlotBuffer<T> {
+    pub fn new(label: &'static str) -> Self {
+        Self { label, cpu: Vec::new(), gpu: None, dirty: Vec::new(), full_upload: true }
+    }
+
+    pub fn len(&self) -> usize {
+        self.cpu.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cpu.is_empty()
+    }
+
+    pub fn get(&self, slot: usize) -> Option<&T> {
+        self.cpu.get(slot)
+    }
+
+    /// Sets one slot (growing the buffer with zeroed, hidden entries).
+    pub fn set(&mut self, slot: usize, value: T) {
+        if self.cpu.len() <= slot {
+            self.cpu.resize(slot + 1, T::zeroed());
+        }
+        if self.cpu[slot] != value {
+            self.cpu[slot] = value;
+            self.dirty.push(slot as u32);
+        }
+    }
+
+    /// Replaces everything (static layers, or a layer rebuilt as a whole).
+    pub fn replace(&mut self, values: Vec<T>) {
+        self.cpu = values;
+        self.dirty.clear();
+        self.full_upload = true;
+    }
+
+    /// Writes what changed to the GPU; returns the bytes written.
+    pub fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue) -> usize {
+        let size = size_of::<T>();
+        let capacity = self.gpu.as_ref().map_or(0, |b| b.size() as usize / size);
+        if self.cpu.len() > capacity {
+            let slots = self.cpu.len().next_power_of_two().max(64);
+            self.gpu = Some(device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(self.label),
+                size: (slots * size) as u64,
+                usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }));
+            self.full_upload = true;
+        }
+        let Some(buffer) = &self.gpu else { return 0 };
+        if std::mem::take(&mut self.full_upload) {
+            self.dirty.clear();
+            if !self.cpu.is_empty() {
+                queue.write_buffer(buffer, 0, bytemuck::cast_slice(&self.cpu));
+            }
+            return self.cpu.len() * size;
+        }
+        self.dirty.sort_unstable();
+        self.dirty.dedup();
+        let mut written = 0;
+        let mut i = 0;
+        while i < self.dirty.len() {
+            let start = self.dirty[i] as usize;
+            let mut end = start + 1;
+            while i + 1 < self.dirty.len() && self.dirty[i + 1] as usize == end {
+                i += 1;
+                end += 1;
+            }
+            queue.write_buffer(buffer, (start * size) as u64, bytemuck::cast_slice(&self.cpu[start..end]));
+            written += (end - start) * size;
+            i += 1;
+        }
+        self.dirty.clear();
+        written
+    }
+
+    /// Draws every slot as an instance of six vertices.
+    pub fn draw<'a>(&'a self, pass: &mut wgpu::RenderPass<'a>, pipeline: &'a wgpu::RenderPipeline) {
+        if let (Some(buffer), false) = (&self.gpu, self.cpu.is_empty()) {
+            pass.set_pipeline(pipeline);
+            pass.set_vertex_buffer(0, buffer.slice(..(self.cpu.len() * size_of::<T>()) as u64));
+            pass.draw(0..6, 0..self.cpu.len() as u32);
+        }
+    }
+}
+
+pub struct Pipelines {
+    pub layout: wgpu::BindGroupLayout,
+    pub marker: wgpu::RenderPipeline,
+    pub sector: wgpu::RenderPipeline,
+    pub segment: wgpu::RenderPipeline,
+    pub fill: wgpu::RenderPipeline,
+}
+
+const MARKER_ATTRS: [wgpu::VertexAttribute; 7] = wgpu::vertex_attr_array![
+    0 => Float32x2, 1 => Uint32, 2 => Uint32, 3 => Float32, 4 => Float32, 5 => Float32, 6 => Uint32
+];
+const SECTOR_ATTRS: [wgpu::VertexAttribute; 6] =
+    wgpu::vertex_attr_array![0 => Float32x2, 1 => Uint32, 2 => Float32, 3 => Float32, 4 => Float32, 5 => Uint32];
+const SEGMENT_ATTRS: [wgpu::VertexAttribute; 7] = wgpu::vertex_attr_array![
+    0 => Float32x2, 1 => Float32x2, 2 => Uint32, 3 => Float32, 4 => Float32, 5 => Float32, 6 => Uint32
+];
+const FILL_ATTRS: [wgpu::VertexAttribute; 4] =
+    wgpu::vertex_attr_array![0 => Float32x2, 1 => Uint32, 2 => Uint32, 3 => Uint32];
+
+impl Pipelines {
+    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("live"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("../../../shaders/live.wgsl").into()),
+        });
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("live globals"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+                count: None,
+            }],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("live"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let build = |label: &str, vs: &str, fs: &str, buffer: wgpu::VertexBufferLayout| {
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(label),
+                layout: Some(&pipeline_layout),
+                vertex: wgpu::VertexState {
+                    module: &module,
+                    entry_point: Some(vs),
+                    compilation_options: wgpu::PipelineCompilationOptions::default(),
+                    buffers: &[Some(buffer)],
+                },
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some(fs),
+                    compilation_options: wgpu::PipelineCompilationOptions::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format,
+                        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let instanced = |stride: usize, attributes: &'static [wgpu::VertexAttribute]| wgpu::VertexBufferLayout {
+            array_stride: stride as u64,
+            step_mode: wgpu::VertexStepMode::Instance,
+            attributes,
+        };
+        Self {
+            marker: build("live markers", "vs_marker", "fs_marker", instanced(size_of::<Marker>(), &MARKER_ATTRS)),
+            sector: build("live sectors", "vs_sector", "fs_sector", instanced(size_of::<Sector>(), &SECTOR_ATTRS)),
+            segment: build(
+                "live segments",
+                "vs_segment",
+                "fs_segment",
+                instanced(size_of::<Segment>(), &SEGMENT_ATTRS),
+            ),
+            fill: build(
+                "live fills",
+                "vs_fill",
+                "fs_fill",
+                wgpu::VertexBufferLayout {
+                    array_stride: size_of::<FillVertex>() as u64,
+                    step_mode: wgpu::VertexStepMode::Vertex,
+                    attributes: &FILL_ATTRS,
+                },
+            ),
+            layout,
+        }
+    }
+}

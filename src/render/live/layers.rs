@@ -1,0 +1,402 @@
+//! What each live layer draws, and how objects become instances: one slot per unit (and a
+//! ring of trail segments per unit), per alarm, per camera, per road direction with observed
+//! congestion; zones tessellated once.
+
+use lyon::tessellation::{BuffersBuilder, FillOptions, FillTessellator, FillVertex as LyonVertex, VertexBuffers};
+use rustc_hash::FxHashMap;
+
+use super::gpu::*;
+use super::{LayerId, LiveLayers};
+use crate::model::{Alarm, AlarmState, Camera, Unit, UnitStatus, Zone};
+use crate::spatial::congestion::{Level, SegmentId};
+use crate::spatial::RoadGraph;
+
+/// Trail segments kept per unit.
+const TRAIL: usize = 16;
+/// Metres per world unit at the equator (cameras reach is given in metres).
+const EQUATOR_M: f64 = 40_075_016.686;
+
+#[derive(Default)]
+pub(super) struct Buffers {
+    zone_fill: Option<(wgpu::Buffer, u32)>,
+    zone_vertices: Vec<FillVertex>,
+    zone_fill_dirty: bool,
+    zone_lines: Option<SlotBuffer<Segment>>,
+    congestion: Option<SlotBuffer<Segment>>,
+    /// Congestion slot per road edge id.
+    congestion_slots: FxHashMap<SegmentId, usize>,
+    sectors: Option<SlotBuffer<Sector>>,
+    cameras: Option<SlotBuffer<Marker>>,
+    places: Option<SlotBuffer<Marker>>,
+    routes: Option<SlotBuffer<Segment>>,
+    trails: Option<SlotBuffer<Segment>>,
+    /// Where each unit's next trail segment goes, and where it was last seen.
+    trail_heads: Vec<(usize, Option<[f32; 2]>)>,
+    units: Option<SlotBuffer<Marker>>,
+    alarms: Option<SlotBuffer<Marker>>,
+}
+
+fn buffer<'a, T: bytemuck::Pod + PartialEq>(
+    slot: &'a mut Option<SlotBuffer<T>>,
+    label: &'static str,
+) -> &'a mut SlotBuffer<T> {
+    slot.get_or_insert_with(|| SlotBuffer::new(label))
+}
+
+impl Buffers {
+    pub(super) fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue) -> usize {
+        if std::mem::take(&mut self.zone_fill_dirty) {
+            use wgpu::util::DeviceExt;
+            self.zone_fill = (!self.zone_vertices.is_empty()).then(|| {
+                let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("zone fills"),
+                    contents: bytemuck::cast_slice(&self.zone_vertices),
+                    usage: wgpu::BufferUsages::VERTEX,
+                });
+                (buffer, self.zone_vertices.len() as u32)
+            });
+        }
+        let mut written = 0;
+        for b in [&mut self.zone_lines, &mut self.congestion, &mut self.routes, &mut self.trails].into_iter().flatten()
+        {
+            written += b.upload(device, queue);
+        }
+        for b in [&mut self.cameras, &mut self.places, &mut self.units, &mut self.alarms].into_iter().flatten() {
+            written += b.upload(device, queue);
+        }
+        if let Some(b) = &mut self.sectors {
+            written += b.upload(device, queue);
+        }
+        written
+    }
+
+    pub(super) fn draw<'a>(
+        &'a self,
+        pass: &mut wgpu::RenderPass<'a>,
+        p: &'a Pipelines,
+        shown: impl Fn(LayerId) -> bool,
+    ) {
+        if shown(LayerId::Zones) {
+            if let Some((buffer, count)) = &self.zone_fill {
+                pass.set_pipeline(&p.fill);
+                pass.set_vertex_buffer(0, buffer.slice(..));
+                pass.draw(0..*count, 0..1);
+            }
+            self.zone_lines.iter().for_each(|b| b.draw(pass, &p.segment));
+        }
+        let segments = [(LayerId::Congestion, &self.congestion)];
+        for (layer, b) in segments {
+            if shown(layer) {
+                b.iter().for_each(|b| b.draw(pass, &p.segment));
+            }
+        }
+        if shown(LayerId::Cameras) {
+            self.sectors.iter().for_each(|b| b.draw(pass, &p.sector));
+        }
+        for (layer, b) in [(LayerId::Routes, &self.routes), (LayerId::Trails, &self.trails)] {
+            if shown(layer) {
+                b.iter().for_each(|b| b.draw(pass, &p.segment));
+            }
+        }
+        let markers = [
+            (LayerId::Places, &self.places),
+            (LayerId::Cameras, &self.cameras),
+            (LayerId::Units, &self.units),
+            (LayerId::Alarms, &self.alarms),
+        ];
+        for (layer, b) in markers {
+            if shown(layer) {
+                b.iter().for_each(|b| b.draw(pass, &p.marker));
+            }
+        }
+    }
+}
+
+/// Status colours: green available, amber dispatched, orange en route, red on scene, blue
+/// returning, grey off duty.
+pub fn unit_colour(status: UnitStatus) -> [u8; 4] {
+    match status {
+        UnitStatus::Available => [0x1f, 0x9d, 0x55, 0xff],
+        UnitStatus::Dispatched => [0xf2, 0xa9, 0x00, 0xff],
+        UnitStatus::EnRoute => [0xe8, 0x6a, 0x10, 0xff],
+        UnitStatus::OnScene => [0xc0, 0x39, 0x2b, 0xff],
+        UnitStatus::Returning => [0x2e, 0x6f, 0xd8, 0xff],
+        UnitStatus::OffDuty => [0x8a, 0x8a, 0x8a, 0xff],
+    }
+}
+
+const ALARM_RAISED: [u8; 4] = [0xe0, 0x10, 0x2a, 0xff];
+const ALARM_ACKNOWLEDGED: [u8; 4] = [0xf0, 0x7d, 0x00, 0xff];
+const ZONE_PALETTE: [[u8; 3]; 6] = [
+    [0x6a, 0x4c, 0x93],
+    [0x19, 0x82, 0xc4],
+    [0x8a, 0xc9, 0x26],
+    [0xff, 0x92, 0x4c],
+    [0xff, 0x59, 0x5e],
+    [0x36, 0x94, 0x9d],
+];
+
+/// Congestion colours by level (free flow is not drawn: the map's own road colour shows).
+fn level_colour(level: Level) -> Option<[u8; 4]> {
+    match level {
+        Level::Free => None,
+        Level::Slow => Some([0xf5, 0xc2, 0x1b, 0xe6]),
+        Level::Heavy => Some([0xe6, 0x6c, 0x0a, 0xf0]),
+        Level::Jammed => Some([0xc0, 0x11, 0x1f, 0xff]),
+    }
+}
+
+impl LiveLayers {
+    /// Zones as translucent fills (finest level only, so levels do not stack up) and outlines
+    /// at every level (coarser levels wider).
+    pub fn set_zones(&mut self, zones: &[Zone]) {
+        let finest = zones.iter().map(|z| z.level).max().unwrap_or(0);
+        let mut vertices = Vec::new();
+        let mut lines = Vec::new();
+        let mut tessellator = FillTessellator::new();
+        for (i, zone) in zones.iter().enumerate() {
+            let [r, g, b] = ZONE_PALETTE[i % ZONE_PALETTE.len()];
+            let flags = LayerId::Zones.flags();
+            let width = 1.0 + f32::from(finest.saturating_sub(zone.level)) * 1.2;
+            for polygon in &zone.polygon.0 {
+                for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                    for w in ring.0.windows(2) {
+                        let (a, b2) = (self.rel(w[0].x, w[0].y), self.rel(w[1].x, w[1].y));
+                        lines.push(Segment {
+                            a,
+                            b: b2,
+                            color: rgba([0x4a, 0x3b, 0x6b, 0xb0]),
+                            width,
+                            since: -1.0,
+                            flags,
+                            ..Default::default()
+                        });
+                    }
+                }
+                if zone.level == finest {
+                    let colour = rgba([r, g, b, 0x1c]);
+                    self.tessellate(&mut tessellator, polygon, colour, i as u32, &mut vertices);
+                }
+            }
+        }
+        self.layers.zone_vertices = vertices;
+        self.layers.zone_fill_dirty = true;
+        buffer(&mut self.layers.zone_lines, "zone outlines").replace(lines);
+    }
+
+    fn tessellate(
+        &self,
+        tessellator: &mut FillTessellator,
+        polygon: &geo::Polygon<f64>,
+        color: u32,
+        zone: u32,
+        out: &mut Vec<FillVertex>,
+    ) {
+        let mut builder = lyon::path::Path::builder();
+        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+            let mut points = ring.0.iter().map(|c| self.rel(c.x, c.y));
+            let Some(first) = points.next() else { continue };
+            builder.begin(lyon::math::point(first[0] * 1e4, first[1] * 1e4));
+            for p in points {
+                builder.line_to(lyon::math::point(p[0] * 1e4, p[1] * 1e4));
+            }
+            builder.end(true);
+        }
+        let path = builder.build();
+        let mut buffers: VertexBuffers<[f32; 2], u32> = VertexBuffers::new();
+        // Tessellated at 1e4x (lyon's tolerance is absolute), scaled back after.
+        let filled = tessellator.tessellate_path(
+            &path,
+            &FillOptions::default(),
+            &mut BuffersBuilder::new(&mut buffers, |v: LyonVertex| v.position().to_array()),
+        );
+        if filled.is_ok() {
+            let flags = LayerId::Zones.flags();
+            out.extend(buffers.indices.iter().map(|i| {
+                let p = buffers.vertices[*i as usize];
+                FillVertex { pos: [p[0] * 1e-4, p[1] * 1e-4], color, zone, flags }
+            }));
+        }
+    }
+
+    /// Cameras: view sectors (in metres, turned into world units at the camera's latitude)
+    /// and icons.
+    pub fn set_cameras(&mut self, cameras: &[Camera]) {
+        let (sector_flags, icon_flags) = (LayerId::Cameras.flags(), LayerId::Cameras.flags());
+        let sectors = cameras
+            .iter()
+            .map(|c| Sector {
+                pos: self.rel(c.lon, c.lat),
+                color: rgba([0x1f, 0x78, 0xd1, 0x70]),
+                direction: c.direction,
+                half_angle: (c.fov / 2.0).min(180.0),
+                range: (f64::from(c.range) / (EQUATOR_M * c.lat.to_radians().cos())) as f32,
+                flags: sector_flags,
+                _pad: 0,
+            })
+            .collect();
+        buffer(&mut self.layers.sectors, "camera sectors").replace(sectors);
+        let icons = cameras
+            .iter()
+            .map(|c| Marker {
+                pos: self.rel(c.lon, c.lat),
+                color: rgba([0x1f, 0x78, 0xd1, 0xff]),
+                shape: SHAPE_CAMERA,
+                size: 9.0,
+                flags: icon_flags,
+                ..Default::default()
+            })
+            .collect();
+        buffer(&mut self.layers.cameras, "camera icons").replace(icons);
+    }
+
+    /// Police stations (blue diamonds) and panic-button sites (small purple diamonds), lon/lat.
+    pub fn set_places(&mut self, stations: &[(f64, f64)], sites: &[(f64, f64)]) {
+        let flags = LayerId::Places.flags();
+        let marker = |(lon, lat): &(f64, f64), shape, color, size| Marker {
+            pos: self.rel(*lon, *lat),
+            color: rgba(color),
+            shape,
+            size,
+            flags,
+            ..Default::default()
+        };
+        let mut all: Vec<Marker> =
+            stations.iter().map(|p| marker(p, SHAPE_STATION, [0x0b, 0x3d, 0x91, 0xff], 16.0)).collect();
+        all.extend(sites.iter().map(|p| marker(p, SHAPE_SITE, [0x8e, 0x44, 0xad, 0xff], 8.0)));
+        buffer(&mut self.layers.places, "places").replace(all);
+    }
+
+    /// Rewrites the units in `changed` (their marker, and a trail segment from where each was
+    /// last drawn); `selected` gets a ring.
+    pub fn update_units(&mut self, units: &[Unit], changed: &[u32], selected: Option<u32>) {
+        let flags = LayerId::Units.flags();
+        let trail_flags = LayerId::Trails.flags();
+        for &slot in changed {
+            let Some(unit) = units.get(slot as usize) else { continue };
+            let Some(fix) = unit.last_fix else { continue };
+            let pos = self.rel(fix.lon, fix.lat);
+            let since = self.clock(fix.time);
+            let mut f = flags;
+            if fix.heading.is_some() && fix.speed.is_some_and(|s| s > 0.5) {
+                f |= FLAG_HEADING;
+            }
+            if selected == Some(slot) {
+                f |= FLAG_SELECTED;
+            }
+            let marker = Marker {
+                pos,
+                color: rgba(unit_colour(unit.status)),
+                shape: SHAPE_UNIT,
+                size: 14.0,
+                heading: fix.heading.unwrap_or(0.0),
+                since,
+                flags: f,
+            };
+            buffer(&mut self.layers.units, "units").set(slot as usize, marker);
+            let heads = &mut self.layers.trail_heads;
+            if heads.len() <= slot as usize {
+                heads.resize(slot as usize + 1, (0, None));
+            }
+            let (head, last) = heads[slot as usize];
+            if let Some(from) = last.filter(|l| *l != pos) {
+                let segment = Segment {
+                    a: from,
+                    b: pos,
+                    color: rgba([0x33, 0x33, 0x66, 0xa0]),
+                    width: 2.5,
+                    offset: 0.0,
+                    since,
+                    flags: trail_flags,
+                    _pad: 0,
+                };
+                buffer(&mut self.layers.trails, "trails").set(slot as usize * TRAIL + head, segment);
+                heads[slot as usize] = ((head + 1) % TRAIL, Some(pos));
+            } else {
+                heads[slot as usize].1 = Some(pos);
+            }
+        }
+    }
+
+    /// Rewrites the alarms in `changed`; closed alarms are hidden, acknowledged ones stop
+    /// pulsing; `selected` gets a ring.
+    pub fn update_alarms(&mut self, alarms: &[Alarm], changed: &[u32], selected: Option<u32>) {
+        let flags = LayerId::Alarms.flags();
+        for &slot in changed {
+            let Some(alarm) = alarms.get(slot as usize) else { continue };
+            let (Some(lon), Some(lat)) = (alarm.lon, alarm.lat) else { continue };
+            let raised = alarm.state == AlarmState::Raised;
+            let mut f = flags | if raised { 0 } else { FLAG_QUIET };
+            if selected == Some(slot) {
+                f |= FLAG_SELECTED;
+            }
+            let marker = Marker {
+                pos: self.rel(lon, lat),
+                color: rgba(if raised { ALARM_RAISED } else { ALARM_ACKNOWLEDGED }),
+                shape: SHAPE_ALARM,
+                size: if alarm.state.is_open() { 20.0 } else { 0.0 },
+                heading: 0.0,
+                since: self.clock(alarm.time),
+                flags: f,
+            };
+            buffer(&mut self.layers.alarms, "alarms").set(slot as usize, marker);
+        }
+    }
+
+    /// Road directions with an observed level: each directed edge has its own slot, drawn to
+    /// the right of its direction, so both directions of a two-way road show; only edges whose
+    /// colour changed are written.
+    pub fn update_congestion(&mut self, graph: &RoadGraph, ends: &[(u32, u32)], levels: &[(SegmentId, f32, Level)]) {
+        let flags = LayerId::Congestion.flags();
+        let seen: rustc_hash::FxHashSet<SegmentId> = levels.iter().map(|l| l.0).collect();
+        let stale: Vec<usize> =
+            self.layers.congestion_slots.iter().filter(|(id, _)| !seen.contains(id)).map(|(_, slot)| *slot).collect();
+        let b = buffer(&mut self.layers.congestion, "congestion");
+        for slot in stale {
+            if let Some(mut s) = b.get(slot).copied() {
+                s.width = 0.0;
+                b.set(slot, s);
+            }
+        }
+        for &(id, _, level) in levels {
+            let Some(&(from, to)) = ends.get(id as usize) else { continue };
+            let (a, z) = (graph.nodes[from as usize], graph.nodes[to as usize]);
+            let next = self.layers.congestion_slots.len();
+            let slot = *self.layers.congestion_slots.entry(id).or_insert(next);
+            let colour = level_colour(level);
+            let segment = Segment {
+                a: self.rel(a[0], a[1]),
+                b: self.rel(z[0], z[1]),
+                color: rgba(colour.unwrap_or([0, 0, 0, 0])),
+                width: if colour.is_some() { 4.0 } else { 0.0 },
+                offset: 3.0,
+                since: -1.0,
+                flags,
+                _pad: 0,
+            };
+            buffer(&mut self.layers.congestion, "congestion").set(slot, segment);
+        }
+    }
+
+    /// Routes to draw (lon/lat lines), e.g. the candidates' routes to a selected alarm.
+    pub fn set_routes(&mut self, routes: &[Vec<[f64; 2]>]) {
+        let flags = LayerId::Routes.flags();
+        let mut segments = Vec::new();
+        for (i, route) in routes.iter().enumerate() {
+            let colour = if i == 0 { [0x0b, 0x5e, 0xd7, 0xe0] } else { [0x5b, 0x8f, 0xd9, 0x90] };
+            for w in route.windows(2) {
+                segments.push(Segment {
+                    a: self.rel(w[0][0], w[0][1]),
+                    b: self.rel(w[1][0], w[1][1]),
+                    color: rgba(colour),
+                    width: if i == 0 { 5.0 } else { 3.0 },
+                    offset: 0.0,
+                    since: -1.0,
+                    flags,
+                    _pad: 0,
+                });
+            }
+        }
+        buffer(&mut self.layers.routes, "routes").replace(segments);
+    }
+}

@@ -1,0 +1,170 @@
+//! Each live layer rendered headless over the demo city and checked pixel by pixel: units in
+//! their status colour (grey when stale), a raised alarm's red pin, a camera's view sector, a
+//! jammed road direction, a drawn route, zone fills and the highlighted zone.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use common::*;
+use pantau::basemap::Archive;
+use pantau::demo::{self, DemoFiles};
+use pantau::feeds::layers::{load_cameras, load_zones};
+use pantau::model::{Alarm, AlarmState, Camera, Fix, PositionSource, Unit, UnitKind, UnitStatus};
+use pantau::render::live::{unit_colour, LayerId};
+use pantau::render::{render_image_with, Image, LiveLayers, MapLayer, Theme, ThemeName, View, TARGET_FORMAT};
+use pantau::spatial::congestion::Level;
+use pantau::spatial::RoadGraph;
+
+const NOW: i64 = 1_800_000_000_000;
+
+fn files() -> &'static DemoFiles {
+    static FILES: OnceLock<DemoFiles> = OnceLock::new();
+    FILES.get_or_init(|| demo::write(1, &tempfile::tempdir().expect("tmp").keep()).expect("demo"))
+}
+
+fn unit(id: &str, lon: f64, lat: f64, status: UnitStatus, age_ms: i64) -> Unit {
+    Unit {
+        id: id.into(),
+        callsign: id.into(),
+        kind: UnitKind::Sabhara,
+        status,
+        home_station: None,
+        last_fix: Some(Fix { time: NOW - age_ms, lon, lat, speed: Some(8.0), heading: Some(90.0), accuracy: None }),
+    }
+}
+
+/// Renders the demo map at `view` with live layers set up by `setup`.
+fn render(view: &View, setup: impl FnOnce(&mut LiveLayers)) -> Image {
+    let gpu = gpu();
+    let mut map = MapLayer::new(&gpu, TARGET_FORMAT, &files().map, Theme::builtin(ThemeName::Day)).expect("map");
+    map.set_labels(false);
+    let mut live = LiveLayers::new(&gpu.device, TARGET_FORMAT, demo::CENTRE, NOW - 60_000);
+    setup(&mut live);
+    render_image_with(&gpu, &mut map, Some((&mut live, NOW)), view).expect("render")
+}
+
+fn pixel_at(image: &Image, view: &View, lon: f64, lat: f64) -> [u8; 4] {
+    let (x, y) = view.lonlat_to_screen(lon, lat);
+    image.pixel(x.round() as u32, y.round() as u32)
+}
+
+fn rgb3(c: [u8; 4]) -> [u8; 3] {
+    [c[0], c[1], c[2]]
+}
+
+#[test]
+fn units_alarms_and_routes() {
+    let (lon, lat) = (demo::CENTRE.0 + 0.004, demo::CENTRE.1 + 0.003);
+    let view = View::new(lon, lat, 16.0, 600, 400);
+    let units = vec![
+        unit("fresh", lon - 0.002, lat, UnitStatus::Available, 10_000),
+        unit("busy", lon, lat + 0.0015, UnitStatus::Dispatched, 10_000),
+        unit("stale", lon + 0.002, lat, UnitStatus::Available, 600_000),
+    ];
+    let alarm = Alarm {
+        id: 1,
+        source: "site".into(),
+        kind: "panic".into(),
+        lon: Some(lon),
+        lat: Some(lat - 0.0015),
+        position_source: PositionSource::Reported,
+        time: NOW - 300,
+        priority: 1,
+        state: AlarmState::Raised,
+        dispatched_unit: None,
+    };
+    let route = vec![[lon - 0.003, lat - 0.0025], [lon + 0.003, lat - 0.0025]];
+    let image = render(&view, |live| {
+        live.update_units(&units, &[0, 1, 2], None);
+        live.update_alarms(std::slice::from_ref(&alarm), &[0], None);
+        live.set_routes(&[route.clone()]);
+    });
+    image.write_png(&std::env::temp_dir().join("pantau-live-units.png")).expect("png");
+    assert!(
+        close(pixel_at(&image, &view, lon - 0.002, lat), rgb3(unit_colour(UnitStatus::Available)), 8),
+        "available unit"
+    );
+    assert!(
+        close(pixel_at(&image, &view, lon, lat + 0.0015), rgb3(unit_colour(UnitStatus::Dispatched)), 8),
+        "dispatched unit"
+    );
+    let grey = pixel_at(&image, &view, lon + 0.002, lat);
+    assert!(
+        grey[0].abs_diff(grey[1]) < 12 && grey[1].abs_diff(grey[2]) < 12 && grey[1] < 200,
+        "stale unit greyed: {grey:?}"
+    );
+    // The alarm: red around a white core (the pixel 6 px from the centre).
+    let (ax, ay) = view.lonlat_to_screen(lon, lat - 0.0015);
+    let red = image.pixel(ax.round() as u32 + 6, ay.round() as u32);
+    assert!(red[0] > 180 && red[1] < 80 && red[2] < 90, "raised alarm pin: {red:?}");
+    // The route: blue along its middle.
+    let blue = pixel_at(&image, &view, lon + 0.001, lat - 0.0025);
+    assert!(blue[2] > 150 && blue[0] < 90, "route: {blue:?}");
+}
+
+#[test]
+fn cameras_congestion_and_zones() {
+    let cameras = load_cameras(&files().cameras).expect("cameras");
+    let camera: Camera = cameras.iter().find(|c| !c.ptz && c.range >= 80.0).cloned().expect("a fixed camera");
+    let view = View::new(camera.lon, camera.lat, 17.0, 600, 400);
+    // A point 40 m along the camera's direction, and one 40 m behind it.
+    let toward = |metres: f64| {
+        let d = f64::from(camera.direction).to_radians();
+        (
+            camera.lon + metres * d.sin() / (111_320.0 * camera.lat.to_radians().cos()),
+            camera.lat + metres * d.cos() / 110_540.0,
+        )
+    };
+    let (seen, behind) = (toward(40.0), toward(-40.0));
+    let without = render(&view, |_| {});
+    let with = render(&view, |live| live.set_cameras(std::slice::from_ref(&camera)));
+    let (a, b) = (pixel_at(&without, &view, seen.0, seen.1), pixel_at(&with, &view, seen.0, seen.1));
+    assert!(b[2] > a[2] && b[0] + 20 < a[0], "the sector tints blue where the camera sees: {a:?} -> {b:?}");
+    assert_eq!(
+        pixel_at(&without, &view, behind.0, behind.1),
+        pixel_at(&with, &view, behind.0, behind.1),
+        "nothing behind it"
+    );
+
+    // A jammed road direction: red just to the right of travel.
+    let graph = RoadGraph::from_archive(&Archive::open(&files().map).expect("map")).expect("graph");
+    let ends: Vec<(u32, u32)> = graph.edges().map(|(from, e)| (from, e.to)).collect();
+    let (id, (from, to)) = ends
+        .iter()
+        .copied()
+        .enumerate()
+        .find(|(_, (f, t))| {
+            let (p, q) = (graph.nodes[*f as usize], graph.nodes[*t as usize]);
+            (p[0] - q[0]).abs() > 0.0015 && (p[1] - q[1]).abs() < 0.0002
+        })
+        .expect("an east-west edge of at least 150 m");
+    let (p, q) = (graph.nodes[from as usize], graph.nodes[to as usize]);
+    let mid = ((p[0] + q[0]) / 2.0, (p[1] + q[1]) / 2.0);
+    let view = View::new(mid.0, mid.1, 17.0, 400, 300);
+    let image = render(&view, |live| live.update_congestion(&graph, &ends, &[(id as u32, 5.0, Level::Jammed)]));
+    let (mx, my) = view.lonlat_to_screen(mid.0, mid.1);
+    // Travelling east the right is south (down the screen); travelling west, north.
+    let side = if q[0] > p[0] { 3.0 } else { -3.0 };
+    let jam = image.pixel(mx.round() as u32, (my + side).round() as u32);
+    assert!(jam[0] > 150 && jam[1] < 60, "jammed direction drawn red: {jam:?}");
+    let other = image.pixel(mx.round() as u32, (my - side * 3.0).round() as u32);
+    assert!(!(other[0] > 150 && other[1] < 60), "the opposite direction is not: {other:?}");
+
+    // Zones: a translucent fill, stronger on the highlighted zone.
+    let zones = load_zones(&files().zones).expect("zones");
+    let centre_quarter = zones.iter().position(|z| z.level == 7).expect("a kelurahan");
+    let view = View::new(demo::CENTRE.0 + 0.004, demo::CENTRE.1 + 0.004, 15.0, 300, 200);
+    let plain = render(&view, |live| {
+        live.set_zones(&zones);
+        live.style.visible[LayerId::Zones as usize] = false;
+    });
+    let filled = render(&view, |live| live.set_zones(&zones));
+    let highlighted = render(&view, |live| {
+        live.set_zones(&zones);
+        live.highlight_zone = Some(centre_quarter as u32);
+    });
+    let at = |image: &Image| image.pixel(150, 100);
+    assert_ne!(at(&plain), at(&filled), "zone fill drawn");
+    assert_ne!(at(&filled), at(&highlighted), "highlighted zone drawn stronger");
+}
