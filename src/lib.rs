@@ -13,4 +13,5 @@ pub mod model;
 pub mod ops;
 pub mod render;
 pub mod spatial;
+pub mod ui;
 pub mod world;

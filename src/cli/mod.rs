@@ -12,8 +12,55 @@ use crate::render::{self, Gpu, MapLayer, Theme, ThemeName, View};
 #[derive(Parser, Debug)]
 #[command(name = "pantau", version, about = "GPU map for traffic-management and police command centres")]
 pub struct Cli {
+    /// Without a command: open the command-centre window.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub app: AppArgs,
+}
+
+/// The window (`pantau` with no command): the demo city and its scenario unless `--map` names
+/// a real one.
+#[derive(Args, Debug)]
+pub struct AppArgs {
+    /// A base map archive, or `demo` (the default) for the generated demo city with its live
+    /// scenario.
+    #[arg(long, default_value = "demo")]
+    pub map: PathBuf,
+    /// The demo city's seed.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Zone polygon files (rayon, kelurahan, kecamatan, ...).
+    #[arg(long, num_args = 1..)]
+    pub zones: Vec<PathBuf>,
+    /// Cameras (GeoJSON / Shapefile / FlatGeobuf / CSV).
+    #[arg(long)]
+    pub cameras: Option<PathBuf>,
+    /// A unit roster (callsigns, kinds, home stations).
+    #[arg(long)]
+    pub units: Option<PathBuf>,
+    /// `pantau serve` settings (TOML) for the feeds hosted in the app; a real map only.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Journal directory for a real map [default: journal]; the demo keeps one per session
+    /// under its folder.
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "operator")]
+    pub role: crate::model::Role,
+    /// Who is at this desk (recorded with every command).
+    #[arg(long, default_value = "operator")]
+    pub user: String,
+    /// Video-wall mode: fullscreen, no editing chrome, large type (F11 toggles).
+    #[arg(long)]
+    pub wall: bool,
+    #[arg(long, value_enum, default_value = "day")]
+    pub theme: ThemeName,
+    /// Write a PNG of the window after `--screenshot-after` seconds, then close.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+    #[arg(long, default_value_t = 5.0)]
+    pub screenshot_after: f32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -271,7 +318,8 @@ pub struct InfoArgs {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
-    match cli.command {
+    let Some(command) = cli.command else { return app(cli.app) };
+    match command {
         Command::Import(args) => import(args),
         Command::Render(args) => render(args),
         Command::Info(args) => info(args),
@@ -411,6 +459,17 @@ fn info(args: InfoArgs) -> Result<()> {
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
+    let config = serve_config(args)?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(crate::feeds::serve::serve(config, crate::feeds::serve::signal(), |running| {
+        let b = &running.bound;
+        let show = |a: Option<std::net::SocketAddr>| a.map_or("off".to_string(), |a| a.to_string());
+        println!("pantau serve: osmand {}, http {}, nmea {}", show(b.osmand), show(b.http), show(b.nmea));
+    }))
+}
+
+/// `serve`'s flags over its `--config` file over the defaults.
+fn serve_config(args: ServeArgs) -> Result<crate::feeds::serve::ServeConfig> {
     let file: ServeArgs = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
@@ -431,12 +490,52 @@ fn serve(args: ServeArgs) -> Result<()> {
         speed_unit: args.speed_unit.or(file.speed_unit).unwrap_or_default(),
         queue_capacity: args.queue.or(file.queue).unwrap_or(200_000),
     };
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(crate::feeds::serve::serve(config, crate::feeds::serve::signal(), |running| {
-        let b = &running.bound;
-        let show = |a: Option<std::net::SocketAddr>| a.map_or("off".to_string(), |a| a.to_string());
-        println!("pantau serve: osmand {}, http {}, nmea {}", show(b.osmand), show(b.http), show(b.nmea));
-    }))
+    Ok(config)
+}
+
+fn app(args: AppArgs) -> Result<()> {
+    use crate::ops::SessionConfig;
+    use crate::ui::Place;
+    let (session, stations, sites) = if is_demo(&args.map) {
+        let session = SessionConfig::demo(args.seed, &args.user, args.role)?;
+        let files = crate::demo::DemoFiles::in_dir(&session.map.parent().map(Path::to_path_buf).unwrap_or_default());
+        (session, named_points(&files.stations)?, named_points(&files.alarm_sites)?)
+    } else {
+        let serve = ServeArgs { config: args.config.clone(), journal: args.journal.clone(), ..ServeArgs::default() };
+        let session = SessionConfig {
+            serve: serve_config(serve)?,
+            map: args.map.clone(),
+            zones: args.zones.clone(),
+            cameras: args.cameras.clone(),
+            units: args.units.clone(),
+            scenario: None,
+            user: args.user.clone(),
+            role: args.role,
+        };
+        (session, Vec::new(), Vec::new())
+    };
+    let place = |(label, lon, lat): (String, f64, f64)| Place { label, lon, lat };
+    crate::ui::run(crate::ui::AppOptions {
+        session,
+        wall: args.wall,
+        theme: args.theme,
+        stations: stations.into_iter().map(place).collect(),
+        sites: sites.into_iter().map(place).collect(),
+        screenshot: args.screenshot.map(|p| (p, args.screenshot_after)),
+    })
+}
+
+/// Named points of a layer file (stations, alarm sites).
+fn named_points(path: &Path) -> Result<Vec<(String, f64, f64)>> {
+    basemap::source::read(path)?
+        .into_iter()
+        .map(|f| match f.geometry {
+            geo::Geometry::Point(p) => {
+                Ok((f.tag("name").or(f.tag("id")).unwrap_or_default().to_string(), p.x(), p.y()))
+            }
+            _ => bail!("{}: a feature is not a point", path.display()),
+        })
+        .collect()
 }
 
 fn sim(args: SimArgs) -> Result<()> {
@@ -583,7 +682,7 @@ fn journal_verify(dir: &std::path::Path, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn parse_lonlat(s: &str) -> Result<(f64, f64)> {
+pub fn parse_lonlat(s: &str) -> Result<(f64, f64)> {
     let (lon, lat) = s.split_once(',').ok_or_else(|| anyhow!("expected LON,LAT, got {s:?}"))?;
     let lon: f64 = lon.trim().parse().with_context(|| format!("bad longitude {lon:?}"))?;
     let lat: f64 = lat.trim().parse().with_context(|| format!("bad latitude {lat:?}"))?;

@@ -73,6 +73,11 @@ impl Desk {
         &self.world
     }
 
+    /// The road graph behind drive times and congestion, if the map has roads.
+    pub fn roads(&self) -> Option<&RoadGraph> {
+        self.router.as_ref().map(Router::graph)
+    }
+
     /// Applies every batch the writer has published since the last call; returns how many
     /// events arrived.
     pub fn poll(&mut self) -> usize {

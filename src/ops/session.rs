@@ -104,8 +104,9 @@ impl Session {
         self.service.as_ref().map(|s| &s.bound)
     }
 
-    /// Stops the scenario and the service; the journal is synced.
-    pub fn stop(mut self) -> Result<()> {
+    /// Stops the scenario and the service; the journal is synced. (Once; later calls do
+    /// nothing.)
+    pub fn stop(&mut self) -> Result<()> {
         if let Some((stop, thread)) = self.scenario.take() {
             stop.store(true, Ordering::Relaxed);
             let _ = thread.join();

@@ -11,6 +11,8 @@ use crate::model::{Alarm, AlarmState, Camera, Unit, UnitStatus, Zone};
 use crate::spatial::congestion::{Level, SegmentId};
 use crate::spatial::RoadGraph;
 
+/// Cameras, stations and alarm sites are drawn from this zoom in.
+pub const DETAIL_ZOOM: f64 = 13.5;
 /// Trail segments kept per unit.
 const TRAIL: usize = 16;
 /// Metres per world unit at the equator (cameras reach is given in metres).
@@ -74,8 +76,13 @@ impl Buffers {
         &'a self,
         pass: &mut wgpu::RenderPass<'a>,
         p: &'a Pipelines,
+        zoom: f64,
         shown: impl Fn(LayerId) -> bool,
     ) {
+        // Cameras and alarm sites crowd a city-wide view: they appear from street zooms.
+        let shown = |layer: LayerId| {
+            shown(layer) && (zoom >= DETAIL_ZOOM || !matches!(layer, LayerId::Cameras | LayerId::Places))
+        };
         if shown(LayerId::Zones) {
             if let Some((buffer, count)) = &self.zone_fill {
                 pass.set_pipeline(&p.fill);
@@ -174,7 +181,7 @@ impl LiveLayers {
                     }
                 }
                 if zone.level == finest {
-                    let colour = rgba([r, g, b, 0x1c]);
+                    let colour = rgba([r, g, b, 0x16]);
                     self.tessellate(&mut tessellator, polygon, colour, i as u32, &mut vertices);
                 }
             }

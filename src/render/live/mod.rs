@@ -13,7 +13,7 @@ mod gpu;
 mod layers;
 
 pub use gpu::{Globals, Marker, Pipelines, Sector, Segment, SlotBuffer};
-pub use layers::unit_colour;
+pub use layers::{unit_colour, DETAIL_ZOOM};
 
 use crate::crs::lonlat_to_world;
 use crate::model::Millis;
@@ -92,6 +92,8 @@ pub struct LiveLayers {
     pub style: LiveStyle,
     pub highlight_zone: Option<u32>,
     layers: layers::Buffers,
+    /// The zoom of the view last prepared.
+    zoom: f64,
 }
 
 impl LiveLayers {
@@ -118,6 +120,7 @@ impl LiveLayers {
             style: LiveStyle::default(),
             highlight_zone: None,
             layers: layers::Buffers::default(),
+            zoom: 0.0,
         }
     }
 
@@ -153,6 +156,7 @@ impl LiveLayers {
             opacity,
         };
         queue.write_buffer(&self.globals, 0, bytemuck::bytes_of(&globals));
+        self.zoom = view.zoom;
         self.layers.upload(device, queue)
     }
 
@@ -160,6 +164,6 @@ impl LiveLayers {
     pub fn render<'a>(&'a self, pass: &mut wgpu::RenderPass<'a>) {
         pass.set_bind_group(0, &self.bind, &[]);
         let shown = |layer: LayerId| self.style.visible[layer as usize];
-        self.layers.draw(pass, &self.pipelines, shown);
+        self.layers.draw(pass, &self.pipelines, self.zoom, shown);
     }
 }

@@ -1,0 +1,126 @@
+//! The window: eframe with the wgpu renderer, the console inside, and an optional timed
+//! screenshot (for the window test and for reports) taken through egui's own screenshot request.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{anyhow, Result};
+use eframe::egui;
+
+use super::canvas::Canvas;
+use super::console::{Console, Place};
+use crate::model::now_millis;
+use crate::ops::{Session, SessionConfig};
+use crate::render::{Image, Theme, ThemeName};
+
+pub struct AppOptions {
+    pub session: SessionConfig,
+    pub wall: bool,
+    pub theme: ThemeName,
+    /// Stations and alarm sites to find and draw (name, lon, lat).
+    pub stations: Vec<Place>,
+    pub sites: Vec<Place>,
+    /// Write a screenshot here after this many seconds, then close.
+    pub screenshot: Option<(PathBuf, f32)>,
+}
+
+pub struct PantauApp {
+    console: Console,
+    canvas: Option<Canvas>,
+    screenshot: Option<(PathBuf, f32)>,
+    started: Instant,
+    asked: bool,
+    shot: Arc<AtomicBool>,
+}
+
+impl PantauApp {
+    fn new(cc: &eframe::CreationContext<'_>, options: AppOptions, session: Session) -> Result<Self> {
+        let roads = crate::basemap::Archive::open(&session.map)
+            .and_then(|a| crate::spatial::roads::road_names(&a))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, [lon, lat])| Place { label: name, lon, lat })
+            .collect();
+        let state = cc.wgpu_render_state.as_ref().ok_or_else(|| anyhow!("eframe started without wgpu"))?;
+        let mut canvas = Canvas::new(state, &session.map, Theme::builtin(options.theme), now_millis())?;
+        let lonlat = |p: &Place| (p.lon, p.lat);
+        canvas.live.set_zones(session.desk.live.zones.zones());
+        canvas.live.set_cameras(session.desk.live.cameras.cameras());
+        canvas.live.set_places(
+            &options.stations.iter().map(lonlat).collect::<Vec<_>>(),
+            &options.sites.iter().map(lonlat).collect::<Vec<_>>(),
+        );
+        let mut console = Console::new(session, options.wall, options.stations, options.sites, roads);
+        if options.wall {
+            console.set_wall(&cc.egui_ctx, true);
+        }
+        Ok(Self {
+            console,
+            canvas: Some(canvas),
+            screenshot: options.screenshot,
+            started: Instant::now(),
+            asked: false,
+            shot: Arc::default(),
+        })
+    }
+
+    /// After the delay, asks egui for a picture of the window; once written, closes.
+    fn screenshot(&mut self, ui: &mut egui::Ui) {
+        let Some((path, after)) = &self.screenshot else { return };
+        if self.shot.load(Ordering::Acquire) {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        }
+        if !self.asked && self.started.elapsed().as_secs_f32() >= *after {
+            self.asked = true;
+            let (path, done, ctx) = (path.clone(), self.shot.clone(), ui.ctx().clone());
+            ui.ctx().request_screenshot(move |image| {
+                let rgba = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+                let picture = Image { width: image.size[0] as u32, height: image.size[1] as u32, rgba };
+                if let Err(e) = picture.write_png(&path) {
+                    tracing::error!("screenshot: {e:#}");
+                }
+                done.store(true, Ordering::Release);
+                ctx.request_repaint();
+            });
+        }
+    }
+}
+
+impl eframe::App for PantauApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.console.frame(ui, self.canvas.as_mut());
+        self.screenshot(ui);
+    }
+
+    fn on_exit(&mut self) {
+        if let Err(e) = self.console.session.stop() {
+            tracing::error!("stopping the session: {e:#}");
+        }
+    }
+}
+
+/// Opens the window and runs until it is closed; the session (feeds, journal) stops cleanly.
+pub fn run(options: AppOptions) -> Result<()> {
+    let session = Session::start(options.session.clone())?;
+    let journal = session.journal.clone();
+    tracing::info!("journal: {}", journal.display());
+    let native = eframe::NativeOptions {
+        renderer: eframe::Renderer::Wgpu,
+        viewport: egui::ViewportBuilder::default().with_title("pantau").with_inner_size([1600.0, 900.0]),
+        ..Default::default()
+    };
+    let mut app_session = Some(session);
+    let result = eframe::run_native(
+        "pantau",
+        native,
+        Box::new(move |cc| {
+            let session = app_session.take().ok_or("the session was already taken")?;
+            let app = PantauApp::new(cc, options, session).map_err(|e| format!("{e:#}"))?;
+            Ok(Box::new(app))
+        }),
+    );
+    result.map_err(|e| anyhow!("the window failed: {e}"))
+}

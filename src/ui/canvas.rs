@@ -1,0 +1,91 @@
+//! The map in the window: the foundation renderer (base map and live layers) draws each map
+//! viewport into its own offscreen texture on eframe's wgpu device, and egui shows that
+//! texture. The same `draw` serves PNG export and tests.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use eframe::egui;
+use eframe::egui_wgpu;
+
+use crate::model::Millis;
+use crate::render::{self, Gpu, LiveLayers, MapLayer, Theme, View, TARGET_FORMAT};
+
+/// An offscreen target registered with egui.
+struct Target {
+    texture: wgpu::Texture,
+    id: egui::TextureId,
+}
+
+pub struct Canvas {
+    gpu: Gpu,
+    renderer: Arc<egui::mutex::RwLock<egui_wgpu::Renderer>>,
+    pub map: MapLayer,
+    pub live: LiveLayers,
+    targets: Vec<Target>,
+}
+
+impl Canvas {
+    pub fn new(state: &egui_wgpu::RenderState, map: &std::path::Path, theme: Theme, epoch: Millis) -> Result<Self> {
+        let gpu = Gpu { adapter: state.adapter.clone(), device: state.device.clone(), queue: state.queue.clone() };
+        let layer = MapLayer::new(&gpu, TARGET_FORMAT, map, theme)?;
+        let (w, s, e, n) = layer.header.bounds;
+        let live = LiveLayers::new(&gpu.device, TARGET_FORMAT, ((w + e) / 2.0, (s + n) / 2.0), epoch);
+        Ok(Self { gpu, renderer: state.renderer.clone(), map: layer, live, targets: Vec::new() })
+    }
+
+    /// Renders `view` into viewport `index` (sized in physical pixels) and returns the texture
+    /// to show; the bytes of live-layer data sent to the GPU come back too.
+    pub fn render(&mut self, index: usize, view: &View, now: Millis) -> (egui::TextureId, usize) {
+        let target = self.target(index, view.width, view.height);
+        let Target { texture, id } = &self.targets[target];
+        self.map.prepare(&self.gpu, view);
+        let written = self.live.prepare(&self.gpu.device, &self.gpu.queue, view, now);
+        let draw_view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        let mut encoder =
+            self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("map view") });
+        render::headless::draw(&self.map, Some(&self.live), &mut encoder, &draw_view);
+        self.gpu.queue.submit([encoder.finish()]);
+        (*id, written)
+    }
+
+    /// The target for a viewport, made or resized to `width` x `height`.
+    fn target(&mut self, index: usize, width: u32, height: u32) -> usize {
+        let (width, height) = (width.max(1), height.max(1));
+        let fits = self.targets.get(index).is_some_and(|t| t.texture.width() == width && t.texture.height() == height);
+        if fits {
+            return index;
+        }
+        let texture = self.gpu.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("map viewport"),
+            size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: TARGET_FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+            // The map writes sRGB-encoded bytes; egui samples them through an sRGB view.
+            view_formats: &[wgpu::TextureFormat::Rgba8UnormSrgb],
+        });
+        let shown = texture.create_view(&wgpu::TextureViewDescriptor {
+            format: Some(wgpu::TextureFormat::Rgba8UnormSrgb),
+            ..Default::default()
+        });
+        let mut renderer = self.renderer.write();
+        let device = &self.gpu.device;
+        let id = match self.targets.get(index) {
+            Some(old) => {
+                renderer.update_egui_texture_from_wgpu_texture(device, &shown, wgpu::FilterMode::Linear, old.id);
+                old.id
+            }
+            None => renderer.register_native_texture(device, &shown, wgpu::FilterMode::Linear),
+        };
+        let target = Target { texture, id };
+        if index < self.targets.len() {
+            self.targets[index] = target;
+        } else {
+            self.targets.push(target);
+        }
+        index.min(self.targets.len() - 1)
+    }
+}

@@ -1,0 +1,277 @@
+//! The map area: input (drag to pan, wheel or pinch to zoom about the cursor, right-drag or
+//! Q/E to rotate, arrows and +/- keys, N for north up), picking alarms and units by click
+//! (through the CPU indices), and the overlays: scale bar, north arrow, cursor coordinates,
+//! the zone under the cursor, callsigns when zoomed in. On the wall, a focus view of the newest
+//! alarm sits beside the overview.
+
+use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
+
+use super::canvas::Canvas;
+use super::console::Console;
+use crate::crs::world_to_lonlat;
+use crate::model::Millis;
+use crate::render::View;
+
+/// Callsigns are drawn from this zoom in, at most this many.
+const LABEL_ZOOM: f64 = 15.0;
+const MAX_LABELS: usize = 400;
+/// How close (points) a click must be to pick something.
+const PICK_RADIUS: f32 = 14.0;
+
+pub fn show(ui: &mut egui::Ui, console: &mut Console, mut canvas: Option<&mut Canvas>, now: Millis) {
+    let area = ui.available_rect_before_wrap();
+    let (overview, focus) = match (console.wall, console.focus) {
+        (true, Some(_)) => {
+            let split = area.left() + area.width() * 0.55;
+            (
+                Rect::from_min_max(area.min, Pos2::new(split - 2.0, area.max.y)),
+                Some(Rect::from_min_max(Pos2::new(split + 2.0, area.min.y), area.max)),
+            )
+        }
+        _ => (area, None),
+    };
+    let ppp = ui.ctx().pixels_per_point();
+    let response = ui.allocate_rect(overview, Sense::click_and_drag());
+    size_view(&mut console.view, overview, ppp);
+    handle_input(ui, console, &response, overview, ppp);
+    paint_view(ui, canvas.as_deref_mut(), 0, &console.view, overview, now);
+    overlays(ui, console, overview, ppp);
+    if let (Some(rect), Some(mut view)) = (focus, console.focus) {
+        size_view(&mut view, rect, ppp);
+        console.focus = Some(view);
+        paint_view(ui, canvas, 1, &view, rect, now);
+        ui.painter().rect_stroke(
+            rect,
+            0.0,
+            Stroke::new(3.0, Color32::from_rgb(0xe0, 0x10, 0x2a)),
+            egui::StrokeKind::Inside,
+        );
+        ui.painter().text(
+            rect.left_top() + Vec2::new(12.0, 10.0),
+            Align2::LEFT_TOP,
+            "FOCUS: newest alarm",
+            FontId::proportional(22.0),
+            Color32::from_rgb(0xe0, 0x10, 0x2a),
+        );
+    }
+}
+
+fn size_view(view: &mut View, rect: Rect, ppp: f32) {
+    view.width = (rect.width() * ppp).round().max(1.0) as u32;
+    view.height = (rect.height() * ppp).round().max(1.0) as u32;
+}
+
+fn paint_view(ui: &egui::Ui, canvas: Option<&mut Canvas>, index: usize, view: &View, rect: Rect, now: Millis) {
+    match canvas {
+        Some(canvas) => {
+            let (texture, _) = canvas.render(index, view, now);
+            let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
+            ui.painter().image(texture, rect, uv, Color32::WHITE);
+        }
+        // Without a GPU (UI tests), a plain ground where the map would be.
+        None => {
+            ui.painter().rect_filled(rect, 0.0, Color32::from_rgb(0xf2, 0xef, 0xe9));
+        }
+    }
+}
+
+/// Screen point (points, in `rect`) of a lon/lat in `view`.
+pub fn to_screen(view: &View, rect: Rect, ppp: f32, lon: f64, lat: f64) -> Pos2 {
+    let (x, y) = view.lonlat_to_screen(lon, lat);
+    rect.min + Vec2::new(x as f32 / ppp, y as f32 / ppp)
+}
+
+fn to_lonlat(view: &View, rect: Rect, ppp: f32, p: Pos2) -> (f64, f64) {
+    let local = (p - rect.min) * ppp;
+    let (wx, wy) = view.screen_to_world(f64::from(local.x), f64::from(local.y));
+    world_to_lonlat(wx, wy)
+}
+
+fn handle_input(ui: &egui::Ui, console: &mut Console, response: &egui::Response, rect: Rect, ppp: f32) {
+    let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
+    let taking_over = response.dragged() || (response.hovered() && (scroll != 0.0 || pinch != 1.0));
+    if taking_over {
+        console.land();
+    }
+    let view = &mut console.view;
+    let hover = response.hover_pos();
+    if response.dragged_by(egui::PointerButton::Primary) {
+        let before = response.interact_pointer_pos().map(|p| p - response.drag_delta());
+        if let (Some(from), Some(to)) = (before, response.interact_pointer_pos()) {
+            let (a, b) = (world_at(view, rect, ppp, from), world_at(view, rect, ppp, to));
+            view.center = (view.center.0 - (b.0 - a.0), view.center.1 - (b.1 - a.1));
+        }
+    }
+    if response.dragged_by(egui::PointerButton::Secondary) {
+        view.bearing = (view.bearing + f64::from(response.drag_delta().x) * 0.3).rem_euclid(360.0);
+    }
+    let mut zoom_by = f64::from(scroll) / 120.0 + f64::from(pinch).log2();
+    ui.input(|i| {
+        if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
+            zoom_by += 1.0;
+        }
+        if i.key_pressed(egui::Key::Minus) {
+            zoom_by -= 1.0;
+        }
+    });
+    if response.hovered() && zoom_by != 0.0 {
+        let anchor = hover.unwrap_or(rect.center());
+        let before = world_at(view, rect, ppp, anchor);
+        view.zoom = (view.zoom + zoom_by).clamp(2.0, 20.0);
+        let after = world_at(view, rect, ppp, anchor);
+        view.center = (view.center.0 + before.0 - after.0, view.center.1 + before.1 - after.1);
+    }
+    keys(ui, view, rect, ppp);
+    console.cursor = hover.map(|p| to_lonlat(view, rect, ppp, p));
+    console.hover_zone =
+        console.cursor.and_then(|(lon, lat)| console.session.desk.live.zones.lookup_slots(lon, lat).last().copied());
+    if response.clicked() {
+        if let Some(p) = response.interact_pointer_pos() {
+            pick(console, rect, ppp, p);
+        }
+    }
+}
+
+fn world_at(view: &View, rect: Rect, ppp: f32, p: Pos2) -> (f64, f64) {
+    let local = (p - rect.min) * ppp;
+    view.screen_to_world(f64::from(local.x), f64::from(local.y))
+}
+
+/// Arrow keys pan a tenth of the view, Q/E turn 15 degrees, N faces north.
+fn keys(ui: &egui::Ui, view: &mut View, rect: Rect, ppp: f32) {
+    if ui.ctx().egui_wants_keyboard_input() {
+        return;
+    }
+    let step = rect.width().min(rect.height()) * 0.1;
+    let moves = [
+        (egui::Key::ArrowLeft, Vec2::new(-step, 0.0)),
+        (egui::Key::ArrowRight, Vec2::new(step, 0.0)),
+        (egui::Key::ArrowUp, Vec2::new(0.0, -step)),
+        (egui::Key::ArrowDown, Vec2::new(0.0, step)),
+    ];
+    for (key, delta) in moves {
+        if ui.input(|i| i.key_pressed(key)) {
+            let c = rect.center();
+            let (a, b) = (world_at(view, rect, ppp, c), world_at(view, rect, ppp, c + delta));
+            view.center = (view.center.0 + b.0 - a.0, view.center.1 + b.1 - a.1);
+        }
+    }
+    ui.input(|i| {
+        if i.key_pressed(egui::Key::Q) {
+            view.bearing = (view.bearing - 15.0).rem_euclid(360.0);
+        }
+        if i.key_pressed(egui::Key::E) {
+            view.bearing = (view.bearing + 15.0).rem_euclid(360.0);
+        }
+        if i.key_pressed(egui::Key::N) {
+            view.bearing = 0.0;
+        }
+    });
+}
+
+/// A click selects the alarm under it, else the unit under it, else clears the unit.
+fn pick(console: &mut Console, rect: Rect, ppp: f32, at: Pos2) {
+    let view = console.view;
+    let near = |lon: f64, lat: f64| to_screen(&view, rect, ppp, lon, lat).distance(at);
+    let desk = &console.session.desk;
+    let alarm = desk
+        .alarm_queue()
+        .into_iter()
+        .filter_map(|a| Some((a.id, near(a.lon?, a.lat?))))
+        .filter(|(_, d)| *d <= PICK_RADIUS)
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((id, _)) = alarm {
+        console.select_alarm(id);
+        return;
+    }
+    let (lon, lat) = to_lonlat(&view, rect, ppp, at);
+    let any = crate::spatial::UnitFilter { max_age_ms: None, ..Default::default() };
+    let unit =
+        desk.live.units.nearest(desk.world().units(), lon, lat, 1, &any, crate::model::now_millis()).first().copied();
+    console.selected_unit = unit
+        .filter(|u| {
+            let fix = desk.world().units()[u.slot as usize].last_fix;
+            fix.is_some_and(|f| near(f.lon, f.lat) <= PICK_RADIUS)
+        })
+        .map(|u| u.slot);
+}
+
+fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
+    let painter = ui.painter().with_clip_rect(rect);
+    let view = &console.view;
+    if view.zoom >= LABEL_ZOOM && console.style.visible[crate::render::live::LayerId::Units as usize] {
+        let units = console.session.desk.world().units();
+        let font = FontId::proportional(if console.wall { 16.0 } else { 12.0 });
+        let shown = units.iter().filter_map(|u| u.last_fix.map(|f| (u, to_screen(view, rect, ppp, f.lon, f.lat))));
+        for (unit, p) in shown.filter(|(_, p)| rect.contains(*p)).take(MAX_LABELS) {
+            let at = p + Vec2::new(10.0, -10.0);
+            painter.text(at + Vec2::splat(1.0), Align2::LEFT_BOTTOM, &unit.callsign, font.clone(), Color32::WHITE);
+            painter.text(at, Align2::LEFT_BOTTOM, &unit.callsign, font.clone(), Color32::from_rgb(0x10, 0x20, 0x40));
+        }
+    }
+    scale_bar(&painter, view, rect, ppp);
+    north_arrow(&painter, view, rect);
+    let mut caption = String::new();
+    if let Some((lon, lat)) = console.cursor {
+        caption = format!("{lat:.5}, {lon:.5}");
+    }
+    if let Some(zone) = console.hover_zone.and_then(|z| console.session.desk.live.zones.zones().get(z as usize)) {
+        caption = format!("{caption}   {} ({})", zone.name, zone.code);
+    }
+    if !caption.is_empty() {
+        let at = rect.left_bottom() + Vec2::new(10.0, -10.0);
+        let galley = painter.layout_no_wrap(caption, FontId::monospace(13.0), Color32::BLACK);
+        painter.rect_filled(
+            Rect::from_min_size(at - Vec2::new(4.0, galley.size().y + 2.0), galley.size() + Vec2::new(8.0, 4.0)),
+            3.0,
+            Color32::from_white_alpha(220),
+        );
+        painter.galley(at - Vec2::new(0.0, galley.size().y), galley, Color32::BLACK);
+    }
+}
+
+/// A bar of a round length (1, 2 or 5 x 10^n metres) about 120 points long.
+fn scale_bar(painter: &egui::Painter, view: &View, rect: Rect, ppp: f32) {
+    let (_, lat) = view.center_lonlat();
+    let metres_per_point = 40_075_016.686 * lat.to_radians().cos() / view.world_px() * f64::from(ppp);
+    let target = metres_per_point * 120.0;
+    let magnitude = 10f64.powf(target.log10().floor());
+    let length_m = [5.0, 2.0, 1.0].iter().map(|f| f * magnitude).find(|l| *l <= target).unwrap_or(magnitude);
+    let width = (length_m / metres_per_point) as f32;
+    let start = rect.right_bottom() + Vec2::new(-width - 20.0, -16.0);
+    let stroke = Stroke::new(3.0, Color32::from_rgb(0x20, 0x20, 0x20));
+    painter.line_segment([start, start + Vec2::new(width, 0.0)], stroke);
+    painter.line_segment([start, start - Vec2::new(0.0, 6.0)], stroke);
+    painter.line_segment([start + Vec2::new(width, 0.0), start + Vec2::new(width, -6.0)], stroke);
+    let label = if length_m >= 1000.0 { format!("{} km", length_m / 1000.0) } else { format!("{length_m} m") };
+    painter.text(
+        start + Vec2::new(width / 2.0, -8.0),
+        Align2::CENTER_BOTTOM,
+        label,
+        FontId::proportional(13.0),
+        Color32::BLACK,
+    );
+}
+
+/// An arrow that points to north whatever the bearing.
+fn north_arrow(painter: &egui::Painter, view: &View, rect: Rect) {
+    let centre = rect.right_top() + Vec2::new(-34.0, 34.0);
+    let angle = -(view.bearing as f32).to_radians();
+    let rotate = |v: Vec2| Vec2::new(v.x * angle.cos() - v.y * angle.sin(), v.x * angle.sin() + v.y * angle.cos());
+    painter.circle_filled(centre, 22.0, Color32::from_white_alpha(220));
+    let tip = centre + rotate(Vec2::new(0.0, -16.0));
+    let left = centre + rotate(Vec2::new(-8.0, 10.0));
+    let right = centre + rotate(Vec2::new(8.0, 10.0));
+    painter.add(egui::Shape::convex_polygon(
+        vec![tip, right, centre, left],
+        Color32::from_rgb(0xc0, 0x20, 0x20),
+        Stroke::NONE,
+    ));
+    painter.text(
+        centre + rotate(Vec2::new(0.0, 14.0)),
+        Align2::CENTER_CENTER,
+        "N",
+        FontId::proportional(11.0),
+        Color32::BLACK,
+    );
+}
