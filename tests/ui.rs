@@ -1,0 +1,129 @@
+//! The console driven through egui's own test harness (egui_kittest), on a live session over
+//! the demo city: an alarm arrives in the queue, selecting it lists the nearest available units
+//! with road ETAs, **Dispatch** changes the unit's status and writes a journal record; a
+//! viewer's console offers no dispatch, and a dispatch forced from it is refused by the world.
+
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use pantau::demo;
+use pantau::feeds::serve::ServeConfig;
+use pantau::model::{now_millis, AlarmState, Event, FeedKind, Fix, Role, UnitStatus};
+use pantau::ops::{Session, SessionConfig};
+use pantau::ui::Console;
+
+fn console(role: Role) -> (Console, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let files = demo::write(1, &dir.path().join("demo")).expect("demo city");
+    let config = SessionConfig {
+        serve: ServeConfig::loopback(dir.path().join("journal")),
+        map: files.map.clone(),
+        zones: vec![files.zones.clone()],
+        cameras: Some(files.cameras.clone()),
+        units: Some(files.units.clone()),
+        scenario: None,
+        user: format!("{role:?}").to_lowercase(),
+        role,
+    };
+    let session = Session::start(config).expect("session");
+    (Console::new(session, false, Vec::new(), Vec::new(), Vec::new()), dir)
+}
+
+/// Three units near the centre and a panic alarm beside them, through the feed path.
+fn raise_alarm(console: &Console) {
+    let now = now_millis();
+    let fix = |dx: f64| Fix {
+        time: now,
+        lon: demo::CENTRE.0 + dx,
+        lat: demo::CENTRE.1 + 0.002,
+        speed: None,
+        heading: None,
+        accuracy: None,
+    };
+    let mut events: Vec<Event> = (0..3)
+        .map(|i| Event::Position {
+            device: format!("demo-{:04}", i + 30),
+            fix: fix(0.003 * f64::from(i)),
+            feed: FeedKind::Simulator,
+        })
+        .collect();
+    events.push(Event::Alarm {
+        device: "site-market-007".into(),
+        kind: "panic".into(),
+        fix: Some(fix(0.001)),
+        priority: 1,
+        time: now,
+        feed: FeedKind::AlarmApi,
+    });
+    drop(console.session.ingest().expect("running").send(events));
+}
+
+fn harness(console: Console) -> Harness<'static, Console> {
+    Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console)
+}
+
+fn step_until(harness: &mut Harness<'_, Console>, what: &str, done: impl Fn(&Harness<'_, Console>) -> bool) {
+    let started = Instant::now();
+    while !done(harness) {
+        assert!(started.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn select_alarm_then_dispatch_the_nearest_unit() {
+    let (console, _dir) = console(Role::Operator);
+    raise_alarm(&console);
+    let mut harness = harness(console);
+    step_until(&mut harness, "the alarm in the queue", |h| h.query_by_label_contains("PANIC").is_some());
+    harness.get_by_label_contains("PANIC").click();
+    step_until(&mut harness, "the candidates", |h| !h.state().candidates.is_empty());
+    harness.run_steps(2);
+    let candidates = harness.state().candidates.clone();
+    assert!(candidates.iter().all(|c| c.eta_s.is_some()), "road ETAs for every candidate: {candidates:?}");
+    harness.get_by_label_contains("Nearest available units");
+    let buttons = harness.get_all_by_label("Dispatch").count();
+    assert_eq!(buttons, candidates.len(), "one Dispatch per candidate");
+    // Second click: dispatch the first (fastest) unit.
+    harness.get_all_by_label("Dispatch").next().expect("a dispatch button").click();
+    let unit = harness.state().session.desk.world().units()[candidates[0].slot as usize].id.clone();
+    step_until(&mut harness, "the unit dispatched", |h| {
+        h.state().session.desk.world().unit(&unit).map(|u| u.status) == Some(UnitStatus::Dispatched)
+    });
+    let alarm = harness.state().selected_alarm.expect("selected");
+    assert_eq!(harness.state().session.desk.world().alarm(alarm).map(|a| a.state), Some(AlarmState::Dispatched));
+    let mut console = harness.into_state();
+    let journal = console.session.journal.clone();
+    console.session.stop().expect("clean stop");
+    let replayed = pantau::journal::replay(&journal).expect("replay");
+    assert_eq!(replayed.unit(&unit).map(|u| u.status), Some(UnitStatus::Dispatched), "the dispatch is journaled");
+}
+
+#[test]
+fn a_viewer_cannot_dispatch() {
+    let (console, _dir) = console(Role::Viewer);
+    raise_alarm(&console);
+    let mut harness = harness(console);
+    step_until(&mut harness, "the alarm in the queue", |h| h.query_by_label_contains("PANIC").is_some());
+    harness.get_by_label_contains("PANIC").click();
+    step_until(&mut harness, "the candidates", |h| !h.state().candidates.is_empty());
+    harness.run_steps(2);
+    assert!(
+        harness.get_all_by_label("Dispatch").all(|b| b.accesskit_node().is_disabled()),
+        "dispatch offered to a viewer"
+    );
+    assert!(harness.get_by_label("Acknowledge").accesskit_node().is_disabled());
+    // Forced through anyway (as a modified client would): the world refuses it.
+    let alarm = harness.state().selected_alarm.expect("selected");
+    let unit = harness.state().session.desk.world().units()[harness.state().candidates[0].slot as usize].id.clone();
+    harness.state_mut().dispatch(alarm, &unit);
+    step_until(&mut harness, "the refusal", |h| h.query_by_label_contains("Refused").is_some());
+    assert_eq!(harness.state().session.desk.world().unit(&unit).map(|u| u.status), Some(UnitStatus::Available));
+    assert_eq!(harness.state().session.desk.world().alarm(alarm).map(|a| a.state), Some(AlarmState::Raised));
+    harness.into_state().session.stop().expect("clean stop");
+}
