@@ -87,14 +87,24 @@ fn vs_marker(
 ) -> MarkerOut {
     var out: MarkerOut;
     let s = size * g.marker_scale;
-    // Room for a unit's heading nose, an alarm's pulse or a selection ring.
-    var reach = s * 0.5 + 4.0;
-    if shape == SHAPE_ALARM {
-        reach = s * 2.2;
-    } else if shape == SHAPE_UNIT {
-        reach = s * 0.5 + s * 0.45 + 4.0;
+    // Heading turns with the map.
+    let turn = radians(heading) + atan2(g.rotation.y, g.rotation.x);
+    // A tight square around what is drawn: the symbol, a unit's heading nose (the square
+    // shifts towards it), an alarm's pulse, a selection ring.
+    var margin = 1.5;
+    if (flags & FLAG_SELECTED) != 0u {
+        margin = 6.0;
     }
-    let local = corner(vi) * reach;
+    var half = s * 0.5 + margin;
+    var centre = vec2<f32>(0.0, 0.0);
+    if shape == SHAPE_ALARM {
+        half = s * 2.2;
+    } else if shape == SHAPE_UNIT && (flags & FLAG_HEADING) != 0u {
+        let nose = s * 0.45;
+        centre = vec2<f32>(sin(turn), -cos(turn)) * (nose * 0.5);
+        half = s * 0.5 + nose * 0.5 + margin;
+    }
+    let local = centre + corner(vi) * half;
     out.position = px_to_clip(rel_to_px(pos) + local);
     if size <= 0.0 {
         out.position = vec4<f32>(2.0, 2.0, 0.0, 1.0);
@@ -103,8 +113,7 @@ fn vs_marker(
     out.color = unpack4x8unorm(color);
     out.shape = shape;
     out.size = s;
-    // Headings turn with the map.
-    out.heading = radians(heading) + atan2(g.rotation.y, g.rotation.x);
+    out.heading = turn;
     out.since = since;
     out.flags = flags;
     return out;

@@ -90,6 +90,9 @@ pub fn rgba(c: [u8; 4]) -> u32 {
     u32::from_le_bytes(c)
 }
 
+/// Changed slots this close together are written in one run.
+const MERGE_GAP: usize = 32;
+
 /// A GPU buffer of `T` per slot, kept across frames. Writes go only to the slots that changed
 /// (runs of neighbouring slots in one write); it grows by doubling (one full upload).
 pub struct SlotBuffer<T: Pod> {
@@ -162,11 +165,13 @@ impl<T: Pod + PartialEq> SlotBuffer<T> {
         let mut written = 0;
         let mut i = 0;
         while i < self.dirty.len() {
+            // One write per run of changed slots; runs closer than MERGE_GAP slots join (copying
+            // a few unchanged slots is cheaper than another write call).
             let start = self.dirty[i] as usize;
             let mut end = start + 1;
-            while i + 1 < self.dirty.len() && self.dirty[i + 1] as usize == end {
+            while i + 1 < self.dirty.len() && (self.dirty[i + 1] as usize) < end + MERGE_GAP {
                 i += 1;
-                end += 1;
+                end = self.dirty[i] as usize + 1;
             }
             queue.write_buffer(buffer, (start * size) as u64, bytemuck::cast_slice(&self.cpu[start..end]));
             written += (end - start) * size;

@@ -1,5 +1,5 @@
-//! What each live layer draws, and how objects become instances: one slot per unit (and a
-//! ring of trail segments per unit), per alarm, per camera, per road direction with observed
+//! What each live layer draws, and how objects become instances: one slot per unit (and one
+//! ring of trail segments for all units), per alarm, per camera, per road direction with observed
 //! congestion; zones tessellated once.
 
 use lyon::tessellation::{BuffersBuilder, FillOptions, FillTessellator, FillVertex as LyonVertex, VertexBuffers};
@@ -13,8 +13,9 @@ use crate::spatial::RoadGraph;
 
 /// Cameras, stations and alarm sites are drawn from this zoom in.
 pub const DETAIL_ZOOM: f64 = 13.5;
-/// Trail segments kept per unit.
-const TRAIL: usize = 16;
+/// Trail segments kept, all units together: one ring, oldest overwritten first (segments also
+/// fade out with age, so under very heavy traffic trails get shorter, never wrong).
+const TRAIL_RING: usize = 1 << 19;
 /// Metres per world unit at the equator (cameras reach is given in metres).
 const EQUATOR_M: f64 = 40_075_016.686;
 
@@ -32,8 +33,8 @@ pub(super) struct Buffers {
     places: Option<SlotBuffer<Marker>>,
     routes: Option<SlotBuffer<Segment>>,
     trails: Option<SlotBuffer<Segment>>,
-    /// Where each unit's next trail segment goes, and where it was last seen.
-    trail_heads: Vec<(usize, Option<[f32; 2]>)>,
+    /// The trail ring's next slot.
+    trail_head: usize,
     units: Option<SlotBuffer<Marker>>,
     alarms: Option<SlotBuffer<Marker>>,
 }
@@ -300,13 +301,11 @@ impl LiveLayers {
                 since,
                 flags: f,
             };
-            buffer(&mut self.layers.units, "units").set(slot as usize, marker);
-            let heads = &mut self.layers.trail_heads;
-            if heads.len() <= slot as usize {
-                heads.resize(slot as usize + 1, (0, None));
-            }
-            let (head, last) = heads[slot as usize];
-            if let Some(from) = last.filter(|l| *l != pos) {
+            let markers = buffer(&mut self.layers.units, "units");
+            // Where it was drawn before (a hidden, never-drawn slot has size 0).
+            let before = markers.get(slot as usize).filter(|m| m.size > 0.0).map(|m| m.pos);
+            markers.set(slot as usize, marker);
+            if let Some(from) = before.filter(|b| *b != pos) {
                 let segment = Segment {
                     a: from,
                     b: pos,
@@ -317,10 +316,10 @@ impl LiveLayers {
                     flags: trail_flags,
                     _pad: 0,
                 };
-                buffer(&mut self.layers.trails, "trails").set(slot as usize * TRAIL + head, segment);
-                heads[slot as usize] = ((head + 1) % TRAIL, Some(pos));
-            } else {
-                heads[slot as usize].1 = Some(pos);
+                // Appended at the ring's head: a batch of moves is one contiguous write.
+                let head = self.layers.trail_head;
+                buffer(&mut self.layers.trails, "trails").set(head, segment);
+                self.layers.trail_head = (head + 1) % TRAIL_RING;
             }
         }
     }
