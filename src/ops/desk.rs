@@ -5,6 +5,7 @@
 //! applied; a refusal comes back in the stream and is shown at the desk that caused it.
 
 use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
 
 use crate::feeds::ingest::{IngestHandle, Subscription};
 use crate::model::{now_millis, Alarm, AlarmId, Camera, Command, Event, Millis, Role, UnitStatus, Zone};
@@ -43,12 +44,29 @@ pub struct Desk {
     pub refusal: Option<String>,
     /// When each alarm (by slot) reached this desk, for latency measurements.
     pub arrived: Vec<std::time::Instant>,
+    waker: Waker,
 }
+
+type Waker = Arc<Mutex<Option<Box<dyn Fn() + Send + Sync>>>>;
 
 impl Desk {
     pub fn attach(ingest: IngestHandle, layers: Layers, user: &str, role: Role) -> anyhow::Result<Self> {
-        let Subscription { world, events } =
+        let Subscription { world, events: published } =
             ingest.subscribe().ok_or_else(|| anyhow::anyhow!("the world writer is not running"))?;
+        // A relay wakes the window as each batch arrives (no waiting for the next frame tick).
+        let waker: Waker = Arc::default();
+        let (relay, events) = std::sync::mpsc::channel();
+        let wake = waker.clone();
+        std::thread::Builder::new().name("desk-relay".into()).spawn(move || {
+            while let Ok(batch) = published.recv() {
+                if relay.send(batch).is_err() {
+                    break;
+                }
+                if let Some(wake) = wake.lock().ok().as_ref().and_then(|w| w.as_ref()) {
+                    wake();
+                }
+            }
+        })?;
         let live = LiveIndex::new(&world, ZoneIndex::new(layers.zones), CameraIndex::new(layers.cameras));
         let congestion = layers.roads.as_ref().map(Congestion::new);
         let router = layers.roads.map(Router::new);
@@ -66,7 +84,15 @@ impl Desk {
             pending: ChangeSet::default(),
             refusal: None,
             arrived,
+            waker,
         })
+    }
+
+    /// Called (from another thread) whenever new events arrive, e.g. to repaint the window.
+    pub fn set_waker(&self, wake: impl Fn() + Send + Sync + 'static) {
+        if let Ok(mut w) = self.waker.lock() {
+            *w = Some(Box::new(wake));
+        }
     }
 
     pub fn world(&self) -> &World {

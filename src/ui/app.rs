@@ -52,6 +52,8 @@ impl PantauApp {
             &options.stations.iter().map(lonlat).collect::<Vec<_>>(),
             &options.sites.iter().map(lonlat).collect::<Vec<_>>(),
         );
+        let ctx = cc.egui_ctx.clone();
+        session.desk.set_waker(move || ctx.request_repaint());
         let mut console = Console::new(session, options.wall, options.stations, options.sites, roads);
         if options.wall {
             console.set_wall(&cc.egui_ctx, true);
