@@ -1,5 +1,5 @@
 //! Each live layer rendered headless over the demo city and checked pixel by pixel: units in
-//! their status colour (grey when stale), a raised alarm's red pin, a camera's view sector, a
+//! their status colour (grey when stale) with a trail behind, a raised alarm's red pin, a camera's view sector, a
 //! jammed road direction, a drawn route, zone fills and the highlighted zone.
 
 mod common;
@@ -75,7 +75,14 @@ fn units_alarms_and_routes() {
         dispatched_unit: None,
     };
     let route = vec![[lon - 0.003, lat - 0.0025], [lon + 0.003, lat - 0.0025]];
+    // The fresh unit drove north to where it is now: its trail shows behind it.
+    let mut earlier = units.clone();
+    if let Some(f) = earlier[0].last_fix.as_mut() {
+        f.lat -= 0.0012;
+        f.time -= 5_000;
+    }
     let image = render(&view, |live| {
+        live.update_units(&earlier, &[0], None);
         live.update_units(&units, &[0, 1, 2], None);
         live.update_alarms(std::slice::from_ref(&alarm), &[0], None);
         live.set_routes(std::slice::from_ref(&route));
@@ -98,6 +105,9 @@ fn units_alarms_and_routes() {
     let (ax, ay) = view.lonlat_to_screen(lon, lat - 0.0015);
     let red = image.pixel(ax.round() as u32 + 6, ay.round() as u32);
     assert!(red[0] > 180 && red[1] < 80 && red[2] < 90, "raised alarm pin: {red:?}");
+    // The trail between the fresh unit's two fixes: the trail colour half-way.
+    let trail = pixel_at(&image, &view, lon - 0.002, lat - 0.0006);
+    assert!(trail[2] > trail[0] + 20 && trail[0].abs_diff(trail[1]) < 8, "trail: {trail:?}");
     // The route: blue along its middle.
     let blue = pixel_at(&image, &view, lon + 0.001, lat - 0.0025);
     assert!(blue[2] > 150 && blue[0] < 90, "route: {blue:?}");
