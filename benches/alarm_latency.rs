@@ -7,7 +7,6 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use pantau::demo;
-use pantau::feeds::serve::ServeConfig;
 use pantau::model::{now_millis, Event, FeedKind, Fix, Role};
 use pantau::ops::{Session, SessionConfig};
 
@@ -27,16 +26,8 @@ fn post_alarm(addr: std::net::SocketAddr, device: &str) -> std::io::Result<std::
 fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let files = demo::write(1, &dir.path().join("demo"))?;
-    let mut session = Session::start(SessionConfig {
-        serve: ServeConfig::loopback(dir.path().join("journal")),
-        map: files.map.clone(),
-        zones: vec![files.zones.clone()],
-        cameras: Some(files.cameras.clone()),
-        units: Some(files.units.clone()),
-        scenario: None,
-        user: "bench".into(),
-        role: Role::Operator,
-    })?;
+    let mut session =
+        Session::start(SessionConfig::quiet_demo(&files, dir.path().join("journal"), "bench", Role::Operator))?;
     let http = session.bound().and_then(|b| b.http).ok_or_else(|| anyhow::anyhow!("no API listener"))?;
     let ingest = session.ingest().ok_or_else(|| anyhow::anyhow!("not running"))?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use pantau::demo;
-use pantau::feeds::serve::ServeConfig;
 use pantau::model::{now_millis, AlarmState, Event, FeedKind, Fix, Role, UnitStatus};
 use pantau::ops::{Desk, Layers, Session, SessionConfig};
 
@@ -22,16 +21,7 @@ fn wait_until(desk: &mut Desk, what: &str, done: impl Fn(&Desk) -> bool) {
 fn alarm_to_dispatch_through_the_journal_and_a_viewer_refused() {
     let dir = tempfile::tempdir().expect("tmp");
     let files = demo::write(1, &dir.path().join("demo")).expect("demo city");
-    let config = SessionConfig {
-        serve: ServeConfig::loopback(dir.path().join("journal")),
-        map: files.map.clone(),
-        zones: vec![files.zones.clone()],
-        cameras: Some(files.cameras.clone()),
-        units: Some(files.units.clone()),
-        scenario: None,
-        user: "op1".into(),
-        role: Role::Operator,
-    };
+    let config = SessionConfig::quiet_demo(&files, dir.path().join("journal"), "op1", Role::Operator);
     let mut session = Session::start(config).expect("session");
     let ingest = session.ingest().expect("running");
     // Three enrolled units report near the city centre; a panic alarm goes off beside them.

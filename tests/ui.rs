@@ -9,7 +9,6 @@ use eframe::egui;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use pantau::demo;
-use pantau::feeds::serve::ServeConfig;
 use pantau::model::{now_millis, AlarmState, Event, FeedKind, Fix, Role, UnitStatus};
 use pantau::ops::{Session, SessionConfig};
 use pantau::ui::Console;
@@ -17,16 +16,8 @@ use pantau::ui::Console;
 fn console(role: Role) -> (Console, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tmp");
     let files = demo::write(1, &dir.path().join("demo")).expect("demo city");
-    let config = SessionConfig {
-        serve: ServeConfig::loopback(dir.path().join("journal")),
-        map: files.map.clone(),
-        zones: vec![files.zones.clone()],
-        cameras: Some(files.cameras.clone()),
-        units: Some(files.units.clone()),
-        scenario: None,
-        user: format!("{role:?}").to_lowercase(),
-        role,
-    };
+    let config =
+        SessionConfig::quiet_demo(&files, dir.path().join("journal"), &format!("{role:?}").to_lowercase(), role);
     let session = Session::start(config).expect("session");
     (Console::new(session, false, Vec::new(), Vec::new(), Vec::new()), dir)
 }
@@ -75,15 +66,21 @@ fn step_until(harness: &mut Harness<'_, Console>, what: &str, done: impl Fn(&Har
     }
 }
 
-#[test]
-fn select_alarm_then_dispatch_the_nearest_unit() {
-    let (console, _dir) = console(Role::Operator);
+/// Raises an alarm, waits for it in the queue and clicks it (the first click).
+fn open_alarm(console: Console) -> Harness<'static, Console> {
     raise_alarm(&console);
     let mut harness = harness(console);
     step_until(&mut harness, "the alarm in the queue", |h| h.query_by_label_contains("PANIC").is_some());
     harness.get_by_label_contains("PANIC").click();
     step_until(&mut harness, "the candidates", |h| !h.state().candidates.is_empty());
     harness.run_steps(2);
+    harness
+}
+
+#[test]
+fn select_alarm_then_dispatch_the_nearest_unit() {
+    let (console, _dir) = console(Role::Operator);
+    let mut harness = open_alarm(console);
     let candidates = harness.state().candidates.clone();
     assert!(candidates.iter().all(|c| c.eta_s.is_some()), "road ETAs for every candidate: {candidates:?}");
     harness.get_by_label_contains("Nearest available units");
@@ -107,12 +104,7 @@ fn select_alarm_then_dispatch_the_nearest_unit() {
 #[test]
 fn a_viewer_cannot_dispatch() {
     let (console, _dir) = console(Role::Viewer);
-    raise_alarm(&console);
-    let mut harness = harness(console);
-    step_until(&mut harness, "the alarm in the queue", |h| h.query_by_label_contains("PANIC").is_some());
-    harness.get_by_label_contains("PANIC").click();
-    step_until(&mut harness, "the candidates", |h| !h.state().candidates.is_empty());
-    harness.run_steps(2);
+    let mut harness = open_alarm(console);
     assert!(
         harness.get_all_by_label("Dispatch").all(|b| b.accesskit_node().is_disabled()),
         "dispatch offered to a viewer"

@@ -39,6 +39,23 @@ pub enum UnitStatus {
     OffDuty,
 }
 
+impl UnitStatus {
+    /// Every status, in the order of a unit's working day.
+    pub const ALL: [UnitStatus; 6] = [
+        UnitStatus::Available,
+        UnitStatus::Dispatched,
+        UnitStatus::EnRoute,
+        UnitStatus::OnScene,
+        UnitStatus::Returning,
+        UnitStatus::OffDuty,
+    ];
+
+    /// Its place in [`UnitStatus::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// One position report.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fix {

@@ -215,8 +215,7 @@ impl Desk {
 
     /// Units by status, for status strips and filters.
     pub fn status_counts(&self) -> Vec<(UnitStatus, usize)> {
-        use UnitStatus::*;
-        [Available, Dispatched, EnRoute, OnScene, Returning, OffDuty]
+        UnitStatus::ALL
             .into_iter()
             .map(|s| (s, self.world.units().iter().filter(|u| u.status == s && u.last_fix.is_some()).count()))
             .collect()

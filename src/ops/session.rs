@@ -42,16 +42,22 @@ impl SessionConfig {
         let files = crate::demo::cached(seed)?;
         let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S%.3f");
         let journal = files.dir.join("sessions").join(stamp.to_string());
-        Ok(Self {
+        Ok(Self { scenario: Some((files.clone(), seed)), ..Self::quiet_demo(&files, journal, user, role) })
+    }
+
+    /// A demo city's map and layers with nothing driving them (feeds on loopback, a journal in
+    /// `journal`): what tests and load runs start from.
+    pub fn quiet_demo(files: &DemoFiles, journal: impl Into<PathBuf>, user: &str, role: Role) -> Self {
+        Self {
             serve: ServeConfig::loopback(journal),
             map: files.map.clone(),
             zones: vec![files.zones.clone()],
             cameras: Some(files.cameras.clone()),
             units: Some(files.units.clone()),
-            scenario: Some((files, seed)),
+            scenario: None,
             user: user.to_string(),
             role,
-        })
+        }
     }
 }
 

@@ -19,23 +19,10 @@ pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 const CELL_DEG: f64 = 0.005;
 /// Metres per degree of latitude on the sphere used for distances.
 const METRES_PER_DEG: f64 = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
-const STATUSES: [UnitStatus; 6] = [
-    UnitStatus::Available,
-    UnitStatus::Dispatched,
-    UnitStatus::EnRoute,
-    UnitStatus::OnScene,
-    UnitStatus::Returning,
-    UnitStatus::OffDuty,
-];
-
 type Cell = (i32, i32);
 
 fn cell_of(lon: f64, lat: f64) -> Cell {
     ((lon / CELL_DEG).floor() as i32, (lat / CELL_DEG).floor() as i32)
-}
-
-fn status_index(status: UnitStatus) -> usize {
-    STATUSES.iter().position(|s| *s == status).unwrap_or(0)
 }
 
 /// Which units a query wants.
@@ -116,8 +103,7 @@ impl UnitIndex {
         if self.placed.len() <= i {
             self.placed.resize(i + 1, None);
         }
-        let target =
-            unit.last_fix.map(|f| (status_index(unit.status), cell_of(f.lon, f.lat), unit_vector(f.lon, f.lat)));
+        let target = unit.last_fix.map(|f| (unit.status.index(), cell_of(f.lon, f.lat), unit_vector(f.lon, f.lat)));
         if let (Some(p), Some((status, cell, point))) = (self.placed[i], target) {
             if p.status == status && p.cell == cell {
                 if let Some(e) = self.grids[status].get_mut(&cell).and_then(|l| l.get_mut(p.at)) {
@@ -174,8 +160,8 @@ impl UnitIndex {
             return Vec::new();
         }
         let q = unit_vector(lon, lat);
-        let wanted: Vec<usize> = (0..STATUSES.len())
-            .filter(|i| filter.statuses.as_ref().is_none_or(|w| w.contains(&STATUSES[*i])))
+        let wanted: Vec<usize> = (0..UnitStatus::ALL.len())
+            .filter(|i| filter.statuses.as_ref().is_none_or(|w| w.contains(&UnitStatus::ALL[*i])))
             .filter(|i| !self.grids[*i].is_empty())
             .collect();
         let (cx, cy) = cell_of(lon, lat);

@@ -10,15 +10,6 @@ use super::console::Console;
 use crate::model::{now_millis, Alarm, AlarmState, Command, Millis, UnitStatus};
 use crate::render::live::{unit_colour, LayerId};
 
-const STATUSES: [UnitStatus; 6] = [
-    UnitStatus::Available,
-    UnitStatus::Dispatched,
-    UnitStatus::EnRoute,
-    UnitStatus::OnScene,
-    UnitStatus::Returning,
-    UnitStatus::OffDuty,
-];
-
 pub fn status_name(s: UnitStatus) -> &'static str {
     match s {
         UnitStatus::Available => "available",
@@ -62,7 +53,7 @@ fn layers(ui: &mut egui::Ui, console: &mut Console) {
     }
     ui.label(RichText::new("Units").strong());
     ui.horizontal_wrapped(|ui| {
-        for s in STATUSES {
+        for s in UnitStatus::ALL {
             ui.label(RichText::new(status_name(s)).color(colour(unit_colour(s))).strong());
         }
     });
@@ -98,7 +89,7 @@ fn search(ui: &mut egui::Ui, console: &mut Console) {
 fn units(ui: &mut egui::Ui, console: &mut Console) {
     ui.label(RichText::new("Units").strong());
     ui.horizontal_wrapped(|ui| {
-        for (i, s) in STATUSES.iter().enumerate() {
+        for (i, s) in UnitStatus::ALL.iter().enumerate() {
             ui.toggle_value(&mut console.status_filter[i], status_name(*s));
         }
     });
@@ -106,10 +97,11 @@ fn units(ui: &mut egui::Ui, console: &mut Console) {
     let mut clicked = None;
     {
         let world = console.session.desk.world();
-        let shown = world.units().iter().enumerate().filter(|(_, u)| {
-            u.last_fix.is_some()
-                && STATUSES.iter().position(|s| *s == u.status).is_some_and(|i| console.status_filter[i])
-        });
+        let shown = world
+            .units()
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.last_fix.is_some() && console.status_filter[u.status.index()]);
         for (slot, unit) in shown.take(300) {
             let fix_age = unit.last_fix.map(|f| age(f.time, now)).unwrap_or_default();
             let text = RichText::new(format!("{}  {}  {}", unit.callsign, status_name(unit.status), fix_age))
