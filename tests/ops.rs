@@ -2,10 +2,12 @@
 //! available units come with road ETAs, dispatch changes the unit's status and is journaled,
 //! and a viewer's dispatch is refused where commands are applied.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use pantau::demo;
-use pantau::model::{now_millis, AlarmState, Event, FeedKind, Fix, Role, UnitStatus};
+use pantau::model::{AlarmState, Role, UnitStatus};
 use pantau::ops::{Desk, Layers, Session, SessionConfig};
 
 fn wait_until(desk: &mut Desk, what: &str, done: impl Fn(&Desk) -> bool) {
@@ -25,32 +27,7 @@ fn alarm_to_dispatch_through_the_journal_and_a_viewer_refused() {
     let mut session = Session::start(config).expect("session");
     let ingest = session.ingest().expect("running");
     // Three enrolled units report near the city centre; a panic alarm goes off beside them.
-    let now = now_millis();
-    let fix = |dx: f64| Fix {
-        time: now,
-        lon: demo::CENTRE.0 + dx,
-        lat: demo::CENTRE.1 + 0.002,
-        speed: None,
-        heading: None,
-        accuracy: None,
-    };
-    let mut events: Vec<Event> = ["demo-0001", "demo-0002", "demo-0003"]
-        .iter()
-        .enumerate()
-        .map(|(i, id)| Event::Position {
-            device: id.to_string(),
-            fix: fix(0.003 * i as f64),
-            feed: FeedKind::Simulator,
-        })
-        .collect();
-    events.push(Event::Alarm {
-        device: "site-bank-001".into(),
-        kind: "panic".into(),
-        fix: Some(fix(0.001)),
-        priority: 1,
-        time: now,
-        feed: FeedKind::AlarmApi,
-    });
+    let events = common::units_and_alarm_near_centre(1, "site-bank-001");
     drop(ingest.send(events));
     let desk = &mut session.desk;
     wait_until(desk, "the alarm", |d| !d.alarm_queue().is_empty());

@@ -3,13 +3,15 @@
 //! with road ETAs, **Dispatch** changes the unit's status and writes a journal record; a
 //! viewer's console offers no dispatch, and a dispatch forced from it is refused by the world.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use pantau::demo;
-use pantau::model::{now_millis, AlarmState, Event, FeedKind, Fix, Role, UnitStatus};
+use pantau::model::{AlarmState, Role, UnitStatus};
 use pantau::ops::{Session, SessionConfig};
 use pantau::ui::Console;
 
@@ -24,30 +26,7 @@ fn console(role: Role) -> (Console, tempfile::TempDir) {
 
 /// Three units near the centre and a panic alarm beside them, through the feed path.
 fn raise_alarm(console: &Console) {
-    let now = now_millis();
-    let fix = |dx: f64| Fix {
-        time: now,
-        lon: demo::CENTRE.0 + dx,
-        lat: demo::CENTRE.1 + 0.002,
-        speed: None,
-        heading: None,
-        accuracy: None,
-    };
-    let mut events: Vec<Event> = (0..3)
-        .map(|i| Event::Position {
-            device: format!("demo-{:04}", i + 30),
-            fix: fix(0.003 * f64::from(i)),
-            feed: FeedKind::Simulator,
-        })
-        .collect();
-    events.push(Event::Alarm {
-        device: "site-market-007".into(),
-        kind: "panic".into(),
-        fix: Some(fix(0.001)),
-        priority: 1,
-        time: now,
-        feed: FeedKind::AlarmApi,
-    });
+    let events = common::units_and_alarm_near_centre(30, "site-market-007");
     drop(console.session.ingest().expect("running").send(events));
 }
 

@@ -121,3 +121,28 @@ pub fn count_matching(image: &Image, view: &View, points: &[(f64, f64)], colour:
 pub fn along(a: (f64, f64), b: (f64, f64), n: usize) -> Vec<(f64, f64)> {
     (1..=n).map(|i| i as f64 / (n + 1) as f64).map(|t| (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)).collect()
 }
+
+/// Three enrolled demo units reporting near the demo city's centre (`first` is the first unit's
+/// number), and a panic alarm from `site` going off beside them: what a desk test starts from.
+pub fn units_and_alarm_near_centre(first: u32, site: &str) -> Vec<pantau::model::Event> {
+    use pantau::model::{now_millis, Event, FeedKind, Fix};
+    let now = now_millis();
+    let (lon, lat) = pantau::demo::CENTRE;
+    let fix = |dx: f64| Fix { time: now, lon: lon + dx, lat: lat + 0.002, speed: None, heading: None, accuracy: None };
+    let mut events: Vec<Event> = (0..3)
+        .map(|i| Event::Position {
+            device: format!("demo-{:04}", first + i),
+            fix: fix(0.003 * f64::from(i)),
+            feed: FeedKind::Simulator,
+        })
+        .collect();
+    events.push(Event::Alarm {
+        device: site.into(),
+        kind: "panic".into(),
+        fix: Some(fix(0.001)),
+        priority: 1,
+        time: now,
+        feed: FeedKind::AlarmApi,
+    });
+    events
+}
