@@ -86,6 +86,26 @@ fn bench_moves(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    // The same without handing anything to the GPU: the CPU side of the layers alone.
+    g.bench_function("update_units_only_10k_moved", |b| {
+        b.iter_batched(
+            || {
+                let mut moved: Vec<u32> = (0..10_000).map(|_| rng.random_range(0..count)).collect();
+                let mut all = all.borrow_mut();
+                for &slot in &moved {
+                    if let Some(f) = all[slot as usize].last_fix.as_mut() {
+                        f.lon -= 0.0001;
+                        f.time += 1000;
+                    }
+                }
+                moved.sort_unstable();
+                moved.dedup();
+                moved
+            },
+            |moved| live.update_units(&all.borrow(), &moved, None),
+            BatchSize::PerIteration,
+        )
+    });
     g.bench_function("frame_prepare_all_100k_rewritten", |b| {
         b.iter(|| {
             for u in all.borrow_mut().iter_mut() {

@@ -46,6 +46,10 @@ pub struct AppArgs {
     /// under its folder.
     #[arg(long)]
     pub journal: Option<PathBuf>,
+    /// Accept devices without tokens on the hosted feeds (closed networks only); a real map
+    /// otherwise needs `tokens` in `--config`.
+    #[arg(long)]
+    pub insecure: bool,
     #[arg(long, value_enum, default_value = "operator")]
     pub role: crate::model::Role,
     /// Who is at this desk (recorded with every command).
@@ -501,7 +505,12 @@ fn app(args: AppArgs) -> Result<()> {
         let files = crate::demo::DemoFiles::in_dir(&session.map.parent().map(Path::to_path_buf).unwrap_or_default());
         (session, named_points(&files.stations)?, named_points(&files.alarm_sites)?)
     } else {
-        let serve = ServeArgs { config: args.config.clone(), journal: args.journal.clone(), ..ServeArgs::default() };
+        let serve = ServeArgs {
+            config: args.config.clone(),
+            journal: args.journal.clone(),
+            insecure: args.insecure,
+            ..ServeArgs::default()
+        };
         let session = SessionConfig {
             serve: serve_config(serve)?,
             map: args.map.clone(),

@@ -188,7 +188,7 @@ impl Console {
             .iter()
             .filter(|(_, _, l)| matches!(l, Level::Heavy | Level::Jammed))
             .map(|(id, _, _)| f64::from(lengths.get(*id as usize).copied().unwrap_or(0.0)) / 1000.0)
-            .sum();
+            .fold(0.0, |total, km| total + km);
         canvas.live.update_congestion(graph, &self.edge_ends, &levels);
     }
 
