@@ -137,7 +137,7 @@ fn cameras_congestion_and_zones() {
         "nothing behind it"
     );
 
-    // A jammed road direction: red just to the right of travel.
+    // A jammed road direction: red just to the left of travel (traffic keeps left).
     let graph = RoadGraph::from_archive(&Archive::open(&files().map).expect("map")).expect("graph");
     let ends: Vec<(u32, u32)> = graph.edges().map(|(from, e)| (from, e.to)).collect();
     let (id, (from, to)) = ends
@@ -154,8 +154,8 @@ fn cameras_congestion_and_zones() {
     let view = View::new(mid.0, mid.1, 17.0, 400, 300);
     let image = render(&view, |live| live.update_congestion(&graph, &ends, &[(id as u32, 5.0, Level::Jammed)]));
     let (mx, my) = view.lonlat_to_screen(mid.0, mid.1);
-    // Travelling east the right is south (down the screen); travelling west, north.
-    let side = if q[0] > p[0] { 3.0 } else { -3.0 };
+    // Travelling east the left is north (up the screen); travelling west, south.
+    let side = if q[0] > p[0] { -3.0 } else { 3.0 };
     let jam = image.pixel(mx.round() as u32, (my + side).round() as u32);
     assert!(jam[0] > 150 && jam[1] < 60, "jammed direction drawn red: {jam:?}");
     let other = image.pixel(mx.round() as u32, (my - side * 3.0).round() as u32);

@@ -346,7 +346,8 @@ fn node_crossings(arterials: &mut [Road], edges: &mut [Option<LatticeEdge>]) {
             for id in candidates {
                 let Some(e) = edges[id].as_mut() else { continue };
                 if let Some((t, u)) = crossing(p, q, e.a, e.b) {
-                    let at = [p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])];
+                    // Through the arterial's own vertex: the street meets that very vertex.
+                    let at = if t <= EDGE_T { p } else { [p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])] };
                     cuts.push((t, at));
                     e.cuts.push((u, at));
                 }
@@ -362,7 +363,11 @@ fn node_crossings(arterials: &mut [Road], edges: &mut [Option<LatticeEdge>]) {
     }
 }
 
-/// Where segments p-q and a-b cross inside both: the fractions along each.
+/// How near a segment's end (as a fraction of it) a crossing counts as at the end.
+const EDGE_T: f64 = 1e-9;
+
+/// Where segments p-q and a-b cross: the fractions along each (at p, or inside; never at q, nor
+/// at the ends of a-b).
 fn crossing(p: P, q: P, a: P, b: P) -> Option<(f64, f64)> {
     let (r, s) = ([q[0] - p[0], q[1] - p[1]], [b[0] - a[0], b[1] - a[1]]);
     let denom = r[0] * s[1] - r[1] * s[0];
@@ -372,8 +377,8 @@ fn crossing(p: P, q: P, a: P, b: P) -> Option<(f64, f64)> {
     let ap = [a[0] - p[0], a[1] - p[1]];
     let t = (ap[0] * s[1] - ap[1] * s[0]) / denom;
     let u = (ap[0] * r[1] - ap[1] * r[0]) / denom;
-    let inside = |v: f64| (1e-9..1.0 - 1e-9).contains(&v);
-    (inside(t) && inside(u)).then_some((t, u))
+    // The crossing may be at p (t ~ 0) but not at q: the next segment counts that one.
+    ((-EDGE_T..1.0 - EDGE_T).contains(&t) && (EDGE_T..1.0 - EDGE_T).contains(&u)).then_some((t, u))
 }
 
 fn motorway_x(y: f64) -> f64 {
@@ -390,7 +395,8 @@ fn motorway(city: &str, outer_ring: &Road) -> Vec<Road> {
         }
         ys.into_iter().map(|y| [motorway_x(y) + offset, y]).collect()
     };
-    let (north, south) = (carriageway(14.0, true), carriageway(-14.0, false));
+    // Traffic keeps left: the northbound carriageway is the western one.
+    let (north, south) = (carriageway(-14.0, true), carriageway(14.0, false));
     let road = |points: Vec<P>, link: bool| Road {
         points,
         class: "motorway",
@@ -401,7 +407,8 @@ fn motorway(city: &str, outer_ring: &Road) -> Vec<Road> {
     };
     let mut roads = Vec::new();
     for y in ring_crossings() {
-        for (way, heading, outside) in [(&north, 1.0, 1.0), (&south, -1.0, -1.0)] {
+        // Ramps leave and join on the left, the outside of each carriageway.
+        for (way, heading, outside) in [(&north, 1.0, -1.0), (&south, -1.0, 1.0)] {
             let near = |target: f64| nearest(way, [motorway_x(target), target]);
             let ring_vertex = nearest(&outer_ring.points, [motorway_x(y) + outside * 240.0, y]);
             roads.push(road(vec![way[near(y - heading * 500.0)], outer_ring.points[ring_vertex]], true));
@@ -591,4 +598,30 @@ fn wedge(from: usize, to: usize, r0: f64, r1: Option<f64>) -> Vec<P> {
         }
     }
     ring
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_street_through_an_arterial_vertex_meets_it_once() {
+        let (a, b) = ([0.0, -5.0], [0.0, 5.0]);
+        // The arterial's segment starting at the street: a crossing at its start...
+        assert_eq!(crossing([0.0, 0.0], [10.0, 0.0], a, b), Some((0.0, 0.5)));
+        // ...and not again at the end of the segment before it.
+        assert_eq!(crossing([-10.0, 0.0], [0.0, 0.0], a, b), None);
+        // Inside both: the fractions along each.
+        assert_eq!(crossing([-10.0, 1.0], [10.0, 1.0], a, b), Some((0.5, 0.6)));
+    }
+
+    #[test]
+    fn the_centre_collectors_meet_the_inner_ring() {
+        let plan = plan(&mut rand::SeedableRng::seed_from_u64(1));
+        let ring = plan.roads.iter().find(|r| r.name == "Jalan Lingkar Dalam").expect("inner ring");
+        let east = [INNER_RING_M, 0.0];
+        assert!(ring.points.contains(&east));
+        let collectors = plan.roads.iter().filter(|r| r.class == "tertiary" && r.points.contains(&east)).count();
+        assert!(collectors >= 1, "the collector along y = 0 does not share the ring's vertex at {east:?}");
+    }
 }

@@ -54,6 +54,8 @@ struct Lanes {
     priority: VecDeque<Job>,
     positions: VecDeque<Submission>,
     queued_positions: usize,
+    /// The writer has stopped: new jobs are dropped at once (their callers see it closed).
+    closed: bool,
 }
 
 struct Shared {
@@ -85,8 +87,15 @@ impl Ingest {
         let writer_shared = shared.clone();
         let writer = std::thread::Builder::new()
             .name("world-writer".into())
-            .spawn(move || writer(writer_shared, journal, world, validator))
+            .spawn(move || {
+                let result = writer(&writer_shared, journal, world, validator);
+                close(&writer_shared);
+                result
+            })
             .ok();
+        if writer.is_none() {
+            close(&shared);
+        }
         Self { handle: IngestHandle { shared }, writer }
     }
 
@@ -156,6 +165,9 @@ impl IngestHandle {
         }
         let mut shed = Vec::new();
         if let Ok(mut lanes) = self.shared.lanes.lock() {
+            if lanes.closed {
+                return;
+            }
             lanes.queued_positions += submission.events.len();
             lanes.positions.push_back(submission);
             while lanes.queued_positions > self.shared.capacity && lanes.positions.len() > 1 {
@@ -176,18 +188,31 @@ impl IngestHandle {
 
     fn push_priority(&self, job: Job) {
         if let Ok(mut lanes) = self.shared.lanes.lock() {
-            lanes.priority.push_back(job);
+            if !lanes.closed {
+                lanes.priority.push_back(job);
+            }
         }
         self.shared.wake.notify_one();
     }
 }
 
+/// Marks the lanes closed and drops what waits in them, so nobody waits for a writer that is
+/// gone.
+fn close(shared: &Shared) {
+    if let Ok(mut lanes) = shared.lanes.lock() {
+        lanes.closed = true;
+        lanes.priority.clear();
+        lanes.positions.clear();
+        lanes.queued_positions = 0;
+    }
+}
+
 /// The single writer: takes every priority job, then positions up to a batch, and makes the
 /// batch durable before answering anyone in it.
-fn writer(shared: Arc<Shared>, mut journal: Journal, mut world: World, mut validator: Validator) -> Result<()> {
+fn writer(shared: &Shared, mut journal: Journal, mut world: World, mut validator: Validator) -> Result<()> {
     let mut subscribers: Vec<std::sync::mpsc::Sender<Vec<Event>>> = Vec::new();
     loop {
-        let (jobs, positions) = next_batch(&shared);
+        let (jobs, positions) = next_batch(shared);
         let mut batch: Vec<Submission> = Vec::new();
         let mut stop = false;
         for job in jobs {

@@ -105,6 +105,7 @@ pub struct Simulator {
 impl Simulator {
     /// Places units on random stations inside the largest strongly connected part of the graph.
     pub fn new(graph: RoadGraph, config: SimConfig, start: Millis) -> anyhow::Result<Self> {
+        anyhow::ensure!(config.units > 0, "no units to simulate");
         let drivable = drivable_nodes(&graph)?;
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let stations: Vec<RoadNode> =
@@ -117,6 +118,7 @@ impl Simulator {
     /// joined to the nearest drivable road node); with `rush_hour`, waves of congestion roll in
     /// towards the centre over the major roads.
     pub fn with_fleet(graph: RoadGraph, fleet: Fleet, config: SimConfig, start: Millis) -> anyhow::Result<Self> {
+        anyhow::ensure!(!fleet.units.is_empty(), "the fleet has no units");
         let drivable = drivable_nodes(&graph)?;
         let nearest = |lon: f64, lat: f64| {
             let d = |n: &RoadNode| {
@@ -226,7 +228,7 @@ impl Simulator {
         }
         let i = self.rng.random_range(0..self.units.len());
         // One SOS in four arrives without a fix, as from a phone indoors.
-        let fix = (roll > 0.475).then(|| self.fix_of(i));
+        let fix = self.rng.random_bool(0.75).then(|| self.fix_of(i));
         Event::Alarm {
             device: self.units[i].id.clone(),
             kind: "sos".into(),

@@ -49,6 +49,14 @@ pub struct Desk {
 
 type Waker = Arc<Mutex<Option<Box<dyn Fn() + Send + Sync>>>>;
 
+/// Adds `new` slots to a sorted list of distinct slots, keeping it so (its size stays bounded
+/// by the world's, however long nobody takes the changes).
+fn merge(pending: &mut Vec<u32>, new: &[u32]) {
+    pending.extend_from_slice(new);
+    pending.sort_unstable();
+    pending.dedup();
+}
+
 impl Desk {
     pub fn attach(ingest: IngestHandle, layers: Layers, user: &str, role: Role) -> anyhow::Result<Self> {
         let Subscription { world, events: published } =
@@ -117,8 +125,8 @@ impl Desk {
         if count > 0 {
             let changes = self.world.take_changes();
             self.live.update(&self.world, &changes);
-            self.pending.units.extend(&changes.units);
-            self.pending.alarms.extend(&changes.alarms);
+            merge(&mut self.pending.units, &changes.units);
+            merge(&mut self.pending.alarms, &changes.alarms);
             self.arrived.resize(self.world.alarms().len(), std::time::Instant::now());
         }
         let now = now_millis();
@@ -145,14 +153,9 @@ impl Desk {
         }
     }
 
-    /// The slots changed since the renderer last asked (each listed once).
+    /// The slots changed since the renderer last asked (sorted, each listed once).
     pub fn take_changes(&mut self) -> ChangeSet {
-        let mut changes = std::mem::take(&mut self.pending);
-        for list in [&mut changes.units, &mut changes.alarms] {
-            list.sort_unstable();
-            list.dedup();
-        }
-        changes
+        std::mem::take(&mut self.pending)
     }
 
     /// Open alarms, highest priority first, newest first within a priority.

@@ -72,13 +72,7 @@ pub struct Session {
 
 impl Session {
     pub fn start(config: SessionConfig) -> Result<Self> {
-        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-        let journal = config.serve.journal.clone();
-        let service = runtime.block_on(Service::start(config.serve.clone()))?;
-        let ingest = service.ingest.clone();
-        if let Some(roster) = &config.units {
-            runtime.block_on(enrol(&ingest, roster, &config.user))?;
-        }
+        // Everything that reads files first, so a bad input stops us before anything runs.
         let mut zones = Vec::new();
         for path in &config.zones {
             zones.extend(load_zones(path)?);
@@ -87,17 +81,33 @@ impl Session {
             Some(path) => load_cameras(path)?,
             None => Vec::new(),
         };
+        let roster = config.units.as_deref().map(load_units).transpose()?;
         let roads = RoadGraph::from_archive(&Archive::open(&config.map)?)?;
         let layers = Layers { zones, cameras, roads: (roads.node_count() > 1).then_some(roads) };
-        let desk = Desk::attach(ingest.clone(), layers, &config.user, config.role)?;
-        let scenario = match &config.scenario {
+        let simulator = match &config.scenario {
             Some((files, seed)) => {
-                let sim = crate::demo::scenario::simulator(files, crate::demo::scenario::config(*seed), now_millis())?;
-                Some(drive(sim, ingest))
+                Some(crate::demo::scenario::simulator(files, crate::demo::scenario::config(*seed), now_millis())?)
             }
             None => None,
         };
-        Ok(Self { runtime, service: Some(service), scenario, desk, map: config.map, journal })
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+        let service = runtime.block_on(Service::start(config.serve.clone()))?;
+        let ingest = service.ingest.clone();
+        let attached = match &roster {
+            Some(units) => runtime.block_on(enrol(&ingest, units)),
+            None => Ok(()),
+        }
+        .and_then(|()| Desk::attach(ingest.clone(), layers, &config.user, config.role));
+        let desk = match attached {
+            Ok(desk) => desk,
+            Err(e) => {
+                // Do not leave the service running (or its journal unsynced) behind an error.
+                let _ = runtime.block_on(service.stop());
+                return Err(e);
+            }
+        };
+        let scenario = simulator.map(|sim| drive(sim, ingest));
+        Ok(Self { runtime, service: Some(service), scenario, desk, map: config.map, journal: config.serve.journal })
     }
 
     /// The way into the writer (another desk can attach through it).
@@ -124,12 +134,23 @@ impl Session {
     }
 }
 
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Err(e) = self.stop() {
+            tracing::error!("stopping the session: {e:#}");
+        }
+    }
+}
+
+/// Who enrols the roster in the journal: the session itself, not the person at the desk.
+const ROSTER_USER: &str = "roster";
+
 /// Puts every unit of a roster on the world's roster (and off duty where it says so).
-async fn enrol(ingest: &IngestHandle, roster: &std::path::Path, user: &str) -> Result<()> {
+async fn enrol(ingest: &IngestHandle, roster: &[crate::model::Unit]) -> Result<()> {
     let time = now_millis();
-    let command = |command| Event::Command { user: user.to_string(), role: Role::Commander, time, command };
+    let command = |command| Event::Command { user: ROSTER_USER.to_string(), role: Role::Commander, time, command };
     let mut events = Vec::new();
-    for unit in load_units(roster)? {
+    for unit in roster {
         events.push(command(Command::Enrol {
             unit: unit.id.clone(),
             callsign: unit.callsign.clone(),
@@ -142,7 +163,7 @@ async fn enrol(ingest: &IngestHandle, roster: &std::path::Path, user: &str) -> R
     }
     match ingest.send(events).await {
         crate::feeds::ingest::Ack::Done { .. } => Ok(()),
-        other => anyhow::bail!("{}: the roster was not recorded: {other:?}", roster.display()),
+        other => anyhow::bail!("the roster was not recorded: {other:?}"),
     }
 }
 
@@ -154,10 +175,11 @@ fn drive(mut sim: Simulator, ingest: IngestHandle) -> (Arc<AtomicBool>, JoinHand
         let mut last = Instant::now();
         while !stopping.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(200));
-            let elapsed = last.elapsed();
-            last += elapsed;
+            // Whole milliseconds only, the remainder kept for the next step: no drift.
+            let ms = last.elapsed().as_millis() as u64;
+            last += Duration::from_millis(ms);
             let (alarms, positions): (Vec<Event>, Vec<Event>) =
-                sim.step(elapsed.as_millis() as i64).into_iter().partition(|e| e.kind() != EventKind::Position);
+                sim.step(ms as i64).into_iter().partition(|e| e.kind() != EventKind::Position);
             ingest.submit_detached(positions);
             ingest.submit_detached(alarms);
         }

@@ -92,6 +92,10 @@ impl PantauApp {
 }
 
 impl eframe::App for PantauApp {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.console.poll();
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.console.frame(ui, self.canvas.as_mut());
         self.screenshot(ui);

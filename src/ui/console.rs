@@ -17,6 +17,8 @@ use crate::spatial::dispatch::Candidate;
 
 /// How long a fly-to takes.
 const FLIGHT_SECONDS: f32 = 0.8;
+/// How often the selected alarm's nearest units are worked out again.
+const CANDIDATES_EVERY_MS: Millis = 5_000;
 /// How often congestion is re-drawn.
 const CONGESTION_EVERY_MS: Millis = 2_000;
 
@@ -46,6 +48,7 @@ pub struct Console {
     pub selected_alarm: Option<AlarmId>,
     pub selected_unit: Option<u32>,
     pub candidates: Vec<Candidate>,
+    candidates_at: Millis,
     pub search: String,
     /// Which unit statuses the unit list shows.
     pub status_filter: [bool; 6],
@@ -84,6 +87,7 @@ impl Console {
             selected_alarm: None,
             selected_unit: None,
             candidates: Vec::new(),
+            candidates_at: 0,
             search: String::new(),
             status_filter: [true; 6],
             wall,
@@ -112,13 +116,21 @@ impl Console {
         matches!(self.role(), Role::Operator | Role::Commander)
     }
 
+    /// Takes in what the feeds brought (also while the window is hidden, so nothing piles up).
+    pub fn poll(&mut self) {
+        self.session.desk.poll();
+    }
+
     /// One frame: take in what the feeds brought, update the GPU layers, draw the screen.
     pub fn frame(&mut self, ui: &mut egui::Ui, mut canvas: Option<&mut Canvas>) {
         let now = now_millis();
         self.session.desk.poll();
         self.follow_new_alarms();
-        if let Some(canvas) = canvas.as_deref_mut() {
-            self.update_layers(canvas, now);
+        self.refresh_selection(now);
+        match canvas.as_deref_mut() {
+            Some(canvas) => self.update_layers(canvas, now),
+            // Nothing to draw into (UI tests): the changes are still taken.
+            None => drop(self.session.desk.take_changes()),
         }
         if ui.input(|i| i.key_pressed(egui::Key::F11)) {
             self.set_wall(ui.ctx(), !self.wall);
@@ -140,6 +152,22 @@ impl Console {
         self.wall = on;
         self.style.marker_scale = if on { 1.6 } else { 1.0 };
         ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
+    }
+
+    /// A closed alarm leaves the selection (whoever closed it); an open one gets its nearest
+    /// units worked out again every few seconds, as units move and change status.
+    fn refresh_selection(&mut self, now: Millis) {
+        let Some(id) = self.selected_alarm else { return };
+        match self.session.desk.world().alarm(id).cloned() {
+            Some(alarm) if alarm.state.is_open() => {
+                if now - self.candidates_at >= CANDIDATES_EVERY_MS {
+                    self.candidates = self.session.desk.candidates(&alarm);
+                    self.candidates_at = now;
+                    self.routes_dirty = true;
+                }
+            }
+            _ => self.clear_alarm(),
+        }
     }
 
     /// On the wall, every new alarm is brought into the focus view at once.
@@ -198,6 +226,7 @@ impl Console {
         let Some(alarm) = self.session.desk.world().alarm(id).cloned() else { return };
         self.selected_alarm = Some(id);
         self.candidates = self.session.desk.candidates(&alarm);
+        self.candidates_at = now_millis();
         self.routes_dirty = true;
         if let (Some(lon), Some(lat)) = (alarm.lon, alarm.lat) {
             if self.wall {

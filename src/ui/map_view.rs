@@ -256,7 +256,8 @@ fn scale_bar(painter: &egui::Painter, view: &View, rect: Rect, ppp: f32) {
 /// An arrow that points to north whatever the bearing.
 fn north_arrow(painter: &egui::Painter, view: &View, rect: Rect) {
     let centre = rect.right_top() + Vec2::new(-34.0, 34.0);
-    let angle = -(view.bearing as f32).to_radians();
+    // The map turns clockwise by the bearing, and north with it.
+    let angle = (view.bearing as f32).to_radians();
     let rotate = |v: Vec2| Vec2::new(v.x * angle.cos() - v.y * angle.sin(), v.x * angle.sin() + v.y * angle.cos());
     painter.circle_filled(centre, 22.0, Color32::from_white_alpha(220));
     let tip = centre + rotate(Vec2::new(0.0, -16.0));

@@ -109,6 +109,9 @@ impl World {
                 }
                 None => Outcome::Refused(format!("no unit {unit}")),
             },
+            Command::Enrol { .. } if role != Role::Commander => {
+                Outcome::Refused("only a commander may change the roster".into())
+            }
             Command::Enrol { unit, callsign, kind, home_station } => {
                 let slot = self.unit_slot(unit);
                 let entry = &mut self.units[slot as usize];

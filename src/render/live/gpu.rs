@@ -42,7 +42,7 @@ pub struct Segment {
     pub color: u32,
     /// Pixels (0 hides the segment).
     pub width: f32,
-    /// Pixels to the right of the direction a -> b.
+    /// Pixels to the right of the direction a -> b (negative: to the left).
     pub offset: f32,
     /// Seconds since the epoch when it was drawn, for fading trails (negative: never fades).
     pub since: f32,

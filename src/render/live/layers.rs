@@ -302,8 +302,13 @@ impl LiveLayers {
                 flags: f,
             };
             let markers = buffer(&mut self.layers.units, "units");
-            // Where it was drawn before (a hidden, never-drawn slot has size 0).
-            let before = markers.get(slot as usize).filter(|m| m.size > 0.0).map(|m| m.pos);
+            // Where it was drawn before (a hidden, never-drawn slot has size 0); after a long
+            // silence no trail is drawn, rather than a straight line across the map.
+            let trail_seconds = self.style.trail_seconds;
+            let before = markers
+                .get(slot as usize)
+                .filter(|m| m.size > 0.0 && (0.0..trail_seconds).contains(&(since - m.since)))
+                .map(|m| m.pos);
             markers.set(slot as usize, marker);
             if let Some(from) = before.filter(|b| *b != pos) {
                 let segment = Segment {
@@ -312,7 +317,8 @@ impl LiveLayers {
                     color: rgba([0x33, 0x33, 0x66, 0xa0]),
                     width: 2.5,
                     offset: 0.0,
-                    since,
+                    // Never negative: that marks segments that do not fade.
+                    since: since.max(0.0),
                     flags: trail_flags,
                     _pad: 0,
                 };
@@ -349,8 +355,9 @@ impl LiveLayers {
         }
     }
 
-    /// Road directions with an observed level: each directed edge has its own slot, drawn to
-    /// the right of its direction, so both directions of a two-way road show; only edges whose
+    /// Road directions with an observed level: each directed edge has its own slot, drawn on
+    /// the side its traffic keeps to (the left: Indonesia drives on the left), so both
+    /// directions of a two-way road show; only edges whose
     /// colour changed are written.
     pub fn update_congestion(&mut self, graph: &RoadGraph, ends: &[(u32, u32)], levels: &[(SegmentId, f32, Level)]) {
         let flags = LayerId::Congestion.flags();
@@ -375,7 +382,7 @@ impl LiveLayers {
                 b: self.rel(z[0], z[1]),
                 color: rgba(colour.unwrap_or([0, 0, 0, 0])),
                 width: if colour.is_some() { 4.0 } else { 0.0 },
-                offset: 3.0,
+                offset: -3.0,
                 since: -1.0,
                 flags,
                 _pad: 0,
