@@ -36,6 +36,17 @@ fn units(n: usize, rng: &mut ChaCha8Rng) -> Vec<Unit> {
         .collect()
 }
 
+/// New fixes for the units in `moved`, replacing each whole fix as applying a position event
+/// to the world does.
+fn apply_fixes(all: &mut [Unit], moved: &[u32], step: f64) {
+    for &slot in moved {
+        let unit = &mut all[slot as usize];
+        if let Some(f) = unit.last_fix {
+            unit.last_fix = Some(Fix { time: f.time + 1000, lon: f.lon + step, ..f });
+        }
+    }
+}
+
 fn gpu() -> Gpu {
     let dir = std::env::temp_dir().join("pantau-bench-runtime");
     std::fs::create_dir_all(&dir).expect("runtime dir");
@@ -63,13 +74,7 @@ fn bench_moves(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let moved: Vec<u32> = (0..10_000).map(|_| rng.random_range(0..count)).collect();
-                let mut all = all.borrow_mut();
-                for &slot in &moved {
-                    if let Some(f) = all[slot as usize].last_fix.as_mut() {
-                        f.lon += 0.0001;
-                        f.time += 1000;
-                    }
-                }
+                apply_fixes(&mut all.borrow_mut(), &moved, 0.0001);
                 moved
             },
             |mut moved| {
@@ -91,13 +96,7 @@ fn bench_moves(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let mut moved: Vec<u32> = (0..10_000).map(|_| rng.random_range(0..count)).collect();
-                let mut all = all.borrow_mut();
-                for &slot in &moved {
-                    if let Some(f) = all[slot as usize].last_fix.as_mut() {
-                        f.lon -= 0.0001;
-                        f.time += 1000;
-                    }
-                }
+                apply_fixes(&mut all.borrow_mut(), &moved, -0.0001);
                 moved.sort_unstable();
                 moved.dedup();
                 moved
