@@ -17,14 +17,26 @@ fn the_window_draws_the_map_and_the_panels() {
         std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).expect("0700");
     }
     let shot = dir.path().join("window.png");
-    let status = Command::new("xvfb-run")
+    let mut child = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1920x1080x24", env!("CARGO_BIN_EXE_pantau"), "--screenshot"])
         .arg(&shot)
         .args(["--screenshot-after", "6"])
         .current_dir(dir.path())
         .env("XDG_RUNTIME_DIR", &runtime)
-        .status()
+        .spawn()
         .expect("xvfb-run must be installed (apt-get install xvfb xauth; .ci/run does)");
+    // The window closes itself once the screenshot is written; never wait forever.
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(180) {
+            let _ = child.kill();
+            panic!("the window did not take its screenshot and close within 3 minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
     assert!(status.success(), "pantau exited with {status}");
     let image = Image::read_png(&shot).expect("a screenshot was written");
     let keep = std::env::temp_dir().join("pantau-window.png");
