@@ -42,8 +42,6 @@ pub struct Desk {
     pending: ChangeSet,
     /// The last refusal of one of this desk's own commands.
     pub refusal: Option<String>,
-    /// When each alarm (by slot) reached this desk, for latency measurements.
-    pub arrived: Vec<std::time::Instant>,
     waker: Waker,
 }
 
@@ -78,7 +76,6 @@ impl Desk {
         let live = LiveIndex::new(&world, ZoneIndex::new(layers.zones), CameraIndex::new(layers.cameras));
         let congestion = layers.roads.as_ref().map(Congestion::new);
         let router = layers.roads.map(Router::new);
-        let arrived = vec![std::time::Instant::now(); world.alarms().len()];
         Ok(Self {
             world,
             events,
@@ -91,7 +88,6 @@ impl Desk {
             role,
             pending: ChangeSet::default(),
             refusal: None,
-            arrived,
             waker,
         })
     }
@@ -127,7 +123,6 @@ impl Desk {
             self.live.update(&self.world, &changes);
             merge(&mut self.pending.units, &changes.units);
             merge(&mut self.pending.alarms, &changes.alarms);
-            self.arrived.resize(self.world.alarms().len(), std::time::Instant::now());
         }
         let now = now_millis();
         if let (Some(router), Some(congestion)) = (&mut self.router, &self.congestion) {

@@ -67,6 +67,10 @@ pub struct Session {
     scenario: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
     pub desk: Desk,
     pub map: PathBuf,
+    /// The map's (west, south, east, north).
+    pub bounds: (f64, f64, f64, f64),
+    /// Every named road once, with a point on it.
+    pub road_names: Vec<(String, [f64; 2])>,
     pub journal: PathBuf,
 }
 
@@ -82,7 +86,11 @@ impl Session {
             None => Vec::new(),
         };
         let roster = config.units.as_deref().map(load_units).transpose()?;
-        let roads = RoadGraph::from_archive(&Archive::open(&config.map)?)?;
+        // The roads are read once, for the graph and for the names the search box finds.
+        let archive = Archive::open(&config.map)?;
+        let road_layers = archive.max_zoom_layers("roads")?;
+        let roads = RoadGraph::from_layers(&road_layers);
+        let road_names = crate::spatial::roads::road_names(&road_layers);
         let layers = Layers { zones, cameras, roads: (roads.node_count() > 1).then_some(roads) };
         let simulator = match &config.scenario {
             Some((files, seed)) => {
@@ -107,7 +115,16 @@ impl Session {
             }
         };
         let scenario = simulator.map(|sim| drive(sim, ingest));
-        Ok(Self { runtime, service: Some(service), scenario, desk, map: config.map, journal: config.serve.journal })
+        Ok(Self {
+            runtime,
+            service: Some(service),
+            scenario,
+            desk,
+            map: config.map,
+            bounds: archive.header.bounds,
+            road_names,
+            journal: config.serve.journal,
+        })
     }
 
     /// The way into the writer (another desk can attach through it).

@@ -60,14 +60,16 @@ pub fn road_speed_kmh(class: &str, lanes: Option<u32>) -> Option<f32> {
 
 /// Every named road once, with a point on it (`[lon, lat]`), sorted by name: what a search
 /// box looks roads up in.
-pub fn road_names(archive: &Archive) -> Result<Vec<(String, [f64; 2])>> {
+/// (`layers`: the archive's roads layer at its most detailed zoom, as
+/// [`Archive::max_zoom_layers`] gives it.)
+pub fn road_names(layers: &[(TileId, tile::Layer)]) -> Vec<(String, [f64; 2])> {
     let mut names: std::collections::BTreeMap<String, [f64; 2]> = Default::default();
-    for (id, layer) in archive.max_zoom_layers("roads")? {
+    for (id, layer) in layers {
         let extent = f64::from(layer.extent.unwrap_or(4096));
         let (tx, ty, _, _) = id.world_bounds();
         let size = id.world_size();
         for feature in &layer.features {
-            let Some(name) = (Props { layer: &layer, feature }).string("name").map(str::to_string) else { continue };
+            let Some(name) = (Props { layer, feature }).string("name").map(str::to_string) else { continue };
             if names.contains_key(&name) {
                 continue;
             }
@@ -79,7 +81,7 @@ pub fn road_names(archive: &Archive) -> Result<Vec<(String, [f64; 2])>> {
             }
         }
     }
-    Ok(names.into_iter().collect())
+    names.into_iter().collect()
 }
 
 /// A directed graph in compressed adjacency form.
@@ -106,11 +108,16 @@ pub struct Route {
 impl RoadGraph {
     /// Reads every max-zoom tile of the archive's roads layer.
     pub fn from_archive(archive: &Archive) -> Result<Self> {
+        Ok(Self::from_layers(&archive.max_zoom_layers("roads")?))
+    }
+
+    /// The graph of roads layers already read (see [`road_names`]).
+    pub fn from_layers(layers: &[(TileId, tile::Layer)]) -> Self {
         let mut builder = Builder::default();
-        for (id, layer) in archive.max_zoom_layers("roads")? {
-            builder.add_layer(id, &layer);
+        for (id, layer) in layers {
+            builder.add_layer(*id, layer);
         }
-        Ok(builder.finish())
+        builder.finish()
     }
 
     pub fn node_count(&self) -> usize {

@@ -37,11 +37,10 @@ pub struct PantauApp {
 
 impl PantauApp {
     fn new(cc: &eframe::CreationContext<'_>, options: AppOptions, session: Session) -> Result<Self> {
-        let roads = crate::basemap::Archive::open(&session.map)
-            .and_then(|a| crate::spatial::roads::road_names(&a))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(name, [lon, lat])| Place { label: name, lon, lat })
+        let roads = session
+            .road_names
+            .iter()
+            .map(|(name, [lon, lat])| Place { label: name.clone(), lon: *lon, lat: *lat })
             .collect();
         let state = cc.wgpu_render_state.as_ref().ok_or_else(|| anyhow!("eframe started without wgpu"))?;
         let mut canvas = Canvas::new(state, &session.map, Theme::builtin(options.theme), now_millis())?;

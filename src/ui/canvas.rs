@@ -35,18 +35,18 @@ impl Canvas {
     }
 
     /// Renders `view` into viewport `index` (sized in physical pixels) and returns the texture
-    /// to show; the bytes of live-layer data sent to the GPU come back too.
-    pub fn render(&mut self, index: usize, view: &View, now: Millis) -> (egui::TextureId, usize) {
+    /// to show.
+    pub fn render(&mut self, index: usize, view: &View, now: Millis) -> egui::TextureId {
         let target = self.target(index, view.width, view.height);
         let Target { texture, id } = &self.targets[target];
         self.map.prepare(&self.gpu, view);
-        let written = self.live.prepare(&self.gpu.device, &self.gpu.queue, view, now);
+        self.live.prepare(&self.gpu.device, &self.gpu.queue, view, now);
         let draw_view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         let mut encoder =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("map view") });
         render::headless::draw(&self.map, Some(&self.live), &mut encoder, &draw_view);
         self.gpu.queue.submit([encoder.finish()]);
-        (*id, written)
+        *id
     }
 
     /// The target for a viewport, made or resized to `width` x `height`.

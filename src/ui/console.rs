@@ -63,21 +63,22 @@ pub struct Console {
     pub stations: Vec<Place>,
     pub sites: Vec<Place>,
     pub roads: Vec<Place>,
+    /// Per road edge id: its ends and its length (for drawing and totalling congestion).
     edge_ends: Vec<(u32, u32)>,
+    edge_km: Vec<f64>,
     /// Live-layer slots whose look depends on the selection (rewritten when it changes).
     drawn_selection: (Option<u32>, Option<u32>),
     routes_dirty: bool,
     seen_alarms: usize,
-    /// Bytes of live-layer data sent to the GPU in the last frame.
-    pub uploaded: usize,
 }
 
 impl Console {
     pub fn new(session: Session, wall: bool, stations: Vec<Place>, sites: Vec<Place>, roads: Vec<Place>) -> Self {
-        let archive = crate::basemap::Archive::open(&session.map).ok();
-        let bounds = archive.map(|a| a.header.bounds).unwrap_or((-180.0, -85.0, 180.0, 85.0));
-        let view = View::fit(bounds, 1280, 800);
-        let edge_ends = session.desk.roads().map(|g| g.edges().map(|(f, e)| (f, e.to)).collect()).unwrap_or_default();
+        let view = View::fit(session.bounds, 1280, 800);
+        let edges: Vec<(u32, &crate::spatial::roads::Edge)> =
+            session.desk.roads().map(|g| g.edges().collect()).unwrap_or_default();
+        let edge_ends = edges.iter().map(|(from, e)| (*from, e.to)).collect();
+        let edge_km = edges.iter().map(|(_, e)| f64::from(e.length_m) / 1000.0).collect();
         let seen_alarms = session.desk.world().alarms().len();
         Self {
             session,
@@ -100,10 +101,10 @@ impl Console {
             sites,
             roads,
             edge_ends,
+            edge_km,
             drawn_selection: (None, None),
             routes_dirty: false,
             seen_alarms,
-            uploaded: 0,
         }
     }
 
@@ -211,11 +212,10 @@ impl Console {
         let desk = &self.session.desk;
         let (Some(graph), Some(congestion)) = (desk.roads(), &desk.congestion) else { return };
         let levels = congestion.levels(now);
-        let lengths: Vec<f32> = graph.edges().map(|(_, e)| e.length_m).collect();
         self.congested_km = levels
             .iter()
             .filter(|(_, _, l)| matches!(l, Level::Heavy | Level::Jammed))
-            .map(|(id, _, _)| f64::from(lengths.get(*id as usize).copied().unwrap_or(0.0)) / 1000.0)
+            .map(|(id, _, _)| self.edge_km.get(*id as usize).copied().unwrap_or(0.0))
             .fold(0.0, |total, km| total + km);
         canvas.live.update_congestion(graph, &self.edge_ends, &levels);
     }

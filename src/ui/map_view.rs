@@ -64,7 +64,7 @@ fn size_view(view: &mut View, rect: Rect, ppp: f32) {
 fn paint_view(ui: &egui::Ui, canvas: Option<&mut Canvas>, index: usize, view: &View, rect: Rect, now: Millis) {
     match canvas {
         Some(canvas) => {
-            let (texture, _) = canvas.render(index, view, now);
+            let texture = canvas.render(index, view, now);
             let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
             ui.painter().image(texture, rect, uv, Color32::WHITE);
         }
