@@ -112,16 +112,8 @@ fn bench_frames(c: &mut Criterion) {
         let view = View::new(106.8272, -6.1900, zoom, 1920, 1080);
         let mut layer = MapLayer::new(&gpu, TARGET_FORMAT, &path, Theme::builtin(ThemeName::Day)).expect("layer");
         let _ = render_image(&gpu, &mut layer, &view).expect("warm the tile cache");
-        let target = gpu.device.create_texture(&wgpu::TextureDescriptor {
-            label: None,
-            size: wgpu::Extent3d { width: 1920, height: 1080, depth_or_array_layers: 1 },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: TARGET_FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-            view_formats: &[],
-        });
+        let target =
+            headless::target_texture(&gpu.device, "bench target", (1920, 1080), wgpu::TextureUsages::empty(), &[]);
         let target = target.create_view(&Default::default());
         // CPU: choose tiles, write uniforms, place labels, record the draws.
         g.bench_function(format!("cpu_prepare_z{zoom}"), |b| b.iter(|| record_frame(&gpu, &mut layer, &view, &target)));

@@ -8,7 +8,7 @@ use eframe::egui;
 use eframe::egui_wgpu;
 use pantau::model::{Fix, Unit, UnitKind, UnitStatus};
 use pantau::render::live::unit_colour;
-use pantau::render::{Gpu, LiveLayers, View, TARGET_FORMAT};
+use pantau::render::{headless, Gpu, LiveLayers, View, TARGET_FORMAT};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -127,34 +127,14 @@ struct Target {
 }
 
 fn target(gpu: &Gpu, width: u32, height: u32) -> Target {
-    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("bench target"),
-        size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: TARGET_FORMAT,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-        view_formats: &[],
-    });
+    let texture =
+        headless::target_texture(&gpu.device, "bench target", (width, height), wgpu::TextureUsages::empty(), &[]);
     let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
     Target { texture, view }
 }
 
 fn pass<'e>(encoder: &'e mut wgpu::CommandEncoder, target: &Target) -> wgpu::RenderPass<'e> {
-    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-        label: Some("bench"),
-        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-            view: &target.view,
-            depth_slice: None,
-            resolve_target: None,
-            ops: wgpu::Operations { load: wgpu::LoadOp::Clear(wgpu::Color::WHITE), store: wgpu::StoreOp::Store },
-        })],
-        depth_stencil_attachment: None,
-        timestamp_writes: None,
-        occlusion_query_set: None,
-        multiview_mask: None,
-    })
+    headless::clear_pass(encoder, &target.view, wgpu::Color::WHITE)
 }
 
 fn finish(gpu: &Gpu, encoder: wgpu::CommandEncoder) {

@@ -47,3 +47,46 @@ impl Gpu {
         format!("{} ({:?})", info.name, info.backend)
     }
 }
+
+/// What tells one of the renderer's pipelines from another; all of them draw alpha-blended
+/// into one colour target, with no depth buffer, from one vertex buffer.
+pub struct PipelineSpec<'a> {
+    pub label: &'a str,
+    pub layout: &'a wgpu::PipelineLayout,
+    pub module: &'a wgpu::ShaderModule,
+    pub vertex: &'a str,
+    pub fragment: &'a str,
+    pub buffer: wgpu::VertexBufferLayout<'a>,
+    /// Pipeline-overridable constants of the shader.
+    pub constants: &'a [(&'a str, f64)],
+    pub format: wgpu::TextureFormat,
+}
+
+pub fn blended_pipeline(device: &wgpu::Device, spec: PipelineSpec<'_>) -> wgpu::RenderPipeline {
+    let options = wgpu::PipelineCompilationOptions { constants: spec.constants, ..Default::default() };
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some(spec.label),
+        layout: Some(spec.layout),
+        vertex: wgpu::VertexState {
+            module: spec.module,
+            entry_point: Some(spec.vertex),
+            compilation_options: options.clone(),
+            buffers: &[Some(spec.buffer)],
+        },
+        primitive: wgpu::PrimitiveState::default(),
+        depth_stencil: None,
+        multisample: wgpu::MultisampleState::default(),
+        fragment: Some(wgpu::FragmentState {
+            module: spec.module,
+            entry_point: Some(spec.fragment),
+            compilation_options: options,
+            targets: &[Some(wgpu::ColorTargetState {
+                format: spec.format,
+                blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+                write_mask: wgpu::ColorWrites::ALL,
+            })],
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
+}

@@ -68,16 +68,7 @@ pub fn render_image_with(
         live.prepare(&gpu.device, &gpu.queue, view, *now);
     }
     let (width, height) = (view.width, view.height);
-    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("offscreen map"),
-        size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: TARGET_FORMAT,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-        view_formats: &[],
-    });
+    let texture = target_texture(&gpu.device, "offscreen map", (width, height), wgpu::TextureUsages::COPY_SRC, &[]);
     let target = texture.create_view(&wgpu::TextureViewDescriptor::default());
     let padded_row = (width * 4).div_ceil(256) * 256;
     let readback = gpu.device.create_buffer(&wgpu::BufferDescriptor {
@@ -123,24 +114,51 @@ pub fn draw(
     target: &wgpu::TextureView,
 ) {
     let [r, g, b, a] = layer.theme().background.map(f64::from);
-    let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-        label: Some("map"),
+    let mut pass = clear_pass(encoder, target, wgpu::Color { r, g, b, a });
+    layer.render(&mut pass);
+    if let Some(live) = live {
+        live.render(&mut pass);
+    }
+}
+
+/// A texture in [`TARGET_FORMAT`] to draw into, usable also as `extra` says, viewable as
+/// `view_formats` besides its own.
+pub fn target_texture(
+    device: &wgpu::Device,
+    label: &str,
+    (width, height): (u32, u32),
+    extra: wgpu::TextureUsages,
+    view_formats: &[wgpu::TextureFormat],
+) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: TARGET_FORMAT,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | extra,
+        view_formats,
+    })
+}
+
+/// A render pass into `target` that starts by clearing it to `colour`.
+pub fn clear_pass<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    target: &wgpu::TextureView,
+    colour: wgpu::Color,
+) -> wgpu::RenderPass<'e> {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some("frame"),
         color_attachments: &[Some(wgpu::RenderPassColorAttachment {
             view: target,
             depth_slice: None,
             resolve_target: None,
-            ops: wgpu::Operations {
-                load: wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a }),
-                store: wgpu::StoreOp::Store,
-            },
+            ops: wgpu::Operations { load: wgpu::LoadOp::Clear(colour), store: wgpu::StoreOp::Store },
         })],
         depth_stencil_attachment: None,
         timestamp_writes: None,
         occlusion_query_set: None,
         multiview_mask: None,
-    });
-    layer.render(&mut pass);
-    if let Some(live) = live {
-        live.render(&mut pass);
-    }
+    })
 }

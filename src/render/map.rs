@@ -17,7 +17,7 @@ use bytemuck::{Pod, Zeroable};
 use lru::LruCache;
 use wgpu::util::DeviceExt;
 
-use super::gpu::Gpu;
+use super::gpu::{blended_pipeline, Gpu, PipelineSpec};
 use super::labels::{LabelCandidateOnScreen, LabelLayer};
 use super::style::Theme;
 use super::view::{tile_placement, View};
@@ -448,35 +448,14 @@ impl Pipelines {
         let point = module("point", include_str!("../../shaders/point.wgsl"));
         let build = |label: &str,
                      module: &wgpu::ShaderModule,
-                     vs: &str,
-                     fs: &str,
+                     vertex: &str,
+                     fragment: &str,
                      buffer: wgpu::VertexBufferLayout,
                      constants: &[(&str, f64)]| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(label),
-                layout: Some(layout),
-                vertex: wgpu::VertexState {
-                    module,
-                    entry_point: Some(vs),
-                    compilation_options: wgpu::PipelineCompilationOptions { constants, ..Default::default() },
-                    buffers: &[Some(buffer)],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module,
-                    entry_point: Some(fs),
-                    compilation_options: wgpu::PipelineCompilationOptions { constants, ..Default::default() },
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format,
-                        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
+            blended_pipeline(
+                device,
+                PipelineSpec { label, layout, module, vertex, fragment, buffer, constants, format },
+            )
         };
         let per_vertex = |stride: usize, attributes: &'static [wgpu::VertexAttribute]| wgpu::VertexBufferLayout {
             array_stride: stride as u64,

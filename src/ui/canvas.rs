@@ -56,17 +56,14 @@ impl Canvas {
         if fits {
             return index;
         }
-        let texture = self.gpu.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("map viewport"),
-            size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: TARGET_FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
-            // The map writes sRGB-encoded bytes; egui samples them through an sRGB view.
-            view_formats: &[wgpu::TextureFormat::Rgba8UnormSrgb],
-        });
+        // The map writes sRGB-encoded bytes; egui samples them through an sRGB view.
+        let texture = render::headless::target_texture(
+            &self.gpu.device,
+            "map viewport",
+            (width, height),
+            wgpu::TextureUsages::TEXTURE_BINDING,
+            &[wgpu::TextureFormat::Rgba8UnormSrgb],
+        );
         let shown = texture.create_view(&wgpu::TextureViewDescriptor {
             format: Some(wgpu::TextureFormat::Rgba8UnormSrgb),
             ..Default::default()
