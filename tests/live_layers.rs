@@ -11,8 +11,10 @@ use pantau::basemap::Archive;
 use pantau::demo::{self, DemoFiles};
 use pantau::feeds::layers::{load_cameras, load_zones};
 use pantau::model::{Alarm, AlarmState, Camera, Fix, PositionSource, Unit, UnitKind, UnitStatus};
-use pantau::render::live::{unit_colour, LayerId};
-use pantau::render::{render_image_with, Image, LiveLayers, MapLayer, Theme, ThemeName, View, TARGET_FORMAT};
+use pantau::render::live::{unit_colour, zone_names, LayerId};
+use pantau::render::{
+    render_image_with, Image, LiveLayers, MapLayer, Theme, ThemeName, View, WorldLabel, TARGET_FORMAT,
+};
 use pantau::spatial::congestion::Level;
 use pantau::spatial::RoadGraph;
 
@@ -177,4 +179,44 @@ fn cameras_congestion_and_zones() {
     let at = |image: &Image| image.pixel(150, 100);
     assert_ne!(at(&plain), at(&filled), "zone fill drawn");
     assert_ne!(at(&filled), at(&highlighted), "highlighted zone drawn stronger");
+}
+
+/// Renders the Jakarta map (roads and kelurahan, names on) with `names` placed over it.
+fn render_jakarta(view: &View, names: Vec<WorldLabel>, shown: bool) -> Image {
+    let gpu = gpu();
+    let mut map = MapLayer::new(&gpu, TARGET_FORMAT, jakarta(), Theme::builtin(ThemeName::Day)).expect("map");
+    map.set_world_labels(names);
+    map.show_world_labels(shown);
+    render_image_with(&gpu, &mut map, None, view).expect("render")
+}
+
+#[test]
+fn zone_file_names_drawn_once() {
+    // The Jakarta map names its kelurahan but knows nothing of kecamatan.
+    let kecamatan = load_zones(&data("jakarta/kecamatan_2025.geojson")).expect("kecamatan");
+    let kelurahan = load_zones(&data("jakarta/kelurahan_2025.geojson")).expect("kelurahan");
+    let gambir = zone_names(&kecamatan).into_iter().find(|l| l.text == "Gambir").expect("Gambir named");
+    let (lon, lat) = pantau::crs::world_to_lonlat(gambir.world[0], gambir.world[1]);
+    let view = View::new(lon, lat, 14.0, 700, 500);
+    let map_only = render_jakarta(&view, Vec::new(), true);
+    let with_kecamatan = render_jakarta(&view, zone_names(&kecamatan), true);
+    let with_kelurahan = render_jakarta(&view, zone_names(&kelurahan), true);
+    let hidden = render_jakarta(&view, zone_names(&kecamatan), false);
+    let out = std::env::temp_dir().join("pantau-zone-names.png");
+    with_kecamatan.write_png(&out).expect("png");
+
+    // "Gambir" is written across its anchor in the district colour, where the map had none.
+    let district = rgb(Theme::builtin(ThemeName::Day).district_text);
+    let around: Vec<(f64, f64)> = (-40..=40)
+        .flat_map(|dx| (-8..=8).map(move |dy| (f64::from(dx), f64::from(dy))))
+        .map(|(dx, dy)| view.screen_to_world(350.0 + dx, 250.0 + dy))
+        .map(|(wx, wy)| pantau::crs::world_to_lonlat(wx, wy))
+        .collect();
+    let before = count_matching(&map_only, &view, &around, district, 40);
+    let after = count_matching(&with_kecamatan, &view, &around, district, 40);
+    assert!(after > before + 40, "kecamatan name drawn ({before} -> {after} text pixels), see {}", out.display());
+    // The kelurahan names are the map's own: placed again, they are not doubled.
+    assert!(map_only.rgba == with_kelurahan.rgba, "names the map already shows are not drawn twice");
+    // Hidden with their layer.
+    assert!(map_only.rgba == hidden.rgba, "hidden names not drawn");
 }

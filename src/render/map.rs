@@ -78,6 +78,17 @@ struct Pipelines {
     point: wgpu::RenderPipeline,
 }
 
+/// A name anchored at a point of the world rather than in a tile (the names of zone files
+/// loaded over the map). It competes with the map's own names for room, follows its slot's
+/// label style, and is dropped where the map already shows the same name close by.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorldLabel {
+    pub text: String,
+    /// Web-Mercator world units (0..1), as the tiler places labels.
+    pub world: [f64; 2],
+    pub slot: u32,
+}
+
 /// What the last `prepare` decided.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FrameStats {
@@ -102,6 +113,8 @@ pub struct MapLayer {
     labels: LabelLayer,
     draws: Vec<TileId>,
     show_labels: bool,
+    world_labels: Vec<WorldLabel>,
+    show_world_labels: bool,
     /// Which slots have a visible width this frame.
     visible_slots: Vec<bool>,
     stats: FrameStats,
@@ -171,6 +184,8 @@ impl MapLayer {
             labels,
             draws: Vec::new(),
             show_labels: true,
+            world_labels: Vec::new(),
+            show_world_labels: true,
             visible_slots: vec![false; SLOTS.len()],
             stats: FrameStats::default(),
             placement_scratch: Vec::new(),
@@ -184,6 +199,16 @@ impl MapLayer {
     /// Shows or hides map text (names; the attribution always stays).
     pub fn set_labels(&mut self, show: bool) {
         self.show_labels = show;
+    }
+
+    /// Names placed over the map's own (see [`WorldLabel`]), replacing earlier ones.
+    pub fn set_world_labels(&mut self, labels: Vec<WorldLabel>) {
+        self.world_labels = labels;
+    }
+
+    /// Shows or hides the world labels alone (they follow their layer's toggle).
+    pub fn show_world_labels(&mut self, show: bool) {
+        self.show_world_labels = show;
     }
 
     /// Takes finished tiles from the loader and uploads them.
@@ -294,15 +319,13 @@ impl MapLayer {
     fn place_labels(&mut self, gpu: &Gpu, view: &View, ready: &[TileId]) -> usize {
         let zoom = view.zoom as f32;
         let (s, c) = (view.bearing as f32).to_radians().sin_cos();
+        let shown = |slot: u32| self.theme.slot(slot).filter(|style| style.label_zoom.is_some_and(|z| zoom >= z));
         let mut candidates = Vec::new();
         for id in ready.iter().filter(|_| self.show_labels) {
             let Some(tile) = self.tiles.peek(id) else { continue };
             let (origin, scale) = tile_placement(view, *id);
             for label in &tile.labels {
-                let Some(style) = self.theme.slot(label.slot) else { continue };
-                if style.label_zoom.is_none_or(|z| zoom < z) {
-                    continue;
-                }
+                let Some(style) = shown(label.slot) else { continue };
                 let (dx, dy) = (origin[0] + label.pos[0] * scale, origin[1] + label.pos[1] * scale);
                 let x = dx * c - dy * s + view.width as f32 / 2.0;
                 let y = dx * s + dy * c + view.height as f32 / 2.0;
@@ -314,6 +337,18 @@ impl MapLayer {
                     size: style.label_size,
                 });
             }
+        }
+        let world_labels = self.world_labels.iter().filter(|_| self.show_labels && self.show_world_labels);
+        for label in world_labels {
+            let Some(style) = shown(label.slot) else { continue };
+            let (x, y) = view.world_to_screen(label.world[0], label.world[1]);
+            candidates.push(LabelCandidateOnScreen {
+                text: &label.text,
+                x: x as f32,
+                y: y as f32,
+                slot: label.slot,
+                size: style.label_size,
+            });
         }
         self.labels.prepare(gpu, view, &self.theme, candidates, &self.metadata.attribution)
     }

@@ -13,6 +13,6 @@ pub mod view;
 pub use gpu::Gpu;
 pub use headless::{render_image, render_image_with, Image, TARGET_FORMAT};
 pub use live::LiveLayers;
-pub use map::{FrameStats, MapLayer};
+pub use map::{FrameStats, MapLayer, WorldLabel};
 pub use style::{Theme, ThemeName};
 pub use view::View;

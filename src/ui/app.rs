@@ -46,6 +46,7 @@ impl PantauApp {
         let mut canvas = Canvas::new(state, &session.map, Theme::builtin(options.theme), now_millis())?;
         let lonlat = |p: &Place| (p.lon, p.lat);
         canvas.live.set_zones(session.desk.live.zones.zones());
+        canvas.map.set_world_labels(crate::render::live::zone_names(session.desk.live.zones.zones()));
         canvas.live.set_cameras(session.desk.live.cameras.cameras());
         canvas.live.set_places(
             &options.stations.iter().map(lonlat).collect::<Vec<_>>(),

@@ -204,6 +204,7 @@ impl Console {
             self.congestion_at = now;
             self.update_congestion(canvas, now);
         }
+        canvas.map.show_world_labels(self.style.visible[crate::render::live::LayerId::Zones as usize]);
         canvas.live.style = self.style.clone();
         canvas.live.highlight_zone = self.hover_zone;
     }

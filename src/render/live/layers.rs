@@ -7,9 +7,12 @@ use rustc_hash::FxHashMap;
 
 use super::gpu::*;
 use super::{LayerId, LiveLayers};
+use crate::crs::lonlat_to_world;
 use crate::model::{Alarm, AlarmState, Camera, Unit, UnitStatus, Zone};
+use crate::render::WorldLabel;
 use crate::spatial::congestion::{Level, SegmentId};
 use crate::spatial::RoadGraph;
+use geo::{InteriorPoint, MapCoords};
 
 /// Cameras, stations and alarm sites are drawn from this zoom in.
 pub const DETAIL_ZOOM: f64 = 13.5;
@@ -152,6 +155,25 @@ fn level_colour(level: Level) -> Option<[u8; 4]> {
         Level::Heavy => Some([0xe6, 0x6c, 0x0a, 0xf0]),
         Level::Jammed => Some([0xc0, 0x11, 0x1f, 0xff]),
     }
+}
+
+/// The zones' names, each at a point inside its zone found the way the tiler places
+/// district names (so a zone the map already names is not named twice), styled as map
+/// districts of its level. The map layer draws them (see `MapLayer::set_world_labels`).
+pub fn zone_names(zones: &[Zone]) -> Vec<WorldLabel> {
+    zones
+        .iter()
+        .filter(|zone| !zone.name.is_empty())
+        .filter_map(|zone| {
+            let world = zone.polygon.map_coords(|c| {
+                let (x, y) = lonlat_to_world(c.x, c.y);
+                geo::Coord { x, y }
+            });
+            let at = world.interior_point()?;
+            let slot = crate::basemap::mesh::slot(&format!("boundary.{}", zone.level.clamp(4, 7)))?;
+            Some(WorldLabel { text: zone.name.clone(), world: [at.x(), at.y()], slot })
+        })
+        .collect()
 }
 
 impl LiveLayers {

@@ -1,8 +1,8 @@
-//! Live operational layers drawn over the base map: zones (translucent fills and outlines, the
-//! zone under the cursor highlighted), congestion (each direction of a road beside the other,
-//! coloured by level), camera view sectors and icons, stations and alarm sites, routes, unit
-//! trails fading with time, units (coloured by status, with heading, greyed when stale) and
-//! alarms (pulsing pins above everything).
+//! Live operational layers drawn over the base map: zones (translucent fills and outlines, names
+//! placed among the map's own, the zone under the cursor highlighted), congestion (each
+//! direction of a road beside the other, coloured by level), camera view sectors and icons,
+//! stations and alarm sites, routes, unit trails fading with time, units (coloured by status,
+//! with heading, greyed when stale) and alarms (pulsing pins above everything).
 //!
 //! Every layer lives in persistent GPU buffers indexed by a stable slot per object; an update
 //! writes only the slots whose objects changed (the world's change sets say which), and
@@ -13,7 +13,7 @@ mod gpu;
 mod layers;
 
 pub use gpu::{Globals, Marker, Pipelines, Sector, Segment, SlotBuffer};
-pub use layers::{unit_colour, DETAIL_ZOOM};
+pub use layers::{unit_colour, zone_names, DETAIL_ZOOM};
 
 use crate::crs::lonlat_to_world;
 use crate::model::Millis;
