@@ -5,12 +5,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use common::*;
 use geo::Geometry;
 use pantau::basemap::{source, Archive};
-use pantau::demo::{self, city::P, DemoFiles};
+use pantau::demo::{self, city::P};
 use pantau::feeds::layers::load_cameras;
 use pantau::model::Event;
 use pantau::render::{ThemeName, View};
@@ -20,16 +19,8 @@ use pantau::world::World;
 
 const START: i64 = 1_800_000_000_000;
 
-fn files() -> &'static DemoFiles {
-    static FILES: OnceLock<DemoFiles> = OnceLock::new();
-    FILES.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tmp").keep();
-        demo::write(1, &dir).expect("demo city written")
-    })
-}
-
 fn graph() -> RoadGraph {
-    RoadGraph::from_archive(&Archive::open(&files().map).expect("open")).expect("graph")
+    RoadGraph::from_archive(&Archive::open(&demo_city().map).expect("open")).expect("graph")
 }
 
 fn lonlat(p: P) -> (f64, f64) {
@@ -45,7 +36,7 @@ fn bytes(path: &Path) -> Vec<u8> {
 fn the_same_seed_gives_the_same_bytes() {
     let again = tempfile::tempdir().expect("tmp");
     let second = demo::write(1, again.path()).expect("second copy");
-    let first = files();
+    let first = demo_city();
     let pairs: [(&PathBuf, &PathBuf); 6] = [
         (&first.map, &second.map),
         (&first.zones, &second.zones),
@@ -106,7 +97,7 @@ fn points_of(path: &Path) -> Vec<(f64, f64)> {
 #[test]
 fn stations_cameras_and_alarm_sites_stand_by_a_road() {
     let g = graph();
-    let files = files();
+    let files = demo_city();
     let stations = points_of(&files.stations);
     let cameras: Vec<(f64, f64)> =
         load_cameras(&files.cameras).expect("cameras").iter().map(|c| (c.lon, c.lat)).collect();
@@ -126,7 +117,7 @@ fn stations_cameras_and_alarm_sites_stand_by_a_road() {
 fn zoom_12_shows_the_city_in_its_setting() {
     let plan = demo::generate(1).plan;
     let view = View::new(demo::CENTRE.0, demo::CENTRE.1, 12.0, 1000, 800);
-    let image = render_unlabelled(&files().map, &view, ThemeName::Day);
+    let image = render_unlabelled(&demo_city().map, &view, ThemeName::Day);
     // The outer ring road (primary) where no radial meets it, north, west, south and east-ish.
     let ring: Vec<(f64, f64)> =
         [1.2f64, 1.9, 2.8, 3.6, 4.4, 5.2].iter().map(|a| lonlat([4_600.0 * a.cos(), 4_600.0 * a.sin()])).collect();
@@ -151,7 +142,7 @@ fn zoom_15_shows_streets_and_parks() {
     let centre = [park.ring.iter().map(|p| p[0]).sum::<f64>() / n, park.ring.iter().map(|p| p[1]).sum::<f64>() / n];
     let (lon, lat) = lonlat(centre);
     let view = View::new(lon, lat, 15.0, 800, 600);
-    let image = render_unlabelled(&files().map, &view, ThemeName::Day);
+    let image = render_unlabelled(&demo_city().map, &view, ThemeName::Day);
     let inside: Vec<(f64, f64)> = [[0.0, 0.0], [20.0, 10.0], [-15.0, 20.0], [10.0, -20.0]]
         .iter()
         .map(|d| lonlat([centre[0] + d[0], centre[1] + d[1]]))
@@ -176,7 +167,7 @@ fn zoom_15_shows_streets_and_parks() {
 
 #[test]
 fn the_scenario_moves_units_raises_alarms_and_makes_jams() {
-    let files = files();
+    let files = demo_city();
     let mut sim = demo::scenario::simulator(files, demo::scenario::config(1), START).expect("scenario");
     let mut world = World::new();
     let mut alarms = 0;

@@ -4,11 +4,9 @@
 
 mod common;
 
-use std::sync::OnceLock;
-
 use common::*;
 use pantau::basemap::Archive;
-use pantau::demo::{self, DemoFiles};
+use pantau::demo;
 use pantau::feeds::layers::{load_cameras, load_zones};
 use pantau::model::{Alarm, AlarmState, Camera, Fix, PositionSource, Unit, UnitKind, UnitStatus};
 use pantau::render::live::{unit_colour, zone_names, LayerId};
@@ -19,11 +17,6 @@ use pantau::spatial::congestion::Level;
 use pantau::spatial::RoadGraph;
 
 const NOW: i64 = 1_800_000_000_000;
-
-fn files() -> &'static DemoFiles {
-    static FILES: OnceLock<DemoFiles> = OnceLock::new();
-    FILES.get_or_init(|| demo::write(1, &tempfile::tempdir().expect("tmp").keep()).expect("demo"))
-}
 
 fn unit(id: &str, lon: f64, lat: f64, status: UnitStatus, age_ms: i64) -> Unit {
     Unit {
@@ -39,7 +32,7 @@ fn unit(id: &str, lon: f64, lat: f64, status: UnitStatus, age_ms: i64) -> Unit {
 /// Renders the demo map at `view` with live layers set up by `setup`.
 fn render(view: &View, setup: impl FnOnce(&mut LiveLayers)) -> Image {
     let gpu = gpu();
-    let mut map = MapLayer::new(&gpu, TARGET_FORMAT, &files().map, Theme::builtin(ThemeName::Day)).expect("map");
+    let mut map = MapLayer::new(&gpu, TARGET_FORMAT, &demo_city().map, Theme::builtin(ThemeName::Day)).expect("map");
     map.set_labels(false);
     let mut live = LiveLayers::new(&gpu.device, TARGET_FORMAT, demo::CENTRE, NOW - 60_000);
     setup(&mut live);
@@ -117,7 +110,7 @@ fn units_alarms_and_routes() {
 
 #[test]
 fn cameras_congestion_and_zones() {
-    let cameras = load_cameras(&files().cameras).expect("cameras");
+    let cameras = load_cameras(&demo_city().cameras).expect("cameras");
     let camera: Camera = cameras.iter().find(|c| !c.ptz && c.range >= 80.0).cloned().expect("a fixed camera");
     let view = View::new(camera.lon, camera.lat, 17.0, 600, 400);
     // A point 40 m along the camera's direction, and one 40 m behind it.
@@ -140,7 +133,7 @@ fn cameras_congestion_and_zones() {
     );
 
     // A jammed road direction: red just to the left of travel (traffic keeps left).
-    let graph = RoadGraph::from_archive(&Archive::open(&files().map).expect("map")).expect("graph");
+    let graph = RoadGraph::from_archive(&Archive::open(&demo_city().map).expect("map")).expect("graph");
     let ends: Vec<(u32, u32)> = graph.edges().map(|(from, e)| (from, e.to)).collect();
     let (id, (from, to)) = ends
         .iter()
@@ -164,7 +157,7 @@ fn cameras_congestion_and_zones() {
     assert!(!(other[0] > 150 && other[1] < 60), "the opposite direction is not: {other:?}");
 
     // Zones: a translucent fill, stronger on the highlighted zone.
-    let zones = load_zones(&files().zones).expect("zones");
+    let zones = load_zones(&demo_city().zones).expect("zones");
     let centre_quarter = zones.iter().position(|z| z.level == 7).expect("a kelurahan");
     let view = View::new(demo::CENTRE.0 + 0.004, demo::CENTRE.1 + 0.004, 15.0, 300, 200);
     let plain = render(&view, |live| {

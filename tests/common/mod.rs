@@ -13,9 +13,32 @@ pub fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel)
 }
 
-fn scratch() -> &'static Path {
+/// This test process's folder for archives and files made once and shared by its tests, under
+/// cargo's target/tmp (so `cargo clean` takes it). Statics are never dropped, so the folder
+/// outlives the process; each new process removes those of processes no longer running.
+pub fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir").keep())
+    DIR.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-scratch");
+        sweep_finished(&root);
+        let dir = root.join(std::process::id().to_string());
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        dir
+    })
+}
+
+/// Removes the scratch folders of processes that have ended (Linux: no /proc entry).
+fn sweep_finished(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    for entry in entries.flatten() {
+        let pid = entry.file_name().to_string_lossy().parse::<u32>().ok();
+        let ended =
+            pid.is_some_and(|pid| Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists());
+        if ended {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn import_once(
@@ -49,6 +72,12 @@ pub fn jakarta() -> &'static Path {
         &["jakarta/jakarta_roads.shp", "jakarta/kelurahan_2025.geojson"],
         Some("© OpenStreetMap contributors"),
     )
+}
+
+/// The demo city of seed 1, written once per test process.
+pub fn demo_city() -> &'static pantau::demo::DemoFiles {
+    static FILES: OnceLock<pantau::demo::DemoFiles> = OnceLock::new();
+    FILES.get_or_init(|| pantau::demo::write(1, &scratch().join("demo-1")).expect("demo city written"))
 }
 
 /// Monaco OSM extract.
