@@ -83,10 +83,9 @@ fn main() {
                 .copied()
                 .unwrap_or_default()
         };
-        let journaled: HashSet<String> = journal::read_all(dir.path())
+        let journaled: HashSet<String> = journal::JournalRecords::open(dir.path())
             .expect("read journal")
-            .into_iter()
-            .filter_map(|r| match r.event {
+            .filter_map(|r| match r.expect("journal record").event {
                 Event::Alarm { device, .. } => Some(device),
                 _ => None,
             })

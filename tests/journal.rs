@@ -1,14 +1,16 @@
 //! The journal on disk: replay rebuilds the world exactly, torn tails are cut on recovery,
 //! tampering breaks the chain (and `pantau journal verify` says so), segments chain across
-//! files, and old position segments are pruned while alarms and commands stay.
+//! files, old position segments are pruned while alarms and commands stay, and replay starts
+//! from the newest sound snapshot (which verify checks against the journal).
 
 use std::io::Write;
 use std::path::Path;
 use std::process::Command as Process;
 use std::time::Duration;
 
+use pantau::journal::snapshot;
 use pantau::journal::{self, FsyncPolicy, Journal, JournalConfig};
-use pantau::model::{Command, Event, FeedKind, Fix, Role};
+use pantau::model::{Command, Event, FeedKind, Fix, Role, UnitStatus};
 use pantau::world::World;
 
 fn position(device: &str, t: i64) -> Event {
@@ -160,4 +162,58 @@ fn verify_refuses_a_missing_directory() {
     let out = pantau(&["journal", "verify", "/nonexistent/pantau-journal"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no journal directory"));
+}
+
+#[test]
+fn replay_starts_from_the_newest_sound_snapshot() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = JournalConfig { segment_bytes: 4096, snapshot_every: Some(250), ..JournalConfig::new(dir.path()) };
+    let (mut j, _) = Journal::open(config).expect("open");
+    let mut live = World::new();
+    for batch in workload() {
+        j.append(&batch, 1).expect("append");
+        live.apply(&batch);
+        if j.snapshot_due() {
+            j.snapshot(&live).expect("snapshot");
+        }
+    }
+    // Records after the last snapshot are replayed on top of it.
+    let tail = [position("unit-3", 999_999)];
+    j.append(&tail, 2).expect("append");
+    live.apply(&tail);
+    drop(j);
+    let snapshots = snapshot::list(dir.path()).expect("list");
+    assert_eq!(snapshots.len(), 2, "four were written, the two newest kept: {snapshots:?}");
+    assert!(journal::replay(dir.path()).expect("replay").same_state(&live));
+    let report = journal::verify(dir.path()).expect("verify");
+    assert!(report.ok && report.snapshots == 2, "{:?}", report.problems);
+
+    // Replay believes the newest snapshot (so it did start there), and verify catches one that
+    // does not match the journal.
+    let (_, newest) = snapshots.last().cloned().expect("a snapshot");
+    let saved = snapshot::read(&newest).expect("read");
+    let mut units = saved.world.units().to_vec();
+    units[0].status = if units[0].status == UnitStatus::OffDuty { UnitStatus::Available } else { UnitStatus::OffDuty };
+    let forged = World::from_parts(units.clone(), saved.world.alarms().to_vec());
+    snapshot::write(dir.path(), saved.checkpoint, &forged).expect("rewrite");
+    let replayed = journal::replay(dir.path()).expect("replay");
+    assert_eq!(replayed.units()[0].status, units[0].status, "started from the newest snapshot");
+    assert_eq!(replayed.unit("unit-3").and_then(|u| u.last_fix).map(|f| f.time), Some(999_999), "tail applied");
+    let report = journal::verify(dir.path()).expect("verify");
+    assert!(!report.ok && report.problems.iter().any(|p| p.contains("does not match")), "{:?}", report.problems);
+
+    // A damaged snapshot is passed over for the one before it.
+    let mut bytes = std::fs::read(&newest).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&newest, bytes).expect("write");
+    assert!(journal::replay(dir.path()).expect("replay").same_state(&live));
+    let report = journal::verify(dir.path()).expect("verify");
+    assert!(report.problems.iter().any(|p| p.contains("damaged")), "{:?}", report.problems);
+
+    // And with none sound, everything is replayed from the start.
+    for (_, path) in snapshot::list(dir.path()).expect("list") {
+        std::fs::write(path, b"PNTSNAP1 but nothing after").expect("write");
+    }
+    assert!(journal::replay(dir.path()).expect("replay").same_state(&live));
 }

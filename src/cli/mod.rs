@@ -680,6 +680,9 @@ fn journal_verify(dir: &std::path::Path, json: bool) -> Result<()> {
         for (stream, head) in &report.heads {
             println!("  head {stream}: {head}");
         }
+        if report.snapshots > 0 {
+            println!("  snapshots checked: {}", report.snapshots);
+        }
         for p in &report.problems {
             println!("  PROBLEM: {p}");
         }

@@ -236,11 +236,22 @@ fn writer(shared: &Shared, mut journal: Journal, mut world: World, mut validator
             if !applied.is_empty() {
                 subscribers.retain(|s| s.send(applied.clone()).is_ok());
             }
+            if journal.snapshot_due() {
+                save_snapshot(&mut journal, &world);
+            }
         }
         if stop {
             journal.sync()?;
+            save_snapshot(&mut journal, &world);
             return Ok(());
         }
+    }
+}
+
+/// A snapshot only shortens the next start-up; failing to write one is logged, not fatal.
+fn save_snapshot(journal: &mut Journal, world: &World) {
+    if let Err(e) = journal.snapshot(world) {
+        tracing::warn!("journal snapshot not written: {e:#}");
     }
 }
 

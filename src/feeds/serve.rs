@@ -63,12 +63,11 @@ pub async fn serve(
         (None, false) => anyhow::bail!("no --tokens file: give one, or start with --insecure on a closed network"),
     };
     let journal_config = JournalConfig { fsync: config.fsync, ..JournalConfig::new(&config.journal) };
-    let (journal, recovery) = Journal::open(journal_config)?;
+    let (journal, _) = Journal::open(journal_config)?;
     let world = journal::replay(&config.journal)?;
     tracing::info!(
-        "journal {}: {} records, {} units, {} alarms rebuilt",
+        "journal {}: {} units, {} alarms rebuilt",
         config.journal.display(),
-        recovery.records,
         world.units().len(),
         world.alarms().len()
     );

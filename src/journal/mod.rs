@@ -3,9 +3,11 @@
 //! forever) and `positions/` (position reports, pruned after a retention period). Each stream
 //! is a chain of segment files; every record is length-prefixed, CRC-checked, and chained to the
 //! one before it by a BLAKE3 hash, so a torn write is found and cut on recovery and any edit
-//! breaks the chain. Replaying both streams in sequence order rebuilds the world.
+//! breaks the chain. Replaying both streams in sequence order rebuilds the world; snapshots
+//! (`snapshot.rs`) let start-up begin near the end instead of at the first record.
 
 mod record;
+pub mod snapshot;
 mod stream;
 
 use std::collections::BTreeMap;
@@ -26,7 +28,7 @@ impl Record {
         record::decode(bytes, &[0; 32]).ok().map(|(r, _)| r)
     }
 }
-use stream::Stream;
+use stream::{Stream, StreamRecords};
 
 /// When appended records are forced to disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
@@ -46,6 +48,9 @@ pub struct JournalConfig {
     pub segment_bytes: u64,
     /// Position segments older than this are deleted; `None` keeps them forever.
     pub position_retention: Option<Duration>,
+    /// A snapshot of the world is due after this many records (and is written at shutdown),
+    /// so start-up replays at most about this many; `None` never writes one.
+    pub snapshot_every: Option<u64>,
 }
 
 impl JournalConfig {
@@ -55,6 +60,7 @@ impl JournalConfig {
             fsync: FsyncPolicy::PerBatch,
             segment_bytes: 64 << 20,
             position_retention: Some(Duration::from_secs(30 * 24 * 3600)),
+            snapshot_every: Some(1_000_000),
         }
     }
 }
@@ -71,6 +77,10 @@ pub struct Journal {
     events: Stream,
     positions: Stream,
     next_seq: u64,
+    /// Records appended since the last snapshot (or since opening).
+    unsnapshotted: u64,
+    /// An append failed: the world no longer matches the journal's end.
+    failed: bool,
     config: JournalConfig,
 }
 
@@ -85,12 +95,19 @@ impl Journal {
             tracing::warn!("journal: cut a torn tail of {bytes} bytes from {}", file.display());
         }
         let next_seq = events.last_seq().max(positions.last_seq()) + 1;
-        Ok((Self { events, positions, next_seq, config }, recovery))
+        Ok((Self { events, positions, next_seq, unsnapshotted: 0, failed: false, config }, recovery))
     }
 
     /// Appends a batch and makes it durable per the fsync policy. Returns the first sequence
-    /// number used.
+    /// number used. After a failure the journal's tail is uncertain, so no snapshot is taken
+    /// from then on (start-up replays from the last good one).
     pub fn append(&mut self, events: &[Event], time: Millis) -> Result<u64> {
+        let appended = self.append_batch(events, time);
+        self.failed |= appended.is_err();
+        appended
+    }
+
+    fn append_batch(&mut self, events: &[Event], time: Millis) -> Result<u64> {
         let first = self.next_seq;
         for event in events {
             let stream = match event.kind() {
@@ -100,6 +117,7 @@ impl Journal {
             stream.append(self.next_seq, event, time)?;
             self.next_seq += 1;
         }
+        self.unsnapshotted += events.len() as u64;
         let sync = self.config.fsync == FsyncPolicy::PerBatch;
         self.events.flush(sync)?;
         self.positions.flush(sync)?;
@@ -121,6 +139,31 @@ impl Journal {
         self.positions.flush(true)
     }
 
+    /// True once enough records have been appended since the last snapshot.
+    pub fn snapshot_due(&self) -> bool {
+        self.config.snapshot_every.is_some_and(|every| self.unsnapshotted >= every)
+    }
+
+    /// Saves `world`, which must hold exactly the records appended so far, as a snapshot
+    /// (after syncing the journal it points into). Does nothing when snapshots are off or
+    /// nothing was appended since the last one.
+    pub fn snapshot(&mut self, world: &World) -> Result<()> {
+        if self.config.snapshot_every.is_none() || self.unsnapshotted == 0 {
+            return Ok(());
+        }
+        anyhow::ensure!(!self.failed, "an append failed earlier; the journal's end is uncertain");
+        self.sync()?;
+        let checkpoint = snapshot::Checkpoint {
+            seq: self.next_seq - 1,
+            events: self.events.cursor(),
+            positions: self.positions.cursor(),
+        };
+        let path = snapshot::write(&self.config.dir, checkpoint, world)?;
+        self.unsnapshotted = 0;
+        tracing::info!("journal: snapshot at seq {} ({})", checkpoint.seq, path.display());
+        Ok(())
+    }
+
     pub fn next_seq(&self) -> u64 {
         self.next_seq
     }
@@ -130,22 +173,114 @@ impl Journal {
     }
 }
 
-/// Every record of a journal, in sequence order.
-pub fn read_all(dir: &Path) -> Result<Vec<Record>> {
-    let mut records = stream::read_stream(&dir.join("events"))?.records;
-    records.extend(stream::read_stream(&dir.join("positions"))?.records);
-    records.sort_by_key(|r| r.seq);
-    Ok(records)
+/// Every record of a journal in sequence order, the two streams merged as they are read (one
+/// segment of each in memory, so a month of positions replays in bounded memory).
+pub struct JournalRecords {
+    events: Lane,
+    positions: Lane,
 }
 
-/// Rebuilds the world by applying every journaled event in order.
-pub fn replay(dir: &Path) -> Result<World> {
-    let mut world = World::new();
-    for record in read_all(dir)? {
-        world.apply_one(&record.event);
+/// One stream and the record read ahead of it.
+struct Lane {
+    records: StreamRecords,
+    ahead: Option<Result<Record>>,
+}
+
+impl Lane {
+    fn open(dir: &Path, from: Option<snapshot::Cursor>) -> Result<Self> {
+        let mut records = StreamRecords::open_at(dir, from)?;
+        let ahead = records.next();
+        Ok(Self { records, ahead })
     }
+
+    /// The sequence number next in line (a read error goes first, to stop the merge).
+    fn next_seq(&self) -> Option<u64> {
+        self.ahead.as_ref().map(|r| r.as_ref().map_or(0, |r| r.seq))
+    }
+
+    fn take(&mut self) -> Option<Result<Record>> {
+        std::mem::replace(&mut self.ahead, self.records.next())
+    }
+}
+
+impl JournalRecords {
+    pub fn open(dir: &Path) -> Result<Self> {
+        Self::open_at(dir, None)
+    }
+
+    /// The records after a snapshot's checkpoint (all of them without one).
+    pub fn open_at(dir: &Path, from: Option<&snapshot::Checkpoint>) -> Result<Self> {
+        Ok(Self {
+            events: Lane::open(&dir.join("events"), from.map(|c| c.events))?,
+            positions: Lane::open(&dir.join("positions"), from.map(|c| c.positions))?,
+        })
+    }
+
+    /// Damage read past so far, per stream.
+    pub fn problems(&self) -> impl Iterator<Item = String> + '_ {
+        let events = self.events.records.problems.iter().map(|p| format!("events: {p}"));
+        events.chain(self.positions.records.problems.iter().map(|p| format!("positions: {p}")))
+    }
+}
+
+impl Iterator for JournalRecords {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Result<Record>> {
+        match (self.events.next_seq(), self.positions.next_seq()) {
+            (Some(e), Some(p)) if p < e => self.positions.take(),
+            (Some(_), _) => self.events.take(),
+            (None, _) => self.positions.take(),
+        }
+    }
+}
+
+/// Rebuilds the world: from the newest snapshot that fits the journal plus the records after
+/// it, or else by applying every journaled event from the start. Damage that `verify` would
+/// report is logged and read past in a full replay (what can be read is applied); a file that
+/// cannot be read at all is an error.
+pub fn replay(dir: &Path) -> Result<World> {
+    for snapshot in snapshot::newest_first(dir) {
+        let seq = snapshot.checkpoint.seq;
+        match replay_after(dir, snapshot) {
+            Ok((world, records)) => {
+                tracing::info!("journal {}: snapshot at seq {seq} + {records} records replayed", dir.display());
+                return Ok(world);
+            }
+            Err(e) => tracing::warn!("journal {}: snapshot at seq {seq} passed over: {e:#}", dir.display()),
+        }
+    }
+    let mut world = World::new();
+    let mut records = JournalRecords::open(dir)?;
+    let mut count = 0u64;
+    for record in records.by_ref() {
+        world.apply_one(&record?.event);
+        count += 1;
+    }
+    for problem in records.problems() {
+        tracing::warn!("journal {}: {problem}; run `pantau journal verify`", dir.display());
+    }
+    tracing::info!("journal {}: {count} records replayed", dir.display());
     world.take_changes();
     Ok(world)
+}
+
+/// The snapshot's world with the records after it applied; any damage on the way fails it.
+fn replay_after(dir: &Path, snapshot: snapshot::Snapshot) -> Result<(World, u64)> {
+    let mut world = snapshot.world;
+    let mut records = JournalRecords::open_at(dir, Some(&snapshot.checkpoint))?;
+    let mut count = 0u64;
+    for record in records.by_ref() {
+        let record = record?;
+        anyhow::ensure!(record.seq > snapshot.checkpoint.seq, "seq {} comes before the snapshot", record.seq);
+        world.apply_one(&record.event);
+        count += 1;
+    }
+    if let Some(problem) = records.problems().next() {
+        anyhow::bail!("{problem}");
+    }
+    world.take_changes();
+    Ok((world, count))
 }
 
 /// The result of checking a journal's chains.
@@ -157,6 +292,8 @@ pub struct VerifyReport {
     pub segments: u64,
     /// Head hash of each stream (hex), for anchoring elsewhere.
     pub heads: BTreeMap<String, String>,
+    /// Snapshots checked against a replay from the start.
+    pub snapshots: u64,
     pub problems: Vec<String>,
 }
 
@@ -167,17 +304,49 @@ pub fn verify(dir: &Path) -> Result<VerifyReport> {
     }
     let mut report = VerifyReport { ok: true, ..Default::default() };
     for name in ["events", "positions"] {
-        let read = stream::read_stream(&dir.join(name))?;
-        report.segments += read.segments;
-        report.problems.extend(read.problems.iter().map(|p| format!("{name}: {p}")));
-        report.heads.insert(name.to_string(), hex(&read.head));
-        for r in &read.records {
-            *report.counts.entry(r.event.kind().name().to_string()).or_insert(0) += 1;
+        let mut records = StreamRecords::open(&dir.join(name))?;
+        for record in records.by_ref() {
+            *report.counts.entry(record?.event.kind().name().to_string()).or_insert(0) += 1;
             report.records += 1;
         }
+        report.segments += records.segment_count;
+        report.problems.extend(records.problems.iter().map(|p| format!("{name}: {p}")));
+        report.heads.insert(name.to_string(), hex(&records.head()));
     }
+    check_snapshots(dir, &mut report)?;
     report.ok = report.problems.is_empty();
     Ok(report)
+}
+
+/// Replays from the start and compares the world with each snapshot at its sequence number.
+/// Once old position segments have been pruned a replay from the start cannot rebuild what
+/// they held, so then each snapshot is only checked to be whole.
+fn check_snapshots(dir: &Path, report: &mut VerifyReport) -> Result<()> {
+    let mut pending = snapshot::list(dir)?.into_iter().peekable();
+    if pending.peek().is_none() {
+        return Ok(());
+    }
+    let pruned = stream::first_segment(&dir.join("positions"))?.is_some_and(|first| first > 1);
+    let mut world = World::new();
+    let check = |world: &World, path: &Path, report: &mut VerifyReport| {
+        report.snapshots += 1;
+        match snapshot::read(path) {
+            Ok(snap) if pruned || snap.world.same_state(world) => {}
+            Ok(_) => report.problems.push(format!("{}: does not match the journal replayed to it", path.display())),
+            Err(e) => report.problems.push(format!("{e:#}")),
+        }
+    };
+    for record in JournalRecords::open(dir)? {
+        let record = record?;
+        while let Some((_, path)) = pending.next_if(|(seq, _)| *seq < record.seq) {
+            check(&world, &path, report);
+        }
+        world.apply_one(&record.event);
+    }
+    for (_, path) in pending {
+        check(&world, &path, report);
+    }
+    Ok(())
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{bail, Context, Result};
 
 use super::record::{self, DecodeError, Record, MAX_BODY};
+use super::snapshot::Cursor;
 use super::Recovery;
 use crate::model::{Event, Millis};
 
@@ -74,6 +75,11 @@ impl Stream {
 
     pub fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    /// Where the next record will go (after a flush: nothing pending).
+    pub fn cursor(&self) -> Cursor {
+        Cursor { segment: self.index, offset: self.bytes, head: self.head }
     }
 
     pub fn bytes(&self) -> u64 {
@@ -168,57 +174,139 @@ fn header_prev(path: &Path, bytes: &[u8]) -> Result<[u8; 32]> {
     Ok(prev)
 }
 
-/// Everything in a stream, as `verify` and `replay` see it.
-pub struct StreamRead {
-    pub records: Vec<Record>,
-    pub segments: u64,
-    pub head: [u8; 32],
+/// A stream's records in order, one segment in memory at a time, as `verify` and `replay`
+/// read them. Damage (a bad header, a broken chain, a record that does not decode, a sequence
+/// going backwards) is noted in `problems` and reading goes on with the next segment; a file
+/// that cannot be read at all ends the iteration with an error.
+pub struct StreamRecords {
+    segments: std::vec::IntoIter<(u64, PathBuf)>,
+    name: String,
+    bytes: Vec<u8>,
+    at: usize,
+    head: [u8; 32],
+    expected_prev: Option<[u8; 32]>,
+    last_seq: Option<u64>,
+    /// Where to begin (a snapshot's cursor), until the first segment is loaded.
+    start: Option<Cursor>,
+    pub segment_count: u64,
     pub problems: Vec<String>,
 }
 
-pub fn read_stream(dir: &Path) -> Result<StreamRead> {
-    let mut out = StreamRead { records: Vec::new(), segments: 0, head: [0; 32], problems: Vec::new() };
-    if !dir.exists() {
-        return Ok(out);
+impl StreamRecords {
+    /// From the first record of the stream.
+    pub fn open(dir: &Path) -> Result<Self> {
+        Self::open_at(dir, None)
     }
-    let mut expected_prev: Option<[u8; 32]> = None;
-    for (_, path) in segment_files(dir)? {
-        out.segments += 1;
-        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut head = match header_prev(&path, &bytes) {
-            Ok(prev) => prev,
-            Err(e) => {
-                out.problems.push(format!("{e}"));
-                continue;
-            }
-        };
-        if let Some(expected) = expected_prev {
-            if expected != head {
-                out.problems.push(format!("{name}: does not continue the previous segment's chain"));
-            }
+
+    /// From `start` (records before it are not read), or from the first segment after it
+    /// where its own segment has been pruned.
+    pub fn open_at(dir: &Path, start: Option<Cursor>) -> Result<Self> {
+        let mut segments = if dir.exists() { segment_files(dir)? } else { Vec::new() };
+        if let Some(cursor) = start {
+            segments.retain(|(index, _)| *index >= cursor.segment);
         }
-        let mut at = HEADER;
-        while at < bytes.len() {
-            match record::decode(&bytes[at..], &head) {
-                Ok((r, len)) => {
-                    if out.records.last().is_some_and(|p| p.seq >= r.seq) {
-                        out.problems.push(format!("{name}: sequence goes backwards at seq {}", r.seq));
+        Ok(Self {
+            start,
+            segments: segments.into_iter(),
+            name: String::new(),
+            bytes: Vec::new(),
+            at: 0,
+            head: [0; 32],
+            expected_prev: None,
+            last_seq: None,
+            segment_count: 0,
+            problems: Vec::new(),
+        })
+    }
+
+    /// The chain hash of the last record read (of the whole stream, once exhausted).
+    pub fn head(&self) -> [u8; 32] {
+        self.head
+    }
+
+    /// Loads the next segment; false when none is left.
+    fn next_segment(&mut self) -> Result<bool> {
+        loop {
+            let Some((index, path)) = self.segments.next() else { return Ok(false) };
+            self.segment_count += 1;
+            self.bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            self.name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            match header_prev(&path, &self.bytes) {
+                Ok(prev) => {
+                    if self.expected_prev.is_some_and(|expected| expected != prev) {
+                        self.problems.push(format!("{}: does not continue the previous segment's chain", self.name));
                     }
-                    head = r.hash;
-                    out.records.push(r);
-                    at += len;
+                    self.head = prev;
+                    self.at = HEADER;
+                    if let Some(cursor) = self.start.take().filter(|c| c.segment == index) {
+                        let offset = usize::try_from(cursor.offset).unwrap_or(usize::MAX);
+                        if !(HEADER..=self.bytes.len()).contains(&offset) {
+                            bail!("{}: a snapshot's cursor (byte {offset}) is outside the segment", path.display());
+                        }
+                        (self.at, self.head) = (offset, cursor.head);
+                    }
+                    return Ok(true);
                 }
                 Err(e) => {
-                    out.problems.push(format!("{name}: byte {at}: {e:?}"));
-                    break;
+                    self.problems.push(format!("{e}"));
+                    self.bytes = Vec::new();
                 }
             }
         }
-        expected_prev = Some(head);
-        out.head = head;
     }
-    Ok(out)
+
+    fn decode_next(&mut self) -> Option<Record> {
+        while self.at < self.bytes.len() {
+            match record::decode(&self.bytes[self.at..], &self.head) {
+                Ok((r, len)) => {
+                    if self.last_seq.is_some_and(|last| last >= r.seq) {
+                        self.problems.push(format!("{}: sequence goes backwards at seq {}", self.name, r.seq));
+                    }
+                    self.last_seq = Some(r.seq);
+                    self.head = r.hash;
+                    self.at += len;
+                    return Some(r);
+                }
+                Err(e) => {
+                    self.problems.push(format!("{}: byte {}: {e:?}", self.name, self.at));
+                    self.at = self.bytes.len();
+                }
+            }
+        }
+        None
+    }
+}
+
+impl Iterator for StreamRecords {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Result<Record>> {
+        loop {
+            if let Some(record) = self.decode_next() {
+                return Some(Ok(record));
+            }
+            if !self.bytes.is_empty() {
+                self.expected_prev = Some(self.head);
+                self.bytes = Vec::new();
+            }
+            match self.next_segment() {
+                Ok(true) => continue,
+                Ok(false) => return None,
+                Err(e) => {
+                    self.segments = Vec::new().into_iter();
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
+
+/// The index of a stream's oldest segment still on disk (above 1 once pruning has begun).
+pub fn first_segment(dir: &Path) -> Result<Option<u64>> {
+    if !dir.exists() {
+        return Ok(None);
+    }
+    Ok(segment_files(dir)?.first().map(|(index, _)| *index))
 }
 
 fn segment_path(dir: &Path, index: u64) -> PathBuf {

@@ -214,6 +214,20 @@ impl World {
         self.alarms.get((id as usize).wrapping_sub(1))
     }
 
+    /// A world holding these units and alarms (as saved by a journal snapshot), nothing
+    /// marked changed.
+    pub fn from_parts(units: Vec<Unit>, alarms: Vec<Alarm>) -> Self {
+        let unit_slots = units.iter().enumerate().map(|(slot, u)| (u.id.clone(), slot as u32)).collect();
+        Self {
+            unit_changed: vec![false; units.len()],
+            alarm_changed: vec![false; alarms.len()],
+            units,
+            unit_slots,
+            alarms,
+            changes: ChangeSet::default(),
+        }
+    }
+
     /// Same units and alarms (ignores pending change sets).
     pub fn same_state(&self, other: &World) -> bool {
         self.units == other.units && self.alarms == other.alarms

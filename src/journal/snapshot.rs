@@ -1,0 +1,139 @@
+//! Snapshots: the world as it stood after a known sequence number, with where each stream
+//! goes on from there, so start-up replays only what came after instead of the whole journal
+//! (a month of positions at 1,000 units is billions of records).
+//!
+//! A snapshot is a cache, never the record: the journal stays the truth. Each file in
+//! `snapshots/` is `PNTSNAP1 | blake3(body) | postcard(body)`, written to a temporary name,
+//! synced and renamed, the two newest kept. One that is damaged, or that does not fit the
+//! journal (a cursor past a segment's end, a chain that does not continue from its hash), is
+//! passed over with a warning and the next older one, or a full replay, is used instead.
+//! `pantau journal verify` replays from the start and checks every snapshot against it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Alarm, Unit};
+use crate::world::World;
+
+const MAGIC: &[u8; 8] = b"PNTSNAP1";
+/// Snapshots kept: the newest, and one before it in case the newest is damaged.
+const KEEP: usize = 2;
+
+/// Where a stream goes on after a snapshot: the segment, the byte offset of the next record in
+/// it, and the chain hash that record follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub segment: u64,
+    pub offset: u64,
+    pub head: [u8; 32],
+}
+
+/// A point in the journal: every record up to `seq` is in the snapshot's world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub seq: u64,
+    pub events: Cursor,
+    pub positions: Cursor,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Body {
+    checkpoint: Checkpoint,
+    units: Vec<Unit>,
+    alarms: Vec<Alarm>,
+}
+
+/// A snapshot read back from disk.
+pub struct Snapshot {
+    pub path: PathBuf,
+    pub checkpoint: Checkpoint,
+    pub world: World,
+}
+
+fn folder(journal: &Path) -> PathBuf {
+    journal.join("snapshots")
+}
+
+/// Writes the world at `checkpoint` and removes all but the newest snapshots.
+pub fn write(journal: &Path, checkpoint: Checkpoint, world: &World) -> Result<PathBuf> {
+    let dir = folder(journal);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let body = Body { checkpoint, units: world.units().to_vec(), alarms: world.alarms().to_vec() };
+    let payload = postcard::to_stdvec(&body).context("cannot encode a snapshot")?;
+    let mut bytes = Vec::with_capacity(payload.len() + 40);
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(blake3::hash(&payload).as_bytes());
+    bytes.extend_from_slice(&payload);
+    let path = dir.join(format!("{:020}.snap", checkpoint.seq));
+    let temporary = path.with_extension("snap.partial");
+    write_synced(&temporary, &bytes)?;
+    std::fs::rename(&temporary, &path).with_context(|| format!("cannot rename {}", temporary.display()))?;
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    for (_, old) in list(journal)?.into_iter().rev().skip(KEEP) {
+        std::fs::remove_file(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+    }
+    Ok(path)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    file.sync_all().with_context(|| format!("cannot sync {}", path.display()))
+}
+
+/// The snapshot files, oldest first, with their sequence numbers.
+pub fn list(journal: &Path) -> Result<Vec<(u64, PathBuf)>> {
+    let dir = folder(journal);
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let path = e.path();
+            let seq = path.file_name()?.to_str()?.strip_suffix(".snap")?.parse().ok()?;
+            Some((seq, path))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Reads one snapshot, checking its magic and hash.
+pub fn read(path: &Path) -> Result<Snapshot> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() < 40 || &bytes[..8] != MAGIC {
+        bail!("{}: not a pantau snapshot", path.display());
+    }
+    let payload = &bytes[40..];
+    if blake3::hash(payload).as_bytes() != &bytes[8..40] {
+        bail!("{}: damaged (its hash does not match)", path.display());
+    }
+    let body: Body = postcard::from_bytes(payload).with_context(|| format!("{}: cannot decode", path.display()))?;
+    Ok(Snapshot {
+        path: path.to_path_buf(),
+        checkpoint: body.checkpoint,
+        world: World::from_parts(body.units, body.alarms),
+    })
+}
+
+/// Snapshots newest first, each read when asked for; damaged ones are logged and passed over.
+pub fn newest_first(journal: &Path) -> impl Iterator<Item = Snapshot> {
+    let files = list(journal).unwrap_or_else(|e| {
+        tracing::warn!("journal snapshots: {e:#}");
+        Vec::new()
+    });
+    files.into_iter().rev().filter_map(|(_, path)| match read(&path) {
+        Ok(snapshot) => Some(snapshot),
+        Err(e) => {
+            tracing::warn!("{e:#}; passing over it");
+            None
+        }
+    })
+}
