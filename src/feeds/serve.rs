@@ -72,7 +72,8 @@ pub async fn serve(
         world.alarms().len()
     );
     let metrics = Arc::new(Metrics::default());
-    let ingest = Ingest::start(journal, world, Validator::new(Limits::default()), config.queue_capacity, metrics);
+    let validator = Validator::new(Limits::default()).resuming(world.units());
+    let ingest = Ingest::start(journal, world, validator, config.queue_capacity, metrics);
     let state = FeedState { ingest: ingest.handle(), tokens: Arc::new(tokens), speed_unit: config.speed_unit };
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{DeviceId, Event, Fix, Millis};
+use crate::model::{DeviceId, Event, Fix, Millis, Unit};
 
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -62,6 +62,14 @@ pub struct Validator {
 impl Validator {
     pub fn new(limits: Limits) -> Self {
         Self { limits, last: HashMap::new() }
+    }
+
+    /// Picks up where a restarted service left off: each unit's last fix (from the replayed
+    /// world) is the one later reports are checked against, so an old fix arriving after a
+    /// restart is still out of order and a jump from the last known place is still impossible.
+    pub fn resuming(mut self, units: &[Unit]) -> Self {
+        self.last.extend(units.iter().filter_map(|u| Some((u.id.clone(), u.last_fix?))));
+        self
     }
 
     /// Checks an event at server time `now`. Alarms come back with a bad fix removed; positions
@@ -151,6 +159,16 @@ mod tests {
         // 11 km in 10 s is 4,000 km/h.
         assert_eq!(v.check(pos(NOW + 10_000, 106.9, -6.2), NOW).err(), Some(Rejection::ImpossibleJump));
         // 500 m in 60 s is 30 km/h.
+        assert!(v.check(pos(NOW + 60_000, 106.8045, -6.2), NOW).is_ok());
+    }
+
+    #[test]
+    fn a_restarted_validator_remembers_the_world_s_last_fixes() {
+        let mut world = crate::world::World::new();
+        world.apply(&[pos(NOW, 106.8, -6.2)]);
+        let mut v = Validator::default().resuming(world.units());
+        assert_eq!(v.check(pos(NOW - 1000, 106.8, -6.2), NOW).err(), Some(Rejection::OutOfOrder));
+        assert_eq!(v.check(pos(NOW + 10_000, 106.9, -6.2), NOW).err(), Some(Rejection::ImpossibleJump));
         assert!(v.check(pos(NOW + 60_000, 106.8045, -6.2), NOW).is_ok());
     }
 
