@@ -247,4 +247,8 @@ fn demo_and_render_map_demo_from_the_command_line() {
     let bad = pantau(dir.path(), &["demo", "--out", "blocked/city"]);
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success() && stderr.contains("blocked/city"), "{stderr}");
+    // A real city's layers given to the demo app are refused, not silently ignored.
+    let ignored = pantau(dir.path(), &["--zones", "city/zones.geojson"]);
+    let stderr = String::from_utf8_lossy(&ignored.stderr);
+    assert!(!ignored.status.success() && stderr.contains("--zones apply to a real city"), "{stderr}");
 }

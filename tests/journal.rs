@@ -158,10 +158,14 @@ fn segments_chain_and_old_positions_are_pruned() {
 }
 
 #[test]
-fn verify_refuses_a_missing_directory() {
+fn verify_refuses_a_missing_directory_or_one_that_is_no_journal() {
     let out = pantau(&["journal", "verify", "/nonexistent/pantau-journal"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no journal directory"));
+    let empty = tempfile::tempdir().expect("tmp");
+    let out = pantau(&["journal", "verify", empty.path().to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a journal"));
 }
 
 #[test]
@@ -200,7 +204,11 @@ fn replay_starts_from_the_newest_sound_snapshot() {
     assert_eq!(replayed.units()[0].status, units[0].status, "started from the newest snapshot");
     assert_eq!(replayed.unit("unit-3").and_then(|u| u.last_fix).map(|f| f.time), Some(999_999), "tail applied");
     let report = journal::verify(dir.path()).expect("verify");
-    assert!(!report.ok && report.problems.iter().any(|p| p.contains("does not match")), "{:?}", report.problems);
+    let found = report.snapshot_problems.iter().any(|p| p.contains("does not match"));
+    assert!(!report.ok && report.problems.is_empty() && found, "{report:?}");
+    let out = pantau(&["journal", "verify", dir.path().to_str().expect("utf-8")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success() && stdout.contains("chain: intact") && stdout.contains("UNSOUND"), "{stdout}");
 
     // A damaged snapshot is passed over for the one before it.
     let mut bytes = std::fs::read(&newest).expect("read");
@@ -209,7 +217,7 @@ fn replay_starts_from_the_newest_sound_snapshot() {
     std::fs::write(&newest, bytes).expect("write");
     assert!(journal::replay(dir.path()).expect("replay").same_state(&live));
     let report = journal::verify(dir.path()).expect("verify");
-    assert!(report.problems.iter().any(|p| p.contains("damaged")), "{:?}", report.problems);
+    assert!(report.snapshot_problems.iter().any(|p| p.contains("damaged")), "{report:?}");
 
     // And with none sound, everything is replayed from the start.
     for (_, path) in snapshot::list(dir.path()).expect("list") {

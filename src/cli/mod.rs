@@ -501,6 +501,7 @@ fn app(args: AppArgs) -> Result<()> {
     use crate::ops::SessionConfig;
     use crate::ui::Place;
     let (session, stations, sites) = if is_demo(&args.map) {
+        refuse_real_city_options(&args)?;
         let session = SessionConfig::demo(args.seed, &args.user, args.role)?;
         let files = crate::demo::DemoFiles::in_dir(&session.map.parent().map(Path::to_path_buf).unwrap_or_default());
         (session, named_points(&files.stations)?, named_points(&files.alarm_sites)?)
@@ -532,6 +533,28 @@ fn app(args: AppArgs) -> Result<()> {
         sites: sites.into_iter().map(place).collect(),
         screenshot: args.screenshot.map(|p| (p, args.screenshot_after)),
     })
+}
+
+/// The demo city brings its own layers and feeds: options for a real city would be ignored,
+/// so they are refused instead.
+fn refuse_real_city_options(args: &AppArgs) -> Result<()> {
+    let given: Vec<&str> = [
+        ("--zones", !args.zones.is_empty()),
+        ("--cameras", args.cameras.is_some()),
+        ("--units", args.units.is_some()),
+        ("--config", args.config.is_some()),
+        ("--insecure", args.insecure),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect();
+    if !given.is_empty() {
+        bail!(
+            "{} apply to a real city (--map FILE.pmtiles); the demo city brings its own layers and feeds",
+            given.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Named points of a layer file (stations, alarm sites).
@@ -680,16 +703,24 @@ fn journal_verify(dir: &std::path::Path, json: bool) -> Result<()> {
         for (stream, head) in &report.heads {
             println!("  head {stream}: {head}");
         }
-        if report.snapshots > 0 {
-            println!("  snapshots checked: {}", report.snapshots);
-        }
-        for p in &report.problems {
+        for p in report.problems.iter().chain(&report.snapshot_problems) {
             println!("  PROBLEM: {p}");
         }
-        println!("chain: {}", if report.ok { "intact" } else { "BROKEN" });
+        println!("chain: {}", if report.problems.is_empty() { "intact" } else { "BROKEN" });
+        if report.snapshots > 0 {
+            let verdict = if report.snapshot_problems.is_empty() { "sound" } else { "UNSOUND" };
+            println!("snapshots: {} checked, {verdict}", report.snapshots);
+        }
     }
-    if !report.ok {
+    if !report.problems.is_empty() {
         bail!("{}: the journal chain is broken ({} problems)", dir.display(), report.problems.len());
+    }
+    if !report.snapshot_problems.is_empty() {
+        bail!(
+            "{}: {} snapshots are damaged or do not match the journal (restarts pass over them)",
+            dir.display(),
+            report.snapshot_problems.len()
+        );
     }
     Ok(())
 }

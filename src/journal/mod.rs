@@ -294,13 +294,19 @@ pub struct VerifyReport {
     pub heads: BTreeMap<String, String>,
     /// Snapshots checked against a replay from the start.
     pub snapshots: u64,
+    /// Snapshots that are damaged or do not match the journal (the chain itself may be fine).
+    pub snapshot_problems: Vec<String>,
     pub problems: Vec<String>,
 }
 
-/// Checks every record's CRC and hash chain, segment links, and sequence order.
+/// Checks every record's CRC and hash chain, segment links, and sequence order, and each
+/// snapshot against a replay.
 pub fn verify(dir: &Path) -> Result<VerifyReport> {
     if !dir.is_dir() {
         anyhow::bail!("{}: no journal directory", dir.display());
+    }
+    if !dir.join("events").is_dir() && !dir.join("positions").is_dir() {
+        anyhow::bail!("{}: not a journal (it has neither events/ nor positions/)", dir.display());
     }
     let mut report = VerifyReport { ok: true, ..Default::default() };
     for name in ["events", "positions"] {
@@ -314,7 +320,7 @@ pub fn verify(dir: &Path) -> Result<VerifyReport> {
         report.heads.insert(name.to_string(), hex(&records.head()));
     }
     check_snapshots(dir, &mut report)?;
-    report.ok = report.problems.is_empty();
+    report.ok = report.problems.is_empty() && report.snapshot_problems.is_empty();
     Ok(report)
 }
 
@@ -332,8 +338,10 @@ fn check_snapshots(dir: &Path, report: &mut VerifyReport) -> Result<()> {
         report.snapshots += 1;
         match snapshot::read(path) {
             Ok(snap) if pruned || snap.world.same_state(world) => {}
-            Ok(_) => report.problems.push(format!("{}: does not match the journal replayed to it", path.display())),
-            Err(e) => report.problems.push(format!("{e:#}")),
+            Ok(_) => {
+                report.snapshot_problems.push(format!("{}: does not match the journal replayed to it", path.display()))
+            }
+            Err(e) => report.snapshot_problems.push(format!("{e:#}")),
         }
     };
     for record in JournalRecords::open(dir)? {
