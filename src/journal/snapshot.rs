@@ -70,9 +70,7 @@ pub fn write(journal: &Path, checkpoint: Checkpoint, world: &World) -> Result<Pa
     let temporary = path.with_extension("snap.partial");
     write_synced(&temporary, &bytes)?;
     std::fs::rename(&temporary, &path).with_context(|| format!("cannot rename {}", temporary.display()))?;
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
+    super::stream::sync_dir(&dir);
     for (_, old) in list(journal)?.into_iter().rev().skip(KEEP) {
         std::fs::remove_file(&old).with_context(|| format!("cannot remove {}", old.display()))?;
     }
@@ -92,17 +90,7 @@ pub fn list(journal: &Path) -> Result<Vec<(u64, PathBuf)>> {
     if !dir.exists() {
         return Ok(Vec::new());
     }
-    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
-        .with_context(|| format!("cannot list {}", dir.display()))?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let path = e.path();
-            let seq = path.file_name()?.to_str()?.strip_suffix(".snap")?.parse().ok()?;
-            Some((seq, path))
-        })
-        .collect();
-    files.sort();
-    Ok(files)
+    super::stream::numbered_files(&dir, ".snap")
 }
 
 /// Reads one snapshot, checking its magic and hash.

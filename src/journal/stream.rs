@@ -314,20 +314,25 @@ fn segment_path(dir: &Path, index: u64) -> PathBuf {
 }
 
 fn segment_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
+    numbered_files(dir, ".seg")
+}
+
+/// The files of `dir` named `<number><suffix>`, by number (segments, snapshots).
+pub(super) fn numbered_files(dir: &Path, suffix: &str) -> Result<Vec<(u64, PathBuf)>> {
     let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot list {}", dir.display()))?
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let path = e.path();
-            let index = path.file_name()?.to_str()?.strip_suffix(".seg")?.parse().ok()?;
-            Some((index, path))
+            let number = path.file_name()?.to_str()?.strip_suffix(suffix)?.parse().ok()?;
+            Some((number, path))
         })
         .collect();
     files.sort();
     Ok(files)
 }
 
-fn sync_dir(dir: &Path) {
+pub(super) fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
