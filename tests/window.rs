@@ -1,42 +1,59 @@
 //! The real window: `pantau` (no arguments: the demo city with its scenario) started under
 //! Xvfb, asked for a screenshot after a few seconds; the picture must show the map and the
-//! panels. (CI installs Xvfb; the test fails, not skips, without it.)
+//! panels. On the wall with `--focus-window`, the focus view opens as a second OS window right
+//! of the first, and a capture of the whole X screen shows it. (CI installs Xvfb, x11-utils and
+//! ImageMagick; the tests fail, not skip, without them.)
 
 use std::process::Command;
 
 use pantau::render::Image;
 
-#[test]
-fn the_window_draws_the_map_and_the_panels() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let runtime = dir.path().join("xdg");
+/// One X server at a time: `xvfb-run -a` picks a free display number, and two starting at
+/// once can pick the same.
+static XVFB: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `args` under a fresh Xvfb screen of `screen` (WIDTHxHEIGHT) in `dir`, with a private
+/// runtime folder; gives up after 3 minutes.
+fn under_xvfb(dir: &std::path::Path, screen: &str, args: &[&str]) -> std::process::ExitStatus {
+    let _one_at_a_time = XVFB.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime = dir.join("xdg");
     std::fs::create_dir_all(&runtime).expect("runtime dir");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).expect("0700");
     }
-    let shot = dir.path().join("window.png");
     let mut child = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1920x1080x24", env!("CARGO_BIN_EXE_pantau"), "--screenshot"])
-        .arg(&shot)
-        .args(["--screenshot-after", "6"])
-        .current_dir(dir.path())
+        .args(["-a", "-s", &format!("-screen 0 {screen}x24")])
+        .args(args)
+        .current_dir(dir)
         .env("XDG_RUNTIME_DIR", &runtime)
         .spawn()
         .expect("xvfb-run must be installed (apt-get install xvfb xauth; .ci/run does)");
     // The window closes itself once the screenshot is written; never wait forever.
     let started = std::time::Instant::now();
-    let status = loop {
+    loop {
         if let Some(status) = child.try_wait().expect("wait") {
-            break status;
+            return status;
         }
         if started.elapsed() > std::time::Duration::from_secs(180) {
             let _ = child.kill();
             panic!("the window did not take its screenshot and close within 3 minutes");
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    }
+}
+
+#[test]
+fn the_window_draws_the_map_and_the_panels() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let shot = dir.path().join("window.png");
+    let shot_arg = shot.to_str().expect("utf-8 path");
+    let status = under_xvfb(
+        dir.path(),
+        "1920x1080",
+        &[env!("CARGO_BIN_EXE_pantau"), "--screenshot", shot_arg, "--screenshot-after", "6"],
+    );
     assert!(status.success(), "pantau exited with {status}");
     let image = Image::read_png(&shot).expect("a screenshot was written");
     let keep = std::env::temp_dir().join("pantau-window.png");
@@ -62,4 +79,37 @@ fn the_window_draws_the_map_and_the_panels() {
     let journal = std::fs::read_dir(&sessions).expect("sessions").next().expect("one session").expect("entry").path();
     let report = pantau::journal::verify(&journal).expect("verify");
     assert!(report.ok && report.counts.get("commands").copied().unwrap_or(0) >= 306, "{report:?}");
+}
+
+#[test]
+fn the_wall_focus_view_opens_a_window_of_its_own() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // While the app runs: list the X windows and capture the whole screen.
+    let script = format!(
+        "{} --wall --focus-window --screenshot wall.png --screenshot-after 10 & \
+         sleep 8; xwininfo -root -tree > windows.txt; import -window root screen.png; wait",
+        env!("CARGO_BIN_EXE_pantau")
+    );
+    let status = under_xvfb(dir.path(), "2600x1000", &["sh", "-c", &script]);
+    assert!(status.success(), "pantau exited with {status}");
+    let windows =
+        std::fs::read_to_string(dir.path().join("windows.txt")).expect("xwininfo ran (apt-get install x11-utils)");
+    let focus = windows
+        .lines()
+        .find(|l| l.contains("\"pantau focus\""))
+        .unwrap_or_else(|| panic!("no focus window: {windows}"));
+    assert!(focus.contains("960x720+1600+0"), "the focus window opens right of the 1600-wide overview: {focus}");
+    let screen = Image::read_png(&dir.path().join("screen.png")).expect("a capture of the screen");
+    let _ = std::fs::copy(dir.path().join("screen.png"), std::env::temp_dir().join("pantau-wall-screen.png"));
+    // Its alarm-red frame, and a map inside it.
+    let frame = screen.pixel(1601, 400);
+    assert!(frame[0] > 180 && frame[1] < 60 && frame[2] < 80, "focus frame at (1601, 400): {frame:?}");
+    let mut colours = std::collections::HashSet::new();
+    for y in (60..700).step_by(9) {
+        for x in (1620..2540).step_by(9) {
+            let p = screen.pixel(x, y);
+            colours.insert([p[0] / 8, p[1] / 8, p[2] / 8]);
+        }
+    }
+    assert!(colours.len() > 15, "only {} colours in the focus window", colours.len());
 }

@@ -58,6 +58,10 @@ pub struct AppArgs {
     /// Video-wall mode: fullscreen, no editing chrome, large type (F11 toggles).
     #[arg(long)]
     pub wall: bool,
+    /// On the wall, the focus view (the newest alarm, close up) gets a window of its own, to
+    /// put on another screen, instead of sharing the overview's.
+    #[arg(long)]
+    pub focus_window: bool,
     #[arg(long, value_enum, default_value = "day")]
     pub theme: ThemeName,
     /// Write a PNG of the window after `--screenshot-after` seconds, then close.
@@ -528,6 +532,7 @@ fn app(args: AppArgs) -> Result<()> {
     crate::ui::run(crate::ui::AppOptions {
         session,
         wall: args.wall,
+        focus_window: args.focus_window,
         theme: args.theme,
         stations: stations.into_iter().map(place).collect(),
         sites: sites.into_iter().map(place).collect(),

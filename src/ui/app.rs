@@ -18,6 +18,8 @@ use crate::render::{Image, Theme, ThemeName};
 pub struct AppOptions {
     pub session: SessionConfig,
     pub wall: bool,
+    /// The wall's focus view in a window of its own.
+    pub focus_window: bool,
     pub theme: ThemeName,
     /// Stations and alarm sites to find and draw (name, lon, lat).
     pub stations: Vec<Place>,
@@ -55,6 +57,7 @@ impl PantauApp {
         let ctx = cc.egui_ctx.clone();
         session.desk.set_waker(move || ctx.request_repaint());
         let mut console = Console::new(session, options.wall, options.stations, options.sites, roads);
+        console.focus_window = options.focus_window;
         if options.wall {
             console.set_wall(&cc.egui_ctx, true);
         }

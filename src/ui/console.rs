@@ -53,6 +53,8 @@ pub struct Console {
     /// Which unit statuses the unit list shows.
     pub status_filter: [bool; 6],
     pub wall: bool,
+    /// On the wall, the focus view has a window of its own (for another screen).
+    pub focus_window: bool,
     pub style: LiveStyle,
     /// The point under the cursor and the finest zone there.
     pub cursor: Option<(f64, f64)>,
@@ -92,6 +94,7 @@ impl Console {
             search: String::new(),
             status_filter: [true; 6],
             wall,
+            focus_window: false,
             style: LiveStyle { marker_scale: if wall { 1.6 } else { 1.0 }, ..LiveStyle::default() },
             cursor: None,
             hover_zone: None,

@@ -2,7 +2,7 @@
 //! Q/E to rotate, arrows and +/- keys, N for north up), picking alarms and units by click
 //! (through the CPU indices), and the overlays: scale bar, north arrow, cursor coordinates,
 //! the zone under the cursor, callsigns when zoomed in. On the wall, a focus view of the newest
-//! alarm sits beside the overview.
+//! alarm sits beside the overview, or in a window of its own for another screen.
 
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 
@@ -20,7 +20,7 @@ const PICK_RADIUS: f32 = 14.0;
 
 pub fn show(ui: &mut egui::Ui, console: &mut Console, mut canvas: Option<&mut Canvas>, now: Millis) {
     let area = ui.available_rect_before_wrap();
-    let (overview, focus) = match (console.wall, console.focus) {
+    let (overview, beside) = match (console.wall && !console.focus_window, console.focus) {
         (true, Some(_)) => {
             let split = area.left() + area.width() * 0.55;
             (
@@ -36,24 +36,51 @@ pub fn show(ui: &mut egui::Ui, console: &mut Console, mut canvas: Option<&mut Ca
     handle_input(ui, console, &response, overview, ppp);
     paint_view(ui, canvas.as_deref_mut(), 0, &console.view, overview, now);
     overlays(ui, console, overview, ppp);
-    if let (Some(rect), Some(mut view)) = (focus, console.focus) {
-        size_view(&mut view, rect, ppp);
-        console.focus = Some(view);
-        paint_view(ui, canvas, 1, &view, rect, now);
-        ui.painter().rect_stroke(
-            rect,
-            0.0,
-            Stroke::new(3.0, Color32::from_rgb(0xe0, 0x10, 0x2a)),
-            egui::StrokeKind::Inside,
-        );
-        ui.painter().text(
-            rect.left_top() + Vec2::new(12.0, 10.0),
-            Align2::LEFT_TOP,
-            "FOCUS: newest alarm",
-            FontId::proportional(22.0),
-            Color32::from_rgb(0xe0, 0x10, 0x2a),
-        );
+    if let Some(rect) = beside {
+        paint_focus(ui, console, canvas, rect, now);
+    } else if console.wall && console.focus_window {
+        focus_window(ui.ctx(), console, canvas, now);
     }
+}
+
+/// The focus view in its own OS window, opened just right of the overview's (on a wall of two
+/// screens side by side, the next screen). It stays open, showing the overview's place until
+/// the first alarm; closing it puts the focus back beside the overview.
+fn focus_window(ctx: &egui::Context, console: &mut Console, mut canvas: Option<&mut Canvas>, now: Millis) {
+    let mut builder = egui::ViewportBuilder::default().with_title(FOCUS_TITLE).with_inner_size([960.0, 720.0]);
+    if let Some(main) = ctx.input(|i| i.viewport().outer_rect) {
+        builder = builder.with_position(Pos2::new(main.max.x, main.min.y));
+    }
+    ctx.show_viewport_immediate(egui::ViewportId::from_hash_of(FOCUS_TITLE), builder, |ui, _| {
+        if ui.input(|i| i.viewport().close_requested()) {
+            console.focus_window = false;
+        }
+        let rect = ui.max_rect();
+        paint_focus(ui, console, canvas.as_deref_mut(), rect, now);
+    });
+}
+
+const FOCUS_TITLE: &str = "pantau focus";
+
+/// The focus view (the newest alarm close up; before any, the overview's place) in `rect`,
+/// framed in alarm red.
+fn paint_focus(ui: &egui::Ui, console: &mut Console, canvas: Option<&mut Canvas>, rect: Rect, now: Millis) {
+    let mut view = console.focus.unwrap_or(console.view);
+    size_view(&mut view, rect, ui.ctx().pixels_per_point());
+    if console.focus.is_some() {
+        console.focus = Some(view);
+    }
+    paint_view(ui, canvas, 1, &view, rect, now);
+    let red = Color32::from_rgb(0xe0, 0x10, 0x2a);
+    ui.painter().rect_stroke(rect, 0.0, Stroke::new(3.0, red), egui::StrokeKind::Inside);
+    let caption = if console.focus.is_some() { "FOCUS: newest alarm" } else { "FOCUS: no alarm yet" };
+    ui.painter().text(
+        rect.left_top() + Vec2::new(12.0, 10.0),
+        Align2::LEFT_TOP,
+        caption,
+        FontId::proportional(22.0),
+        red,
+    );
 }
 
 fn size_view(view: &mut View, rect: Rect, ppp: f32) {
