@@ -225,3 +225,26 @@ fn replay_starts_from_the_newest_sound_snapshot() {
     }
     assert!(journal::replay(dir.path()).expect("replay").same_state(&live));
 }
+
+#[test]
+fn the_sequence_goes_on_after_a_restart_just_after_a_segment_rolled() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = || JournalConfig { segment_bytes: 2048, ..JournalConfig::new(dir.path()) };
+    let (mut j, _) = Journal::open(config()).expect("open");
+    j.append(&[alarm("panic-1", 1)], 1).expect("append");
+    // Positions until their stream has just rolled: the newest segment holds only its header.
+    let newest_is_empty = || {
+        let mut segments: Vec<_> = std::fs::read_dir(dir.path().join("positions")).expect("list").flatten().collect();
+        segments.sort_by_key(|e| e.file_name());
+        segments.len() > 1 && segments.last().and_then(|e| e.metadata().ok()).is_some_and(|m| m.len() == 40)
+    };
+    let mut t = 0;
+    while !newest_is_empty() {
+        t += 1;
+        j.append(&[position("unit-0", t)], 1).expect("append");
+    }
+    let next = j.next_seq();
+    drop(j);
+    let (j, _) = Journal::open(config()).expect("reopen");
+    assert_eq!(j.next_seq(), next, "sequence numbers are never reused");
+}

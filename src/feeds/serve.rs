@@ -63,8 +63,9 @@ pub async fn serve(
         (None, false) => anyhow::bail!("no --tokens file: give one, or start with --insecure on a closed network"),
     };
     let journal_config = JournalConfig { fsync: config.fsync, ..JournalConfig::new(&config.journal) };
-    let (journal, _) = Journal::open(journal_config)?;
-    let world = journal::replay(&config.journal)?;
+    let (mut journal, _) = Journal::open(journal_config)?;
+    let (world, replayed) = journal::replay_counted(&config.journal)?;
+    journal.count_unsnapshotted(replayed);
     tracing::info!(
         "journal {}: {} units, {} alarms rebuilt",
         config.journal.display(),

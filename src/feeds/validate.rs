@@ -59,6 +59,13 @@ pub struct Validator {
     last: HashMap<DeviceId, Fix>,
 }
 
+/// Speed, heading and accuracy that are not numbers (a client sending `speed=nan`) are dropped
+/// rather than kept: they mean "unknown", and NaN would never compare equal to itself.
+fn finite_extras(fix: Fix) -> Fix {
+    let finite = |v: Option<f32>| v.filter(|v| v.is_finite());
+    Fix { speed: finite(fix.speed), heading: finite(fix.heading), accuracy: finite(fix.accuracy), ..fix }
+}
+
 impl Validator {
     pub fn new(limits: Limits) -> Self {
         Self { limits, last: HashMap::new() }
@@ -77,12 +84,13 @@ impl Validator {
     pub fn check(&mut self, event: Event, now: Millis) -> Result<Event, Rejection> {
         match event {
             Event::Position { device, fix, feed } => {
+                let fix = finite_extras(fix);
                 self.check_position(&device, &fix, now)?;
                 self.last.insert(device.clone(), fix);
                 Ok(Event::Position { device, fix, feed })
             }
             Event::Alarm { device, kind, fix, priority, time, feed } => {
-                let fix = fix.filter(|f| on_globe(f) && f.time <= now + self.limits.max_future_ms);
+                let fix = fix.map(finite_extras).filter(|f| on_globe(f) && f.time <= now + self.limits.max_future_ms);
                 if let Some(f) = fix {
                     if self.last.get(&device).is_none_or(|l| f.time > l.time) {
                         self.last.insert(device.clone(), f);
@@ -160,6 +168,25 @@ mod tests {
         assert_eq!(v.check(pos(NOW + 10_000, 106.9, -6.2), NOW).err(), Some(Rejection::ImpossibleJump));
         // 500 m in 60 s is 30 km/h.
         assert!(v.check(pos(NOW + 60_000, 106.8045, -6.2), NOW).is_ok());
+    }
+
+    #[test]
+    fn speeds_that_are_not_numbers_are_dropped() {
+        let mut v = Validator::default();
+        let fix = Fix {
+            time: NOW,
+            lon: 106.8,
+            lat: -6.2,
+            speed: Some(f32::NAN),
+            heading: Some(f32::INFINITY),
+            accuracy: Some(5.0),
+        };
+        match v.check(Event::Position { device: "u1".into(), fix, feed: FeedKind::Osmand }, NOW) {
+            Ok(Event::Position { fix, .. }) => {
+                assert_eq!((fix.speed, fix.heading, fix.accuracy), (None, None, Some(5.0)));
+            }
+            other => panic!("refused: {other:?}"),
+        }
     }
 
     #[test]

@@ -127,7 +127,10 @@ impl Journal {
         if self.positions.bytes() >= self.config.segment_bytes {
             self.positions.roll()?;
             if let Some(keep) = self.config.position_retention {
-                self.positions.prune_older_than(keep)?;
+                // The batch is durable by now; a segment that cannot be removed waits for the next roll.
+                if let Err(e) = self.positions.prune_older_than(keep) {
+                    tracing::warn!("journal: pruning old positions: {e:#}");
+                }
             }
         }
         Ok(first)
@@ -141,7 +144,13 @@ impl Journal {
 
     /// True once enough records have been appended since the last snapshot.
     pub fn snapshot_due(&self) -> bool {
-        self.config.snapshot_every.is_some_and(|every| self.unsnapshotted >= every)
+        !self.failed && self.config.snapshot_every.is_some_and(|every| self.unsnapshotted >= every)
+    }
+
+    /// Counts records already in the journal but not in its newest snapshot (the tail replayed
+    /// at start-up), so the next snapshot comes when it is due rather than a million later.
+    pub fn count_unsnapshotted(&mut self, records: u64) {
+        self.unsnapshotted += records;
     }
 
     /// Saves `world`, which must hold exactly the records appended so far, as a snapshot
@@ -152,6 +161,8 @@ impl Journal {
             return Ok(());
         }
         anyhow::ensure!(!self.failed, "an append failed earlier; the journal's end is uncertain");
+        // Whether or not it is written, the next try waits for another round of records.
+        self.unsnapshotted = 0;
         self.sync()?;
         let checkpoint = snapshot::Checkpoint {
             seq: self.next_seq - 1,
@@ -159,7 +170,6 @@ impl Journal {
             positions: self.positions.cursor(),
         };
         let path = snapshot::write(&self.config.dir, checkpoint, world)?;
-        self.unsnapshotted = 0;
         tracing::info!("journal: snapshot at seq {} ({})", checkpoint.seq, path.display());
         Ok(())
     }
@@ -240,12 +250,17 @@ impl Iterator for JournalRecords {
 /// report is logged and read past in a full replay (what can be read is applied); a file that
 /// cannot be read at all is an error.
 pub fn replay(dir: &Path) -> Result<World> {
+    replay_counted(dir).map(|(world, _)| world)
+}
+
+/// [`replay`], also saying how many records were applied (after the snapshot, if one was used).
+pub fn replay_counted(dir: &Path) -> Result<(World, u64)> {
     for snapshot in snapshot::newest_first(dir) {
         let seq = snapshot.checkpoint.seq;
         match replay_after(dir, snapshot) {
             Ok((world, records)) => {
                 tracing::info!("journal {}: snapshot at seq {seq} + {records} records replayed", dir.display());
-                return Ok(world);
+                return Ok((world, records));
             }
             Err(e) => tracing::warn!("journal {}: snapshot at seq {seq} passed over: {e:#}", dir.display()),
         }
@@ -262,7 +277,7 @@ pub fn replay(dir: &Path) -> Result<World> {
     }
     tracing::info!("journal {}: {count} records replayed", dir.display());
     world.take_changes();
-    Ok(world)
+    Ok((world, count))
 }
 
 /// The snapshot's world with the records after it applied; any damage on the way fails it.

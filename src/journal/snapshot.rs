@@ -68,8 +68,13 @@ pub fn write(journal: &Path, checkpoint: Checkpoint, world: &World) -> Result<Pa
     bytes.extend_from_slice(&payload);
     let path = dir.join(format!("{:020}.snap", checkpoint.seq));
     let temporary = path.with_extension("snap.partial");
-    write_synced(&temporary, &bytes)?;
-    std::fs::rename(&temporary, &path).with_context(|| format!("cannot rename {}", temporary.display()))?;
+    let written = write_synced(&temporary, &bytes).and_then(|()| {
+        std::fs::rename(&temporary, &path).with_context(|| format!("cannot rename {}", temporary.display()))
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e);
+    }
     super::stream::sync_dir(&dir);
     for (_, old) in list(journal)?.into_iter().rev().skip(KEEP) {
         std::fs::remove_file(&old).with_context(|| format!("cannot remove {}", old.display()))?;

@@ -25,6 +25,8 @@ pub struct Stream {
     head: [u8; 32],
     last_seq: u64,
     pending: Vec<u8>,
+    /// Written but not yet fsynced (under `FsyncPolicy::Never`).
+    unsynced: bool,
 }
 
 impl Stream {
@@ -36,8 +38,15 @@ impl Stream {
             return Self::create(dir, 1, [0; 32]);
         };
         let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let (head, last_seq, count, good) = scan_tail(&path, &bytes)?;
+        let (head, mut last_seq, count, good) = scan_tail(&path, &bytes)?;
         recovery.records += count;
+        if count == 0 {
+            // Just rolled: the sequence goes on from the segment before.
+            if let Some((_, previous)) = segments.len().checked_sub(2).map(|i| &segments[i]) {
+                let before = std::fs::read(previous).with_context(|| format!("cannot read {}", previous.display()))?;
+                last_seq = scan_tail(previous, &before)?.1;
+            }
+        }
         if good < bytes.len() {
             recovery.truncated.push((path.clone(), (bytes.len() - good) as u64));
         }
@@ -48,7 +57,16 @@ impl Stream {
         let mut file = file;
         use std::io::Seek;
         file.seek(std::io::SeekFrom::End(0))?;
-        Ok(Self { dir: dir.to_path_buf(), index, file, bytes: good as u64, head, last_seq, pending: Vec::new() })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            index,
+            file,
+            bytes: good as u64,
+            head,
+            last_seq,
+            pending: Vec::new(),
+            unsynced: false,
+        })
     }
 
     fn create(dir: &Path, index: u64, prev: [u8; 32]) -> Result<Self> {
@@ -70,6 +88,7 @@ impl Stream {
             head: prev,
             last_seq: 0,
             pending: Vec::new(),
+            unsynced: false,
         })
     }
 
@@ -94,14 +113,15 @@ impl Stream {
 
     /// Writes pending records; with `sync`, waits until they are on disk.
     pub fn flush(&mut self, sync: bool) -> Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
+        if !self.pending.is_empty() {
+            self.file.write_all(&self.pending).context("journal write failed")?;
+            self.bytes += self.pending.len() as u64;
+            self.pending.clear();
+            self.unsynced = true;
         }
-        self.file.write_all(&self.pending).context("journal write failed")?;
-        self.bytes += self.pending.len() as u64;
-        self.pending.clear();
-        if sync {
+        if sync && self.unsynced {
             self.file.sync_data().context("journal fsync failed")?;
+            self.unsynced = false;
         }
         Ok(())
     }
@@ -203,6 +223,12 @@ impl StreamRecords {
     pub fn open_at(dir: &Path, start: Option<Cursor>) -> Result<Self> {
         let mut segments = if dir.exists() { segment_files(dir)? } else { Vec::new() };
         if let Some(cursor) = start {
+            // The cursor's segment must be there, unless pruning has taken it and older ones.
+            let present = segments.iter().any(|(index, _)| *index == cursor.segment);
+            let pruned = segments.first().is_some_and(|(first, _)| *first > cursor.segment);
+            if !present && !pruned {
+                bail!("{}: segment {} of a snapshot's cursor is missing", dir.display(), cursor.segment);
+            }
             segments.retain(|(index, _)| *index >= cursor.segment);
         }
         Ok(Self {
@@ -241,6 +267,7 @@ impl StreamRecords {
                     if let Some(cursor) = self.start.take().filter(|c| c.segment == index) {
                         let offset = usize::try_from(cursor.offset).unwrap_or(usize::MAX);
                         if !(HEADER..=self.bytes.len()).contains(&offset) {
+                            self.bytes = Vec::new();
                             bail!("{}: a snapshot's cursor (byte {offset}) is outside the segment", path.display());
                         }
                         (self.at, self.head) = (offset, cursor.head);

@@ -65,9 +65,12 @@ impl World {
                     (None, Some(f)) => (Some((f.lon, f.lat)), PositionSource::LastKnown),
                     (None, None) => (None, PositionSource::Unknown),
                 };
+                // Only a newer fix moves the unit (as the validator keeps it).
                 if let (Some(f), Some(slot)) = (fix, slot) {
-                    self.units[slot as usize].last_fix = Some(*f);
-                    self.mark_unit(slot);
+                    if last.is_none_or(|l| f.time > l.time) {
+                        self.units[slot as usize].last_fix = Some(*f);
+                        self.mark_unit(slot);
+                    }
                 }
                 let id = self.alarms.len() as AlarmId + 1;
                 self.alarms.push(Alarm {
@@ -253,6 +256,16 @@ mod tests {
 
     fn cmd(role: Role, command: Command) -> Event {
         Event::Command { user: "op1".into(), role, time: 20, command }
+    }
+
+    #[test]
+    fn an_alarm_s_older_fix_places_the_alarm_but_does_not_move_the_unit_back() {
+        let mut w = World::new();
+        w.apply(&[pos("u1", 100, 106.8)]);
+        let old = Fix { time: 50, lon: 106.7, lat: -6.2, speed: None, heading: None, accuracy: None };
+        w.apply(&[alarm("u1", Some(old))]);
+        assert_eq!(w.alarms()[0].lon, Some(106.7));
+        assert_eq!(w.unit("u1").and_then(|u| u.last_fix).map(|f| f.time), Some(100));
     }
 
     #[test]
