@@ -226,10 +226,16 @@ impl JournalRecords {
         })
     }
 
+    /// The two streams as read so far, by name.
+    fn streams(&self) -> [(&'static str, &StreamRecords); 2] {
+        [("events", &self.events.records), ("positions", &self.positions.records)]
+    }
+
     /// Damage read past so far, per stream.
     pub fn problems(&self) -> impl Iterator<Item = String> + '_ {
-        let events = self.events.records.problems.iter().map(|p| format!("events: {p}"));
-        events.chain(self.positions.records.problems.iter().map(|p| format!("positions: {p}")))
+        self.streams()
+            .into_iter()
+            .flat_map(|(name, stream)| stream.problems.iter().map(move |p| format!("{name}: {p}")))
     }
 }
 
@@ -324,52 +330,44 @@ pub fn verify(dir: &Path) -> Result<VerifyReport> {
         anyhow::bail!("{}: not a journal (it has neither events/ nor positions/)", dir.display());
     }
     let mut report = VerifyReport { ok: true, ..Default::default() };
-    for name in ["events", "positions"] {
-        let mut records = StreamRecords::open(&dir.join(name))?;
-        for record in records.by_ref() {
-            *report.counts.entry(record?.event.kind().name().to_string()).or_insert(0) += 1;
-            report.records += 1;
+    // One pass in sequence order: count, and replay to compare each snapshot on the way.
+    let mut snapshots = snapshot::list(dir)?.into_iter().peekable();
+    let pruned = stream::first_segment(&dir.join("positions"))?.is_some_and(|first| first > 1);
+    let mut world = World::new();
+    let mut records = JournalRecords::open(dir)?;
+    for record in records.by_ref() {
+        let record = record?;
+        *report.counts.entry(record.event.kind().name().to_string()).or_insert(0) += 1;
+        report.records += 1;
+        while let Some((_, path)) = snapshots.next_if(|(seq, _)| *seq < record.seq) {
+            check_snapshot(&path, &world, pruned, &mut report);
         }
-        report.segments += records.segment_count;
-        report.problems.extend(records.problems.iter().map(|p| format!("{name}: {p}")));
-        report.heads.insert(name.to_string(), hex(&records.head()));
+        world.apply_one(&record.event);
     }
-    check_snapshots(dir, &mut report)?;
+    for (_, path) in snapshots {
+        check_snapshot(&path, &world, pruned, &mut report);
+    }
+    report.problems.extend(records.problems());
+    for (name, stream) in records.streams() {
+        report.segments += stream.segment_count;
+        report.heads.insert(name.to_string(), hex(&stream.head()));
+    }
     report.ok = report.problems.is_empty() && report.snapshot_problems.is_empty();
     Ok(report)
 }
 
-/// Replays from the start and compares the world with each snapshot at its sequence number.
-/// Once old position segments have been pruned a replay from the start cannot rebuild what
-/// they held, so then each snapshot is only checked to be whole.
-fn check_snapshots(dir: &Path, report: &mut VerifyReport) -> Result<()> {
-    let mut pending = snapshot::list(dir)?.into_iter().peekable();
-    if pending.peek().is_none() {
-        return Ok(());
-    }
-    let pruned = stream::first_segment(&dir.join("positions"))?.is_some_and(|first| first > 1);
-    let mut world = World::new();
-    let check = |world: &World, path: &Path, report: &mut VerifyReport| {
-        report.snapshots += 1;
-        match snapshot::read(path) {
-            Ok(snap) if pruned || snap.world.same_state(world) => {}
-            Ok(_) => {
-                report.snapshot_problems.push(format!("{}: does not match the journal replayed to it", path.display()))
-            }
-            Err(e) => report.snapshot_problems.push(format!("{e:#}")),
+/// Compares a snapshot with the world replayed to its sequence number. Once old position
+/// segments have been pruned a replay from the start cannot rebuild what they held, so then
+/// the snapshot is only checked to be whole.
+fn check_snapshot(path: &Path, world: &World, pruned: bool, report: &mut VerifyReport) {
+    report.snapshots += 1;
+    match snapshot::read(path) {
+        Ok(snap) if pruned || snap.world.same_state(world) => {}
+        Ok(_) => {
+            report.snapshot_problems.push(format!("{}: does not match the journal replayed to it", path.display()))
         }
-    };
-    for record in JournalRecords::open(dir)? {
-        let record = record?;
-        while let Some((_, path)) = pending.next_if(|(seq, _)| *seq < record.seq) {
-            check(&world, &path, report);
-        }
-        world.apply_one(&record.event);
+        Err(e) => report.snapshot_problems.push(format!("{e:#}")),
     }
-    for (_, path) in pending {
-        check(&world, &path, report);
-    }
-    Ok(())
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -213,13 +213,8 @@ pub struct StreamRecords {
 }
 
 impl StreamRecords {
-    /// From the first record of the stream.
-    pub fn open(dir: &Path) -> Result<Self> {
-        Self::open_at(dir, None)
-    }
-
-    /// From `start` (records before it are not read), or from the first segment after it
-    /// where its own segment has been pruned.
+    /// From `start` (without one, from the first record), or from the first segment after it
+    /// where its own segment has been pruned; records before it are not read.
     pub fn open_at(dir: &Path, start: Option<Cursor>) -> Result<Self> {
         let mut segments = if dir.exists() { segment_files(dir)? } else { Vec::new() };
         if let Some(cursor) = start {
