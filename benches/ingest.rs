@@ -7,11 +7,12 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use pantau::basemap::{import, Archive, ImportOptions};
+use pantau::feeds::osmand;
 use pantau::feeds::osmand::{parse_params, SpeedUnit};
-use pantau::feeds::sim::{osmand_query, SimConfig, Simulator};
-use pantau::feeds::validate::Validator;
+use pantau::ingest::validate::Validator;
 use pantau::journal::{FsyncPolicy, Journal, JournalConfig};
 use pantau::model::Event;
+use pantau::sim::{SimConfig, Simulator};
 use pantau::spatial::RoadGraph;
 use pantau::world::World;
 
@@ -30,7 +31,7 @@ fn queries() -> Vec<String> {
     let mut sim = Simulator::new(graph, config, START).expect("sim");
     let mut out = Vec::with_capacity(REPORTS);
     while out.len() < REPORTS {
-        out.extend(sim.step(100).iter().filter_map(|e| osmand_query(e, None)));
+        out.extend(sim.step(100).iter().filter_map(|e| osmand::encode(e, None)));
     }
     out.truncate(REPORTS);
     out

@@ -10,10 +10,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use pantau::basemap::{import, Archive, ImportOptions};
-use pantau::feeds::serve::{ServeConfig, Service};
-use pantau::feeds::sim::{run_osmand, SimConfig, Simulator};
 use pantau::journal;
 use pantau::model::Event;
+use pantau::service::{ServeConfig, Service};
+use pantau::sim::send::{run_osmand, SendReport};
+use pantau::sim::{SimConfig, Simulator};
 use pantau::spatial::RoadGraph;
 
 fn graph() -> RoadGraph {
@@ -65,7 +66,7 @@ fn main() {
         let config = SimConfig { units: 5_000, rate_hz: 1.0, alarms_per_min: 0.0, seed: 9 };
         let mut sim = Simulator::new(graph, config, pantau::model::now_millis() - 3_600_000).expect("sim");
         let started = Instant::now();
-        let mut report = pantau::feeds::sim::SendReport::default();
+        let mut report = SendReport::default();
         while started.elapsed().as_secs_f64() < seconds {
             let r = run_osmand(&mut sim, &format!("http://{osmand}"), 10_000, 1e9, in_flight).await;
             report.positions += r.positions;

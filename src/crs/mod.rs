@@ -1,5 +1,6 @@
-//! Coordinate reference systems: WGS84, Web Mercator (EPSG:3857), the tile pyramid, and
-//! reprojection of imported data to WGS84.
+//! Coordinate reference systems: WGS84, Web Mercator (EPSG:3857), the tile pyramid,
+//! reprojection of imported data to WGS84, typed `LON,LAT` text, and (in [`geodesy`]) the one
+//! Earth model for distances.
 //!
 //! Two planar spaces are used across pantau:
 //! - EPSG:3857 metres ([`lonlat_to_mercator`]), for interoperability and metric sizes;
@@ -9,29 +10,31 @@
 
 mod tile;
 
+pub mod geodesy;
 pub mod reproject;
 pub use reproject::{Reprojector, SourceCrs};
 pub use tile::{TileId, TileRange};
 
-/// WGS84 semi-major axis used by Web Mercator, in metres.
-pub const EARTH_RADIUS_M: f64 = 6_378_137.0;
+/// The sphere Web Mercator projects from (the WGS84 semi-major axis), in metres. A projection
+/// constant only: distances use [`geodesy::EARTH_MEAN_RADIUS_M`].
+pub const WEB_MERCATOR_RADIUS_M: f64 = 6_378_137.0;
 /// Half the width of the Web Mercator square, in metres.
-pub const MERCATOR_HALF_WIDTH_M: f64 = std::f64::consts::PI * EARTH_RADIUS_M;
+pub const MERCATOR_HALF_WIDTH_M: f64 = std::f64::consts::PI * WEB_MERCATOR_RADIUS_M;
 /// Web Mercator's latitude limit, in degrees.
 pub const MAX_LATITUDE: f64 = 85.051_128_779_806_59;
 
 /// WGS84 longitude/latitude in degrees to EPSG:3857 metres.
 pub fn lonlat_to_mercator(lon: f64, lat: f64) -> (f64, f64) {
     let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE);
-    let x = EARTH_RADIUS_M * lon.to_radians();
-    let y = EARTH_RADIUS_M * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln();
+    let x = WEB_MERCATOR_RADIUS_M * lon.to_radians();
+    let y = WEB_MERCATOR_RADIUS_M * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln();
     (x, y)
 }
 
 /// EPSG:3857 metres to WGS84 longitude/latitude in degrees.
 pub fn mercator_to_lonlat(x: f64, y: f64) -> (f64, f64) {
-    let lon = (x / EARTH_RADIUS_M).to_degrees();
-    let lat = (2.0 * (y / EARTH_RADIUS_M).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees();
+    let lon = (x / WEB_MERCATOR_RADIUS_M).to_degrees();
+    let lat = (2.0 * (y / WEB_MERCATOR_RADIUS_M).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees();
     (lon, lat)
 }
 
@@ -50,6 +53,36 @@ pub fn world_to_lonlat(wx: f64, wy: f64) -> (f64, f64) {
         wx * 2.0 * MERCATOR_HALF_WIDTH_M - MERCATOR_HALF_WIDTH_M,
         MERCATOR_HALF_WIDTH_M - wy * 2.0 * MERCATOR_HALF_WIDTH_M,
     )
+}
+
+/// Ground metres one world unit spans at latitude `lat` (Web Mercator's scale there): sizes in
+/// metres on the map, such as a scale bar or a camera's range, divide by it.
+pub fn ground_metres_per_world_unit(lat: f64) -> f64 {
+    2.0 * MERCATOR_HALF_WIDTH_M * lat.to_radians().cos()
+}
+
+/// Why `LON,LAT` text is not a point on the map.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LonLatError {
+    #[error("expected LON,LAT, got {0:?}")]
+    Shape(String),
+    #[error("bad longitude {0:?}")]
+    Longitude(String),
+    #[error("bad latitude {0:?}")]
+    Latitude(String),
+    #[error("{0:?} is outside the map (longitude -180..180, latitude -85..85)")]
+    OutsideMap(String),
+}
+
+/// `LON,LAT` in degrees (spaces allowed around each), inside Web Mercator's square.
+pub fn parse_lonlat(s: &str) -> Result<(f64, f64), LonLatError> {
+    let (lon, lat) = s.split_once(',').ok_or_else(|| LonLatError::Shape(s.to_string()))?;
+    let lon: f64 = lon.trim().parse().map_err(|_| LonLatError::Longitude(lon.to_string()))?;
+    let lat: f64 = lat.trim().parse().map_err(|_| LonLatError::Latitude(lat.to_string()))?;
+    if !(-180.0..=180.0).contains(&lon) || !(-85.06..=85.06).contains(&lat) {
+        return Err(LonLatError::OutsideMap(s.to_string()));
+    }
+    Ok((lon, lat))
 }
 
 #[cfg(test)]
@@ -74,6 +107,15 @@ mod tests {
             let (lon3, lat3) = world_to_lonlat(wx, wy);
             assert!((lon - lon3).abs() < 1e-9 && (lat - lat3).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn lonlat_text() {
+        assert_eq!(parse_lonlat(" 106.8, -6.2 "), Ok((106.8, -6.2)));
+        assert!(matches!(parse_lonlat("106.8"), Err(LonLatError::Shape(_))));
+        assert!(matches!(parse_lonlat("x,-6.2"), Err(LonLatError::Longitude(_))));
+        assert!(matches!(parse_lonlat("106.8,NaN"), Err(LonLatError::OutsideMap(_))));
+        assert!(matches!(parse_lonlat("106.8,89"), Err(LonLatError::OutsideMap(_))));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 use crate::basemap::schema::{classify, RawFeature};
 use crate::basemap::{import_features, ImportOptions};
+use crate::crs::geodesy::offset_lonlat;
 use city::{Plan, P};
 use places::Places;
 
@@ -26,7 +27,7 @@ pub const DEMO_LABEL: &str = "Demo city (synthetic)";
 pub const CENTRE: (f64, f64) = (109.0, -5.2);
 pub const DEFAULT_SEED: u64 = 1;
 /// Changes whenever the generator's output changes, so cached copies are made again.
-const GENERATOR: &str = concat!("pantau ", env!("CARGO_PKG_VERSION"), " demo 1");
+const GENERATOR: &str = concat!("pantau ", env!("CARGO_PKG_VERSION"), " demo 2");
 
 /// Where the demo's files are.
 #[derive(Clone, Debug)]
@@ -74,9 +75,8 @@ pub fn generate(seed: u64) -> DemoCity {
 /// Metres east/north of the centre to lon/lat (a local equirectangular plane; over 15 km the
 /// error is far below a metre).
 pub fn lonlat(p: P) -> [f64; 2] {
-    const R: f64 = crate::spatial::units::EARTH_RADIUS_M;
-    let lat0 = CENTRE.1.to_radians();
-    [CENTRE.0 + (p[0] / (R * lat0.cos())).to_degrees(), CENTRE.1 + (p[1] / R).to_degrees()]
+    let (lon, lat) = offset_lonlat(CENTRE.0, CENTRE.1, p[0], p[1]);
+    [lon, lat]
 }
 
 /// Generates the city for `seed` and writes its map archive and layer files into `dir`.

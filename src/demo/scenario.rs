@@ -4,13 +4,12 @@
 //! normal feed and event path.
 
 use anyhow::{Context, Result};
-use geo::Geometry;
 
 use super::DemoFiles;
-use crate::basemap::{source, Archive};
-use crate::feeds::layers::load_units;
-use crate::feeds::sim::{Fleet, SimConfig, Simulator};
+use crate::basemap::Archive;
+use crate::layer_files::{load_units, read_points};
 use crate::model::Millis;
+use crate::sim::{Fleet, SimConfig, Simulator};
 use crate::spatial::RoadGraph;
 
 /// One fix every five seconds per unit.
@@ -28,13 +27,10 @@ pub fn simulator(files: &DemoFiles, config: SimConfig, start: Millis) -> Result<
     let graph = RoadGraph::from_archive(&Archive::open(&files.map)?)?;
     let units =
         load_units(&files.units)?.into_iter().filter_map(|u| u.last_fix.map(|f| (u.id, f.lon, f.lat))).collect();
-    let sites = source::read(&files.alarm_sites)?
+    let sites = read_points(&files.alarm_sites)
+        .with_context(|| format!("{}: cannot read the alarm sites", files.alarm_sites.display()))?
         .into_iter()
-        .map(|f| match f.geometry {
-            Geometry::Point(p) => Ok((f.tag("id").unwrap_or_default().to_string(), p.x(), p.y())),
-            _ => anyhow::bail!("{}: an alarm site is not a point", files.alarm_sites.display()),
-        })
-        .collect::<Result<Vec<_>>>()
-        .with_context(|| format!("{}: cannot read the alarm sites", files.alarm_sites.display()))?;
+        .map(|p| (p.tag("id").unwrap_or_default().to_string(), p.lon, p.lat))
+        .collect();
     Simulator::with_fleet(graph, Fleet { units, sites, rush_hour: true }, config, start)
 }

@@ -51,6 +51,16 @@ pub fn parse(body: &[u8]) -> Result<(String, Option<String>, Event), String> {
     Ok((b.device, b.token, event))
 }
 
+/// The alarm API's JSON body for an alarm (device, kind, priority and the fix's place if any).
+pub fn encode(device: &str, kind: &str, priority: u8, fix: Option<&Fix>) -> String {
+    let mut body = serde_json::json!({ "device": device, "kind": kind, "priority": priority });
+    if let Some(f) = fix {
+        body["lat"] = f.lat.into();
+        body["lon"] = f.lon.into();
+    }
+    body.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,11 +13,11 @@ use axum::Router;
 use tokio::io::AsyncBufReadExt;
 use tokio::net::{TcpListener, TcpStream};
 
-use super::ingest::{Ack, IngestHandle};
 use super::nmea::{self, Session};
 use super::osmand::{self, SpeedUnit};
 use super::tokens::Tokens;
 use super::{alarm_api, traccar};
+use crate::ingest::{Ack, IngestHandle};
 use crate::model::{now_millis, Event, FeedKind};
 
 /// Largest request body accepted.

@@ -1,19 +1,14 @@
-//! Live inputs: listeners and parsers for field devices (OsmAnd / Traccar Client over HTTP,
-//! Traccar JSON forwarding, NMEA 0183 over TCP, panic alarms as JSON, MQTT with OwnTracks),
-//! validation, the simulator, and the
-//! ingest pipeline that makes every accepted event durable before it is acknowledged.
+//! Protocol adapters for field devices and centre software: each protocol's parser (bytes ->
+//! `Event`) and, where pantau also speaks it (the simulator, load runs), its encoder, side by
+//! side; the listeners that take them off the network (OsmAnd / Traccar Client over HTTP,
+//! Traccar JSON forwarding, panic alarms as JSON, NMEA 0183 over TCP, MQTT with OwnTracks);
+//! and per-device tokens. Everything accepted goes to the ingest core (`crate::ingest`).
 
 pub mod alarm_api;
-pub mod ingest;
-pub mod layers;
 pub mod listeners;
-pub mod metrics;
 pub mod mqtt;
 pub mod nmea;
 pub mod osmand;
 pub mod owntracks;
-pub mod serve;
-pub mod sim;
 pub mod tokens;
 pub mod traccar;
-pub mod validate;

@@ -10,8 +10,8 @@ use anyhow::{anyhow, Result};
 use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Packet, Publish, QoS};
 use tokio::sync::mpsc;
 
-use super::ingest::{Ack, IngestHandle};
 use super::{alarm_api, owntracks};
+use crate::ingest::{Ack, IngestHandle};
 use crate::model::{Event, FeedKind};
 
 pub const POSITION_TOPIC: &str = "owntracks/+/+";
@@ -26,6 +26,19 @@ pub fn parse_url(url: &str) -> Result<(String, u16)> {
     };
     anyhow::ensure!(!host.is_empty(), "--mqtt {url}: no host");
     Ok((host.to_string(), port))
+}
+
+/// The topic and payload an event is published with: an OwnTracks location for a position
+/// (`owntracks/sim/DEVICE`), the alarm API's JSON for an alarm (`pantau/alarms/DEVICE`);
+/// commands are not published.
+pub fn message(event: &Event) -> Option<(String, String)> {
+    match event {
+        Event::Position { device, fix, .. } => Some((format!("owntracks/sim/{device}"), owntracks::encode(fix))),
+        Event::Alarm { device, kind, fix, priority, .. } => {
+            Some((format!("pantau/alarms/{device}"), alarm_api::encode(device, kind, *priority, fix.as_ref())))
+        }
+        Event::Command { .. } => None,
+    }
 }
 
 /// Subscribes and feeds the writer until the task is dropped.

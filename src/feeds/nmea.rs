@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDate, NaiveTime};
 
+use crate::crs::geodesy::{knots_to_mps, mps_to_knots};
 use crate::model::{Fix, Millis};
 
 /// Longest line accepted (NMEA allows 82 bytes; some receivers add a little).
@@ -56,7 +57,7 @@ impl Session {
             time: date.and_time(time).and_utc().timestamp_millis(),
             lat: coordinate(field(3), field(4), 2)?,
             lon: coordinate(field(5), field(6), 3)?,
-            speed: field(7).parse::<f32>().ok().map(|kn| kn * 0.514_444),
+            speed: field(7).parse::<f64>().ok().map(|kn| knots_to_mps(kn) as f32),
             heading: field(8).parse().ok(),
             accuracy: None,
         }))
@@ -143,7 +144,7 @@ pub fn rmc_sentence(time: Millis, lat: f64, lon: f64, speed_mps: f64, heading: f
         if lat < 0.0 { 'S' } else { 'N' },
         angle(lon, 3),
         if lon < 0.0 { 'W' } else { 'E' },
-        speed_mps / 0.514_444,
+        mps_to_knots(speed_mps),
         heading,
         t.format("%d%m%y"),
     );

@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
 
+use crate::crs::geodesy::{kmh_to_mps, knots_to_mps, mph_to_mps, mps_to_knots};
 use crate::model::{now_millis, Event, FeedKind, Fix, Millis};
 
 /// A parsed request: who sent it, the token they showed, and the event.
@@ -30,10 +31,10 @@ pub enum SpeedUnit {
 impl SpeedUnit {
     fn to_mps(self, v: f64) -> f64 {
         match self {
-            SpeedUnit::Knots => v * 0.514_444,
-            SpeedUnit::Kmh => v / 3.6,
+            SpeedUnit::Knots => knots_to_mps(v),
+            SpeedUnit::Kmh => kmh_to_mps(v),
             SpeedUnit::Mps => v,
-            SpeedUnit::Mph => v * 0.447_04,
+            SpeedUnit::Mph => mph_to_mps(v),
         }
     }
 }
@@ -130,6 +131,37 @@ pub fn parse_json(body: &[u8]) -> Result<Report, String> {
     let token = v["token"].as_str().map(str::to_string);
     let event = make_event(&device, fix, alarm, time)?;
     Ok(Report { device, token, event })
+}
+
+/// The OsmAnd request for an event (the query string after `?`), as a tracker would send it;
+/// commands have none. Speed goes out in knots, Traccar's default.
+pub fn encode(event: &Event, token: Option<&str>) -> Option<String> {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    let fix = match event {
+        Event::Position { device, fix, .. } => {
+            q.append_pair("id", device);
+            Some(fix)
+        }
+        Event::Alarm { device, kind, fix, time, .. } => {
+            q.append_pair("id", device).append_pair("alarm", kind).append_pair("timestamp", &time.to_string());
+            fix.as_ref()
+        }
+        Event::Command { .. } => return None,
+    };
+    if let Some(f) = fix {
+        q.append_pair("lat", &format!("{:.7}", f.lat)).append_pair("lon", &format!("{:.7}", f.lon));
+        q.append_pair("timestamp", &f.time.to_string());
+        if let Some(s) = f.speed {
+            q.append_pair("speed", &format!("{:.2}", mps_to_knots(f64::from(s))));
+        }
+        if let Some(h) = f.heading {
+            q.append_pair("bearing", &format!("{h:.1}"));
+        }
+    }
+    if let Some(t) = token {
+        q.append_pair("token", t);
+    }
+    Some(q.finish())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::crs::geodesy::{kmh_to_mps, mps_to_kmh};
 use crate::model::{Event, FeedKind, Fix};
 
 /// A location message -> a position of the device named by the topic's last segment.
@@ -22,11 +23,25 @@ pub fn parse(topic: &str, payload: &[u8]) -> Result<Option<Event>, String> {
         time: tst * 1000,
         lon,
         lat,
-        speed: v["vel"].as_f64().map(|kmh| (kmh / 3.6) as f32),
+        speed: v["vel"].as_f64().map(|kmh| kmh_to_mps(kmh) as f32),
         heading: v["cog"].as_f64().map(|c| c as f32),
         accuracy: v["acc"].as_f64().map(|a| a as f32),
     };
     Ok(Some(Event::Position { device: device.to_string(), fix, feed: FeedKind::Mqtt }))
+}
+
+/// The OwnTracks location message for a fix, as a phone would publish it (speed in km/h).
+pub fn encode(fix: &Fix) -> String {
+    serde_json::json!({
+        "_type": "location",
+        "lat": fix.lat,
+        "lon": fix.lon,
+        "tst": fix.time / 1000,
+        "vel": fix.speed.map(|s| mps_to_kmh(f64::from(s)).round()),
+        "cog": fix.heading.map(|h| h.round()),
+        "acc": fix.accuracy.map(|a| a.round()),
+    })
+    .to_string()
 }
 
 #[cfg(test)]

@@ -6,9 +6,8 @@
 use serde_json::Value;
 
 use super::osmand::parse_timestamp;
+use crate::crs::geodesy::knots_to_mps;
 use crate::model::{Event, FeedKind, Fix};
-
-const KNOTS_TO_MPS: f64 = 0.514_444;
 
 /// One forwarded message -> the device and its event.
 pub fn parse(body: &[u8]) -> Result<(String, Event), String> {
@@ -49,7 +48,7 @@ fn position_fix(p: &Value) -> Result<Option<Fix>, String> {
         time: parse_timestamp(time)?,
         lon,
         lat,
-        speed: p["speed"].as_f64().map(|s| (s * KNOTS_TO_MPS) as f32),
+        speed: p["speed"].as_f64().map(|s| knots_to_mps(s) as f32),
         heading: p["course"].as_f64().map(|c| c as f32),
         accuracy: p["accuracy"].as_f64().filter(|a| *a > 0.0).map(|a| a as f32),
     }))

@@ -6,6 +6,7 @@
 //! breaks the chain. Replaying both streams in sequence order rebuilds the world; snapshots
 //! (`snapshot.rs`) let start-up begin near the end instead of at the first record.
 
+mod files;
 mod record;
 pub mod snapshot;
 mod stream;
@@ -28,6 +29,7 @@ impl Record {
         record::decode(bytes, &[0; 32]).ok().map(|(r, _)| r)
     }
 }
+pub use stream::{Cursor, Recovery};
 use stream::{Stream, StreamRecords};
 
 /// When appended records are forced to disk.
@@ -63,14 +65,6 @@ impl JournalConfig {
             snapshot_every: Some(1_000_000),
         }
     }
-}
-
-/// What opening a journal found and repaired.
-#[derive(Clone, Debug, Default)]
-pub struct Recovery {
-    pub records: u64,
-    /// Bytes cut from torn tails (a crash mid-write), per file.
-    pub truncated: Vec<(PathBuf, u64)>,
 }
 
 pub struct Journal {
@@ -197,7 +191,7 @@ struct Lane {
 }
 
 impl Lane {
-    fn open(dir: &Path, from: Option<snapshot::Cursor>) -> Result<Self> {
+    fn open(dir: &Path, from: Option<Cursor>) -> Result<Self> {
         let mut records = StreamRecords::open_at(dir, from)?;
         let ahead = records.next();
         Ok(Self { records, ahead })

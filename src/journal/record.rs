@@ -51,12 +51,14 @@ pub fn encode(out: &mut Vec<u8>, prev: &[u8; 32], seq: u64, time: Millis, event:
     Ok(hash)
 }
 
-/// Why a record could not be read.
-#[derive(Debug, PartialEq, Eq)]
+/// Why a record could not be read: recovery cuts a torn tail but stops at damage.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// The bytes end before the record does (a torn write).
+    #[error("the record is cut short")]
     Truncated,
     /// Length or CRC is wrong, or the payload does not decode.
+    #[error("{0}")]
     Corrupt(String),
 }
 

@@ -14,21 +14,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
+use super::files::{numbered_files, sync_dir};
+use super::stream::Cursor;
 use crate::model::{Alarm, Unit};
 use crate::world::World;
 
 const MAGIC: &[u8; 8] = b"PNTSNAP1";
 /// Snapshots kept: the newest, and one before it in case the newest is damaged.
 const KEEP: usize = 2;
-
-/// Where a stream goes on after a snapshot: the segment, the byte offset of the next record in
-/// it, and the chain hash that record follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cursor {
-    pub segment: u64,
-    pub offset: u64,
-    pub head: [u8; 32],
-}
 
 /// A point in the journal: every record up to `seq` is in the snapshot's world.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +68,7 @@ pub fn write(journal: &Path, checkpoint: Checkpoint, world: &World) -> Result<Pa
         let _ = std::fs::remove_file(&temporary);
         return Err(e);
     }
-    super::stream::sync_dir(&dir);
+    sync_dir(&dir).with_context(|| format!("cannot sync {}", dir.display()))?;
     for (_, old) in list(journal)?.into_iter().rev().skip(KEEP) {
         std::fs::remove_file(&old).with_context(|| format!("cannot remove {}", old.display()))?;
     }
@@ -95,7 +88,7 @@ pub fn list(journal: &Path) -> Result<Vec<(u64, PathBuf)>> {
     if !dir.exists() {
         return Ok(Vec::new());
     }
-    super::stream::numbered_files(&dir, ".snap")
+    numbered_files(&dir, ".snap")
 }
 
 /// Reads one snapshot, checking its magic and hash.

@@ -8,11 +8,28 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
 
+use super::files::{numbered_files, sync_dir};
 use super::record::{self, DecodeError, Record, MAX_BODY};
-use super::snapshot::Cursor;
-use super::Recovery;
 use crate::model::{Event, Millis};
+
+/// Where a stream goes on after a snapshot: the segment, the byte offset of the next record in
+/// it, and the chain hash that record follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub segment: u64,
+    pub offset: u64,
+    pub head: [u8; 32],
+}
+
+/// What opening a journal found and repaired.
+#[derive(Clone, Debug, Default)]
+pub struct Recovery {
+    pub records: u64,
+    /// Bytes cut from torn tails (a crash mid-write), per file.
+    pub truncated: Vec<(PathBuf, u64)>,
+}
 
 const MAGIC: &[u8; 8] = b"PNTJRNL1";
 const HEADER: usize = 8 + 32;
@@ -79,7 +96,7 @@ impl Stream {
         file.write_all(MAGIC)?;
         file.write_all(&prev)?;
         file.sync_all()?;
-        sync_dir(dir);
+        sync_dir(dir).with_context(|| format!("cannot sync {}", dir.display()))?;
         Ok(Self {
             dir: dir.to_path_buf(),
             index,
@@ -337,25 +354,4 @@ fn segment_path(dir: &Path, index: u64) -> PathBuf {
 
 fn segment_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
     numbered_files(dir, ".seg")
-}
-
-/// The files of `dir` named `<number><suffix>`, by number (segments, snapshots).
-pub(super) fn numbered_files(dir: &Path, suffix: &str) -> Result<Vec<(u64, PathBuf)>> {
-    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list {}", dir.display()))?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let path = e.path();
-            let number = path.file_name()?.to_str()?.strip_suffix(suffix)?.parse().ok()?;
-            Some((number, path))
-        })
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-pub(super) fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
 }

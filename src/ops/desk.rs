@@ -7,7 +7,7 @@
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 
-use crate::feeds::ingest::{IngestHandle, Subscription};
+use crate::ingest::{IngestHandle, Subscription};
 use crate::model::{now_millis, Alarm, AlarmId, Camera, Command, Event, Millis, Role, UnitStatus, Zone};
 use crate::spatial::congestion::Congestion;
 use crate::spatial::dispatch::{Candidate, Router};

@@ -13,11 +13,11 @@ use anyhow::{Context, Result};
 use super::desk::{Desk, Layers};
 use crate::basemap::Archive;
 use crate::demo::DemoFiles;
-use crate::feeds::ingest::IngestHandle;
-use crate::feeds::layers::{load_cameras, load_units, load_zones};
-use crate::feeds::serve::{ServeConfig, Service};
-use crate::feeds::sim::Simulator;
+use crate::ingest::IngestHandle;
+use crate::layer_files::{load_cameras, load_units, load_zones};
 use crate::model::{now_millis, Command, Event, EventKind, Role, UnitStatus};
+use crate::service::{ServeConfig, Service};
+use crate::sim::Simulator;
 use crate::spatial::RoadGraph;
 
 /// What to open.
@@ -133,7 +133,7 @@ impl Session {
     }
 
     /// Where the feeds listen.
-    pub fn bound(&self) -> Option<&crate::feeds::serve::Bound> {
+    pub fn bound(&self) -> Option<&crate::service::Bound> {
         self.service.as_ref().map(|s| &s.bound)
     }
 
@@ -179,7 +179,7 @@ async fn enrol(ingest: &IngestHandle, roster: &[crate::model::Unit]) -> Result<(
         }
     }
     match ingest.send(events).await {
-        crate::feeds::ingest::Ack::Done { .. } => Ok(()),
+        crate::ingest::Ack::Done { .. } => Ok(()),
         other => anyhow::bail!("the roster was not recorded: {other:?}"),
     }
 }

@@ -6,17 +6,10 @@
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
 
+use crate::crs::geodesy::{degree_extent, offset_m};
 use crate::model::Camera;
-use crate::spatial::units::EARTH_RADIUS_M;
 
 type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
-
-/// East and north offset of a point from an origin, in metres (local equirectangular plane).
-pub fn offset_m(from_lon: f64, from_lat: f64, lon: f64, lat: f64) -> (f64, f64) {
-    let east = (lon - from_lon).to_radians() * EARTH_RADIUS_M * from_lat.to_radians().cos();
-    let north = (lat - from_lat).to_radians() * EARTH_RADIUS_M;
-    (east, north)
-}
 
 /// Whether a camera's sector holds the point.
 pub fn sees(camera: &Camera, lon: f64, lat: f64) -> bool {
@@ -45,8 +38,7 @@ impl CameraIndex {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let dlat = (f64::from(c.range) / EARTH_RADIUS_M).to_degrees();
-                let dlon = dlat / c.lat.to_radians().cos().max(1e-6);
+                let (dlon, dlat) = degree_extent(f64::from(c.range), c.lat);
                 BoxEntry::new(
                     Rectangle::from_corners([c.lon - dlon, c.lat - dlat], [c.lon + dlon, c.lat + dlat]),
                     i as u32,
@@ -82,8 +74,7 @@ impl CameraIndex {
 pub fn zone_coverage(index: &CameraIndex, zone: &crate::model::Zone, spacing_m: f64) -> f64 {
     use geo::{BoundingRect, Contains, Point};
     let Some(rect) = zone.polygon.bounding_rect() else { return 0.0 };
-    let dlat = (spacing_m / EARTH_RADIUS_M).to_degrees();
-    let dlon = dlat / rect.center().y.to_radians().cos().max(1e-6);
+    let (dlon, dlat) = degree_extent(spacing_m, rect.center().y);
     let (mut inside, mut seen) = (0u64, 0u64);
     let mut lat = rect.min().y + dlat / 2.0;
     while lat < rect.max().y {
@@ -153,9 +144,7 @@ mod tests {
     /// A point `metres` away from the camera at a compass bearing.
     fn at(bearing: f64, metres: f64) -> (f64, f64) {
         let (e, n) = (bearing.to_radians().sin() * metres, bearing.to_radians().cos() * metres);
-        let lat = -6.2 + (n / EARTH_RADIUS_M).to_degrees();
-        let lon = 106.8 + (e / (EARTH_RADIUS_M * (-6.2f64).to_radians().cos())).to_degrees();
-        (lon, lat)
+        crate::crs::geodesy::offset_lonlat(106.8, -6.2, e, n)
     }
 
     #[test]

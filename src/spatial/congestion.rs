@@ -9,6 +9,7 @@ use rstar::primitives::{GeomWithData, Line};
 use rstar::RTree;
 
 use super::roads::RoadGraph;
+use crate::crs::geodesy::{offset_m, KMH_PER_MPS};
 use crate::model::{Fix, Millis};
 
 pub type SegmentId = u32;
@@ -116,7 +117,7 @@ impl Congestion {
     pub fn add_fix(&mut self, fix: &Fix) -> Option<SegmentId> {
         let speed = fix.speed?;
         let id = self.match_fix(fix)?;
-        self.add_sample(id, speed * 3.6, fix.time);
+        self.add_sample(id, speed * KMH_PER_MPS as f32, fix.time);
         Some(id)
     }
 
@@ -152,7 +153,7 @@ impl Congestion {
 }
 
 fn local_m(origin: [f64; 2], p: [f64; 2]) -> [f64; 2] {
-    let (e, n) = super::cameras::offset_m(origin[0], origin[1], p[0], p[1]);
+    let (e, n) = offset_m(origin[0], origin[1], p[0], p[1]);
     [e, n]
 }
 

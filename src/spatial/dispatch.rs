@@ -9,8 +9,8 @@ use rstar::primitives::GeomWithData;
 use rstar::RTree;
 
 use super::roads::{RoadGraph, RoadNode};
-use super::units::{unit_vector, NearUnit, UnitFilter, UnitIndex};
-use crate::feeds::validate::haversine_m;
+use super::units::{NearUnit, UnitFilter, UnitIndex};
+use crate::crs::geodesy::{haversine_m, unit_vector, KMH_PER_MPS};
 use crate::model::{Millis, Unit};
 
 /// Nodes farther than this beyond a point's nearest node are not joined to.
@@ -69,7 +69,7 @@ impl Router {
 
     fn edge_seconds(&self, e: &super::roads::Edge) -> f32 {
         match self.live_kmh.get(e.id as usize) {
-            Some(&kmh) if kmh > 0.0 => e.length_m / (kmh / 3.6),
+            Some(&kmh) if kmh > 0.0 => e.length_m / (kmh / KMH_PER_MPS as f32),
             _ => e.seconds(),
         }
     }

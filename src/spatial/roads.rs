@@ -12,9 +12,8 @@ use geozero::mvt::tile;
 use crate::basemap::clip::{clip_line, ClipRect};
 use crate::basemap::mvt::{decode_geometry, Props};
 use crate::basemap::Archive;
+use crate::crs::geodesy::{chord2, haversine_m, kmh_to_mps, unit_vector, EARTH_MEAN_RADIUS_M, KMH_PER_MPS};
 use crate::crs::{world_to_lonlat, TileId};
-use crate::feeds::validate::haversine_m;
-use crate::spatial::units::{chord2, unit_vector, EARTH_RADIUS_M};
 
 pub type RoadNode = u32;
 
@@ -32,7 +31,7 @@ pub struct Edge {
 
 impl Edge {
     pub fn seconds(&self) -> f32 {
-        self.length_m / (self.speed_kmh / 3.6)
+        self.length_m / (self.speed_kmh / KMH_PER_MPS as f32)
     }
 }
 
@@ -203,13 +202,13 @@ impl RoadGraph {
     ) -> Option<Route> {
         let goal_points: Vec<[f64; 3]> =
             goals.iter().map(|g| unit_vector(self.nodes[*g as usize][0], self.nodes[*g as usize][1])).collect();
-        let metres_per_second = f64::from(max_speed_kmh) / 3.6;
+        let metres_per_second = kmh_to_mps(f64::from(max_speed_kmh));
         let estimate = |node: RoadNode| {
             let [lon, lat] = self.nodes[node as usize];
             let p = unit_vector(lon, lat);
             let chord = goal_points.iter().map(|g| chord2(&p, g)).fold(f64::INFINITY, f64::min).sqrt();
             // A chord is never longer than the arc, so this never overestimates.
-            (chord * EARTH_RADIUS_M / metres_per_second) as f32
+            (chord * EARTH_MEAN_RADIUS_M / metres_per_second) as f32
         };
         let n = self.nodes.len();
         let (mut best, mut metres, mut prev) = (vec![f32::INFINITY; n], vec![0f32; n], vec![u32::MAX; n]);

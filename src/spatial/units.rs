@@ -10,15 +10,11 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use crate::crs::geodesy::{chord2, chord2_to_metres, metres_to_chord2, unit_vector, METRES_PER_DEGREE};
 use crate::model::{Millis, Unit, UnitKind, UnitStatus};
-
-/// Mean Earth radius used for distances, metres.
-pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// Grid cell size in degrees (about 550 m).
 const CELL_DEG: f64 = 0.005;
-/// Metres per degree of latitude on the sphere used for distances.
-const METRES_PER_DEG: f64 = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
 type Cell = (i32, i32);
 
 fn cell_of(lon: f64, lat: f64) -> Cell {
@@ -211,23 +207,6 @@ fn chord2_lower_bound(lat: f64, r: i32) -> f64 {
     let deg = f64::from(r) * CELL_DEG;
     let widest_lat = (lat.abs() + deg + CELL_DEG).min(89.9);
     // 1% under the distance along the parallel: a great circle is slightly shorter.
-    let metres = deg * METRES_PER_DEG * widest_lat.to_radians().cos() * 0.99;
-    let chord = 2.0 * (metres / (2.0 * EARTH_RADIUS_M)).sin();
-    chord * chord
-}
-
-/// Squared straight-line distance between two points on the unit sphere.
-pub fn chord2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
-    (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)
-}
-
-fn chord2_to_metres(c2: f64) -> f64 {
-    2.0 * EARTH_RADIUS_M * (c2.sqrt() / 2.0).min(1.0).asin()
-}
-
-/// A point on the unit sphere.
-pub fn unit_vector(lon: f64, lat: f64) -> [f64; 3] {
-    let (sin_lon, cos_lon) = lon.to_radians().sin_cos();
-    let (sin_lat, cos_lat) = lat.to_radians().sin_cos();
-    [cos_lat * cos_lon, cos_lat * sin_lon, sin_lat]
+    let metres = deg * METRES_PER_DEGREE * widest_lat.to_radians().cos() * 0.99;
+    metres_to_chord2(metres)
 }

@@ -10,14 +10,20 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use tokio::net::TcpListener;
 
-use super::ingest::{Ingest, IngestHandle};
-use super::listeners::{api_router, nmea_listener, osmand_router, FeedState};
-use super::metrics::Metrics;
-use super::osmand::SpeedUnit;
-use super::tokens::Tokens;
-use super::validate::{Limits, Validator};
+use crate::feeds::listeners::{api_router, nmea_listener, osmand_router, FeedState};
+use crate::feeds::osmand::SpeedUnit;
+use crate::feeds::tokens::Tokens;
+use crate::ingest::metrics::Metrics;
+use crate::ingest::validate::{Limits, Validator};
+use crate::ingest::{Ingest, IngestHandle};
 use crate::journal::{self, FsyncPolicy, Journal, JournalConfig};
 
+pub mod settings;
+
+pub use settings::{ServeSettings, DEFAULT_QUEUE_CAPACITY};
+
+/// What `serve` runs with, every setting decided (see [`ServeSettings`] for how flags, a
+/// config file and the defaults make one).
 #[derive(Clone, Debug)]
 pub struct ServeConfig {
     pub journal: PathBuf,
@@ -100,10 +106,10 @@ pub async fn serve(
     };
     let mqtt_task = match &config.mqtt {
         Some(url) => {
-            super::mqtt::parse_url(url)?;
+            crate::feeds::mqtt::parse_url(url)?;
             let (url, ingest) = (url.clone(), state.ingest.clone());
             Some(tokio::spawn(async move {
-                if let Err(e) = super::mqtt::run(url, ingest).await {
+                if let Err(e) = crate::feeds::mqtt::run(url, ingest).await {
                     tracing::error!("mqtt feed stopped: {e:#}");
                 }
             }))
@@ -215,7 +221,7 @@ impl ServeConfig {
             insecure: true,
             fsync: FsyncPolicy::PerBatch,
             speed_unit: SpeedUnit::Knots,
-            queue_capacity: 200_000,
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
         }
     }
 }

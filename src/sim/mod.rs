@@ -1,12 +1,15 @@
 //! The simulator: patrol units driving the imported road network at believable speeds (patrol
 //! loops, short stops, returns to station), panic alarms from units and from fixed sites, all
 //! deterministic from a seed. It produces ordinary events, so it can feed a service over the
-//! OsmAnd protocol (`pantau sim`, also the load generator) or the in-process demo.
+//! network ([`send`]: OsmAnd or MQTT, `pantau sim`, also the load generator) or the in-process
+//! demo.
+
+pub mod send;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::feeds::validate::haversine_m;
+use crate::crs::geodesy::{haversine_m, kmh_to_mps, offset_m};
 use crate::model::{Event, FeedKind, Fix, Millis};
 use crate::spatial::roads::Edge;
 use crate::spatial::{RoadGraph, RoadNode};
@@ -244,7 +247,8 @@ impl Simulator {
         let [ax, ay] = self.graph.nodes[u.from as usize];
         let [bx, by] = self.graph.nodes[u.to as usize];
         let t = if u.length_m > 0.0 { (u.along_m / u.length_m).clamp(0.0, 1.0) } else { 0.0 };
-        let heading = (bx - ax).atan2((by - ay) / ay.to_radians().cos().max(1e-6)).to_degrees().rem_euclid(360.0);
+        let (east, north) = offset_m(ax, ay, bx, by);
+        let heading = east.atan2(north).to_degrees().rem_euclid(360.0);
         let moving = matches!(u.phase, Phase::Patrolling { .. } | Phase::Returning { .. });
         Fix {
             time: self.now,
@@ -343,7 +347,7 @@ impl Simulator {
                 let [lon, lat] = self.graph.nodes[from as usize];
                 let rush = self.rush.filter(|_| e.major).map_or(1.0, |r| r.factor(lon, lat, self.now));
                 u.length_m = f64::from(e.length_m);
-                u.speed_mps = f64::from(e.speed_kmh) / 3.6 * factor * rush;
+                u.speed_mps = kmh_to_mps(f64::from(e.speed_kmh)) * factor * rush;
             }
             None => {
                 u.length_m = 0.0;
@@ -351,156 +355,4 @@ impl Simulator {
             }
         }
     }
-}
-
-/// What a run against a service did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SendReport {
-    pub positions: u64,
-    pub alarms: u64,
-    pub ok: u64,
-    /// Refused, shed or unreachable.
-    pub failed: u64,
-}
-
-/// The OsmAnd request for an event (query string after `?`); commands have none.
-pub fn osmand_query(event: &Event, token: Option<&str>) -> Option<String> {
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    let fix = match event {
-        Event::Position { device, fix, .. } => {
-            q.append_pair("id", device);
-            Some(fix)
-        }
-        Event::Alarm { device, kind, fix, time, .. } => {
-            q.append_pair("id", device).append_pair("alarm", kind).append_pair("timestamp", &time.to_string());
-            fix.as_ref()
-        }
-        Event::Command { .. } => return None,
-    };
-    if let Some(f) = fix {
-        q.append_pair("lat", &format!("{:.7}", f.lat)).append_pair("lon", &format!("{:.7}", f.lon));
-        q.append_pair("timestamp", &f.time.to_string());
-        if let Some(s) = f.speed {
-            q.append_pair("speed", &format!("{:.2}", f64::from(s) / 0.514_444));
-        }
-        if let Some(h) = f.heading {
-            q.append_pair("bearing", &format!("{h:.1}"));
-        }
-    }
-    if let Some(t) = token {
-        q.append_pair("token", t);
-    }
-    Some(q.finish())
-}
-
-/// Drives a service over the OsmAnd protocol for `duration_ms` of simulated time, `speedup`
-/// times faster than real time, with up to `in_flight` requests at once.
-pub async fn run_osmand(
-    sim: &mut Simulator,
-    target: &str,
-    duration_ms: Millis,
-    speedup: f64,
-    in_flight: usize,
-) -> SendReport {
-    use futures::StreamExt;
-    let client = reqwest::Client::new();
-    let mut report = SendReport::default();
-    let tick: Millis = 100;
-    let start = sim.now();
-    let wall = std::time::Instant::now();
-    while sim.now() - start < duration_ms {
-        let events = sim.step(tick);
-        for e in &events {
-            match e {
-                Event::Position { .. } => report.positions += 1,
-                Event::Alarm { .. } => report.alarms += 1,
-                Event::Command { .. } => {}
-            }
-        }
-        let results: Vec<bool> = futures::stream::iter(events.iter().filter_map(|e| osmand_query(e, None)))
-            .map(|q| {
-                let client = client.clone();
-                let url = format!("{}/?{q}", target.trim_end_matches('/'));
-                async move { client.get(url).send().await.is_ok_and(|r| r.status().is_success()) }
-            })
-            .buffer_unordered(in_flight.max(1))
-            .collect()
-            .await;
-        report.ok += results.iter().filter(|ok| **ok).count() as u64;
-        report.failed += results.iter().filter(|ok| !**ok).count() as u64;
-        let due = std::time::Duration::from_secs_f64((sim.now() - start) as f64 / 1000.0 / speedup.max(1e-3));
-        if let Some(wait) = due.checked_sub(wall.elapsed()) {
-            tokio::time::sleep(wait).await;
-        }
-    }
-    report
-}
-
-/// An OwnTracks location payload for a position, or an alarm-API payload for an alarm, with
-/// the topic to publish it on.
-pub fn mqtt_message(event: &Event) -> Option<(String, String)> {
-    match event {
-        Event::Position { device, fix, .. } => Some((
-            format!("owntracks/sim/{device}"),
-            serde_json::json!({
-                "_type": "location",
-                "lat": fix.lat,
-                "lon": fix.lon,
-                "tst": fix.time / 1000,
-                "vel": fix.speed.map(|s| (f64::from(s) * 3.6).round()),
-                "cog": fix.heading.map(|h| h.round()),
-                "acc": fix.accuracy.map(|a| a.round()),
-            })
-            .to_string(),
-        )),
-        Event::Alarm { device, kind, fix, priority, .. } => {
-            let mut body = serde_json::json!({ "device": device, "kind": kind, "priority": priority });
-            if let Some(f) = fix {
-                body["lat"] = f.lat.into();
-                body["lon"] = f.lon.into();
-            }
-            Some((format!("pantau/alarms/{device}"), body.to_string()))
-        }
-        Event::Command { .. } => None,
-    }
-}
-
-/// Publishes the simulation to an MQTT broker at QoS 1 for `duration_ms` of simulated time.
-pub async fn run_mqtt(sim: &mut Simulator, url: &str, duration_ms: Millis, speedup: f64) -> anyhow::Result<SendReport> {
-    let (host, port) = super::mqtt::parse_url(url)?;
-    let options = rumqttc::MqttOptions::new(format!("pantau-sim-{}", std::process::id()), host, port);
-    let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 10_000);
-    let pump = tokio::spawn(async move {
-        loop {
-            if let Err(e) = eventloop.poll().await {
-                tracing::debug!("mqtt: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            }
-        }
-    });
-    let mut report = SendReport::default();
-    let start = sim.now();
-    let wall = std::time::Instant::now();
-    while sim.now() - start < duration_ms {
-        for event in sim.step(100) {
-            match event {
-                Event::Position { .. } => report.positions += 1,
-                Event::Alarm { .. } => report.alarms += 1,
-                Event::Command { .. } => {}
-            }
-            let Some((topic, payload)) = mqtt_message(&event) else { continue };
-            match client.publish(topic, rumqttc::QoS::AtLeastOnce, false, payload).await {
-                Ok(()) => report.ok += 1,
-                Err(_) => report.failed += 1,
-            }
-        }
-        let due = std::time::Duration::from_secs_f64((sim.now() - start) as f64 / 1000.0 / speedup.max(1e-3));
-        if let Some(wait) = due.checked_sub(wall.elapsed()) {
-            tokio::time::sleep(wait).await;
-        }
-    }
-    let _ = client.disconnect().await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    pump.abort();
-    Ok(report)
 }

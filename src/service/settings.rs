@@ -1,0 +1,128 @@
+//! The service's settings as people give them: flags (`pantau serve`, the app's `--journal`
+//! and `--insecure`) over a TOML file (`--config`) over the defaults. Every layer is a
+//! [`ServeSettings`] with nothing required; [`ServeSettings::over`] merges two layers and
+//! [`ServeSettings::into_config`] fills what is still unset with the defaults below.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context, Result};
+
+use super::ServeConfig;
+use crate::feeds::osmand::SpeedUnit;
+use crate::journal::FsyncPolicy;
+
+/// Positions that may wait for the writer before the oldest are shed.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 200_000;
+/// The journal directory, relative to where the service starts.
+pub const DEFAULT_JOURNAL: &str = "journal";
+/// The OsmAnd / Traccar Client listener.
+pub const DEFAULT_OSMAND: SocketAddr = loopback(5055);
+/// The API listener (alarms, Traccar JSON, metrics).
+pub const DEFAULT_HTTP: SocketAddr = loopback(8082);
+
+const fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), port)
+}
+
+/// One layer of settings; `None` (or a missing key in the file) leaves a setting to the layer
+/// below. The field names, in kebab-case, are the keys of the `--config` file.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeSettings {
+    pub journal: Option<PathBuf>,
+    pub osmand: Option<SocketAddr>,
+    pub http: Option<SocketAddr>,
+    /// NMEA 0183 TCP listener (off unless given).
+    pub nmea: Option<SocketAddr>,
+    /// A broker to subscribe to (`mqtt://host:port`; off unless given).
+    pub mqtt: Option<String>,
+    /// Per-device tokens, one `DEVICE TOKEN` a line.
+    pub tokens: Option<PathBuf>,
+    /// Accept devices without tokens (closed networks and tests only). As a flag it is given
+    /// (`Some(true)`) or not (`None`), so a flag never turns off a file's `insecure = true`.
+    pub insecure: Option<bool>,
+    pub fsync: Option<FsyncPolicy>,
+    pub speed_unit: Option<SpeedUnit>,
+    /// Positions that may wait for the writer before the oldest are shed.
+    pub queue: Option<usize>,
+}
+
+impl ServeSettings {
+    /// Reads a `--config` file (TOML with any of the keys above).
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+    }
+
+    /// The settings of a `--config` file if one is named, none otherwise.
+    pub fn from_optional_file(path: Option<&Path>) -> Result<Self> {
+        path.map_or_else(|| Ok(Self::default()), Self::from_file)
+    }
+
+    /// These settings where given, `lower`'s elsewhere.
+    pub fn over(self, lower: ServeSettings) -> ServeSettings {
+        ServeSettings {
+            journal: self.journal.or(lower.journal),
+            osmand: self.osmand.or(lower.osmand),
+            http: self.http.or(lower.http),
+            nmea: self.nmea.or(lower.nmea),
+            mqtt: self.mqtt.or(lower.mqtt),
+            tokens: self.tokens.or(lower.tokens),
+            insecure: self.insecure.or(lower.insecure),
+            fsync: self.fsync.or(lower.fsync),
+            speed_unit: self.speed_unit.or(lower.speed_unit),
+            queue: self.queue.or(lower.queue),
+        }
+    }
+
+    /// The service's configuration: what is still unset takes its default (journal
+    /// `journal`, OsmAnd on 127.0.0.1:5055, the API on 127.0.0.1:8082, no NMEA or MQTT,
+    /// tokens required, fsync per batch, speeds in knots, [`DEFAULT_QUEUE_CAPACITY`]).
+    pub fn into_config(self) -> ServeConfig {
+        ServeConfig {
+            journal: self.journal.unwrap_or_else(|| PathBuf::from(DEFAULT_JOURNAL)),
+            osmand: Some(self.osmand.unwrap_or(DEFAULT_OSMAND)),
+            http: Some(self.http.unwrap_or(DEFAULT_HTTP)),
+            nmea: self.nmea,
+            mqtt: self.mqtt,
+            tokens: self.tokens,
+            insecure: self.insecure.unwrap_or(false),
+            fsync: self.fsync.unwrap_or(FsyncPolicy::PerBatch),
+            speed_unit: self.speed_unit.unwrap_or_default(),
+            queue_capacity: self.queue.unwrap_or(DEFAULT_QUEUE_CAPACITY),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_over_file_over_defaults() {
+        let file: ServeSettings =
+            toml::from_str("journal = \"/var/pantau\"\nqueue = 10\ninsecure = true\nspeed-unit = \"kmh\"")
+                .expect("toml");
+        let flags = ServeSettings { queue: Some(20), ..ServeSettings::default() };
+        let config = flags.over(file).into_config();
+        assert_eq!(config.journal, PathBuf::from("/var/pantau"));
+        assert_eq!(config.queue_capacity, 20);
+        assert!(config.insecure, "the file's insecure = true");
+        assert_eq!(config.speed_unit, SpeedUnit::Kmh);
+        assert_eq!(config.osmand, Some(DEFAULT_OSMAND));
+        assert_eq!(config.http, Some("127.0.0.1:8082".parse().expect("addr")));
+        assert_eq!(config.fsync, FsyncPolicy::PerBatch);
+
+        let defaults = ServeSettings::default().into_config();
+        assert_eq!(defaults.queue_capacity, DEFAULT_QUEUE_CAPACITY);
+        assert_eq!(defaults.journal, PathBuf::from("journal"));
+        assert!(!defaults.insecure && defaults.nmea.is_none() && defaults.mqtt.is_none());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = toml::from_str::<ServeSettings>("config = \"x.toml\"").expect_err("unknown key");
+        assert!(err.to_string().contains("unknown field `config`"), "{err}");
+    }
+}
