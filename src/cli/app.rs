@@ -1,0 +1,139 @@
+//! `pantau` with no command: the command-centre window. On the demo city (the default) it
+//! runs the demo's scenario with its own layers and feeds; on a real map it hosts the feeds
+//! `pantau serve` would run (settings from `--config`, `--journal`, `--insecure`) with the
+//! zone, camera and unit files given.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use clap::Args;
+
+use super::args::is_demo;
+use crate::layer_files::points::read_points;
+use crate::ops::SessionConfig;
+use crate::render::ThemeName;
+use crate::service::ServeSettings;
+use crate::ui::Place;
+
+/// The window (`pantau` with no command): the demo city and its scenario unless `--map` names
+/// a real one.
+#[derive(Args, Debug)]
+pub struct AppArgs {
+    /// A base map archive, or `demo` (the default) for the generated demo city with its live
+    /// scenario.
+    #[arg(long, default_value = "demo")]
+    pub map: PathBuf,
+    /// The demo city's seed.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Zone polygon files (rayon, kelurahan, kecamatan, ...).
+    #[arg(long, num_args = 1..)]
+    pub zones: Vec<PathBuf>,
+    /// Cameras (GeoJSON / Shapefile / FlatGeobuf / CSV).
+    #[arg(long)]
+    pub cameras: Option<PathBuf>,
+    /// A unit roster (callsigns, kinds, home stations).
+    #[arg(long)]
+    pub units: Option<PathBuf>,
+    /// `pantau serve` settings (TOML) for the feeds hosted in the app; a real map only.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Journal directory for a real map [default: journal]; the demo keeps one per session
+    /// under its folder.
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+    /// Accept devices without tokens on the hosted feeds (closed networks only); a real map
+    /// otherwise needs `tokens` in `--config`.
+    #[arg(long)]
+    pub insecure: bool,
+    #[arg(long, value_enum, default_value = "operator")]
+    pub role: crate::model::Role,
+    /// Who is at this desk (recorded with every command).
+    #[arg(long, default_value = "operator")]
+    pub user: String,
+    /// Video-wall mode: fullscreen, no editing chrome, large type (F11 toggles).
+    #[arg(long)]
+    pub wall: bool,
+    /// On the wall, the focus view (the newest alarm, close up) gets a window of its own, to
+    /// put on another screen, instead of sharing the overview's.
+    #[arg(long)]
+    pub focus_window: bool,
+    #[arg(long, value_enum, default_value = "day")]
+    pub theme: ThemeName,
+    /// Write a PNG of the window after `--screenshot-after` seconds, then close.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+    #[arg(long, default_value_t = 5.0)]
+    pub screenshot_after: f32,
+}
+
+pub fn run(args: AppArgs) -> Result<()> {
+    let (session, stations, sites) = if is_demo(&args.map) {
+        refuse_real_city_options(&args)?;
+        let session = SessionConfig::demo(args.seed, &args.user, args.role)?;
+        let files = crate::demo::DemoFiles::in_dir(&session.map.parent().map(Path::to_path_buf).unwrap_or_default());
+        (session, places(&files.stations)?, places(&files.alarm_sites)?)
+    } else {
+        (real_city(&args)?, Vec::new(), Vec::new())
+    };
+    crate::ui::run(crate::ui::AppOptions {
+        session,
+        wall: args.wall,
+        focus_window: args.focus_window,
+        theme: args.theme,
+        stations,
+        sites,
+        screenshot: args.screenshot.map(|p| (p, args.screenshot_after)),
+    })
+}
+
+/// A real map: the feeds hosted as `pantau serve` would run them, with this window's
+/// `--journal` and `--insecure` over the `--config` file over the service's defaults.
+fn real_city(args: &AppArgs) -> Result<SessionConfig> {
+    let file = ServeSettings::from_optional_file(args.config.as_deref())?;
+    let flags = ServeSettings {
+        journal: args.journal.clone(),
+        insecure: args.insecure.then_some(true),
+        ..ServeSettings::default()
+    };
+    Ok(SessionConfig {
+        serve: flags.over(file).into_config(),
+        map: args.map.clone(),
+        zones: args.zones.clone(),
+        cameras: args.cameras.clone(),
+        units: args.units.clone(),
+        scenario: None,
+        user: args.user.clone(),
+        role: args.role,
+    })
+}
+
+/// The demo city brings its own layers and feeds: options for a real city would be ignored,
+/// so they are refused instead.
+fn refuse_real_city_options(args: &AppArgs) -> Result<()> {
+    let given: Vec<&str> = [
+        ("--zones", !args.zones.is_empty()),
+        ("--cameras", args.cameras.is_some()),
+        ("--units", args.units.is_some()),
+        ("--config", args.config.is_some()),
+        ("--insecure", args.insecure),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect();
+    if !given.is_empty() {
+        bail!(
+            "{} apply to a real city (--map FILE.pmtiles); the demo city brings its own layers and feeds",
+            given.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The named points of a layer file (stations, alarm sites), labelled by `name`, else `id`.
+fn places(path: &Path) -> Result<Vec<Place>> {
+    Ok(read_points(path)?
+        .into_iter()
+        .map(|p| Place { label: p.tag("name").or(p.tag("id")).unwrap_or_default().to_string(), lon: p.lon, lat: p.lat })
+        .collect())
+}

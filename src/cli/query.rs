@@ -1,0 +1,179 @@
+//! `pantau query`: spatial questions for scripts and analysts. For each query point (`--at`
+//! or a `--points` file) it prints one JSON object: the zones holding it, the nearest
+//! available units (by road with `--map`), or the cameras that see it; `route` prints the
+//! fastest road route between two points.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::args::map_path;
+use crate::basemap::Archive;
+use crate::crs::parse_lonlat;
+use crate::layer_files::points::read_points;
+use crate::spatial::{dispatch::Router, CameraIndex, RoadGraph, UnitFilter, UnitIndex, ZoneIndex};
+
+#[derive(Subcommand, Debug)]
+pub enum QueryCommand {
+    /// Which zones (every level) hold each point.
+    Zone {
+        /// Zone polygon files (GeoJSON, Shapefile, FlatGeobuf), e.g. kelurahan + kecamatan.
+        #[arg(long, required = true, num_args = 1..)]
+        zones: Vec<PathBuf>,
+        #[command(flatten)]
+        points: QueryPoints,
+    },
+    /// The k nearest available units (with --map: re-ranked by road ETA, with routes).
+    Nearest {
+        /// Units (GeoJSON / Shapefile / FlatGeobuf points or CSV with id, lon, lat, status, kind, time).
+        #[arg(long)]
+        units: PathBuf,
+        #[command(flatten)]
+        points: QueryPoints,
+        #[arg(short, default_value_t = 5)]
+        k: usize,
+        /// A base map whose roads give drive times.
+        #[arg(long)]
+        map: Option<PathBuf>,
+        /// Also consider units whose fix is older than 30 minutes.
+        #[arg(long)]
+        include_stale: bool,
+    },
+    /// The cameras that see each point.
+    Cameras {
+        /// Cameras (GeoJSON / Shapefile / FlatGeobuf / CSV, or a .pmtiles archive's OSM cameras).
+        #[arg(long)]
+        cameras: PathBuf,
+        #[command(flatten)]
+        points: QueryPoints,
+    },
+    /// The fastest road route between two points.
+    Route {
+        #[arg(long)]
+        map: PathBuf,
+        #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
+        from: (f64, f64),
+        #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
+        to: (f64, f64),
+    },
+}
+
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct QueryPoints {
+    /// A query point as LON,LAT (repeat --at for more).
+    #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
+    pub at: Vec<(f64, f64)>,
+    /// A file of query points (GeoJSON / Shapefile / FlatGeobuf points).
+    #[arg(long)]
+    pub points: Option<PathBuf>,
+}
+
+impl QueryPoints {
+    /// The `--at` points, or those of the `--points` file.
+    fn resolve(&self) -> Result<Vec<(f64, f64)>> {
+        match &self.points {
+            Some(path) => Ok(read_points(path)?.into_iter().map(|p| (p.lon, p.lat)).collect()),
+            None => Ok(self.at.clone()),
+        }
+    }
+}
+
+pub fn run(command: QueryCommand) -> Result<()> {
+    match command {
+        QueryCommand::Zone { zones, points } => zone(&zones, &points),
+        QueryCommand::Nearest { units, points, k, map, include_stale } => {
+            nearest(&units, &points, k, map, include_stale)
+        }
+        QueryCommand::Cameras { cameras, points } => cameras_seeing(&cameras, &points),
+        QueryCommand::Route { map, from, to } => route(&map, from, to),
+    }
+}
+
+fn print(v: serde_json::Value) {
+    println!("{v}");
+}
+
+fn zone(zones: &[PathBuf], points: &QueryPoints) -> Result<()> {
+    let points = points.resolve()?;
+    let mut all = Vec::new();
+    for path in zones {
+        all.extend(crate::layer_files::load_zones(path)?);
+    }
+    let index = ZoneIndex::new(all);
+    for (lon, lat) in points {
+        let found: Vec<_> = index
+            .lookup(lon, lat)
+            .iter()
+            .map(|z| json!({"level": z.level, "code": z.code, "name": z.name, "properties": z.properties}))
+            .collect();
+        print(json!({"at": [lon, lat], "zones": found}));
+    }
+    Ok(())
+}
+
+fn nearest(units: &Path, points: &QueryPoints, k: usize, map: Option<PathBuf>, include_stale: bool) -> Result<()> {
+    let points = points.resolve()?;
+    let units = crate::layer_files::load_units(units)?;
+    let index = UnitIndex::build(&units);
+    let filter =
+        UnitFilter { max_age_ms: if include_stale { None } else { Some(30 * 60_000) }, ..UnitFilter::available() };
+    let now = crate::model::now_millis();
+    let router = map
+        .map(|m| {
+            Archive::open(&map_path(&m, crate::demo::DEFAULT_SEED)?)
+                .and_then(|a| RoadGraph::from_archive(&a))
+                .map(Router::new)
+        })
+        .transpose()?;
+    for (lon, lat) in points {
+        let rows: Vec<serde_json::Value> = match &router {
+            Some(r) => r
+                .rank(&index, &units, (lon, lat), k, 10, &filter, now)
+                .into_iter()
+                .map(|c| {
+                    let u = &units[c.slot as usize];
+                    json!({"id": u.id, "callsign": u.callsign, "distance_m": c.straight_m.round(), "road_m": c.road_m.map(f64::round), "eta_s": c.eta_s.map(f64::round), "route": c.route})
+                })
+                .collect(),
+            None => index
+                .nearest(&units, lon, lat, k, &filter, now)
+                .into_iter()
+                .map(|n| {
+                    let u = &units[n.slot as usize];
+                    json!({"id": u.id, "callsign": u.callsign, "distance_m": n.distance_m.round()})
+                })
+                .collect(),
+        };
+        print(json!({"at": [lon, lat], "units": rows}));
+    }
+    Ok(())
+}
+
+fn cameras_seeing(cameras: &Path, points: &QueryPoints) -> Result<()> {
+    let points = points.resolve()?;
+    let list = if cameras.extension().is_some_and(|e| e == "pmtiles") {
+        crate::layer_files::cameras_from_archive(&Archive::open(cameras)?)?
+    } else {
+        crate::layer_files::load_cameras(cameras)?
+    };
+    let index = CameraIndex::new(list);
+    for (lon, lat) in points {
+        let seen: Vec<_> = index.covering(lon, lat).into_iter().map(|i| &index.cameras()[i as usize]).collect();
+        print(json!({"at": [lon, lat], "cameras": seen}));
+    }
+    Ok(())
+}
+
+fn route(map: &Path, from: (f64, f64), to: (f64, f64)) -> Result<()> {
+    let router = Router::new(RoadGraph::from_archive(&Archive::open(&map_path(map, crate::demo::DEFAULT_SEED)?)?)?);
+    match router.route(from, to) {
+        Some((seconds, metres, line)) => print(
+            json!({"from": [from.0, from.1], "to": [to.0, to.1], "eta_s": seconds.round(), "road_m": metres.round(), "route": line}),
+        ),
+        None => bail!("{}: no road route from {from:?} to {to:?}", map.display()),
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! `pantau render`: draws a base map (or the demo city) to a PNG on the GPU without a window,
+//! at a given centre, zoom, bearing, size and theme, and prints what it wrote.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+
+use super::args::{map_path, parse_size};
+use crate::crs::parse_lonlat;
+use crate::render::{self, Gpu, MapLayer, Theme, ThemeName, View};
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The base map archive, or `demo` for the generated demo city (made under tiles/ on
+    /// first use).
+    #[arg(long)]
+    pub map: PathBuf,
+    /// The demo city's seed, with `--map demo`.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    pub seed: u64,
+    /// View centre as LON,LAT (default: the centre of the map's bounds).
+    #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
+    pub center: Option<(f64, f64)>,
+    /// Web-map zoom, 0-22 (default: fit the map's bounds).
+    #[arg(long)]
+    pub zoom: Option<f64>,
+    /// Clockwise rotation in degrees.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub bearing: f64,
+    /// Image size as WIDTHxHEIGHT.
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    pub size: (u32, u32),
+    #[arg(long, value_enum, default_value_t = ThemeName::Day)]
+    pub theme: ThemeName,
+    /// A style file to use instead of the built-in one (see layers/style.toml).
+    #[arg(long)]
+    pub style: Option<PathBuf>,
+    /// Leave out road, district and station names.
+    #[arg(long)]
+    pub no_labels: bool,
+    /// The PNG to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn run(mut args: RenderArgs) -> Result<()> {
+    args.map = map_path(&args.map, args.seed)?;
+    let (width, height) = args.size;
+    let theme = match &args.style {
+        Some(path) => Theme::load(path, args.theme)?,
+        None => Theme::builtin(args.theme),
+    };
+    let gpu = Gpu::headless()?;
+    let mut layer = MapLayer::new(&gpu, render::TARGET_FORMAT, &args.map, theme)?;
+    layer.set_labels(!args.no_labels);
+    let view = view_for(&layer, &args)?;
+    let image = render::render_image(&gpu, &mut layer, &view)?;
+    image.write_png(&args.out)?;
+    let (lon, lat) = view.center_lonlat();
+    println!(
+        "wrote {} ({width}x{height}, centre {lon:.5},{lat:.5}, zoom {:.2}, {})",
+        args.out.display(),
+        view.zoom,
+        gpu.describe()
+    );
+    Ok(())
+}
+
+/// The map's bounds fitted to the image, then `--center`, `--zoom` and `--bearing` applied.
+fn view_for(layer: &MapLayer, args: &RenderArgs) -> Result<View> {
+    let (width, height) = args.size;
+    let mut view = View::fit(layer.header.bounds, width, height);
+    if let Some((lon, lat)) = args.center {
+        view.center = crate::crs::lonlat_to_world(lon, lat);
+    }
+    if let Some(zoom) = args.zoom {
+        if !(0.0..=22.0).contains(&zoom) {
+            bail!("--zoom {zoom}: must be between 0 and 22");
+        }
+        view.zoom = zoom;
+    }
+    view.bearing = args.bearing;
+    Ok(view)
+}

@@ -1,0 +1,79 @@
+//! `pantau serve`: runs the live feeds, the world and the journal without a window until
+//! SIGINT/SIGTERM. Its settings are its flags over its `--config` file over the service's
+//! defaults (see `service::settings`); it prints where it listens once it does.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::service::settings::{DEFAULT_HTTP, DEFAULT_JOURNAL, DEFAULT_OSMAND};
+use crate::service::{ServeSettings, DEFAULT_QUEUE_CAPACITY};
+
+// The help of a flag with a default shows the service's own (no `///` here: on an `Args`
+// struct it would replace the command's about).
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// A TOML file with any of these settings (flags given here win).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long, help = format!("Journal directory [default: {DEFAULT_JOURNAL}]"))]
+    pub journal: Option<PathBuf>,
+    #[arg(long, help = format!("OsmAnd / Traccar Client listener [default: {DEFAULT_OSMAND}]"))]
+    pub osmand: Option<SocketAddr>,
+    #[arg(long, help = format!("API listener: POST /alarms, POST /traccar, GET /metrics [default: {DEFAULT_HTTP}]"))]
+    pub http: Option<SocketAddr>,
+    /// NMEA 0183 TCP listener (off unless given)
+    #[arg(long)]
+    pub nmea: Option<SocketAddr>,
+    /// MQTT broker to subscribe to (`mqtt://host:port`): OwnTracks positions, pantau alarms
+    #[arg(long)]
+    pub mqtt: Option<String>,
+    /// Per-device tokens, one `DEVICE TOKEN` a line
+    #[arg(long)]
+    pub tokens: Option<PathBuf>,
+    /// Accept devices without tokens (closed networks and tests only)
+    #[arg(long)]
+    pub insecure: bool,
+    /// When to fsync the journal [default: per-batch]
+    #[arg(long, value_enum)]
+    pub fsync: Option<crate::journal::FsyncPolicy>,
+    /// Unit of OsmAnd `speed` [default: knots, as Traccar]
+    #[arg(long, value_enum)]
+    pub speed_unit: Option<crate::feeds::osmand::SpeedUnit>,
+    #[arg(
+        long,
+        help = format!("Positions that may wait for the writer before the oldest are shed [default: {DEFAULT_QUEUE_CAPACITY}]")
+    )]
+    pub queue: Option<usize>,
+}
+
+impl ServeArgs {
+    /// The flags given, as the top layer of settings (`--config` is where the next one is).
+    fn settings(&self) -> ServeSettings {
+        ServeSettings {
+            journal: self.journal.clone(),
+            osmand: self.osmand,
+            http: self.http,
+            nmea: self.nmea,
+            mqtt: self.mqtt.clone(),
+            tokens: self.tokens.clone(),
+            insecure: self.insecure.then_some(true),
+            fsync: self.fsync,
+            speed_unit: self.speed_unit,
+            queue: self.queue,
+        }
+    }
+}
+
+pub fn run(args: ServeArgs) -> Result<()> {
+    let file = ServeSettings::from_optional_file(args.config.as_deref())?;
+    let config = args.settings().over(file).into_config();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(crate::service::serve(config, crate::service::signal(), |running| {
+        let b = &running.bound;
+        let show = |a: Option<SocketAddr>| a.map_or("off".to_string(), |a| a.to_string());
+        println!("pantau serve: osmand {}, http {}, nmea {}", show(b.osmand), show(b.http), show(b.nmea));
+    }))
+}
