@@ -1,13 +1,18 @@
-//! Map styles: colours, line widths per zoom and label rules for each paint slot, in day and
-//! night themes, read from a TOML file (`layers/style.toml` is built in).
+//! Map styles: colours, line widths per zoom and label rules for each paint slot, and the
+//! palette of the operational overlay and the console (alarms, unit statuses, congestion
+//! levels, text), in day and night themes, read from a TOML file (`layers/style.toml` is built
+//! in).
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
 use crate::basemap::mesh::SLOTS;
+use crate::model::UnitStatus;
+use crate::spatial::congestion::Level;
 
 /// The built-in style file.
 pub const DEFAULT_STYLE: &str = include_str!("../../layers/style.toml");
@@ -29,6 +34,9 @@ struct ThemeFile {
     label_halo: String,
     district_text: String,
     slots: BTreeMap<String, SlotFile>,
+    /// Checked entry by entry (see [`Palette`]), so a missing one is named.
+    #[serde(default)]
+    palette: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -77,7 +85,8 @@ impl SlotStyle {
     }
 }
 
-/// One theme: background, label colours and a style per slot (`None`: slot not drawn).
+/// One theme: background, label colours, a style per slot (`None`: slot not drawn) and the
+/// palette the live layers and the console draw with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Theme {
     pub background: Rgba,
@@ -85,6 +94,7 @@ pub struct Theme {
     pub label_halo: Rgba,
     pub district_text: Rgba,
     pub slots: Vec<Option<SlotStyle>>,
+    pub palette: Palette,
 }
 
 impl Theme {
@@ -114,12 +124,14 @@ impl Theme {
             .iter()
             .map(|s| theme.slots.get(*s).map(|f| slot_style(f).with_context(|| format!("slot {s}"))).transpose())
             .collect::<Result<_>>()?;
+        let background = color(&theme.background)?;
         Ok(Self {
-            background: color(&theme.background)?,
+            background,
             label_text: color(&theme.label_text)?,
             label_halo: color(&theme.label_halo)?,
             district_text: color(&theme.district_text)?,
             slots,
+            palette: Palette::parse(key, background, theme.palette)?,
         })
     }
 
@@ -139,6 +151,148 @@ fn slot_style(f: &SlotFile) -> Result<SlotStyle> {
         label_zoom: f.label_zoom,
         label_size: f.label_size.unwrap_or(13.0),
     })
+}
+
+/// The colours of the operational overlay (live layers) and the console (panels, legend,
+/// status strip, map overlays), by meaning: `[THEME.palette]` in the style file, every entry
+/// required.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Palette {
+    /// The theme's background (the map's ground; `background` of the theme, not a palette entry).
+    pub background: Rgba,
+    /// A raised alarm: its pin, its line in the queue, the status strip's count, the focus frame.
+    pub alarm: Rgba,
+    /// An acknowledged (or dispatched) alarm still open.
+    pub alarm_acknowledged: Rgba,
+    /// A command the world refused.
+    pub refusal: Rgba,
+    /// Unit markers and texts, by [`UnitStatus::index`] (`unit_available` .. `unit_off_duty`).
+    pub units: [Rgba; 6],
+    /// Congestion by level: slow, heavy, jammed (free flow is not drawn: the road shows).
+    pub congestion_slow: Rgba,
+    pub congestion_heavy: Rgba,
+    pub congestion_jammed: Rgba,
+    pub camera: Rgba,
+    pub camera_sector: Rgba,
+    pub station: Rgba,
+    pub site: Rgba,
+    pub trail: Rgba,
+    /// The fastest candidate's route, and the others'.
+    pub route: Rgba,
+    pub route_alternative: Rgba,
+    pub zone_outline: Rgba,
+    /// Zone fills, used in turn (`zone_fill_1` .. `zone_fill_6`).
+    pub zone_fills: [Rgba; 6],
+    /// Callsigns on the map and the halo behind them.
+    pub callsign: Rgba,
+    pub callsign_halo: Rgba,
+    /// Text and backing of the map's overlays (cursor caption, scale bar label, north arrow).
+    pub overlay_text: Rgba,
+    pub overlay_back: Rgba,
+    pub scale_bar: Rgba,
+    pub north_arrow: Rgba,
+    /// Nothing to report (the status strip with no open alarm).
+    pub quiet: Rgba,
+}
+
+/// The palette's entries for unit statuses, in [`UnitStatus::ALL`] order.
+const UNIT_KEYS: [&str; 6] =
+    ["unit_available", "unit_dispatched", "unit_en_route", "unit_on_scene", "unit_returning", "unit_off_duty"];
+const ZONE_FILL_KEYS: [&str; 6] =
+    ["zone_fill_1", "zone_fill_2", "zone_fill_3", "zone_fill_4", "zone_fill_5", "zone_fill_6"];
+
+/// The palette table being read: entries are taken out one by one, so what is left is unknown.
+struct Entries<'a> {
+    theme: &'a str,
+    table: BTreeMap<String, String>,
+}
+
+impl Entries<'_> {
+    fn take(&mut self, key: &str) -> Result<Rgba> {
+        let theme = self.theme;
+        let hex = self.table.remove(key).ok_or_else(|| anyhow!("[{theme}.palette] has no {key:?}"))?;
+        color(&hex).map_err(|e| anyhow!("[{theme}.palette] {key}: {e}"))
+    }
+
+    fn take_all<const N: usize>(&mut self, keys: [&str; N]) -> Result<[Rgba; N]> {
+        let mut out = [[0.0; 4]; N];
+        for (colour, key) in out.iter_mut().zip(keys) {
+            *colour = self.take(key)?;
+        }
+        Ok(out)
+    }
+
+    fn finish(self) -> Result<()> {
+        match self.table.keys().next() {
+            Some(unknown) => bail!("[{}.palette] has unknown entry {unknown:?}", self.theme),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Palette {
+    fn parse(theme: &str, background: Rgba, table: BTreeMap<String, String>) -> Result<Self> {
+        let mut e = Entries { theme, table };
+        let palette = Self {
+            background,
+            alarm: e.take("alarm")?,
+            alarm_acknowledged: e.take("alarm_acknowledged")?,
+            refusal: e.take("refusal")?,
+            units: e.take_all(UNIT_KEYS)?,
+            congestion_slow: e.take("congestion_slow")?,
+            congestion_heavy: e.take("congestion_heavy")?,
+            congestion_jammed: e.take("congestion_jammed")?,
+            camera: e.take("camera")?,
+            camera_sector: e.take("camera_sector")?,
+            station: e.take("station")?,
+            site: e.take("site")?,
+            trail: e.take("trail")?,
+            route: e.take("route")?,
+            route_alternative: e.take("route_alternative")?,
+            zone_outline: e.take("zone_outline")?,
+            zone_fills: e.take_all(ZONE_FILL_KEYS)?,
+            callsign: e.take("callsign")?,
+            callsign_halo: e.take("callsign_halo")?,
+            overlay_text: e.take("overlay_text")?,
+            overlay_back: e.take("overlay_back")?,
+            scale_bar: e.take("scale_bar")?,
+            north_arrow: e.take("north_arrow")?,
+            quiet: e.take("quiet")?,
+        };
+        e.finish()?;
+        Ok(palette)
+    }
+
+    /// The built-in theme's palette (read once).
+    pub fn builtin(name: ThemeName) -> &'static Palette {
+        static DAY: OnceLock<Palette> = OnceLock::new();
+        static NIGHT: OnceLock<Palette> = OnceLock::new();
+        let cell = match name {
+            ThemeName::Day => &DAY,
+            ThemeName::Night => &NIGHT,
+        };
+        cell.get_or_init(|| Theme::builtin(name).palette)
+    }
+
+    /// A unit's colour by status.
+    pub fn unit(&self, status: UnitStatus) -> Rgba {
+        self.units[status.index()]
+    }
+
+    /// A road direction's colour by congestion level (`None`: free flow, not drawn).
+    pub fn congestion(&self, level: Level) -> Option<Rgba> {
+        match level {
+            Level::Free => None,
+            Level::Slow => Some(self.congestion_slow),
+            Level::Heavy => Some(self.congestion_heavy),
+            Level::Jammed => Some(self.congestion_jammed),
+        }
+    }
+}
+
+/// A colour as 8-bit sRGB channels with alpha (exact for colours read from `#rrggbbaa`).
+pub fn bytes(c: Rgba) -> [u8; 4] {
+    c.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
 }
 
 /// Parses `#rrggbb` or `#rrggbbaa`.
@@ -191,5 +345,25 @@ mod tests {
         assert!(err.contains("road.highway"), "{err}");
         assert!(color("#12345").is_err() && color("#gg0000").is_err());
         assert_eq!(color("#ff000080").ok(), Some([1.0, 0.0, 0.0, 128.0 / 255.0]));
+    }
+
+    #[test]
+    fn bad_palette_entries_are_refused_naming_the_key() {
+        let bad = DEFAULT_STYLE.replace("alarm = \"#e0102a\"", "alarm = \"#e0102\"");
+        assert_ne!(bad, DEFAULT_STYLE, "the built-in style has alarm = \"#e0102a\"");
+        let err = format!("{:#}", Theme::parse(&bad, ThemeName::Day).expect_err("bad alarm colour"));
+        assert!(err.contains("palette] alarm") && err.contains("#e0102"), "{err}");
+        let missing = DEFAULT_STYLE.replace("refusal = ", "refused = ");
+        let err = format!("{:#}", Theme::parse(&missing, ThemeName::Night).expect_err("no refusal"));
+        assert!(err.contains("[night.palette] has no \"refusal\""), "{err}");
+    }
+
+    #[test]
+    fn palette_bytes_round_trip_and_cover_every_status() {
+        let p = Palette::builtin(ThemeName::Day);
+        assert_eq!(bytes(p.alarm), [0xe0, 0x10, 0x2a, 0xff]);
+        assert_eq!(bytes(p.congestion_slow), [0xf5, 0xc2, 0x1b, 0xe6]);
+        assert_eq!(p.congestion(Level::Free), None);
+        assert_eq!(bytes(p.unit(UnitStatus::OffDuty)), [0x8a, 0x8a, 0x8a, 0xff]);
     }
 }

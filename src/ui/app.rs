@@ -1,4 +1,5 @@
-//! The window: eframe with the wgpu renderer, the console inside, and an optional timed
+//! The window: eframe with the wgpu renderer, the console inside (its frame drawn by
+//! `ui::frame`), the canvas set up with the theme and its palette, and an optional timed
 //! screenshot (for the window test and for reports) taken through egui's own screenshot request.
 
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use anyhow::{anyhow, Result};
 use eframe::egui;
 
 use super::canvas::Canvas;
-use super::console::{Console, Place};
+use super::state::{Console, Place};
 use crate::model::now_millis;
 use crate::ops::{Session, SessionConfig};
 use crate::render::{Image, Theme, ThemeName};
@@ -44,19 +45,13 @@ impl PantauApp {
             .iter()
             .map(|(name, [lon, lat])| Place { label: name.clone(), lon: *lon, lat: *lat })
             .collect();
-        let state = cc.wgpu_render_state.as_ref().ok_or_else(|| anyhow!("eframe started without wgpu"))?;
-        let mut canvas = Canvas::new(state, &session.map, Theme::builtin(options.theme), now_millis())?;
-        let lonlat = |p: &Place| (p.lon, p.lat);
-        canvas.live.set_zones(session.desk.live.zones.zones());
-        canvas.map.set_world_labels(crate::render::live::zone_names(session.desk.live.zones.zones()));
-        canvas.live.set_cameras(session.desk.live.cameras.cameras());
-        canvas.live.set_places(
-            &options.stations.iter().map(lonlat).collect::<Vec<_>>(),
-            &options.sites.iter().map(lonlat).collect::<Vec<_>>(),
-        );
+        let theme = Theme::builtin(options.theme);
+        let palette = theme.palette.clone();
+        let canvas = canvas(cc, &session, theme, &options)?;
         let ctx = cc.egui_ctx.clone();
         session.desk.set_waker(move || ctx.request_repaint());
         let mut console = Console::new(session, options.wall, options.stations, options.sites, roads);
+        console.palette = palette;
         console.focus_window = options.focus_window;
         if options.wall {
             console.set_wall(&cc.egui_ctx, true);
@@ -109,6 +104,25 @@ impl eframe::App for PantauApp {
             tracing::error!("stopping the session: {e:#}");
         }
     }
+}
+
+/// The map canvas on eframe's wgpu device in `theme`, its live layers given the theme's palette
+/// (before anything is written: instances take their colours when written) and the fixed
+/// layers: zones and their names, cameras, stations and alarm sites.
+fn canvas(cc: &eframe::CreationContext<'_>, session: &Session, theme: Theme, options: &AppOptions) -> Result<Canvas> {
+    let state = cc.wgpu_render_state.as_ref().ok_or_else(|| anyhow!("eframe started without wgpu"))?;
+    let palette = theme.palette.clone();
+    let mut canvas = Canvas::new(state, &session.map, theme, now_millis())?;
+    canvas.live.set_palette(palette);
+    let lonlat = |p: &Place| (p.lon, p.lat);
+    canvas.live.set_zones(session.desk.live.zones.zones());
+    canvas.map.set_world_labels(crate::render::live::zone_names(session.desk.live.zones.zones()));
+    canvas.live.set_cameras(session.desk.live.cameras.cameras());
+    canvas.live.set_places(
+        &options.stations.iter().map(lonlat).collect::<Vec<_>>(),
+        &options.sites.iter().map(lonlat).collect::<Vec<_>>(),
+    );
+    Ok(canvas)
 }
 
 /// Opens the window and runs until it is closed; the session (feeds, journal) stops cleanly.

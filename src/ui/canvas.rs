@@ -1,6 +1,6 @@
-//! The map in the window: the foundation renderer (base map and live layers) draws each map
-//! viewport into its own offscreen texture on eframe's wgpu device, and egui shows that
-//! texture. The same `draw` serves PNG export and tests.
+//! The map in the window: the foundation renderer's layers (base map, then live layers) draw
+//! each map viewport into its own offscreen texture on eframe's wgpu device, and egui shows
+//! that texture. The same `render::headless::draw` serves PNG export and tests.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use eframe::egui;
 use eframe::egui_wgpu;
 
 use crate::model::Millis;
-use crate::render::{self, Gpu, LiveLayers, MapLayer, Theme, View, TARGET_FORMAT};
+use crate::render::{self, Frame, Gpu, LiveLayers, MapLayer, Theme, View, TARGET_FORMAT};
 
 /// An offscreen target registered with egui.
 struct Target {
@@ -39,12 +39,13 @@ impl Canvas {
     pub fn render(&mut self, index: usize, view: &View, now: Millis) -> egui::TextureId {
         let target = self.target(index, view.width, view.height);
         let Target { texture, id } = &self.targets[target];
-        self.map.prepare(&self.gpu, view);
-        self.live.prepare(&self.gpu.device, &self.gpu.queue, view, now);
         let draw_view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         let mut encoder =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("map view") });
-        render::headless::draw(&self.map, Some(&self.live), &mut encoder, &draw_view);
+        let clear = self.map.clear_colour();
+        let frame = Frame::new(*view, now);
+        let layers: &mut [&mut dyn render::Layer] = &mut [&mut self.map, &mut self.live];
+        render::headless::draw(&self.gpu, &frame, layers, clear, &mut encoder, &draw_view);
         self.gpu.queue.submit([encoder.finish()]);
         *id
     }

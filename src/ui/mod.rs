@@ -2,13 +2,17 @@
 //! drawn by the foundation renderer, and the video-wall mode. It runs on an in-process session
 //! (`ops::Session`): the demo city with its scenario by default, or a real city with feeds
 //! hosted as `pantau serve` would.
+//!
+//! Data flows one way: `state` (the console kept between frames) knows nothing of `draw` (the
+//! stateless drawing of a frame from it); `frame` joins the two once per frame and `app` runs
+//! it in the window. `canvas` (the GPU map target) sits below them all. Colours come from the
+//! theme's palette (`render::style::Palette`).
 
 mod app;
 pub mod canvas;
-pub mod console;
-mod map_view;
-pub mod panels;
-mod wall;
+pub mod draw;
+mod frame;
+pub mod state;
 
 pub use app::{run, AppOptions, PantauApp};
-pub use console::{Console, Place};
+pub use state::{Console, Place};

@@ -7,9 +7,10 @@ use rustc_hash::FxHashMap;
 
 use super::gpu::*;
 use super::{LayerId, LiveLayers};
-use crate::crs::lonlat_to_world;
+use crate::crs::{ground_metres_per_world_unit, lonlat_to_world};
 use crate::model::{Alarm, AlarmState, Camera, Unit, UnitStatus, Zone};
-use crate::render::WorldLabel;
+use crate::render::style::{bytes, Palette, Rgba};
+use crate::render::{ThemeName, WorldLabel};
 use crate::spatial::congestion::{Level, SegmentId};
 use crate::spatial::RoadGraph;
 use geo::{InteriorPoint, MapCoords};
@@ -19,8 +20,6 @@ pub const DETAIL_ZOOM: f64 = 13.5;
 /// Trail segments kept, all units together: one ring, oldest overwritten first (segments also
 /// fade out with age, so under very heavy traffic trails get shorter, never wrong).
 const TRAIL_RING: usize = 1 << 19;
-/// Metres per world unit at the equator (cameras reach is given in metres).
-const EQUATOR_M: f64 = 40_075_016.686;
 
 #[derive(Default)]
 pub(super) struct Buffers {
@@ -40,6 +39,8 @@ pub(super) struct Buffers {
     trail_head: usize,
     units: Option<SlotBuffer<Marker>>,
     alarms: Option<SlotBuffer<Marker>>,
+    /// The colours instances are written with (`None`: the built-in day palette).
+    palette: Option<Palette>,
 }
 
 fn buffer<'a, T: bytemuck::Pod + PartialEq>(
@@ -123,38 +124,16 @@ impl Buffers {
     }
 }
 
-/// Status colours: green available, amber dispatched, orange en route, red on scene, blue
-/// returning, grey off duty.
+/// A status's colour in the built-in palette, which the live layers draw with unless given
+/// another ([`LiveLayers::set_palette`]): green available, amber dispatched, orange en route,
+/// red on scene, blue returning, grey off duty.
 pub fn unit_colour(status: UnitStatus) -> [u8; 4] {
-    match status {
-        UnitStatus::Available => [0x1f, 0x9d, 0x55, 0xff],
-        UnitStatus::Dispatched => [0xf2, 0xa9, 0x00, 0xff],
-        UnitStatus::EnRoute => [0xe8, 0x6a, 0x10, 0xff],
-        UnitStatus::OnScene => [0xc0, 0x39, 0x2b, 0xff],
-        UnitStatus::Returning => [0x2e, 0x6f, 0xd8, 0xff],
-        UnitStatus::OffDuty => [0x8a, 0x8a, 0x8a, 0xff],
-    }
+    bytes(Palette::builtin(ThemeName::Day).unit(status))
 }
 
-const ALARM_RAISED: [u8; 4] = [0xe0, 0x10, 0x2a, 0xff];
-const ALARM_ACKNOWLEDGED: [u8; 4] = [0xf0, 0x7d, 0x00, 0xff];
-const ZONE_PALETTE: [[u8; 3]; 6] = [
-    [0x6a, 0x4c, 0x93],
-    [0x19, 0x82, 0xc4],
-    [0x8a, 0xc9, 0x26],
-    [0xff, 0x92, 0x4c],
-    [0xff, 0x59, 0x5e],
-    [0x36, 0x94, 0x9d],
-];
-
-/// Congestion colours by level (free flow is not drawn: the map's own road colour shows).
-fn level_colour(level: Level) -> Option<[u8; 4]> {
-    match level {
-        Level::Free => None,
-        Level::Slow => Some([0xf5, 0xc2, 0x1b, 0xe6]),
-        Level::Heavy => Some([0xe6, 0x6c, 0x0a, 0xf0]),
-        Level::Jammed => Some([0xc0, 0x11, 0x1f, 0xff]),
-    }
+/// A palette colour as an instance's packed colour.
+fn packed(c: Rgba) -> u32 {
+    rgba(bytes(c))
 }
 
 /// The zones' names, each at a point inside its zone found the way the tiler places
@@ -177,15 +156,28 @@ pub fn zone_names(zones: &[Zone]) -> Vec<WorldLabel> {
 }
 
 impl LiveLayers {
+    /// The colours every layer is written with from now on (the theme's palette); objects
+    /// already written keep theirs until rewritten, so this comes before the first `set_*`.
+    pub fn set_palette(&mut self, palette: Palette) {
+        self.layers.palette = Some(palette);
+    }
+
+    /// The palette instances are written with.
+    fn palette(&self) -> Palette {
+        self.layers.palette.clone().unwrap_or_else(|| Palette::builtin(ThemeName::Day).clone())
+    }
+
     /// Zones as translucent fills (finest level only, so levels do not stack up) and outlines
     /// at every level (coarser levels wider).
     pub fn set_zones(&mut self, zones: &[Zone]) {
         let finest = zones.iter().map(|z| z.level).max().unwrap_or(0);
+        let palette = self.palette();
+        let outline = packed(palette.zone_outline);
         let mut vertices = Vec::new();
         let mut lines = Vec::new();
         let mut tessellator = FillTessellator::new();
         for (i, zone) in zones.iter().enumerate() {
-            let [r, g, b] = ZONE_PALETTE[i % ZONE_PALETTE.len()];
+            let fill = packed(palette.zone_fills[i % palette.zone_fills.len()]);
             let flags = LayerId::Zones.flags();
             let width = 1.0 + f32::from(finest.saturating_sub(zone.level)) * 1.2;
             for polygon in &zone.polygon.0 {
@@ -195,7 +187,7 @@ impl LiveLayers {
                         lines.push(Segment {
                             a,
                             b: b2,
-                            color: rgba([0x4a, 0x3b, 0x6b, 0xb0]),
+                            color: outline,
                             width,
                             since: -1.0,
                             flags,
@@ -204,8 +196,7 @@ impl LiveLayers {
                     }
                 }
                 if zone.level == finest {
-                    let colour = rgba([r, g, b, 0x16]);
-                    self.tessellate(&mut tessellator, polygon, colour, i as u32, &mut vertices);
+                    self.tessellate(&mut tessellator, polygon, fill, i as u32, &mut vertices);
                 }
             }
         }
@@ -253,14 +244,16 @@ impl LiveLayers {
     /// and icons.
     pub fn set_cameras(&mut self, cameras: &[Camera]) {
         let (sector_flags, icon_flags) = (LayerId::Cameras.flags(), LayerId::Cameras.flags());
+        let palette = self.palette();
+        let (sector_colour, icon_colour) = (packed(palette.camera_sector), packed(palette.camera));
         let sectors = cameras
             .iter()
             .map(|c| Sector {
                 pos: self.rel(c.lon, c.lat),
-                color: rgba([0x1f, 0x78, 0xd1, 0x70]),
+                color: sector_colour,
                 direction: c.direction,
                 half_angle: (c.fov / 2.0).min(180.0),
-                range: (f64::from(c.range) / (EQUATOR_M * c.lat.to_radians().cos())) as f32,
+                range: (f64::from(c.range) / ground_metres_per_world_unit(c.lat)) as f32,
                 flags: sector_flags,
                 _pad: 0,
             })
@@ -270,7 +263,7 @@ impl LiveLayers {
             .iter()
             .map(|c| Marker {
                 pos: self.rel(c.lon, c.lat),
-                color: rgba([0x1f, 0x78, 0xd1, 0xff]),
+                color: icon_colour,
                 shape: SHAPE_CAMERA,
                 size: 9.0,
                 flags: icon_flags,
@@ -283,17 +276,17 @@ impl LiveLayers {
     /// Police stations (blue diamonds) and panic-button sites (small purple diamonds), lon/lat.
     pub fn set_places(&mut self, stations: &[(f64, f64)], sites: &[(f64, f64)]) {
         let flags = LayerId::Places.flags();
+        let palette = self.palette();
         let marker = |(lon, lat): &(f64, f64), shape, color, size| Marker {
             pos: self.rel(*lon, *lat),
-            color: rgba(color),
+            color: packed(color),
             shape,
             size,
             flags,
             ..Default::default()
         };
-        let mut all: Vec<Marker> =
-            stations.iter().map(|p| marker(p, SHAPE_STATION, [0x0b, 0x3d, 0x91, 0xff], 16.0)).collect();
-        all.extend(sites.iter().map(|p| marker(p, SHAPE_SITE, [0x8e, 0x44, 0xad, 0xff], 8.0)));
+        let mut all: Vec<Marker> = stations.iter().map(|p| marker(p, SHAPE_STATION, palette.station, 16.0)).collect();
+        all.extend(sites.iter().map(|p| marker(p, SHAPE_SITE, palette.site, 8.0)));
         buffer(&mut self.layers.places, "places").replace(all);
     }
 
@@ -302,6 +295,8 @@ impl LiveLayers {
     pub fn update_units(&mut self, units: &[Unit], changed: &[u32], selected: Option<u32>) {
         let flags = LayerId::Units.flags();
         let trail_flags = LayerId::Trails.flags();
+        let palette = self.palette();
+        let trail_colour = packed(palette.trail);
         for &slot in changed {
             let Some(unit) = units.get(slot as usize) else { continue };
             let Some(fix) = unit.last_fix else { continue };
@@ -316,7 +311,7 @@ impl LiveLayers {
             }
             let marker = Marker {
                 pos,
-                color: rgba(unit_colour(unit.status)),
+                color: packed(palette.unit(unit.status)),
                 shape: SHAPE_UNIT,
                 size: 14.0,
                 heading: fix.heading.unwrap_or(0.0),
@@ -336,7 +331,7 @@ impl LiveLayers {
                 let segment = Segment {
                     a: from,
                     b: pos,
-                    color: rgba([0x33, 0x33, 0x66, 0xa0]),
+                    color: trail_colour,
                     width: 2.5,
                     offset: 0.0,
                     // Never negative: that marks segments that do not fade.
@@ -356,6 +351,7 @@ impl LiveLayers {
     /// pulsing; `selected` gets a ring.
     pub fn update_alarms(&mut self, alarms: &[Alarm], changed: &[u32], selected: Option<u32>) {
         let flags = LayerId::Alarms.flags();
+        let palette = self.palette();
         for &slot in changed {
             let Some(alarm) = alarms.get(slot as usize) else { continue };
             let (Some(lon), Some(lat)) = (alarm.lon, alarm.lat) else { continue };
@@ -366,7 +362,7 @@ impl LiveLayers {
             }
             let marker = Marker {
                 pos: self.rel(lon, lat),
-                color: rgba(if raised { ALARM_RAISED } else { ALARM_ACKNOWLEDGED }),
+                color: packed(if raised { palette.alarm } else { palette.alarm_acknowledged }),
                 shape: SHAPE_ALARM,
                 size: if alarm.state.is_open() { 20.0 } else { 0.0 },
                 heading: 0.0,
@@ -383,6 +379,7 @@ impl LiveLayers {
     /// colour changed are written.
     pub fn update_congestion(&mut self, graph: &RoadGraph, ends: &[(u32, u32)], levels: &[(SegmentId, f32, Level)]) {
         let flags = LayerId::Congestion.flags();
+        let palette = self.palette();
         let seen: rustc_hash::FxHashSet<SegmentId> = levels.iter().map(|l| l.0).collect();
         let stale: Vec<usize> =
             self.layers.congestion_slots.iter().filter(|(id, _)| !seen.contains(id)).map(|(_, slot)| *slot).collect();
@@ -398,11 +395,11 @@ impl LiveLayers {
             let (a, z) = (graph.nodes[from as usize], graph.nodes[to as usize]);
             let next = self.layers.congestion_slots.len();
             let slot = *self.layers.congestion_slots.entry(id).or_insert(next);
-            let colour = level_colour(level);
+            let colour = palette.congestion(level);
             let segment = Segment {
                 a: self.rel(a[0], a[1]),
                 b: self.rel(z[0], z[1]),
-                color: rgba(colour.unwrap_or([0, 0, 0, 0])),
+                color: colour.map_or(0, packed),
                 width: if colour.is_some() { 4.0 } else { 0.0 },
                 offset: -3.0,
                 since: -1.0,
@@ -416,14 +413,15 @@ impl LiveLayers {
     /// Routes to draw (lon/lat lines), e.g. the candidates' routes to a selected alarm.
     pub fn set_routes(&mut self, routes: &[Vec<[f64; 2]>]) {
         let flags = LayerId::Routes.flags();
+        let palette = self.palette();
         let mut segments = Vec::new();
         for (i, route) in routes.iter().enumerate() {
-            let colour = if i == 0 { [0x0b, 0x5e, 0xd7, 0xe0] } else { [0x5b, 0x8f, 0xd9, 0x90] };
+            let colour = packed(if i == 0 { palette.route } else { palette.route_alternative });
             for w in route.windows(2) {
                 segments.push(Segment {
                     a: self.rel(w[0][0], w[0][1]),
                     b: self.rel(w[1][0], w[1][1]),
-                    color: rgba(colour),
+                    color: colour,
                     width: if i == 0 { 5.0 } else { 3.0 },
                     offset: 0.0,
                     since: -1.0,

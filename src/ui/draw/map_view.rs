@@ -2,25 +2,48 @@
 //! Q/E to rotate, arrows and +/- keys, N for north up), picking alarms and units by click
 //! (through the CPU indices), and the overlays: scale bar, north arrow, cursor coordinates,
 //! the zone under the cursor, callsigns when zoomed in. On the wall, a focus view of the newest
-//! alarm sits beside the overview, or in a window of its own for another screen.
+//! alarm sits beside the overview, or in a window of its own for another screen. The map
+//! itself is the canvas's texture; overlay colours come from the console's palette.
 
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 
-use super::canvas::Canvas;
-use super::console::Console;
-use crate::crs::world_to_lonlat;
+use super::look::{colour, translucent};
+use crate::crs::{ground_metres_per_world_unit, world_to_lonlat};
 use crate::model::Millis;
+use crate::render::live::LayerId;
+use crate::render::style::{Palette, Rgba};
 use crate::render::View;
+use crate::ui::canvas::Canvas;
+use crate::ui::state::Console;
 
 /// Callsigns are drawn from this zoom in, at most this many.
 const LABEL_ZOOM: f64 = 15.0;
 const MAX_LABELS: usize = 400;
 /// How close (points) a click must be to pick something.
 const PICK_RADIUS: f32 = 14.0;
+/// The title (and viewport id) of the wall's focus window.
+const FOCUS_TITLE: &str = "pantau focus";
 
 pub fn show(ui: &mut egui::Ui, console: &mut Console, mut canvas: Option<&mut Canvas>, now: Millis) {
     let area = ui.available_rect_before_wrap();
-    let (overview, beside) = match (console.wall && !console.focus_window, console.focus) {
+    let (overview, beside) = split_for_focus(console, area);
+    let ppp = ui.ctx().pixels_per_point();
+    let response = ui.allocate_rect(overview, Sense::click_and_drag());
+    size_view(&mut console.view, overview, ppp);
+    handle_input(ui, console, &response, overview, ppp);
+    paint_view(ui, canvas.as_deref_mut(), 0, &console.view, overview, now, console.palette.background);
+    overlays(ui, console, overview, ppp);
+    if let Some(rect) = beside {
+        paint_focus(ui, console, canvas, rect, now);
+    } else if console.wall && console.focus_window {
+        focus_window(ui.ctx(), console, canvas, now);
+    }
+}
+
+/// The overview's rectangle, and the focus view's beside it (on the wall, once there is a focus,
+/// unless it has a window of its own).
+fn split_for_focus(console: &Console, area: Rect) -> (Rect, Option<Rect>) {
+    match (console.wall && !console.focus_window, console.focus) {
         (true, Some(_)) => {
             let split = area.left() + area.width() * 0.55;
             (
@@ -29,17 +52,6 @@ pub fn show(ui: &mut egui::Ui, console: &mut Console, mut canvas: Option<&mut Ca
             )
         }
         _ => (area, None),
-    };
-    let ppp = ui.ctx().pixels_per_point();
-    let response = ui.allocate_rect(overview, Sense::click_and_drag());
-    size_view(&mut console.view, overview, ppp);
-    handle_input(ui, console, &response, overview, ppp);
-    paint_view(ui, canvas.as_deref_mut(), 0, &console.view, overview, now);
-    overlays(ui, console, overview, ppp);
-    if let Some(rect) = beside {
-        paint_focus(ui, console, canvas, rect, now);
-    } else if console.wall && console.focus_window {
-        focus_window(ui.ctx(), console, canvas, now);
     }
 }
 
@@ -60,8 +72,6 @@ fn focus_window(ctx: &egui::Context, console: &mut Console, mut canvas: Option<&
     });
 }
 
-const FOCUS_TITLE: &str = "pantau focus";
-
 /// The focus view (the newest alarm close up; before any, the overview's place) in `rect`,
 /// framed in alarm red.
 fn paint_focus(ui: &egui::Ui, console: &mut Console, canvas: Option<&mut Canvas>, rect: Rect, now: Millis) {
@@ -70,8 +80,8 @@ fn paint_focus(ui: &egui::Ui, console: &mut Console, canvas: Option<&mut Canvas>
     if console.focus.is_some() {
         console.focus = Some(view);
     }
-    paint_view(ui, canvas, 1, &view, rect, now);
-    let red = Color32::from_rgb(0xe0, 0x10, 0x2a);
+    paint_view(ui, canvas, 1, &view, rect, now, console.palette.background);
+    let red = colour(console.palette.alarm);
     ui.painter().rect_stroke(rect, 0.0, Stroke::new(3.0, red), egui::StrokeKind::Inside);
     let caption = if console.focus.is_some() { "FOCUS: newest alarm" } else { "FOCUS: no alarm yet" };
     ui.painter().text(
@@ -88,32 +98,47 @@ fn size_view(view: &mut View, rect: Rect, ppp: f32) {
     view.height = (rect.height() * ppp).round().max(1.0) as u32;
 }
 
-fn paint_view(ui: &egui::Ui, canvas: Option<&mut Canvas>, index: usize, view: &View, rect: Rect, now: Millis) {
+/// The canvas's picture of `view` (viewport `index`) in `rect`; without a GPU (UI tests), a
+/// plain `ground` where the map would be.
+fn paint_view(
+    ui: &egui::Ui,
+    canvas: Option<&mut Canvas>,
+    index: usize,
+    view: &View,
+    rect: Rect,
+    now: Millis,
+    ground: Rgba,
+) {
     match canvas {
         Some(canvas) => {
             let texture = canvas.render(index, view, now);
             let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
             ui.painter().image(texture, rect, uv, Color32::WHITE);
         }
-        // Without a GPU (UI tests), a plain ground where the map would be.
         None => {
-            ui.painter().rect_filled(rect, 0.0, Color32::from_rgb(0xf2, 0xef, 0xe9));
+            ui.painter().rect_filled(rect, 0.0, colour(ground));
         }
     }
 }
 
 /// Screen point (points, in `rect`) of a lon/lat in `view`.
-pub fn to_screen(view: &View, rect: Rect, ppp: f32, lon: f64, lat: f64) -> Pos2 {
+fn to_screen(view: &View, rect: Rect, ppp: f32, lon: f64, lat: f64) -> Pos2 {
     let (x, y) = view.lonlat_to_screen(lon, lat);
     rect.min + Vec2::new(x as f32 / ppp, y as f32 / ppp)
 }
 
 fn to_lonlat(view: &View, rect: Rect, ppp: f32, p: Pos2) -> (f64, f64) {
-    let local = (p - rect.min) * ppp;
-    let (wx, wy) = view.screen_to_world(f64::from(local.x), f64::from(local.y));
+    let (wx, wy) = world_at(view, rect, ppp, p);
     world_to_lonlat(wx, wy)
 }
 
+fn world_at(view: &View, rect: Rect, ppp: f32, p: Pos2) -> (f64, f64) {
+    let local = (p - rect.min) * ppp;
+    view.screen_to_world(f64::from(local.x), f64::from(local.y))
+}
+
+/// The operator's hands on the map: a drag, wheel or pinch stops a flight; then pan, rotate,
+/// zoom, keys; the cursor's place and zone; a click picks.
 fn handle_input(ui: &egui::Ui, console: &mut Console, response: &egui::Response, rect: Rect, ppp: f32) {
     let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
     let taking_over = response.dragged() || (response.hovered() && (scroll != 0.0 || pinch != 1.0));
@@ -121,7 +146,22 @@ fn handle_input(ui: &egui::Ui, console: &mut Console, response: &egui::Response,
         console.land();
     }
     let view = &mut console.view;
-    let hover = response.hover_pos();
+    pan_and_rotate(view, response, rect, ppp);
+    let zoom_by = f64::from(scroll) / 120.0 + f64::from(pinch).log2() + zoom_keys(ui);
+    if response.hovered() && zoom_by != 0.0 {
+        zoom_about(view, rect, ppp, response.hover_pos().unwrap_or(rect.center()), zoom_by);
+    }
+    keys(ui, view, rect, ppp);
+    hover(console, response.hover_pos(), rect, ppp);
+    if response.clicked() {
+        if let Some(p) = response.interact_pointer_pos() {
+            pick(console, rect, ppp, p);
+        }
+    }
+}
+
+/// A primary drag moves the map with the pointer; a secondary drag turns it.
+fn pan_and_rotate(view: &mut View, response: &egui::Response, rect: Rect, ppp: f32) {
     if response.dragged_by(egui::PointerButton::Primary) {
         let before = response.interact_pointer_pos().map(|p| p - response.drag_delta());
         if let (Some(from), Some(to)) = (before, response.interact_pointer_pos()) {
@@ -132,36 +172,28 @@ fn handle_input(ui: &egui::Ui, console: &mut Console, response: &egui::Response,
     if response.dragged_by(egui::PointerButton::Secondary) {
         view.bearing = (view.bearing + f64::from(response.drag_delta().x) * 0.3).rem_euclid(360.0);
     }
-    let mut zoom_by = f64::from(scroll) / 120.0 + f64::from(pinch).log2();
-    ui.input(|i| {
-        if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
-            zoom_by += 1.0;
-        }
-        if i.key_pressed(egui::Key::Minus) {
-            zoom_by -= 1.0;
-        }
-    });
-    if response.hovered() && zoom_by != 0.0 {
-        let anchor = hover.unwrap_or(rect.center());
-        let before = world_at(view, rect, ppp, anchor);
-        view.zoom = (view.zoom + zoom_by).clamp(2.0, 20.0);
-        let after = world_at(view, rect, ppp, anchor);
-        view.center = (view.center.0 + before.0 - after.0, view.center.1 + before.1 - after.1);
-    }
-    keys(ui, view, rect, ppp);
-    console.cursor = hover.map(|p| to_lonlat(view, rect, ppp, p));
-    console.hover_zone =
-        console.cursor.and_then(|(lon, lat)| console.session.desk.live.zones.lookup_slots(lon, lat).last().copied());
-    if response.clicked() {
-        if let Some(p) = response.interact_pointer_pos() {
-            pick(console, rect, ppp, p);
-        }
-    }
 }
 
-fn world_at(view: &View, rect: Rect, ppp: f32, p: Pos2) -> (f64, f64) {
-    let local = (p - rect.min) * ppp;
-    view.screen_to_world(f64::from(local.x), f64::from(local.y))
+/// Zoom levels asked for by the +/- keys this frame.
+fn zoom_keys(ui: &egui::Ui) -> f64 {
+    ui.input(|i| {
+        let mut by = 0.0;
+        if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
+            by += 1.0;
+        }
+        if i.key_pressed(egui::Key::Minus) {
+            by -= 1.0;
+        }
+        by
+    })
+}
+
+/// Zooms by `by` levels keeping the world point under `anchor` where it is.
+fn zoom_about(view: &mut View, rect: Rect, ppp: f32, anchor: Pos2, by: f64) {
+    let before = world_at(view, rect, ppp, anchor);
+    view.zoom = (view.zoom + by).clamp(2.0, 20.0);
+    let after = world_at(view, rect, ppp, anchor);
+    view.center = (view.center.0 + before.0 - after.0, view.center.1 + before.1 - after.1);
 }
 
 /// Arrow keys pan a tenth of the view, Q/E turn 15 degrees, N faces north.
@@ -196,6 +228,13 @@ fn keys(ui: &egui::Ui, view: &mut View, rect: Rect, ppp: f32) {
     });
 }
 
+/// The point under the cursor and the finest zone there.
+fn hover(console: &mut Console, at: Option<Pos2>, rect: Rect, ppp: f32) {
+    console.cursor = at.map(|p| to_lonlat(&console.view, rect, ppp, p));
+    console.hover_zone =
+        console.cursor.and_then(|(lon, lat)| console.session.desk.live.zones.lookup_slots(lon, lat).last().copied());
+}
+
 /// A click selects the alarm under it, else the unit under it, else clears the unit.
 fn pick(console: &mut Console, rect: Rect, ppp: f32, at: Pos2) {
     let view = console.view;
@@ -225,19 +264,31 @@ fn pick(console: &mut Console, rect: Rect, ppp: f32, at: Pos2) {
 
 fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     let painter = ui.painter().with_clip_rect(rect);
-    let view = &console.view;
-    if view.zoom >= LABEL_ZOOM && console.style.visible[crate::render::live::LayerId::Units as usize] {
-        let units = console.session.desk.world().units();
-        let font = FontId::proportional(if console.wall { 16.0 } else { 12.0 });
-        let shown = units.iter().filter_map(|u| u.last_fix.map(|f| (u, to_screen(view, rect, ppp, f.lon, f.lat))));
-        for (unit, p) in shown.filter(|(_, p)| rect.contains(*p)).take(MAX_LABELS) {
-            let at = p + Vec2::new(10.0, -10.0);
-            painter.text(at + Vec2::splat(1.0), Align2::LEFT_BOTTOM, &unit.callsign, font.clone(), Color32::WHITE);
-            painter.text(at, Align2::LEFT_BOTTOM, &unit.callsign, font.clone(), Color32::from_rgb(0x10, 0x20, 0x40));
-        }
+    let (view, palette) = (&console.view, &console.palette);
+    if view.zoom >= LABEL_ZOOM && console.style.visible[LayerId::Units as usize] {
+        callsigns(&painter, console, rect, ppp);
     }
-    scale_bar(&painter, view, rect, ppp);
-    north_arrow(&painter, view, rect);
+    scale_bar(&painter, view, rect, ppp, palette);
+    north_arrow(&painter, view, rect, palette);
+    cursor_caption(&painter, console, rect);
+}
+
+/// Units' callsigns beside their markers (those in view, at most `MAX_LABELS`), with a halo.
+fn callsigns(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
+    let (view, palette) = (&console.view, &console.palette);
+    let (text, halo) = (colour(palette.callsign), colour(palette.callsign_halo));
+    let units = console.session.desk.world().units();
+    let font = FontId::proportional(if console.wall { 16.0 } else { 12.0 });
+    let shown = units.iter().filter_map(|u| u.last_fix.map(|f| (u, to_screen(view, rect, ppp, f.lon, f.lat))));
+    for (unit, p) in shown.filter(|(_, p)| rect.contains(*p)).take(MAX_LABELS) {
+        let at = p + Vec2::new(10.0, -10.0);
+        painter.text(at + Vec2::splat(1.0), Align2::LEFT_BOTTOM, &unit.callsign, font.clone(), halo);
+        painter.text(at, Align2::LEFT_BOTTOM, &unit.callsign, font.clone(), text);
+    }
+}
+
+/// The cursor's coordinates and the zone under it, bottom left.
+fn cursor_caption(painter: &egui::Painter, console: &Console, rect: Rect) {
     let mut caption = String::new();
     if let Some((lon, lat)) = console.cursor {
         caption = format!("{lat:.5}, {lon:.5}");
@@ -245,28 +296,30 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     if let Some(zone) = console.hover_zone.and_then(|z| console.session.desk.live.zones.zones().get(z as usize)) {
         caption = format!("{caption}   {} ({})", zone.name, zone.code);
     }
-    if !caption.is_empty() {
-        let at = rect.left_bottom() + Vec2::new(10.0, -10.0);
-        let galley = painter.layout_no_wrap(caption, FontId::monospace(13.0), Color32::BLACK);
-        painter.rect_filled(
-            Rect::from_min_size(at - Vec2::new(4.0, galley.size().y + 2.0), galley.size() + Vec2::new(8.0, 4.0)),
-            3.0,
-            Color32::from_white_alpha(220),
-        );
-        painter.galley(at - Vec2::new(0.0, galley.size().y), galley, Color32::BLACK);
+    if caption.is_empty() {
+        return;
     }
+    let text = colour(console.palette.overlay_text);
+    let at = rect.left_bottom() + Vec2::new(10.0, -10.0);
+    let galley = painter.layout_no_wrap(caption, FontId::monospace(13.0), text);
+    painter.rect_filled(
+        Rect::from_min_size(at - Vec2::new(4.0, galley.size().y + 2.0), galley.size() + Vec2::new(8.0, 4.0)),
+        3.0,
+        translucent(console.palette.overlay_back),
+    );
+    painter.galley(at - Vec2::new(0.0, galley.size().y), galley, text);
 }
 
 /// A bar of a round length (1, 2 or 5 x 10^n metres) about 120 points long.
-fn scale_bar(painter: &egui::Painter, view: &View, rect: Rect, ppp: f32) {
+fn scale_bar(painter: &egui::Painter, view: &View, rect: Rect, ppp: f32, palette: &Palette) {
     let (_, lat) = view.center_lonlat();
-    let metres_per_point = 40_075_016.686 * lat.to_radians().cos() / view.world_px() * f64::from(ppp);
+    let metres_per_point = ground_metres_per_world_unit(lat) / view.world_px() * f64::from(ppp);
     let target = metres_per_point * 120.0;
     let magnitude = 10f64.powf(target.log10().floor());
     let length_m = [5.0, 2.0, 1.0].iter().map(|f| f * magnitude).find(|l| *l <= target).unwrap_or(magnitude);
     let width = (length_m / metres_per_point) as f32;
     let start = rect.right_bottom() + Vec2::new(-width - 20.0, -16.0);
-    let stroke = Stroke::new(3.0, Color32::from_rgb(0x20, 0x20, 0x20));
+    let stroke = Stroke::new(3.0, colour(palette.scale_bar));
     painter.line_segment([start, start + Vec2::new(width, 0.0)], stroke);
     painter.line_segment([start, start - Vec2::new(0.0, 6.0)], stroke);
     painter.line_segment([start + Vec2::new(width, 0.0), start + Vec2::new(width, -6.0)], stroke);
@@ -276,30 +329,26 @@ fn scale_bar(painter: &egui::Painter, view: &View, rect: Rect, ppp: f32) {
         Align2::CENTER_BOTTOM,
         label,
         FontId::proportional(13.0),
-        Color32::BLACK,
+        colour(palette.overlay_text),
     );
 }
 
 /// An arrow that points to north whatever the bearing.
-fn north_arrow(painter: &egui::Painter, view: &View, rect: Rect) {
+fn north_arrow(painter: &egui::Painter, view: &View, rect: Rect, palette: &Palette) {
     let centre = rect.right_top() + Vec2::new(-34.0, 34.0);
     // The map turns clockwise by the bearing, and north with it.
     let angle = (view.bearing as f32).to_radians();
     let rotate = |v: Vec2| Vec2::new(v.x * angle.cos() - v.y * angle.sin(), v.x * angle.sin() + v.y * angle.cos());
-    painter.circle_filled(centre, 22.0, Color32::from_white_alpha(220));
+    painter.circle_filled(centre, 22.0, translucent(palette.overlay_back));
     let tip = centre + rotate(Vec2::new(0.0, -16.0));
     let left = centre + rotate(Vec2::new(-8.0, 10.0));
     let right = centre + rotate(Vec2::new(8.0, 10.0));
-    painter.add(egui::Shape::convex_polygon(
-        vec![tip, right, centre, left],
-        Color32::from_rgb(0xc0, 0x20, 0x20),
-        Stroke::NONE,
-    ));
+    painter.add(egui::Shape::convex_polygon(vec![tip, right, centre, left], colour(palette.north_arrow), Stroke::NONE));
     painter.text(
         centre + rotate(Vec2::new(0.0, 14.0)),
         Align2::CENTER_CENTER,
         "N",
         FontId::proportional(11.0),
-        Color32::BLACK,
+        colour(palette.overlay_text),
     );
 }

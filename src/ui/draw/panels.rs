@@ -3,33 +3,19 @@
 //! list with status filters. Right: the alarm queue (highest priority, then newest, first, with
 //! age timers) and the selected alarm: its zones, the nearest available units with distance and
 //! road ETA, and **Dispatch**; acknowledge, resolve, false alarm; the cameras that see it.
+//! Colours come from the console's palette, the legend's from the entries the layers draw with.
 
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, RichText};
 
-use super::console::Console;
-use crate::model::{now_millis, Alarm, AlarmState, Command, Millis, UnitStatus};
-use crate::render::live::{unit_colour, LayerId};
+use super::look::{age, colour, status_name};
+use crate::model::{now_millis, Alarm, AlarmState, Command, UnitStatus};
+use crate::render::live::LayerId;
+use crate::spatial::congestion::Level;
+use crate::ui::state::Console;
 
-pub fn status_name(s: UnitStatus) -> &'static str {
-    match s {
-        UnitStatus::Available => "available",
-        UnitStatus::Dispatched => "dispatched",
-        UnitStatus::EnRoute => "en route",
-        UnitStatus::OnScene => "on scene",
-        UnitStatus::Returning => "returning",
-        UnitStatus::OffDuty => "off duty",
-    }
-}
-
-pub fn colour(c: [u8; 4]) -> Color32 {
-    Color32::from_rgb(c[0], c[1], c[2])
-}
-
-/// Minutes and seconds since `t`.
-pub fn age(t: Millis, now: Millis) -> String {
-    let s = ((now - t) / 1000).max(0);
-    format!("{:02}:{:02}", s / 60, s % 60)
-}
+/// The congestion legend: the levels the congestion layer draws (free flow is not drawn).
+const CONGESTION_LEGEND: [(&str, Level); 3] =
+    [("slow", Level::Slow), ("heavy", Level::Heavy), ("jammed", Level::Jammed)];
 
 pub fn left(ui: &mut egui::Ui, console: &mut Console) {
     egui::Panel::left("desk-left").resizable(true).default_size(270.0).show(ui, |ui| {
@@ -51,21 +37,25 @@ fn layers(ui: &mut egui::Ui, console: &mut Console) {
             ui.add(egui::Slider::new(&mut console.style.opacity[i], 0.1..=1.0).show_value(false));
         });
     }
+    legend(ui, console);
+}
+
+/// Unit status and congestion colours, as the live layers draw them.
+fn legend(ui: &mut egui::Ui, console: &Console) {
+    let palette = &console.palette;
     ui.label(RichText::new("Units").strong());
     ui.horizontal_wrapped(|ui| {
         for s in UnitStatus::ALL {
-            ui.label(RichText::new(status_name(s)).color(colour(unit_colour(s))).strong());
+            ui.label(RichText::new(status_name(s)).color(colour(palette.unit(s))).strong());
         }
     });
     ui.label(RichText::new("Congestion").strong());
     ui.horizontal(|ui| {
-        for (name, c) in [
-            ("slow", [0xf5, 0xc2, 0x1b, 0xff]),
-            ("heavy", [0xe6, 0x6c, 0x0a, 0xff]),
-            ("jammed", [0xc0, 0x11, 0x1f, 0xff]),
-        ] {
-            ui.label(RichText::new("━━").color(colour(c)));
-            ui.label(name);
+        for (name, level) in CONGESTION_LEGEND {
+            if let Some(c) = palette.congestion(level) {
+                ui.label(RichText::new("━━").color(colour(c)));
+                ui.label(name);
+            }
         }
     });
 }
@@ -93,28 +83,31 @@ fn units(ui: &mut egui::Ui, console: &mut Console) {
             ui.toggle_value(&mut console.status_filter[i], status_name(*s));
         }
     });
-    let now = now_millis();
-    let mut clicked = None;
-    {
-        let world = console.session.desk.world();
-        let shown = world
-            .units()
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| u.last_fix.is_some() && console.status_filter[u.status.index()]);
-        for (slot, unit) in shown.take(300) {
-            let fix_age = unit.last_fix.map(|f| age(f.time, now)).unwrap_or_default();
-            let text = RichText::new(format!("{}  {}  {}", unit.callsign, status_name(unit.status), fix_age))
-                .color(colour(unit_colour(unit.status)));
-            if ui.selectable_label(console.selected_unit == Some(slot as u32), text).clicked() {
-                clicked = Some((slot as u32, unit.last_fix));
-            }
-        }
-    }
-    if let Some((slot, Some(fix))) = clicked {
+    if let Some((slot, Some(fix))) = unit_list(ui, console) {
         console.selected_unit = Some(slot);
         console.fly_to(fix.lon, fix.lat, 16.5);
     }
+}
+
+/// The units the filters let through (at most 300); returns the one clicked, with its fix.
+fn unit_list(ui: &mut egui::Ui, console: &Console) -> Option<(u32, Option<crate::model::Fix>)> {
+    let now = now_millis();
+    let world = console.session.desk.world();
+    let shown = world
+        .units()
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.last_fix.is_some() && console.status_filter[u.status.index()]);
+    let mut clicked = None;
+    for (slot, unit) in shown.take(300) {
+        let fix_age = unit.last_fix.map(|f| age(f.time, now)).unwrap_or_default();
+        let text = RichText::new(format!("{}  {}  {}", unit.callsign, status_name(unit.status), fix_age))
+            .color(colour(console.palette.unit(unit.status)));
+        if ui.selectable_label(console.selected_unit == Some(slot as u32), text).clicked() {
+            clicked = Some((slot as u32, unit.last_fix));
+        }
+    }
+    clicked
 }
 
 pub fn right(ui: &mut egui::Ui, console: &mut Console) {
@@ -144,7 +137,7 @@ fn alarm_queue(ui: &mut egui::Ui, console: &mut Console) {
             age(alarm.time, now),
             if raised { "" } else { " · acknowledged" }
         ))
-        .color(if raised { Color32::from_rgb(0xd0, 0x10, 0x28) } else { Color32::from_rgb(0xc0, 0x6a, 0x00) })
+        .color(colour(if raised { console.palette.alarm } else { console.palette.alarm_acknowledged }))
         .strong();
         if ui.selectable_label(console.selected_alarm == Some(alarm.id), text).clicked() {
             chosen = Some(alarm.id);
@@ -156,14 +149,29 @@ fn alarm_queue(ui: &mut egui::Ui, console: &mut Console) {
 }
 
 fn alarm_detail(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
+    alarm_summary(ui, console, alarm);
+    alarm_actions(ui, console, alarm);
+    ui.label(RichText::new("Nearest available units").strong());
+    if let Some(unit) = candidates(ui, console, alarm) {
+        console.dispatch(alarm.id, &unit);
+    }
+    cameras(ui, console, alarm);
+}
+
+/// The alarm's heading, its zones, state and position source, and a refusal if one came back.
+fn alarm_summary(ui: &mut egui::Ui, console: &Console, alarm: &Alarm) {
     ui.heading(format!("Alarm #{}: {} from {}", alarm.id, alarm.kind, alarm.source));
     let zones: Vec<String> =
         console.session.desk.alarm_zones(alarm).iter().map(|z| format!("{} ({})", z.name, z.code)).collect();
     ui.label(if zones.is_empty() { "outside every zone".to_string() } else { zones.join(" › ") });
     ui.label(format!("{:?}, position {:?}", alarm.state, alarm.position_source).to_lowercase());
     if let Some(reason) = &console.session.desk.refusal {
-        ui.colored_label(Color32::from_rgb(0xc0, 0x10, 0x20), format!("Refused: {reason}"));
+        ui.colored_label(colour(console.palette.refusal), format!("Refused: {reason}"));
     }
+}
+
+/// Acknowledge, resolve, false alarm: offered to roles that may act, sent as desk commands.
+fn alarm_actions(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
     let may = console.may_act() && alarm.state.is_open();
     ui.horizontal(|ui| {
         let ack = ui.add_enabled(may && alarm.state == AlarmState::Raised, egui::Button::new("Acknowledge"));
@@ -182,12 +190,17 @@ fn alarm_detail(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
             console.session.desk.command(command);
         }
     });
-    ui.label(RichText::new("Nearest available units").strong());
+}
+
+/// The nearest available units with distance and ETA; returns the unit whose **Dispatch** was
+/// clicked.
+fn candidates(ui: &mut egui::Ui, console: &Console, alarm: &Alarm) -> Option<String> {
+    let may = console.may_act() && alarm.state.is_open();
     let mut dispatch = None;
     egui::Grid::new("candidates").striped(true).show(ui, |ui| {
         for c in &console.candidates {
             let Some(unit) = console.session.desk.world().units().get(c.slot as usize) else { continue };
-            ui.label(RichText::new(&unit.callsign).color(colour(unit_colour(unit.status))));
+            ui.label(RichText::new(&unit.callsign).color(colour(console.palette.unit(unit.status))));
             ui.label(format!("{:.1} km", c.road_m.unwrap_or(c.straight_m) / 1000.0));
             ui.label(c.eta_s.map_or("no road".to_string(), |s| format!("{:.0} min", (s / 60.0).ceil())));
             let enabled = may && unit.status == UnitStatus::Available;
@@ -197,17 +210,18 @@ fn alarm_detail(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
             ui.end_row();
         }
     });
-    if let Some(unit) = dispatch {
-        console.dispatch(alarm.id, &unit);
-    }
-    if let (Some(lon), Some(lat)) = (alarm.lon, alarm.lat) {
-        let cameras = console.session.desk.cameras_covering(lon, lat);
-        ui.label(RichText::new(format!("Cameras that see it ({})", cameras.len())).strong());
-        for camera in cameras {
-            ui.label(&camera.name);
-            if let Some(url) = &camera.stream_url {
-                ui.hyperlink(url);
-            }
+    dispatch
+}
+
+/// The cameras whose view covers the alarm, with their stream links.
+fn cameras(ui: &mut egui::Ui, console: &Console, alarm: &Alarm) {
+    let (Some(lon), Some(lat)) = (alarm.lon, alarm.lat) else { return };
+    let cameras = console.session.desk.cameras_covering(lon, lat);
+    ui.label(RichText::new(format!("Cameras that see it ({})", cameras.len())).strong());
+    for camera in cameras {
+        ui.label(&camera.name);
+        if let Some(url) = &camera.stream_url {
+            ui.hyperlink(url);
         }
     }
 }

@@ -1,35 +1,30 @@
-//! The operator's console: what is selected and shown, the map view and its flights, and one
-//! frame of the whole screen (status strip, side panels, map). Everything the operator does
-//! becomes a desk command; nothing here changes the world directly.
+//! The console's state, kept between frames: the session it runs on, what is selected (alarm,
+//! unit, the alarm's nearest units), the map view and its flights (`flight`), the search box
+//! and what it finds (`search`), the wall and its focus view, the live layers' look and the
+//! palette. Each frame it takes in what the desk brought and feeds the canvas's live layers
+//! (`layers`). It draws nothing (`ui::draw` does, from this state); everything the operator
+//! does becomes a desk command, and nothing here changes the world directly.
 
-use std::time::Instant;
+mod flight;
+mod layers;
+mod search;
 
 use eframe::egui;
 
 use super::canvas::Canvas;
-use super::{map_view, panels, wall};
 use crate::model::{now_millis, AlarmId, Millis, Role};
 use crate::ops::Session;
 use crate::render::live::LiveStyle;
-use crate::render::View;
-use crate::spatial::congestion::Level;
+use crate::render::style::Palette;
+use crate::render::{ThemeName, View};
 use crate::spatial::dispatch::Candidate;
 
-/// How long a fly-to takes.
-const FLIGHT_SECONDS: f32 = 0.8;
+pub use flight::Flight;
+
 /// How often the selected alarm's nearest units are worked out again.
 const CANDIDATES_EVERY_MS: Millis = 5_000;
-/// How often congestion is re-drawn.
-const CONGESTION_EVERY_MS: Millis = 2_000;
-
-/// A fly-to in progress: from one view to a centre and zoom.
-#[derive(Clone, Copy, Debug)]
-pub struct Flight {
-    from: View,
-    to: (f64, f64),
-    zoom: f64,
-    start: Instant,
-}
+/// Markers are this much larger on the video wall.
+const WALL_MARKER_SCALE: f32 = 1.6;
 
 /// Something to find on the map.
 #[derive(Clone, Debug)]
@@ -56,6 +51,9 @@ pub struct Console {
     /// On the wall, the focus view has a window of its own (for another screen).
     pub focus_window: bool,
     pub style: LiveStyle,
+    /// The colours the panels, the status strip and the map's overlays are drawn with (the
+    /// theme's; the live layers are given the same one).
+    pub palette: Palette,
     /// The point under the cursor and the finest zone there.
     pub cursor: Option<(f64, f64)>,
     pub hover_zone: Option<u32>,
@@ -75,6 +73,7 @@ pub struct Console {
 }
 
 impl Console {
+    /// A console on `session` in the built-in day palette (the app sets its theme's).
     pub fn new(session: Session, wall: bool, stations: Vec<Place>, sites: Vec<Place>, roads: Vec<Place>) -> Self {
         let view = View::fit(session.bounds, 1280, 800);
         let edges: Vec<(u32, &crate::spatial::roads::Edge)> =
@@ -95,7 +94,8 @@ impl Console {
             status_filter: [true; 6],
             wall,
             focus_window: false,
-            style: LiveStyle { marker_scale: if wall { 1.6 } else { 1.0 }, ..LiveStyle::default() },
+            style: LiveStyle { marker_scale: marker_scale(wall), ..LiveStyle::default() },
+            palette: Palette::builtin(ThemeName::Day).clone(),
             cursor: None,
             hover_zone: None,
             congested_km: 0.0,
@@ -125,36 +125,22 @@ impl Console {
         self.session.desk.poll();
     }
 
-    /// One frame: take in what the feeds brought, update the GPU layers, draw the screen.
-    pub fn frame(&mut self, ui: &mut egui::Ui, mut canvas: Option<&mut Canvas>) {
-        let now = now_millis();
+    /// A frame's change of state before anything is drawn: what the feeds brought, the wall
+    /// following new alarms, the selection kept current, and the live layers updated (without
+    /// a canvas, as in the UI tests, the changes are still taken).
+    pub(crate) fn tick(&mut self, canvas: Option<&mut Canvas>, now: Millis) {
         self.session.desk.poll();
         self.follow_new_alarms();
         self.refresh_selection(now);
-        match canvas.as_deref_mut() {
+        match canvas {
             Some(canvas) => self.update_layers(canvas, now),
-            // Nothing to draw into (UI tests): the changes are still taken.
             None => drop(self.session.desk.take_changes()),
         }
-        if ui.input(|i| i.key_pressed(egui::Key::F11)) {
-            self.set_wall(ui.ctx(), !self.wall);
-        }
-        wall::status_strip(ui, self);
-        if !self.wall {
-            panels::left(ui, self);
-            panels::right(ui, self);
-        }
-        egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
-            map_view::show(ui, self, canvas, now);
-        });
-        self.advance_flight();
-        // Pulsing alarms and live data: keep frames coming.
-        ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
     }
 
     pub fn set_wall(&mut self, ctx: &egui::Context, on: bool) {
         self.wall = on;
-        self.style.marker_scale = if on { 1.6 } else { 1.0 };
+        self.style.marker_scale = marker_scale(on);
         ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
     }
 
@@ -187,43 +173,6 @@ impl Console {
         }
     }
 
-    fn update_layers(&mut self, canvas: &mut Canvas, now: Millis) {
-        let changes = self.session.desk.take_changes();
-        let world = self.session.desk.world();
-        let alarm_slot = self.selected_alarm.map(|id| id as u32 - 1);
-        let (old_unit, old_alarm) = self.drawn_selection;
-        let mut units = changes.units;
-        units.extend(old_unit.into_iter().chain(self.selected_unit));
-        let mut alarms = changes.alarms;
-        alarms.extend(old_alarm.into_iter().chain(alarm_slot));
-        canvas.live.update_units(world.units(), &units, self.selected_unit);
-        canvas.live.update_alarms(world.alarms(), &alarms, alarm_slot);
-        self.drawn_selection = (self.selected_unit, alarm_slot);
-        if std::mem::take(&mut self.routes_dirty) {
-            let routes: Vec<Vec<[f64; 2]>> = self.candidates.iter().map(|c| c.route.clone()).collect();
-            canvas.live.set_routes(&routes);
-        }
-        if now - self.congestion_at >= CONGESTION_EVERY_MS {
-            self.congestion_at = now;
-            self.update_congestion(canvas, now);
-        }
-        canvas.map.show_world_labels(self.style.visible[crate::render::live::LayerId::Zones as usize]);
-        canvas.live.style = self.style.clone();
-        canvas.live.highlight_zone = self.hover_zone;
-    }
-
-    fn update_congestion(&mut self, canvas: &mut Canvas, now: Millis) {
-        let desk = &self.session.desk;
-        let (Some(graph), Some(congestion)) = (desk.roads(), &desk.congestion) else { return };
-        let levels = congestion.levels(now);
-        self.congested_km = levels
-            .iter()
-            .filter(|(_, _, l)| matches!(l, Level::Heavy | Level::Jammed))
-            .map(|(id, _, _)| self.edge_km.get(*id as usize).copied().unwrap_or(0.0))
-            .fold(0.0, |total, km| total + km);
-        canvas.live.update_congestion(graph, &self.edge_ends, &levels);
-    }
-
     /// Selects an alarm: its nearest units (with routes) and cameras are worked out, the map
     /// flies there, and on the wall the focus view closes in on it.
     pub fn select_alarm(&mut self, id: AlarmId) {
@@ -252,62 +201,12 @@ impl Console {
     pub fn dispatch(&mut self, alarm: AlarmId, unit: &str) {
         self.session.desk.dispatch(alarm, unit);
     }
+}
 
-    pub fn fly_to(&mut self, lon: f64, lat: f64, zoom: f64) {
-        self.flight =
-            Some(Flight { from: self.view, to: crate::crs::lonlat_to_world(lon, lat), zoom, start: Instant::now() });
-    }
-
-    pub fn flying(&self) -> bool {
-        self.flight.is_some()
-    }
-
-    /// Stops a flight (the operator took the map).
-    pub fn land(&mut self) {
-        self.flight = None;
-    }
-
-    fn advance_flight(&mut self) {
-        let Some(f) = self.flight else { return };
-        let t = (f.start.elapsed().as_secs_f32() / FLIGHT_SECONDS).min(1.0);
-        let s = f64::from(t * t * (3.0 - 2.0 * t));
-        self.view.center =
-            (f.from.center.0 + (f.to.0 - f.from.center.0) * s, f.from.center.1 + (f.to.1 - f.from.center.1) * s);
-        self.view.zoom = f.from.zoom + (f.zoom - f.from.zoom) * s;
-        if t >= 1.0 {
-            self.flight = None;
-        }
-    }
-
-    /// Everything the search box can find for `query` (at most `limit`): coordinates, unit
-    /// callsigns, cameras, zones, stations, alarm sites and roads.
-    pub fn find(&self, query: &str, limit: usize) -> Vec<Place> {
-        let q = query.trim().to_lowercase();
-        if q.is_empty() {
-            return Vec::new();
-        }
-        if let Ok((lon, lat)) = crate::cli::parse_lonlat(&q) {
-            return vec![Place { label: format!("{lon:.5}, {lat:.5}"), lon, lat }];
-        }
-        let desk = &self.session.desk;
-        let hit = |s: &str| s.to_lowercase().contains(&q);
-        let units = desk.world().units().iter().filter(|u| hit(&u.callsign) || hit(&u.id)).filter_map(|u| {
-            u.last_fix.map(|f| Place { label: format!("Unit {}", u.callsign), lon: f.lon, lat: f.lat })
-        });
-        let cameras = desk.live.cameras.cameras().iter().filter(|c| hit(&c.name) || hit(&c.id)).map(|c| Place {
-            label: format!("Camera {}", c.name),
-            lon: c.lon,
-            lat: c.lat,
-        });
-        let zones = desk.live.zones.zones().iter().filter(|z| hit(&z.name) || hit(&z.code)).filter_map(|z| {
-            use geo::InteriorPoint;
-            z.polygon.interior_point().map(|p| Place {
-                label: format!("Zone {} ({})", z.name, z.code),
-                lon: p.x(),
-                lat: p.y(),
-            })
-        });
-        let fixed = self.stations.iter().chain(&self.sites).chain(&self.roads).filter(|p| hit(&p.label)).cloned();
-        units.chain(cameras).chain(zones).chain(fixed).take(limit).collect()
+fn marker_scale(wall: bool) -> f32 {
+    if wall {
+        WALL_MARKER_SCALE
+    } else {
+        1.0
     }
 }

@@ -1,0 +1,37 @@
+//! One frame of the whole screen, the only place that joins the console's state and its
+//! drawing: the state moves on (feeds taken in, selection kept current, live layers fed), then
+//! the status strip, the side panels (not on the wall) and the map are drawn from it, and a
+//! flight in progress moves on a step.
+
+use std::time::Duration;
+
+use eframe::egui;
+
+use super::canvas::Canvas;
+use super::draw::{map_view, panels, wall};
+use super::state::Console;
+use crate::model::now_millis;
+
+/// Pulsing alarms and live data keep frames coming at least this often.
+const REPAINT_EVERY: Duration = Duration::from_millis(50);
+
+impl Console {
+    /// One frame: take in what the feeds brought, update the GPU layers, draw the screen.
+    pub fn frame(&mut self, ui: &mut egui::Ui, mut canvas: Option<&mut Canvas>) {
+        let now = now_millis();
+        self.tick(canvas.as_deref_mut(), now);
+        if ui.input(|i| i.key_pressed(egui::Key::F11)) {
+            self.set_wall(ui.ctx(), !self.wall);
+        }
+        wall::status_strip(ui, self);
+        if !self.wall {
+            panels::left(ui, self);
+            panels::right(ui, self);
+        }
+        egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
+            map_view::show(ui, self, canvas, now);
+        });
+        self.advance_flight();
+        ui.ctx().request_repaint_after(REPAINT_EVERY);
+    }
+}
