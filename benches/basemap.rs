@@ -10,7 +10,7 @@ use geozero::mvt::{Message, Tile};
 use pantau::basemap::mesh::MeshBuilder;
 use pantau::basemap::{import, source, Archive, ImportOptions};
 use pantau::crs::{lonlat_to_world, TileId};
-use pantau::render::{headless, render_image, Gpu, MapLayer, Theme, ThemeName, View, TARGET_FORMAT};
+use pantau::render::{headless, render_image, Frame, Gpu, MapLayer, Theme, ThemeName, View, TARGET_FORMAT};
 
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel)
@@ -94,9 +94,10 @@ fn bench_tiles(c: &mut Criterion) {
 
 /// The render thread's CPU work for one frame: prepare, then record every draw (no GPU wait).
 fn record_frame(gpu: &Gpu, layer: &mut MapLayer, view: &View, target: &wgpu::TextureView) -> wgpu::CommandBuffer {
-    layer.prepare(gpu, view);
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
-    headless::draw(layer, None, &mut encoder, target);
+    let clear = layer.clear_colour();
+    // The map does not animate: any clock will do.
+    headless::draw(gpu, &Frame::new(*view, 0), &mut [layer], clear, &mut encoder, target);
     encoder.finish()
 }
 

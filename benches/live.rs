@@ -8,7 +8,7 @@ use eframe::egui;
 use eframe::egui_wgpu;
 use pantau::model::{Fix, Unit, UnitKind, UnitStatus};
 use pantau::render::live::unit_colour;
-use pantau::render::{headless, Gpu, LiveLayers, View, TARGET_FORMAT};
+use pantau::render::{headless, Frame, Gpu, Layer, LiveLayers, View, TARGET_FORMAT};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -64,11 +64,11 @@ fn bench_moves(c: &mut Criterion) {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let all = std::cell::RefCell::new(units(100_000, &mut rng));
     let count = all.borrow().len() as u32;
-    let view = View::new(CENTRE.0, CENTRE.1, 12.0, 1920, 1080);
+    let frame = Frame::new(View::new(CENTRE.0, CENTRE.1, 12.0, 1920, 1080), NOW);
     let mut live = LiveLayers::new(&gpu.device, TARGET_FORMAT, CENTRE, NOW);
     let every: Vec<u32> = (0..count).collect();
     live.update_units(&all.borrow(), &every, None);
-    live.prepare(&gpu.device, &gpu.queue, &view, NOW);
+    live.prepare(&gpu, &frame);
     let mut g = c.benchmark_group("live_units_100k");
     g.bench_function("frame_prepare_10k_moved", |b| {
         b.iter_batched(
@@ -82,7 +82,8 @@ fn bench_moves(c: &mut Criterion) {
                 moved.sort_unstable();
                 moved.dedup();
                 live.update_units(&all.borrow(), &moved, None);
-                let written = live.prepare(&gpu.device, &gpu.queue, &view, NOW);
+                live.prepare(&gpu, &frame);
+                let written = live.uploaded_bytes();
                 // A frame hands its writes to the GPU with its commands.
                 gpu.queue.submit([]);
                 written
@@ -113,7 +114,8 @@ fn bench_moves(c: &mut Criterion) {
                 }
             }
             live.update_units(&all.borrow(), &every, None);
-            let written = live.prepare(&gpu.device, &gpu.queue, &view, NOW);
+            live.prepare(&gpu, &frame);
+            let written = live.uploaded_bytes();
             gpu.queue.submit([]);
             written
         })
@@ -153,11 +155,11 @@ fn bench_frame(c: &mut Criterion) {
     live.update_units(&all, &(0..all.len() as u32).collect::<Vec<_>>(), None);
     let mut g = c.benchmark_group("frame_50k_units");
     g.sample_size(10);
+    let frame = Frame::new(view, NOW);
     g.bench_function("live_layers_instanced", |b| {
         b.iter(|| {
-            live.prepare(&gpu.device, &gpu.queue, &view, NOW);
             let mut encoder = gpu.device.create_command_encoder(&Default::default());
-            live.render(&mut pass(&mut encoder, &target));
+            headless::draw(&gpu, &frame, &mut [&mut live], wgpu::Color::WHITE, &mut encoder, &target.view);
             finish(&gpu, encoder);
         })
     });

@@ -1,6 +1,7 @@
 // Shared by every map pipeline: view globals, the slot style table, and the per-tile placement.
 // Positions arrive in tile units (0..4096); a tile's origin is already relative to the view
 // centre (computed in f64 on the CPU), so nothing here loses precision at high zoom.
+// The Rust twins of these structs (render/map.rs) assert their sizes against the layouts here.
 
 struct Globals {
     viewport: vec2<f32>,

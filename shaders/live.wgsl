@@ -4,6 +4,10 @@
 // centre) and `scale` turn them into pixels from the viewport centre in f32 without losing
 // precision at high zoom. Pulsing alarms, fading trails and greying stale fixes are all
 // functions of `time` here, not CPU work per frame.
+//
+// The constants shared with Rust (SHAPE_*, FLAG_*, LAYER_SHIFT, LAYER_MASK) are not defined
+// here: they are written once in src/render/live/gpu.rs and prepended to this source as WGSL
+// `const` declarations (`shader_source`).
 
 struct LiveGlobals {
     viewport: vec2<f32>,
@@ -39,7 +43,7 @@ fn px_to_clip(px: vec2<f32>) -> vec4<f32> {
 }
 
 fn layer_opacity(flags: u32) -> f32 {
-    let layer = (flags >> 8u) & 7u;
+    let layer = (flags >> LAYER_SHIFT) & LAYER_MASK;
     return g.opacity[layer / 4u][layer % 4u];
 }
 
@@ -52,15 +56,6 @@ fn corner(vi: u32) -> vec2<f32> {
 }
 
 // ---- markers --------------------------------------------------------------------------------
-
-const FLAG_HEADING: u32 = 1u;
-const FLAG_SELECTED: u32 = 2u;
-const FLAG_QUIET: u32 = 4u; // acknowledged alarm: no pulse
-const SHAPE_UNIT: u32 = 0u;
-const SHAPE_ALARM: u32 = 1u;
-const SHAPE_CAMERA: u32 = 2u;
-const SHAPE_STATION: u32 = 3u;
-const SHAPE_SITE: u32 = 4u;
 
 struct MarkerOut {
     @builtin(position) position: vec4<f32>,

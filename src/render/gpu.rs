@@ -1,5 +1,6 @@
-//! The wgpu device. Headless use picks whatever adapter is there: a real GPU, or Mesa's
-//! lavapipe / llvmpipe on machines without one.
+//! The wgpu device (headless use picks whatever adapter is there: a real GPU, or Mesa's
+//! lavapipe / llvmpipe on machines without one), the alpha-blended pipeline every layer draws
+//! with, and the compile-time check of vertex structs against their vertex attributes.
 
 use anyhow::{anyhow, Result};
 
@@ -90,3 +91,35 @@ pub fn blended_pipeline(device: &wgpu::Device, spec: PipelineSpec<'_>) -> wgpu::
         cache: None,
     })
 }
+
+/// Where a vertex layout's attributes end, in bytes: the last one's offset plus its size.
+pub const fn attributes_end(attributes: &[wgpu::VertexAttribute]) -> u64 {
+    match attributes.last() {
+        Some(last) => last.offset + last.format.size(),
+        None => 0,
+    }
+}
+
+/// Compile-time check of a `#[repr(C)]` vertex or instance struct against the vertex
+/// attributes that feed its shader inputs (whose WGSL types wgpu checks against the attribute
+/// formats when it builds the pipeline): the listed fields, in attribute order, sit at the
+/// attributes' offsets, and the struct ends `pad` bytes after the last attribute.
+macro_rules! assert_vertex_layout {
+    ($ty:ty, $attributes:expr, [$($field:ident),+ $(,)?], pad $pad:expr) => {
+        const _: () = {
+            let attributes: &[wgpu::VertexAttribute] = &$attributes;
+            let offsets = [$(::std::mem::offset_of!($ty, $field) as u64),+];
+            assert!(offsets.len() == attributes.len(), "one field per vertex attribute");
+            let mut i = 0;
+            while i < offsets.len() {
+                assert!(offsets[i] == attributes[i].offset, "a field is not at its vertex attribute's offset");
+                i += 1;
+            }
+            assert!(
+                ::std::mem::size_of::<$ty>() as u64 == $crate::render::gpu::attributes_end(attributes) + $pad,
+                "the struct's size is not its vertex attributes' (plus padding)"
+            );
+        };
+    };
+}
+pub(crate) use assert_vertex_layout;

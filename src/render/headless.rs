@@ -1,11 +1,13 @@
-//! Offscreen rendering: draw a view into a texture, read it back, write a PNG. The same
-//! `MapLayer` draws the window; this target serves `pantau render`, tests and benchmarks.
+//! Offscreen rendering: a frame of [`Layer`]s drawn into a texture ([`draw`]), read back as an
+//! [`Image`] and written as a PNG. The window draws its map viewports with the same `draw`;
+//! pictures serve `pantau render`, tests and benchmarks.
 
 use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
 
 use super::gpu::Gpu;
+use super::layer::{Frame, Layer};
 use super::live::LiveLayers;
 use super::map::MapLayer;
 use super::view::View;
@@ -60,14 +62,30 @@ pub fn render_image(gpu: &Gpu, layer: &mut MapLayer, view: &View) -> Result<Imag
 pub fn render_image_with(
     gpu: &Gpu,
     layer: &mut MapLayer,
-    mut live: Option<(&mut LiveLayers, crate::model::Millis)>,
+    live: Option<(&mut LiveLayers, crate::model::Millis)>,
     view: &View,
 ) -> Result<Image> {
-    layer.load_all(gpu, view)?;
-    if let Some((live, now)) = &mut live {
-        live.prepare(&gpu.device, &gpu.queue, view, *now);
+    let clear = layer.clear_colour();
+    let (live, now) = match live {
+        Some((live, now)) => (Some(live), now),
+        // The map alone does not animate.
+        None => (None, 0),
+    };
+    let mut layers: Vec<&mut dyn Layer> = Vec::with_capacity(2);
+    layers.push(layer);
+    if let Some(live) = live {
+        layers.push(live);
     }
-    let (width, height) = (view.width, view.height);
+    render_layers(gpu, &mut layers, clear, &Frame::new(*view, now))
+}
+
+/// Renders `layers` (bottom first) over `clear` as one complete frame ([`Layer::prepare_complete`],
+/// so every tile is loaded) of the frame's view size, and reads it back.
+pub fn render_layers(gpu: &Gpu, layers: &mut [&mut dyn Layer], clear: wgpu::Color, frame: &Frame) -> Result<Image> {
+    for layer in layers.iter_mut() {
+        layer.prepare_complete(gpu, frame)?;
+    }
+    let (width, height) = (frame.view.width, frame.view.height);
     let texture = target_texture(&gpu.device, "offscreen map", (width, height), wgpu::TextureUsages::COPY_SRC, &[]);
     let target = texture.create_view(&wgpu::TextureViewDescriptor::default());
     let padded_row = (width * 4).div_ceil(256) * 256;
@@ -78,7 +96,7 @@ pub fn render_image_with(
         mapped_at_creation: false,
     });
     let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("offscreen") });
-    draw(layer, live.as_ref().map(|(l, _)| &**l), &mut encoder, &target);
+    record(layers, clear, &mut encoder, &target);
     encoder.copy_texture_to_buffer(
         texture.as_image_copy(),
         wgpu::TexelCopyBufferInfo {
@@ -105,19 +123,33 @@ pub fn render_image_with(
     Ok(Image { width, height, rgba })
 }
 
-/// Records one frame of the map (and the live layers over it) into `target`, clearing to the
-/// theme's background.
+/// One frame: prepares each of `layers` for `frame` (bottom first; nothing waits, so tiles
+/// still loading show on a later frame), then records them in that order into `target`,
+/// cleared to `clear` (the map's [`clear_colour`](MapLayer::clear_colour) under a map).
 pub fn draw(
-    layer: &MapLayer,
-    live: Option<&LiveLayers>,
+    gpu: &Gpu,
+    frame: &Frame,
+    layers: &mut [&mut dyn Layer],
+    clear: wgpu::Color,
     encoder: &mut wgpu::CommandEncoder,
     target: &wgpu::TextureView,
 ) {
-    let [r, g, b, a] = layer.theme().background.map(f64::from);
-    let mut pass = clear_pass(encoder, target, wgpu::Color { r, g, b, a });
-    layer.render(&mut pass);
-    if let Some(live) = live {
-        live.render(&mut pass);
+    for layer in layers.iter_mut() {
+        layer.prepare(gpu, frame);
+    }
+    record(layers, clear, encoder, target);
+}
+
+/// Records prepared `layers`, bottom first, into `target` cleared to `clear`.
+fn record(
+    layers: &[&mut dyn Layer],
+    clear: wgpu::Color,
+    encoder: &mut wgpu::CommandEncoder,
+    target: &wgpu::TextureView,
+) {
+    let mut pass = clear_pass(encoder, target, clear);
+    for layer in layers {
+        layer.render(&mut pass);
     }
 }
 

@@ -3,8 +3,9 @@
 //! then fill, minor roads first) and point symbols in slot order across all tiles, so tile
 //! edges never show.
 //!
-//! A frame is two calls: [`MapLayer::prepare`] (CPU: pick tiles, write uniforms, place labels)
-//! and [`MapLayer::render`] (record draws into a render pass).
+//! It is a [`Layer`]: `prepare` picks tiles, writes uniforms and places labels (on the CPU),
+//! `render` records the draws into a render pass. The uniform and vertex structs here are
+//! checked at compile time against `shaders/common.wgsl` and the pipelines' vertex inputs.
 
 use std::collections::BTreeSet;
 use std::num::NonZeroUsize;
@@ -17,8 +18,9 @@ use bytemuck::{Pod, Zeroable};
 use lru::LruCache;
 use wgpu::util::DeviceExt;
 
-use super::gpu::{blended_pipeline, Gpu, PipelineSpec};
+use super::gpu::{assert_vertex_layout, blended_pipeline, Gpu, PipelineSpec};
 use super::labels::{LabelCandidateOnScreen, LabelLayer};
+use super::layer::{Frame, Layer};
 use super::style::Theme;
 use super::view::{tile_placement, View};
 use crate::basemap::loader::TileLoader;
@@ -28,11 +30,14 @@ use crate::crs::TileId;
 
 /// Most tiles drawn in one frame (each needs a 256-byte placement slot).
 const MAX_DRAWS: usize = 512;
+/// Bytes between tile placements: the uniform offset alignment wgpu's default limits ask for.
 const PLACEMENT_STRIDE: u64 = 256;
+/// Entries of the slot style table (`array<Slot, 32>` in `shaders/common.wgsl`).
 const SLOT_CAPACITY: usize = 32;
 /// Uploaded tiles kept for reuse.
 const CACHE_TILES: usize = 384;
 
+/// `Globals` of `shaders/common.wgsl` (uniform).
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Globals {
@@ -40,9 +45,16 @@ struct Globals {
     rotation: [f32; 2],
     zoom: f32,
     time: f32,
+    /// `_pad: vec2<f32>`: rounds the block up to 16 bytes.
     _pad: [f32; 2],
 }
 
+// WGSL `Globals`: viewport vec2<f32> @0 (8) + rotation vec2<f32> @8 (8) + zoom f32 @16 (4)
+// + time f32 @20 (4) + _pad vec2<f32> @24 (8) = 32, struct alignment 8.
+const _: () = assert!(size_of::<Globals>() == 32);
+const _: () = assert!(std::mem::offset_of!(Globals, zoom) == 16);
+
+/// `Slot` of `shaders/common.wgsl`: one entry of the slot style table (uniform array).
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct SlotGpu {
@@ -50,16 +62,33 @@ struct SlotGpu {
     casing: [f32; 4],
     width: f32,
     casing_width: f32,
+    /// `_pad: vec2<f32>`: WGSL would pad the struct to its 16-byte alignment anyway; Rust
+    /// (bytemuck) needs the bytes spelled out.
     _pad: [f32; 2],
 }
 
+// WGSL `Slot`: color vec4<f32> @0 (16) + casing vec4<f32> @16 (16) + width f32 @32 (4)
+// + casing_width f32 @36 (4) + _pad vec2<f32> @40 (8) = 48, struct alignment 16, so the
+// array stride is 48 (a multiple of 16, as uniform arrays need) and the table 32 x 48 bytes.
+const _: () = assert!(size_of::<SlotGpu>() == 48);
+const _: () = assert!(std::mem::offset_of!(SlotGpu, width) == 32);
+const _: () = assert!(SLOTS.len() <= SLOT_CAPACITY);
+
+/// `TilePlacement` of `shaders/common.wgsl` (uniform, at a dynamic offset per tile).
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct Placement {
     origin: [f32; 2],
     scale: f32,
+    /// `_pad: f32`: WGSL would pad the struct to its 8-byte alignment anyway; the binding is
+    /// this struct's size, so Rust spells the bytes out.
     _pad: f32,
 }
+
+// WGSL `TilePlacement`: origin vec2<f32> @0 (8) + scale f32 @8 (4) + _pad f32 @12 (4) = 16,
+// struct alignment 8.
+const _: () = assert!(size_of::<Placement>() == 16);
+const _: () = assert!(size_of::<Placement>() as u64 <= PLACEMENT_STRIDE);
 
 /// A tile's buffers on the GPU.
 struct GpuTile {
@@ -226,21 +255,29 @@ impl MapLayer {
         self.tiles.put(id, upload(&gpu.device, mesh));
     }
 
-    /// Loads every tile the view needs, waiting for them (headless rendering and tests).
+    /// Loads every tile the view needs, waiting for them (headless rendering and tests), and
+    /// prepares the frame with all of them ([`Layer::prepare_complete`]).
     pub fn load_all(&mut self, gpu: &Gpu, view: &View) -> Result<()> {
-        self.prepare(gpu, view);
+        self.prepare_view(gpu, view);
         while self.stats.missing > 0 {
             match self.loader.wait(Duration::from_secs(30)) {
                 Some((id, mesh)) => self.insert_tile(gpu, id, mesh),
                 None => bail!("tiles did not load within 30 s"),
             }
-            self.prepare(gpu, view);
+            self.prepare_view(gpu, view);
         }
         Ok(())
     }
 
-    /// CPU side of a frame: choose tiles (requesting missing ones), write uniforms, place labels.
-    pub fn prepare(&mut self, gpu: &Gpu, view: &View) -> &FrameStats {
+    /// The colour a frame of this map starts from: the theme's background.
+    pub fn clear_colour(&self) -> wgpu::Color {
+        let [r, g, b, a] = self.theme.background.map(f64::from);
+        wgpu::Color { r, g, b, a }
+    }
+
+    /// CPU side of a frame ([`Layer::prepare`]): choose tiles (requesting missing ones), write
+    /// uniforms, place labels; [`stats`](Self::stats) tells what it decided.
+    fn prepare_view(&mut self, gpu: &Gpu, view: &View) {
         self.receive_tiles(gpu);
         let z = view.tile_zoom(self.header.min_zoom, self.header.max_zoom);
         let range = view.visible_tiles(z);
@@ -271,7 +308,6 @@ impl MapLayer {
         self.write_uniforms(gpu, view);
         let labels = self.place_labels(gpu, view, &ready);
         self.stats = FrameStats { wanted: range.len(), drawn: self.draws.len(), missing, labels };
-        &self.stats
     }
 
     fn write_uniforms(&mut self, gpu: &Gpu, view: &View) {
@@ -353,8 +389,34 @@ impl MapLayer {
         self.labels.prepare(gpu, view, &self.theme, candidates, &self.metadata.attribution)
     }
 
-    /// Records the map's draws into a pass whose target matches this layer's format.
-    pub fn render(&self, pass: &mut wgpu::RenderPass<'_>) {
+    fn draw_segments(&self, pass: &mut wgpu::RenderPass<'_>, draws: &[(u32, &GpuTile)], slots: &[u32]) {
+        for &slot in slots {
+            for (offset, tile) in draws {
+                let (Some(buf), Some(range)) = (&tile.segments, range_of(&tile.segment_ranges, slot)) else { continue };
+                pass.set_bind_group(1, &self.placement_group, &[*offset]);
+                pass.set_vertex_buffer(0, buf.slice(..));
+                pass.draw(0..6, range);
+            }
+        }
+    }
+
+    pub fn stats(&self) -> &FrameStats {
+        &self.stats
+    }
+}
+
+impl Layer for MapLayer {
+    fn prepare(&mut self, gpu: &Gpu, frame: &Frame) {
+        self.prepare_view(gpu, &frame.view);
+    }
+
+    fn prepare_complete(&mut self, gpu: &Gpu, frame: &Frame) -> Result<()> {
+        self.load_all(gpu, &frame.view)
+    }
+
+    /// Fills by slot, then water/boundary lines, road casings, road fills, point symbols and
+    /// labels, each across all tiles drawn.
+    fn render<'a>(&'a self, pass: &mut wgpu::RenderPass<'a>) {
         pass.set_bind_group(0, &self.globals_group, &[]);
         let draws: Vec<(u32, &GpuTile)> = self
             .draws
@@ -391,21 +453,6 @@ impl MapLayer {
             pass.draw(0..6, 0..*count);
         }
         self.labels.render(pass);
-    }
-
-    fn draw_segments(&self, pass: &mut wgpu::RenderPass<'_>, draws: &[(u32, &GpuTile)], slots: &[u32]) {
-        for &slot in slots {
-            for (offset, tile) in draws {
-                let (Some(buf), Some(range)) = (&tile.segments, range_of(&tile.segment_ranges, slot)) else { continue };
-                pass.set_bind_group(1, &self.placement_group, &[*offset]);
-                pass.set_vertex_buffer(0, buf.slice(..));
-                pass.draw(0..6, range);
-            }
-        }
-    }
-
-    pub fn stats(&self) -> &FrameStats {
-        &self.stats
     }
 }
 
@@ -467,6 +514,17 @@ fn uniform_entry(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
 const FILL_ATTRS: [wgpu::VertexAttribute; 2] = wgpu::vertex_attr_array![0 => Float32x2, 1 => Uint32];
 const SEGMENT_ATTRS: [wgpu::VertexAttribute; 3] = wgpu::vertex_attr_array![0 => Float32x2, 1 => Float32x2, 2 => Uint32];
 const POINT_ATTRS: [wgpu::VertexAttribute; 2] = wgpu::vertex_attr_array![0 => Float32x2, 1 => Uint32];
+
+// Vertex inputs of `vs_fill` (fill.wgsl): pos vec2<f32> @0 (8) + slot u32 @8 (4) = 12.
+const _: () = assert!(size_of::<FillVertex>() == 12);
+assert_vertex_layout!(FillVertex, FILL_ATTRS, [pos, slot], pad 0);
+// Instance inputs of `vs_line` (line.wgsl): a vec2<f32> @0 (8) + b vec2<f32> @8 (8)
+// + slot u32 @16 (4) = 20.
+const _: () = assert!(size_of::<SegmentInstance>() == 20);
+assert_vertex_layout!(SegmentInstance, SEGMENT_ATTRS, [a, b, slot], pad 0);
+// Instance inputs of `vs_point` (point.wgsl): pos vec2<f32> @0 (8) + slot u32 @8 (4) = 12.
+const _: () = assert!(size_of::<PointInstance>() == 12);
+assert_vertex_layout!(PointInstance, POINT_ATTRS, [pos, slot], pad 0);
 
 impl Pipelines {
     fn new(device: &wgpu::Device, layout: &wgpu::PipelineLayout, format: wgpu::TextureFormat) -> Self {

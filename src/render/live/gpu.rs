@@ -1,10 +1,12 @@
-//! The live layers' GPU side: instance formats, the pipelines of `shaders/live.wgsl`, and
-//! [`SlotBuffer`], a persistent instance buffer indexed by a stable slot per object whose
-//! writes cover only the slots that changed.
+//! The live layers' GPU side: instance formats (checked at compile time against the shader's
+//! inputs and uniform block), the constants shared with `shaders/live.wgsl` (written once here
+//! and generated into the shader source), the pipelines of that shader, and [`SlotBuffer`], a
+//! persistent instance buffer indexed by a stable slot per object whose writes cover only the
+//! slots that changed.
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::render::gpu::{blended_pipeline, PipelineSpec};
+use crate::render::gpu::{assert_vertex_layout, blended_pipeline, PipelineSpec};
 
 /// A unit, alarm, camera, station or site symbol.
 #[repr(C)]
@@ -32,6 +34,7 @@ pub struct Sector {
     /// Reach in world units.
     pub range: f32,
     pub flags: u32,
+    /// Not read by the shader: rounds the stride up to 32 bytes.
     pub _pad: u32,
 }
 
@@ -49,6 +52,7 @@ pub struct Segment {
     /// Seconds since the epoch when it was drawn, for fading trails (negative: never fades).
     pub since: f32,
     pub flags: u32,
+    /// Not read by the shader: rounds the stride up to 40 bytes (a multiple of 8).
     pub _pad: u32,
 }
 
@@ -62,16 +66,80 @@ pub struct FillVertex {
     pub flags: u32,
 }
 
-pub const SHAPE_UNIT: u32 = 0;
-pub const SHAPE_ALARM: u32 = 1;
-pub const SHAPE_CAMERA: u32 = 2;
-pub const SHAPE_STATION: u32 = 3;
-pub const SHAPE_SITE: u32 = 4;
-pub const FLAG_HEADING: u32 = 1;
-pub const FLAG_SELECTED: u32 = 2;
-pub const FLAG_QUIET: u32 = 4;
+// Vertex inputs of `vs_marker`: pos vec2<f32> @0 (8) + color u32 @8 + shape u32 @12
+// + size f32 @16 + heading f32 @20 + since f32 @24 + flags u32 @28 (4 each) = 32.
+const _: () = assert!(size_of::<Marker>() == 32);
+assert_vertex_layout!(Marker, MARKER_ATTRS, [pos, color, shape, size, heading, since, flags], pad 0);
+// Vertex inputs of `vs_sector`: pos vec2<f32> @0 (8) + color u32 @8 + direction f32 @12
+// + half_angle f32 @16 + range f32 @20 + flags u32 @24 (4 each) = 28, + `_pad` (4, not read
+// by the shader) = a 32-byte stride.
+const _: () = assert!(size_of::<Sector>() == 32);
+assert_vertex_layout!(Sector, SECTOR_ATTRS, [pos, color, direction, half_angle, range, flags], pad 4);
+// Vertex inputs of `vs_segment`: a vec2<f32> @0 (8) + b vec2<f32> @8 (8) + color u32 @16
+// + width f32 @20 + offset f32 @24 + since f32 @28 + flags u32 @32 (4 each) = 36, + `_pad`
+// (4, not read by the shader) = a 40-byte stride.
+const _: () = assert!(size_of::<Segment>() == 40);
+assert_vertex_layout!(Segment, SEGMENT_ATTRS, [a, b, color, width, offset, since, flags], pad 4);
+// Vertex inputs of `vs_fill`: pos vec2<f32> @0 (8) + color u32 @8 + zone u32 @12 + flags u32
+// @16 (4 each) = 20.
+const _: () = assert!(size_of::<FillVertex>() == 20);
+assert_vertex_layout!(FillVertex, FILL_ATTRS, [pos, color, zone, flags], pad 0);
 
-/// The uniform block of `live.wgsl`.
+/// Declares `u32` constants that the Rust side and `shaders/live.wgsl` share: each is written
+/// once, here, and [`shader_source`] prepends it to the shader as a WGSL `const`.
+macro_rules! shader_constants {
+    ($($(#[$doc:meta])* $name:ident = $value:expr;)+) => {
+        $($(#[$doc])* pub const $name: u32 = $value;)+
+        /// Every constant shared with `live.wgsl`, by name.
+        pub const SHADER_CONSTANTS: &[(&str, u32)] = &[$((stringify!($name), $name)),+];
+    };
+}
+
+shader_constants! {
+    /// A unit: a disc in its status colour, with a heading nose, greyed when its fix is stale.
+    SHAPE_UNIT = 0;
+    /// An alarm: a pin that pulses until acknowledged.
+    SHAPE_ALARM = 1;
+    /// A camera: a square.
+    SHAPE_CAMERA = 2;
+    /// A police station: a diamond.
+    SHAPE_STATION = 3;
+    /// A panic-button site: a small diamond.
+    SHAPE_SITE = 4;
+    /// Draw the marker's heading.
+    FLAG_HEADING = 1;
+    /// Ring the marker: it is selected.
+    FLAG_SELECTED = 2;
+    /// An acknowledged alarm: no pulse.
+    FLAG_QUIET = 4;
+    /// Flags carry the [`LayerId`](super::LayerId) of their layer (whose opacity applies) from
+    /// this bit...
+    LAYER_SHIFT = 8;
+    /// ...in these bits (after the shift).
+    LAYER_MASK = 7;
+}
+
+// The marker flags are distinct bits, below the layer bits.
+const _: () = assert!((FLAG_HEADING & FLAG_SELECTED) == 0 && ((FLAG_HEADING | FLAG_SELECTED) & FLAG_QUIET) == 0);
+const _: () = assert!((FLAG_HEADING | FLAG_SELECTED | FLAG_QUIET) < (1 << LAYER_SHIFT));
+
+/// The source of `shaders/live.wgsl` with the shared constants prepended.
+pub fn shader_source() -> String {
+    use std::fmt::Write;
+    let mut source = String::from("// Generated from render/live/gpu.rs (SHADER_CONSTANTS).\n");
+    for (name, value) in SHADER_CONSTANTS {
+        // Writing to a String cannot fail.
+        let _ = writeln!(source, "const {name}: u32 = {value}u;");
+    }
+    source.push('\n');
+    source.push_str(include_str!("../../../shaders/live.wgsl"));
+    source
+}
+
+/// Layers whose opacity the uniform block carries (`opacity: array<vec4<f32>, 2>`).
+pub const OPACITY_LAYERS: usize = 8;
+
+/// The uniform block of `live.wgsl` (`LiveGlobals`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
 pub struct Globals {
@@ -84,8 +152,16 @@ pub struct Globals {
     pub trail_seconds: f32,
     pub stale_seconds: f32,
     pub marker_scale: f32,
-    pub opacity: [f32; 8],
+    /// Per layer, by [`LayerId`](super::LayerId): layer `i` is `opacity[i / 4][i % 4]`.
+    pub opacity: [[f32; 4]; OPACITY_LAYERS / 4],
 }
+
+// WGSL `LiveGlobals`: viewport vec2<f32> @0 (8) + rotation vec2<f32> @8 (8) + offset vec2<f32>
+// @16 (8) + scale f32 @24 + time f32 @28 + highlight u32 @32 + trail_seconds f32 @36
+// + stale_seconds f32 @40 + marker_scale f32 @44 (4 each) + opacity array<vec4<f32>, 2> @48
+// (vec4 alignment 16; 32) = 80, struct alignment 16.
+const _: () = assert!(size_of::<Globals>() == 80);
+const _: () = assert!(std::mem::offset_of!(Globals, opacity) == 48);
 
 /// `0xAABBGGRR` as the shader's `unpack4x8unorm` reads it.
 pub fn rgba(c: [u8; 4]) -> u32 {
@@ -219,7 +295,7 @@ impl Pipelines {
     pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("live"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("../../../shaders/live.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(shader_source().into()),
         });
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("live globals"),
@@ -271,5 +347,27 @@ impl Pipelines {
             ),
             layout,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_constants_are_generated_into_the_shader() {
+        let written = include_str!("../../../shaders/live.wgsl");
+        let source = shader_source();
+        assert!(source.ends_with(written));
+        for (name, value) in SHADER_CONSTANTS {
+            let line = format!("const {name}: u32 = {value}u;");
+            assert_eq!(source.matches(line.as_str()).count(), 1, "{line} generated once");
+            assert!(!written.contains(&format!("const {name}")), "live.wgsl defines {name} itself");
+        }
+        let names: Vec<&str> = SHADER_CONSTANTS.iter().map(|(name, _)| *name).collect();
+        for used in ["FLAG_HEADING", "FLAG_SELECTED", "FLAG_QUIET", "SHAPE_UNIT", "SHAPE_ALARM", "SHAPE_CAMERA"] {
+            assert!(names.contains(&used) && written.contains(used), "{used} shared and used by live.wgsl");
+        }
+        assert!(written.contains("(flags >> LAYER_SHIFT) & LAYER_MASK"), "the layer bits are read as written");
     }
 }

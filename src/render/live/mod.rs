@@ -7,17 +7,21 @@
 //! Every layer lives in persistent GPU buffers indexed by a stable slot per object; an update
 //! writes only the slots whose objects changed (the world's change sets say which), and
 //! animation is a time uniform in the shader. Positions are stored relative to a fixed origin
-//! near the data, so they stay exact in f32 at any zoom.
+//! near the data, so they stay exact in f32 at any zoom. [`LiveLayers`] is one [`Layer`]: its
+//! `prepare` writes the uniform block and the changed slots, its `render` draws the visible
+//! layers bottom first.
 
 mod gpu;
 mod layers;
 
-pub use gpu::{Globals, Marker, Pipelines, Sector, Segment, SlotBuffer};
+pub use gpu::{shader_source, Globals, Marker, Pipelines, Sector, Segment, SlotBuffer, SHADER_CONSTANTS};
 pub use layers::{unit_colour, zone_names, DETAIL_ZOOM};
+
+use gpu::{LAYER_MASK, LAYER_SHIFT, OPACITY_LAYERS};
 
 use crate::crs::lonlat_to_world;
 use crate::model::Millis;
-use crate::render::View;
+use crate::render::{Frame, Gpu, Layer};
 
 /// The live layers, in drawing order (bottom first).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,9 +63,13 @@ impl LayerId {
 
     /// The bits that tell the shader which layer's opacity applies.
     fn flags(self) -> u32 {
-        (self as u32) << 8
+        (self as u32) << LAYER_SHIFT
     }
 }
+
+// Every layer fits the flag bits the shader reads, and has an opacity in the uniform block.
+const _: () = assert!(LayerId::ALL.len() <= (LAYER_MASK + 1) as usize);
+const _: () = assert!(LayerId::ALL.len() == OPACITY_LAYERS);
 
 /// How a frame of live layers looks beyond the view: what is shown, how strongly, and for how
 /// long trails and fixes stay fresh.
@@ -94,6 +102,8 @@ pub struct LiveLayers {
     layers: layers::Buffers,
     /// The zoom of the view last prepared.
     zoom: f64,
+    /// Bytes of instance data the last `prepare` wrote.
+    uploaded: usize,
 }
 
 impl LiveLayers {
@@ -121,6 +131,7 @@ impl LiveLayers {
             highlight_zone: None,
             layers: layers::Buffers::default(),
             zoom: 0.0,
+            uploaded: 0,
         }
     }
 
@@ -135,12 +146,20 @@ impl LiveLayers {
         (t - self.epoch) as f32 / 1000.0
     }
 
-    /// Sends the frame's uniforms and whatever changed since the last frame to the GPU;
-    /// returns the bytes of instance data written.
-    pub fn prepare(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, view: &View, now: Millis) -> usize {
+    /// Bytes of instance data the last [`Layer::prepare`] wrote (only what changed since the
+    /// frame before).
+    pub fn uploaded_bytes(&self) -> usize {
+        self.uploaded
+    }
+}
+
+impl Layer for LiveLayers {
+    /// Sends the frame's uniforms and whatever changed since the last frame to the GPU.
+    fn prepare(&mut self, gpu: &Gpu, frame: &Frame) {
+        let view = &frame.view;
         let (s, c) = view.bearing.to_radians().sin_cos();
-        let mut opacity = [0.0; 8];
-        for (i, o) in opacity.iter_mut().enumerate() {
+        let mut opacity = [[0.0; 4]; OPACITY_LAYERS / 4];
+        for (i, o) in opacity.iter_mut().flatten().enumerate() {
             *o = if self.style.visible[i] { self.style.opacity[i] } else { 0.0 };
         }
         let globals = Globals {
@@ -148,20 +167,20 @@ impl LiveLayers {
             rotation: [c as f32, s as f32],
             offset: [(self.origin.0 - view.center.0) as f32, (self.origin.1 - view.center.1) as f32],
             scale: view.world_px() as f32,
-            time: self.clock(now),
+            time: self.clock(frame.now),
             highlight: self.highlight_zone.unwrap_or(u32::MAX),
             trail_seconds: self.style.trail_seconds,
             stale_seconds: self.style.stale_seconds,
             marker_scale: self.style.marker_scale,
             opacity,
         };
-        queue.write_buffer(&self.globals, 0, bytemuck::bytes_of(&globals));
+        gpu.queue.write_buffer(&self.globals, 0, bytemuck::bytes_of(&globals));
         self.zoom = view.zoom;
-        self.layers.upload(device, queue)
+        self.uploaded = self.layers.upload(&gpu.device, &gpu.queue);
     }
 
     /// Draws the visible layers, bottom first.
-    pub fn render<'a>(&'a self, pass: &mut wgpu::RenderPass<'a>) {
+    fn render<'a>(&'a self, pass: &mut wgpu::RenderPass<'a>) {
         pass.set_bind_group(0, &self.bind, &[]);
         let shown = |layer: LayerId| self.style.visible[layer as usize];
         self.layers.draw(pass, &self.pipelines, self.zoom, shown);
