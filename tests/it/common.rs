@@ -1,8 +1,6 @@
 //! Shared helpers for integration tests: the real data in `../shared/data`, archives imported
 //! once per test binary, and headless rendering.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

@@ -2,7 +2,7 @@
 //! cameras and alarm sites on the roads, headless renders at zoom 12 and 15 checked pixel by
 //! pixel, and a scenario whose units move and whose alarms go off.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +10,7 @@ use common::*;
 use geo::Geometry;
 use pantau::basemap::{source, Archive};
 use pantau::demo::{self, city::P};
-use pantau::feeds::layers::load_cameras;
+use pantau::layer_files::load_cameras;
 use pantau::model::Event;
 use pantau::render::{ThemeName, View};
 use pantau::spatial::congestion::{Congestion, Level};
@@ -185,7 +185,7 @@ fn the_scenario_moves_units_raises_alarms_and_makes_jams() {
         }
         world.apply(&events);
     }
-    let fleet = pantau::feeds::layers::load_units(&files.units).expect("units").len();
+    let fleet = pantau::layer_files::load_units(&files.units).expect("units").len();
     assert_eq!(first.len(), fleet, "every unit reported within the minute");
     let moved = world
         .units()

@@ -5,9 +5,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use pantau::feeds::serve::{ServeConfig, Service};
 use pantau::journal;
 use pantau::model::{AlarmState, PositionSource};
+use pantau::service::{ServeConfig, Service};
 use tokio::io::AsyncWriteExt;
 
 async fn start(journal: &std::path::Path, tokens: Option<&std::path::Path>) -> Service {

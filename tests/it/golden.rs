@@ -2,7 +2,7 @@
 //! `tests/golden/`, within a tolerance for driver differences. Run with `UPDATE_GOLDEN=1` to
 //! write new goldens after an intended change (and look at them before committing).
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

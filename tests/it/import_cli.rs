@@ -1,7 +1,7 @@
 //! `pantau import`, `info` and `render` as a user runs them: real inputs in every supported
 //! format, and every kind of bad input answered with a clear error and a non-zero exit.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,10 +1,10 @@
 //! Cameras and zones from real files: the OSM cameras an import keeps (Helsinki), a CSV, and
 //! the Jakarta kelurahan / kecamatan polygons as zones.
 
-mod common;
+use crate::common;
 
 use pantau::basemap::{import, Archive, ImportOptions};
-use pantau::feeds::layers::{cameras_from_archive, load_cameras, load_zones};
+use pantau::layer_files::{cameras_from_archive, load_cameras, load_zones};
 
 #[test]
 fn helsinki_osm_cameras_come_back_from_the_archive() {

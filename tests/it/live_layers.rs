@@ -2,12 +2,12 @@
 //! their status colour (grey when stale) with a trail behind, a raised alarm's red pin, a camera's view sector, a
 //! jammed road direction, a drawn route, zone fills and the highlighted zone.
 
-mod common;
+use crate::common;
 
 use common::*;
 use pantau::basemap::Archive;
 use pantau::demo;
-use pantau::feeds::layers::{load_cameras, load_zones};
+use pantau::layer_files::{load_cameras, load_zones};
 use pantau::model::{Alarm, AlarmState, Camera, Fix, PositionSource, Unit, UnitKind, UnitStatus};
 use pantau::render::live::{unit_colour, zone_names, LayerId};
 use pantau::render::{

@@ -6,10 +6,10 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pantau::feeds::ingest::IngestHandle;
-use pantau::feeds::serve::{ServeConfig, Service};
+use pantau::ingest::IngestHandle;
 use pantau::journal;
 use pantau::model::PositionSource;
+use pantau::service::{ServeConfig, Service};
 use pantau::world::World;
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 

@@ -2,7 +2,7 @@
 //! available units come with road ETAs, dispatch changes the unit's status and is journaled,
 //! and a viewer's dispatch is refused where commands are applied.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -62,7 +62,7 @@ fn alarm_to_dispatch_through_the_journal_and_a_viewer_refused() {
         Some(UnitStatus::Dispatched),
         "the dispatch is in the journal"
     );
-    let roster = pantau::feeds::layers::load_units(&files.units).expect("roster");
+    let roster = pantau::layer_files::load_units(&files.units).expect("roster");
     let roster_commands = roster.len() + roster.iter().filter(|u| u.status != UnitStatus::Available).count();
     let report = pantau::journal::verify(&journal).expect("verify");
     assert!(report.ok);

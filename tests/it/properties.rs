@@ -4,13 +4,12 @@
 
 use std::sync::Arc;
 
-use pantau::feeds::ingest::{Ack, Ingest};
-use pantau::feeds::metrics::Metrics;
 use pantau::feeds::nmea::{rmc_sentence, Session};
 use pantau::feeds::osmand::{parse_json, parse_params, SpeedUnit};
-use pantau::feeds::sim::osmand_query;
-use pantau::feeds::validate::Validator;
 use pantau::feeds::{alarm_api, owntracks, traccar};
+use pantau::ingest::metrics::Metrics;
+use pantau::ingest::validate::Validator;
+use pantau::ingest::{Ack, Ingest};
 use pantau::journal::{self, Journal, JournalConfig};
 use pantau::model::{Event, FeedKind, Fix};
 use pantau::world::World;
@@ -55,7 +54,7 @@ proptest! {
     #[test]
     fn osmand_queries_round_trip(fix in fix_strategy(), id in "[a-zA-Z0-9_-]{1,20}") {
         let event = Event::Position { device: id.clone(), fix, feed: FeedKind::Simulator };
-        let q = osmand_query(&event, None).expect("a query");
+        let q = pantau::feeds::osmand::encode(&event, None).expect("a query");
         let report = parse_params(&q, SpeedUnit::Knots, NOW).expect("parses back");
         prop_assert_eq!(&report.device, &id);
         let Event::Position { fix: back, .. } = report.event else { panic!("position expected") };

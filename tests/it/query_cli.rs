@@ -1,7 +1,7 @@
 //! `pantau query` as an analyst's script runs it: one JSON object per query point, real data,
 //! and clear errors.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 

@@ -1,7 +1,7 @@
 //! Headless renders of real data, checked pixel by pixel against the style: road colour where
 //! known roads run, water colour on Monaco's harbour, background where nothing is mapped.
 
-mod common;
+use crate::common;
 
 use common::*;
 use pantau::render::{ThemeName, View};

@@ -2,15 +2,17 @@
 //! believable speeds along roads, alarms arrive, runs are reproducible from a seed, and a run
 //! through `serve` over OsmAnd journals to exactly the live world.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 
 use pantau::basemap::Archive;
-use pantau::feeds::sim::{run_osmand, SimConfig, Simulator};
-use pantau::feeds::validate::{haversine_m, Validator};
+use pantau::crs::geodesy::haversine_m;
+use pantau::ingest::validate::Validator;
 use pantau::journal;
 use pantau::model::{Event, Fix};
+use pantau::sim::send::run_osmand;
+use pantau::sim::{SimConfig, Simulator};
 use pantau::spatial::RoadGraph;
 
 fn graph() -> RoadGraph {
@@ -79,12 +81,12 @@ fn the_same_seed_gives_the_same_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulator_through_serve_replays_to_the_live_world() {
     let dir = tempfile::tempdir().expect("tmp");
-    let config = pantau::feeds::serve::ServeConfig {
+    let config = pantau::service::ServeConfig {
         http: None,
         queue_capacity: 100_000,
-        ..pantau::feeds::serve::ServeConfig::loopback(dir.path())
+        ..pantau::service::ServeConfig::loopback(dir.path())
     };
-    let service = pantau::feeds::serve::Service::start(config).await.expect("service starts");
+    let service = pantau::service::Service::start(config).await.expect("service starts");
     let (osmand, ingest) = (service.bound.osmand, service.ingest.clone());
     let sim_config = SimConfig { units: 30, rate_hz: 1.0, alarms_per_min: 20.0, seed: 11 };
     let graph = tokio::task::spawn_blocking(graph).await.expect("graph");

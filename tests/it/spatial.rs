@@ -1,10 +1,10 @@
 //! Spatial queries against brute force (property tests) and on the real Jakarta polygons:
 //! nearest units, point -> zone at every level, camera coverage.
 
-mod common;
+use crate::common;
 
 use geo::{Contains, InteriorPoint, Point};
-use pantau::feeds::layers::load_zones;
+use pantau::layer_files::load_zones;
 use pantau::model::{Camera, Fix, Unit, UnitKind, UnitStatus};
 use pantau::spatial::cameras::sees;
 use pantau::spatial::{CameraIndex, UnitFilter, UnitIndex, ZoneIndex};
@@ -13,7 +13,7 @@ use proptest::prelude::*;
 const NOW: i64 = 1_800_000_000_000;
 
 fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
-    pantau::feeds::validate::haversine_m(a.0, a.1, b.0, b.1)
+    pantau::crs::geodesy::haversine_m(a.0, a.1, b.0, b.1)
 }
 
 fn unit(i: usize, lon: f64, lat: f64, status: u8, kind: u8, age_min: i64) -> Unit {

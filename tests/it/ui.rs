@@ -3,7 +3,7 @@
 //! with road ETAs, **Dispatch** changes the unit's status and writes a journal record; a
 //! viewer's console offers no dispatch, and a dispatch forced from it is refused by the world.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

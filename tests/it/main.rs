@@ -1,0 +1,23 @@
+//! pantau's integration tests, one binary (each test binary links the whole GPU and UI stack,
+//! so one binary links once). One module per area; `common` holds the shared helpers: the real
+//! data in `../shared/data`, archives imported once per process, headless rendering.
+
+mod architecture;
+mod common;
+mod crash;
+mod demo;
+mod feeds_e2e;
+mod golden;
+mod import_cli;
+mod journal;
+mod layers;
+mod live_layers;
+mod mqtt;
+mod ops;
+mod properties;
+mod query_cli;
+mod render_pixels;
+mod sim;
+mod spatial;
+mod ui;
+mod window;
