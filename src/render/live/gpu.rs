@@ -121,7 +121,8 @@ shader_constants! {
 
 // The marker flags are distinct bits, below the layer bits.
 const _: () = assert!((FLAG_HEADING & FLAG_SELECTED) == 0 && ((FLAG_HEADING | FLAG_SELECTED) & FLAG_QUIET) == 0);
-const _: () = assert!(FLAG_HEADING < (1 << LAYER_SHIFT) && FLAG_SELECTED < (1 << LAYER_SHIFT) && FLAG_QUIET < (1 << LAYER_SHIFT));
+const _: () =
+    assert!(FLAG_HEADING < (1 << LAYER_SHIFT) && FLAG_SELECTED < (1 << LAYER_SHIFT) && FLAG_QUIET < (1 << LAYER_SHIFT));
 
 /// The source of `shaders/live.wgsl` with the shared constants prepended.
 pub fn shader_source() -> String {
