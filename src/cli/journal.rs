@@ -1,6 +1,7 @@
 //! `pantau journal verify`: checks every record's checksum and the hash chain of a journal
-//! (and every snapshot against it), prints a report as text or JSON, and exits non-zero when
-//! the chain is broken or a snapshot is unsound.
+//! (and every snapshot against it), that nothing is missing from its start or, given a head
+//! kept earlier, from its end; prints a report as text or JSON, and exits non-zero when the
+//! chain is broken or a snapshot is unsound. `pantau journal head` prints the head to keep.
 
 use std::path::{Path, PathBuf};
 
@@ -16,17 +17,38 @@ pub enum JournalCommand {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// A head kept earlier (`SEQ:HASH`, as `pantau journal head` prints it): fail unless
+        /// the chain reaches that record with that hash.
+        #[arg(long)]
+        expect_head: Option<crate::journal::Head>,
+    },
+    /// Print the journal's head, `SEQ HASH` of its last record, to keep somewhere else.
+    Head {
+        /// The journal directory.
+        dir: PathBuf,
     },
 }
 
 pub fn run(command: JournalCommand) -> Result<()> {
     match command {
-        JournalCommand::Verify { dir, json } => verify(&dir, json),
+        JournalCommand::Verify { dir, json, expect_head } => verify(&dir, json, expect_head.as_ref()),
+        JournalCommand::Head { dir } => head(&dir),
     }
 }
 
-fn verify(dir: &Path, json: bool) -> Result<()> {
-    let report = crate::journal::verify(dir)?;
+fn head(dir: &Path) -> Result<()> {
+    if !dir.join("events").is_dir() && !dir.join("positions").is_dir() {
+        bail!("{}: not a journal (it has neither events/ nor positions/)", dir.display());
+    }
+    match crate::journal::head(dir)? {
+        Some(head) => println!("{head}"),
+        None => bail!("{}: the journal holds no records yet", dir.display()),
+    }
+    Ok(())
+}
+
+fn verify(dir: &Path, json: bool, expect_head: Option<&crate::journal::Head>) -> Result<()> {
+    let report = crate::journal::verify_expecting(dir, expect_head)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -36,6 +58,9 @@ fn verify(dir: &Path, json: bool) -> Result<()> {
         }
         for (stream, head) in &report.heads {
             println!("  head {stream}: {head}");
+        }
+        if let Some(head) = &report.head {
+            println!("  head: {head}");
         }
         for p in report.problems.iter().chain(&report.snapshot_problems) {
             println!("  PROBLEM: {p}");

@@ -29,7 +29,7 @@ impl Record {
         record::decode(bytes, &[0; 32]).ok().map(|(r, _)| r)
     }
 }
-pub use stream::{Cursor, Recovery};
+pub use stream::{Cursor, Mark, Recovery};
 use stream::{Stream, StreamRecords};
 
 /// When appended records are forced to disk.
@@ -73,9 +73,18 @@ pub struct Journal {
     next_seq: u64,
     /// Records appended since the last snapshot (or since opening).
     unsnapshotted: u64,
-    /// An append failed: the world no longer matches the journal's end.
-    failed: bool,
+    /// An append failed and its bytes are not yet known to be gone: the state to go back to
+    /// before anything else is written.
+    rewind_to: Option<JournalMark>,
     config: JournalConfig,
+}
+
+/// Both streams' durable state and the next sequence number, before a batch.
+#[derive(Clone, Copy, Debug)]
+struct JournalMark {
+    events: Mark,
+    positions: Mark,
+    next_seq: u64,
 }
 
 impl Journal {
@@ -89,16 +98,42 @@ impl Journal {
             tracing::warn!("journal: cut a torn tail of {bytes} bytes from {}", file.display());
         }
         let next_seq = events.last_seq().max(positions.last_seq()) + 1;
-        Ok((Self { events, positions, next_seq, unsnapshotted: 0, failed: false, config }, recovery))
+        Ok((Self { events, positions, next_seq, unsnapshotted: 0, rewind_to: None, config }, recovery))
     }
 
     /// Appends a batch and makes it durable per the fsync policy. Returns the first sequence
-    /// number used. After a failure the journal's tail is uncertain, so no snapshot is taken
-    /// from then on (start-up replays from the last good one).
+    /// number used. A batch that fails (disk full, an I/O error, a failed fsync) is taken back
+    /// whole: both streams go back to where they ended before it (reopened, cut, synced), so
+    /// no record is ever appended after partial bytes and the sequence has no gap. Until that
+    /// has worked, every batch fails; once writing works again, appending resumes by itself.
     pub fn append(&mut self, events: &[Event], time: Millis) -> Result<u64> {
+        self.take_back_failed()?;
+        let mark = self.mark();
         let appended = self.append_batch(events, time);
-        self.failed |= appended.is_err();
+        if appended.is_err() {
+            self.rewind_to = Some(mark);
+            if let Err(e) = self.take_back_failed() {
+                tracing::error!("journal: cannot take back a failed batch yet: {e:#}");
+            }
+            return appended;
+        }
+        self.roll_full_segments();
         appended
+    }
+
+    fn mark(&self) -> JournalMark {
+        JournalMark { events: self.events.mark(), positions: self.positions.mark(), next_seq: self.next_seq }
+    }
+
+    /// Goes back to the state before a failed batch, if one is waiting to be taken back.
+    fn take_back_failed(&mut self) -> Result<()> {
+        let Some(mark) = self.rewind_to else { return Ok(()) };
+        self.events.rewind(&mark.events).context("the journal cannot take back a failed write")?;
+        self.positions.rewind(&mark.positions).context("the journal cannot take back a failed write")?;
+        self.next_seq = mark.next_seq;
+        self.rewind_to = None;
+        tracing::info!("journal: writing again from seq {}", mark.next_seq);
+        Ok(())
     }
 
     fn append_batch(&mut self, events: &[Event], time: Millis) -> Result<u64> {
@@ -111,34 +146,44 @@ impl Journal {
             stream.append(self.next_seq, event, time)?;
             self.next_seq += 1;
         }
-        self.unsnapshotted += events.len() as u64;
         let sync = self.config.fsync == FsyncPolicy::PerBatch;
         self.events.flush(sync)?;
         self.positions.flush(sync)?;
+        self.unsnapshotted += events.len() as u64;
+        Ok(first)
+    }
+
+    /// Starts the next segment of a stream that has reached its size. The batch is durable by
+    /// now: a roll or a prune that fails is tried again after the next batch.
+    fn roll_full_segments(&mut self) {
         if self.events.bytes() >= self.config.segment_bytes {
-            self.events.roll()?;
+            if let Err(e) = self.events.roll() {
+                tracing::warn!("journal: cannot start the next events segment yet: {e:#}");
+            }
         }
         if self.positions.bytes() >= self.config.segment_bytes {
-            self.positions.roll()?;
+            if let Err(e) = self.positions.roll() {
+                tracing::warn!("journal: cannot start the next positions segment yet: {e:#}");
+                return;
+            }
             if let Some(keep) = self.config.position_retention {
-                // The batch is durable by now; a segment that cannot be removed waits for the next roll.
                 if let Err(e) = self.positions.prune_older_than(keep) {
                     tracing::warn!("journal: pruning old positions: {e:#}");
                 }
             }
         }
-        Ok(first)
     }
 
     /// Flushes and fsyncs everything (on shutdown).
     pub fn sync(&mut self) -> Result<()> {
+        self.take_back_failed()?;
         self.events.flush(true)?;
         self.positions.flush(true)
     }
 
     /// True once enough records have been appended since the last snapshot.
     pub fn snapshot_due(&self) -> bool {
-        !self.failed && self.config.snapshot_every.is_some_and(|every| self.unsnapshotted >= every)
+        self.rewind_to.is_none() && self.config.snapshot_every.is_some_and(|every| self.unsnapshotted >= every)
     }
 
     /// Counts records already in the journal but not in its newest snapshot (the tail replayed
@@ -154,7 +199,10 @@ impl Journal {
         if self.config.snapshot_every.is_none() || self.unsnapshotted == 0 {
             return Ok(());
         }
-        anyhow::ensure!(!self.failed, "an append failed earlier; the journal's end is uncertain");
+        anyhow::ensure!(
+            self.rewind_to.is_none(),
+            "a failed write is not yet taken back; the journal's end is uncertain"
+        );
         // Whether or not it is written, the next try waits for another round of records.
         self.unsnapshotted = 0;
         self.sync()?;
@@ -272,8 +320,12 @@ pub fn replay_counted(dir: &Path) -> Result<(World, u64)> {
         world.apply_one(&record?.event);
         count += 1;
     }
-    for problem in records.problems() {
-        tracing::warn!("journal {}: {problem}; run `pantau journal verify`", dir.display());
+    if let Some(problem) = records.problems().next() {
+        anyhow::bail!(
+            "journal {}: {problem}; start-up stops rather than serve a partial world (run `pantau journal \
+             verify` to see all the damage)",
+            dir.display()
+        );
     }
     tracing::info!("journal {}: {count} records replayed", dir.display());
     world.take_changes();
@@ -307,6 +359,9 @@ pub struct VerifyReport {
     pub segments: u64,
     /// Head hash of each stream (hex), for anchoring elsewhere.
     pub heads: BTreeMap<String, String>,
+    /// The last record's sequence number and chain hash (hex): the journal's head, which
+    /// `--expect-head` checks against.
+    pub head: Option<Head>,
     /// Snapshots checked against a replay from the start.
     pub snapshots: u64,
     /// Snapshots that are damaged or do not match the journal (the chain itself may be fine).
@@ -314,9 +369,56 @@ pub struct VerifyReport {
     pub problems: Vec<String>,
 }
 
+/// A record the journal must reach: its sequence number and chain hash. Whoever kept an
+/// earlier head (`pantau journal head`) can tell a journal that was cut back from one that was
+/// not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: String,
+}
+
+impl std::fmt::Display for Head {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.seq, self.hash)
+    }
+}
+
+impl std::str::FromStr for Head {
+    type Err = String;
+
+    /// `SEQ:HASH` (or `SEQ HASH`), the hash as 64 hex digits.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (seq, hash) = s.trim().split_once([':', ' ']).ok_or_else(|| format!("expected SEQ:HASH, got {s:?}"))?;
+        let seq = seq.parse().map_err(|_| format!("bad sequence number {seq:?}"))?;
+        let hash = hash.trim().to_ascii_lowercase();
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("the hash must be 64 hex digits, got {hash:?}"));
+        }
+        Ok(Head { seq, hash })
+    }
+}
+
+/// The journal's head: its last record's sequence number and chain hash (`None` when empty).
+pub fn head(dir: &Path) -> Result<Option<Head>> {
+    let events = stream::last_record(&dir.join("events"))?;
+    let positions = stream::last_record(&dir.join("positions"))?;
+    Ok(events
+        .into_iter()
+        .chain(positions)
+        .max_by_key(|(seq, _)| *seq)
+        .map(|(seq, hash)| Head { seq, hash: hex(&hash) }))
+}
+
 /// Checks every record's CRC and hash chain, segment links, and sequence order, and each
 /// snapshot against a replay.
 pub fn verify(dir: &Path) -> Result<VerifyReport> {
+    verify_expecting(dir, None)
+}
+
+/// [`verify`], and also that the chain reaches `expect` (a head kept earlier): a journal cut
+/// back at a record boundary, or rebuilt after the fact, fails here.
+pub fn verify_expecting(dir: &Path, expect: Option<&Head>) -> Result<VerifyReport> {
     if !dir.is_dir() {
         anyhow::bail!("{}: no journal directory", dir.display());
     }
@@ -329,14 +431,35 @@ pub fn verify(dir: &Path) -> Result<VerifyReport> {
     let pruned = stream::first_segment(&dir.join("positions"))?.is_some_and(|first| first > 1);
     let mut world = World::new();
     let mut records = JournalRecords::open(dir)?;
+    let mut sequence = SequenceCheck::new(dir)?;
+    let mut reached = None;
     for record in records.by_ref() {
         let record = record?;
         *report.counts.entry(record.event.kind().name().to_string()).or_insert(0) += 1;
         report.records += 1;
+        sequence.check(&record, &mut report.problems);
+        if expect.is_some_and(|e| e.seq == record.seq) {
+            reached = Some(hex(&record.hash));
+        }
+        report.head = Some(Head { seq: record.seq, hash: hex(&record.hash) });
         while let Some((_, path)) = snapshots.next_if(|(seq, _)| *seq < record.seq) {
             check_snapshot(&path, &world, pruned, &mut report);
         }
         world.apply_one(&record.event);
+    }
+    report.problems.extend(start_problems(dir)?);
+    if let Some(expect) = expect {
+        match reached {
+            Some(hash) if hash == expect.hash => {}
+            Some(hash) => {
+                report.problems.push(format!("seq {} has hash {hash}, not the expected {}", expect.seq, expect.hash))
+            }
+            None => report.problems.push(format!(
+                "the expected head seq {} is not in the journal (it ends at {}): records were cut off",
+                expect.seq,
+                report.head.as_ref().map_or(0, |h| h.seq)
+            )),
+        }
     }
     for (_, path) in snapshots {
         check_snapshot(&path, &world, pruned, &mut report);
@@ -348,6 +471,54 @@ pub fn verify(dir: &Path) -> Result<VerifyReport> {
     }
     report.ok = report.problems.is_empty() && report.snapshot_problems.is_empty();
     Ok(report)
+}
+
+/// Sequence numbers run on without gaps across both streams. Pruned position segments held
+/// the numbers below the first position left, so gaps are allowed only there.
+struct SequenceCheck {
+    last: u64,
+    gaps_allowed_below: u64,
+}
+
+impl SequenceCheck {
+    fn new(dir: &Path) -> Result<Self> {
+        let pruned = stream::first_segment(&dir.join("positions"))?.is_some_and(|first| first > 1);
+        let first_position = if pruned {
+            StreamRecords::open_at(&dir.join("positions"), None)?.next().transpose()?.map_or(u64::MAX, |r| r.seq)
+        } else {
+            0
+        };
+        Ok(Self { last: 0, gaps_allowed_below: first_position })
+    }
+
+    fn check(&mut self, record: &Record, problems: &mut Vec<String>) {
+        if record.seq > self.last + 1 && record.seq > self.gaps_allowed_below {
+            problems.push(format!("records {}..{} are missing (a sequence gap)", self.last + 1, record.seq - 1));
+        }
+        self.last = self.last.max(record.seq);
+    }
+}
+
+/// The events stream must begin at its first segment from the genesis hash: a deleted first
+/// segment (or a chain grafted onto another start) shows here. So must the positions stream
+/// unless it has been pruned.
+fn start_problems(dir: &Path) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for name in ["events", "positions"] {
+        let Some(first) = stream::first_segment(&dir.join(name))? else {
+            // Opening a journal creates both streams' first segments: none at all is a loss.
+            if name == "events" && dir.join(name).is_dir() {
+                problems.push("events: no segments at all (000001.seg is missing)".to_string());
+            }
+            continue;
+        };
+        if first > 1 && name == "events" {
+            problems.push(format!("events: the first segment is {first:06}.seg; the segments before it are missing"));
+        } else if first == 1 && stream::segment_prev(&dir.join(name), 1)? != [0; 32] {
+            problems.push(format!("{name}: 000001.seg does not start from the genesis hash"));
+        }
+    }
+    Ok(problems)
 }
 
 /// Compares a snapshot with the world replayed to its sequence number. Once old position

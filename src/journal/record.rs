@@ -15,6 +15,8 @@ use crate::model::{Event, Millis};
 
 /// Larger bodies are treated as corruption.
 pub const MAX_BODY: usize = 1 << 20;
+/// The smallest body: seq, time and chain hash around an empty payload.
+pub const MIN_BODY: usize = 8 + 8 + 32;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
@@ -69,7 +71,7 @@ pub fn decode(bytes: &[u8], prev: &[u8; 32]) -> Result<(Record, usize), DecodeEr
         return Err(DecodeError::Truncated);
     }
     let body_len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
-    if !(48..=MAX_BODY).contains(&body_len) {
+    if !(MIN_BODY..=MAX_BODY).contains(&body_len) {
         return Err(DecodeError::Corrupt(format!("impossible record length {body_len}")));
     }
     let Some(body) = bytes.get(8..8 + body_len) else { return Err(DecodeError::Truncated) };

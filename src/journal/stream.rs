@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::files::{numbered_files, sync_dir};
-use super::record::{self, DecodeError, Record, MAX_BODY};
+use super::record::{self, Record, MAX_BODY};
 use crate::model::{Event, Millis};
 
 /// Where a stream goes on after a snapshot: the segment, the byte offset of the next record in
@@ -21,6 +21,14 @@ pub struct Cursor {
     pub segment: u64,
     pub offset: u64,
     pub head: [u8; 32],
+}
+
+/// A stream's durable state before a batch: where it ends and what its last record was. A
+/// failed batch is undone by going back to it ([`Stream::rewind`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub cursor: Cursor,
+    pub last_seq: u64,
 }
 
 /// What opening a journal found and repaired.
@@ -88,15 +96,10 @@ impl Stream {
 
     fn create(dir: &Path, index: u64, prev: [u8; 32]) -> Result<Self> {
         let path = segment_path(dir, index);
-        let mut file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(&path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        file.write_all(MAGIC)?;
-        file.write_all(&prev)?;
-        file.sync_all()?;
-        sync_dir(dir).with_context(|| format!("cannot sync {}", dir.display()))?;
+        let file = write_header(dir, &path, &prev).inspect_err(|_| {
+            // A segment that did not get its whole header would stop the next try (and an open).
+            let _ = std::fs::remove_file(&path);
+        })?;
         Ok(Self {
             dir: dir.to_path_buf(),
             index,
@@ -111,6 +114,39 @@ impl Stream {
 
     pub fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    /// The durable state (nothing may be pending: take it between batches).
+    pub fn mark(&self) -> Mark {
+        Mark { cursor: self.cursor(), last_seq: self.last_seq }
+    }
+
+    /// Goes back to `mark`, dropping whatever was written or queued after it: the segment is
+    /// reopened (after a failed write or fsync the open file's state is not to be trusted, as
+    /// PostgreSQL learned), cut to the mark's length and synced. A failure leaves the stream
+    /// to be rewound again.
+    pub fn rewind(&mut self, mark: &Mark) -> Result<()> {
+        use std::io::Seek;
+        self.pending.clear();
+        let path = segment_path(&self.dir, mark.cursor.segment);
+        let mut file =
+            OpenOptions::new().write(true).open(&path).with_context(|| format!("cannot reopen {}", path.display()))?;
+        file.set_len(mark.cursor.offset).with_context(|| format!("cannot cut {}", path.display()))?;
+        file.sync_all().with_context(|| format!("cannot sync {}", path.display()))?;
+        file.seek(std::io::SeekFrom::End(0))?;
+        // A segment begun after the mark (a roll) holds nothing acknowledged.
+        let later = segment_path(&self.dir, mark.cursor.segment + 1);
+        if later.exists() {
+            std::fs::remove_file(&later).with_context(|| format!("cannot remove {}", later.display()))?;
+            sync_dir(&self.dir).with_context(|| format!("cannot sync {}", self.dir.display()))?;
+        }
+        self.file = file;
+        self.index = mark.cursor.segment;
+        self.bytes = mark.cursor.offset;
+        self.head = mark.cursor.head;
+        self.last_seq = mark.last_seq;
+        self.unsynced = false;
+        Ok(())
     }
 
     /// Where the next record will go (after a flush: nothing pending).
@@ -169,9 +205,24 @@ impl Stream {
     }
 }
 
-/// Reads a segment's records; returns (head, last seq, count, bytes that are good). A bad
-/// record with less than one record's worth of bytes after it is a torn tail and is dropped;
-/// damage further back is an error, because cutting it would lose acknowledged data.
+/// Writes a new segment's header and makes the file and its name durable.
+fn write_header(dir: &Path, path: &Path, prev: &[u8; 32]) -> Result<File> {
+    let mut file = OpenOptions::new()
+        .create_new(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(MAGIC).with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(prev).with_context(|| format!("cannot write {}", path.display()))?;
+    file.sync_all().with_context(|| format!("cannot sync {}", path.display()))?;
+    sync_dir(dir).with_context(|| format!("cannot sync {}", dir.display()))?;
+    Ok(file)
+}
+
+/// Reads a segment's records; returns (head, last seq, count, bytes that are good). Only a
+/// record that fails with nothing complete after it is a torn tail (the last write, cut short
+/// by a crash) and is dropped; a bad record with a complete record anywhere after it is
+/// damage, and opening stops there, because cutting it would lose acknowledged data.
 fn scan_tail(path: &Path, bytes: &[u8]) -> Result<([u8; 32], u64, u64, usize)> {
     let mut head = header_prev(path, bytes)?;
     let (mut at, mut last_seq, mut count) = (HEADER, 0, 0);
@@ -183,23 +234,32 @@ fn scan_tail(path: &Path, bytes: &[u8]) -> Result<([u8; 32], u64, u64, usize)> {
                 count += 1;
                 at += len;
             }
-            Err(DecodeError::Truncated) => break,
-            Err(DecodeError::Corrupt(why)) if bytes.len() - at <= MAX_BODY + 8 && is_last_write(bytes, at) => {
-                tracing::warn!("{}: damaged last record at byte {at} ({why})", path.display());
-                break;
-            }
-            Err(DecodeError::Corrupt(why)) => {
-                bail!("{}: damaged record at byte {at} ({why}); run `pantau journal verify`", path.display())
-            }
+            Err(why) => match complete_record_after(bytes, at) {
+                None => {
+                    tracing::warn!("{}: torn last write at byte {at} ({why})", path.display());
+                    break;
+                }
+                Some(next) => bail!(
+                    "{}: damaged record at byte {at} ({why}) with complete records after it (the next at byte \
+                     {next}); nothing was cut. Run `pantau journal verify` to see the damage",
+                    path.display()
+                ),
+            },
         }
     }
     Ok((head, last_seq, count, at))
 }
 
-/// True when no complete record starts after `at`: the damage is the final, torn write.
-fn is_last_write(bytes: &[u8], at: usize) -> bool {
-    let len = u32::from_le_bytes(bytes[at..].get(..4).and_then(|b| b.try_into().ok()).unwrap_or([0; 4])) as usize;
-    len == 0 || at + 8 + len >= bytes.len()
+/// The offset of the first complete record (plausible length, matching CRC) starting after
+/// `at`, if any: its presence means the failure at `at` is not the file's last write.
+pub(super) fn complete_record_after(bytes: &[u8], at: usize) -> Option<usize> {
+    let word = |p: usize| bytes.get(p..p + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    (at + 1..bytes.len()).find(|&p| {
+        let (Some(len), Some(crc)) = (word(p), word(p + 4)) else { return false };
+        let len = len as usize;
+        (record::MIN_BODY..=MAX_BODY).contains(&len)
+            && bytes.get(p + 8..p + 8 + len).is_some_and(|body| crc32fast::hash(body) == crc)
+    })
 }
 
 fn header_prev(path: &Path, bytes: &[u8]) -> Result<[u8; 32]> {
@@ -346,6 +406,29 @@ pub fn first_segment(dir: &Path) -> Result<Option<u64>> {
         return Ok(None);
     }
     Ok(segment_files(dir)?.first().map(|(index, _)| *index))
+}
+
+/// The sequence number and chain hash of a stream's last record, read from its newest
+/// segments (a torn tail is passed over, as an open would cut it; damage is an error).
+pub fn last_record(dir: &Path) -> Result<Option<(u64, [u8; 32])>> {
+    let segments = if dir.exists() { segment_files(dir)? } else { Vec::new() };
+    for (_, path) in segments.iter().rev() {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let (head, last_seq, count, _) = scan_tail(path, &bytes)?;
+        if count > 0 {
+            return Ok(Some((last_seq, head)));
+        }
+    }
+    Ok(None)
+}
+
+/// The chain hash a segment's first record follows (from its header).
+pub fn segment_prev(dir: &Path, index: u64) -> Result<[u8; 32]> {
+    let path = segment_path(dir, index);
+    let mut header = vec![0; HEADER];
+    let mut file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    std::io::Read::read_exact(&mut file, &mut header).with_context(|| format!("cannot read {}", path.display()))?;
+    header_prev(&path, &header)
 }
 
 fn segment_path(dir: &Path, index: u64) -> PathBuf {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use pantau::journal::snapshot;
 use pantau::journal::{self, FsyncPolicy, Journal, JournalConfig};
-use pantau::model::{Command, Event, FeedKind, Fix, Role, UnitStatus};
+use pantau::model::{AlarmState, Command, Event, FeedKind, Fix, Role, UnitStatus};
 use pantau::world::World;
 
 fn position(device: &str, t: i64) -> Event {
@@ -107,6 +107,46 @@ fn a_torn_tail_is_cut_and_reported() {
     let mut expected = live;
     expected.apply(&[position("unit-0", 999_999)]);
     assert!(journal::replay(dir.path()).expect("replay").same_state(&expected));
+}
+
+/// Byte offsets of the records of a segment (after its 40-byte header).
+fn record_offsets(bytes: &[u8]) -> Vec<usize> {
+    let mut offsets = Vec::new();
+    let mut at = 40;
+    while at + 8 <= bytes.len() {
+        offsets.push(at);
+        at += 8 + u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+    }
+    offsets
+}
+
+#[test]
+fn a_flipped_length_bit_far_from_the_end_is_damage_not_a_torn_tail() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut j, _) = Journal::open(JournalConfig::new(dir.path())).expect("open");
+    for i in 0..600 {
+        j.append(&[alarm(&format!("site-{i}"), i)], 1).expect("append");
+    }
+    drop(j);
+    let segment = dir.path().join("events/000001.seg");
+    let mut bytes = std::fs::read(&segment).expect("read");
+    let offsets = record_offsets(&bytes);
+    assert_eq!(offsets.len(), 600);
+    // The high byte of the 400th record's length: 200 acknowledged alarms follow it.
+    let damaged = offsets[399];
+    bytes[damaged + 3] ^= 0x01;
+    std::fs::write(&segment, &bytes).expect("write");
+    for big in [false, true] {
+        if big {
+            // Also a length that stays plausible but runs past the file's end.
+            let len = (bytes.len() - damaged) as u32;
+            bytes[damaged..damaged + 4].copy_from_slice(&len.to_le_bytes());
+            std::fs::write(&segment, &bytes).expect("write");
+        }
+        let err = format!("{:#}", Journal::open(JournalConfig::new(dir.path())).err().expect("refused"));
+        assert!(err.contains("000001.seg") && err.contains(&format!("byte {damaged}")), "{err}");
+        assert_eq!(std::fs::metadata(&segment).expect("meta").len(), bytes.len() as u64, "nothing was cut");
+    }
 }
 
 #[test]
@@ -247,4 +287,84 @@ fn the_sequence_goes_on_after_a_restart_just_after_a_segment_rolled() {
     drop(j);
     let (j, _) = Journal::open(config()).expect("reopen");
     assert_eq!(j.next_seq(), next, "sequence numbers are never reused");
+}
+
+#[test]
+fn a_deleted_first_segment_fails_verify() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(dir.path(), |c| JournalConfig { segment_bytes: 400, ..c });
+    assert!(dir.path().join("events/000002.seg").exists(), "the events stream spans segments");
+    assert!(journal::verify(dir.path()).expect("verify").ok);
+    std::fs::remove_file(dir.path().join("events/000001.seg")).expect("delete");
+    let report = journal::verify(dir.path()).expect("verify runs");
+    assert!(!report.ok);
+    assert!(report.problems.iter().any(|p| p.contains("segments before it are missing")), "{:?}", report.problems);
+    assert!(report.problems.iter().any(|p| p.contains("sequence gap")), "{:?}", report.problems);
+}
+
+#[test]
+fn records_cut_off_the_tail_fail_verify_against_a_kept_head() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut j, _) = Journal::open(JournalConfig::new(dir.path())).expect("open");
+    for i in 0..100 {
+        j.append(&[alarm(&format!("site-{i}"), i)], 1).expect("append");
+    }
+    drop(j);
+    let out = pantau(&["journal", "head", dir.path().to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let kept = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let head: journal::Head = kept.parse().expect("SEQ HASH");
+    assert_eq!(head.seq, 100);
+    let expect = format!("{}:{}", head.seq, head.hash);
+    let dir_arg = dir.path().to_str().expect("utf-8");
+    assert!(pantau(&["journal", "verify", dir_arg, "--expect-head", &expect]).status.success());
+
+    // Cut the last ten records off at a record boundary: the chain alone still looks whole.
+    let segment = dir.path().join("events/000001.seg");
+    let bytes = std::fs::read(&segment).expect("read");
+    let offsets = record_offsets(&bytes);
+    std::fs::write(&segment, &bytes[..offsets[90]]).expect("cut");
+    assert!(journal::verify(dir.path()).expect("verify").ok, "without a kept head a clean cut is invisible");
+    let out = pantau(&["journal", "verify", dir_arg, "--expect-head", &expect]);
+    assert!(!out.status.success(), "a cut journal must fail against the kept head");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("records were cut off"));
+    let bad = pantau(&["journal", "verify", dir_arg, "--expect-head", "100:xyz"]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("64 hex digits"));
+}
+
+/// A journal written by main on 2026-11-30, before any event changed: every command (one
+/// refused), alarms with and without a fix, positions, and a snapshot. Journals written by an
+/// earlier main must still replay, with and without their snapshot.
+#[test]
+fn a_journal_written_by_an_earlier_main_still_replays() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journal-2026-11-30");
+    let report = journal::verify(&fixture).expect("verify");
+    assert!(report.ok, "{:?} {:?}", report.problems, report.snapshot_problems);
+    assert_eq!((report.records, report.snapshots), (72, 1));
+    assert_eq!((report.counts["positions"], report.counts["alarms"], report.counts["commands"]), (60, 3, 9));
+
+    let without_snapshot = tempfile::tempdir().expect("tmp");
+    for stream in ["events", "positions"] {
+        std::fs::create_dir(without_snapshot.path().join(stream)).expect("mkdir");
+        let segment = format!("{stream}/000001.seg");
+        std::fs::copy(fixture.join(&segment), without_snapshot.path().join(&segment)).expect("copy");
+    }
+    let world = journal::replay(without_snapshot.path()).expect("replay");
+    assert!(journal::replay(&fixture).expect("replay from the snapshot").same_state(&world));
+
+    let units = world.units();
+    assert_eq!(units.iter().map(|u| u.callsign.as_str()).collect::<Vec<_>>(), ["B0", "B1", "B2"]);
+    let off_duty = world.unit("unit-2").expect("unit-2");
+    assert_eq!((off_duty.status, off_duty.kind), (UnitStatus::OffDuty, pantau::model::UnitKind::Motorbike));
+    let unit_0 = world.unit("unit-0").and_then(|u| u.last_fix).expect("unit-0 fix");
+    assert_eq!(unit_0.time, 1_796_000_095_000);
+    let alarms = world.alarms();
+    assert_eq!(alarms.len(), 3);
+    assert_eq!((alarms[0].state, alarms[0].dispatched_unit.as_deref()), (AlarmState::Resolved, Some("unit-0")));
+    assert_eq!(
+        (alarms[1].state, alarms[1].dispatched_unit.as_deref()),
+        (AlarmState::FalseAlarm, None),
+        "the viewer's dispatch was refused"
+    );
+    assert_eq!((alarms[2].source.as_str(), alarms[2].state), ("unit-1", AlarmState::Raised));
 }
