@@ -113,7 +113,9 @@ fn time_of_day(v: &str) -> Result<NaiveTime, String> {
 /// `ddmm.mmmm` / `dddmm.mmmm` plus hemisphere -> decimal degrees, split on the string.
 fn coordinate(v: &str, hemisphere: &str, degree_digits: usize) -> Result<f64, String> {
     let dot = v.find('.').unwrap_or(v.len());
-    if dot < degree_digits || dot > degree_digits + 2 {
+    // Digits and one dot only: anything else (a sign, an exponent, a non-ASCII byte the split
+    // below could land inside) is not a coordinate.
+    if !v.bytes().all(|b| b.is_ascii_digit() || b == b'.') || dot < degree_digits || dot > degree_digits + 2 {
         return Err(format!("bad coordinate {v:?}"));
     }
     let (deg, min) = v.split_at(dot - 2);
@@ -152,8 +154,9 @@ pub fn rmc_sentence(time: Millis, lat: f64, lon: f64, speed_mps: f64, heading: f
     format!("${body}*{sum:02X}\r\n")
 }
 
+/// The first 40 characters, for error messages.
 fn truncate(s: &str) -> &str {
-    s.get(..40).unwrap_or(s)
+    s.char_indices().nth(40).map_or(s, |(end, _)| &s[..end])
 }
 
 #[cfg(test)]
@@ -210,5 +213,27 @@ mod tests {
         assert!(s.sentence(&format!("${}*00", "A".repeat(400)), NOW).is_err());
         assert!(parse_login("HELLO").is_err());
         assert_eq!(parse_login("LOGIN unit-7 s3cret"), Ok(("unit-7".into(), Some("s3cret".into()))));
+    }
+
+    /// A sentence with a correct checksum over its body.
+    fn checksummed(body: &str) -> String {
+        format!("${body}*{:02X}", body.bytes().fold(0u8, |a, b| a ^ b))
+    }
+
+    #[test]
+    fn non_ascii_coordinates_are_refused_not_panicked_on() {
+        let mut s = Session::default();
+        for (lat, lon) in [("é7.038", "01131.000"), ("4807.038", "1é1.000"), ("4\u{301}7.03", "01131.000")] {
+            let line = checksummed(&format!("GPRMC,123519,A,{lat},N,{lon},E,022.4,084.4,230394,003.1,W"));
+            let result = s.sentence(&line, NOW);
+            assert!(result.as_ref().err().is_some_and(|e| e.contains("bad coordinate")), "{line}: {result:?}");
+        }
+        let signed = checksummed("GPRMC,123519,A,-4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W");
+        assert!(s.sentence(&signed, NOW).is_err(), "a sign is not part of an NMEA coordinate");
+        // Lines of non-ASCII text, with and without a matching checksum: ignored or refused.
+        for n in [100, 101] {
+            let line = checksummed(&"é".repeat(n));
+            assert!(!matches!(s.sentence(&line, NOW), Ok(Some(_))), "{n} characters");
+        }
     }
 }
