@@ -137,7 +137,7 @@ fn bench_cameras(c: &mut Criterion) {
                 name: String::new(),
                 lon,
                 lat,
-                direction: rng.random_range(0.0..360.0),
+                direction: Some(rng.random_range(0.0..360.0)),
                 fov: rng.random_range(40.0..120.0),
                 range: rng.random_range(40.0..200.0),
                 ptz: false,

@@ -53,7 +53,7 @@ fn camera_from(p: &TaggedPoint, index: usize) -> Result<Camera> {
     };
     let (default_fov, default_range) = defaults(ptz);
     let parsed = tag("direction").or(tag("camera:direction")).map(parse_direction).transpose()?;
-    let (direction, fov_from_range) = parsed.unwrap_or((0.0, None));
+    let (direction, fov_from_range) = (parsed.map(|(d, _)| d), parsed.and_then(|(_, fov)| fov));
     let number = |k: &str| {
         tag(k)
             .map(|v| v.trim_end_matches(" m").parse::<f32>().map_err(|_| anyhow!("{k}={v:?} is not a number")))
@@ -152,7 +152,7 @@ mod tests {
             tags: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         };
         let fixed = camera_from(&at(106.8, -6.2, &[("camera:direction", "45")]), 0).expect("fixed");
-        assert_eq!((fixed.direction, fixed.fov, fixed.range, fixed.ptz), (45.0, 60.0, 60.0, false));
+        assert_eq!((fixed.direction, fixed.fov, fixed.range, fixed.ptz), (Some(45.0), 60.0, 60.0, false));
         let dome = camera_from(&at(106.8, -6.2, &[("camera:type", "dome")]), 1).expect("dome");
         assert_eq!((dome.fov, dome.range, dome.ptz), (360.0, 80.0, true));
         assert!(camera_from(&at(200.0, 0.0, &[]), 0).is_err());

@@ -148,8 +148,9 @@ pub struct Camera {
     pub name: String,
     pub lon: f64,
     pub lat: f64,
-    /// Degrees clockwise from north.
-    pub direction: f32,
+    /// Degrees clockwise from north; `None` when the source does not say (such a camera is
+    /// taken to see the full circle of its range, and queries show `"direction": null`).
+    pub direction: Option<f32>,
     /// Field-of-view angle in degrees.
     pub fov: f32,
     /// How far it sees, in metres.

@@ -18,11 +18,12 @@ pub fn sees(camera: &Camera, lon: f64, lat: f64) -> bool {
     if distance > f64::from(camera.range) {
         return false;
     }
-    if camera.fov >= 360.0 || distance == 0.0 {
+    // A camera whose direction is not known may look anywhere: it covers its whole circle.
+    let Some(direction) = camera.direction.filter(|_| camera.fov < 360.0 && distance > 0.0) else {
         return true;
-    }
+    };
     let bearing = east.atan2(north).to_degrees();
-    let off_axis = (bearing - f64::from(camera.direction) + 540.0).rem_euclid(360.0) - 180.0;
+    let off_axis = (bearing - f64::from(direction) + 540.0).rem_euclid(360.0) - 180.0;
     // The sector's edges are inclusive (to within float rounding of the bearing).
     off_axis.abs() <= f64::from(camera.fov) / 2.0 + 1e-9
 }
@@ -133,7 +134,7 @@ mod tests {
             name: String::new(),
             lon: 106.8,
             lat: -6.2,
-            direction,
+            direction: Some(direction),
             fov,
             range: 100.0,
             ptz: false,
@@ -145,6 +146,17 @@ mod tests {
     fn at(bearing: f64, metres: f64) -> (f64, f64) {
         let (e, n) = (bearing.to_radians().sin() * metres, bearing.to_radians().cos() * metres);
         crate::crs::geodesy::offset_lonlat(106.8, -6.2, e, n)
+    }
+
+    #[test]
+    fn an_unknown_direction_covers_the_whole_range_not_the_north() {
+        let unknown = Camera { direction: None, ..camera(0.0, 60.0) };
+        for bearing in [0.0, 90.0, 180.0, 270.0] {
+            let (lon, lat) = at(bearing, 90.0);
+            assert!(sees(&unknown, lon, lat), "bearing {bearing}");
+        }
+        let (lon, lat) = at(180.0, 110.0);
+        assert!(!sees(&unknown, lon, lat), "still only within its range");
     }
 
     #[test]

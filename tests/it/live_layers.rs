@@ -115,7 +115,7 @@ fn cameras_congestion_and_zones() {
     let view = View::new(camera.lon, camera.lat, 17.0, 600, 400);
     // A point 40 m along the camera's direction, and one 40 m behind it.
     let toward = |metres: f64| {
-        let d = f64::from(camera.direction).to_radians();
+        let d = f64::from(camera.direction.expect("the demo's fixed cameras say where they look")).to_radians();
         (
             camera.lon + metres * d.sin() / (111_320.0 * camera.lat.to_radians().cos()),
             camera.lat + metres * d.cos() / 110_540.0,

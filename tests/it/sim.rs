@@ -206,7 +206,7 @@ fn camera_coverage_of_roads_and_gaps() {
             name: String::new(),
             lon: 106.8230,
             lat: -6.1800 - i as f64 * 0.0014,
-            direction: 0.0,
+            direction: Some(0.0),
             fov: 360.0,
             range: 80.0,
             ptz: true,

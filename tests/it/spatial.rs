@@ -57,7 +57,7 @@ proptest! {
     }
 
     #[test]
-    fn covering_cameras_match_brute_force(cams in proptest::collection::vec((106.80f64..106.82, -6.21f64..-6.19, 0.0f32..360.0, 10.0f32..360.0, 20.0f32..300.0), 1..200), q in (106.80f64..106.82, -6.21f64..-6.19)) {
+    fn covering_cameras_match_brute_force(cams in proptest::collection::vec((106.80f64..106.82, -6.21f64..-6.19, proptest::option::of(0.0f32..360.0), 10.0f32..360.0, 20.0f32..300.0), 1..200), q in (106.80f64..106.82, -6.21f64..-6.19)) {
         let cameras: Vec<Camera> = cams.into_iter().enumerate().map(|(i, (lon, lat, direction, fov, range))| Camera {
             id: format!("c{i}"), name: String::new(), lon, lat, direction, fov, range, ptz: false, stream_url: None,
         }).collect();
@@ -152,7 +152,7 @@ fn zone_coverage_share_grows_with_cameras() {
         name: String::new(),
         lon,
         lat,
-        direction: 0.0,
+        direction: Some(0.0),
         fov: 360.0,
         range: 150.0,
         ptz: true,
@@ -214,7 +214,7 @@ proptest! {
         use pantau::spatial::{LiveIndex, ZoneCounts};
         use pantau::world::World;
         let (_, zones) = all_jakarta_levels();
-        let cameras = vec![Camera { id: "cam".into(), name: "cam".into(), lon: 106.8272, lat: -6.1754, direction: 0.0, fov: 90.0, range: 100.0, ptz: false, stream_url: None }];
+        let cameras = vec![Camera { id: "cam".into(), name: "cam".into(), lon: 106.8272, lat: -6.1754, direction: Some(0.0), fov: 90.0, range: 100.0, ptz: false, stream_url: None }];
         let mut world = World::new();
         let mut live = LiveIndex::new(&world, ZoneIndex::new(zones.zones().to_vec()), CameraIndex::new(cameras.clone()));
         let fix = |lon, lat| Fix { time: NOW, lon, lat, speed: None, heading: None, accuracy: None };

@@ -251,8 +251,9 @@ impl LiveLayers {
             .map(|c| Sector {
                 pos: self.rel(c.lon, c.lat),
                 color: sector_colour,
-                direction: c.direction,
-                half_angle: (c.fov / 2.0).min(180.0),
+                // Direction unknown: drawn as the full circle it may be looking into.
+                direction: c.direction.unwrap_or(0.0),
+                half_angle: if c.direction.is_some() { (c.fov / 2.0).min(180.0) } else { 180.0 },
                 range: (f64::from(c.range) / ground_metres_per_world_unit(c.lat)) as f32,
                 flags: sector_flags,
                 _pad: 0,

@@ -219,7 +219,11 @@ fn cameras(ui: &mut egui::Ui, console: &Console, alarm: &Alarm) {
     let cameras = console.session.desk.cameras_covering(lon, lat);
     ui.label(RichText::new(format!("Cameras that see it ({})", cameras.len())).strong());
     for camera in cameras {
-        ui.label(&camera.name);
+        match camera.direction {
+            Some(_) => ui.label(&camera.name),
+            // Its direction is not known: it may be looking elsewhere.
+            None => ui.label(format!("{} (direction unknown)", camera.name)),
+        };
         if let Some(url) = &camera.stream_url {
             ui.hyperlink(url);
         }
