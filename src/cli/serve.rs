@@ -30,6 +30,13 @@ pub struct ServeArgs {
     /// MQTT broker to subscribe to (`mqtt://host:port`): OwnTracks positions, pantau alarms
     #[arg(long)]
     pub mqtt: Option<String>,
+    /// The client id pantau's persistent MQTT session is kept under [default: derived from the
+    /// journal folder]
+    #[arg(long)]
+    pub mqtt_client_id: Option<String>,
+    /// MQTT payloads over this many bytes are counted and skipped [default: 262144]
+    #[arg(long)]
+    pub mqtt_max_payload: Option<usize>,
     /// Per-device tokens, one `DEVICE TOKEN` a line
     #[arg(long)]
     pub tokens: Option<PathBuf>,
@@ -58,6 +65,8 @@ impl ServeArgs {
             http: self.http,
             nmea: self.nmea,
             mqtt: self.mqtt.clone(),
+            mqtt_client_id: self.mqtt_client_id.clone(),
+            mqtt_max_payload: self.mqtt_max_payload,
             tokens: self.tokens.clone(),
             insecure: self.insecure.then_some(true),
             fsync: self.fsync,

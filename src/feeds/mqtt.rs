@@ -1,8 +1,14 @@
 //! MQTT: subscribe to unit positions (OwnTracks, `owntracks/+/+`) and panic alarms (the alarm
-//! API's JSON on `pantau/alarms/+`) on an existing broker (Mosquitto, EMQX), so many desks can
-//! share one feed. Messages arrive at QoS 1 and are acknowledged to the broker only once they
-//! are durable, in the order they came; a broker that goes away is reconnected to.
-//! Authentication and topic ACLs are the broker's job.
+//! API's JSON on `pantau/alarms/DEVICE`) on an existing broker (Mosquitto, EMQX), so many desks
+//! can share one feed. Messages arrive at QoS 1 and are acknowledged to the broker only once
+//! they are durable, in the order they came: a message the journal could not store is offered
+//! again until it is stored. The client id is stable (derived from the journal unless given)
+//! and the session persistent, so what is published while pantau is down arrives when it is
+//! back. A broker that goes away is reconnected to.
+//!
+//! Who may publish on which topic is the broker's job (its ACL is the authority: a device
+//! account allowed only `owntracks/+/DEVICE` and `pantau/alarms/DEVICE`); pantau takes the
+//! device from the topic and refuses an alarm whose payload names another device.
 
 use std::time::Duration;
 
@@ -16,6 +22,39 @@ use crate::model::{Event, FeedKind};
 
 pub const POSITION_TOPIC: &str = "owntracks/+/+";
 pub const ALARM_TOPIC: &str = "pantau/alarms/+";
+
+/// Largest payload taken by default; larger messages are counted and skipped.
+pub const DEFAULT_MAX_PAYLOAD: usize = 256 * 1024;
+/// Largest packet the client reads at all: a bigger one would break the connection (and come
+/// back at every reconnect), so the broker's own limit (`message_size_limit` in Mosquitto)
+/// should stay under this.
+const PACKET_CEILING: usize = 16 * 1024 * 1024;
+/// How long to wait before offering a message the journal could not store again.
+const RETRY_STORE: Duration = Duration::from_secs(1);
+
+/// Where and how to subscribe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MqttConfig {
+    /// `mqtt://host:port`.
+    pub url: String,
+    /// The client id the broker keeps the session under.
+    pub client_id: String,
+    /// Payloads over this many bytes are counted (`mqtt_oversize`) and skipped.
+    pub max_payload: usize,
+}
+
+impl MqttConfig {
+    /// A config whose client id is derived from the journal's folder, so the same service
+    /// resumes the same broker session after a restart.
+    pub fn for_journal(url: String, journal: &std::path::Path, client_id: Option<String>, max_payload: usize) -> Self {
+        let client_id = client_id.unwrap_or_else(|| {
+            let path = std::fs::canonicalize(journal).unwrap_or_else(|_| journal.to_path_buf());
+            let hash = blake3::hash(path.to_string_lossy().as_bytes());
+            format!("pantau-{}", &hash.to_hex()[..16])
+        });
+        Self { url, client_id, max_payload }
+    }
+}
 
 /// `mqtt://host:port` (or `host:port`) -> host and port.
 pub fn parse_url(url: &str) -> Result<(String, u16)> {
@@ -42,10 +81,15 @@ pub fn message(event: &Event) -> Option<(String, String)> {
 }
 
 /// Subscribes and feeds the writer until the task is dropped.
-pub async fn run(url: String, ingest: IngestHandle) -> Result<()> {
+pub async fn run(config: MqttConfig, ingest: IngestHandle) -> Result<()> {
+    let url = config.url.clone();
     let (host, port) = parse_url(&url)?;
-    let mut options = MqttOptions::new(format!("pantau-{}", std::process::id()), host, port);
-    options.set_keep_alive(Duration::from_secs(15)).set_manual_acks(true).set_clean_session(false);
+    let mut options = MqttOptions::new(config.client_id.clone(), host, port);
+    options
+        .set_keep_alive(Duration::from_secs(15))
+        .set_manual_acks(true)
+        .set_clean_session(false)
+        .set_max_packet_size(PACKET_CEILING, PACKET_CEILING);
     let (client, mut events) = AsyncClient::new(options, 1024);
     let (order_tx, order_rx) = mpsc::channel::<tokio::task::JoinHandle<Publish>>(4096);
     tokio::spawn(acknowledge_in_order(client.clone(), order_rx));
@@ -58,12 +102,12 @@ pub async fn run(url: String, ingest: IngestHandle) -> Result<()> {
             }
             Ok(MqttEvent::Incoming(Packet::Publish(publish))) => {
                 // Queued here, in arrival order; only the wait for durability runs apart.
-                let durable = queue(&ingest, &publish);
+                let event = take(&ingest, &publish, config.max_payload);
+                let durable = event.clone().map(|e| ingest.send(vec![e]));
+                let ingest = ingest.clone();
                 let job = tokio::spawn(async move {
-                    if let Some(durable) = durable {
-                        if let Ack::Failed(e) = durable.await {
-                            tracing::error!("mqtt message on {} not stored: {e}", publish.topic);
-                        }
+                    if let (Some(event), Some(durable)) = (event, durable) {
+                        store(&ingest, event, durable, &publish.topic).await;
                     }
                     publish
                 });
@@ -88,21 +132,50 @@ async fn acknowledge_in_order(client: AsyncClient, mut jobs: mpsc::Receiver<toki
     }
 }
 
-/// Parses a message and queues its event; `None` when there is nothing to store.
-fn queue(ingest: &IngestHandle, publish: &Publish) -> Option<impl std::future::Future<Output = Ack> + Send + 'static> {
-    ingest.metrics().received(FeedKind::Mqtt, 1);
-    let event = if publish.topic.starts_with("owntracks/") {
-        owntracks::parse(&publish.topic, &publish.payload)
-    } else {
-        alarm_api::parse(&publish.payload).map(|(_, _, e)| Some(mqtt_feed(e)))
-    };
-    match event {
-        Ok(Some(event)) => Some(ingest.send(vec![event])),
-        Ok(None) => None,
-        Err(_) => {
-            ingest.metrics().rejected("malformed_mqtt");
+/// Waits until the event is stored: a batch the journal could not write (a full disk) is
+/// offered again, so the broker is never told a message is safe before it is.
+async fn store(ingest: &IngestHandle, event: Event, first: impl std::future::Future<Output = Ack>, topic: &str) {
+    let mut ack = first.await;
+    while let Ack::Failed(e) = ack {
+        tracing::error!("mqtt message on {topic} not stored yet ({e}); trying again");
+        tokio::time::sleep(RETRY_STORE).await;
+        ack = ingest.send(vec![event.clone()]).await;
+    }
+}
+
+/// The event a message carries, counted; `None` when there is nothing to store (not a
+/// location, malformed, over the size limit, or an alarm naming another device than its
+/// topic).
+fn take(ingest: &IngestHandle, publish: &Publish, max_payload: usize) -> Option<Event> {
+    let metrics = ingest.metrics();
+    metrics.received(FeedKind::Mqtt, 1);
+    if publish.payload.len() > max_payload {
+        tracing::warn!(
+            "mqtt message on {} skipped: {} bytes, over {max_payload}",
+            publish.topic,
+            publish.payload.len()
+        );
+        metrics.rejected("mqtt_oversize");
+        return None;
+    }
+    match parse(&publish.topic, &publish.payload) {
+        Ok(event) => event,
+        Err(reason) => {
+            metrics.rejected(reason);
             None
         }
+    }
+}
+
+/// A message's event by topic; the error is the metrics reason.
+fn parse(topic: &str, payload: &[u8]) -> Result<Option<Event>, &'static str> {
+    if topic.starts_with("owntracks/") {
+        return owntracks::parse(topic, payload).map_err(|_| "malformed_mqtt");
+    }
+    let (device, _, event) = alarm_api::parse(payload).map_err(|_| "malformed_mqtt")?;
+    match topic.strip_prefix("pantau/alarms/") {
+        Some(owner) if owner == device => Ok(Some(mqtt_feed(event))),
+        _ => Err("mqtt_device_mismatch"),
     }
 }
 
@@ -118,6 +191,26 @@ fn mqtt_feed(event: Event) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_device_comes_from_the_topic() {
+        let alarm = br#"{"device":"bank-1","kind":"panic"}"#;
+        assert!(matches!(parse("pantau/alarms/bank-1", alarm), Ok(Some(Event::Alarm { .. }))));
+        assert_eq!(parse("pantau/alarms/bank-2", alarm), Err("mqtt_device_mismatch"));
+        assert_eq!(parse("pantau/alarms/bank-1", b"{"), Err("malformed_mqtt"));
+    }
+
+    #[test]
+    fn client_ids_follow_the_journal() {
+        let a = MqttConfig::for_journal("mqtt://h".into(), std::path::Path::new("/srv/a"), None, 1);
+        let again = MqttConfig::for_journal("mqtt://h".into(), std::path::Path::new("/srv/a"), None, 1);
+        let b = MqttConfig::for_journal("mqtt://h".into(), std::path::Path::new("/srv/b"), None, 1);
+        assert_eq!(a.client_id, again.client_id);
+        assert_ne!(a.client_id, b.client_id);
+        let given =
+            MqttConfig::for_journal("mqtt://h".into(), std::path::Path::new("/srv/a"), Some("desk-1".into()), 1);
+        assert_eq!(given.client_id, "desk-1");
+    }
 
     #[test]
     fn broker_urls() {

@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use tokio::net::TcpListener;
 
 use crate::feeds::listeners::{api_router, nmea_listener, osmand_router, FeedState};
+use crate::feeds::mqtt::{MqttConfig, DEFAULT_MAX_PAYLOAD};
 use crate::feeds::osmand::SpeedUnit;
 use crate::feeds::tokens::Tokens;
 use crate::ingest::metrics::Metrics;
@@ -32,6 +33,10 @@ pub struct ServeConfig {
     pub nmea: Option<SocketAddr>,
     /// A broker to subscribe to (`mqtt://host:port`).
     pub mqtt: Option<String>,
+    /// The client id for the broker's persistent session (default: derived from the journal).
+    pub mqtt_client_id: Option<String>,
+    /// MQTT payloads over this many bytes are counted and skipped.
+    pub mqtt_max_payload: usize,
     pub tokens: Option<PathBuf>,
     pub insecure: bool,
     pub fsync: FsyncPolicy,
@@ -107,9 +112,15 @@ pub async fn serve(
     let mqtt_task = match &config.mqtt {
         Some(url) => {
             crate::feeds::mqtt::parse_url(url)?;
-            let (url, ingest) = (url.clone(), state.ingest.clone());
+            let mqtt = MqttConfig::for_journal(
+                url.clone(),
+                &config.journal,
+                config.mqtt_client_id.clone(),
+                config.mqtt_max_payload,
+            );
+            let ingest = state.ingest.clone();
             Some(tokio::spawn(async move {
-                if let Err(e) = crate::feeds::mqtt::run(url, ingest).await {
+                if let Err(e) = crate::feeds::mqtt::run(mqtt, ingest).await {
                     tracing::error!("mqtt feed stopped: {e:#}");
                 }
             }))
@@ -217,6 +228,8 @@ impl ServeConfig {
             http: any,
             nmea: None,
             mqtt: None,
+            mqtt_client_id: None,
+            mqtt_max_payload: DEFAULT_MAX_PAYLOAD,
             tokens: None,
             insecure: true,
             fsync: FsyncPolicy::PerBatch,

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 
 use super::ServeConfig;
+use crate::feeds::mqtt::DEFAULT_MAX_PAYLOAD;
 use crate::feeds::osmand::SpeedUnit;
 use crate::journal::FsyncPolicy;
 
@@ -37,6 +38,11 @@ pub struct ServeSettings {
     pub nmea: Option<SocketAddr>,
     /// A broker to subscribe to (`mqtt://host:port`; off unless given).
     pub mqtt: Option<String>,
+    /// The client id the broker keeps pantau's session under (default: derived from the
+    /// journal's folder, the same at every start).
+    pub mqtt_client_id: Option<String>,
+    /// MQTT payloads over this many bytes are counted and skipped (default 256 KiB).
+    pub mqtt_max_payload: Option<usize>,
     /// Per-device tokens, one `DEVICE TOKEN` a line.
     pub tokens: Option<PathBuf>,
     /// Accept devices without tokens (closed networks and tests only). As a flag it is given
@@ -68,6 +74,8 @@ impl ServeSettings {
             http: self.http.or(lower.http),
             nmea: self.nmea.or(lower.nmea),
             mqtt: self.mqtt.or(lower.mqtt),
+            mqtt_client_id: self.mqtt_client_id.or(lower.mqtt_client_id),
+            mqtt_max_payload: self.mqtt_max_payload.or(lower.mqtt_max_payload),
             tokens: self.tokens.or(lower.tokens),
             insecure: self.insecure.or(lower.insecure),
             fsync: self.fsync.or(lower.fsync),
@@ -86,6 +94,8 @@ impl ServeSettings {
             http: Some(self.http.unwrap_or(DEFAULT_HTTP)),
             nmea: self.nmea,
             mqtt: self.mqtt,
+            mqtt_client_id: self.mqtt_client_id,
+            mqtt_max_payload: self.mqtt_max_payload.unwrap_or(DEFAULT_MAX_PAYLOAD),
             tokens: self.tokens,
             insecure: self.insecure.unwrap_or(false),
             fsync: self.fsync.unwrap_or(FsyncPolicy::PerBatch),

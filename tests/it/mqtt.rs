@@ -1,6 +1,8 @@
-//! The MQTT feed against a real Mosquitto broker on 127.0.0.1 (installed by `.ci/run`; this
+//! The MQTT feed against a real Mosquitto broker on 127.0.0.1 (installed by `.ci/run`; each
 //! test starts its own broker process on a free port): OwnTracks positions and pantau alarms
-//! published at QoS 1 reach the world and the journal; garbage is counted, not fatal.
+//! published at QoS 1 reach the world and the journal; garbage, oversize messages and alarms
+//! naming another device than their topic are counted, not fatal; an alarm published while
+//! pantau is down arrives once it is back (a persistent session under a stable client id).
 
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -90,6 +92,7 @@ async fn owntracks_positions_and_alarms_arrive_over_mqtt() {
     // Then an SOS without a fix: it takes the unit's last known position.
     let sos = r#"{"device":"unit-017","kind":"sos"}"#;
     client.publish("pantau/alarms/bank-1", QoS::AtLeastOnce, false, sos).await.expect("publish");
+    client.publish("pantau/alarms/unit-017", QoS::AtLeastOnce, false, sos).await.expect("publish");
     client.publish("owntracks/x/y", QoS::AtLeastOnce, false, "not json").await.expect("publish");
     let world = wait_for(&ingest, |w| !w.alarms().is_empty()).await;
     assert_eq!(ingest.metrics().rejected_count("out_of_order"), 0);
@@ -98,7 +101,72 @@ async fn owntracks_positions_and_alarms_arrive_over_mqtt() {
     let alarm = &world.alarms()[0];
     assert_eq!((alarm.kind.as_str(), alarm.position_source), ("sos", PositionSource::LastKnown));
     assert_eq!(ingest.metrics().rejected_count("malformed_mqtt"), 1);
+    assert_eq!(
+        ingest.metrics().rejected_count("mqtt_device_mismatch"),
+        1,
+        "bank-1's topic cannot carry unit-017's alarm"
+    );
+    assert_eq!(world.alarms().len(), 1);
 
     service.stop().await.expect("clean stop");
     assert!(journal::replay(&journal_dir).expect("replay").same_state(&world));
+}
+
+async fn publisher(port: u16, id: &str) -> AsyncClient {
+    let mut options = MqttOptions::new(id, "127.0.0.1", port);
+    options.set_max_packet_size(1 << 20, 1 << 20);
+    let (client, mut events) = AsyncClient::new(options, 64);
+    tokio::spawn(async move { while events.poll().await.is_ok() {} });
+    client
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversize_message_is_skipped_and_the_next_alarm_arrives() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_broker, port) = start_broker(dir.path());
+    let config = ServeConfig {
+        osmand: None,
+        mqtt: Some(format!("mqtt://127.0.0.1:{port}")),
+        mqtt_max_payload: 4096,
+        ..ServeConfig::loopback(dir.path().join("journal"))
+    };
+    let service = Service::start(config).await.expect("service starts");
+    let ingest = service.ingest.clone();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let client = publisher(port, "bank-gateway").await;
+    // 11 KB: over this service's 4 KiB limit and over the MQTT client's 10 KB default.
+    let big = format!(r#"{{"device":"bank-1","kind":"{}"}}"#, "x".repeat(11 * 1024));
+    client.publish("pantau/alarms/bank-1", QoS::AtLeastOnce, false, big).await.expect("publish");
+    let alarm = r#"{"device":"bank-2","kind":"panic"}"#;
+    client.publish("pantau/alarms/bank-2", QoS::AtLeastOnce, false, alarm).await.expect("publish");
+    let world = wait_for(&ingest, |w| !w.alarms().is_empty()).await;
+    assert_eq!(world.alarms()[0].source, "bank-2");
+    assert_eq!(ingest.metrics().rejected_count("mqtt_oversize"), 1);
+    service.stop().await.expect("clean stop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alarm_published_while_pantau_is_down_arrives_after_it_restarts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_broker, port) = start_broker(dir.path());
+    let journal_dir = dir.path().join("journal");
+    let config = ServeConfig {
+        osmand: None,
+        mqtt: Some(format!("mqtt://127.0.0.1:{port}")),
+        ..ServeConfig::loopback(&journal_dir)
+    };
+    // The first start makes the broker keep a session (and its subscriptions) for pantau.
+    let service = Service::start(config.clone()).await.expect("service starts");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    service.stop().await.expect("clean stop");
+
+    let client = publisher(port, "bank-gateway").await;
+    let alarm = r#"{"device":"bank-3","kind":"panic"}"#;
+    client.publish("pantau/alarms/bank-3", QoS::AtLeastOnce, false, alarm).await.expect("publish");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let service = Service::start(config).await.expect("service restarts");
+    let world = wait_for(&service.ingest, |w| !w.alarms().is_empty()).await;
+    assert_eq!(world.alarms()[0].source, "bank-3");
+    service.stop().await.expect("clean stop");
 }
