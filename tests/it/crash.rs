@@ -1,7 +1,8 @@
 //! Crash safety: `pantau serve` is killed with SIGKILL in the middle of ingest, restarted on
 //! the same journal, and every alarm it acknowledged before dying is in the journal, whose
 //! chain verifies. The restarted service also shuts down cleanly on SIGTERM, leaving a
-//! snapshot that matches the journal.
+//! snapshot that matches the journal. A full disk (a file-size limit on the process, raised
+//! again while it runs) refuses alarms while it lasts and leaves a journal that verifies.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
@@ -14,7 +15,12 @@ use pantau::model::Event;
 
 /// Starts `pantau serve` on free ports; returns the child and its (osmand, http) addresses.
 fn start(journal: &std::path::Path) -> (Child, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pantau"))
+    start_with(Command::new(env!("CARGO_BIN_EXE_pantau")), journal)
+}
+
+/// Starts `pantau serve` through `command` (the binary, or a wrapper that runs it).
+fn start_with(mut command: Command, journal: &std::path::Path) -> (Child, String, String) {
+    let mut child = command
         .args(["serve", "--insecure", "--osmand", "127.0.0.1:0", "--http", "127.0.0.1:0", "--journal"])
         .arg(journal)
         .stdout(Stdio::piped())
@@ -98,13 +104,81 @@ fn every_acknowledged_alarm_survives_sigkill() {
     let report = journal::verify(dir.path()).expect("verify");
     assert!(report.ok, "chain broken after a crash: {:?}", report.problems);
     assert_eq!(report.snapshots, 1, "a clean stop leaves a snapshot");
-    let journaled: HashSet<String> = journal::JournalRecords::open(dir.path())
+    let journaled = journaled_alarms(dir.path());
+    let lost: Vec<&String> = acked.difference(&journaled).collect();
+    assert!(lost.is_empty(), "{} acknowledged alarms lost: {:?}", lost.len(), lost.iter().take(5).collect::<Vec<_>>());
+}
+
+/// Alarms journaled in `dir`, by device.
+fn journaled_alarms(dir: &std::path::Path) -> HashSet<String> {
+    journal::JournalRecords::open(dir)
         .expect("read")
         .filter_map(|r| match r.expect("journal record").event {
             Event::Alarm { device, .. } => Some(device),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// Posts one alarm; its HTTP status (0 when unanswered).
+async fn post_alarm(client: &reqwest::Client, http: &str, device: &str) -> u16 {
+    let body = format!(r#"{{"device":"{device}","lat":-6.2,"lon":106.8}}"#);
+    client.post(format!("http://{http}/alarms")).body(body).send().await.map_or(0, |r| r.status().as_u16())
+}
+
+#[test]
+fn a_full_disk_refuses_alarms_then_writing_resumes_and_the_journal_verifies() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // The file-size limit stands in for a full disk: a write past it fails (EFBIG) part-way,
+    // as a write into a full file system does (ENOSPC). SIGXFSZ is ignored so the write fails
+    // instead of killing the process.
+    let mut wrapper = Command::new("sh");
+    wrapper.args([
+        "-c",
+        r#"trap '' XFSZ; exec prlimit --fsize=20000:unlimited -- "$@""#,
+        "sh",
+        env!("CARGO_BIN_EXE_pantau"),
+    ]);
+    let (mut child, _, http) = start_with(wrapper, dir.path());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let client = reqwest::Client::new();
+    let mut acked = HashSet::new();
+    let mut refused = 0;
+    runtime.block_on(async {
+        for i in 0..2000 {
+            let device = format!("before-{i}");
+            match post_alarm(&client, &http, &device).await {
+                200 => drop(acked.insert(device)),
+                _ => refused += 1,
+            }
+            if refused >= 20 {
+                break;
+            }
+        }
+    });
+    assert!(acked.len() > 50 && refused >= 20, "{} acknowledged, {refused} refused", acked.len());
+
+    // Space comes back (the soft limit is lifted to the hard one, which needs no privilege):
+    // the service goes on by itself.
+    let raised = Command::new("prlimit")
+        .args(["--pid", &child.id().to_string(), "--fsize=unlimited:unlimited"])
+        .status()
+        .expect("prlimit");
+    assert!(raised.success());
+    let after: Vec<String> = (0..50).map(|i| format!("after-{i}")).collect();
+    runtime.block_on(async {
+        for device in &after {
+            assert_eq!(post_alarm(&client, &http, device).await, 200, "{device} after space returned");
+            acked.insert(device.clone());
+        }
+    });
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill -TERM");
+    assert!(status.success());
+    assert!(child.wait().expect("wait").success(), "clean exit on SIGTERM");
+
+    let report = journal::verify(dir.path()).expect("verify");
+    assert!(report.ok, "the journal does not verify after a full disk: {:?}", report.problems);
+    let journaled = journaled_alarms(dir.path());
     let lost: Vec<&String> = acked.difference(&journaled).collect();
     assert!(lost.is_empty(), "{} acknowledged alarms lost: {:?}", lost.len(), lost.iter().take(5).collect::<Vec<_>>());
 }
