@@ -67,6 +67,8 @@ impl ServeArgs {
             mqtt: self.mqtt.clone(),
             mqtt_client_id: self.mqtt_client_id.clone(),
             mqtt_max_payload: self.mqtt_max_payload,
+            max_connections: None,
+            max_connections_per_source: None,
             tokens: self.tokens.clone(),
             insecure: self.insecure.then_some(true),
             fsync: self.fsync,

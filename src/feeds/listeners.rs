@@ -2,17 +2,22 @@
 //! `POST /traccar`, `GET /metrics`) and the NMEA TCP listener. Each request is parsed,
 //! authenticated, submitted to the writer, and answered only once its events are durable.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::Router;
 use tokio::io::AsyncBufReadExt;
 use tokio::net::{TcpListener, TcpStream};
 
+use super::connections::{Gate, Permit};
 use super::nmea::{self, Session};
 use super::osmand::{self, SpeedUnit};
 use super::tokens::Tokens;
@@ -23,36 +28,111 @@ use crate::model::{now_millis, Event, FeedKind};
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// How often a device refused for its token is logged at most.
+const UNAUTHORIZED_LOG_EVERY: Duration = Duration::from_secs(60);
+/// Devices remembered for that (the memory is cleared when it would grow past this).
+const UNAUTHORIZED_LOG_DEVICES: usize = 4096;
+
 #[derive(Clone)]
 pub struct FeedState {
     pub ingest: IngestHandle,
     pub tokens: Arc<Tokens>,
     pub speed_unit: SpeedUnit,
+    /// When each refused device was last logged.
+    unauthorized_logged: Arc<Mutex<HashMap<String, Instant>>>,
 }
 
+/// Marks a response whose refusal the handler has already counted.
+#[derive(Clone, Copy)]
+struct Counted;
+
+/// Marks a response refusing a device for its token.
+#[derive(Clone)]
+struct Unauthorized(String);
+
 impl FeedState {
+    pub fn new(ingest: IngestHandle, tokens: Arc<Tokens>, speed_unit: SpeedUnit) -> Self {
+        Self { ingest, tokens, speed_unit, unauthorized_logged: Arc::default() }
+    }
+
     fn refuse(&self, reason: &'static str, status: StatusCode, message: String) -> Response {
         self.ingest.metrics().rejected(reason);
-        (status, message).into_response()
+        (status, message).into_response().counted()
     }
 
     async fn accept(&self, feed: FeedKind, device: &str, token: Option<&str>, event: Event) -> Response {
         self.ingest.metrics().received(feed, 1);
         if !self.tokens.allows(device, token) {
-            return self.refuse(
+            let mut response = self.refuse(
                 "unauthorized",
                 StatusCode::UNAUTHORIZED,
                 format!("device {device}: missing or wrong token\n"),
             );
+            response.extensions_mut().insert(Unauthorized(device.to_string()));
+            return response;
         }
         respond(self.ingest.submit(vec![event]).await)
+    }
+
+    /// Logs a device refused for its token, with where it came from, at most once a minute
+    /// per device (a panic button with a rotated token must not fail silently, nor flood).
+    fn log_unauthorized(&self, device: &str, peer: Option<SocketAddr>) {
+        let mut logged = self.unauthorized_logged.lock().unwrap_or_else(|e| e.into_inner());
+        if logged.get(device).is_some_and(|at| at.elapsed() < UNAUTHORIZED_LOG_EVERY) {
+            return;
+        }
+        if logged.len() >= UNAUTHORIZED_LOG_DEVICES {
+            logged.clear();
+        }
+        logged.insert(device.to_string(), Instant::now());
+        let from = peer.map_or_else(|| "an unknown address".to_string(), |p| p.to_string());
+        tracing::warn!("device {device:?} from {from}: refused, missing or wrong token");
+    }
+}
+
+trait CountedResponse {
+    fn counted(self) -> Self;
+}
+
+impl CountedResponse for Response {
+    fn counted(mut self) -> Self {
+        self.extensions_mut().insert(Counted);
+        self
+    }
+}
+
+/// Counts every client-error answer the handlers did not count themselves (a body over the
+/// limit, a bad method, an unknown path) by status, and logs token refusals with the peer.
+async fn watch_refusals(State(s): State<FeedState>, request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let response = next.run(request).await;
+    if let Some(Unauthorized(device)) = response.extensions().get::<Unauthorized>() {
+        s.log_unauthorized(device, peer);
+    }
+    if response.status().is_client_error() && response.extensions().get::<Counted>().is_none() {
+        s.ingest.metrics().rejected(http_reason(response.status()));
+    }
+    response
+}
+
+fn http_reason(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "http_bad_request",
+        StatusCode::NOT_FOUND => "http_not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "http_method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "http_body_too_large",
+        StatusCode::URI_TOO_LONG => "http_uri_too_long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "http_unsupported_media_type",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "http_header_too_large",
+        _ => "http_client_error",
     }
 }
 
 fn respond(ack: Ack) -> Response {
     match ack {
         Ack::Done { rejected, .. } => match rejected.iter().find(|r| r.is_client_error()) {
-            Some(r) => (StatusCode::BAD_REQUEST, format!("refused: {}\n", r.reason())).into_response(),
+            // The writer counted the refusal by its reason.
+            Some(r) => (StatusCode::BAD_REQUEST, format!("refused: {}\n", r.reason())).into_response().counted(),
             None => StatusCode::OK.into_response(),
         },
         Ack::Shed => (StatusCode::SERVICE_UNAVAILABLE, "overloaded, retry later\n").into_response(),
@@ -62,7 +142,11 @@ fn respond(ack: Ack) -> Response {
 
 /// OsmAnd / Traccar Client listener: any method, any path.
 pub fn osmand_router(state: FeedState) -> Router {
-    Router::new().fallback(any(osmand_request)).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(state)
+    Router::new()
+        .fallback(any(osmand_request))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(from_fn_with_state(state.clone(), watch_refusals))
+        .with_state(state)
 }
 
 async fn osmand_request(
@@ -102,6 +186,7 @@ pub fn api_router(state: FeedState) -> Router {
         .route("/traccar", post(traccar_request))
         .route("/metrics", get(metrics_request))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(from_fn_with_state(state.clone(), watch_refusals))
         .with_state(state)
 }
 
@@ -132,30 +217,75 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     value.strip_prefix("Bearer ").map(|t| t.trim().to_string())
 }
 
-/// Accepts NMEA connections until the listener is dropped.
-pub async fn nmea_listener(listener: TcpListener, state: FeedState) {
+/// A device that sends no line for this long is disconnected (receivers send every second or
+/// few; a silent connection only holds a file descriptor).
+pub const NMEA_SILENCE: Duration = Duration::from_secs(120);
+
+/// Accepts NMEA connections under the gate until the listener is dropped.
+pub async fn nmea_listener(listener: TcpListener, state: FeedState, gate: Gate) {
     loop {
-        let Ok((stream, peer)) = listener.accept().await else { continue };
+        let (stream, peer, permit) = gate.accept(&listener, "nmea").await;
         let state = state.clone();
         tokio::spawn(async move {
-            if let Err(e) = nmea_connection(stream, &state).await {
-                tracing::info!("nmea {peer}: closed: {e}");
+            let outcome = tokio::select! {
+                outcome = nmea_connection(stream, &state, &permit) => outcome,
+                _ = permit.closed() => Err(NmeaEnd::ClosedForRoom),
+            };
+            if let Err(end) = outcome {
+                if let Some(reason) = end.reason() {
+                    state.ingest.metrics().rejected(reason);
+                }
+                tracing::info!("nmea {peer}: closed: {end}");
             }
         });
     }
 }
 
-async fn nmea_connection(stream: TcpStream, s: &FeedState) -> Result<(), String> {
+/// Why an NMEA connection ended early.
+#[derive(Debug, thiserror::Error)]
+enum NmeaEnd {
+    #[error("closed before login")]
+    NoLogin,
+    #[error("bad login: {0}")]
+    BadLogin(String),
+    #[error("device {0}: missing or wrong token")]
+    Unauthorized(String),
+    #[error("a line over {} bytes", nmea::MAX_LINE)]
+    LineTooLong,
+    #[error("silent for {NMEA_SILENCE:?}")]
+    Silent,
+    #[error("closed to make room for another connection")]
+    ClosedForRoom,
+    #[error("{0}")]
+    Io(std::io::Error),
+}
+
+impl NmeaEnd {
+    /// The metrics reason, for ends that refuse something (a device that just hangs up after
+    /// its last sentence is not a refusal).
+    fn reason(&self) -> Option<&'static str> {
+        match self {
+            NmeaEnd::NoLogin => Some("nmea_no_login"),
+            NmeaEnd::BadLogin(_) => Some("malformed_nmea"),
+            NmeaEnd::Unauthorized(_) => Some("unauthorized"),
+            NmeaEnd::LineTooLong => Some("nmea_line_too_long"),
+            NmeaEnd::Silent => Some("nmea_silent"),
+            NmeaEnd::ClosedForRoom | NmeaEnd::Io(_) => None,
+        }
+    }
+}
+
+async fn nmea_connection(stream: TcpStream, s: &FeedState, permit: &Permit) -> Result<(), NmeaEnd> {
     let mut reader = tokio::io::BufReader::new(stream);
     let mut line = Vec::with_capacity(nmea::MAX_LINE);
-    let login = read_line(&mut reader, &mut line).await?.ok_or("closed before login")?;
-    let (device, token) = nmea::parse_login(&login).inspect_err(|_| s.ingest.metrics().rejected("malformed_nmea"))?;
+    let login = read_line(&mut reader, &mut line).await?.ok_or(NmeaEnd::NoLogin)?;
+    let (device, token) = nmea::parse_login(&login).map_err(NmeaEnd::BadLogin)?;
     if !s.tokens.allows(&device, token.as_deref()) {
-        s.ingest.metrics().rejected("unauthorized");
-        return Err(format!("device {device}: missing or wrong token"));
+        return Err(NmeaEnd::Unauthorized(device));
     }
     let mut session = Session::default();
     while let Some(text) = read_line(&mut reader, &mut line).await? {
+        permit.set_busy(true);
         s.ingest.metrics().received(FeedKind::Nmea, 1);
         match session.sentence(&text, now_millis()) {
             Ok(Some(fix)) => {
@@ -164,15 +294,27 @@ async fn nmea_connection(stream: TcpStream, s: &FeedState) -> Result<(), String>
             Ok(None) => {}
             Err(_) => s.ingest.metrics().rejected("malformed_nmea"),
         }
+        permit.set_busy(false);
     }
     Ok(())
 }
 
-/// One line, at most `nmea::MAX_LINE` bytes (a longer one ends the connection).
-async fn read_line(reader: &mut tokio::io::BufReader<TcpStream>, line: &mut Vec<u8>) -> Result<Option<String>, String> {
+/// One line, at most `nmea::MAX_LINE` bytes (a longer one ends the connection), within
+/// [`NMEA_SILENCE`].
+async fn read_line(
+    reader: &mut tokio::io::BufReader<TcpStream>,
+    line: &mut Vec<u8>,
+) -> Result<Option<String>, NmeaEnd> {
+    tokio::time::timeout(NMEA_SILENCE, read_line_now(reader, line)).await.map_err(|_| NmeaEnd::Silent)?
+}
+
+async fn read_line_now(
+    reader: &mut tokio::io::BufReader<TcpStream>,
+    line: &mut Vec<u8>,
+) -> Result<Option<String>, NmeaEnd> {
     line.clear();
     loop {
-        let buf = reader.fill_buf().await.map_err(|e| e.to_string())?;
+        let buf = reader.fill_buf().await.map_err(NmeaEnd::Io)?;
         if buf.is_empty() {
             return Ok((!line.is_empty()).then(|| String::from_utf8_lossy(line).into_owned()));
         }
@@ -183,7 +325,7 @@ async fn read_line(reader: &mut tokio::io::BufReader<TcpStream>, line: &mut Vec<
         line.extend_from_slice(&buf[..taken]);
         reader.consume(taken);
         if line.len() > nmea::MAX_LINE {
-            return Err("line too long".into());
+            return Err(NmeaEnd::LineTooLong);
         }
         if done {
             return Ok(Some(String::from_utf8_lossy(line).trim_end().to_string()));

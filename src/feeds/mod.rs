@@ -2,9 +2,12 @@
 //! `Event`) and, where pantau also speaks it (the simulator, load runs), its encoder, side by
 //! side; the listeners that take them off the network (OsmAnd / Traccar Client over HTTP,
 //! Traccar JSON forwarding, panic alarms as JSON, NMEA 0183 over TCP, MQTT with OwnTracks);
-//! and per-device tokens. Everything accepted goes to the ingest core (`crate::ingest`).
+//! and per-device tokens; the connection limits every listener is under (`connections`,
+//! `http`). Everything accepted goes to the ingest core (`crate::ingest`).
 
 pub mod alarm_api;
+pub mod connections;
+pub mod http;
 pub mod listeners;
 pub mod mqtt;
 pub mod nmea;

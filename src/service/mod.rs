@@ -10,6 +10,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use tokio::net::TcpListener;
 
+use crate::feeds::connections::{self, Gate};
+use crate::feeds::http::{self, HttpLimits};
 use crate::feeds::listeners::{api_router, nmea_listener, osmand_router, FeedState};
 use crate::feeds::mqtt::{MqttConfig, DEFAULT_MAX_PAYLOAD};
 use crate::feeds::osmand::SpeedUnit;
@@ -37,6 +39,10 @@ pub struct ServeConfig {
     pub mqtt_client_id: Option<String>,
     /// MQTT payloads over this many bytes are counted and skipped.
     pub mqtt_max_payload: usize,
+    /// Open connections in all and per source address, across the listeners.
+    pub connections: connections::Limits,
+    /// Per-connection HTTP limits (header deadline and size, stop grace).
+    pub http_limits: HttpLimits,
     pub tokens: Option<PathBuf>,
     pub insecure: bool,
     pub fsync: FsyncPolicy,
@@ -86,7 +92,9 @@ pub async fn serve(
     let metrics = Arc::new(Metrics::default());
     let validator = Validator::new(Limits::default()).resuming(world.units());
     let ingest = Ingest::start(journal, world, validator, config.queue_capacity, metrics);
-    let state = FeedState { ingest: ingest.handle(), tokens: Arc::new(tokens), speed_unit: config.speed_unit };
+    let state = FeedState::new(ingest.handle(), Arc::new(tokens), config.speed_unit);
+    let gate = Gate::new(&config.connections, ingest.handle().metrics().clone());
+    tracing::info!("connections: at most {} open, {} per source", gate.max_total(), config.connections.max_per_source);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
@@ -94,18 +102,34 @@ pub async fn serve(
     if let Some(addr) = config.osmand {
         let listener = bind(addr, "--osmand").await?;
         bound.osmand = listener.local_addr().ok();
-        tasks.push(tokio::spawn(http_server(listener, osmand_router(state.clone()), stop_rx.clone())));
+        let router = osmand_router(state.clone());
+        tasks.push(tokio::spawn(http::serve(
+            listener,
+            router,
+            gate.clone(),
+            config.http_limits.clone(),
+            stop_rx.clone(),
+            "osmand",
+        )));
     }
     if let Some(addr) = config.http {
         let listener = bind(addr, "--http").await?;
         bound.http = listener.local_addr().ok();
-        tasks.push(tokio::spawn(http_server(listener, api_router(state.clone()), stop_rx.clone())));
+        let router = api_router(state.clone());
+        tasks.push(tokio::spawn(http::serve(
+            listener,
+            router,
+            gate.clone(),
+            config.http_limits.clone(),
+            stop_rx.clone(),
+            "http",
+        )));
     }
     let nmea_task = match config.nmea {
         Some(addr) => {
             let listener = bind(addr, "--nmea").await?;
             bound.nmea = listener.local_addr().ok();
-            Some(tokio::spawn(nmea_listener(listener, state.clone())))
+            Some(tokio::spawn(nmea_listener(listener, state.clone(), gate.clone())))
         }
         None => None,
     };
@@ -139,6 +163,7 @@ pub async fn serve(
     for task in [nmea_task, mqtt_task].into_iter().flatten() {
         task.abort();
     }
+    gate.close_all();
     tokio::task::spawn_blocking(move || ingest.stop()).await.context("writer task")??;
     tracing::info!("journal synced; bye");
     Ok(())
@@ -146,15 +171,6 @@ pub async fn serve(
 
 async fn bind(addr: SocketAddr, flag: &str) -> Result<TcpListener> {
     TcpListener::bind(addr).await.with_context(|| format!("{flag} {addr}: cannot listen"))
-}
-
-async fn http_server(listener: TcpListener, router: axum::Router, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let shutdown = async move {
-        let _ = stop.wait_for(|s| *s).await;
-    };
-    if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
-        tracing::error!("http listener failed: {e}");
-    }
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -230,6 +246,8 @@ impl ServeConfig {
             mqtt: None,
             mqtt_client_id: None,
             mqtt_max_payload: DEFAULT_MAX_PAYLOAD,
+            connections: connections::Limits::default(),
+            http_limits: HttpLimits::default(),
             tokens: None,
             insecure: true,
             fsync: FsyncPolicy::PerBatch,

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 
 use super::ServeConfig;
+use crate::feeds::connections;
+use crate::feeds::http::HttpLimits;
 use crate::feeds::mqtt::DEFAULT_MAX_PAYLOAD;
 use crate::feeds::osmand::SpeedUnit;
 use crate::journal::FsyncPolicy;
@@ -43,6 +45,11 @@ pub struct ServeSettings {
     pub mqtt_client_id: Option<String>,
     /// MQTT payloads over this many bytes are counted and skipped (default 256 KiB).
     pub mqtt_max_payload: Option<usize>,
+    /// Open connections in all, across the listeners (default: the open-file limit less a
+    /// reserve).
+    pub max_connections: Option<usize>,
+    /// Open connections one source address may hold (default 256).
+    pub max_connections_per_source: Option<usize>,
     /// Per-device tokens, one `DEVICE TOKEN` a line.
     pub tokens: Option<PathBuf>,
     /// Accept devices without tokens (closed networks and tests only). As a flag it is given
@@ -76,6 +83,8 @@ impl ServeSettings {
             mqtt: self.mqtt.or(lower.mqtt),
             mqtt_client_id: self.mqtt_client_id.or(lower.mqtt_client_id),
             mqtt_max_payload: self.mqtt_max_payload.or(lower.mqtt_max_payload),
+            max_connections: self.max_connections.or(lower.max_connections),
+            max_connections_per_source: self.max_connections_per_source.or(lower.max_connections_per_source),
             tokens: self.tokens.or(lower.tokens),
             insecure: self.insecure.or(lower.insecure),
             fsync: self.fsync.or(lower.fsync),
@@ -96,6 +105,11 @@ impl ServeSettings {
             mqtt: self.mqtt,
             mqtt_client_id: self.mqtt_client_id,
             mqtt_max_payload: self.mqtt_max_payload.unwrap_or(DEFAULT_MAX_PAYLOAD),
+            connections: connections::Limits {
+                max_connections: self.max_connections,
+                max_per_source: self.max_connections_per_source.unwrap_or(connections::DEFAULT_PER_SOURCE),
+            },
+            http_limits: HttpLimits::default(),
             tokens: self.tokens,
             insecure: self.insecure.unwrap_or(false),
             fsync: self.fsync.unwrap_or(FsyncPolicy::PerBatch),

@@ -11,6 +11,7 @@ mod golden;
 mod import_cli;
 mod journal;
 mod layers;
+mod limits;
 mod live_layers;
 mod mqtt;
 mod ops;
