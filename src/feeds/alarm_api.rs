@@ -1,11 +1,12 @@
 //! Panic alarms as JSON over HTTP (`POST /alarms`), for panic buttons, call-centre software and
 //! scripts: `{"device": "bank-017", "lat": -6.2, "lon": 106.8, "kind": "panic", "priority": 1,
-//! "time": "2026-11-24T10:00:00Z", "token": "..."}`. Only `device` is required.
+//! "time": "2026-11-24T10:00:00Z", "token": "...", "event_id": "..."}`. Only `device` is
+//! required; `event_id` makes a retried alarm the same alarm.
 
 use serde::Deserialize;
 
 use super::osmand::parse_timestamp;
-use crate::model::{now_millis, Event, FeedKind, Fix};
+use crate::model::{now_millis, AlarmNotes, Event, FeedKind, Fix};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,6 +18,8 @@ struct AlarmBody {
     priority: Option<u8>,
     time: Option<serde_json::Value>,
     token: Option<String>,
+    /// The client's id for this alarm: a retry with the same id is not a second alarm.
+    event_id: Option<String>,
 }
 
 /// Parses a body into (device, token, event).
@@ -47,6 +50,7 @@ pub fn parse(body: &[u8]) -> Result<(String, Option<String>, Event), String> {
         priority,
         time,
         feed: FeedKind::AlarmApi,
+        notes: AlarmNotes { event_id: b.event_id, ..AlarmNotes::default() },
     };
     Ok((b.device, b.token, event))
 }

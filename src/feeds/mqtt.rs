@@ -181,8 +181,8 @@ fn parse(topic: &str, payload: &[u8]) -> Result<Option<Event>, &'static str> {
 
 fn mqtt_feed(event: Event) -> Event {
     match event {
-        Event::Alarm { device, kind, fix, priority, time, .. } => {
-            Event::Alarm { device, kind, fix, priority, time, feed: FeedKind::Mqtt }
+        Event::Alarm { device, kind, fix, priority, time, notes, .. } => {
+            Event::Alarm { device, kind, fix, priority, time, feed: FeedKind::Mqtt, notes }
         }
         other => other,
     }

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
 
 use crate::crs::geodesy::{kmh_to_mps, knots_to_mps, mph_to_mps, mps_to_knots};
-use crate::model::{now_millis, Event, FeedKind, Fix, Millis};
+use crate::model::{now_millis, AlarmNotes, Event, FeedKind, Fix, Millis};
 
 /// A parsed request: who sent it, the token they showed, and the event.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,9 +80,15 @@ pub fn parse_params(params: &str, speed_unit: SpeedUnit, now: Millis) -> Result<
 
 fn make_event(device: &str, fix: Option<Fix>, alarm: Option<String>, time: Millis) -> Result<Event, String> {
     Ok(match (alarm, fix) {
-        (Some(kind), fix) => {
-            Event::Alarm { device: device.to_string(), kind, fix, priority: 1, time, feed: FeedKind::Osmand }
-        }
+        (Some(kind), fix) => Event::Alarm {
+            device: device.to_string(),
+            kind,
+            fix,
+            priority: 1,
+            time,
+            feed: FeedKind::Osmand,
+            notes: AlarmNotes::default(),
+        },
         (None, Some(fix)) => Event::Position { device: device.to_string(), fix, feed: FeedKind::Osmand },
         (None, None) => return Err("no valid position (lat/lon missing or valid=false)".into()),
     })
@@ -93,7 +99,12 @@ fn make_event(device: &str, fix: Option<Fix>, alarm: Option<String>, time: Milli
 pub fn parse_timestamp(v: &str) -> Result<Millis, String> {
     let v = v.trim();
     if let Ok(n) = v.parse::<i64>() {
-        return Ok(if n < 2_147_483_647 { n * 1000 } else { n });
+        // Seconds up to 2038, milliseconds beyond; never negative (before 1970).
+        return match n {
+            ..0 => Err(format!("timestamp {v:?} is before 1970")),
+            0..2_147_483_647 => Ok(n * 1000),
+            _ => Ok(n),
+        };
     }
     if v.contains('T') {
         return DateTime::parse_from_rfc3339(v)

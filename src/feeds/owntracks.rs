@@ -20,7 +20,7 @@ pub fn parse(topic: &str, payload: &[u8]) -> Result<Option<Event>, String> {
     };
     let tst = v["tst"].as_i64().ok_or("location without tst")?;
     let fix = Fix {
-        time: tst * 1000,
+        time: tst.checked_mul(1000).ok_or("tst out of range")?,
         lon,
         lat,
         speed: v["vel"].as_f64().map(|kmh| kmh_to_mps(kmh) as f32),

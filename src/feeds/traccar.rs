@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::osmand::parse_timestamp;
 use crate::crs::geodesy::knots_to_mps;
-use crate::model::{Event, FeedKind, Fix};
+use crate::model::{AlarmNotes, Event, FeedKind, Fix};
 
 /// One forwarded message -> the device and its event.
 pub fn parse(body: &[u8]) -> Result<(String, Event), String> {
@@ -29,7 +29,15 @@ pub fn parse(body: &[u8]) -> Result<(String, Event), String> {
                 Some(t) => parse_timestamp(t)?,
                 None => fix.map_or_else(crate::model::now_millis, |f| f.time),
             };
-            Event::Alarm { device: device.clone(), kind, fix, priority: 1, time, feed: FeedKind::Traccar }
+            Event::Alarm {
+                device: device.clone(),
+                kind,
+                fix,
+                priority: 1,
+                time,
+                feed: FeedKind::Traccar,
+                notes: AlarmNotes::default(),
+            }
         }
         (None, Some(fix)) => Event::Position { device: device.clone(), fix, feed: FeedKind::Traccar },
         (None, None) if event.is_object() => return Err(format!("event type {:?} is not handled", event["type"])),

@@ -1,12 +1,24 @@
 //! Validation of incoming events. Positions must be on the globe, not far in the future, not
-//! too old, not duplicates or out of order, and not a physically impossible jump from the
-//! device's last accepted fix. Alarms are never refused: a bad fix is dropped (the world then
-//! falls back to the last known position) and duplicate/distance filters do not apply.
+//! too old, not duplicates or out of order, not a physically impossible jump from the
+//! device's last accepted fix, and from a device id within its length limit. Alarms are never
+//! refused for their content: a bad fix is dropped (the world then falls back to the last
+//! known position), a time too far from the receive time is replaced by it and a field over
+//! its limit is cut to it, both noted on the alarm; duplicate/distance filters do not apply.
 
 use std::collections::HashMap;
 
 use crate::crs::geodesy::{haversine_m, kmh_to_mps};
-use crate::model::{DeviceId, Event, Fix, Millis, Unit};
+use crate::model::{AlarmNotes, DeviceId, Event, Fix, Millis, Unit};
+
+/// Longest device id, in bytes: a position from a longer one is refused, an alarm's is cut.
+pub const MAX_DEVICE_ID: usize = 64;
+/// Longest alarm kind (`sos`, `panic`, a Traccar alarm name), in bytes; longer ones are cut.
+pub const MAX_KIND: usize = 32;
+/// Longest client event id, in bytes; longer ones are cut.
+pub const MAX_EVENT_ID: usize = 64;
+/// An alarm whose own time is further than this from the receive time takes the receive time
+/// (the device's clock is wrong; its time is kept in the alarm's notes).
+pub const ALARM_CLOCK_TOLERANCE_MS: Millis = 10 * 60_000;
 
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -33,6 +45,7 @@ pub enum Rejection {
     Duplicate,
     OutOfOrder,
     ImpossibleJump,
+    DeviceTooLong,
 }
 
 impl Rejection {
@@ -44,6 +57,7 @@ impl Rejection {
             Rejection::Duplicate => "duplicate",
             Rejection::OutOfOrder => "out_of_order",
             Rejection::ImpossibleJump => "impossible_jump",
+            Rejection::DeviceTooLong => "device_too_long",
         }
     }
 
@@ -85,19 +99,23 @@ impl Validator {
     pub fn check(&mut self, event: Event, now: Millis) -> Result<Event, Rejection> {
         match event {
             Event::Position { device, fix, feed } => {
+                if device.len() > MAX_DEVICE_ID {
+                    return Err(Rejection::DeviceTooLong);
+                }
                 let fix = finite_extras(fix);
                 self.check_position(&device, &fix, now)?;
                 self.last.insert(device.clone(), fix);
                 Ok(Event::Position { device, fix, feed })
             }
-            Event::Alarm { device, kind, fix, priority, time, feed } => {
+            Event::Alarm { device, kind, fix, priority, time, feed, notes } => {
+                let (device, kind, time, notes) = alarm_fields(device, kind, time, notes, now);
                 let fix = fix.map(finite_extras).filter(|f| on_globe(f) && f.time <= now + self.limits.max_future_ms);
                 if let Some(f) = fix {
                     if self.last.get(&device).is_none_or(|l| f.time > l.time) {
                         self.last.insert(device.clone(), f);
                     }
                 }
-                Ok(Event::Alarm { device, kind, fix, priority, time, feed })
+                Ok(Event::Alarm { device, kind, fix, priority, time, feed, notes })
             }
             command @ Event::Command { .. } => Ok(command),
         }
@@ -128,6 +146,44 @@ impl Validator {
         }
         Ok(())
     }
+}
+
+/// An alarm's fields within their limits, and its time believable, saying what was changed.
+fn alarm_fields(
+    device: String,
+    kind: String,
+    time: Millis,
+    mut notes: AlarmNotes,
+    now: Millis,
+) -> (String, String, Millis, AlarmNotes) {
+    let (device, cut_device) = cut(device, MAX_DEVICE_ID);
+    let (kind, cut_kind) = cut(kind, MAX_KIND);
+    let (event_id, cut_id) = match notes.event_id.take() {
+        Some(id) => {
+            let (id, was_cut) = cut(id, MAX_EVENT_ID);
+            (Some(id), was_cut)
+        }
+        None => (None, false),
+    };
+    notes.event_id = event_id;
+    notes.cut |= cut_device || cut_kind || cut_id;
+    let time = if time.abs_diff(now) > ALARM_CLOCK_TOLERANCE_MS.unsigned_abs() {
+        notes.device_time = Some(time);
+        now
+    } else {
+        time
+    };
+    (device, kind, time, notes)
+}
+
+/// `text` cut to at most `max` bytes at a character boundary, and whether it was.
+fn cut(mut text: String, max: usize) -> (String, bool) {
+    if text.len() <= max {
+        return (text, false);
+    }
+    let end = (0..=max).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+    text.truncate(end);
+    (text, true)
 }
 
 fn on_globe(f: &Fix) -> bool {
@@ -202,11 +258,60 @@ mod tests {
             priority: 1,
             time: NOW,
             feed: FeedKind::Osmand,
+            notes: AlarmNotes::default(),
         };
         match v.check(alarm.clone(), NOW) {
             Ok(Event::Alarm { fix, .. }) => assert!(fix.is_none()),
             other => panic!("alarm refused: {other:?}"),
         }
         assert!(v.check(alarm, NOW).is_ok(), "a repeated alarm is not a duplicate to drop");
+    }
+
+    fn alarm_at(device: &str, kind: &str, time: Millis) -> Event {
+        Event::Alarm {
+            device: device.into(),
+            kind: kind.into(),
+            fix: None,
+            priority: 1,
+            time,
+            feed: FeedKind::AlarmApi,
+            notes: AlarmNotes::default(),
+        }
+    }
+
+    #[test]
+    fn an_alarm_with_a_wrong_clock_takes_the_receive_time_and_says_so() {
+        let mut v = Validator::new(Limits::default());
+        let year_9999 = 253_402_300_799_000;
+        for wrong in [year_9999, 0, i64::MIN, i64::MAX, NOW - 11 * 60_000] {
+            match v.check(alarm_at("bank-1", "panic", wrong), NOW) {
+                Ok(Event::Alarm { time, notes, .. }) => {
+                    assert_eq!((time, notes.device_time), (NOW, Some(wrong)));
+                }
+                other => panic!("alarm refused: {other:?}"),
+            }
+        }
+        match v.check(alarm_at("bank-1", "panic", NOW - 60_000), NOW) {
+            Ok(Event::Alarm { time, notes, .. }) => assert_eq!((time, notes.device_time), (NOW - 60_000, None)),
+            other => panic!("alarm refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn long_fields_are_cut_on_alarms_and_refused_on_positions() {
+        let mut v = Validator::new(Limits::default());
+        let kind = "é".repeat(30_000); // 60 KB
+        let device = "d".repeat(100);
+        match v.check(alarm_at(&device, &kind, NOW), NOW) {
+            Ok(Event::Alarm { device, kind, notes, .. }) => {
+                assert_eq!((device.len(), kind.len(), notes.cut), (MAX_DEVICE_ID, 32, true));
+                assert!(kind.chars().all(|c| c == 'é'), "cut at a character boundary");
+            }
+            other => panic!("alarm refused: {other:?}"),
+        }
+        let fix = Fix { time: NOW, lon: 106.8, lat: -6.2, speed: None, heading: None, accuracy: None };
+        let position = Event::Position { device: "d".repeat(65), fix, feed: FeedKind::Osmand };
+        assert_eq!(v.check(position, NOW).err(), Some(Rejection::DeviceTooLong));
+        assert_eq!(Rejection::DeviceTooLong.reason(), "device_too_long");
     }
 }

@@ -11,7 +11,7 @@
 
 use anyhow::{anyhow, Result};
 
-use crate::model::{Event, Millis};
+use crate::model::{legacy, Event, Millis};
 
 /// Larger bodies are treated as corruption.
 pub const MAX_BODY: usize = 1 << 20;
@@ -87,7 +87,7 @@ pub fn decode(bytes: &[u8], prev: &[u8; 32]) -> Result<(Record, usize), DecodeEr
     if chain(prev, seq, time, payload) != hash {
         return Err(DecodeError::Corrupt(format!("hash chain broken at seq {seq}")));
     }
-    let event: Event = postcard::from_bytes(payload).map_err(|e| DecodeError::Corrupt(format!("bad payload: {e}")))?;
+    let event: Event = legacy::decode_event(payload).map_err(|e| DecodeError::Corrupt(format!("bad payload: {e}")))?;
     Ok((Record { seq, time, event, hash }, 8 + body_len))
 }
 

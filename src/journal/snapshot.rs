@@ -16,10 +16,14 @@ use serde::{Deserialize, Serialize};
 
 use super::files::{numbered_files, sync_dir};
 use super::stream::Cursor;
+use crate::model::legacy::AlarmV1;
 use crate::model::{Alarm, Unit};
 use crate::world::World;
 
-const MAGIC: &[u8; 8] = b"PNTSNAP1";
+/// Today's snapshots (alarms with repeats and notes).
+const MAGIC: &[u8; 8] = b"PNTSNAP2";
+/// Snapshots written up to 2026-11-30, still read.
+const MAGIC_V1: &[u8; 8] = b"PNTSNAP1";
 /// Snapshots kept: the newest, and one before it in case the newest is damaged.
 const KEEP: usize = 2;
 
@@ -36,6 +40,14 @@ struct Body {
     checkpoint: Checkpoint,
     units: Vec<Unit>,
     alarms: Vec<Alarm>,
+}
+
+/// A snapshot's body up to 2026-11-30.
+#[derive(Deserialize)]
+struct BodyV1 {
+    checkpoint: Checkpoint,
+    units: Vec<Unit>,
+    alarms: Vec<AlarmV1>,
 }
 
 /// A snapshot read back from disk.
@@ -94,14 +106,24 @@ pub fn list(journal: &Path) -> Result<Vec<(u64, PathBuf)>> {
 /// Reads one snapshot, checking its magic and hash.
 pub fn read(path: &Path) -> Result<Snapshot> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.len() < 40 || &bytes[..8] != MAGIC {
+    let magic = bytes.get(..8).unwrap_or_default();
+    if bytes.len() < 40 || (magic != MAGIC && magic != MAGIC_V1) {
         bail!("{}: not a pantau snapshot", path.display());
     }
     let payload = &bytes[40..];
     if blake3::hash(payload).as_bytes() != &bytes[8..40] {
         bail!("{}: damaged (its hash does not match)", path.display());
     }
-    let body: Body = postcard::from_bytes(payload).with_context(|| format!("{}: cannot decode", path.display()))?;
+    let body: Body = if magic == MAGIC {
+        postcard::from_bytes(payload)
+    } else {
+        postcard::from_bytes::<BodyV1>(payload).map(|old| Body {
+            checkpoint: old.checkpoint,
+            units: old.units,
+            alarms: old.alarms.into_iter().map(Into::into).collect(),
+        })
+    }
+    .with_context(|| format!("{}: cannot decode", path.display()))?;
     Ok(Snapshot {
         path: path.to_path_buf(),
         checkpoint: body.checkpoint,

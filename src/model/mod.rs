@@ -5,6 +5,8 @@
 use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
+pub mod legacy;
+
 /// Milliseconds since the Unix epoch (UTC).
 pub type Millis = i64;
 
@@ -140,6 +142,25 @@ pub struct Alarm {
     pub priority: u8,
     pub state: AlarmState,
     pub dispatched_unit: Option<DeviceId>,
+    /// Further alarms from the same device taken into this one while it was open.
+    pub repeats: u32,
+    /// The time of the latest of them (the alarm's own time when there were none).
+    pub last_time: Millis,
+    /// What was changed as it was taken in.
+    pub notes: AlarmNotes,
+}
+
+/// What pantau noted about an alarm as it took it in. An alarm is never refused for its
+/// content; what had to be changed is said here, for the operator and the record.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlarmNotes {
+    /// The device's own time, when it was too far from the receive time to be believed: the
+    /// alarm's time is then the receive time (the device's clock is wrong).
+    pub device_time: Option<Millis>,
+    /// A field (device id, kind or event id) was over its limit and was cut to it.
+    pub cut: bool,
+    /// The client's id for the alarm: a retry with the same id is the same alarm.
+    pub event_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -238,9 +259,26 @@ pub enum Role {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
-    Position { device: DeviceId, fix: Fix, feed: FeedKind },
-    Alarm { device: DeviceId, kind: String, fix: Option<Fix>, priority: u8, time: Millis, feed: FeedKind },
-    Command { user: String, role: Role, time: Millis, command: Command },
+    Position {
+        device: DeviceId,
+        fix: Fix,
+        feed: FeedKind,
+    },
+    Alarm {
+        device: DeviceId,
+        kind: String,
+        fix: Option<Fix>,
+        priority: u8,
+        time: Millis,
+        feed: FeedKind,
+        notes: AlarmNotes,
+    },
+    Command {
+        user: String,
+        role: Role,
+        time: Millis,
+        command: Command,
+    },
 }
 
 impl Event {

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::crs::geodesy::{haversine_m, kmh_to_mps, offset_m};
-use crate::model::{Event, FeedKind, Fix, Millis};
+use crate::model::{AlarmNotes, Event, FeedKind, Fix, Millis};
 use crate::spatial::roads::Edge;
 use crate::spatial::{RoadGraph, RoadNode};
 
@@ -213,6 +213,7 @@ impl Simulator {
                 priority: 1,
                 time,
                 feed: FeedKind::Simulator,
+                notes: AlarmNotes::default(),
             };
         }
         if self.sites.is_empty() && roll < 0.3 {
@@ -227,6 +228,7 @@ impl Simulator {
                 priority: 1,
                 time,
                 feed: FeedKind::Simulator,
+                notes: AlarmNotes::default(),
             };
         }
         let i = self.rng.random_range(0..self.units.len());
@@ -239,6 +241,7 @@ impl Simulator {
             priority: 1,
             time,
             feed: FeedKind::Simulator,
+            notes: AlarmNotes::default(),
         }
     }
 

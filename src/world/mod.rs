@@ -7,6 +7,10 @@ use std::collections::HashMap;
 
 use crate::model::{Alarm, AlarmId, AlarmState, Command, DeviceId, Event, PositionSource, Role, Unit, UnitStatus};
 
+/// An alarm from a device whose latest alarm is still open and this recent (from its last
+/// repeat) is a repeat of it, not a new one.
+pub const REPEAT_WINDOW_MS: i64 = 5 * 60_000;
+
 /// Slots (stable indices) whose objects changed since the last [`World::take_changes`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChangeSet {
@@ -33,6 +37,8 @@ pub struct World {
     units: Vec<Unit>,
     unit_slots: HashMap<DeviceId, u32>,
     alarms: Vec<Alarm>,
+    /// Each device's latest alarm (repeats and retries are matched against it).
+    latest_alarm: HashMap<DeviceId, AlarmId>,
     unit_changed: Vec<bool>,
     alarm_changed: Vec<bool>,
     changes: ChangeSet,
@@ -56,7 +62,7 @@ impl World {
                 self.mark_unit(slot);
                 Outcome::Applied
             }
-            Event::Alarm { device, kind, fix, priority, time, .. } => {
+            Event::Alarm { device, kind, fix, priority, time, notes, .. } => {
                 // A unit's alarm moves the unit; a fixed panic button is not a unit.
                 let slot = self.unit_slots.get(device.as_str()).copied();
                 let last = slot.and_then(|s| self.units[s as usize].last_fix);
@@ -72,9 +78,8 @@ impl World {
                         self.mark_unit(slot);
                     }
                 }
-                let id = self.alarms.len() as AlarmId + 1;
-                self.alarms.push(Alarm {
-                    id,
+                let raised = Alarm {
+                    id: self.alarms.len() as AlarmId + 1,
                     source: device.clone(),
                     kind: kind.clone(),
                     lon: position.map(|p| p.0),
@@ -84,13 +89,42 @@ impl World {
                     priority: (*priority).clamp(1, 5),
                     state: AlarmState::Raised,
                     dispatched_unit: None,
-                });
-                self.alarm_changed.push(false);
-                self.mark_alarm(id);
+                    repeats: 0,
+                    last_time: *time,
+                    notes: notes.clone(),
+                };
+                self.raise(raised);
                 Outcome::Applied
             }
             Event::Command { role, command, .. } => self.command(*role, command),
         }
+    }
+
+    /// A new alarm, unless it is a retry of the device's latest (the same event id: nothing
+    /// changes) or a repeat while that one is open and recent (counted into it, so one device
+    /// cannot flood the queue).
+    fn raise(&mut self, alarm: Alarm) {
+        if let Some(open) = self.latest_alarm.get(&alarm.source).map(|id| &mut self.alarms[*id as usize - 1]) {
+            if alarm.notes.event_id.is_some() && open.notes.event_id == alarm.notes.event_id {
+                return;
+            }
+            if open.state.is_open() && (alarm.time - open.last_time).abs() <= REPEAT_WINDOW_MS {
+                let id = open.id;
+                open.repeats += 1;
+                open.last_time = open.last_time.max(alarm.time);
+                open.priority = open.priority.min(alarm.priority);
+                if alarm.position_source == PositionSource::Reported {
+                    (open.lon, open.lat, open.position_source) = (alarm.lon, alarm.lat, alarm.position_source);
+                }
+                self.mark_alarm(id);
+                return;
+            }
+        }
+        let id = alarm.id;
+        self.latest_alarm.insert(alarm.source.clone(), id);
+        self.alarms.push(alarm);
+        self.alarm_changed.push(false);
+        self.mark_alarm(id);
     }
 
     fn command(&mut self, role: Role, command: &Command) -> Outcome {
@@ -221,7 +255,10 @@ impl World {
     /// marked changed.
     pub fn from_parts(units: Vec<Unit>, alarms: Vec<Alarm>) -> Self {
         let unit_slots = units.iter().enumerate().map(|(slot, u)| (u.id.clone(), slot as u32)).collect();
+        // Alarms are in id order, so the last one seen per device is its latest.
+        let latest_alarm = alarms.iter().map(|a| (a.source.clone(), a.id)).collect();
         Self {
+            latest_alarm,
             unit_changed: vec![false; units.len()],
             alarm_changed: vec![false; alarms.len()],
             units,
@@ -240,7 +277,7 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{FeedKind, Fix};
+    use crate::model::{AlarmNotes, FeedKind, Fix};
 
     fn pos(device: &str, t: i64, lon: f64) -> Event {
         Event::Position {
@@ -251,7 +288,15 @@ mod tests {
     }
 
     fn alarm(device: &str, fix: Option<Fix>) -> Event {
-        Event::Alarm { device: device.into(), kind: "sos".into(), fix, priority: 1, time: 10, feed: FeedKind::AlarmApi }
+        Event::Alarm {
+            device: device.into(),
+            kind: "sos".into(),
+            fix,
+            priority: 1,
+            time: 10,
+            feed: FeedKind::AlarmApi,
+            notes: AlarmNotes::default(),
+        }
     }
 
     fn cmd(role: Role, command: Command) -> Event {
@@ -311,5 +356,53 @@ mod tests {
         assert!(w.take_changes().is_empty());
         w.apply(&[pos("b", 3, 106.7)]);
         assert_eq!(w.take_changes().units, vec![1]);
+    }
+
+    fn alarm_with(device: &str, time: i64, event_id: Option<&str>) -> Event {
+        Event::Alarm {
+            device: device.into(),
+            kind: "panic".into(),
+            fix: None,
+            priority: 2,
+            time,
+            feed: FeedKind::AlarmApi,
+            notes: AlarmNotes { event_id: event_id.map(str::to_string), ..AlarmNotes::default() },
+        }
+    }
+
+    #[test]
+    fn repeats_from_one_device_coalesce_into_its_open_alarm() {
+        let mut w = World::new();
+        for i in 0..1000 {
+            w.apply_one(&alarm_with("bank-1", 1_000 + i * 100, None));
+        }
+        assert_eq!(w.alarms().len(), 1, "a flood from one device is one alarm");
+        let a = &w.alarms()[0];
+        assert_eq!((a.repeats, a.last_time, a.time), (999, 1_000 + 999 * 100, 1_000));
+        // Another device is another alarm; a repeat after the window is a new one too.
+        w.apply_one(&alarm_with("bank-2", 2_000, None));
+        w.apply_one(&alarm_with("bank-1", 1_000 + 999 * 100 + REPEAT_WINDOW_MS + 1, None));
+        assert_eq!(w.alarms().len(), 3);
+        // Once resolved, the next alarm from the device is new.
+        w.apply_one(&cmd(Role::Operator, Command::Resolve { alarm: 3 }));
+        w.apply_one(&alarm_with("bank-1", 1_000 + 999 * 100 + REPEAT_WINDOW_MS + 2, None));
+        assert_eq!(w.alarms().len(), 4);
+        // A snapshot's world carries on coalescing the same way.
+        let mut restored = World::from_parts(w.units().to_vec(), w.alarms().to_vec());
+        let next = alarm_with("bank-1", 1_000 + 999 * 100 + REPEAT_WINDOW_MS + 3, None);
+        w.apply_one(&next);
+        restored.apply_one(&next);
+        assert!(restored.same_state(&w) && w.alarms()[3].repeats == 1);
+    }
+
+    #[test]
+    fn a_retried_alarm_with_the_same_event_id_is_the_same_alarm() {
+        let mut w = World::new();
+        w.apply_one(&alarm_with("bank-1", 1_000, Some("press-17")));
+        w.apply_one(&cmd(Role::Operator, Command::Resolve { alarm: 1 }));
+        w.apply_one(&alarm_with("bank-1", 1_500, Some("press-17")));
+        assert_eq!((w.alarms().len(), w.alarms()[0].repeats), (1, 0), "the retry changed nothing");
+        w.apply_one(&alarm_with("bank-1", 2_000, Some("press-18")));
+        assert_eq!(w.alarms().len(), 2, "a new press is a new alarm");
     }
 }

@@ -170,6 +170,7 @@ pub fn units_and_alarm_near_centre(first: u32, site: &str) -> Vec<pantau::model:
         priority: 1,
         time: now,
         feed: FeedKind::AlarmApi,
+        notes: pantau::model::AlarmNotes::default(),
     });
     events
 }

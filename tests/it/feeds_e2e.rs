@@ -173,3 +173,37 @@ fn chrono_like(t: i64) -> String {
 fn chrono_rmc() -> String {
     pantau::feeds::nmea::rmc_sentence(pantau::model::now_millis(), -6.1754, 106.8272, 0.0, 0.0)
 }
+
+/// Alarms are never refused for their content: a year-9999 time takes the receive time and is
+/// noted, a 60 KB kind is cut and noted, a retry with the same `event_id` is the same alarm and
+/// a flood from one device is one alarm counted many times; the journal replays to the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_alarms_are_taken_noted_and_bounded() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = start(dir.path(), None).await;
+    let http = reqwest::Client::new();
+    let post = |body: String| {
+        let (http, at) = (http.clone(), url(s.bound.http, "/alarms"));
+        async move { http.post(at).body(body).send().await.expect("post").status() }
+    };
+    let before = pantau::model::now_millis();
+    assert_eq!(post(r#"{"device":"bank-1","time":"9999-12-31T23:59:59Z"}"#.into()).await, 200);
+    let kind = "x".repeat(60 * 1024);
+    assert_eq!(post(format!(r#"{{"device":"bank-2","kind":"{kind}"}}"#)).await, 200);
+    for _ in 0..3 {
+        assert_eq!(post(r#"{"device":"bank-3","event_id":"press-1"}"#.into()).await, 200);
+    }
+    for _ in 0..50 {
+        assert_eq!(post(r#"{"device":"bank-4"}"#.into()).await, 200);
+    }
+    let world = s.ingest.snapshot().await.expect("world");
+    let by = |device: &str| world.alarms().iter().filter(|a| a.source == device).collect::<Vec<_>>();
+    let clock = by("bank-1")[0];
+    assert!(clock.time >= before && clock.notes.device_time == Some(253_402_300_799_000), "{clock:?}");
+    let long = by("bank-2")[0];
+    assert_eq!((long.kind.len(), long.notes.cut), (32, true));
+    assert_eq!((by("bank-3").len(), by("bank-3")[0].repeats), (1, 0), "retries of one press");
+    assert_eq!((by("bank-4").len(), by("bank-4")[0].repeats), (1, 49), "a flood is one alarm");
+    s.stop().await.expect("clean stop");
+    assert!(journal::replay(dir.path()).expect("replay").same_state(&world));
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use pantau::journal::snapshot;
 use pantau::journal::{self, FsyncPolicy, Journal, JournalConfig};
-use pantau::model::{AlarmState, Command, Event, FeedKind, Fix, Role, UnitStatus};
+use pantau::model::{AlarmNotes, AlarmState, Command, Event, FeedKind, Fix, Role, UnitStatus};
 use pantau::world::World;
 
 fn position(device: &str, t: i64) -> Event {
@@ -27,6 +27,7 @@ fn alarm(device: &str, t: i64) -> Event {
         priority: 1,
         time: t,
         feed: FeedKind::AlarmApi,
+        notes: AlarmNotes::default(),
     }
 }
 
@@ -45,7 +46,8 @@ fn workload() -> Vec<Vec<Event>> {
         .map(|b| {
             let mut batch: Vec<Event> = (0..20).map(|u| position(&format!("unit-{u}"), b * 1000 + u)).collect();
             if b % 10 == 3 {
-                batch.push(alarm(&format!("unit-{}", b % 20), b * 1000));
+                // Ten minutes apart: repeats within five minutes would join the open alarm.
+                batch.push(alarm(&format!("unit-{}", b % 20), b * 600_000));
                 batch.push(command((b / 10 + 1) as u64, "unit-0"));
             }
             batch

@@ -68,6 +68,9 @@ fn units_alarms_and_routes() {
         priority: 1,
         state: AlarmState::Raised,
         dispatched_unit: None,
+        repeats: 0,
+        last_time: NOW - 300,
+        notes: Default::default(),
     };
     let route = vec![[lon - 0.003, lat - 0.0025], [lon + 0.003, lat - 0.0025]];
     // The fresh unit drove north to where it is now: its trail shows behind it.

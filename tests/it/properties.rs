@@ -11,7 +11,7 @@ use pantau::ingest::metrics::Metrics;
 use pantau::ingest::validate::Validator;
 use pantau::ingest::{Ack, Ingest};
 use pantau::journal::{self, Journal, JournalConfig};
-use pantau::model::{Event, FeedKind, Fix};
+use pantau::model::{AlarmNotes, Event, FeedKind, Fix};
 use pantau::world::World;
 use proptest::prelude::*;
 
@@ -76,7 +76,7 @@ proptest! {
         let dir = tempfile::tempdir().expect("tmp");
         let events: Vec<Event> = fixes.iter().enumerate().map(|(i, f)| {
             if i % 7 == 3 {
-                Event::Alarm { device: format!("d{}", i % 5), kind: "sos".into(), fix: None, priority: 1, time: f.time, feed: FeedKind::Mqtt }
+                Event::Alarm { device: format!("d{}", i % 5), kind: "sos".into(), fix: None, priority: 1, time: f.time, feed: FeedKind::Mqtt, notes: AlarmNotes::default() }
             } else {
                 Event::Position { device: format!("d{}", i % 5), fix: *f, feed: FeedKind::Osmand }
             }
@@ -115,6 +115,7 @@ async fn overload_sheds_oldest_positions_but_never_alarms() {
                     priority: 1,
                     time: now,
                     feed: FeedKind::AlarmApi,
+                    notes: AlarmNotes::default(),
                 }
             } else {
                 Event::Position { device: format!("unit-{}", i % 10), fix, feed: FeedKind::Osmand }

@@ -223,7 +223,7 @@ proptest! {
                 let device = format!("d{n}");
                 let event = match what {
                     0 | 1 => Event::Position { device, fix: fix(lon, lat), feed: FeedKind::Osmand },
-                    2 => Event::Alarm { device, kind: "sos".into(), fix: Some(fix(lon, lat)), priority: 1, time: NOW, feed: FeedKind::AlarmApi },
+                    2 => Event::Alarm { device, kind: "sos".into(), fix: Some(fix(lon, lat)), priority: 1, time: NOW, feed: FeedKind::AlarmApi, notes: Default::default() },
                     _ => {
                         let command = if n % 2 == 0 { Command::Resolve { alarm: n as u64 / 2 + 1 } } else { Command::SetStatus { unit: device, status: UnitStatus::OffDuty } };
                         Event::Command { user: "op".into(), role: Role::Operator, time: NOW, command }

@@ -19,7 +19,7 @@ pub fn status_name(s: UnitStatus) -> &'static str {
 
 /// Minutes and seconds since `t`.
 pub fn age(t: Millis, now: Millis) -> String {
-    let s = ((now - t) / 1000).max(0);
+    let s = (now.saturating_sub(t) / 1000).max(0);
     format!("{:02}:{:02}", s / 60, s % 60)
 }
 

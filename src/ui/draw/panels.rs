@@ -129,8 +129,9 @@ fn alarm_queue(ui: &mut egui::Ui, console: &mut Console) {
     let mut chosen = None;
     for alarm in &queue {
         let raised = alarm.state == AlarmState::Raised;
+        let repeats = if alarm.repeats > 0 { format!(" ×{}", alarm.repeats + 1) } else { String::new() };
         let text = RichText::new(format!(
-            "P{} {} · {} · {}{}",
+            "P{} {}{repeats} · {} · {}{}",
             alarm.priority,
             alarm.kind.to_uppercase(),
             alarm.source,
@@ -165,9 +166,29 @@ fn alarm_summary(ui: &mut egui::Ui, console: &Console, alarm: &Alarm) {
         console.session.desk.alarm_zones(alarm).iter().map(|z| format!("{} ({})", z.name, z.code)).collect();
     ui.label(if zones.is_empty() { "outside every zone".to_string() } else { zones.join(" › ") });
     ui.label(format!("{:?}, position {:?}", alarm.state, alarm.position_source).to_lowercase());
+    for note in alarm_notes(alarm) {
+        ui.colored_label(colour(console.palette.alarm_acknowledged), note);
+    }
     if let Some(reason) = &console.session.desk.refusal {
         ui.colored_label(colour(console.palette.refusal), format!("Refused: {reason}"));
     }
+}
+
+/// What was changed as the alarm was taken in, and how often it came, in words.
+fn alarm_notes(alarm: &Alarm) -> Vec<String> {
+    let mut notes = Vec::new();
+    if alarm.repeats > 0 {
+        notes.push(format!("came {} times, last {}", alarm.repeats + 1, age(alarm.last_time, now_millis())));
+    }
+    if let Some(device_time) = alarm.notes.device_time {
+        let said = chrono::DateTime::from_timestamp_millis(device_time)
+            .map_or_else(|| format!("{device_time} ms"), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+        notes.push(format!("the device's clock is wrong (it said {said}); the time received is shown"));
+    }
+    if alarm.notes.cut {
+        notes.push("a field was too long and was cut".to_string());
+    }
+    notes
 }
 
 /// Acknowledge, resolve, false alarm: offered to roles that may act, sent as desk commands.
