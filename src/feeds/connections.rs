@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -27,8 +27,12 @@ use crate::ingest::Metrics;
 /// File descriptors kept back from connections: journal segments, snapshots, the archive, the
 /// runtime's own, a connection being accepted.
 pub const FD_RESERVE: usize = 64;
-/// Connections one source address may hold by default.
+/// Connections one source may hold by default (an IPv4 address, or an IPv6 /64: one host's
+/// share of a network).
 pub const DEFAULT_PER_SOURCE: usize = 256;
+/// Open connections at most by default, however high the open-file limit (each one is a
+/// little memory and a place in the table scanned when room is made).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16_384;
 /// How long to wait after an accept error before the next try.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
@@ -48,11 +52,37 @@ impl Default for Limits {
 
 struct Open {
     source: IpAddr,
-    since: Instant,
+    /// When it last did something (was admitted, answered a request, sent a sentence).
+    activity: Activity,
     /// Set while a request (or a sentence) is being handled: not to be closed for room.
     busy: Arc<AtomicBool>,
     /// Closes the connection.
     close: watch::Sender<bool>,
+}
+
+/// When a connection last did something, in milliseconds since its gate was made.
+#[derive(Clone)]
+pub struct Activity {
+    epoch: Instant,
+    at_ms: Arc<AtomicU64>,
+}
+
+impl Activity {
+    fn new(epoch: Instant) -> Self {
+        let activity = Self { epoch, at_ms: Arc::default() };
+        activity.touch();
+        activity
+    }
+
+    /// Notes that the connection did something now.
+    pub fn touch(&self) {
+        let ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.at_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn last(&self) -> u64 {
+        self.at_ms.load(Ordering::Relaxed)
+    }
 }
 
 #[derive(Default)]
@@ -66,6 +96,7 @@ struct Table {
 #[derive(Clone)]
 pub struct Gate {
     table: Arc<Mutex<Table>>,
+    epoch: Instant,
     max_total: usize,
     max_per_source: usize,
     metrics: Arc<Metrics>,
@@ -77,6 +108,7 @@ pub struct Permit {
     id: u64,
     gate: Gate,
     busy: Arc<AtomicBool>,
+    activity: Activity,
     close: watch::Receiver<bool>,
 }
 
@@ -89,6 +121,16 @@ impl Permit {
     /// The flag as shared with a request handler.
     pub fn busy_flag(&self) -> Arc<AtomicBool> {
         self.busy.clone()
+    }
+
+    /// Notes that the connection did something now.
+    pub fn touch(&self) {
+        self.activity.touch();
+    }
+
+    /// Where the connection notes that it did something (a request answered, a line read).
+    pub fn activity(&self) -> Activity {
+        self.activity.clone()
     }
 
     /// Completes when the gate wants this connection closed (room for another, or a stop).
@@ -114,8 +156,10 @@ impl Drop for Permit {
 
 impl Gate {
     pub fn new(limits: &Limits, metrics: Arc<Metrics>) -> Self {
-        let max_total = limits.max_connections.unwrap_or_else(|| open_file_limit().saturating_sub(FD_RESERVE)).max(1);
-        Self { table: Arc::default(), max_total, max_per_source: limits.max_per_source.max(1), metrics }
+        let by_files = open_file_limit().saturating_sub(FD_RESERVE);
+        let max_total = limits.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS).min(by_files).max(1);
+        let max_per_source = limits.max_per_source.max(1);
+        Self { table: Arc::default(), epoch: Instant::now(), max_total, max_per_source, metrics }
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {
@@ -139,7 +183,7 @@ impl Gate {
     /// A place for a connection from `peer`, closing the longest-idle one if all are taken;
     /// `None` (counted) when its source is at its own cap or nothing can be closed.
     pub fn admit(&self, peer: SocketAddr) -> Option<Permit> {
-        let source = peer.ip();
+        let source = source_of(peer.ip());
         let mut table = self.lock();
         if table.per_source.get(&source).copied().unwrap_or(0) >= self.max_per_source {
             if !close_longest_idle(&mut table, Some(source)) {
@@ -160,10 +204,11 @@ impl Gate {
         let id = table.next_id;
         table.next_id += 1;
         let busy = Arc::new(AtomicBool::new(false));
+        let activity = Activity::new(self.epoch);
         let (close, closed) = watch::channel(false);
-        table.open.insert(id, Open { source, since: Instant::now(), busy: busy.clone(), close });
+        table.open.insert(id, Open { source, activity: activity.clone(), busy: busy.clone(), close });
         *table.per_source.entry(source).or_insert(0) += 1;
-        Some(Permit { id, gate: self.clone(), busy, close: closed })
+        Some(Permit { id, gate: self.clone(), busy, activity, close: closed })
     }
 
     /// Asks every connection to close (a stop).
@@ -211,7 +256,7 @@ fn close_longest_idle(table: &mut Table, source: Option<IpAddr>) -> bool {
         .iter()
         .filter(|(_, o)| source.is_none_or(|s| s == o.source))
         .filter(|(_, o)| !o.busy.load(Ordering::Relaxed) && !*o.close.borrow())
-        .min_by_key(|(_, o)| o.since)
+        .min_by_key(|(_, o)| o.activity.last())
         .map(|(id, _)| *id);
     let Some(id) = oldest else { return false };
     if let Some(open) = table.open.remove(&id) {
@@ -224,6 +269,19 @@ fn close_longest_idle(table: &mut Table, source: Option<IpAddr>) -> bool {
         }
     }
     true
+}
+
+/// The source a connection is counted under: its IPv4 address, or its IPv6 /64 (one host can
+/// hold a whole /64, so counting single v6 addresses would cap nothing).
+fn source_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
 }
 
 /// The soft limit on open files, first raised to the hard limit where the system allows.
@@ -295,5 +353,16 @@ mod tests {
     #[test]
     fn the_open_file_limit_is_read() {
         assert!(open_file_limit() >= 16);
+    }
+
+    #[test]
+    fn ipv6_sources_count_per_slash_64() {
+        let a: IpAddr = "2001:db8:1:2::1".parse().expect("v6");
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("v6");
+        let other: IpAddr = "2001:db8:1:3::1".parse().expect("v6");
+        assert_eq!(source_of(a), source_of(b));
+        assert_ne!(source_of(a), source_of(other));
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().expect("mapped");
+        assert_eq!(source_of(mapped), "10.0.0.1".parse::<IpAddr>().expect("v4"));
     }
 }

@@ -32,14 +32,27 @@ pub const MAX_BODY: usize = 64 * 1024;
 const UNAUTHORIZED_LOG_EVERY: Duration = Duration::from_secs(60);
 /// Devices remembered for that (the memory is cleared when it would grow past this).
 const UNAUTHORIZED_LOG_DEVICES: usize = 4096;
+/// Token refusals logged at most per minute in all (many made-up names must not flood the log).
+const UNAUTHORIZED_LOG_LINES: u32 = 60;
+/// Characters of a device name shown in the log.
+const LOGGED_NAME_CHARS: usize = 64;
 
 #[derive(Clone)]
 pub struct FeedState {
     pub ingest: IngestHandle,
     pub tokens: Arc<Tokens>,
     pub speed_unit: SpeedUnit,
-    /// When each refused device was last logged.
-    unauthorized_logged: Arc<Mutex<HashMap<String, Instant>>>,
+    /// When each refused device was last logged, and the minute's budget of lines.
+    unauthorized_logged: Arc<Mutex<RefusalLog>>,
+}
+
+/// What the token-refusal log has written lately.
+#[derive(Default)]
+struct RefusalLog {
+    devices: HashMap<String, Instant>,
+    minute: Option<Instant>,
+    lines: u32,
+    suppressed: u64,
 }
 
 /// Marks a response whose refusal the handler has already counted.
@@ -77,16 +90,28 @@ impl FeedState {
     /// Logs a device refused for its token, with where it came from, at most once a minute
     /// per device (a panic button with a rotated token must not fail silently, nor flood).
     fn log_unauthorized(&self, device: &str, peer: Option<SocketAddr>) {
-        let mut logged = self.unauthorized_logged.lock().unwrap_or_else(|e| e.into_inner());
-        if logged.get(device).is_some_and(|at| at.elapsed() < UNAUTHORIZED_LOG_EVERY) {
+        let name: String = device.chars().take(LOGGED_NAME_CHARS).collect();
+        let mut log = self.unauthorized_logged.lock().unwrap_or_else(|e| e.into_inner());
+        if log.devices.get(&name).is_some_and(|at| at.elapsed() < UNAUTHORIZED_LOG_EVERY) {
             return;
         }
-        if logged.len() >= UNAUTHORIZED_LOG_DEVICES {
-            logged.clear();
+        if log.minute.is_none_or(|m| m.elapsed() >= Duration::from_secs(60)) {
+            if log.suppressed > 0 {
+                tracing::warn!("{} more token refusals were not logged in the last minute", log.suppressed);
+            }
+            (log.minute, log.lines, log.suppressed) = (Some(Instant::now()), 0, 0);
         }
-        logged.insert(device.to_string(), Instant::now());
+        if log.lines >= UNAUTHORIZED_LOG_LINES {
+            log.suppressed += 1;
+            return;
+        }
+        if log.devices.len() >= UNAUTHORIZED_LOG_DEVICES {
+            log.devices.clear();
+        }
+        log.devices.insert(name.clone(), Instant::now());
+        log.lines += 1;
         let from = peer.map_or_else(|| "an unknown address".to_string(), |p| p.to_string());
-        tracing::warn!("device {device:?} from {from}: refused, missing or wrong token");
+        tracing::warn!("device {name:?} from {from}: refused, missing or wrong token");
     }
 }
 
@@ -235,7 +260,7 @@ pub async fn nmea_listener(listener: TcpListener, state: FeedState, gate: Gate) 
                 if let Some(reason) = end.reason() {
                     state.ingest.metrics().rejected(reason);
                 }
-                tracing::info!("nmea {peer}: closed: {end}");
+                tracing::debug!("nmea {peer}: closed: {end}");
             }
         });
     }
@@ -295,6 +320,7 @@ async fn nmea_connection(stream: TcpStream, s: &FeedState, permit: &Permit) -> R
             Err(_) => s.ingest.metrics().rejected("malformed_nmea"),
         }
         permit.set_busy(false);
+        permit.touch();
     }
     Ok(())
 }

@@ -91,7 +91,7 @@ pub async fn run(config: MqttConfig, ingest: IngestHandle) -> Result<()> {
         .set_clean_session(false)
         .set_max_packet_size(PACKET_CEILING, PACKET_CEILING);
     let (client, mut events) = AsyncClient::new(options, 1024);
-    let (order_tx, order_rx) = mpsc::channel::<tokio::task::JoinHandle<Publish>>(4096);
+    let (order_tx, order_rx) = mpsc::channel::<tokio::task::JoinHandle<Option<Publish>>>(4096);
     tokio::spawn(acknowledge_in_order(client.clone(), order_rx));
     loop {
         match events.poll().await {
@@ -106,10 +106,11 @@ pub async fn run(config: MqttConfig, ingest: IngestHandle) -> Result<()> {
                 let durable = event.clone().map(|e| ingest.send(vec![e]));
                 let ingest = ingest.clone();
                 let job = tokio::spawn(async move {
-                    if let (Some(event), Some(durable)) = (event, durable) {
-                        store(&ingest, event, durable, &publish.topic).await;
-                    }
-                    publish
+                    let stored = match (event, durable) {
+                        (Some(event), Some(durable)) => store(&ingest, event, durable, &publish.topic).await,
+                        _ => true,
+                    };
+                    stored.then_some(publish)
                 });
                 if order_tx.send(job).await.is_err() {
                     return Ok(());
@@ -124,20 +125,34 @@ pub async fn run(config: MqttConfig, ingest: IngestHandle) -> Result<()> {
     }
 }
 
-async fn acknowledge_in_order(client: AsyncClient, mut jobs: mpsc::Receiver<tokio::task::JoinHandle<Publish>>) {
+/// Acknowledges stored messages in the order they came; one not stored is left for the
+/// broker to offer again.
+async fn acknowledge_in_order(client: AsyncClient, mut jobs: mpsc::Receiver<tokio::task::JoinHandle<Option<Publish>>>) {
     while let Some(job) = jobs.recv().await {
-        if let Ok(publish) = job.await {
+        if let Ok(Some(publish)) = job.await {
             let _ = client.ack(&publish).await;
         }
     }
 }
 
-/// Waits until the event is stored: a batch the journal could not write (a full disk) is
-/// offered again, so the broker is never told a message is safe before it is.
-async fn store(ingest: &IngestHandle, event: Event, first: impl std::future::Future<Output = Ack>, topic: &str) {
+/// Waits until the event is stored: a batch the journal could not write (a full disk), or a
+/// position shed under overload, is offered again, so the broker is never told a message is
+/// safe before it is. True once stored; false when the writer has stopped (the message stays
+/// unacknowledged, and the broker offers it again to the next start).
+async fn store(
+    ingest: &IngestHandle,
+    event: Event,
+    first: impl std::future::Future<Output = Ack>,
+    topic: &str,
+) -> bool {
     let mut ack = first.await;
-    while let Ack::Failed(e) = ack {
-        tracing::error!("mqtt message on {topic} not stored yet ({e}); trying again");
+    loop {
+        match ack {
+            Ack::Done { .. } => return true,
+            _ if ingest.is_stopped() => return false,
+            Ack::Failed(e) => tracing::error!("mqtt message on {topic} not stored yet ({e}); trying again"),
+            Ack::Shed => tracing::debug!("mqtt message on {topic} shed under overload; trying again"),
+        }
         tokio::time::sleep(RETRY_STORE).await;
         ack = ingest.send(vec![event.clone()]).await;
     }

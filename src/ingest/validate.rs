@@ -72,6 +72,9 @@ impl Rejection {
 pub struct Validator {
     pub limits: Limits,
     last: HashMap<DeviceId, Fix>,
+    /// What each change since the last [`Validator::commit`] replaced, to take it back if the
+    /// batch is not stored (a retry of a position that was never stored is not a duplicate).
+    undo: Vec<(DeviceId, Option<Fix>)>,
 }
 
 /// Speed, heading and accuracy that are not numbers (a client sending `speed=nan`) are dropped
@@ -83,7 +86,7 @@ fn finite_extras(fix: Fix) -> Fix {
 
 impl Validator {
     pub fn new(limits: Limits) -> Self {
-        Self { limits, last: HashMap::new() }
+        Self { limits, last: HashMap::new(), undo: Vec::new() }
     }
 
     /// Picks up where a restarted service left off: each unit's last fix (from the replayed
@@ -104,7 +107,7 @@ impl Validator {
                 }
                 let fix = finite_extras(fix);
                 self.check_position(&device, &fix, now)?;
-                self.last.insert(device.clone(), fix);
+                self.remember(&device, fix);
                 Ok(Event::Position { device, fix, feed })
             }
             Event::Alarm { device, kind, fix, priority, time, feed, notes } => {
@@ -112,12 +115,32 @@ impl Validator {
                 let fix = fix.map(finite_extras).filter(|f| on_globe(f) && f.time <= now + self.limits.max_future_ms);
                 if let Some(f) = fix {
                     if self.last.get(&device).is_none_or(|l| f.time > l.time) {
-                        self.last.insert(device.clone(), f);
+                        self.remember(&device, f);
                     }
                 }
                 Ok(Event::Alarm { device, kind, fix, priority, time, feed, notes })
             }
             command @ Event::Command { .. } => Ok(command),
+        }
+    }
+
+    fn remember(&mut self, device: &str, fix: Fix) {
+        let before = self.last.insert(device.to_string(), fix);
+        self.undo.push((device.to_string(), before));
+    }
+
+    /// The checked events were stored: their fixes are now what later ones are checked against.
+    pub fn commit(&mut self) {
+        self.undo.clear();
+    }
+
+    /// The checked events were not stored: forget their fixes, as if they never came.
+    pub fn rollback(&mut self) {
+        while let Some((device, before)) = self.undo.pop() {
+            match before {
+                Some(fix) => self.last.insert(device, fix),
+                None => self.last.remove(&device),
+            };
         }
     }
 
@@ -313,5 +336,17 @@ mod tests {
         let position = Event::Position { device: "d".repeat(65), fix, feed: FeedKind::Osmand };
         assert_eq!(v.check(position, NOW).err(), Some(Rejection::DeviceTooLong));
         assert_eq!(Rejection::DeviceTooLong.reason(), "device_too_long");
+    }
+
+    #[test]
+    fn a_batch_not_stored_is_forgotten_so_its_retry_is_not_a_duplicate() {
+        let mut v = Validator::new(Limits::default());
+        let fix = Fix { time: NOW, lon: 106.8, lat: -6.2, speed: None, heading: None, accuracy: None };
+        let position = || Event::Position { device: "u1".into(), fix, feed: FeedKind::Osmand };
+        assert!(v.check(position(), NOW).is_ok());
+        v.rollback();
+        assert!(v.check(position(), NOW).is_ok(), "the retry of a position never stored");
+        v.commit();
+        assert_eq!(v.check(position(), NOW).err(), Some(Rejection::Duplicate));
     }
 }

@@ -157,6 +157,11 @@ impl IngestHandle {
         &self.shared.metrics
     }
 
+    /// Whether the writer has stopped (nothing sent now will be stored).
+    pub fn is_stopped(&self) -> bool {
+        self.shared.lanes.lock().map_or(true, |lanes| lanes.closed)
+    }
+
     fn enqueue(&self, submission: Submission) {
         let only_positions = submission.events.iter().all(|e| e.kind() == EventKind::Position);
         if !only_positions {
@@ -303,6 +308,11 @@ fn write_batch(
         results.push((accepted, rejected));
     }
     let outcome = journal.append(&accepted_events, now);
+    if outcome.is_ok() {
+        validator.commit();
+    } else {
+        validator.rollback();
+    }
     if outcome.is_ok() {
         world.apply(&accepted_events);
         metrics.journal_batches.fetch_add(1, Ordering::Relaxed);

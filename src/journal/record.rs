@@ -41,6 +41,10 @@ pub fn encode(out: &mut Vec<u8>, prev: &[u8; 32], seq: u64, time: Millis, event:
     let payload = postcard::to_allocvec(event).map_err(|e| anyhow!("cannot encode event: {e}"))?;
     let hash = chain(prev, seq, time, &payload);
     let body_len = 8 + 8 + payload.len() + 32;
+    if body_len > MAX_BODY {
+        // Decoding would take it for damage: refuse it now, before anything is acknowledged.
+        return Err(anyhow!("an event of {body_len} bytes is over the journal's {MAX_BODY}-byte record limit"));
+    }
     let start = out.len();
     out.extend_from_slice(&(body_len as u32).to_le_bytes());
     out.extend_from_slice(&[0; 4]);

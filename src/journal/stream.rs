@@ -58,7 +58,8 @@ impl Stream {
     /// Opens the stream in `dir`, cutting a torn tail off its newest segment.
     pub fn open(dir: &Path, recovery: &mut Recovery) -> Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let segments = segment_files(dir)?;
+        let mut segments = segment_files(dir)?;
+        drop_unfinished_roll(dir, &mut segments)?;
         let Some((index, path)) = segments.last().cloned() else {
             return Self::create(dir, 1, [0; 32]);
         };
@@ -205,6 +206,21 @@ impl Stream {
     }
 }
 
+/// A newest segment without its whole header, after an earlier one, is a roll that a crash
+/// cut short: it holds nothing, so it is removed (and opening goes on from the one before).
+fn drop_unfinished_roll(dir: &Path, segments: &mut Vec<(u64, PathBuf)>) -> Result<()> {
+    let [.., (_, before), (_, newest)] = segments.as_slice() else { return Ok(()) };
+    let len = std::fs::metadata(newest).with_context(|| format!("cannot read {}", newest.display()))?.len();
+    if len >= HEADER as u64 || !before.exists() {
+        return Ok(());
+    }
+    tracing::warn!("{}: an unfinished segment ({len} bytes) left by a crash; removing it", newest.display());
+    std::fs::remove_file(newest).with_context(|| format!("cannot remove {}", newest.display()))?;
+    sync_dir(dir).with_context(|| format!("cannot sync {}", dir.display()))?;
+    segments.pop();
+    Ok(())
+}
+
 /// Writes a new segment's header and makes the file and its name durable.
 fn write_header(dir: &Path, path: &Path, prev: &[u8; 32]) -> Result<File> {
     let mut file = OpenOptions::new()
@@ -234,7 +250,7 @@ fn scan_tail(path: &Path, bytes: &[u8]) -> Result<([u8; 32], u64, u64, usize)> {
                 count += 1;
                 at += len;
             }
-            Err(why) => match complete_record_after(bytes, at) {
+            Err(why) => match complete_record_after(bytes, at, last_seq) {
                 None => {
                     tracing::warn!("{}: torn last write at byte {at} ({why})", path.display());
                     break;
@@ -250,17 +266,30 @@ fn scan_tail(path: &Path, bytes: &[u8]) -> Result<([u8; 32], u64, u64, usize)> {
     Ok((head, last_seq, count, at))
 }
 
-/// The offset of the first complete record (plausible length, matching CRC) starting after
-/// `at`, if any: its presence means the failure at `at` is not the file's last write.
-pub(super) fn complete_record_after(bytes: &[u8], at: usize) -> Option<usize> {
+/// The offset of the first complete record (plausible length and sequence, matching CRC) starting after `at`, if any: its presence means the failure at `at` is not the file's
+/// last write. `last_seq` is the last good record's; a later record's must follow it.
+pub(super) fn complete_record_after(bytes: &[u8], at: usize, last_seq: u64) -> Option<usize> {
     let word = |p: usize| bytes.get(p..p + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let long = |p: usize| bytes.get(p..p + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
+    let mut checked = 0usize;
     (at + 1..bytes.len()).find(|&p| {
-        let (Some(len), Some(crc)) = (word(p), word(p + 4)) else { return false };
+        let (Some(len), Some(crc), Some(seq)) = (word(p), word(p + 4), long(p + 8)) else {
+            return false;
+        };
         let len = len as usize;
-        (record::MIN_BODY..=MAX_BODY).contains(&len)
-            && bytes.get(p + 8..p + 8 + len).is_some_and(|body| crc32fast::hash(body) == crc)
+        let plausible = (record::MIN_BODY..=MAX_BODY).contains(&len) && seq > last_seq && seq - last_seq < 1 << 40;
+        if !plausible {
+            return false;
+        }
+        checked += len;
+        // Past this much checksum work, whatever follows is taken as complete: refusing to
+        // open is the safe answer.
+        checked > MAX_SCAN_BYTES || bytes.get(p + 8..p + 8 + len).is_some_and(|body| crc32fast::hash(body) == crc)
     })
 }
+
+/// Checksum work the scan after damage may do before it stops looking.
+const MAX_SCAN_BYTES: usize = 256 << 20;
 
 fn header_prev(path: &Path, bytes: &[u8]) -> Result<[u8; 32]> {
     if bytes.len() < HEADER || &bytes[..8] != MAGIC {

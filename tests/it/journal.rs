@@ -370,3 +370,19 @@ fn a_journal_written_by_an_earlier_main_still_replays() {
     );
     assert_eq!((alarms[2].source.as_str(), alarms[2].state), ("unit-1", AlarmState::Raised));
 }
+
+#[test]
+fn a_roll_cut_short_by_a_crash_is_passed_over() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let live = write(dir.path(), |c| c);
+    // The next segment was created but its header never reached the disk.
+    std::fs::write(dir.path().join("events/000002.seg"), b"PNTJ").expect("write");
+    let (mut j, _) = Journal::open(JournalConfig::new(dir.path())).expect("opens past the unfinished roll");
+    assert!(!dir.path().join("events/000002.seg").exists());
+    j.append(&[alarm("after", 1)], 2).expect("append");
+    drop(j);
+    assert!(journal::verify(dir.path()).expect("verify").ok);
+    let mut expected = live;
+    expected.apply(&[alarm("after", 1)]);
+    assert!(journal::replay(dir.path()).expect("replay").same_state(&expected));
+}

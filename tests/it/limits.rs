@@ -145,3 +145,56 @@ async fn refusals_before_any_handler_are_counted() {
     assert_eq!(metrics.rejected_count("http_header_too_large"), 1, "a 40 KB request line ({})", statuses[3]);
     service.stop().await.expect("clean stop");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_whose_body_never_comes_gets_408_and_frees_its_connection() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let limits = HttpLimits { request_timeout: Duration::from_millis(600), ..HttpLimits::default() };
+    let config = ServeConfig { osmand: None, http_limits: limits, ..ServeConfig::loopback(dir.path()) };
+    let service = Service::start(config).await.expect("service starts");
+    let http = service.bound.http.expect("http").to_string();
+    let (status, waited) = tokio::task::spawn_blocking(move || {
+        let mut stalled = TcpStream::connect(&http).expect("connect");
+        let _ = stalled.set_read_timeout(Some(Duration::from_secs(10)));
+        let started = Instant::now();
+        stalled
+            .write_all(b"POST /alarms HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n{\"device\":")
+            .expect("write");
+        let mut reply = String::new();
+        let _ = stalled.read_to_string(&mut reply);
+        (reply.split(' ').nth(1).and_then(|s| s.parse::<u16>().ok()).unwrap_or(0), started.elapsed())
+    })
+    .await
+    .expect("stalled client");
+    assert_eq!(status, 408, "after {waited:?}");
+    assert!(waited < Duration::from_secs(3), "the stalled body held the connection for {waited:?}");
+    assert_eq!(service.ingest.metrics().rejected_count("http_request_timeout"), 1);
+    service.stop().await.expect("clean stop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_closed_for_room_lets_go_of_its_socket_at_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let connections = pantau::feeds::connections::Limits { max_connections: Some(4), max_per_source: 64 };
+    let config = ServeConfig { osmand: None, connections, ..ServeConfig::loopback(dir.path()) };
+    let service = Service::start(config).await.expect("service starts");
+    let http = service.bound.http.expect("http").to_string();
+    let closed_after = tokio::task::spawn_blocking(move || {
+        // The oldest holds half a request line; four newer ones push it out.
+        let mut oldest = TcpStream::connect(&http).expect("connect");
+        oldest.write_all(b"P").expect("write");
+        let _ = oldest.set_read_timeout(Some(Duration::from_secs(8)));
+        std::thread::sleep(Duration::from_millis(100));
+        let newer: Vec<TcpStream> = (0..4).filter_map(|_| TcpStream::connect(&http).ok()).collect();
+        let started = Instant::now();
+        let mut buf = [0u8; 16];
+        let _ = oldest.read(&mut buf);
+        drop(newer);
+        started.elapsed()
+    })
+    .await
+    .expect("clients");
+    assert!(closed_after < Duration::from_secs(2), "the pushed-out socket stayed open {closed_after:?}");
+    assert!(service.ingest.metrics().rejected_count("connection_closed_for_room") >= 1);
+    service.stop().await.expect("clean stop");
+}
