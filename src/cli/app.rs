@@ -97,7 +97,7 @@ fn real_city(args: &AppArgs) -> Result<SessionConfig> {
         ..ServeSettings::default()
     };
     Ok(SessionConfig {
-        serve: flags.over(file).into_config(),
+        serve: flags.over(file).into_config()?,
         map: args.map.clone(),
         zones: args.zones.clone(),
         cameras: args.cameras.clone(),

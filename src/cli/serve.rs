@@ -54,6 +54,9 @@ pub struct ServeArgs {
         help = format!("Positions that may wait for the writer before the oldest are shed [default: {DEFAULT_QUEUE_CAPACITY}]")
     )]
     pub queue: Option<usize>,
+    /// Journal segment size in MiB, 1 to 1024 [default: 64]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub segment_mb: Option<u64>,
 }
 
 impl ServeArgs {
@@ -74,13 +77,14 @@ impl ServeArgs {
             fsync: self.fsync,
             speed_unit: self.speed_unit,
             queue: self.queue,
+            segment_mb: self.segment_mb,
         }
     }
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
     let file = ServeSettings::from_optional_file(args.config.as_deref())?;
-    let config = args.settings().over(file).into_config();
+    let config = args.settings().over(file).into_config()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(crate::service::serve(config, crate::service::signal(), |running| {
         let b = &running.bound;

@@ -39,6 +39,8 @@ pub struct ServeConfig {
     pub mqtt_client_id: Option<String>,
     /// MQTT payloads over this many bytes are counted and skipped.
     pub mqtt_max_payload: usize,
+    /// A journal segment is closed once it reaches this size.
+    pub segment_bytes: u64,
     /// Open connections in all and per source address, across the listeners.
     pub connections: connections::Limits,
     /// Per-connection HTTP limits (header deadline and size, stop grace).
@@ -79,7 +81,11 @@ pub async fn serve(
         (Some(path), false) => Tokens::load(path)?,
         (None, false) => anyhow::bail!("no --tokens file: give one, or start with --insecure on a closed network"),
     };
-    let journal_config = JournalConfig { fsync: config.fsync, ..JournalConfig::new(&config.journal) };
+    let journal_config = JournalConfig {
+        fsync: config.fsync,
+        segment_bytes: config.segment_bytes,
+        ..JournalConfig::new(&config.journal)
+    };
     let (mut journal, _) = Journal::open(journal_config)?;
     let (world, replayed) = journal::replay_counted(&config.journal)?;
     journal.count_unsnapshotted(replayed);
@@ -248,6 +254,7 @@ impl ServeConfig {
             mqtt_max_payload: DEFAULT_MAX_PAYLOAD,
             connections: connections::Limits::default(),
             http_limits: HttpLimits::default(),
+            segment_bytes: settings::DEFAULT_SEGMENT_MB << 20,
             tokens: None,
             insecure: true,
             fsync: FsyncPolicy::PerBatch,

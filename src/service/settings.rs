@@ -17,6 +17,8 @@ use crate::journal::FsyncPolicy;
 
 /// Positions that may wait for the writer before the oldest are shed.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 200_000;
+/// Journal segment size in MiB (1 to 1,024).
+pub const DEFAULT_SEGMENT_MB: u64 = 64;
 /// The journal directory, relative to where the service starts.
 pub const DEFAULT_JOURNAL: &str = "journal";
 /// The OsmAnd / Traccar Client listener.
@@ -59,6 +61,8 @@ pub struct ServeSettings {
     pub speed_unit: Option<SpeedUnit>,
     /// Positions that may wait for the writer before the oldest are shed.
     pub queue: Option<usize>,
+    /// Journal segment size in MiB (default 64).
+    pub segment_mb: Option<u64>,
 }
 
 impl ServeSettings {
@@ -90,14 +94,19 @@ impl ServeSettings {
             fsync: self.fsync.or(lower.fsync),
             speed_unit: self.speed_unit.or(lower.speed_unit),
             queue: self.queue.or(lower.queue),
+            segment_mb: self.segment_mb.or(lower.segment_mb),
         }
     }
 
     /// The service's configuration: what is still unset takes its default (journal
     /// `journal`, OsmAnd on 127.0.0.1:5055, the API on 127.0.0.1:8082, no NMEA or MQTT,
     /// tokens required, fsync per batch, speeds in knots, [`DEFAULT_QUEUE_CAPACITY`]).
-    pub fn into_config(self) -> ServeConfig {
-        ServeConfig {
+    pub fn into_config(self) -> Result<ServeConfig> {
+        let segment_mb = self.segment_mb.unwrap_or(DEFAULT_SEGMENT_MB);
+        if !(1..=1024).contains(&segment_mb) {
+            anyhow::bail!("segment-mb = {segment_mb}: a journal segment is 1 to 1024 MiB");
+        }
+        Ok(ServeConfig {
             journal: self.journal.unwrap_or_else(|| PathBuf::from(DEFAULT_JOURNAL)),
             osmand: Some(self.osmand.unwrap_or(DEFAULT_OSMAND)),
             http: Some(self.http.unwrap_or(DEFAULT_HTTP)),
@@ -115,7 +124,8 @@ impl ServeSettings {
             fsync: self.fsync.unwrap_or(FsyncPolicy::PerBatch),
             speed_unit: self.speed_unit.unwrap_or_default(),
             queue_capacity: self.queue.unwrap_or(DEFAULT_QUEUE_CAPACITY),
-        }
+            segment_bytes: segment_mb << 20,
+        })
     }
 }
 
@@ -129,7 +139,7 @@ mod tests {
             toml::from_str("journal = \"/var/pantau\"\nqueue = 10\ninsecure = true\nspeed-unit = \"kmh\"")
                 .expect("toml");
         let flags = ServeSettings { queue: Some(20), ..ServeSettings::default() };
-        let config = flags.over(file).into_config();
+        let config = flags.over(file).into_config().expect("valid");
         assert_eq!(config.journal, PathBuf::from("/var/pantau"));
         assert_eq!(config.queue_capacity, 20);
         assert!(config.insecure, "the file's insecure = true");
@@ -138,7 +148,10 @@ mod tests {
         assert_eq!(config.http, Some("127.0.0.1:8082".parse().expect("addr")));
         assert_eq!(config.fsync, FsyncPolicy::PerBatch);
 
-        let defaults = ServeSettings::default().into_config();
+        let defaults = ServeSettings::default().into_config().expect("valid");
+        assert_eq!(defaults.segment_bytes, 64 << 20);
+        let zero = ServeSettings { segment_mb: Some(0), ..ServeSettings::default() }.into_config();
+        assert!(zero.err().is_some_and(|e| e.to_string().contains("segment-mb = 0")));
         assert_eq!(defaults.queue_capacity, DEFAULT_QUEUE_CAPACITY);
         assert_eq!(defaults.journal, PathBuf::from("journal"));
         assert!(!defaults.insecure && defaults.nmea.is_none() && defaults.mqtt.is_none());
