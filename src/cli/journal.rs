@@ -27,13 +27,44 @@ pub enum JournalCommand {
         /// The journal directory.
         dir: PathBuf,
     },
+    /// Move damaged records (and everything after them in their stream) into quarantine/ so
+    /// the journal opens again; the repair is journaled. Stop `pantau serve` first.
+    Repair {
+        /// The journal directory.
+        dir: PathBuf,
+    },
 }
 
 pub fn run(command: JournalCommand) -> Result<()> {
     match command {
         JournalCommand::Verify { dir, json, expect_head } => verify(&dir, json, expect_head.as_ref()),
         JournalCommand::Head { dir } => head(&dir),
+        JournalCommand::Repair { dir } => repair(&dir),
     }
+}
+
+fn repair(dir: &Path) -> Result<()> {
+    let (repaired, snapshots) = crate::journal::repair::repair(dir)?;
+    if repaired.is_empty() {
+        println!("journal {}: every record reads; nothing to repair", dir.display());
+        return Ok(());
+    }
+    for r in &repaired {
+        let moved: Vec<String> = r.cut.quarantine.iter().map(|p| p.display().to_string()).collect();
+        println!(
+            "{}: segment {:06} cut at byte {}: {} bytes moved to {}",
+            r.stream,
+            r.cut.segment,
+            r.cut.offset,
+            r.cut.bytes,
+            moved.join(", ")
+        );
+    }
+    for s in &snapshots {
+        println!("snapshot past the cut moved to {}", s.display());
+    }
+    println!("the repair is journaled; `pantau journal verify` lists what was lost");
+    Ok(())
 }
 
 fn head(dir: &Path) -> Result<()> {
@@ -61,6 +92,9 @@ fn verify(dir: &Path, json: bool, expect_head: Option<&crate::journal::Head>) ->
         }
         if let Some(head) = &report.head {
             println!("  head: {head}");
+        }
+        for note in &report.repaired {
+            println!("  repaired: {note}");
         }
         for p in report.problems.iter().chain(&report.snapshot_problems) {
             println!("  PROBLEM: {p}");

@@ -256,7 +256,8 @@ fn close_longest_idle(table: &mut Table, source: Option<IpAddr>) -> bool {
         .iter()
         .filter(|(_, o)| source.is_none_or(|s| s == o.source))
         .filter(|(_, o)| !o.busy.load(Ordering::Relaxed) && !*o.close.borrow())
-        .min_by_key(|(_, o)| o.activity.last())
+        // Ties (the same millisecond) go to the one admitted first.
+        .min_by_key(|(id, o)| (o.activity.last(), **id))
         .map(|(id, _)| *id);
     let Some(id) = oldest else { return false };
     if let Some(open) = table.open.remove(&id) {

@@ -8,6 +8,7 @@
 
 mod files;
 mod record;
+pub mod repair;
 pub mod snapshot;
 mod stream;
 
@@ -18,7 +19,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::model::{Event, EventKind, Millis};
+use crate::model::{Command, Event, EventKind, Millis};
 use crate::world::World;
 
 pub use record::Record;
@@ -220,6 +221,12 @@ impl Journal {
         self.next_seq
     }
 
+    /// Numbers records from after `seq` on, if that is further than now (after a repair, the
+    /// numbers of quarantined records are not used again).
+    pub fn continue_after(&mut self, seq: u64) {
+        self.next_seq = self.next_seq.max(seq + 1);
+    }
+
     pub fn dir(&self) -> &Path {
         &self.config.dir
     }
@@ -366,6 +373,8 @@ pub struct VerifyReport {
     pub snapshots: u64,
     /// Snapshots that are damaged or do not match the journal (the chain itself may be fine).
     pub snapshot_problems: Vec<String>,
+    /// What `pantau journal repair` moved out, as the journal records it (not a problem).
+    pub repaired: Vec<String>,
     pub problems: Vec<String>,
 }
 
@@ -437,7 +446,7 @@ pub fn verify_expecting(dir: &Path, expect: Option<&Head>) -> Result<VerifyRepor
         let record = record?;
         *report.counts.entry(record.event.kind().name().to_string()).or_insert(0) += 1;
         report.records += 1;
-        sequence.check(&record, &mut report.problems);
+        sequence.check(&record);
         if expect.is_some_and(|e| e.seq == record.seq) {
             reached = Some(hex(&record.hash));
         }
@@ -447,6 +456,7 @@ pub fn verify_expecting(dir: &Path, expect: Option<&Head>) -> Result<VerifyRepor
         }
         world.apply_one(&record.event);
     }
+    sequence.finish(&mut report);
     report.problems.extend(start_problems(dir)?);
     if let Some(expect) = expect {
         match reached {
@@ -478,6 +488,9 @@ pub fn verify_expecting(dir: &Path, expect: Option<&Head>) -> Result<VerifyRepor
 struct SequenceCheck {
     last: u64,
     gaps_allowed_below: u64,
+    gaps: Vec<(u64, u64)>,
+    /// Sequence numbers of `journal repair` records: gaps before one are what it quarantined.
+    repairs: Vec<u64>,
 }
 
 impl SequenceCheck {
@@ -488,14 +501,29 @@ impl SequenceCheck {
         } else {
             0
         };
-        Ok(Self { last: 0, gaps_allowed_below: first_position })
+        Ok(Self { last: 0, gaps_allowed_below: first_position, gaps: Vec::new(), repairs: Vec::new() })
     }
 
-    fn check(&mut self, record: &Record, problems: &mut Vec<String>) {
+    fn check(&mut self, record: &Record) {
         if record.seq > self.last + 1 && record.seq > self.gaps_allowed_below {
-            problems.push(format!("records {}..{} are missing (a sequence gap)", self.last + 1, record.seq - 1));
+            self.gaps.push((self.last + 1, record.seq - 1));
+        }
+        if matches!(record.event, Event::Command { command: Command::RecordRepair { .. }, .. }) {
+            self.repairs.push(record.seq);
         }
         self.last = self.last.max(record.seq);
+    }
+
+    /// Gaps a later repair explains go to `repaired`; the others are problems.
+    fn finish(self, report: &mut VerifyReport) {
+        for (from, to) in self.gaps {
+            match self.repairs.iter().find(|seq| **seq > to) {
+                Some(seq) => {
+                    report.repaired.push(format!("records {from}..{to} were quarantined by the repair at seq {seq}"))
+                }
+                None => report.problems.push(format!("records {from}..{to} are missing (a sequence gap)")),
+            }
+        }
     }
 }
 

@@ -451,6 +451,97 @@ pub fn last_record(dir: &Path) -> Result<Option<(u64, [u8; 32])>> {
     Ok(None)
 }
 
+/// Damaged bytes moved out of a stream by [`cut_at_damage`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cut {
+    pub segment: u64,
+    pub offset: u64,
+    pub bytes: u64,
+    /// Where they went (the cut tail of the segment, then each later segment whole).
+    pub quarantine: Vec<PathBuf>,
+    /// The highest sequence number among the complete records moved, if any: numbering goes on
+    /// after it, so no number is used twice.
+    pub highest_seq: Option<u64>,
+}
+
+/// Finds the first record of the stream in `dir` that does not read (its checks fail, or its
+/// chain does not go on from the record before), and moves it and everything after it into
+/// `quarantine`: the rest of that segment into a file of its own, later segments whole. The
+/// segment is cut there and synced. `None` when every record reads.
+pub fn cut_at_damage(dir: &Path, quarantine: &Path, name: &str) -> Result<Option<Cut>> {
+    let segments = if dir.exists() { segment_files(dir)? } else { Vec::new() };
+    let mut expected_prev: Option<[u8; 32]> = None;
+    for (i, (index, path)) in segments.iter().enumerate() {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let (mut head, mut at) = match header_prev(path, &bytes) {
+            Ok(prev) if expected_prev.is_none_or(|e| e == prev) => (prev, HEADER),
+            _ => (expected_prev.unwrap_or([0; 32]), 0),
+        };
+        while at > 0 && at < bytes.len() {
+            match record::decode(&bytes[at..], &head) {
+                Ok((r, len)) => (head, at) = (r.hash, at + len),
+                Err(_) => break,
+            }
+        }
+        if at == bytes.len() {
+            expected_prev = Some(head);
+            continue;
+        }
+        std::fs::create_dir_all(quarantine).with_context(|| format!("cannot create {}", quarantine.display()))?;
+        let tail = quarantine.join(format!("{name}-{index:06}-at-{at}.bin"));
+        write_synced(&tail, &bytes[at..])?;
+        let mut highest_seq = highest_seq_in(&bytes[at..]);
+        let mut moved = vec![tail];
+        for (later, later_path) in &segments[i + 1..] {
+            let later_bytes =
+                std::fs::read(later_path).with_context(|| format!("cannot read {}", later_path.display()))?;
+            highest_seq = highest_seq.max(highest_seq_in(&later_bytes));
+            let to = quarantine.join(format!("{name}-{later:06}.seg"));
+            std::fs::rename(later_path, &to).with_context(|| format!("cannot move {}", later_path.display()))?;
+            moved.push(to);
+        }
+        cut_file(path, at as u64)?;
+        sync_dir(dir).with_context(|| format!("cannot sync {}", dir.display()))?;
+        sync_dir(quarantine).with_context(|| format!("cannot sync {}", quarantine.display()))?;
+        return Ok(Some(Cut {
+            segment: *index,
+            offset: at as u64,
+            bytes: (bytes.len() - at) as u64,
+            highest_seq,
+            quarantine: moved,
+        }));
+    }
+    Ok(None)
+}
+
+/// The highest sequence number of the complete records (plausible length, matching CRC) in
+/// damaged bytes.
+fn highest_seq_in(bytes: &[u8]) -> Option<u64> {
+    let (mut at, mut highest) = (0, None);
+    while let Some(p) = complete_record_after(bytes, at, 0).filter(|p| *p + 16 <= bytes.len()) {
+        let seq = u64::from_le_bytes(bytes[p + 8..p + 16].try_into().unwrap_or([0; 8]));
+        highest = highest.max(Some(seq));
+        at = p;
+    }
+    highest
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    file.sync_all().with_context(|| format!("cannot sync {}", path.display()))
+}
+
+/// Cuts a file to `len` bytes (a whole segment when that is 0) and syncs it.
+fn cut_file(path: &Path, len: u64) -> Result<()> {
+    if len == 0 {
+        return std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()));
+    }
+    let file = OpenOptions::new().write(true).open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    file.set_len(len).with_context(|| format!("cannot cut {}", path.display()))?;
+    file.sync_all().with_context(|| format!("cannot sync {}", path.display()))
+}
+
 /// The chain hash a segment's first record follows (from its header).
 pub fn segment_prev(dir: &Path, index: u64) -> Result<[u8; 32]> {
     let path = segment_path(dir, index);

@@ -241,6 +241,18 @@ pub enum Command {
         kind: UnitKind,
         home_station: Option<String>,
     },
+    /// `pantau journal repair` moved damaged bytes out of a stream (the record of what an
+    /// operator did to the record); it changes nothing in the world.
+    RecordRepair {
+        stream: String,
+        segment: u64,
+        offset: u64,
+        bytes: u64,
+        /// The quarantine file that holds them, in the journal's `quarantine/` folder.
+        quarantine: String,
+        /// The last sequence number the journal kept (the repair's own record follows it).
+        last_seq_kept: u64,
+    },
 }
 
 /// Operator roles; what each may do is decided where commands are applied.

@@ -146,6 +146,7 @@ impl World {
                 }
                 None => Outcome::Refused(format!("no unit {unit}")),
             },
+            Command::RecordRepair { .. } => Outcome::Applied,
             Command::Enrol { .. } if role != Role::Commander => {
                 Outcome::Refused("only a commander may change the roster".into())
             }

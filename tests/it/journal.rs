@@ -386,3 +386,44 @@ fn a_roll_cut_short_by_a_crash_is_passed_over() {
     expected.apply(&[alarm("after", 1)]);
     assert!(journal::replay(dir.path()).expect("replay").same_state(&expected));
 }
+
+#[test]
+fn repair_quarantines_damage_and_journals_what_it_did() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut j, _) = Journal::open(JournalConfig::new(dir.path())).expect("open");
+    for i in 0..600 {
+        j.append(&[alarm(&format!("site-{i}"), i * 600_000)], 1).expect("append");
+    }
+    drop(j);
+    let segment = dir.path().join("events/000001.seg");
+    let mut bytes = std::fs::read(&segment).expect("read");
+    let damaged = record_offsets(&bytes)[399];
+    bytes[damaged + 3] ^= 0x01;
+    std::fs::write(&segment, &bytes).expect("write");
+    assert!(Journal::open(JournalConfig::new(dir.path())).is_err(), "opening refuses the damage");
+
+    let dir_arg = dir.path().to_str().expect("utf-8");
+    let out = pantau(&["journal", "repair", dir_arg]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("cut at byte {damaged}")));
+    let quarantined = dir.path().join(format!("quarantine/events-000001-at-{damaged}.bin"));
+    assert_eq!(std::fs::read(&quarantined).expect("quarantine").as_slice(), &bytes[damaged..], "nothing was deleted");
+
+    // It opens again, the repair is on the record, and verify says what was lost.
+    let (mut j, _) = Journal::open(JournalConfig::new(dir.path())).expect("opens after the repair");
+    j.append(&[alarm("after", 1)], 2).expect("append");
+    drop(j);
+    let report = journal::verify(dir.path()).expect("verify");
+    assert!(report.ok, "{:?}", report.problems);
+    assert_eq!(report.counts["alarms"], 400, "399 kept and one after the repair");
+    assert_eq!(report.repaired, vec!["records 400..600 were quarantined by the repair at seq 601".to_string()]);
+    let repairs = journal::JournalRecords::open(dir.path())
+        .expect("read")
+        .filter(|r| {
+            matches!(&r.as_ref().expect("record").event, Event::Command { command: Command::RecordRepair { .. }, .. })
+        })
+        .count();
+    assert_eq!(repairs, 1);
+    let again = pantau(&["journal", "repair", dir_arg]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to repair"));
+}
