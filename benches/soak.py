@@ -8,7 +8,8 @@ flat.
     cargo build --release
     python3 benches/soak.py --minutes 30 --units 5000 --idle 500
 
-Needs the demo city (made on first use) and a release build in target/release.
+Needs the demo city (`pantau demo` or any run of the app makes tiles/demo-1/) and a release
+build in target/release. The units drive the demo roads.
 """
 
 import argparse
@@ -115,7 +116,7 @@ def main():
     service, osmand, http = start_service(journal)
     seconds = args.minutes * 60
     sim = subprocess.Popen(
-        [BINARY, "sim", "--map", "demo", "--units", str(args.units), "--rate", "1", "--alarms-per-min", "0",
+        [BINARY, "sim", "--map", os.path.join(ROOT, "tiles", "demo-1", "demo.pmtiles"), "--units", str(args.units), "--rate", "1", "--alarms-per-min", "0",
          "--target", f"http://{osmand}", "--duration", str(seconds), "--in-flight", "256"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
