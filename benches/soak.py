@@ -13,6 +13,7 @@ build in target/release. The units drive the demo roads.
 """
 
 import argparse
+import http.client as httpclient
 import json
 import os
 import re
@@ -26,6 +27,10 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Each kind of client comes from a loopback address of its own, as from hosts of their own:
+# the per-source connection cap applies to each apart.
+IDLE_SOURCE = "127.0.0.2"
+ALARM_SOURCE = "127.0.0.3"
 BINARY = os.path.join(ROOT, "target", "release", "pantau")
 
 
@@ -49,7 +54,9 @@ def sample(pid, http):
     with urllib.request.urlopen(f"http://{http}/metrics", timeout=10) as r:
         text = r.read().decode()
     positions = int(re.search(r'pantau_events_accepted_total\{kind="position"\} (\d+)', text).group(1))
-    return rss_kb, files, positions
+    refused = sum(int(n) for n in re.findall(r'pantau_events_rejected_total\{reason="[^"]+"\} (\d+)', text))
+    waiting = subprocess.run(["ss", "-tan", "state", "time-wait"], capture_output=True, text=True).stdout.count("\n")
+    return rss_kb, files, positions, refused, waiting, text
 
 
 def alarms(http, stop, latencies):
@@ -58,10 +65,13 @@ def alarms(http, stop, latencies):
         n += 1
         body = json.dumps({"device": f"soak-site-{n % 50}", "kind": "panic", "event_id": f"soak-{n}"}).encode()
         started = time.monotonic()
+        host, port = http.rsplit(":", 1)
         try:
-            req = urllib.request.Request(f"http://{http}/alarms", data=body, method="POST")
-            with urllib.request.urlopen(req, timeout=30) as r:
-                ok = r.status == 200
+            # From an address of its own, as a panic button is not the load generator's host.
+            conn = httpclient.HTTPConnection(host, int(port), timeout=30, source_address=(ALARM_SOURCE, 0))
+            conn.request("POST", "/alarms", body=body)
+            ok = conn.getresponse().status == 200
+            conn.close()
         except OSError:
             ok = False
         latencies.append((time.monotonic(), (time.monotonic() - started) * 1000.0, ok))
@@ -74,7 +84,7 @@ def idle_churn(http, count, stop):
     while not stop.is_set():
         while len(held) < count:
             try:
-                held.append(socket.create_connection((host, int(port)), timeout=5))
+                held.append(socket.create_connection((host, int(port)), timeout=5, source_address=(IDLE_SOURCE, 0)))
             except OSError:
                 break
         for s in held[: count // 10]:
@@ -87,7 +97,7 @@ def idle_churn(http, count, stop):
 
 def summary(samples, latencies, window_s):
     start = samples[0][0]
-    print(f"{'window':>8} {'RSS MB':>8} {'files':>6} {'pos/s':>8} {'alarms':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'failed':>6}")
+    print(f"{'window':>8} {'RSS MB':>8} {'files':>6} {'pos/s':>8} {'refused':>8} {'timewait':>8} {'alarms':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'failed':>6}")
     for w in range(0, int(samples[-1][0] - start) + 1, window_s):
         in_w = [s for s in samples if start + w <= s[0] < start + w + window_s]
         lat = [l for l in latencies if start + w <= l[0] < start + w + window_s]
@@ -98,6 +108,7 @@ def summary(samples, latencies, window_s):
         p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))] if ms else float("nan")
         print(
             f"{w // 60:>6}m+ {max(s[1] for s in in_w) / 1024:>8.1f} {max(s[2] for s in in_w):>6} {rate:>8.0f} "
+            f"{in_w[-1][4] - in_w[0][4]:>8} {max(s[5] for s in in_w):>8} "
             f"{len(lat):>7} {statistics.median(ms) if ms else float('nan'):>7.1f} {p99:>7.1f} {max(ms) if ms else float('nan'):>7.1f} "
             f"{sum(1 for l in lat if not l[2]):>6}"
         )
@@ -138,8 +149,13 @@ def main():
         stop.set()
         for t in threads:
             t.join()
-        sim.terminate()
-        print("sim:", (sim.communicate()[0] or "").strip())
+        try:
+            print("sim:", (sim.communicate(timeout=30)[0] or "").strip())
+        except subprocess.TimeoutExpired:
+            sim.kill()
+            print("sim: did not finish")
+        if samples:
+            print("refusals at the end:", "; ".join(l for l in samples[-1][6].splitlines() if "rejected_total{" in l))
         service.terminate()
         service.wait()
     print(f"journal: {journal}, {sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(journal) for f in fs) / 1e6:.0f} MB")

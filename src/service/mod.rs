@@ -105,31 +105,16 @@ pub async fn serve(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     let mut bound = Bound::default();
-    if let Some(addr) = config.osmand {
-        let listener = bind(addr, "--osmand").await?;
-        bound.osmand = listener.local_addr().ok();
-        let router = osmand_router(state.clone());
-        tasks.push(tokio::spawn(http::serve(
-            listener,
-            router,
-            gate.clone(),
-            config.http_limits.clone(),
-            stop_rx.clone(),
-            "osmand",
-        )));
-    }
-    if let Some(addr) = config.http {
-        let listener = bind(addr, "--http").await?;
-        bound.http = listener.local_addr().ok();
-        let router = api_router(state.clone());
-        tasks.push(tokio::spawn(http::serve(
-            listener,
-            router,
-            gate.clone(),
-            config.http_limits.clone(),
-            stop_rx.clone(),
-            "http",
-        )));
+    let listeners = [
+        (config.osmand, "osmand", osmand_router(state.clone()), &mut bound.osmand),
+        (config.http, "http", api_router(state.clone()), &mut bound.http),
+    ];
+    for (addr, name, router, bound_at) in listeners {
+        let Some(addr) = addr else { continue };
+        let listener = bind(addr, &format!("--{name}")).await?;
+        *bound_at = listener.local_addr().ok();
+        let limits = config.http_limits.clone();
+        tasks.push(tokio::spawn(http::serve(listener, router, gate.clone(), limits, stop_rx.clone(), name)));
     }
     let nmea_task = match config.nmea {
         Some(addr) => {

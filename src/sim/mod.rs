@@ -105,6 +105,20 @@ pub struct Simulator {
     now: Millis,
 }
 
+/// A panic button pressed at a fixed place.
+fn panic_button(device: String, lon: f64, lat: f64, time: Millis) -> Event {
+    let fix = Fix { time, lon, lat, speed: None, heading: None, accuracy: Some(5.0) };
+    Event::Alarm {
+        device,
+        kind: "panic".into(),
+        fix: Some(fix),
+        priority: 1,
+        time,
+        feed: FeedKind::Simulator,
+        notes: AlarmNotes::default(),
+    }
+}
+
 impl Simulator {
     /// Places units on random stations inside the largest strongly connected part of the graph.
     pub fn new(graph: RoadGraph, config: SimConfig, start: Millis) -> anyhow::Result<Self> {
@@ -205,31 +219,13 @@ impl Simulator {
         if !self.sites.is_empty() && roll < 0.8 {
             // A panic button at one of the given sites.
             let site = &self.sites[self.rng.random_range(0..self.sites.len())];
-            let fix = Fix { time, lon: site.lon, lat: site.lat, speed: None, heading: None, accuracy: Some(5.0) };
-            return Event::Alarm {
-                device: site.id.clone(),
-                kind: "panic".into(),
-                fix: Some(fix),
-                priority: 1,
-                time,
-                feed: FeedKind::Simulator,
-                notes: AlarmNotes::default(),
-            };
+            return panic_button(site.id.clone(), site.lon, site.lat, time);
         }
         if self.sites.is_empty() && roll < 0.3 {
             // A panic button at a fixed site (bank, market, school) on the road network.
             let node = self.drivable[self.rng.random_range(0..self.drivable.len())];
             let [lon, lat] = self.graph.nodes[node as usize];
-            let fix = Fix { time, lon, lat, speed: None, heading: None, accuracy: Some(5.0) };
-            return Event::Alarm {
-                device: format!("site-{node}"),
-                kind: "panic".into(),
-                fix: Some(fix),
-                priority: 1,
-                time,
-                feed: FeedKind::Simulator,
-                notes: AlarmNotes::default(),
-            };
+            return panic_button(format!("site-{node}"), lon, lat, time);
         }
         let i = self.rng.random_range(0..self.units.len());
         // One SOS in four arrives without a fix, as from a phone indoors.

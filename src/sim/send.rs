@@ -10,6 +10,8 @@ use crate::model::{Event, Millis};
 
 /// Simulated milliseconds advanced per step.
 const STEP_MS: Millis = 100;
+/// How long one request to the service may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a run against a service did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,7 +76,9 @@ pub async fn run_osmand(
     in_flight: usize,
 ) -> SendReport {
     use futures::StreamExt;
-    let client = reqwest::Client::new();
+    // A request that gets no answer (a connection the service closed for room, a pool waiting
+    // on it) fails after this instead of stalling the whole run.
+    let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().unwrap_or_default();
     let mut report = SendReport::default();
     let pace = Pace::new(sim, speedup);
     while pace.elapsed(sim) < duration_ms {
