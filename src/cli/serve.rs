@@ -27,7 +27,8 @@ pub struct ServeArgs {
     /// NMEA 0183 TCP listener (off unless given)
     #[arg(long)]
     pub nmea: Option<SocketAddr>,
-    /// MQTT broker to subscribe to (`mqtt://host:port`): OwnTracks positions, pantau alarms
+    /// MQTT broker to subscribe to (`mqtt://[USER@]host:port`): OwnTracks positions, pantau
+    /// alarms. With a user, the password comes from PANTAU_MQTT_PASSWORD (or `USER:PASSWORD@`)
     #[arg(long)]
     pub mqtt: Option<String>,
     /// The client id pantau's persistent MQTT session is kept under [default: derived from the

@@ -7,8 +7,10 @@
 //! back. A broker that goes away is reconnected to.
 //!
 //! Who may publish on which topic is the broker's job (its ACL is the authority: a device
-//! account allowed only `owntracks/+/DEVICE` and `pantau/alarms/DEVICE`); pantau takes the
-//! device from the topic and refuses an alarm whose payload names another device.
+//! account allowed only `owntracks/+/DEVICE` and `pantau/alarms/DEVICE`); pantau logs in with
+//! an account of its own (`mqtt://USER@host`, the password from `PANTAU_MQTT_PASSWORD` or the
+//! URL), takes the device from the topic and refuses an alarm whose payload names another
+//! device.
 
 use std::time::Duration;
 
@@ -56,15 +58,73 @@ impl MqttConfig {
     }
 }
 
-/// `mqtt://host:port` (or `host:port`) -> host and port.
-pub fn parse_url(url: &str) -> Result<(String, u16)> {
+/// Where the password of a broker login comes from when the URL names only the user, so it
+/// stays out of the command line and the config file.
+pub const PASSWORD_VARIABLE: &str = "PANTAU_MQTT_PASSWORD";
+
+/// A broker and how to log in to it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BrokerAddress {
+    pub host: String,
+    pub port: u16,
+    /// User and password; `None` to connect anonymously.
+    pub login: Option<(String, String)>,
+}
+
+impl std::fmt::Display for BrokerAddress {
+    /// `mqtt://[USER@]HOST:PORT`: never the password, so it is safe to log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let user = self.login.as_ref().map(|(user, _)| format!("{user}@")).unwrap_or_default();
+        write!(f, "mqtt://{user}{}:{}", self.host, self.port)
+    }
+}
+
+impl std::fmt::Debug for BrokerAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// `mqtt://[USER[:PASSWORD]@]HOST[:PORT]` (or without the scheme) -> the broker and login. A
+/// user without a password in the URL takes it from [`PASSWORD_VARIABLE`].
+pub fn parse_url(url: &str) -> Result<BrokerAddress> {
+    parse_url_with(url, std::env::var(PASSWORD_VARIABLE).ok())
+}
+
+fn parse_url_with(url: &str, password_variable: Option<String>) -> Result<BrokerAddress> {
     let rest = url.strip_prefix("mqtt://").or_else(|| url.strip_prefix("tcp://")).unwrap_or(url);
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) => (h, p.trim_end_matches('/').parse().map_err(|_| anyhow!("--mqtt {url}: bad port"))?),
-        None => (rest.trim_end_matches('/'), 1883),
+    let (userinfo, rest) = match rest.rsplit_once('@') {
+        Some((userinfo, rest)) => (Some(userinfo), rest),
+        None => (None, rest),
     };
-    anyhow::ensure!(!host.is_empty(), "--mqtt {url}: no host");
-    Ok((host.to_string(), port))
+    // Only the user is shown in errors: the URL may carry a password.
+    let shown = rest.trim_end_matches('/');
+    let (host, port) = match shown.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse().map_err(|_| anyhow!("--mqtt {shown}: bad port {p:?}"))?),
+        None => (shown, 1883),
+    };
+    anyhow::ensure!(!host.is_empty(), "--mqtt {shown}: no host");
+    let login = match userinfo.map(|u| u.split_once(':').unwrap_or((u, ""))) {
+        None => None,
+        Some(("", _)) => anyhow::bail!("--mqtt {shown}: empty user name before '@'"),
+        Some((user, "")) => {
+            let password = password_variable.ok_or_else(|| {
+                anyhow!("--mqtt {user}@{shown}: no password (put it in {PASSWORD_VARIABLE}, or in the URL)")
+            })?;
+            Some((user.to_string(), password))
+        }
+        Some((user, password)) => Some((user.to_string(), password.to_string())),
+    };
+    Ok(BrokerAddress { host: host.to_string(), port, login })
+}
+
+/// Client options for a broker: its address and login.
+pub fn options(client_id: String, broker: &BrokerAddress) -> MqttOptions {
+    let mut options = MqttOptions::new(client_id, broker.host.clone(), broker.port);
+    if let Some((user, password)) = &broker.login {
+        options.set_credentials(user.clone(), password.clone());
+    }
+    options
 }
 
 /// The topic and payload an event is published with: an OwnTracks location for a position
@@ -82,9 +142,8 @@ pub fn message(event: &Event) -> Option<(String, String)> {
 
 /// Subscribes and feeds the writer until the task is dropped.
 pub async fn run(config: MqttConfig, ingest: IngestHandle) -> Result<()> {
-    let url = config.url.clone();
-    let (host, port) = parse_url(&url)?;
-    let mut options = MqttOptions::new(config.client_id.clone(), host, port);
+    let url = parse_url(&config.url)?;
+    let mut options = options(config.client_id.clone(), &url);
     options
         .set_keep_alive(Duration::from_secs(15))
         .set_manual_acks(true)
@@ -173,7 +232,7 @@ fn take(ingest: &IngestHandle, publish: &Publish, max_payload: usize) -> Option<
         metrics.rejected("mqtt_oversize");
         return None;
     }
-    match parse(&publish.topic, &publish.payload) {
+    match parse_message(&publish.topic, &publish.payload) {
         Ok(event) => event,
         Err(reason) => {
             metrics.rejected(reason);
@@ -182,8 +241,8 @@ fn take(ingest: &IngestHandle, publish: &Publish, max_payload: usize) -> Option<
     }
 }
 
-/// A message's event by topic; the error is the metrics reason.
-fn parse(topic: &str, payload: &[u8]) -> Result<Option<Event>, &'static str> {
+/// A message's event by topic (OwnTracks or alarm JSON); the error is the metrics reason.
+pub fn parse_message(topic: &str, payload: &[u8]) -> Result<Option<Event>, &'static str> {
     if topic.starts_with("owntracks/") {
         return owntracks::parse(topic, payload).map_err(|_| "malformed_mqtt");
     }
@@ -210,9 +269,9 @@ mod tests {
     #[test]
     fn the_device_comes_from_the_topic() {
         let alarm = br#"{"device":"bank-1","kind":"panic"}"#;
-        assert!(matches!(parse("pantau/alarms/bank-1", alarm), Ok(Some(Event::Alarm { .. }))));
-        assert_eq!(parse("pantau/alarms/bank-2", alarm), Err("mqtt_device_mismatch"));
-        assert_eq!(parse("pantau/alarms/bank-1", b"{"), Err("malformed_mqtt"));
+        assert!(matches!(parse_message("pantau/alarms/bank-1", alarm), Ok(Some(Event::Alarm { .. }))));
+        assert_eq!(parse_message("pantau/alarms/bank-2", alarm), Err("mqtt_device_mismatch"));
+        assert_eq!(parse_message("pantau/alarms/bank-1", b"{"), Err("malformed_mqtt"));
     }
 
     #[test]
@@ -229,9 +288,26 @@ mod tests {
 
     #[test]
     fn broker_urls() {
-        assert_eq!(parse_url("mqtt://127.0.0.1:1884").ok(), Some(("127.0.0.1".into(), 1884)));
-        assert_eq!(parse_url("broker.local").ok(), Some(("broker.local".into(), 1883)));
-        assert!(parse_url("mqtt://host:notaport").is_err());
-        assert!(parse_url("mqtt://").is_err());
+        let parse = |url: &str| parse_url_with(url, None);
+        let plain = |host: &str, port| BrokerAddress { host: host.into(), port, login: None };
+        assert_eq!(parse("mqtt://127.0.0.1:1884").ok(), Some(plain("127.0.0.1", 1884)));
+        assert_eq!(parse("broker.local").ok(), Some(plain("broker.local", 1883)));
+        assert!(parse("mqtt://host:notaport").is_err());
+        assert!(parse("mqtt://").is_err());
+        assert!(parse("mqtt://@host").is_err());
+    }
+
+    #[test]
+    fn broker_logins_never_show_the_password() {
+        let broker = parse_url_with("mqtt://pantau:s3cret@broker:1883/", None).expect("url");
+        assert_eq!(broker.login, Some(("pantau".into(), "s3cret".into())));
+        assert_eq!(broker.to_string(), "mqtt://pantau@broker:1883");
+        assert!(!format!("{broker:?}").contains("s3cret"));
+        let from_variable = parse_url_with("mqtt://pantau@broker", Some("v4r".into())).expect("url");
+        assert_eq!(from_variable.login, Some(("pantau".into(), "v4r".into())));
+        let missing = parse_url_with("mqtt://pantau@broker", None).expect_err("no password");
+        assert!(missing.to_string().contains(PASSWORD_VARIABLE), "{missing}");
+        let bad_port = parse_url_with("mqtt://pantau:s3cret@broker:x", None).expect_err("bad port");
+        assert!(!bad_port.to_string().contains("s3cret"), "{bad_port}");
     }
 }

@@ -40,7 +40,7 @@ pub struct ServeSettings {
     pub http: Option<SocketAddr>,
     /// NMEA 0183 TCP listener (off unless given).
     pub nmea: Option<SocketAddr>,
-    /// A broker to subscribe to (`mqtt://host:port`; off unless given).
+    /// A broker to subscribe to (`mqtt://[USER@]host:port`; off unless given).
     pub mqtt: Option<String>,
     /// The client id the broker keeps pantau's session under (default: derived from the
     /// journal's folder, the same at every start).

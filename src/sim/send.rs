@@ -101,8 +101,8 @@ pub async fn run_osmand(
 
 /// Publishes the simulation to an MQTT broker at QoS 1 for `duration_ms` of simulated time.
 pub async fn run_mqtt(sim: &mut Simulator, url: &str, duration_ms: Millis, speedup: f64) -> anyhow::Result<SendReport> {
-    let (host, port) = mqtt::parse_url(url)?;
-    let options = rumqttc::MqttOptions::new(format!("pantau-sim-{}", std::process::id()), host, port);
+    let broker = mqtt::parse_url(url)?;
+    let options = mqtt::options(format!("pantau-sim-{}", std::process::id()), &broker);
     let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 10_000);
     let pump = tokio::spawn(async move {
         loop {

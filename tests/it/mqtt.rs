@@ -2,7 +2,8 @@
 //! test starts its own broker process on a free port): OwnTracks positions and pantau alarms
 //! published at QoS 1 reach the world and the journal; garbage, oversize messages and alarms
 //! naming another device than their topic are counted, not fatal; an alarm published while
-//! pantau is down arrives once it is back (a persistent session under a stable client id).
+//! pantau is down arrives once it is back (a persistent session under a stable client id); with
+//! a broker that requires logins, its ACL decides which device may publish on which topic.
 
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -25,10 +26,14 @@ impl Drop for Broker {
 }
 
 fn start_broker(dir: &std::path::Path) -> (Broker, u16) {
+    start_broker_with(dir, "allow_anonymous true\n")
+}
+
+/// A broker with `settings` added to its configuration.
+fn start_broker_with(dir: &std::path::Path, settings: &str) -> (Broker, u16) {
     let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
     let conf = dir.join("mosquitto.conf");
-    std::fs::write(&conf, format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"))
-        .expect("conf");
+    std::fs::write(&conf, format!("listener {port} 127.0.0.1\npersistence false\n{settings}")).expect("conf");
     let binary = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
@@ -168,5 +173,80 @@ async fn an_alarm_published_while_pantau_is_down_arrives_after_it_restarts() {
     let service = Service::start(config).await.expect("service restarts");
     let world = wait_for(&service.ingest, |w| !w.alarms().is_empty()).await;
     assert_eq!(world.alarms()[0].source, "bank-3");
+    service.stop().await.expect("clean stop");
+}
+
+/// Adds a login to a Mosquitto password file (made by the broker's own `mosquitto_passwd`).
+fn add_login(file: &std::path::Path, user: &str, password: &str) {
+    let binary = ["/usr/bin/mosquitto_passwd", "/usr/sbin/mosquitto_passwd"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("mosquitto_passwd");
+    let mut command = Command::new(binary);
+    if !file.exists() {
+        command.arg("-c");
+    }
+    let status = command.arg("-b").arg(file).arg(user).arg(password).status().expect("mosquitto_passwd runs");
+    assert!(status.success(), "mosquitto_passwd {user}");
+}
+
+async fn login(port: u16, user: &str, password: &str) -> AsyncClient {
+    let mut options = MqttOptions::new(user, "127.0.0.1", port);
+    options.set_credentials(user, password);
+    let (client, mut events) = AsyncClient::new(options, 64);
+    tokio::spawn(async move { while events.poll().await.is_ok() {} });
+    client
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_brokers_acl_decides_which_device_may_raise_which_alarm() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let passwords = dir.path().join("passwords");
+    add_login(&passwords, "pantau", "desk-secret");
+    add_login(&passwords, "bank-1", "bank-1-secret");
+    let acl = dir.path().join("acl");
+    std::fs::write(
+        &acl,
+        "user pantau\ntopic read owntracks/#\ntopic read pantau/alarms/#\n\n\
+         user bank-1\ntopic write pantau/alarms/bank-1\n",
+    )
+    .expect("acl");
+    let settings =
+        format!("allow_anonymous false\npassword_file {}\nacl_file {}\n", passwords.display(), acl.display());
+    let (_broker, port) = start_broker_with(dir.path(), &settings);
+    let config = ServeConfig {
+        osmand: None,
+        mqtt: Some(format!("mqtt://pantau:desk-secret@127.0.0.1:{port}")),
+        ..ServeConfig::loopback(dir.path().join("journal"))
+    };
+    let service = Service::start(config).await.expect("service starts");
+    let ingest = service.ingest.clone();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // bank-1 may raise its own alarm only; an anonymous client and a wrong password get nothing in.
+    let bank = login(port, "bank-1", "bank-1-secret").await;
+    let forged = r#"{"device":"bank-2","kind":"panic"}"#;
+    bank.publish("pantau/alarms/bank-2", QoS::AtLeastOnce, false, forged).await.expect("publish");
+    let anonymous = publisher(port, "anonymous").await;
+    anonymous.publish("pantau/alarms/bank-3", QoS::AtLeastOnce, false, r#"{"device":"bank-3"}"#).await.expect("queue");
+    let guessing = login(port, "bank-1", "wrong").await;
+    guessing
+        .publish("pantau/alarms/bank-1", QoS::AtLeastOnce, false, r#"{"device":"bank-1","kind":"x"}"#)
+        .await
+        .expect("queue");
+    let own = r#"{"device":"bank-1","kind":"panic"}"#;
+    bank.publish("pantau/alarms/bank-1", QoS::AtLeastOnce, false, own).await.expect("publish");
+
+    let world = wait_for(&ingest, |w| !w.alarms().is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let world = ingest
+        .snapshot()
+        .await
+        .map(|later| if later.alarms().len() > world.alarms().len() { later } else { world })
+        .expect("snapshot");
+    let raised: Vec<(&str, &str)> = world.alarms().iter().map(|a| (a.source.as_str(), a.kind.as_str())).collect();
+    assert_eq!(raised, [("bank-1", "panic")], "only bank-1's own alarm passes the broker");
+    // The forged alarm never reached pantau: the broker dropped it, so pantau counted nothing.
+    assert_eq!(ingest.metrics().rejected_count("mqtt_device_mismatch"), 0);
     service.stop().await.expect("clean stop");
 }
