@@ -4,6 +4,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod basemap;
+#[cfg(feature = "desktop")]
 pub mod cli;
 pub mod crs;
 pub mod demo;
@@ -13,9 +14,11 @@ pub mod journal;
 pub mod layer_files;
 pub mod model;
 pub mod ops;
+#[cfg(feature = "desktop")]
 pub mod render;
 pub mod service;
 pub mod sim;
 pub mod spatial;
+#[cfg(feature = "desktop")]
 pub mod ui;
 pub mod world;

@@ -7,6 +7,10 @@ mod common;
 mod crash;
 mod demo;
 mod feeds_e2e;
+mod fuzz_corpus;
+/// The fuzz targets of `fuzz/`, shared so their corpora replay here.
+#[path = "../../fuzz/src/targets.rs"]
+mod fuzz_targets;
 mod golden;
 mod import_cli;
 mod journal;
