@@ -113,8 +113,7 @@ fn bench_frames(c: &mut Criterion) {
         let view = View::new(106.8272, -6.1900, zoom, 1920, 1080);
         let mut layer = MapLayer::new(&gpu, TARGET_FORMAT, &path, Theme::builtin(ThemeName::Day)).expect("layer");
         let _ = render_image(&gpu, &mut layer, &view).expect("warm the tile cache");
-        let target =
-            headless::target_texture(&gpu.device, "bench target", (1920, 1080), wgpu::TextureUsages::empty(), &[]);
+        let target = headless::target_texture(&gpu.device, "bench target", (1920, 1080), wgpu::TextureUsages::empty());
         let target = target.create_view(&Default::default());
         // CPU: choose tiles, write uniforms, place labels, record the draws.
         g.bench_function(format!("cpu_prepare_z{zoom}"), |b| b.iter(|| record_frame(&gpu, &mut layer, &view, &target)));

@@ -129,8 +129,7 @@ struct Target {
 }
 
 fn target(gpu: &Gpu, width: u32, height: u32) -> Target {
-    let texture =
-        headless::target_texture(&gpu.device, "bench target", (width, height), wgpu::TextureUsages::empty(), &[]);
+    let texture = headless::target_texture(&gpu.device, "bench target", (width, height), wgpu::TextureUsages::empty());
     let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
     Target { texture, view }
 }

@@ -86,7 +86,7 @@ pub fn render_layers(gpu: &Gpu, layers: &mut [&mut dyn Layer], clear: wgpu::Colo
         layer.prepare_complete(gpu, frame)?;
     }
     let (width, height) = (frame.view.width, frame.view.height);
-    let texture = target_texture(&gpu.device, "offscreen map", (width, height), wgpu::TextureUsages::COPY_SRC, &[]);
+    let texture = target_texture(&gpu.device, "offscreen map", (width, height), wgpu::TextureUsages::COPY_SRC);
     let target = texture.create_view(&wgpu::TextureViewDescriptor::default());
     let padded_row = (width * 4).div_ceil(256) * 256;
     let readback = gpu.device.create_buffer(&wgpu::BufferDescriptor {
@@ -160,7 +160,6 @@ pub fn target_texture(
     label: &str,
     (width, height): (u32, u32),
     extra: wgpu::TextureUsages,
-    view_formats: &[wgpu::TextureFormat],
 ) -> wgpu::Texture {
     device.create_texture(&wgpu::TextureDescriptor {
         label: Some(label),
@@ -170,7 +169,7 @@ pub fn target_texture(
         dimension: wgpu::TextureDimension::D2,
         format: TARGET_FORMAT,
         usage: wgpu::TextureUsages::RENDER_ATTACHMENT | extra,
-        view_formats,
+        view_formats: &[],
     })
 }
 

@@ -1,13 +1,15 @@
 //! The window: eframe with the wgpu renderer, the console inside (its frame drawn by
 //! `ui::frame`), the canvas set up with the theme and its palette, and an optional timed
-//! screenshot (for the window test and for reports) taken through egui's own screenshot request.
+//! screenshot (for the window test and for reports) taken through egui's own screenshot request,
+//! written with the overview map's place and view beside it (`NAME.view.json`), so the same
+//! view can be rendered headless and compared.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 use eframe::egui;
 
 use super::canvas::Canvas;
@@ -75,11 +77,17 @@ impl PantauApp {
         }
         if !self.asked && self.started.elapsed().as_secs_f32() >= *after {
             self.asked = true;
+            let shown = shown_view(&self.console, ui.ctx().pixels_per_point());
             let (path, done, ctx) = (path.clone(), self.shot.clone(), ui.ctx().clone());
             ui.ctx().request_screenshot(move |image| {
                 let rgba = image.pixels.iter().flat_map(|c| c.to_array()).collect();
                 let picture = Image { width: image.size[0] as u32, height: image.size[1] as u32, rgba };
-                if let Err(e) = picture.write_png(&path) {
+                let written = picture.write_png(&path).and_then(|()| {
+                    let sidecar = path.with_extension("view.json");
+                    std::fs::write(&sidecar, shown.to_string())
+                        .with_context(|| format!("cannot write {}", sidecar.display()))
+                });
+                if let Err(e) = written {
                     tracing::error!("screenshot: {e:#}");
                 }
                 done.store(true, Ordering::Release);
@@ -87,6 +95,24 @@ impl PantauApp {
             });
         }
     }
+}
+
+/// The overview map in the window: its rectangle in physical pixels and its view.
+fn shown_view(console: &Console, pixels_per_point: f32) -> serde_json::Value {
+    let rect = console.overview;
+    let view = &console.view;
+    let (lon, lat) = crate::crs::world_to_lonlat(view.center.0, view.center.1);
+    serde_json::json!({
+        "x": (rect.min.x * pixels_per_point).round(),
+        "y": (rect.min.y * pixels_per_point).round(),
+        "width": view.width,
+        "height": view.height,
+        "lon": lon,
+        "lat": lat,
+        "world": [view.center.0, view.center.1],
+        "zoom": view.zoom,
+        "bearing": view.bearing,
+    })
 }
 
 impl eframe::App for PantauApp {

@@ -57,18 +57,16 @@ impl Canvas {
         if fits {
             return index;
         }
-        // The map writes sRGB-encoded bytes; egui samples them through an sRGB view.
+        // The map writes sRGB-encoded bytes, as it does into a PNG; egui takes a texture's
+        // values as sRGB-encoded too, so it is shown through a plain view. (An sRGB view would
+        // decode them once more on sampling, and the window would be darker than the PNG.)
         let texture = render::headless::target_texture(
             &self.gpu.device,
             "map viewport",
             (width, height),
             wgpu::TextureUsages::TEXTURE_BINDING,
-            &[wgpu::TextureFormat::Rgba8UnormSrgb],
         );
-        let shown = texture.create_view(&wgpu::TextureViewDescriptor {
-            format: Some(wgpu::TextureFormat::Rgba8UnormSrgb),
-            ..Default::default()
-        });
+        let shown = texture.create_view(&wgpu::TextureViewDescriptor::default());
         let mut renderer = self.renderer.write();
         let device = &self.gpu.device;
         let id = match self.targets.get(index) {

@@ -6,7 +6,9 @@
 
 use std::process::Command;
 
-use pantau::render::Image;
+use pantau::render::{Image, ThemeName, View};
+
+use crate::common;
 
 /// One X server at a time: `xvfb-run -a` picks a free display number, and two starting at
 /// once can pick the same.
@@ -112,4 +114,68 @@ fn the_wall_focus_view_opens_a_window_of_its_own() {
         }
     }
     assert!(colours.len() > 15, "only {} colours in the focus window", colours.len());
+}
+
+/// The overview map's place in a screenshot and its view, from the `.view.json` the app writes
+/// beside it.
+fn shown_view(sidecar: &std::path::Path) -> (u32, u32, View) {
+    let text = std::fs::read_to_string(sidecar).expect("the screenshot's view was written");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("view JSON");
+    let number = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{k} in {text}"));
+    let world = (v["world"][0].as_f64().expect("world x"), v["world"][1].as_f64().expect("world y"));
+    let view = View {
+        center: world,
+        zoom: number("zoom"),
+        bearing: number("bearing"),
+        width: number("width") as u32,
+        height: number("height") as u32,
+    };
+    (number("x") as u32, number("y") as u32, view)
+}
+
+/// The window, as the X server shows it, against `pantau render`'s headless picture of the same
+/// view, day and night: one colour-space rule for every target, so the map's pixels match. The
+/// map is the demo city's archive opened as a real city (no live units moving), with the
+/// overlays (scale bar, north arrow, attribution) outside the compared middle.
+#[test]
+fn the_window_shows_exactly_the_colours_the_headless_renderer_writes() {
+    let map = common::demo_city().map.clone();
+    for (theme, name) in [(ThemeName::Day, "day"), (ThemeName::Night, "night")] {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("serve.toml"), "osmand = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\n")
+            .expect("config");
+        let script = format!(
+            "{} --map {} --config serve.toml --insecure --theme {} --screenshot shot.png --screenshot-after 9 & \
+             sleep 8; import -window root screen.png; wait",
+            env!("CARGO_BIN_EXE_pantau"),
+            map.display(),
+            name,
+        );
+        let status = under_xvfb(dir.path(), "1600x900", &["sh", "-c", &script]);
+        assert!(status.success(), "pantau exited with {status}");
+        let screen = Image::read_png(&dir.path().join("screen.png")).expect("a capture of the X screen");
+        let (x0, y0, view) = shown_view(&dir.path().join("shot.view.json"));
+        let headless = common::render(&map, &view, theme);
+        let _ = std::fs::copy(
+            dir.path().join("screen.png"),
+            std::env::temp_dir().join(format!("pantau-window-{name}.png")),
+        );
+        let _ = headless.write_png(&std::env::temp_dir().join(format!("pantau-headless-{name}.png")));
+        let (mut compared, mut same, mut worst) = (0usize, 0usize, 0u8);
+        for y in (view.height / 8..view.height * 7 / 8).step_by(3) {
+            for x in (view.width / 8..view.width * 7 / 8).step_by(3) {
+                let (a, b) = (screen.pixel(x0 + x, y0 + y), headless.pixel(x, y));
+                let diff = (0..3).map(|c| a[c].abs_diff(b[c])).max().unwrap_or(0);
+                compared += 1;
+                same += usize::from(diff <= 3);
+                worst = worst.max(diff);
+            }
+        }
+        let share = same as f64 / compared as f64;
+        assert!(
+            share > 0.995,
+            "{theme:?}: only {:.2} % of {compared} map pixels match the headless render (worst difference {worst})",
+            share * 100.0
+        );
+    }
 }

@@ -30,6 +30,7 @@ pub fn show(ui: &mut egui::Ui, console: &mut Console, mut canvas: Option<&mut Ca
     let ppp = ui.ctx().pixels_per_point();
     let response = ui.allocate_rect(overview, Sense::click_and_drag());
     size_view(&mut console.view, overview, ppp);
+    console.overview = overview;
     handle_input(ui, console, &response, overview, ppp);
     paint_view(ui, canvas.as_deref_mut(), 0, &console.view, overview, now, console.palette.background);
     overlays(ui, console, overview, ppp);

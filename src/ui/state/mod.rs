@@ -37,6 +37,8 @@ pub struct Place {
 pub struct Console {
     pub session: Session,
     pub view: View,
+    /// Where the overview map was last drawn in the window, in points.
+    pub overview: egui::Rect,
     /// The video wall's focus viewport (the newest alarm, close up).
     pub focus: Option<View>,
     flight: Option<Flight>,
@@ -84,6 +86,7 @@ impl Console {
         Self {
             session,
             view,
+            overview: egui::Rect::NOTHING,
             focus: None,
             flight: None,
             selected_alarm: None,
