@@ -24,13 +24,13 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Each kind of client comes from a loopback address of its own, as from hosts of their own:
 # the per-source connection cap applies to each apart.
 IDLE_SOURCE = "127.0.0.2"
 ALARM_SOURCE = "127.0.0.3"
+SAMPLER_SOURCE = "127.0.0.4"
 BINARY = os.path.join(ROOT, "target", "release", "pantau")
 
 
@@ -51,8 +51,11 @@ def sample(pid, http):
     with open(f"/proc/{pid}/status") as f:
         rss_kb = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
     files = len(os.listdir(f"/proc/{pid}/fd"))
-    with urllib.request.urlopen(f"http://{http}/metrics", timeout=10) as r:
-        text = r.read().decode()
+    host, port = http.rsplit(":", 1)
+    conn = httpclient.HTTPConnection(host, int(port), timeout=10, source_address=(SAMPLER_SOURCE, 0))
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
     positions = int(re.search(r'pantau_events_accepted_total\{kind="position"\} (\d+)', text).group(1))
     refused = sum(int(n) for n in re.findall(r'pantau_events_rejected_total\{reason="[^"]+"\} (\d+)', text))
     waiting = subprocess.run(["ss", "-tan", "state", "time-wait"], capture_output=True, text=True).stdout.count("\n")
@@ -140,10 +143,17 @@ def main():
     for t in threads:
         t.start()
     samples = []
+    failed_samples = 0
     end = time.monotonic() + seconds
     try:
         while time.monotonic() < end and sim.poll() is None:
-            samples.append((time.monotonic(), *sample(service.pid, http)))
+            try:
+                samples.append((time.monotonic(), *sample(service.pid, http)))
+                t, rss, files, positions = samples[-1][:4]
+                print(f"sample t={t - samples[0][0]:.0f}s rss={rss} kB files={files} positions={positions}", flush=True)
+            except OSError as e:
+                failed_samples += 1
+                print(f"sample failed: {e}", flush=True)
             time.sleep(10)
     finally:
         stop.set()
@@ -158,6 +168,7 @@ def main():
             print("refusals at the end:", "; ".join(l for l in samples[-1][6].splitlines() if "rejected_total{" in l))
         service.terminate()
         service.wait()
+    print(f"samples: {len(samples)} taken, {failed_samples} failed")
     print(f"journal: {journal}, {sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(journal) for f in fs) / 1e6:.0f} MB")
     summary(samples, latencies, args.window)
 
