@@ -1,5 +1,6 @@
 //! `pantau render`: draws a base map (or the demo city) to a PNG on the GPU without a window,
-//! at a given centre, zoom, bearing, size and theme, and prints what it wrote.
+//! at a given centre, zoom, bearing, size and theme, optionally with zone files over it (fills,
+//! borders and names, as the console draws them), and prints what it wrote.
 
 use std::path::PathBuf;
 
@@ -8,7 +9,10 @@ use clap::Args;
 
 use super::args::{map_path, parse_size};
 use crate::crs::parse_lonlat;
-use crate::render::{self, Gpu, MapLayer, Theme, ThemeName, View};
+use crate::layer_files::load_zones;
+use crate::model::now_millis;
+use crate::render::{self, Gpu, LiveLayers, MapLayer, Theme, ThemeName, View};
+use crate::spatial::zones::ZoneIndex;
 
 #[derive(Args, Debug)]
 pub struct RenderArgs {
@@ -39,6 +43,10 @@ pub struct RenderArgs {
     /// Leave out road, district and station names.
     #[arg(long)]
     pub no_labels: bool,
+    /// Zone files (kelurahan, kecamatan, patrol rayons...) to draw over the map as the console
+    /// does: the finest level filled, every level's borders, the zones' names.
+    #[arg(long, num_args = 1..)]
+    pub zones: Vec<PathBuf>,
     /// The PNG to write.
     #[arg(long)]
     pub out: PathBuf,
@@ -55,7 +63,20 @@ pub fn run(mut args: RenderArgs) -> Result<()> {
     let mut layer = MapLayer::new(&gpu, render::TARGET_FORMAT, &args.map, theme)?;
     layer.set_labels(!args.no_labels);
     let view = view_for(&layer, &args)?;
-    let image = render::render_image(&gpu, &mut layer, &view)?;
+    let image = if args.zones.is_empty() {
+        render::render_image(&gpu, &mut layer, &view)?
+    } else {
+        let mut zones = Vec::new();
+        for path in &args.zones {
+            zones.extend(load_zones(path)?);
+        }
+        let zones = ZoneIndex::new(zones);
+        let mut live = LiveLayers::new(&gpu.device, render::TARGET_FORMAT, view.center_lonlat(), now_millis());
+        live.set_palette(layer.theme().palette.clone());
+        live.set_zones(&zones);
+        layer.set_world_labels(render::live::zone_names(zones.zones()));
+        render::render_image_with(&gpu, &mut layer, Some((&mut live, now_millis())), &view)?
+    };
     image.write_png(&args.out)?;
     let (lon, lat) = view.center_lonlat();
     println!(

@@ -3,6 +3,7 @@
 //! graph for drive times; [`LiveIndex`] keeps them current with the world and counts what each
 //! zone holds.
 
+pub mod borders;
 pub mod cameras;
 pub mod congestion;
 pub mod dispatch;

@@ -141,7 +141,7 @@ fn canvas(cc: &eframe::CreationContext<'_>, session: &Session, theme: Theme, opt
     let mut canvas = Canvas::new(state, &session.map, theme, now_millis())?;
     canvas.live.set_palette(palette);
     let lonlat = |p: &Place| (p.lon, p.lat);
-    canvas.live.set_zones(session.desk.live.zones.zones());
+    canvas.live.set_zones(&session.desk.live.zones);
     canvas.map.set_world_labels(crate::render::live::zone_names(session.desk.live.zones.zones()));
     canvas.live.set_cameras(session.desk.live.cameras.cameras());
     canvas.live.set_places(

@@ -14,6 +14,7 @@ use pantau::render::{
     render_image_with, Image, LiveLayers, MapLayer, Theme, ThemeName, View, WorldLabel, TARGET_FORMAT,
 };
 use pantau::spatial::congestion::Level;
+use pantau::spatial::zones::ZoneIndex;
 use pantau::spatial::RoadGraph;
 
 const NOW: i64 = 1_800_000_000_000;
@@ -160,8 +161,8 @@ fn cameras_congestion_and_zones() {
     assert!(!(other[0] > 150 && other[1] < 60), "the opposite direction is not: {other:?}");
 
     // Zones: a translucent fill, stronger on the highlighted zone.
-    let zones = load_zones(&demo_city().zones).expect("zones");
-    let centre_quarter = zones.iter().position(|z| z.level == 7).expect("a kelurahan");
+    let zones = ZoneIndex::new(load_zones(&demo_city().zones).expect("zones"));
+    let centre_quarter = zones.zones().iter().position(|z| z.level == 7).expect("a kelurahan");
     let view = View::new(demo::CENTRE.0 + 0.004, demo::CENTRE.1 + 0.004, 15.0, 300, 200);
     let plain = render(&view, |live| {
         live.set_zones(&zones);

@@ -6,6 +6,7 @@ use crate::common;
 use geo::{Contains, InteriorPoint, Point};
 use pantau::layer_files::load_zones;
 use pantau::model::{Camera, Fix, Unit, UnitKind, UnitStatus};
+use pantau::spatial::borders::borders;
 use pantau::spatial::cameras::sees;
 use pantau::spatial::{CameraIndex, UnitFilter, UnitIndex, ZoneIndex};
 use proptest::prelude::*;
@@ -168,6 +169,64 @@ fn zone_coverage_share_grows_with_cameras() {
     ]);
     let share_four = zone_coverage(&four, gambir, 25.0);
     assert!(share_one > 0.0 && share_one < share_four && share_four < 1.0, "{share_one} then {share_four}");
+}
+
+/// Two consecutive vertices, exactly as loaded.
+type SegmentKey = ([u64; 2], [u64; 2]);
+
+fn segment_key(a: (f64, f64), b: (f64, f64)) -> SegmentKey {
+    ([a.0.to_bits(), a.1.to_bits()], [b.0.to_bits(), b.1.to_bits()])
+}
+
+fn ring_segments(zone: &pantau::model::Zone) -> Vec<SegmentKey> {
+    let rings = zone.polygon.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
+    rings.flat_map(|r| r.0.windows(2).map(|w| segment_key((w[0].x, w[0].y), (w[1].x, w[1].y)))).collect()
+}
+
+fn length_km(segments: impl Iterator<Item = ((f64, f64), (f64, f64))>) -> f64 {
+    segments.map(|(a, b)| haversine(a, b)).sum::<f64>() / 1000.0
+}
+
+/// The 2025 kecamatan and kota files are generalised to a few vertices a ring, hundreds of
+/// metres off the kelurahan borders; drawn as they are they cross the city as long straight
+/// false borders. With the kelurahan loaded, every drawn segment is an edge of one kelurahan
+/// ring (so none joins two rings, and none is a generalised chord), every kelurahan edge is
+/// drawn, and the kecamatan and kota borders are drawn along kelurahan edges as their levels.
+#[test]
+fn zone_borders_on_the_real_2025_files_follow_the_kelurahan() {
+    let (zones, index) = all_jakarta_levels();
+    let drawn = borders(index);
+    let kelurahan: std::collections::HashSet<SegmentKey> =
+        zones.iter().filter(|z| z.level == 7).flat_map(ring_segments).collect();
+    let off_kelurahan = drawn.iter().filter(|s| !kelurahan.contains(&segment_key(s.a, s.b))).count();
+    assert_eq!(off_kelurahan, 0, "segments drawn off the kelurahan rings");
+    let all_kelurahan_edges: usize = zones.iter().filter(|z| z.level == 7).map(|z| ring_segments(z).len()).sum();
+    assert_eq!(drawn.len(), all_kelurahan_edges, "every kelurahan edge is drawn once");
+    let drawn_km = |level: u8| length_km(drawn.iter().filter(|s| s.level <= level).map(|s| (s.a, s.b)));
+    let outline_km =
+        |level: u8| {
+            let outlines = zones.iter().filter(|z| z.level == level);
+            length_km(outlines.flat_map(|z| {
+                z.polygon.0.iter().flat_map(|p| p.exterior().lines().map(|l| (l.start.x_y(), l.end.x_y())))
+            }))
+        };
+    // The kecamatan and kota borders, drawn along the (more detailed) kelurahan edges, run about
+    // as long as the generalised outlines they replace, and not as long as every kelurahan edge.
+    for level in [5, 6] {
+        let ratio = drawn_km(level) / outline_km(level);
+        assert!(
+            (0.8..2.0).contains(&ratio),
+            "level {level}: {:.0} km drawn for {:.0} km of outlines",
+            drawn_km(level),
+            outline_km(level)
+        );
+    }
+    assert!(drawn_km(6) < drawn_km(7) * 0.6, "kecamatan borders are a part of all borders");
+    // A kecamatan file alone keeps its own outlines.
+    let alone = ZoneIndex::new(zones.iter().filter(|z| z.level == 6).cloned().collect());
+    let own: usize = alone.zones().iter().map(|z| ring_segments(z).len()).sum();
+    let drawn_alone = borders(&alone);
+    assert!(drawn_alone.len() == own && drawn_alone.iter().all(|s| s.level == 6));
 }
 
 fn all_jakarta_levels() -> &'static (Vec<pantau::model::Zone>, ZoneIndex) {

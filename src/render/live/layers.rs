@@ -11,7 +11,9 @@ use crate::crs::{ground_metres_per_world_unit, lonlat_to_world};
 use crate::model::{Alarm, AlarmState, Camera, Unit, UnitStatus, Zone};
 use crate::render::style::{bytes, Palette, Rgba};
 use crate::render::{ThemeName, WorldLabel};
+use crate::spatial::borders::borders;
 use crate::spatial::congestion::{Level, SegmentId};
+use crate::spatial::zones::ZoneIndex;
 use crate::spatial::RoadGraph;
 use geo::{InteriorPoint, MapCoords};
 
@@ -167,37 +169,32 @@ impl LiveLayers {
         self.layers.palette.clone().unwrap_or_else(|| Palette::builtin(ThemeName::Day).clone())
     }
 
-    /// Zones as translucent fills (finest level only, so levels do not stack up) and outlines
-    /// at every level (coarser levels wider).
-    pub fn set_zones(&mut self, zones: &[Zone]) {
+    /// Zones as translucent fills (finest level only, so levels do not stack up) and their
+    /// borders (`spatial::borders`: coarser levels along the finer zones' edges, drawn wider).
+    pub fn set_zones(&mut self, index: &ZoneIndex) {
+        let zones = index.zones();
         let finest = zones.iter().map(|z| z.level).max().unwrap_or(0);
         let palette = self.palette();
         let outline = packed(palette.zone_outline);
+        let flags = LayerId::Zones.flags();
+        let lines = borders(index)
+            .into_iter()
+            .map(|border| Segment {
+                a: self.rel(border.a.0, border.a.1),
+                b: self.rel(border.b.0, border.b.1),
+                color: outline,
+                width: 1.0 + f32::from(finest.saturating_sub(border.level)) * 1.2,
+                since: -1.0,
+                flags,
+                ..Default::default()
+            })
+            .collect();
         let mut vertices = Vec::new();
-        let mut lines = Vec::new();
         let mut tessellator = FillTessellator::new();
-        for (i, zone) in zones.iter().enumerate() {
+        for (i, zone) in zones.iter().enumerate().filter(|(_, z)| z.level == finest) {
             let fill = packed(palette.zone_fills[i % palette.zone_fills.len()]);
-            let flags = LayerId::Zones.flags();
-            let width = 1.0 + f32::from(finest.saturating_sub(zone.level)) * 1.2;
             for polygon in &zone.polygon.0 {
-                for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-                    for w in ring.0.windows(2) {
-                        let (a, b2) = (self.rel(w[0].x, w[0].y), self.rel(w[1].x, w[1].y));
-                        lines.push(Segment {
-                            a,
-                            b: b2,
-                            color: outline,
-                            width,
-                            since: -1.0,
-                            flags,
-                            ..Default::default()
-                        });
-                    }
-                }
-                if zone.level == finest {
-                    self.tessellate(&mut tessellator, polygon, fill, i as u32, &mut vertices);
-                }
+                self.tessellate(&mut tessellator, polygon, fill, i as u32, &mut vertices);
             }
         }
         self.layers.zone_vertices = vertices;
