@@ -153,18 +153,43 @@ impl Desk {
         std::mem::take(&mut self.pending)
     }
 
-    /// Open alarms, highest priority first, newest first within a priority.
+    /// Open alarms in the order they are to be handled: officers in distress above everything,
+    /// then by priority, then the one waiting longest first. A new alarm joins the end of its
+    /// group, so the rows above it keep their places.
     pub fn alarm_queue(&self) -> Vec<&Alarm> {
         let mut open: Vec<&Alarm> = self.world.alarms().iter().filter(|a| a.state.is_open()).collect();
-        open.sort_by(|a, b| a.priority.cmp(&b.priority).then(b.time.cmp(&a.time)).then(b.id.cmp(&a.id)));
+        open.sort_by_key(|a| (!self.is_officer_alarm(a), a.priority, a.time, a.id));
         open
     }
 
-    /// The available units nearest an alarm, by road ETA when the map has roads.
+    /// Whether an alarm was raised by one of the units (an officer in distress) rather than a
+    /// fixed panic button.
+    pub fn is_officer_alarm(&self, alarm: &Alarm) -> bool {
+        self.world.unit(&alarm.source).is_some()
+    }
+
+    /// The units whose own alarm is open: in distress until it is closed, and offered for no
+    /// dispatch meanwhile (their own included).
+    pub fn units_in_distress(&self) -> Vec<String> {
+        let open = self.world.alarms().iter().filter(|a| a.state.is_open() && self.is_officer_alarm(a));
+        open.map(|a| a.source.clone()).collect()
+    }
+
+    /// Who raised an alarm as the operator knows them: a unit by callsign (and id), a panic
+    /// button by its device id.
+    pub fn alarm_source_name(&self, alarm: &Alarm) -> String {
+        match self.world.unit(&alarm.source) {
+            Some(unit) if unit.callsign != unit.id => format!("{} ({})", unit.callsign, unit.id),
+            _ => alarm.source.clone(),
+        }
+    }
+
+    /// The available units nearest an alarm, by road ETA when the map has roads; no unit in
+    /// distress is among them.
     pub fn candidates(&self, alarm: &Alarm) -> Vec<Candidate> {
         let (Some(lon), Some(lat)) = (alarm.lon, alarm.lat) else { return Vec::new() };
         let units = self.world.units();
-        let filter = UnitFilter::available();
+        let filter = UnitFilter { excluded: self.units_in_distress(), ..UnitFilter::available() };
         let now = now_millis();
         match &self.router {
             Some(router) => router.rank(&self.live.units, units, (lon, lat), CANDIDATES, 10, &filter, now),

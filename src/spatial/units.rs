@@ -30,11 +30,13 @@ pub struct UnitFilter {
     pub kinds: Option<Vec<UnitKind>>,
     /// Ignore fixes older than this (default 30 minutes).
     pub max_age_ms: Option<Millis>,
+    /// Units never to answer (by id): an officer in distress is nobody's responder.
+    pub excluded: Vec<String>,
 }
 
 impl Default for UnitFilter {
     fn default() -> Self {
-        Self { statuses: None, kinds: None, max_age_ms: Some(30 * 60_000) }
+        Self { statuses: None, kinds: None, max_age_ms: Some(30 * 60_000), excluded: Vec::new() }
     }
 }
 
@@ -49,6 +51,7 @@ impl UnitFilter {
         self.statuses.as_ref().is_none_or(|s| s.contains(&unit.status))
             && self.kinds.as_ref().is_none_or(|k| k.contains(&unit.kind))
             && self.max_age_ms.is_none_or(|age| now - fix.time <= age)
+            && !self.excluded.contains(&unit.id)
     }
 }
 

@@ -98,3 +98,48 @@ fn a_viewer_cannot_dispatch() {
     assert_eq!(harness.state().session.desk.world().alarm(alarm).map(|a| a.state), Some(AlarmState::Raised));
     harness.into_state().session.stop().expect("clean stop");
 }
+
+/// A unit's own SOS: the unit is an officer in distress, so its alarm is shown by callsign and
+/// above an older priority-1 panic button, and neither alarm offers that unit as a responder.
+#[test]
+fn an_officers_sos_comes_first_and_never_offers_the_officer() {
+    use pantau::model::{now_millis, AlarmNotes, Event, FeedKind};
+    let (console, _dir) = console(Role::Operator);
+    let mut events = common::units_and_alarm_near_centre(30, "site-market-007");
+    let officer = "demo-0031";
+    events.push(Event::Alarm {
+        device: officer.into(),
+        kind: "sos".into(),
+        fix: None,
+        priority: 2,
+        time: now_millis() + 1_000,
+        feed: FeedKind::Osmand,
+        notes: AlarmNotes::default(),
+    });
+    drop(console.session.ingest().expect("running").send(events));
+    let mut harness = harness(console);
+    step_until(&mut harness, "both alarms in the queue", |h| h.state().session.desk.alarm_queue().len() == 2);
+    harness.run_steps(2);
+    let callsign = harness.state().session.desk.world().unit(officer).expect("the officer's unit").callsign.clone();
+    let queue: Vec<String> = harness.state().session.desk.alarm_queue().iter().map(|a| a.source.clone()).collect();
+    assert_eq!(queue, [officer, "site-market-007"], "the officer's SOS first, though the panic is older and P1");
+    let row = harness.get_by_label_contains("OFFICER IN DISTRESS");
+    let label = row.accesskit_node().label().unwrap_or_default();
+    assert!(label.contains(&callsign) && label.contains("SOS"), "the row names the officer: {label}");
+    for alarm in harness.state().session.desk.alarm_queue().into_iter().cloned().collect::<Vec<_>>() {
+        let desk = &harness.state().session.desk;
+        let offered: Vec<String> =
+            desk.candidates(&alarm).iter().map(|c| desk.world().units()[c.slot as usize].id.clone()).collect();
+        assert!(!offered.is_empty(), "units are offered for alarm {}", alarm.id);
+        assert!(
+            !offered.iter().any(|u| u == officer),
+            "{officer} offered for alarm from {}: {offered:?}",
+            alarm.source
+        );
+    }
+    row.click();
+    step_until(&mut harness, "the officer's alarm selected", |h| h.state().selected_alarm.is_some());
+    harness.run_steps(2);
+    harness.get_by_label_contains("Officer in distress");
+    harness.into_state().session.stop().expect("clean stop");
+}

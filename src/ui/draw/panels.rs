@@ -93,6 +93,7 @@ fn units(ui: &mut egui::Ui, console: &mut Console) {
 fn unit_list(ui: &mut egui::Ui, console: &Console) -> Option<(u32, Option<crate::model::Fix>)> {
     let now = now_millis();
     let world = console.session.desk.world();
+    let distress = console.session.desk.units_in_distress();
     let shown = world
         .units()
         .iter()
@@ -101,8 +102,12 @@ fn unit_list(ui: &mut egui::Ui, console: &Console) -> Option<(u32, Option<crate:
     let mut clicked = None;
     for (slot, unit) in shown.take(300) {
         let fix_age = unit.last_fix.map(|f| age(f.time, now)).unwrap_or_default();
-        let text = RichText::new(format!("{}  {}  {}", unit.callsign, status_name(unit.status), fix_age))
-            .color(colour(console.palette.unit(unit.status)));
+        let text = if distress.contains(&unit.id) {
+            RichText::new(format!("{}  SOS  {}", unit.callsign, fix_age)).color(colour(console.palette.alarm)).strong()
+        } else {
+            RichText::new(format!("{}  {}  {}", unit.callsign, status_name(unit.status), fix_age))
+                .color(colour(console.palette.unit(unit.status)))
+        };
         if ui.selectable_label(console.selected_unit == Some(slot as u32), text).clicked() {
             clicked = Some((slot as u32, unit.last_fix));
         }
@@ -130,11 +135,12 @@ fn alarm_queue(ui: &mut egui::Ui, console: &mut Console) {
     for alarm in &queue {
         let raised = alarm.state == AlarmState::Raised;
         let repeats = if alarm.repeats > 0 { format!(" ×{}", alarm.repeats + 1) } else { String::new() };
+        let officer = if console.session.desk.is_officer_alarm(alarm) { "OFFICER IN DISTRESS · " } else { "" };
         let text = RichText::new(format!(
-            "P{} {}{repeats} · {} · {}{}",
+            "{officer}P{} {}{repeats} · {} · {}{}",
             alarm.priority,
             alarm.kind.to_uppercase(),
-            alarm.source,
+            console.session.desk.alarm_source_name(alarm),
             age(alarm.time, now),
             if raised { "" } else { " · acknowledged" }
         ))
@@ -161,7 +167,14 @@ fn alarm_detail(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
 
 /// The alarm's heading, its zones, state and position source, and a refusal if one came back.
 fn alarm_summary(ui: &mut egui::Ui, console: &Console, alarm: &Alarm) {
-    ui.heading(format!("Alarm #{}: {} from {}", alarm.id, alarm.kind, alarm.source));
+    let source = console.session.desk.alarm_source_name(alarm);
+    ui.heading(format!("Alarm #{}: {} from {source}", alarm.id, alarm.kind));
+    if console.session.desk.is_officer_alarm(alarm) {
+        ui.colored_label(
+            colour(console.palette.alarm),
+            "Officer in distress: not offered for any dispatch until closed",
+        );
+    }
     let zones: Vec<String> =
         console.session.desk.alarm_zones(alarm).iter().map(|z| format!("{} ({})", z.name, z.code)).collect();
     ui.label(if zones.is_empty() { "outside every zone".to_string() } else { zones.join(" › ") });
