@@ -63,8 +63,16 @@ pub struct AppArgs {
     /// Write a PNG of the window after `--screenshot-after` seconds, then close.
     #[arg(long)]
     pub screenshot: Option<PathBuf>,
+    /// Seconds after the start at which `--screenshot` is taken.
     #[arg(long, default_value_t = 5.0)]
     pub screenshot_after: f32,
+    /// Start with the alert sounds off (the status strip's "sound" button turns them on).
+    #[arg(long)]
+    pub mute: bool,
+    /// Seconds an officer's SOS may wait unacknowledged before the stronger alert sounds, and
+    /// then between repeats.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub escalate_after: u64,
 }
 
 pub fn run(args: AppArgs) -> Result<()> {
@@ -84,6 +92,8 @@ pub fn run(args: AppArgs) -> Result<()> {
         stations,
         sites,
         screenshot: args.screenshot.map(|p| (p, args.screenshot_after)),
+        mute: args.mute,
+        escalate_after: std::time::Duration::from_secs(args.escalate_after),
     })
 }
 

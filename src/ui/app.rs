@@ -13,6 +13,7 @@ use anyhow::{anyhow, Context, Result};
 use eframe::egui;
 
 use super::canvas::Canvas;
+use super::speaker::Speaker;
 use super::state::{Console, Place};
 use crate::model::now_millis;
 use crate::ops::{Session, SessionConfig};
@@ -29,6 +30,10 @@ pub struct AppOptions {
     pub sites: Vec<Place>,
     /// Write a screenshot here after this many seconds, then close.
     pub screenshot: Option<(PathBuf, f32)>,
+    /// Start with alert sounds off.
+    pub mute: bool,
+    /// How long an officer's SOS may wait unacknowledged before the stronger alert.
+    pub escalate_after: std::time::Duration,
 }
 
 pub struct PantauApp {
@@ -55,6 +60,9 @@ impl PantauApp {
         let mut console = Console::new(session, options.wall, options.stations, options.sites, roads);
         console.palette = palette;
         console.focus_window = options.focus_window;
+        console.speaker = Speaker::open();
+        console.alerts.muted = options.mute;
+        console.alerts.escalate_after_ms = options.escalate_after.as_millis() as i64;
         if options.wall {
             console.set_wall(&cc.egui_ctx, true);
         }

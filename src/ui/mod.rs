@@ -5,13 +5,14 @@
 //!
 //! Data flows one way: `state` (the console kept between frames) knows nothing of `draw` (the
 //! stateless drawing of a frame from it); `frame` joins the two once per frame and `app` runs
-//! it in the window. `canvas` (the GPU map target) sits below them all. Colours come from the
-//! theme's palette (`render::style::Palette`).
+//! it in the window. `canvas` (the GPU map target) and `speaker` (alert sounds) sit below them
+//! all. Colours come from the theme's palette (`render::style::Palette`).
 
 mod app;
 pub mod canvas;
 pub mod draw;
 mod frame;
+pub mod speaker;
 pub mod state;
 
 pub use app::{run, AppOptions, PantauApp};

@@ -143,3 +143,64 @@ fn an_officers_sos_comes_first_and_never_offers_the_officer() {
     harness.get_by_label_contains("Officer in distress");
     harness.into_state().session.stop().expect("clean stop");
 }
+
+/// An officer's SOS sounds the distress alert once when it shows; while nobody acknowledges
+/// it the escalation alert sounds every `escalate_after`; once acknowledged it stops. A site's
+/// panic button sounds nothing here, and a muted seat records its alerts as not heard.
+#[test]
+fn an_officers_sos_sounds_an_alert_that_escalates_until_acknowledged() {
+    use pantau::model::{now_millis, AlarmNotes, Event, FeedKind};
+    use pantau::ui::speaker::Sound;
+    let (mut console, _dir) = console(Role::Operator);
+    console.alerts.escalate_after_ms = 300;
+    let mut events = common::units_and_alarm_near_centre(40, "site-bank-001");
+    events.push(Event::Alarm {
+        device: "demo-0041".into(),
+        kind: "sos".into(),
+        fix: None,
+        priority: 1,
+        time: now_millis(),
+        feed: FeedKind::Osmand,
+        notes: AlarmNotes::default(),
+    });
+    drop(console.session.ingest().expect("running").send(events));
+    let mut harness = harness(console);
+    step_until(&mut harness, "the distress alert", |h| !h.state().alerts.fired.is_empty());
+    let officer = harness.state().session.desk.alarm_queue()[0].id;
+    step_until(&mut harness, "two escalations", |h| h.state().alerts.fired.len() >= 3);
+    let sounds: Vec<(Sound, u32)> = harness.state().alerts.fired.iter().map(|a| (a.sound, a.alarm as u32)).collect();
+    let officer = officer as u32;
+    assert_eq!(sounds[..3], [(Sound::Distress, officer), (Sound::Escalation, officer), (Sound::Escalation, officer)]);
+    assert!(harness.state().alerts.fired.iter().all(|a| a.audible));
+
+    harness.state_mut().session.desk.acknowledge(officer as pantau::model::AlarmId);
+    step_until(&mut harness, "the acknowledgement", |h| {
+        h.state().session.desk.alarm_queue()[0].state == AlarmState::Acknowledged
+    });
+    let after_ack = harness.state().alerts.fired.len();
+    let quiet_until = Instant::now() + Duration::from_millis(900);
+    while Instant::now() < quiet_until {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(harness.state().alerts.fired.len(), after_ack, "no escalation once acknowledged");
+
+    // Muted: a second officer's SOS is still alerted and recorded, as not heard.
+    harness.get_by_label("sound on").click();
+    harness.run_steps(2);
+    assert!(harness.state().alerts.muted);
+    let sos = Event::Alarm {
+        device: "demo-0042".into(),
+        kind: "sos".into(),
+        fix: None,
+        priority: 1,
+        time: now_millis(),
+        feed: FeedKind::Osmand,
+        notes: AlarmNotes::default(),
+    };
+    drop(harness.state().session.ingest().expect("running").send(vec![sos]));
+    step_until(&mut harness, "the muted alert", |h| h.state().alerts.fired.len() > after_ack);
+    let last = *harness.state().alerts.fired.last().expect("an alert");
+    assert_eq!((last.sound, last.audible), (Sound::Distress, false));
+    harness.into_state().session.stop().expect("clean stop");
+}

@@ -24,8 +24,17 @@ pub fn status_strip(ui: &mut egui::Ui, console: &mut Console) {
             ui.label(RichText::new(clock).size(size).monospace());
             ui.label(RichText::new(format!("{:?}", console.role()).to_lowercase()).size(size * 0.8));
             wall_switch(ui, console);
+            sound_switch(ui, console);
         });
     });
+}
+
+/// Alert sounds on or off for this seat (alerts still show, and are still recorded).
+fn sound_switch(ui: &mut egui::Ui, console: &mut Console) {
+    let label = if console.alerts.muted { "sound off" } else { "sound on" };
+    if ui.button(label).on_hover_text("alert sounds for officers in distress").clicked() {
+        console.alerts.muted = !console.alerts.muted;
+    }
 }
 
 /// How many units are in each status, in the status's colour.

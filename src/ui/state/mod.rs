@@ -5,6 +5,7 @@
 //! (`layers`). It draws nothing (`ui::draw` does, from this state); everything the operator
 //! does becomes a desk command, and nothing here changes the world directly.
 
+pub mod alerts;
 mod flight;
 mod layers;
 mod search;
@@ -12,12 +13,14 @@ mod search;
 use eframe::egui;
 
 use super::canvas::Canvas;
+use super::speaker::Speaker;
 use crate::model::{now_millis, AlarmId, Millis, Role};
 use crate::ops::Session;
 use crate::render::live::LiveStyle;
 use crate::render::style::Palette;
 use crate::render::{ThemeName, View};
 use crate::spatial::dispatch::Candidate;
+use alerts::Alerts;
 
 pub use flight::Flight;
 
@@ -37,6 +40,10 @@ pub struct Place {
 pub struct Console {
     pub session: Session,
     pub view: View,
+    /// Alerts for officers in distress, and the seat's speaker they sound on (silent until the
+    /// app gives it one).
+    pub alerts: Alerts,
+    pub speaker: Speaker,
     /// Where the overview map was last drawn in the window, in points.
     pub overview: egui::Rect,
     /// The video wall's focus viewport (the newest alarm, close up).
@@ -86,6 +93,8 @@ impl Console {
         Self {
             session,
             view,
+            alerts: Alerts::default(),
+            speaker: Speaker::silent(),
             overview: egui::Rect::NOTHING,
             focus: None,
             flight: None,
@@ -133,6 +142,9 @@ impl Console {
     /// a canvas, as in the UI tests, the changes are still taken).
     pub(crate) fn tick(&mut self, canvas: Option<&mut Canvas>, now: Millis) {
         self.session.desk.poll();
+        for sound in self.alerts.due(&self.session.desk, now) {
+            self.speaker.play(sound);
+        }
         self.follow_new_alarms();
         self.refresh_selection(now);
         match canvas {
