@@ -1,5 +1,6 @@
 //! The `pantau` binary.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -11,6 +12,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "pantau=info,wgpu=error,wgpu_hal=off,naga=error".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal: a redirected log is plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match pantau::cli::run(pantau::cli::Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,

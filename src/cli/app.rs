@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use clap::Args;
 
-use super::args::is_demo;
+use super::args::demo_seed;
 use crate::layer_files::points::read_points;
 use crate::ops::SessionConfig;
 use crate::render::ThemeName;
@@ -19,8 +19,8 @@ use crate::ui::Place;
 /// a real one.
 #[derive(Args, Debug)]
 pub struct AppArgs {
-    /// A base map archive, or `demo` (the default) for the generated demo city with its live
-    /// scenario.
+    /// A base map archive, or `demo` (the default) or `demo:SEED` for the generated demo city
+    /// with its live scenario (a file or folder called demo is `./demo`).
     #[arg(long, default_value = "demo")]
     pub map: PathBuf,
     /// The demo city's seed.
@@ -76,9 +76,9 @@ pub struct AppArgs {
 }
 
 pub fn run(args: AppArgs) -> Result<()> {
-    let (session, stations, sites) = if is_demo(&args.map) {
+    let (session, stations, sites) = if let Some(seed) = demo_seed(&args.map, args.seed)? {
         refuse_real_city_options(&args)?;
-        let session = SessionConfig::demo(args.seed, &args.user, args.role)?;
+        let session = SessionConfig::demo(seed, &args.user, args.role)?;
         let files = crate::demo::DemoFiles::in_dir(&session.map.parent().map(Path::to_path_buf).unwrap_or_default());
         (session, places(&files.stations)?, places(&files.alarm_sites)?)
     } else {

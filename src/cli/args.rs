@@ -1,22 +1,37 @@
-//! What several commands' arguments share: `--map demo` for the generated demo city, image
+//! What several commands' arguments share: `--map demo[:SEED]` for the generated demo city, image
 //! sizes, and file names in reports.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
 
-/// `--map demo` names the demo city, unless a file called `demo` is there.
-pub fn is_demo(map: &Path) -> bool {
-    map == Path::new("demo") && !map.exists()
+/// Which demo city a map argument names, if it names one: `demo` is the city of `seed`,
+/// `demo:SEED` the city of SEED. Both are reserved words, never paths, so a `demo/` folder
+/// (as `pantau demo --out demo/` writes) cannot shadow them; a file or folder called demo is
+/// given as `./demo`.
+pub fn demo_seed(map: &Path, seed: u64) -> Result<Option<u64>> {
+    let Some(text) = map.to_str() else { return Ok(None) };
+    match text.strip_prefix("demo") {
+        Some("") => Ok(Some(seed)),
+        Some(rest) => match rest.strip_prefix(':') {
+            Some(number) => number
+                .parse()
+                .map(Some)
+                .map_err(|_| anyhow!("--map {text}: after `demo:` comes the demo city's seed, a whole number")),
+            // `demo2.pmtiles` and the like are files.
+            None => Ok(None),
+        },
+        None => Ok(None),
+    }
 }
 
-/// A map argument: a file, or `demo` for the cached demo city (`render` takes a `--seed`;
-/// elsewhere the default seed's city).
+/// A map argument: an archive, or `demo`/`demo:SEED` for the cached demo city (`seed` when
+/// the argument gives none).
 pub fn map_path(map: &Path, seed: u64) -> Result<PathBuf> {
-    if is_demo(map) {
-        return Ok(crate::demo::cached(seed)?.map);
+    match demo_seed(map, seed)? {
+        Some(seed) => Ok(crate::demo::cached(seed)?.map),
+        None => Ok(map.to_path_buf()),
     }
-    Ok(map.to_path_buf())
 }
 
 /// `WIDTHxHEIGHT` in pixels, each 16-8192.
@@ -32,4 +47,20 @@ pub fn parse_size(s: &str) -> Result<(u32, u32)> {
 /// The last part of a path, for reports.
 pub fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_is_a_reserved_map_name() {
+        assert_eq!(demo_seed(Path::new("demo"), 1).ok(), Some(Some(1)));
+        assert_eq!(demo_seed(Path::new("demo:7"), 1).ok(), Some(Some(7)));
+        assert_eq!(demo_seed(Path::new("./demo"), 1).ok(), Some(None));
+        assert_eq!(demo_seed(Path::new("demo2.pmtiles"), 1).ok(), Some(None));
+        assert_eq!(demo_seed(Path::new("tiles/demo"), 1).ok(), Some(None));
+        let bad = demo_seed(Path::new("demo:x"), 1).expect_err("not a seed");
+        assert!(bad.to_string().contains("whole number"), "{bad}");
+    }
 }

@@ -11,7 +11,7 @@ use crate::basemap::Archive;
 
 #[derive(Args, Debug)]
 pub struct InfoArgs {
-    /// The base map archive.
+    /// The base map archive, or `demo`/`demo:SEED` for the demo city.
     pub map: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]

@@ -107,7 +107,10 @@ fn zone(zones: &[PathBuf], points: &QueryPoints) -> Result<()> {
         let found: Vec<_> = index
             .lookup(lon, lat)
             .iter()
-            .map(|z| json!({"level": z.level, "code": z.code, "name": z.name, "properties": z.properties}))
+            .map(|z| {
+                let level_name = crate::model::Zone::level_name(z.level);
+                json!({"level": z.level, "level_name": level_name, "code": z.code, "name": z.name, "properties": z.properties})
+            })
             .collect();
         print(json!({"at": [lon, lat], "zones": found}));
     }

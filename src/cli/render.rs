@@ -16,8 +16,8 @@ use crate::spatial::zones::ZoneIndex;
 
 #[derive(Args, Debug)]
 pub struct RenderArgs {
-    /// The base map archive, or `demo` for the generated demo city (made under tiles/ on
-    /// first use).
+    /// The base map archive, or `demo` or `demo:SEED` for the generated demo city (made under
+    /// tiles/ on first use; a file or folder called demo is `./demo`).
     #[arg(long)]
     pub map: PathBuf,
     /// The demo city's seed, with `--map demo`.

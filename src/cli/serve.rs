@@ -88,8 +88,6 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let config = args.settings().over(file).into_config()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(crate::service::serve(config, crate::service::signal(), |running| {
-        let b = &running.bound;
-        let show = |a: Option<SocketAddr>| a.map_or("off".to_string(), |a| a.to_string());
-        println!("pantau serve: osmand {}, http {}, nmea {}", show(b.osmand), show(b.http), show(b.nmea));
+        println!("pantau serve: {}", running.bound);
     }))
 }

@@ -7,14 +7,15 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::args::is_demo;
+use super::args::demo_seed;
 use crate::basemap::Archive;
 use crate::sim::send::{run_mqtt, run_osmand};
 use crate::sim::{SimConfig, Simulator};
 
 #[derive(Args, Debug)]
 pub struct SimArgs {
-    /// The base map whose roads the units drive.
+    /// The base map whose roads the units drive, or `demo`/`demo:SEED` for the demo city with
+    /// its own fleet and alarm sites.
     #[arg(long)]
     pub map: PathBuf,
     #[arg(long, default_value_t = 100)]
@@ -54,9 +55,9 @@ pub fn run(args: SimArgs) -> Result<()> {
     let config =
         SimConfig { units: args.units, rate_hz: args.rate, alarms_per_min: args.alarms_per_min, seed: args.seed };
     let now = crate::model::now_millis();
-    let mut simulator = if is_demo(&args.map) {
+    let mut simulator = if let Some(city) = demo_seed(&args.map, crate::demo::DEFAULT_SEED)? {
         // The demo's own scenario: its fleet (--units is ignored), alarm sites and rush hour.
-        crate::demo::scenario::simulator(&crate::demo::cached(crate::demo::DEFAULT_SEED)?, config, now)?
+        crate::demo::scenario::simulator(&crate::demo::cached(city)?, config, now)?
     } else {
         let graph = crate::spatial::RoadGraph::from_archive(&Archive::open(&args.map)?)?;
         Simulator::new(graph, config, now).with_context(|| format!("{}", args.map.display()))?

@@ -192,6 +192,20 @@ pub struct Zone {
     pub properties: std::collections::BTreeMap<String, String>,
 }
 
+impl Zone {
+    /// The name of an administrative level as Indonesia's hierarchy calls it (4 provinsi,
+    /// 5 kota/kabupaten, 6 kecamatan, 7 kelurahan/desa); other levels are patrol rayons.
+    pub fn level_name(level: u8) -> &'static str {
+        match level {
+            4 => "provinsi",
+            5 => "kota/kabupaten",
+            6 => "kecamatan",
+            7 => "kelurahan/desa",
+            _ => "rayon",
+        }
+    }
+}
+
 /// An observed speed on a road segment.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CongestionSample {

@@ -61,6 +61,14 @@ pub struct Bound {
     pub nmea: Option<SocketAddr>,
 }
 
+impl std::fmt::Display for Bound {
+    /// `osmand ADDR, http ADDR, nmea ADDR`, `off` for a feed not listening.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |addr: Option<SocketAddr>| addr.map_or_else(|| "off".to_string(), |a| a.to_string());
+        write!(f, "osmand {}, http {}, nmea {}", shown(self.osmand), shown(self.http), shown(self.nmea))
+    }
+}
+
 /// A running service: its addresses and a handle into the writer.
 pub struct Running {
     pub bound: Bound,
@@ -142,7 +150,7 @@ pub async fn serve(
         }
         None => None,
     };
-    tracing::info!("listening: osmand {:?}, http {:?}, nmea {:?}", bound.osmand, bound.http, bound.nmea);
+    tracing::info!("listening: {bound}");
     on_ready(&Running { bound, ingest: ingest.handle() });
 
     shutdown.await;

@@ -163,7 +163,11 @@ fn canvas(cc: &eframe::CreationContext<'_>, session: &Session, theme: Theme, opt
 pub fn run(options: AppOptions) -> Result<()> {
     let session = Session::start(options.session.clone())?;
     let journal = session.journal.clone();
-    tracing::info!("journal: {}", journal.display());
+    // Where devices (and `pantau sim`) send to, on stdout as `pantau serve` prints it.
+    match session.bound() {
+        Some(bound) => println!("pantau: feeds on {bound}; journal {}", journal.display()),
+        None => println!("pantau: journal {}", journal.display()),
+    }
     let native = eframe::NativeOptions {
         renderer: eframe::Renderer::Wgpu,
         viewport: egui::ViewportBuilder::default().with_title("pantau").with_inner_size([1600.0, 900.0]),

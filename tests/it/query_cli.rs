@@ -38,6 +38,10 @@ fn zone_query_names_every_level_with_its_properties() {
     let zones = rows[0]["zones"].as_array().expect("zones");
     assert_eq!(zones.len(), 2);
     assert_eq!((zones[0]["level"].as_u64(), zones[1]["level"].as_u64()), (Some(6), Some(7)));
+    assert_eq!(
+        (zones[0]["level_name"].as_str(), zones[1]["level_name"].as_str()),
+        (Some("kecamatan"), Some("kelurahan/desa"))
+    );
     assert_eq!(zones[1]["properties"]["nama"], "Gambir");
     assert!(zones[1]["properties"]["kode"].as_str().is_some_and(|k| k.starts_with("31.71.01")));
     assert_eq!(rows[1]["zones"].as_array().map(Vec::len), Some(0), "the sea is in no zone");
