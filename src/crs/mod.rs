@@ -85,9 +85,55 @@ pub fn parse_lonlat(s: &str) -> Result<(f64, f64), LonLatError> {
     Ok((lon, lat))
 }
 
+/// The order two typed numbers were read in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoordinateOrder {
+    /// `LAT, LON`, as the map's cursor readout and most phones show a point.
+    LatLon,
+    /// `LON,LAT`, as GIS files and pantau's command line take it.
+    LonLat,
+}
+
+impl CoordinateOrder {
+    pub fn name(self) -> &'static str {
+        match self {
+            CoordinateOrder::LatLon => "lat, lon",
+            CoordinateOrder::LonLat => "lon, lat",
+        }
+    }
+}
+
+/// Every way two typed numbers (`A, B`) can be a point on the map: as `LAT, LON` first, then
+/// as `LON, LAT`; one reading when only one order is in range (106.8 is no latitude), two when
+/// both are, none when neither is or the text is not two numbers.
+pub fn read_point(s: &str) -> Vec<(f64, f64, CoordinateOrder)> {
+    let Some((a, b)) = s.split_once(',') else { return Vec::new() };
+    let (Ok(a), Ok(b)) = (a.trim().parse::<f64>(), b.trim().parse::<f64>()) else { return Vec::new() };
+    let on_map = |lon: f64, lat: f64| (-180.0..=180.0).contains(&lon) && (-85.06..=85.06).contains(&lat);
+    let mut readings = Vec::new();
+    if on_map(b, a) {
+        readings.push((b, a, CoordinateOrder::LatLon));
+    }
+    if on_map(a, b) && a != b {
+        readings.push((a, b, CoordinateOrder::LonLat));
+    }
+    readings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_points_are_read_in_every_order_that_fits() {
+        let monas = read_point("-6.1754, 106.8272");
+        assert_eq!(monas, [(106.8272, -6.1754, CoordinateOrder::LatLon)]);
+        assert_eq!(read_point("106.8272,-6.1754"), [(106.8272, -6.1754, CoordinateOrder::LonLat)]);
+        let monaco = read_point("43.7384, 7.4246");
+        assert_eq!(monaco.len(), 2, "both orders fit: {monaco:?}");
+        assert_eq!(monaco[0], (7.4246, 43.7384, CoordinateOrder::LatLon));
+        assert!(read_point("95, 200").is_empty() && read_point("Jalan Sudirman").is_empty());
+    }
 
     #[test]
     fn monas_to_web_mercator_matches_proj() {

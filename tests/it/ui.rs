@@ -204,3 +204,59 @@ fn an_officers_sos_sounds_an_alert_that_escalates_until_acknowledged() {
     assert_eq!((last.sound, last.audible), (Sound::Distress, false));
     harness.into_state().session.stop().expect("clean stop");
 }
+
+/// Search: a typed point in either order (saying which it read), exact names of roads, zones
+/// and callsigns before the cameras that mention them, a zone framed whole, and a clear word
+/// for two numbers that are no point.
+#[test]
+fn search_reads_both_coordinate_orders_and_ranks_exact_names_first() {
+    let (console, _dir) = console(Role::Operator);
+    let roads: Vec<pantau::ui::Place> = console
+        .session
+        .road_names
+        .iter()
+        .map(|(name, [lon, lat])| pantau::ui::Place { label: name.clone(), lon: *lon, lat: *lat })
+        .collect();
+    let console = Console::new(console.session, false, Vec::new(), Vec::new(), roads.clone());
+    let (lon, lat) = demo::CENTRE;
+    let lat_lon = console.find(&format!("{lat:.5}, {lon:.5}"), 5);
+    assert_eq!(lat_lon.len(), 1, "{lat_lon:?}");
+    assert!(lat_lon[0].label.contains("read as lat, lon") && (lat_lon[0].lon - lon).abs() < 1e-5, "{lat_lon:?}");
+    let lon_lat = console.find(&format!("{lon:.5},{lat:.5}"), 5);
+    assert!(lon_lat[0].label.contains("read as lon, lat") && (lon_lat[0].lat - lat).abs() < 1e-5, "{lon_lat:?}");
+    assert!(console.find("95, 200", 5).is_empty());
+    assert!(Console::not_a_point("95, 200").is_some_and(|why| why.contains("not a point")));
+
+    // A road whose name the cameras at its crossings also carry ("Raya Tamanlaras" for the
+    // road "Jalan Raya Tamanlaras" and the camera "CCTV Simpang ... / Raya Tamanlaras"): the
+    // road comes first, its cameras after it.
+    let cameras = console.session.desk.live.cameras.cameras();
+    let (road, typed) = roads
+        .iter()
+        .filter_map(|r| Some((r, r.label.strip_prefix("Jalan ")?.to_string())))
+        .find(|(_, typed)| cameras.iter().any(|c| c.name.contains(typed.as_str())))
+        .unwrap_or_else(|| panic!("no road named in a camera: {:?}", &roads[..roads.len().min(5)]));
+    let found = console.find(&typed, 12);
+    assert_eq!(found[0].label, road.label, "the road first: {found:?}");
+    assert!(found.iter().any(|f| f.label.starts_with("Camera")), "its cameras after it: {found:?}");
+    let exact = console.find(&road.label, 12);
+    assert_eq!(exact[0].label, road.label, "{exact:?}");
+
+    // A zone by its exact name: framed whole, not flown to at street zoom.
+    let zone = console.session.desk.live.zones.zones().iter().find(|z| z.level == 6).expect("a kecamatan").clone();
+    let found = console.find(&zone.name, 12);
+    assert!(found[0].label.starts_with(&format!("Zone {}", zone.name)), "{found:?}");
+    assert!(found[0].zoom < 16.5, "framed, not flown to at street zoom: {}", found[0].zoom);
+    let view =
+        pantau::render::View::new(found[0].lon, found[0].lat, found[0].zoom, console.view.width, console.view.height);
+    use geo::BoundingRect;
+    let rect = zone.polygon.bounding_rect().expect("bounds");
+    for (x, y) in [rect.min().x_y(), rect.max().x_y()] {
+        let (sx, sy) = view.lonlat_to_screen(x, y);
+        assert!(
+            (0.0..=f64::from(view.width)).contains(&sx) && (0.0..=f64::from(view.height)).contains(&sy),
+            "{} on screen at ({sx}, {sy})",
+            zone.name
+        );
+    }
+}

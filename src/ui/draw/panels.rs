@@ -63,15 +63,20 @@ fn legend(ui: &mut egui::Ui, console: &Console) {
 fn search(ui: &mut egui::Ui, console: &mut Console) {
     ui.label(RichText::new("Search").strong());
     let edit =
-        ui.add(egui::TextEdit::singleline(&mut console.search).hint_text("callsign, camera, zone, road or lon,lat"));
+        ui.add(egui::TextEdit::singleline(&mut console.search).hint_text("callsign, zone, road, camera or lat, lon"));
     let results = console.find(&console.search, 12);
     let go = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     if let (true, Some(first)) = (go, results.first()) {
-        console.fly_to(first.lon, first.lat, 16.5);
+        console.fly_to(first.lon, first.lat, first.zoom);
     }
-    for place in results {
-        if ui.link(&place.label).clicked() {
-            console.fly_to(place.lon, place.lat, 16.5);
+    if results.is_empty() && !console.search.trim().is_empty() {
+        let why = Console::not_a_point(&console.search)
+            .unwrap_or_else(|| format!("nothing found for {:?}", console.search.trim()));
+        ui.colored_label(colour(console.palette.alarm_acknowledged), why);
+    }
+    for found in results {
+        if ui.link(&found.label).clicked() {
+            console.fly_to(found.lon, found.lat, found.zoom);
         }
     }
 }

@@ -1,38 +1,119 @@
-//! What the search box finds: typed coordinates, unit callsigns, cameras, zones, stations,
-//! alarm sites and roads, as places to fly to.
+//! What the search box finds: typed coordinates (as `lat, lon` or `lon, lat`, saying which it
+//! read), unit callsigns, zones, roads, stations, alarm sites and cameras, as places to fly
+//! to. Better matches come first (the whole name, then its start, then anywhere in it), and
+//! among equal matches units, zones and roads come before stations, sites and cameras. A zone
+//! is framed whole.
 
-use super::{Console, Place};
+use geo::BoundingRect;
+
+use super::Console;
+use crate::crs::read_point;
+use crate::render::View;
+
+/// The zoom a found point is shown at.
+const POINT_ZOOM: f64 = 16.5;
+
+/// One search result: where to fly and at which zoom.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Found {
+    pub label: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub zoom: f64,
+}
+
+/// What kind of thing matched, in the order equal matches are listed.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Unit,
+    Zone,
+    Road,
+    Station,
+    Site,
+    Camera,
+}
 
 impl Console {
-    /// Everything the search box can find for `query` (at most `limit`): coordinates, unit
-    /// callsigns, cameras, zones, stations, alarm sites and roads.
-    pub fn find(&self, query: &str, limit: usize) -> Vec<Place> {
+    /// Everything the search box finds for `query`, best first (at most `limit`).
+    pub fn find(&self, query: &str, limit: usize) -> Vec<Found> {
         let q = query.trim().to_lowercase();
         if q.is_empty() {
             return Vec::new();
         }
-        if let Ok((lon, lat)) = crate::crs::parse_lonlat(&q) {
-            return vec![Place { label: format!("{lon:.5}, {lat:.5}"), lon, lat }];
+        let readings = read_point(&q);
+        if !readings.is_empty() {
+            return readings
+                .into_iter()
+                .map(|(lon, lat, order)| Found {
+                    label: format!("{lat:.5}, {lon:.5} (read as {})", order.name()),
+                    lon,
+                    lat,
+                    zoom: POINT_ZOOM,
+                })
+                .collect();
         }
+        let mut hits: Vec<(u8, Kind, Found)> = Vec::new();
+        let mut add = |kind: Kind, names: &[&str], found: Found| {
+            if let Some(quality) = names.iter().filter_map(|name| quality(&name.to_lowercase(), &q)).min() {
+                hits.push((quality, kind, found));
+            }
+        };
         let desk = &self.session.desk;
-        let hit = |s: &str| s.to_lowercase().contains(&q);
-        let units = desk.world().units().iter().filter(|u| hit(&u.callsign) || hit(&u.id)).filter_map(|u| {
-            u.last_fix.map(|f| Place { label: format!("Unit {}", u.callsign), lon: f.lon, lat: f.lat })
-        });
-        let cameras = desk.live.cameras.cameras().iter().filter(|c| hit(&c.name) || hit(&c.id)).map(|c| Place {
-            label: format!("Camera {}", c.name),
-            lon: c.lon,
-            lat: c.lat,
-        });
-        let zones = desk.live.zones.zones().iter().filter(|z| hit(&z.name) || hit(&z.code)).filter_map(|z| {
-            use geo::InteriorPoint;
-            z.polygon.interior_point().map(|p| Place {
-                label: format!("Zone {} ({})", z.name, z.code),
-                lon: p.x(),
-                lat: p.y(),
-            })
-        });
-        let fixed = self.stations.iter().chain(&self.sites).chain(&self.roads).filter(|p| hit(&p.label)).cloned();
-        units.chain(cameras).chain(zones).chain(fixed).take(limit).collect()
+        for u in desk.world().units() {
+            if let Some(f) = u.last_fix {
+                add(Kind::Unit, &[&u.callsign, &u.id], point(format!("Unit {}", u.callsign), f.lon, f.lat));
+            }
+        }
+        for z in desk.live.zones.zones() {
+            if let Some(found) = self.framed(z) {
+                add(Kind::Zone, &[&z.name, &z.code], found);
+            }
+        }
+        for (kind, places) in [(Kind::Road, &self.roads), (Kind::Station, &self.stations), (Kind::Site, &self.sites)] {
+            for p in places.iter() {
+                add(kind, &[&p.label], point(p.label.clone(), p.lon, p.lat));
+            }
+        }
+        for c in desk.live.cameras.cameras() {
+            add(Kind::Camera, &[&c.name, &c.id], point(format!("Camera {}", c.name), c.lon, c.lat));
+        }
+        hits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| a.2.label.cmp(&b.2.label)));
+        hits.into_iter().take(limit).map(|(_, _, found)| found).collect()
+    }
+
+    /// Why a query that looks like a point is not one (two numbers, neither order on the map).
+    pub fn not_a_point(query: &str) -> Option<String> {
+        let (a, b) = query.trim().split_once(',')?;
+        let numbers = a.trim().parse::<f64>().is_ok() && b.trim().parse::<f64>().is_ok();
+        (numbers && read_point(query).is_empty()).then(|| {
+            format!("{}: not a point (lat, lon or lon, lat; latitude -85..85, longitude -180..180)", query.trim())
+        })
+    }
+
+    /// A zone, framed whole in the current view.
+    fn framed(&self, zone: &crate::model::Zone) -> Option<Found> {
+        let rect = zone.polygon.bounding_rect()?;
+        let fit =
+            View::fit((rect.min().x, rect.min().y, rect.max().x, rect.max().y), self.view.width, self.view.height);
+        let (lon, lat) = fit.center_lonlat();
+        Some(Found { label: format!("Zone {} ({})", zone.name, zone.code), lon, lat, zoom: fit.zoom })
+    }
+}
+
+fn point(label: String, lon: f64, lat: f64) -> Found {
+    Found { label, lon, lat, zoom: POINT_ZOOM }
+}
+
+/// How well a name matches: 0 the whole name, 1 its start, 2 the start of a word in it, 3
+/// anywhere; `None` not at all.
+fn quality(name: &str, query: &str) -> Option<u8> {
+    if name == query {
+        Some(0)
+    } else if name.starts_with(query) {
+        Some(1)
+    } else if name.split(|c: char| !c.is_alphanumeric()).any(|word| word.starts_with(query)) {
+        Some(2)
+    } else {
+        name.contains(query).then_some(3)
     }
 }
