@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use clap::Args;
 
-use super::args::demo_seed;
+use super::args::{demo_seed, parse_zoom};
 use crate::layer_files::points::read_points;
 use crate::ops::SessionConfig;
 use crate::render::ThemeName;
@@ -66,6 +66,12 @@ pub struct AppArgs {
     /// Seconds after the start at which `--screenshot` is taken.
     #[arg(long, default_value_t = 5.0)]
     pub screenshot_after: f32,
+    /// The map's home view centre as LON,LAT (default: where most of the city's roads are).
+    #[arg(long, value_parser = crate::crs::parse_lonlat, allow_hyphen_values = true)]
+    pub center: Option<(f64, f64)>,
+    /// The home view's zoom, 0-22 (default: fit the city's roads).
+    #[arg(long, value_parser = parse_zoom)]
+    pub zoom: Option<f64>,
     /// Start with the alert sounds off (the status strip's "sound" button turns them on).
     #[arg(long)]
     pub mute: bool,
@@ -93,6 +99,8 @@ pub fn run(args: AppArgs) -> Result<()> {
         sites,
         screenshot: args.screenshot.map(|p| (p, args.screenshot_after)),
         mute: args.mute,
+        center: args.center,
+        zoom: args.zoom,
         escalate_after: std::time::Duration::from_secs(args.escalate_after),
     })
 }

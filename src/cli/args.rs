@@ -34,6 +34,15 @@ pub fn map_path(map: &Path, seed: u64) -> Result<PathBuf> {
     }
 }
 
+/// A web-map zoom, 0-22.
+pub fn parse_zoom(s: &str) -> Result<f64> {
+    let zoom: f64 = s.trim().parse().map_err(|_| anyhow!("{s:?} is not a number"))?;
+    if !(0.0..=22.0).contains(&zoom) {
+        bail!("{zoom}: a zoom is between 0 and 22");
+    }
+    Ok(zoom)
+}
+
 /// `WIDTHxHEIGHT` in pixels, each 16-8192.
 pub fn parse_size(s: &str) -> Result<(u32, u32)> {
     let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| anyhow!("expected WIDTHxHEIGHT, got {s:?}"))?;

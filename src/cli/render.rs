@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Args;
 
-use super::args::{map_path, parse_size};
+use super::args::{map_path, parse_size, parse_zoom};
 use crate::crs::parse_lonlat;
 use crate::layer_files::load_zones;
 use crate::model::now_millis;
@@ -27,7 +27,7 @@ pub struct RenderArgs {
     #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
     pub center: Option<(f64, f64)>,
     /// Web-map zoom, 0-22 (default: fit the map's bounds).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_zoom)]
     pub zoom: Option<f64>,
     /// Clockwise rotation in degrees.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
@@ -62,7 +62,7 @@ pub fn run(mut args: RenderArgs) -> Result<()> {
     let gpu = Gpu::headless()?;
     let mut layer = MapLayer::new(&gpu, render::TARGET_FORMAT, &args.map, theme)?;
     layer.set_labels(!args.no_labels);
-    let view = view_for(&layer, &args)?;
+    let view = view_for(&layer, &args);
     let image = if args.zones.is_empty() {
         render::render_image(&gpu, &mut layer, &view)?
     } else {
@@ -89,18 +89,15 @@ pub fn run(mut args: RenderArgs) -> Result<()> {
 }
 
 /// The map's bounds fitted to the image, then `--center`, `--zoom` and `--bearing` applied.
-fn view_for(layer: &MapLayer, args: &RenderArgs) -> Result<View> {
+fn view_for(layer: &MapLayer, args: &RenderArgs) -> View {
     let (width, height) = args.size;
     let mut view = View::fit(layer.header.bounds, width, height);
     if let Some((lon, lat)) = args.center {
         view.center = crate::crs::lonlat_to_world(lon, lat);
     }
     if let Some(zoom) = args.zoom {
-        if !(0.0..=22.0).contains(&zoom) {
-            bail!("--zoom {zoom}: must be between 0 and 22");
-        }
         view.zoom = zoom;
     }
     view.bearing = args.bearing;
-    Ok(view)
+    view
 }

@@ -105,6 +105,23 @@ pub struct Route {
 }
 
 impl RoadGraph {
+    /// The box `(west, south, east, north)` holding the middle `share` of the road nodes in
+    /// each direction: where the city's roads are, leaving out outlying islands and stray
+    /// far-off roads (`None` without roads).
+    pub fn dense_extent(&self, share: f64) -> Option<(f64, f64, f64, f64)> {
+        if self.nodes.is_empty() {
+            return None;
+        }
+        let cut = ((1.0 - share.clamp(0.0, 1.0)) / 2.0 * self.nodes.len() as f64) as usize;
+        let range = |axis: usize| {
+            let mut values: Vec<f64> = self.nodes.iter().map(|n| n[axis]).collect();
+            values.sort_by(f64::total_cmp);
+            (values[cut], values[values.len() - 1 - cut])
+        };
+        let ((west, east), (south, north)) = (range(0), range(1));
+        Some((west, south, east, north))
+    }
+
     /// Reads every max-zoom tile of the archive's roads layer.
     pub fn from_archive(archive: &Archive) -> Result<Self> {
         Ok(Self::from_layers(&archive.max_zoom_layers("roads")?))

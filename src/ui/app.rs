@@ -32,6 +32,9 @@ pub struct AppOptions {
     pub screenshot: Option<(PathBuf, f32)>,
     /// Start with alert sounds off.
     pub mute: bool,
+    /// The home view's centre (`LON, LAT`) and zoom, each instead of the city's road extent.
+    pub center: Option<(f64, f64)>,
+    pub zoom: Option<f64>,
     /// How long an officer's SOS may wait unacknowledged before the stronger alert.
     pub escalate_after: std::time::Duration,
 }
@@ -61,6 +64,11 @@ impl PantauApp {
         console.palette = palette;
         console.focus_window = options.focus_window;
         console.speaker = Speaker::open();
+        if options.center.is_some() || options.zoom.is_some() {
+            let (lon, lat) = options.center.unwrap_or_else(|| console.home.center_lonlat());
+            console.home = crate::render::View::new(lon, lat, options.zoom.unwrap_or(console.home.zoom), 1280, 800);
+            console.view = console.home;
+        }
         console.alerts.muted = options.mute;
         console.alerts.escalate_after_ms = options.escalate_after.as_millis() as i64;
         if options.wall {

@@ -317,3 +317,18 @@ proptest! {
         prop_assert_eq!(counts, expected);
     }
 }
+
+/// Jakarta's archive reaches out to the Thousand Islands (bounds to about 5.2° S), so fitting
+/// it leaves the mainland a small blob; the city opens on where most of its roads are.
+#[test]
+fn jakarta_opens_on_its_roads_not_on_the_islands() {
+    let archive = pantau::basemap::Archive::open(common::jakarta()).expect("archive");
+    let graph = pantau::spatial::RoadGraph::from_archive(&archive).expect("roads");
+    let (west, south, east, north) = graph.dense_extent(0.96).expect("roads");
+    let bounds = archive.header.bounds;
+    assert!(bounds.3 > -5.6, "the archive reaches the islands: {bounds:?}");
+    assert!(north < -6.05 && south > -6.40 && west > 106.65 && east < 107.0, "{:?}", (west, south, east, north));
+    let home = pantau::render::View::fit((west, south, east, north), 1280, 800);
+    let whole = pantau::render::View::fit(bounds, 1280, 800);
+    assert!(home.zoom > whole.zoom + 0.9, "home at zoom {:.1}, the whole archive at {:.1}", home.zoom, whole.zoom);
+}

@@ -1,6 +1,6 @@
 //! The map area: input (drag to pan, wheel or pinch to zoom about the cursor, right-drag or
 //! Q/E to rotate, arrows and +/- keys, N for north up), picking alarms and units by click
-//! (through the CPU indices), and the overlays: scale bar, north arrow, cursor coordinates,
+//! (through the CPU indices), and the overlays: scale bar, north arrow, home button (H), cursor coordinates,
 //! the zone under the cursor, callsigns when zoomed in. On the wall, a focus view of the newest
 //! alarm sits beside the overview, or in a window of its own for another screen. The map
 //! itself is the canvas's texture; overlay colours come from the console's palette.
@@ -34,6 +34,7 @@ pub fn show(ui: &mut egui::Ui, console: &mut Console, mut canvas: Option<&mut Ca
     handle_input(ui, console, &response, overview, ppp);
     paint_view(ui, canvas.as_deref_mut(), 0, &console.view, overview, now, console.palette.background);
     overlays(ui, console, overview, ppp);
+    home_button(ui, console, overview);
     if let Some(rect) = beside {
         paint_focus(ui, console, canvas, rect, now);
     } else if console.wall && console.focus_window {
@@ -153,6 +154,9 @@ fn handle_input(ui: &egui::Ui, console: &mut Console, response: &egui::Response,
         zoom_about(view, rect, ppp, response.hover_pos().unwrap_or(rect.center()), zoom_by);
     }
     keys(ui, view, rect, ppp);
+    if ui.input(|i| i.key_pressed(egui::Key::H)) {
+        console.go_home();
+    }
     hover(console, response.hover_pos(), rect, ppp);
     if response.clicked() {
         if let Some(p) = response.interact_pointer_pos() {
@@ -227,6 +231,14 @@ fn keys(ui: &egui::Ui, view: &mut View, rect: Rect, ppp: f32) {
             view.bearing = 0.0;
         }
     });
+}
+
+/// The home button under the north arrow: back to the view the map opened on (also H).
+fn home_button(ui: &mut egui::Ui, console: &mut Console, rect: Rect) {
+    let place = Rect::from_center_size(rect.right_top() + Vec2::new(-34.0, 80.0), Vec2::new(52.0, 24.0));
+    if ui.put(place, egui::Button::new("home")).on_hover_text("the whole city (H)").clicked() {
+        console.go_home();
+    }
 }
 
 /// The point under the cursor and the finest zone there.

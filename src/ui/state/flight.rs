@@ -24,6 +24,13 @@ impl Console {
             Some(Flight { from: self.view, to: crate::crs::lonlat_to_world(lon, lat), zoom, start: Instant::now() });
     }
 
+    /// Back to the home view (its centre, zoom and north up).
+    pub fn go_home(&mut self) {
+        let (lon, lat) = self.home.center_lonlat();
+        self.view.bearing = 0.0;
+        self.fly_to(lon, lat, self.home.zoom);
+    }
+
     pub fn flying(&self) -> bool {
         self.flight.is_some()
     }

@@ -37,6 +37,9 @@ pub struct Place {
     pub lat: f64,
 }
 
+/// The share of the road nodes (in each direction) the home view is fitted to.
+const HOME_SHARE: f64 = 0.96;
+
 pub struct Console {
     pub session: Session,
     pub view: View,
@@ -44,6 +47,9 @@ pub struct Console {
     /// app gives it one).
     pub alerts: Alerts,
     pub speaker: Speaker,
+    /// The view the map opens on and the home button returns to: where most of the city's
+    /// roads are (outlying islands left out), or `--center`/`--zoom`.
+    pub home: View,
     /// Where the overview map was last drawn in the window, in points.
     pub overview: egui::Rect,
     /// The video wall's focus viewport (the newest alarm, close up).
@@ -84,7 +90,8 @@ pub struct Console {
 impl Console {
     /// A console on `session` in the built-in day palette (the app sets its theme's).
     pub fn new(session: Session, wall: bool, stations: Vec<Place>, sites: Vec<Place>, roads: Vec<Place>) -> Self {
-        let view = View::fit(session.bounds, 1280, 800);
+        let extent = session.desk.roads().and_then(|g| g.dense_extent(HOME_SHARE)).unwrap_or(session.bounds);
+        let view = View::fit(extent, 1280, 800);
         let edges: Vec<(u32, &crate::spatial::roads::Edge)> =
             session.desk.roads().map(|g| g.edges().collect()).unwrap_or_default();
         let edge_ends = edges.iter().map(|(from, e)| (*from, e.to)).collect();
@@ -93,6 +100,7 @@ impl Console {
         Self {
             session,
             view,
+            home: view,
             alerts: Alerts::default(),
             speaker: Speaker::silent(),
             overview: egui::Rect::NOTHING,
