@@ -427,3 +427,33 @@ fn repair_quarantines_damage_and_journals_what_it_did() {
     let again = pantau(&["journal", "repair", dir_arg]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to repair"));
 }
+
+/// A journal written by main on 2026-11-30 after alarms gained repeats and notes (snapshot
+/// format PNTSNAP2), by `pantau serve` over HTTP: positions of two units, a panic alarm sent
+/// twice with one event id and once more with another (a retry and a repeat), an alarm with a
+/// clock years off, one with an over-long kind, and a unit's SOS without a fix. It must still
+/// replay, with and without its snapshot, to the same world.
+#[test]
+fn a_journal_with_the_second_snapshot_format_still_replays() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journal-2026-11-30-snap2");
+    let report = journal::verify(&fixture).expect("verify");
+    assert!(report.ok, "{:?} {:?}", report.problems, report.snapshot_problems);
+    assert_eq!((report.records, report.snapshots), (16, 1));
+    let without_snapshot = tempfile::tempdir().expect("tmp");
+    for stream in ["events", "positions"] {
+        std::fs::create_dir(without_snapshot.path().join(stream)).expect("mkdir");
+        let segment = format!("{stream}/000001.seg");
+        std::fs::copy(fixture.join(&segment), without_snapshot.path().join(&segment)).expect("copy");
+    }
+    let world = journal::replay(without_snapshot.path()).expect("replay");
+    assert!(journal::replay(&fixture).expect("replay from the snapshot").same_state(&world));
+    let alarms: Vec<(&str, &str, u32)> =
+        world.alarms().iter().map(|a| (a.source.as_str(), a.kind.as_str(), a.repeats)).collect();
+    assert_eq!(alarms.len(), 4, "{alarms:?}");
+    assert_eq!(alarms[0], ("bank-1", "panic", 1), "the retry is one alarm, the repeat counted into it");
+    let clock = &world.alarms()[1];
+    assert!(clock.notes.device_time.is_some_and(|t| t < clock.time), "the device's clock kept in the notes");
+    assert!(world.alarms()[2].notes.cut && world.alarms()[2].kind.len() == 32, "the kind cut to 32 bytes");
+    let sos = &world.alarms()[3];
+    assert_eq!((sos.source.as_str(), sos.position_source), ("unit-a", pantau::model::PositionSource::LastKnown));
+}
