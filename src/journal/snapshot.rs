@@ -3,7 +3,8 @@
 //! (a month of positions at 1,000 units is billions of records).
 //!
 //! A snapshot is a cache, never the record: the journal stays the truth. Each file in
-//! `snapshots/` is `PNTSNAP1 | blake3(body) | postcard(body)`, written to a temporary name,
+//! `snapshots/` is `PNTSNAP3 | blake3(body) | postcard(body)` (PNTSNAP1 and PNTSNAP2, older
+//! shapes, are still read), written to a temporary name,
 //! synced and renamed, the two newest kept. One that is damaged, or that does not fit the
 //! journal (a cursor past a segment's end, a chain that does not continue from its hash), is
 //! passed over with a warning and the next older one, or a full replay, is used instead.
@@ -16,13 +17,15 @@ use serde::{Deserialize, Serialize};
 
 use super::files::{numbered_files, sync_dir};
 use super::stream::Cursor;
-use crate::model::legacy::AlarmV1;
+use crate::model::legacy::{AlarmV1, AlarmV2};
 use crate::model::{Alarm, Unit};
 use crate::world::World;
 
-/// Today's snapshots (alarms with repeats and notes).
-const MAGIC: &[u8; 8] = b"PNTSNAP2";
-/// Snapshots written up to 2026-11-30, still read.
+/// Today's snapshots (alarms with repeats, notes and closures).
+const MAGIC: &[u8; 8] = b"PNTSNAP3";
+/// Snapshots of alarms with repeats and notes, written up to 2026-11-30, still read.
+const MAGIC_V2: &[u8; 8] = b"PNTSNAP2";
+/// The first snapshots, written up to 2026-11-30, still read.
 const MAGIC_V1: &[u8; 8] = b"PNTSNAP1";
 /// Snapshots kept: the newest, and one before it in case the newest is damaged.
 const KEEP: usize = 2;
@@ -42,7 +45,15 @@ struct Body {
     alarms: Vec<Alarm>,
 }
 
-/// A snapshot's body up to 2026-11-30.
+/// A snapshot's body in the second format.
+#[derive(Deserialize)]
+struct BodyV2 {
+    checkpoint: Checkpoint,
+    units: Vec<Unit>,
+    alarms: Vec<AlarmV2>,
+}
+
+/// A snapshot's body in the first format.
 #[derive(Deserialize)]
 struct BodyV1 {
     checkpoint: Checkpoint,
@@ -107,7 +118,7 @@ pub fn list(journal: &Path) -> Result<Vec<(u64, PathBuf)>> {
 pub fn read(path: &Path) -> Result<Snapshot> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let magic = bytes.get(..8).unwrap_or_default();
-    if bytes.len() < 40 || (magic != MAGIC && magic != MAGIC_V1) {
+    if bytes.len() < 40 || ![MAGIC, MAGIC_V2, MAGIC_V1].iter().any(|m| magic == &m[..]) {
         bail!("{}: not a pantau snapshot", path.display());
     }
     let payload = &bytes[40..];
@@ -116,6 +127,12 @@ pub fn read(path: &Path) -> Result<Snapshot> {
     }
     let body: Body = if magic == MAGIC {
         postcard::from_bytes(payload)
+    } else if magic == MAGIC_V2 {
+        postcard::from_bytes::<BodyV2>(payload).map(|old| Body {
+            checkpoint: old.checkpoint,
+            units: old.units,
+            alarms: old.alarms.into_iter().map(Into::into).collect(),
+        })
     } else {
         postcard::from_bytes::<BodyV1>(payload).map(|old| Body {
             checkpoint: old.checkpoint,

@@ -61,6 +61,47 @@ impl From<AlarmV1> for Alarm {
             repeats: 0,
             last_time: old.time,
             notes: AlarmNotes::default(),
+            closure: None,
+        }
+    }
+}
+
+/// Alarms in the world as snapshots held them up to 2026-11-30 (second format): repeats and
+/// notes, no closure.
+#[derive(Deserialize)]
+pub struct AlarmV2 {
+    pub id: AlarmId,
+    pub source: DeviceId,
+    pub kind: String,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub position_source: PositionSource,
+    pub time: Millis,
+    pub priority: u8,
+    pub state: AlarmState,
+    pub dispatched_unit: Option<DeviceId>,
+    pub repeats: u32,
+    pub last_time: Millis,
+    pub notes: AlarmNotes,
+}
+
+impl From<AlarmV2> for Alarm {
+    fn from(old: AlarmV2) -> Self {
+        Alarm {
+            id: old.id,
+            source: old.source,
+            kind: old.kind,
+            lon: old.lon,
+            lat: old.lat,
+            position_source: old.position_source,
+            time: old.time,
+            priority: old.priority,
+            state: old.state,
+            dispatched_unit: old.dispatched_unit,
+            repeats: old.repeats,
+            last_time: old.last_time,
+            notes: old.notes,
+            closure: None,
         }
     }
 }

@@ -126,6 +126,8 @@ pub enum PositionSource {
     LastKnown,
     /// No fix and no earlier position.
     Unknown,
+    /// Placed by an operator (from a search or a click on the map).
+    Placed,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -148,6 +150,74 @@ pub struct Alarm {
     pub last_time: Millis,
     /// What was changed as it was taken in.
     pub notes: AlarmNotes,
+    /// How it was closed, by whom and when (`None` while open, and for alarms closed before
+    /// dispositions were recorded).
+    pub closure: Option<Closure>,
+}
+
+/// How an alarm ended: the disposition code, the operator's note, who closed it and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Closure {
+    pub disposition: Disposition,
+    pub note: String,
+    pub by: String,
+    pub time: Millis,
+}
+
+/// Why an alarm was closed: the codes a desk chooses from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Attended and dealt with.
+    Handled,
+    /// Attended; someone was arrested.
+    ArrestMade,
+    /// Handed to another agency (fire, ambulance, another Polres).
+    Referred,
+    /// Attended; nothing to act on.
+    NoOffence,
+    /// Attended; nobody and nothing found.
+    UnableToLocate,
+    /// Nothing happened (a pressed button, a pocket dial).
+    FalseAlarm,
+    /// A test of the device or of the line.
+    Test,
+    /// The same incident as another alarm.
+    Duplicate,
+}
+
+impl Disposition {
+    pub const ALL: [Disposition; 8] = [
+        Disposition::Handled,
+        Disposition::ArrestMade,
+        Disposition::Referred,
+        Disposition::NoOffence,
+        Disposition::UnableToLocate,
+        Disposition::FalseAlarm,
+        Disposition::Test,
+        Disposition::Duplicate,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Disposition::Handled => "handled",
+            Disposition::ArrestMade => "arrest made",
+            Disposition::Referred => "referred",
+            Disposition::NoOffence => "no offence",
+            Disposition::UnableToLocate => "unable to locate",
+            Disposition::FalseAlarm => "false alarm",
+            Disposition::Test => "test",
+            Disposition::Duplicate => "duplicate",
+        }
+    }
+
+    /// The state an alarm closed this way is left in.
+    pub fn state(self) -> AlarmState {
+        match self {
+            Disposition::FalseAlarm | Disposition::Test | Disposition::Duplicate => AlarmState::FalseAlarm,
+            _ => AlarmState::Resolved,
+        }
+    }
 }
 
 /// What pantau noted about an alarm as it took it in. An alarm is never refused for its
@@ -266,6 +336,27 @@ pub enum Command {
         quarantine: String,
         /// The last sequence number the journal kept (the repair's own record follows it).
         last_seq_kept: u64,
+    },
+    // Variants are only ever added at the end: the journal stores a variant by its index.
+    /// Closes an open alarm with a disposition and an optional note.
+    Close {
+        alarm: AlarmId,
+        disposition: Disposition,
+        note: String,
+    },
+    /// Puts a closed alarm back in the queue (a commander's decision).
+    Reopen {
+        alarm: AlarmId,
+    },
+    /// Takes the dispatched unit off an alarm: the unit is available, the alarm acknowledged.
+    Unassign {
+        alarm: AlarmId,
+    },
+    /// Places an alarm that came without a position.
+    Place {
+        alarm: AlarmId,
+        lon: f64,
+        lat: f64,
     },
 }
 

@@ -5,11 +5,15 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Alarm, AlarmId, AlarmState, Command, DeviceId, Event, PositionSource, Role, Unit, UnitStatus};
+use crate::model::{
+    Alarm, AlarmId, AlarmState, Closure, Command, DeviceId, Event, Millis, PositionSource, Role, Unit, UnitStatus,
+};
 
 /// An alarm from a device whose latest alarm is still open and this recent (from its last
 /// repeat) is a repeat of it, not a new one.
 pub const REPEAT_WINDOW_MS: i64 = 5 * 60_000;
+/// Longest note an alarm may be closed with, in bytes.
+pub const MAX_NOTE: usize = 2_000;
 
 /// Slots (stable indices) whose objects changed since the last [`World::take_changes`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -92,11 +96,12 @@ impl World {
                     repeats: 0,
                     last_time: *time,
                     notes: notes.clone(),
+                    closure: None,
                 };
                 self.raise(raised);
                 Outcome::Applied
             }
-            Event::Command { role, command, .. } => self.command(*role, command),
+            Event::Command { user, role, time, command } => self.command(user, *role, *time, command),
         }
     }
 
@@ -127,11 +132,24 @@ impl World {
         self.mark_alarm(id);
     }
 
-    fn command(&mut self, role: Role, command: &Command) -> Outcome {
+    fn command(&mut self, user: &str, role: Role, time: Millis, command: &Command) -> Outcome {
         if matches!(role, Role::Viewer | Role::Analyst) {
             return Outcome::Refused(format!("{role:?} may not change alarms or units").to_lowercase());
         }
         match command {
+            Command::Close { note, .. } if note.len() > MAX_NOTE => {
+                Outcome::Refused(format!("a note of {} bytes is over the {MAX_NOTE}-byte limit", note.len()))
+            }
+            Command::Close { alarm, disposition, note } => {
+                let closure = Closure { disposition: *disposition, note: note.clone(), by: user.to_string(), time };
+                self.close_with(*alarm, closure)
+            }
+            Command::Reopen { .. } if role != Role::Commander => {
+                Outcome::Refused("only a commander may reopen a closed alarm".into())
+            }
+            Command::Reopen { alarm } => self.reopen(*alarm),
+            Command::Unassign { alarm } => self.unassign(*alarm),
+            Command::Place { alarm, lon, lat } => self.place(*alarm, *lon, *lat),
             Command::Acknowledge { alarm } => {
                 self.alarm_transition(*alarm, &[AlarmState::Raised], AlarmState::Acknowledged)
             }
@@ -185,6 +203,57 @@ impl World {
             }
         }
         outcome
+    }
+
+    /// Closes an open alarm with its disposition (the state follows from it).
+    fn close_with(&mut self, id: AlarmId, closure: Closure) -> Outcome {
+        let outcome = self.close_alarm(id, closure.disposition.state());
+        if outcome == Outcome::Applied {
+            self.alarms[id as usize - 1].closure = Some(closure);
+        }
+        outcome
+    }
+
+    /// A closed alarm back in the queue, acknowledged (someone has it in hand), without its
+    /// unit (released when it was closed); the journal keeps how it had been closed.
+    fn reopen(&mut self, id: AlarmId) -> Outcome {
+        let closed = [AlarmState::Resolved, AlarmState::FalseAlarm];
+        let outcome = self.alarm_transition(id, &closed, AlarmState::Acknowledged);
+        if outcome == Outcome::Applied {
+            let alarm = &mut self.alarms[id as usize - 1];
+            alarm.closure = None;
+            alarm.dispatched_unit = None;
+        }
+        outcome
+    }
+
+    /// The dispatched unit taken off an alarm: available again, the alarm acknowledged.
+    fn unassign(&mut self, id: AlarmId) -> Outcome {
+        let outcome = self.alarm_transition(id, &[AlarmState::Dispatched], AlarmState::Acknowledged);
+        if outcome == Outcome::Applied {
+            let unit = self.alarms[id as usize - 1].dispatched_unit.take();
+            if let Some(slot) = unit.and_then(|u| self.unit_slots.get(&u).copied()) {
+                self.units[slot as usize].status = UnitStatus::Available;
+                self.mark_unit(slot);
+            }
+        }
+        outcome
+    }
+
+    /// An alarm without a position placed by an operator; one with a position keeps it.
+    fn place(&mut self, id: AlarmId, lon: f64, lat: f64) -> Outcome {
+        if !((-180.0..=180.0).contains(&lon) && (-85.06..=85.06).contains(&lat)) {
+            return Outcome::Refused(format!("{lon},{lat} is not on the map"));
+        }
+        let Some(alarm) = self.alarms.get_mut((id as usize).wrapping_sub(1)) else {
+            return Outcome::Refused(format!("no alarm {id}"));
+        };
+        if alarm.lon.is_some() {
+            return Outcome::Refused(format!("alarm {id} already has a position"));
+        }
+        (alarm.lon, alarm.lat, alarm.position_source) = (Some(lon), Some(lat), PositionSource::Placed);
+        self.mark_alarm(id);
+        Outcome::Applied
     }
 
     fn dispatch(&mut self, id: AlarmId, unit: &str) -> Outcome {
@@ -336,6 +405,59 @@ mod tests {
         assert_eq!(w.alarm(1).map(|a| a.state), Some(AlarmState::Dispatched));
         w.apply(&[cmd(Role::Commander, Command::Resolve { alarm: 1 })]);
         assert_eq!(w.unit("u1").map(|u| u.status), Some(UnitStatus::Available));
+    }
+
+    #[test]
+    fn closing_takes_a_disposition_and_a_commander_may_reopen() {
+        use crate::model::Disposition;
+        let mut w = World::new();
+        w.apply(&[pos("u1", 1, 106.8), alarm("x", None)]);
+        w.apply(&[cmd(Role::Operator, Command::Dispatch { alarm: 1, unit: "u1".into() })]);
+        let long = Command::Close { alarm: 1, disposition: Disposition::Handled, note: "n".repeat(MAX_NOTE + 1) };
+        assert!(matches!(w.apply_one(&cmd(Role::Operator, long)), Outcome::Refused(_)));
+        let close = Command::Close { alarm: 1, disposition: Disposition::ArrestMade, note: "two held".into() };
+        assert_eq!(w.apply_one(&cmd(Role::Operator, close)), Outcome::Applied);
+        let closed = w.alarm(1).expect("alarm");
+        assert_eq!(closed.state, AlarmState::Resolved);
+        let closure = closed.closure.as_ref().expect("closure");
+        assert_eq!(
+            (closure.disposition, closure.note.as_str(), closure.by.as_str(), closure.time),
+            (Disposition::ArrestMade, "two held", "op1", 20)
+        );
+        assert_eq!(w.unit("u1").map(|u| u.status), Some(UnitStatus::Available), "the unit is released");
+        let reopen = Command::Reopen { alarm: 1 };
+        assert!(matches!(w.apply_one(&cmd(Role::Operator, reopen.clone())), Outcome::Refused(_)));
+        assert_eq!(w.apply_one(&cmd(Role::Commander, reopen)), Outcome::Applied);
+        let open = w.alarm(1).expect("alarm");
+        assert_eq!(
+            (open.state, open.closure.is_none(), open.dispatched_unit.is_none()),
+            (AlarmState::Acknowledged, true, true)
+        );
+        let false_alarm = Command::Close { alarm: 1, disposition: Disposition::Test, note: String::new() };
+        w.apply_one(&cmd(Role::Operator, false_alarm));
+        assert_eq!(w.alarm(1).map(|a| a.state), Some(AlarmState::FalseAlarm));
+    }
+
+    #[test]
+    fn unassign_releases_the_unit_and_place_puts_an_alarm_on_the_map() {
+        let mut w = World::new();
+        w.apply(&[pos("u1", 1, 106.8), alarm("x", None)]);
+        assert!(matches!(w.apply_one(&cmd(Role::Operator, Command::Unassign { alarm: 1 })), Outcome::Refused(_)));
+        w.apply(&[cmd(Role::Operator, Command::Dispatch { alarm: 1, unit: "u1".into() })]);
+        assert_eq!(w.apply_one(&cmd(Role::Operator, Command::Unassign { alarm: 1 })), Outcome::Applied);
+        assert_eq!(w.alarm(1).map(|a| (a.state, a.dispatched_unit.clone())), Some((AlarmState::Acknowledged, None)));
+        assert_eq!(w.unit("u1").map(|u| u.status), Some(UnitStatus::Available));
+        assert_eq!(w.alarm(1).map(|a| a.position_source), Some(PositionSource::Unknown));
+        let off_map = Command::Place { alarm: 1, lon: 200.0, lat: 0.0 };
+        assert!(matches!(w.apply_one(&cmd(Role::Operator, off_map)), Outcome::Refused(_)));
+        assert_eq!(
+            w.apply_one(&cmd(Role::Operator, Command::Place { alarm: 1, lon: 106.8, lat: -6.2 })),
+            Outcome::Applied
+        );
+        let placed = w.alarm(1).expect("alarm");
+        assert_eq!((placed.lon, placed.lat, placed.position_source), (Some(106.8), Some(-6.2), PositionSource::Placed));
+        let again = Command::Place { alarm: 1, lon: 106.9, lat: -6.2 };
+        assert!(matches!(w.apply_one(&cmd(Role::Operator, again)), Outcome::Refused(_)), "a position is not moved");
     }
 
     #[test]

@@ -72,6 +72,7 @@ fn units_alarms_and_routes() {
         repeats: 0,
         last_time: NOW - 300,
         notes: Default::default(),
+        closure: None,
     };
     let route = vec![[lon - 0.003, lat - 0.0025], [lon + 0.003, lat - 0.0025]];
     // The fresh unit drove north to where it is now: its trail shows behind it.
