@@ -209,6 +209,31 @@ impl Desk {
         }
     }
 
+    /// The unit dispatched to an alarm, with its distance and drive time there now (road
+    /// route when the map has roads).
+    pub fn assigned(&self, alarm: &Alarm) -> Option<Candidate> {
+        let unit = alarm.dispatched_unit.as_ref()?;
+        let slot = self.world.units().iter().position(|u| &u.id == unit)?;
+        let fix = self.world.units()[slot].last_fix?;
+        let target = (alarm.lon?, alarm.lat?);
+        let straight_m = crate::crs::geodesy::haversine_m(fix.lon, fix.lat, target.0, target.1);
+        let route = self.router.as_ref().and_then(|r| r.route((fix.lon, fix.lat), target));
+        Some(Candidate {
+            slot: slot as u32,
+            straight_m,
+            road_m: route.as_ref().map(|r| r.1),
+            eta_s: route.as_ref().map(|r| r.0),
+            route: route.map(|r| r.2).unwrap_or_default(),
+        })
+    }
+
+    /// Closed alarms, the most recently closed first.
+    pub fn history(&self) -> Vec<&Alarm> {
+        let mut closed: Vec<&Alarm> = self.world.alarms().iter().filter(|a| !a.state.is_open()).collect();
+        closed.sort_by_key(|a| std::cmp::Reverse((a.closure.as_ref().map_or(a.last_time, |c| c.time), a.id)));
+        closed
+    }
+
     /// The cameras that see a point.
     pub fn cameras_covering(&self, lon: f64, lat: f64) -> Vec<&Camera> {
         self.live.cameras.covering(lon, lat).into_iter().map(|i| &self.live.cameras.cameras()[i as usize]).collect()

@@ -30,6 +30,12 @@ fn raise_alarm(console: &Console) {
     drop(console.session.ingest().expect("running").send(events));
 }
 
+/// The text a widget shows (a button's is its label, a text label's its value).
+fn shown_text(node: &egui_kittest::Node<'_>) -> String {
+    let node = node.accesskit_node();
+    node.label().or(node.value()).unwrap_or_default().to_string()
+}
+
 fn harness(console: Console) -> Harness<'static, Console> {
     Harness::builder()
         .with_size(egui::vec2(1600.0, 900.0))
@@ -259,4 +265,51 @@ fn search_reads_both_coordinate_orders_and_ranks_exact_names_first() {
             zone.name
         );
     }
+}
+
+/// The whole alarm workflow through the panels: the card names the dispatched unit with its
+/// distance and ETA and sets its part (on scene, unassign); closing needs a disposition, takes
+/// a note, and the closed alarm is in the history with both (an operator cannot reopen it).
+#[test]
+fn dispatch_status_unassign_then_close_with_a_disposition_into_the_history() {
+    let (console, _dir) = console(Role::Operator);
+    let mut harness = open_alarm(console);
+    let alarm = harness.state().selected_alarm.expect("selected");
+    harness.get_all_by_label("Dispatch").next().expect("a dispatch button").click();
+    step_until(&mut harness, "the card's dispatched unit", |h| h.query_by_label_contains("Dispatched:").is_some());
+    let unit = harness.state().session.desk.world().alarm(alarm).and_then(|a| a.dispatched_unit.clone()).expect("unit");
+    let card = shown_text(&harness.get_by_label_contains("Dispatched:"));
+    assert!(card.contains(&unit) && card.contains("km") && card.contains("ETA"), "{card}");
+    harness.get_by_label("mark on scene").click();
+    step_until(&mut harness, "the unit on scene", |h| {
+        h.state().session.desk.world().unit(&unit).map(|u| u.status) == Some(UnitStatus::OnScene)
+    });
+    harness.get_by_label("unassign").click();
+    step_until(&mut harness, "the unit unassigned", |h| {
+        h.state().session.desk.world().alarm(alarm).is_some_and(|a| a.dispatched_unit.is_none())
+    });
+    assert_eq!(harness.state().session.desk.world().unit(&unit).map(|u| u.status), Some(UnitStatus::Available));
+
+    assert!(harness.get_by_label("Close alarm").accesskit_node().is_disabled(), "no close without a disposition");
+    harness.get_by_label("Disposition").click();
+    harness.run_steps(2);
+    harness.get_by_label("arrest made").click();
+    harness.run_steps(2);
+    harness.state_mut().closing.1 = "two held at the scene".into();
+    harness.run_steps(1);
+    harness.get_by_label("Close alarm").click();
+    step_until(&mut harness, "the alarm closed", |h| {
+        h.state().session.desk.world().alarm(alarm).is_some_and(|a| a.closure.is_some())
+    });
+    let closure = harness.state().session.desk.world().alarm(alarm).and_then(|a| a.closure.clone()).expect("closure");
+    assert_eq!(
+        (closure.disposition, closure.note.as_str(), closure.by.as_str()),
+        (pantau::model::Disposition::ArrestMade, "two held at the scene", "operator")
+    );
+    harness.get_by_label_contains("History (1 closed)").click();
+    harness.run_steps(2);
+    let line = shown_text(&harness.get_by_label_contains("arrest made"));
+    assert!(line.contains("two held at the scene") && line.contains("PANIC"), "{line}");
+    assert!(harness.get_by_label("Reopen").accesskit_node().is_disabled(), "an operator cannot reopen");
+    harness.into_state().session.stop().expect("clean stop");
 }

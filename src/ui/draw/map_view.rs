@@ -248,9 +248,15 @@ fn hover(console: &mut Console, at: Option<Pos2>, rect: Rect, ppp: f32) {
         console.cursor.and_then(|(lon, lat)| console.session.desk.live.zones.lookup_slots(lon, lat).last().copied());
 }
 
-/// A click selects the alarm under it, else the unit under it, else clears the unit.
+/// A click places the alarm waiting to be placed, else selects the alarm under it, else the
+/// unit under it, else clears the unit.
 fn pick(console: &mut Console, rect: Rect, ppp: f32, at: Pos2) {
     let view = console.view;
+    if let Some(alarm) = console.placing.take() {
+        let (lon, lat) = to_lonlat(&view, rect, ppp, at);
+        console.session.desk.command(crate::model::Command::Place { alarm, lon, lat });
+        return;
+    }
     let near = |lon: f64, lat: f64| to_screen(&view, rect, ppp, lon, lat).distance(at);
     let desk = &console.session.desk;
     let alarm = desk

@@ -8,7 +8,7 @@
 use eframe::egui::{self, RichText};
 
 use super::look::{age, colour, status_name};
-use crate::model::{now_millis, Alarm, AlarmState, Command, UnitStatus};
+use crate::model::{now_millis, Alarm, AlarmState, Command, Disposition, UnitStatus};
 use crate::render::live::LayerId;
 use crate::spatial::congestion::Level;
 use crate::ui::state::Console;
@@ -124,6 +124,7 @@ pub fn right(ui: &mut egui::Ui, console: &mut Console) {
     egui::Panel::right("desk-right").resizable(true).default_size(380.0).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             alarm_queue(ui, console);
+            history(ui, console);
             ui.separator();
             if let Some(alarm) = console.selected_alarm.and_then(|id| console.session.desk.world().alarm(id).cloned()) {
                 alarm_detail(ui, console, &alarm);
@@ -162,12 +163,27 @@ fn alarm_queue(ui: &mut egui::Ui, console: &mut Console) {
 
 fn alarm_detail(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
     alarm_summary(ui, console, alarm);
+    place_alarm(ui, console, alarm);
     alarm_actions(ui, console, alarm);
+    assigned_unit(ui, console, alarm);
     ui.label(RichText::new("Nearest available units").strong());
     if let Some(unit) = candidates(ui, console, alarm) {
         console.dispatch(alarm.id, &unit);
     }
     cameras(ui, console, alarm);
+}
+
+/// An alarm that came without a position: the next click on the map places it (search for
+/// the place first to fly there).
+fn place_alarm(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
+    if alarm.lon.is_some() {
+        return;
+    }
+    let waiting = console.placing == Some(alarm.id);
+    let label = if waiting { "click the map where it is… (cancel)" } else { "No position: place it on the map" };
+    if ui.add_enabled(console.may_act(), egui::Button::new(label)).clicked() {
+        console.placing = if waiting { None } else { Some(alarm.id) };
+    }
 }
 
 /// The alarm's heading, its zones, state and position source, and a refusal if one came back.
@@ -209,26 +225,101 @@ fn alarm_notes(alarm: &Alarm) -> Vec<String> {
     notes
 }
 
-/// Acknowledge, resolve, false alarm: offered to roles that may act, sent as desk commands.
+/// Acknowledge, and close with a disposition (required) and a note: offered to roles that may
+/// act, sent as desk commands.
 fn alarm_actions(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
     let may = console.may_act() && alarm.state.is_open();
+    if ui.add_enabled(may && alarm.state == AlarmState::Raised, egui::Button::new("Acknowledge")).clicked() {
+        console.session.desk.command(Command::Acknowledge { alarm: alarm.id });
+    }
     ui.horizontal(|ui| {
-        let ack = ui.add_enabled(may && alarm.state == AlarmState::Raised, egui::Button::new("Acknowledge"));
-        let resolve = ui.add_enabled(may, egui::Button::new("Resolve"));
-        let false_alarm = ui.add_enabled(may, egui::Button::new("False alarm"));
-        let command = if ack.clicked() {
-            Some(Command::Acknowledge { alarm: alarm.id })
-        } else if resolve.clicked() {
-            Some(Command::Resolve { alarm: alarm.id })
-        } else if false_alarm.clicked() {
-            Some(Command::FalseAlarm { alarm: alarm.id })
-        } else {
-            None
-        };
-        if let Some(command) = command {
-            console.session.desk.command(command);
+        let chosen = console.closing.0.map_or("disposition…", Disposition::name);
+        egui::ComboBox::from_label("Disposition").selected_text(chosen).show_ui(ui, |ui| {
+            for disposition in Disposition::ALL {
+                ui.selectable_value(&mut console.closing.0, Some(disposition), disposition.name());
+            }
+        });
+        let close = ui.add_enabled(may && console.closing.0.is_some(), egui::Button::new("Close alarm"));
+        if let (true, Some(disposition)) = (close.clicked(), console.closing.0) {
+            let note = console.closing.1.trim().to_string();
+            console.session.desk.command(Command::Close { alarm: alarm.id, disposition, note });
+            console.closing = (None, String::new());
         }
     });
+    ui.add_enabled(may, egui::TextEdit::singleline(&mut console.closing.1).hint_text("note (optional)"));
+}
+
+/// The dispatched unit: its callsign, status, distance and ETA now, and the controls of its
+/// part in the alarm (en route, on scene, cleared, unassign).
+fn assigned_unit(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
+    let Some(unit_id) = alarm.dispatched_unit.clone() else { return };
+    let world = console.session.desk.world();
+    let Some(unit) = world.unit(&unit_id).cloned() else { return };
+    let distance = console.assigned.as_ref().map_or_else(
+        || "distance unknown".to_string(),
+        |c| {
+            let km = c.road_m.unwrap_or(c.straight_m) / 1000.0;
+            let eta = c.eta_s.map_or("no road".to_string(), |s| format!("ETA {:.0} min", (s / 60.0).ceil()));
+            format!("{km:.1} km, {eta}")
+        },
+    );
+    let text = format!("Dispatched: {} ({}) · {} · {distance}", unit.callsign, unit.id, status_name(unit.status));
+    ui.label(RichText::new(text).color(colour(console.palette.unit(unit.status))).strong());
+    let may = console.may_act() && alarm.state.is_open();
+    ui.horizontal(|ui| {
+        for (label, status) in [
+            ("mark en route", UnitStatus::EnRoute),
+            ("mark on scene", UnitStatus::OnScene),
+            ("mark cleared", UnitStatus::Available),
+        ] {
+            if ui.add_enabled(may && unit.status != status, egui::Button::new(label)).clicked() {
+                console.session.desk.command(Command::SetStatus { unit: unit.id.clone(), status });
+            }
+        }
+        if ui.add_enabled(may, egui::Button::new("unassign")).clicked() {
+            console.session.desk.command(Command::Unassign { alarm: alarm.id });
+        }
+    });
+}
+
+/// Closed alarms, most recently closed first, filtered by the history's search box; a
+/// commander may reopen one.
+fn history(ui: &mut egui::Ui, console: &mut Console) {
+    let closed: Vec<Alarm> = console.session.desk.history().into_iter().cloned().collect();
+    egui::CollapsingHeader::new(format!("History ({} closed)", closed.len())).id_salt("history").show(ui, |ui| {
+        ui.add(egui::TextEdit::singleline(&mut console.history_search).hint_text("search the history"));
+        let q = console.history_search.trim().to_lowercase();
+        let may_reopen = console.role() == crate::model::Role::Commander;
+        let lines: Vec<(u64, String)> = closed
+            .iter()
+            .map(|a| (a.id, history_line(console, a)))
+            .filter(|(_, line)| q.is_empty() || line.to_lowercase().contains(&q))
+            .take(200)
+            .collect();
+        for (id, line) in lines {
+            ui.horizontal(|ui| {
+                ui.label(line);
+                if ui.add_enabled(may_reopen, egui::Button::new("Reopen")).clicked() {
+                    console.session.desk.command(Command::Reopen { alarm: id });
+                }
+            });
+        }
+    });
+}
+
+/// One closed alarm: what, from whom, how it ended, the note, who closed it and when.
+fn history_line(console: &Console, alarm: &Alarm) -> String {
+    let source = console.session.desk.alarm_source_name(alarm);
+    let head = format!("#{} {} · {source}", alarm.id, alarm.kind.to_uppercase());
+    match &alarm.closure {
+        Some(c) => {
+            let when = chrono::DateTime::from_timestamp_millis(c.time)
+                .map_or_else(String::new, |t| t.format("%H:%M").to_string());
+            let note = if c.note.is_empty() { String::new() } else { format!(" · \"{}\"", c.note) };
+            format!("{head} · {}{note} · {} {when}", c.disposition.name(), c.by)
+        }
+        None => format!("{head} · {:?}", alarm.state).to_lowercase(),
+    }
 }
 
 /// The nearest available units with distance and ETA; returns the unit whose **Dispatch** was

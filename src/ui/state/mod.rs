@@ -14,7 +14,7 @@ use eframe::egui;
 
 use super::canvas::Canvas;
 use super::speaker::Speaker;
-use crate::model::{now_millis, AlarmId, Millis, Role};
+use crate::model::{now_millis, AlarmId, Disposition, Millis, Role};
 use crate::ops::Session;
 use crate::render::live::LiveStyle;
 use crate::render::style::Palette;
@@ -58,7 +58,15 @@ pub struct Console {
     pub selected_alarm: Option<AlarmId>,
     pub selected_unit: Option<u32>,
     pub candidates: Vec<Candidate>,
+    /// The selected alarm's dispatched unit, with its distance and ETA now.
+    pub assigned: Option<Candidate>,
     candidates_at: Millis,
+    /// The close form of the selected alarm: the disposition chosen (none yet) and the note.
+    pub closing: (Option<Disposition>, String),
+    /// What the history list is filtered by.
+    pub history_search: String,
+    /// An alarm without a position waiting for a click on the map to place it.
+    pub placing: Option<AlarmId>,
     pub search: String,
     /// Which unit statuses the unit list shows.
     pub status_filter: [bool; 6],
@@ -109,7 +117,11 @@ impl Console {
             selected_alarm: None,
             selected_unit: None,
             candidates: Vec::new(),
+            assigned: None,
             candidates_at: 0,
+            closing: (None, String::new()),
+            history_search: String::new(),
+            placing: None,
             search: String::new(),
             status_filter: [true; 6],
             wall,
@@ -173,8 +185,11 @@ impl Console {
         let Some(id) = self.selected_alarm else { return };
         match self.session.desk.world().alarm(id).cloned() {
             Some(alarm) if alarm.state.is_open() => {
-                if now - self.candidates_at >= CANDIDATES_EVERY_MS {
+                let units = self.session.desk.world().units();
+                let shown = self.assigned.as_ref().and_then(|c| units.get(c.slot as usize)).map(|u| &u.id);
+                if now - self.candidates_at >= CANDIDATES_EVERY_MS || shown != alarm.dispatched_unit.as_ref() {
                     self.candidates = self.session.desk.candidates(&alarm);
+                    self.assigned = self.session.desk.assigned(&alarm);
                     self.candidates_at = now;
                     self.routes_dirty = true;
                 }
@@ -200,8 +215,12 @@ impl Console {
     /// flies there, and on the wall the focus view closes in on it.
     pub fn select_alarm(&mut self, id: AlarmId) {
         let Some(alarm) = self.session.desk.world().alarm(id).cloned() else { return };
+        if self.selected_alarm != Some(id) {
+            self.closing = (None, String::new());
+        }
         self.selected_alarm = Some(id);
         self.candidates = self.session.desk.candidates(&alarm);
+        self.assigned = self.session.desk.assigned(&alarm);
         self.candidates_at = now_millis();
         self.routes_dirty = true;
         if let (Some(lon), Some(lat)) = (alarm.lon, alarm.lat) {
@@ -218,6 +237,8 @@ impl Console {
     pub fn clear_alarm(&mut self) {
         self.selected_alarm = None;
         self.candidates.clear();
+        self.assigned = None;
+        self.closing = (None, String::new());
         self.routes_dirty = true;
     }
 
