@@ -313,3 +313,27 @@ fn dispatch_status_unassign_then_close_with_a_disposition_into_the_history() {
     assert!(harness.get_by_label("Reopen").accesskit_node().is_disabled(), "an operator cannot reopen");
     harness.into_state().session.stop().expect("clean stop");
 }
+
+/// Clicking a unit in the list opens its card: callsign, status, fix age and speed, and its
+/// status controls, which change the unit.
+#[test]
+fn clicking_a_unit_opens_its_card() {
+    let (console, _dir) = console(Role::Operator);
+    drop(console.session.ingest().expect("running").send(common::units_and_alarm_near_centre(50, "site-x")));
+    let mut harness = harness(console);
+    step_until(&mut harness, "the unit's fix", |h| {
+        h.state().session.desk.world().unit("demo-0050").is_some_and(|u| u.last_fix.is_some())
+    });
+    harness.run_steps(2);
+    let callsign = harness.state().session.desk.world().unit("demo-0050").expect("unit").callsign.clone();
+    harness.get_all_by_label_contains(&callsign).next().expect("the unit in the list").click();
+    step_until(&mut harness, "the unit card", |h| h.query_by_label_contains(&format!("Unit {callsign}")).is_some());
+    let status = shown_text(&harness.get_by_label_contains("demo-0050 ·"));
+    assert!(status.contains("available"), "{status}");
+    harness.get_by_label_contains("fix ");
+    harness.get_by_label("set en route").click();
+    step_until(&mut harness, "the unit en route", |h| {
+        h.state().session.desk.world().unit("demo-0050").map(|u| u.status) == Some(UnitStatus::EnRoute)
+    });
+    harness.into_state().session.stop().expect("clean stop");
+}

@@ -126,6 +126,7 @@ pub fn right(ui: &mut egui::Ui, console: &mut Console) {
             alarm_queue(ui, console);
             history(ui, console);
             ui.separator();
+            unit_card(ui, console);
             if let Some(alarm) = console.selected_alarm.and_then(|id| console.session.desk.world().alarm(id).cloned()) {
                 alarm_detail(ui, console, &alarm);
             }
@@ -278,6 +279,57 @@ fn assigned_unit(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
         }
         if ui.add_enabled(may, egui::Button::new("unassign")).clicked() {
             console.session.desk.command(Command::Unassign { alarm: alarm.id });
+        }
+    });
+}
+
+/// The selected unit: callsign, kind, status, how old its fix is, speed and heading, its home
+/// station, the alarm it is on, and its status controls.
+fn unit_card(ui: &mut egui::Ui, console: &mut Console) {
+    let Some(slot) = console.selected_unit else { return };
+    let desk = &console.session.desk;
+    let Some(unit) = desk.world().units().get(slot as usize).cloned() else { return };
+    let kind = format!("{:?}", unit.kind).to_lowercase();
+    ui.heading(format!("Unit {} · {kind}", unit.callsign));
+    let distress = desk.units_in_distress().contains(&unit.id);
+    let status = if distress { "SOS: in distress".to_string() } else { status_name(unit.status).to_string() };
+    let shade = if distress { console.palette.alarm } else { console.palette.unit(unit.status) };
+    ui.label(RichText::new(format!("{} · {status}", unit.id)).color(colour(shade)).strong());
+    match unit.last_fix {
+        Some(fix) => {
+            let speed = fix.speed.map_or("speed unknown".to_string(), |v| format!("{:.0} km/h", v * 3.6));
+            let heading = fix.heading.map_or("heading unknown".to_string(), |h| format!("heading {h:.0}°"));
+            ui.label(format!("fix {} old · {speed} · {heading}", age(fix.time, now_millis())));
+        }
+        None => {
+            ui.label("no fix yet");
+        }
+    }
+    if let Some(station) = &unit.home_station {
+        ui.label(format!("home station {station}"));
+    }
+    let on = desk
+        .world()
+        .alarms()
+        .iter()
+        .find(|a| a.state.is_open() && a.dispatched_unit.as_deref() == Some(unit.id.as_str()));
+    let on =
+        on.map(|a| (a.id, format!("on alarm #{} {} · {}", a.id, a.kind.to_uppercase(), desk.alarm_source_name(a))));
+    if let Some((alarm, text)) = on {
+        if ui.link(text).clicked() {
+            console.select_alarm(alarm);
+        }
+    }
+    let may = console.may_act();
+    ui.horizontal_wrapped(|ui| {
+        for status in UnitStatus::ALL {
+            let label = format!("set {}", status_name(status));
+            if ui.add_enabled(may && unit.status != status, egui::Button::new(label)).clicked() {
+                console.session.desk.command(Command::SetStatus { unit: unit.id.clone(), status });
+            }
+        }
+        if ui.button("close card").clicked() {
+            console.selected_unit = None;
         }
     });
 }
