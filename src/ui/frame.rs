@@ -24,7 +24,9 @@ impl Console {
             self.set_wall(ui.ctx(), !self.wall);
         }
         wall::status_strip(ui, self);
-        if !self.wall {
+        if self.wall {
+            wall::alarm_list(ui, self);
+        } else {
             panels::left(ui, self);
             panels::right(ui, self);
         }

@@ -337,3 +337,24 @@ fn clicking_a_unit_opens_its_card() {
     });
     harness.into_state().session.stop().expect("clean stop");
 }
+
+/// On the wall (1,600 px wide): the status strip stays on one line, and the alarm list beside
+/// the map shows the alarm's type, place, age and state in type readable from 3 m (26 px).
+#[test]
+fn the_wall_lists_alarms_in_large_type_under_a_one_line_strip() {
+    let (mut console, _dir) = console(Role::Operator);
+    console.wall = true;
+    raise_alarm(&console);
+    let mut harness = harness(console);
+    step_until(&mut harness, "the alarm on the wall", |h| h.query_by_label_contains("PANIC ·").is_some());
+    harness.run_steps(2);
+    let first = harness.get_by_label("pantau").rect();
+    let last = harness.get_by_label("sound on").rect();
+    assert!((first.center().y - last.center().y).abs() < 4.0, "one line: {first:?} and {last:?}");
+    assert!(last.right() <= 1600.0, "the strip fits 1,600 px: ends at {}", last.right());
+    let row = harness.get_by_label_contains("PANIC ·");
+    assert!(row.rect().height() >= 26.0, "wall text is at least 26 px high: {:?}", row.rect());
+    let detail = shown_text(&harness.get_by_label_contains("site-market-007 ·"));
+    assert!(detail.contains("NEW"), "{detail}");
+    harness.into_state().session.stop().expect("clean stop");
+}

@@ -85,14 +85,28 @@ fn paint_focus(ui: &egui::Ui, console: &mut Console, canvas: Option<&mut Canvas>
     paint_view(ui, canvas, 1, &view, rect, now, console.palette.background);
     let red = colour(console.palette.alarm);
     ui.painter().rect_stroke(rect, 0.0, Stroke::new(3.0, red), egui::StrokeKind::Inside);
-    let caption = if console.focus.is_some() { "FOCUS: newest alarm" } else { "FOCUS: no alarm yet" };
-    ui.painter().text(
-        rect.left_top() + Vec2::new(12.0, 10.0),
-        Align2::LEFT_TOP,
-        caption,
-        FontId::proportional(22.0),
-        red,
-    );
+    let caption = focus_caption(console, now);
+    // On a band of its own across the top, clear of the street names under it.
+    let galley = ui.painter().layout_no_wrap(caption, FontId::proportional(24.0), egui::Color32::WHITE);
+    let band = Rect::from_min_size(rect.left_top(), Vec2::new(rect.width(), galley.size().y + 14.0));
+    ui.painter().rect_filled(band, 0.0, red);
+    ui.painter().galley(band.left_top() + Vec2::new(12.0, 7.0), galley, egui::Color32::WHITE);
+}
+
+/// The focus view's title: the selected alarm's type, place, age and state.
+fn focus_caption(console: &Console, now: Millis) -> String {
+    let desk = &console.session.desk;
+    let alarm = console.focus.and(console.selected_alarm).and_then(|id| desk.world().alarm(id));
+    match alarm {
+        Some(a) => format!(
+            "{} · {} · {} · {}",
+            a.kind.to_uppercase(),
+            desk.alarm_source_name(a),
+            super::look::age(a.time, now),
+            format!("{:?}", a.state).to_lowercase()
+        ),
+        None => "FOCUS: no alarm yet".to_string(),
+    }
 }
 
 fn size_view(view: &mut View, rect: Rect, ppp: f32) {

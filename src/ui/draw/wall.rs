@@ -1,17 +1,21 @@
 //! The status strip: units by status, open alarms with the oldest one's age, congested
 //! kilometres, the clock and the role, and the switch to and from the video wall. On the wall
-//! it is the only chrome, in large type readable from across the room.
+//! it stays on one line (statuses with no units left out) in large type readable from across
+//! the room, beside the wall's alarm list: type, place, age, state and unit of every open alarm.
 
 use eframe::egui::{self, RichText};
 
 use super::look::{age, colour, status_name};
-use crate::model::now_millis;
+use crate::model::{now_millis, AlarmState, UnitStatus};
 use crate::ui::state::Console;
 
+/// Type size of the wall's status strip and alarm list.
+pub const WALL_TEXT: f32 = 26.0;
+
 pub fn status_strip(ui: &mut egui::Ui, console: &mut Console) {
-    let size = if console.wall { 30.0 } else { 15.0 };
+    let size = if console.wall { WALL_TEXT } else { 15.0 };
     egui::Panel::top("status-strip").show(ui, |ui| {
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             ui.label(RichText::new("pantau").size(size).strong());
             ui.separator();
             unit_counts(ui, console, size);
@@ -37,9 +41,12 @@ fn sound_switch(ui: &mut egui::Ui, console: &mut Console) {
     }
 }
 
-/// How many units are in each status, in the status's colour.
+/// How many units are in each status, in the status's colour (on the wall, only statuses
+/// that have units, and always the available ones).
 fn unit_counts(ui: &mut egui::Ui, console: &Console, size: f32) {
-    for (status, count) in console.session.desk.status_counts() {
+    let shown = console.session.desk.status_counts().into_iter();
+    let shown = shown.filter(|(status, count)| !console.wall || *count > 0 || *status == UnitStatus::Available);
+    for (status, count) in shown {
         let text = format!("{} {count}", status_name(status));
         ui.label(RichText::new(text).size(size).color(colour(console.palette.unit(status))).strong());
     }
@@ -63,4 +70,38 @@ fn wall_switch(ui: &mut egui::Ui, console: &mut Console) {
         let on = !console.wall;
         console.set_wall(ui.ctx(), on);
     }
+}
+
+/// The wall's alarm list: every open alarm in queue order, as type, place, age, state and the
+/// unit on it, in type readable from across the room.
+pub fn alarm_list(ui: &mut egui::Ui, console: &mut Console) {
+    let now = now_millis();
+    egui::Panel::right("wall-alarms").resizable(false).exact_size(560.0).show(ui, |ui| {
+        let desk = &console.session.desk;
+        let queue = desk.alarm_queue();
+        ui.label(RichText::new(format!("ALARMS ({})", queue.len())).size(WALL_TEXT).strong());
+        for alarm in queue {
+            let officer = if desk.is_officer_alarm(alarm) { "OFFICER " } else { "" };
+            let state = match alarm.state {
+                AlarmState::Raised => "NEW",
+                AlarmState::Acknowledged => "acknowledged",
+                _ => "dispatched",
+            };
+            let unit = alarm.dispatched_unit.as_deref().and_then(|u| desk.world().unit(u)).map(|u| u.callsign.clone());
+            let shade = if alarm.state == AlarmState::Raised {
+                console.palette.alarm
+            } else {
+                console.palette.alarm_acknowledged
+            };
+            let head = format!("{officer}{} · {}", alarm.kind.to_uppercase(), age(alarm.time, now));
+            ui.label(RichText::new(head).size(WALL_TEXT).color(colour(shade)).strong());
+            let place = desk.alarm_source_name(alarm);
+            let detail = match unit {
+                Some(unit) => format!("{place} · {state} · {unit}"),
+                None => format!("{place} · {state}"),
+            };
+            ui.label(RichText::new(detail).size(WALL_TEXT * 0.8).color(ui.visuals().strong_text_color()));
+            ui.add_space(6.0);
+        }
+    });
 }
