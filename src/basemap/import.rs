@@ -9,7 +9,7 @@ use geo::{BoundingRect, Rect};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::archive::{self, ArchiveHeader, Metadata, VectorLayer};
-use super::schema::{classify, Layer, MapFeature};
+use super::schema::{classify, drop_reason, Layer, MapFeature};
 use super::source::{self, Format};
 use super::tiler;
 
@@ -37,6 +37,8 @@ impl ImportOptions {
 #[derive(Clone, Debug)]
 pub struct ImportReport {
     pub feature_counts: BTreeMap<String, u64>,
+    /// Features read but not drawn, counted by why.
+    pub dropped: BTreeMap<String, u64>,
     pub tiles: usize,
     pub bytes: u64,
     pub seconds: f64,
@@ -48,8 +50,8 @@ pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
     let started = Instant::now();
     ensure!(!opts.inputs.is_empty(), "no input files given");
     check_zooms(opts)?;
-    let features = read_inputs(opts)?;
-    write_features(features, opts, started)
+    let (features, dropped) = read_inputs(opts)?;
+    Ok(ImportReport { dropped, ..write_features(features, opts, started)? })
 }
 
 fn check_zooms(opts: &ImportOptions) -> Result<()> {
@@ -94,19 +96,29 @@ fn write_features(features: Vec<MapFeature>, opts: &ImportOptions, started: Inst
     archive::write(&opts.out, &tiles, &header, &metadata)?;
     Ok(ImportReport {
         feature_counts,
+        dropped: BTreeMap::new(),
         tiles: tiles.len(),
         bytes: std::fs::metadata(&opts.out).map(|m| m.len()).unwrap_or(0),
         seconds: started.elapsed().as_secs_f64(),
     })
 }
 
-fn read_inputs(opts: &ImportOptions) -> Result<Vec<MapFeature>> {
+/// Every input's drawable features, and how many were dropped and why (logged per file).
+fn read_inputs(opts: &ImportOptions) -> Result<(Vec<MapFeature>, BTreeMap<String, u64>)> {
     let mut all = Vec::new();
+    let mut dropped = BTreeMap::new();
     for path in &opts.inputs {
         let raw = source::read(path)?;
         let total = raw.len();
         let before = all.len();
-        all.extend(raw.into_iter().filter_map(classify));
+        let mut file_dropped: BTreeMap<String, u64> = BTreeMap::new();
+        for feature in raw {
+            let why = drop_reason(&feature);
+            match classify(feature) {
+                Some(kept) => all.push(kept),
+                None => *file_dropped.entry(why).or_default() += 1,
+            }
+        }
         if all.len() == before {
             if total == 0 {
                 bail!("{}: empty data: the file holds no features", path.display());
@@ -117,9 +129,18 @@ fn read_inputs(opts: &ImportOptions) -> Result<Vec<MapFeature>> {
                 path.display()
             );
         }
-        tracing::info!("{}: {} of {} features kept", path.display(), all.len() - before, total);
+        let reasons: Vec<String> = file_dropped.iter().map(|(why, n)| format!("{n} {why}")).collect();
+        if reasons.is_empty() {
+            tracing::info!("{}: all {total} features kept", path.display());
+        } else {
+            let kept = all.len() - before;
+            tracing::info!("{}: {kept} of {total} features kept; dropped: {}", path.display(), reasons.join("; "));
+        }
+        for (why, n) in file_dropped {
+            *dropped.entry(why).or_default() += n;
+        }
     }
-    Ok(all)
+    Ok((all, dropped))
 }
 
 fn bounds_of(features: &[MapFeature]) -> Result<Rect<f64>> {

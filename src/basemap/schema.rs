@@ -134,6 +134,22 @@ pub fn classify(raw: RawFeature) -> Option<MapFeature> {
     classify_area(raw)
 }
 
+/// What [`classify`] would say of a feature it drops: why nothing in it is drawn.
+pub fn drop_reason(raw: &RawFeature) -> String {
+    use geo::CoordsIter;
+    if raw.geometry.coords_count() == 0 {
+        return "no coordinates".into();
+    }
+    let is_point = matches!(raw.geometry, Geometry::Point(_) | Geometry::MultiPoint(_));
+    let is_area = matches!(raw.geometry, Geometry::Polygon(_) | Geometry::MultiPolygon(_));
+    match raw.first_tag(&["highway", "type", "fclass", "road_type"]) {
+        Some(road) if !is_point && !is_area && road_class(road).is_none() => format!("road type {road:?} is not drawn"),
+        _ if is_point => "a point with no tag that is drawn".into(),
+        _ if is_area => "an area with no tag that is drawn".into(),
+        _ => "a line with no tag that is drawn".into(),
+    }
+}
+
 fn road_feature(raw: &RawFeature, class: &'static str, link: bool) -> MapFeature {
     let mut geometry = raw.geometry.clone();
     let oneway = match raw.tag("oneway").map(str::to_ascii_lowercase).as_deref() {

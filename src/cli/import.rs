@@ -51,5 +51,9 @@ pub fn run(args: ImportArgs) -> Result<()> {
         report.seconds,
         counts.join(", ")
     );
+    if !report.dropped.is_empty() {
+        let dropped: Vec<String> = report.dropped.iter().map(|(why, n)| format!("{n} {why}")).collect();
+        println!("not drawn: {}", dropped.join("; "));
+    }
     Ok(())
 }

@@ -50,6 +50,14 @@ fn jakarta_import_reports_layers_counts_and_bounds() {
     // 267 kelurahan polygons.
     let roads = info["feature_counts"]["roads"].as_u64().expect("road count");
     assert!((18_500..=18_574).contains(&roads), "{roads} roads");
+    // Those dropped are counted, with why.
+    let said = String::from_utf8_lossy(&result.stdout);
+    let dropped =
+        said.lines().find(|l| l.starts_with("not drawn: ")).unwrap_or_else(|| panic!("no drop report: {said}"));
+    let counted: u64 =
+        dropped["not drawn: ".len()..].split("; ").filter_map(|r| r.split(' ').next()?.parse::<u64>().ok()).sum();
+    assert_eq!(counted, 18_574 - roads, "{dropped}");
+    assert!(dropped.contains("road type"), "{dropped}");
     assert_eq!(info["feature_counts"]["boundaries"], 267);
     assert_eq!(info["min_zoom"], 8);
     assert_eq!(info["max_zoom"], 16);
