@@ -203,3 +203,25 @@ fn drive(mut sim: Simulator, ingest: IngestHandle) -> (Arc<AtomicBool>, JoinHand
     });
     (stop, thread)
 }
+
+/// A flag raised when the process is asked to stop (SIGTERM, SIGINT), watched from a thread
+/// of its own: the app looks at it every frame and closes its window, which stops the session
+/// cleanly (journal synced, a snapshot written).
+pub fn stop_flag_on_signal() -> Arc<AtomicBool> {
+    let asked = Arc::new(AtomicBool::new(false));
+    let flag = asked.clone();
+    let watcher = std::thread::Builder::new().name("pantau signals".into()).spawn(move || {
+        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => {
+                runtime.block_on(crate::service::signal());
+                tracing::info!("asked to stop: closing the window");
+                flag.store(true, Ordering::Release);
+            }
+            Err(e) => tracing::warn!("signals not watched ({e}); close the window to stop cleanly"),
+        }
+    });
+    if let Err(e) = watcher {
+        tracing::warn!("signals not watched ({e}); close the window to stop cleanly");
+    }
+    asked
+}

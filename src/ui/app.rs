@@ -41,6 +41,9 @@ pub struct AppOptions {
 
 pub struct PantauApp {
     console: Console,
+    /// Set when SIGTERM or SIGINT arrives: the window closes as if closed by hand, so the
+    /// session stops cleanly (journal synced, a snapshot written).
+    stop_asked: Arc<AtomicBool>,
     canvas: Option<Canvas>,
     screenshot: Option<(PathBuf, f32)>,
     started: Instant,
@@ -76,6 +79,7 @@ impl PantauApp {
         }
         Ok(Self {
             console,
+            stop_asked: crate::ops::session::stop_flag_on_signal(),
             canvas: Some(canvas),
             screenshot: options.screenshot,
             started: Instant::now(),
@@ -132,8 +136,11 @@ fn shown_view(console: &Console, pixels_per_point: f32) -> serde_json::Value {
 }
 
 impl eframe::App for PantauApp {
-    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.console.poll();
+        if self.stop_asked.load(Ordering::Acquire) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

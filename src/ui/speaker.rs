@@ -53,17 +53,22 @@ impl Speaker {
     }
 }
 
+/// Plays each sound as it comes; the device is opened for the first one (so a seat that
+/// never sounds an alert never touches the audio system), and a seat without one says so once.
 fn play_all(sounds: mpsc::Receiver<Sound>) {
-    let device = match rodio::DeviceSinkBuilder::open_default_sink() {
-        Ok(device) => device,
-        Err(e) => {
-            tracing::warn!("alert sounds off: no audio device ({e}); alerts still show on screen");
-            // Keep taking sounds so the console's queue never fills.
-            for _ in sounds {}
-            return;
-        }
-    };
+    let mut device = None;
+    let mut missing = false;
     for sound in sounds {
+        if device.is_none() && !missing {
+            match rodio::DeviceSinkBuilder::open_default_sink() {
+                Ok(opened) => device = Some(opened),
+                Err(e) => {
+                    tracing::warn!("alert sounds off: no audio device ({e}); alerts still show on screen");
+                    missing = true;
+                }
+            }
+        }
+        let Some(device) = &device else { continue };
         match rodio::Decoder::try_from(std::io::Cursor::new(sound.wav())) {
             Ok(source) => device.mixer().add(source),
             Err(e) => tracing::error!("alert sound {sound:?} unreadable: {e}"),

@@ -179,3 +179,19 @@ fn the_window_shows_exactly_the_colours_the_headless_renderer_writes() {
         );
     }
 }
+
+/// Asked to stop by SIGTERM (as a service manager or a shutdown does), the app closes its
+/// window and stops its session cleanly: a zero exit, and the journal synced with a snapshot.
+#[test]
+fn sigterm_closes_the_window_and_leaves_a_snapshot() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let script = format!("{} & app=$!; sleep 8; kill -TERM $app; wait $app", env!("CARGO_BIN_EXE_pantau"));
+    let status = under_xvfb(dir.path(), "1920x1080", &["sh", "-c", &script]);
+    assert!(status.success(), "pantau exited with {status}");
+    let sessions = dir.path().join("tiles/demo-1/sessions");
+    let journal = std::fs::read_dir(&sessions).expect("sessions").next().expect("one session").expect("entry").path();
+    let snapshots = std::fs::read_dir(journal.join("snapshots")).map(|d| d.count()).unwrap_or(0);
+    assert!(snapshots >= 1, "no snapshot in {}", journal.display());
+    let report = pantau::journal::verify(&journal).expect("verify");
+    assert!(report.ok && report.snapshot_problems.is_empty(), "{report:?}");
+}
