@@ -79,10 +79,14 @@ pub fn run(args: SimArgs) -> Result<()> {
         report.failed
     );
     if report.ok == 0 && report.failed > 0 {
-        bail!(
-            "{}: nothing was delivered (is the service or broker running there?)",
-            args.mqtt.as_deref().unwrap_or(&args.target)
-        );
+        // A broker's URL may carry a password: it is shown without it.
+        let target = match &args.mqtt {
+            Some(url) => {
+                crate::feeds::mqtt::parse_url(url).map_or_else(|_| "the broker".to_string(), |b| b.to_string())
+            }
+            None => args.target.clone(),
+        };
+        bail!("{target}: nothing was delivered (is the service or broker running there?)");
     }
     Ok(())
 }

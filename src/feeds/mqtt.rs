@@ -75,7 +75,11 @@ impl std::fmt::Display for BrokerAddress {
     /// `mqtt://[USER@]HOST:PORT`: never the password, so it is safe to log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let user = self.login.as_ref().map(|(user, _)| format!("{user}@")).unwrap_or_default();
-        write!(f, "mqtt://{user}{}:{}", self.host, self.port)
+        if self.host.contains(':') {
+            write!(f, "mqtt://{user}[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "mqtt://{user}{}:{}", self.host, self.port)
+        }
     }
 }
 
@@ -99,21 +103,30 @@ fn parse_url_with(url: &str, password_variable: Option<String>) -> Result<Broker
     };
     // Only the user is shown in errors: the URL may carry a password.
     let shown = rest.trim_end_matches('/');
-    let (host, port) = match shown.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse().map_err(|_| anyhow!("--mqtt {shown}: bad port {p:?}"))?),
-        None => (shown, 1883),
+    // An IPv6 host is in brackets (`[::1]:1883`), as in any URL.
+    let (host, port) = match shown.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((h, "")) => (h, 1883),
+        Some((h, p)) => {
+            let p = p.strip_prefix(':').ok_or_else(|| anyhow!("--mqtt {shown}: expected :PORT after ]"))?;
+            (h, p.parse().map_err(|_| anyhow!("--mqtt {shown}: bad port {p:?}"))?)
+        }
+        None => match shown.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().map_err(|_| anyhow!("--mqtt {shown}: bad port {p:?}"))?),
+            None => (shown, 1883),
+        },
     };
     anyhow::ensure!(!host.is_empty(), "--mqtt {shown}: no host");
-    let login = match userinfo.map(|u| u.split_once(':').unwrap_or((u, ""))) {
+    // `USER` takes the password from the environment; `USER:` says it is empty.
+    let login = match userinfo.map(|u| u.split_once(':').map_or((u, None), |(user, p)| (user, Some(p)))) {
         None => None,
         Some(("", _)) => anyhow::bail!("--mqtt {shown}: empty user name before '@'"),
-        Some((user, "")) => {
+        Some((user, None)) => {
             let password = password_variable.ok_or_else(|| {
                 anyhow!("--mqtt {user}@{shown}: no password (put it in {PASSWORD_VARIABLE}, or in the URL)")
             })?;
             Some((user.to_string(), password))
         }
-        Some((user, password)) => Some((user.to_string(), password.to_string())),
+        Some((user, Some(password))) => Some((user.to_string(), password.to_string())),
     };
     Ok(BrokerAddress { host: host.to_string(), port, login })
 }
@@ -295,6 +308,10 @@ mod tests {
         assert!(parse("mqtt://host:notaport").is_err());
         assert!(parse("mqtt://").is_err());
         assert!(parse("mqtt://@host").is_err());
+        assert_eq!(parse("mqtt://[::1]:1884").ok(), Some(plain("::1", 1884)));
+        assert_eq!(parse("mqtt://[fe80::1]").ok(), Some(plain("fe80::1", 1883)));
+        assert_eq!(parse("mqtt://[::1]:1884").map(|b| b.to_string()).ok().as_deref(), Some("mqtt://[::1]:1884"));
+        assert!(parse("mqtt://[::1]x").is_err());
     }
 
     #[test]
@@ -305,6 +322,8 @@ mod tests {
         assert!(!format!("{broker:?}").contains("s3cret"));
         let from_variable = parse_url_with("mqtt://pantau@broker", Some("v4r".into())).expect("url");
         assert_eq!(from_variable.login, Some(("pantau".into(), "v4r".into())));
+        let empty = parse_url_with("mqtt://pantau:@broker", Some("v4r".into())).expect("url");
+        assert_eq!(empty.login, Some(("pantau".into(), String::new())), "an empty password is a password");
         let missing = parse_url_with("mqtt://pantau@broker", None).expect_err("no password");
         assert!(missing.to_string().contains(PASSWORD_VARIABLE), "{missing}");
         let bad_port = parse_url_with("mqtt://pantau:s3cret@broker:x", None).expect_err("bad port");

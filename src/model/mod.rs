@@ -155,6 +155,9 @@ pub struct Alarm {
     pub closure: Option<Closure>,
 }
 
+/// Longest note an alarm may be closed with, in bytes.
+pub const MAX_NOTE: usize = 2_000;
+
 /// How an alarm ended: the disposition code, the operator's note, who closed it and when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Closure {

@@ -12,6 +12,8 @@ use crate::model::{Event, Millis};
 const STEP_MS: Millis = 100;
 /// How long one request to the service may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a run says how far it has got.
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 /// What a run against a service did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,20 +43,39 @@ impl SendReport {
     }
 }
 
-/// Keeps simulated time `speedup` times faster than the wall clock from a start.
+/// Keeps simulated time `speedup` times faster than the wall clock from a start, and says how
+/// far a run has got every [`PROGRESS_EVERY`].
 struct Pace {
     start: Millis,
     wall: Instant,
     speedup: f64,
+    said: Instant,
 }
 
 impl Pace {
     fn new(sim: &Simulator, speedup: f64) -> Self {
-        Self { start: sim.now(), wall: Instant::now(), speedup: speedup.max(1e-3) }
+        Self { start: sim.now(), wall: Instant::now(), speedup: speedup.max(1e-3), said: Instant::now() }
     }
 
     fn elapsed(&self, sim: &Simulator) -> Millis {
         sim.now() - self.start
+    }
+
+    /// Logs the run's progress, at most every [`PROGRESS_EVERY`].
+    fn progress(&mut self, sim: &Simulator, duration_ms: Millis, report: &SendReport) {
+        if self.said.elapsed() < PROGRESS_EVERY {
+            return;
+        }
+        self.said = Instant::now();
+        tracing::info!(
+            "sim: {:.0} s of {:.0} s simulated; {} positions and {} alarms sent, {} ok, {} failed",
+            self.elapsed(sim) as f64 / 1000.0,
+            duration_ms as f64 / 1000.0,
+            report.positions,
+            report.alarms,
+            report.ok,
+            report.failed
+        );
     }
 
     /// Sleeps until the wall clock has caught up with the simulation.
@@ -80,7 +101,7 @@ pub async fn run_osmand(
     // on it) fails after this instead of stalling the whole run.
     let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().unwrap_or_default();
     let mut report = SendReport::default();
-    let pace = Pace::new(sim, speedup);
+    let mut pace = Pace::new(sim, speedup);
     while pace.elapsed(sim) < duration_ms {
         let events = sim.step(STEP_MS);
         events.iter().for_each(|e| report.count(e));
@@ -94,6 +115,7 @@ pub async fn run_osmand(
             .collect()
             .await;
         results.into_iter().for_each(|ok| report.sent(ok));
+        pace.progress(sim, duration_ms, &report);
         pace.wait(sim).await;
     }
     report
@@ -113,13 +135,14 @@ pub async fn run_mqtt(sim: &mut Simulator, url: &str, duration_ms: Millis, speed
         }
     });
     let mut report = SendReport::default();
-    let pace = Pace::new(sim, speedup);
+    let mut pace = Pace::new(sim, speedup);
     while pace.elapsed(sim) < duration_ms {
         for event in sim.step(STEP_MS) {
             report.count(&event);
             let Some((topic, payload)) = mqtt::message(&event) else { continue };
             report.sent(client.publish(topic, rumqttc::QoS::AtLeastOnce, false, payload).await.is_ok());
         }
+        pace.progress(sim, duration_ms, &report);
         pace.wait(sim).await;
     }
     let _ = client.disconnect().await;

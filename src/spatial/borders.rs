@@ -8,6 +8,8 @@
 //! finer zone subdivides keeps its own outline. Every drawn segment joins two consecutive
 //! vertices of one ring.
 
+use std::collections::{HashMap, HashSet};
+
 use geo::InteriorPoint;
 
 use super::zones::ZoneIndex;
@@ -34,9 +36,22 @@ pub fn borders(index: &ZoneIndex) -> Vec<BorderSegment> {
     let mut coarser: Vec<u8> = zones.iter().map(|z| z.level).filter(|&l| l < finest).collect();
     coarser.sort_unstable();
     coarser.dedup();
-    let parents: Vec<Vec<Option<usize>>> =
-        zones.iter().map(|z| coarser.iter().map(|&level| parent(index, z, level)).collect()).collect();
-    let subdivided: Vec<bool> = (0..zones.len()).map(|i| parents.iter().any(|p| p.contains(&Some(i)))).collect();
+    let by_code: HashMap<(u8, &str), usize> = zones
+        .iter()
+        .enumerate()
+        .filter(|(_, z)| !z.code.is_empty())
+        .map(|(i, z)| ((z.level, z.code.as_str()), i))
+        .collect();
+    // Only the finest zones' parents are needed: they decide every drawn level, and which
+    // coarser zones are subdivided (a coarser zone is never its own parent).
+    let parents: Vec<Vec<Option<usize>>> = zones
+        .iter()
+        .map(|z| {
+            let wanted = if z.level == finest { coarser.as_slice() } else { &[] };
+            wanted.iter().map(|&level| parent(index, &by_code, z, level)).collect()
+        })
+        .collect();
+    let subdivided: HashSet<usize> = parents.iter().flatten().flatten().copied().collect();
     let mut out = Vec::new();
     for (i, zone) in zones.iter().enumerate() {
         if zone.level == finest {
@@ -51,7 +66,7 @@ pub fn borders(index: &ZoneIndex) -> Vec<BorderSegment> {
                 };
                 out.push(BorderSegment { a, b, level });
             }
-        } else if !subdivided[i] {
+        } else if !subdivided.contains(&i) {
             out.extend(segments(zone).map(|(a, b)| BorderSegment { a, b, level: zone.level }));
         }
     }
@@ -59,18 +74,16 @@ pub fn borders(index: &ZoneIndex) -> Vec<BorderSegment> {
 }
 
 /// The zone of `level` a finer zone lies in: by code when the codes nest (`31.71.01` holds
-/// `31.71.01.1001`), else the one holding the zone's interior point.
-fn parent(index: &ZoneIndex, zone: &Zone, level: u8) -> Option<usize> {
-    let zones = index.zones();
-    let nested = |z: &Zone| {
-        !z.code.is_empty() && zone.code.strip_prefix(z.code.as_str()).is_some_and(|rest| rest.starts_with('.'))
-    };
-    if let Some(i) = zones.iter().position(|z| z.level == level && nested(z)) {
+/// `31.71.01.1001`: each prefix ending before a `.` is looked up), else the one holding the
+/// zone's interior point.
+fn parent(index: &ZoneIndex, by_code: &HashMap<(u8, &str), usize>, zone: &Zone, level: u8) -> Option<usize> {
+    let prefixes = zone.code.match_indices('.').map(|(at, _)| &zone.code[..at]);
+    if let Some(&i) = prefixes.filter_map(|prefix| by_code.get(&(level, prefix))).next() {
         return Some(i);
     }
     let point = zone.polygon.interior_point()?;
     let slots = index.lookup_slots(point.x(), point.y());
-    slots.into_iter().map(|s| s as usize).find(|&s| zones[s].level == level)
+    slots.into_iter().map(|s| s as usize).find(|&s| index.zones()[s].level == level)
 }
 
 /// Consecutive vertices of every ring of a zone.

@@ -137,7 +137,9 @@ fn shown_view(console: &Console, pixels_per_point: f32) -> serde_json::Value {
 
 impl eframe::App for PantauApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        // Alerts are sounded from here, which runs even while the window is hidden.
         self.console.poll();
+        ctx.request_repaint_after(std::time::Duration::from_secs(1));
         if self.stop_asked.load(Ordering::Acquire) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }

@@ -7,13 +7,12 @@ use std::collections::HashMap;
 
 use crate::model::{
     Alarm, AlarmId, AlarmState, Closure, Command, DeviceId, Event, Millis, PositionSource, Role, Unit, UnitStatus,
+    MAX_NOTE,
 };
 
 /// An alarm from a device whose latest alarm is still open and this recent (from its last
 /// repeat) is a repeat of it, not a new one.
 pub const REPEAT_WINDOW_MS: i64 = 5 * 60_000;
-/// Longest note an alarm may be closed with, in bytes.
-pub const MAX_NOTE: usize = 2_000;
 
 /// Slots (stable indices) whose objects changed since the last [`World::take_changes`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -197,12 +196,28 @@ impl World {
         let outcome = self.alarm_transition(id, &open, to);
         if outcome == Outcome::Applied {
             let unit = self.alarms[id as usize - 1].dispatched_unit.clone();
-            if let Some(slot) = unit.and_then(|u| self.unit_slots.get(&u).copied()) {
-                self.units[slot as usize].status = UnitStatus::Available;
-                self.mark_unit(slot);
-            }
+            self.release(unit, id);
         }
         outcome
+    }
+
+    /// The unit an alarm lets go of is available again, unless another open alarm has it or
+    /// it is no longer working this one (gone off duty, already available).
+    fn release(&mut self, unit: Option<DeviceId>, from: AlarmId) {
+        let Some(unit) = unit else { return };
+        let Some(slot) = self.unit_slots.get(&unit).copied() else { return };
+        let elsewhere = self
+            .alarms
+            .iter()
+            .any(|a| a.id != from && a.state.is_open() && a.dispatched_unit.as_deref() == Some(unit.as_str()));
+        let working = matches!(
+            self.units[slot as usize].status,
+            UnitStatus::Dispatched | UnitStatus::EnRoute | UnitStatus::OnScene
+        );
+        if working && !elsewhere {
+            self.units[slot as usize].status = UnitStatus::Available;
+            self.mark_unit(slot);
+        }
     }
 
     /// Closes an open alarm with its disposition (the state follows from it).
@@ -232,10 +247,7 @@ impl World {
         let outcome = self.alarm_transition(id, &[AlarmState::Dispatched], AlarmState::Acknowledged);
         if outcome == Outcome::Applied {
             let unit = self.alarms[id as usize - 1].dispatched_unit.take();
-            if let Some(slot) = unit.and_then(|u| self.unit_slots.get(&u).copied()) {
-                self.units[slot as usize].status = UnitStatus::Available;
-                self.mark_unit(slot);
-            }
+            self.release(unit, id);
         }
         outcome
     }
@@ -436,6 +448,23 @@ mod tests {
         let false_alarm = Command::Close { alarm: 1, disposition: Disposition::Test, note: String::new() };
         w.apply_one(&cmd(Role::Operator, false_alarm));
         assert_eq!(w.alarm(1).map(|a| a.state), Some(AlarmState::FalseAlarm));
+    }
+
+    #[test]
+    fn closing_an_alarm_does_not_free_a_unit_another_alarm_has() {
+        use crate::model::Disposition;
+        let mut w = World::new();
+        w.apply(&[pos("u1", 1, 106.8), alarm("a", None), alarm("b", None)]);
+        w.apply(&[cmd(Role::Operator, Command::Dispatch { alarm: 1, unit: "u1".into() })]);
+        // Set available by hand while still on alarm 1, then sent to alarm 2.
+        w.apply(&[cmd(Role::Operator, Command::SetStatus { unit: "u1".into(), status: UnitStatus::Available })]);
+        w.apply(&[cmd(Role::Operator, Command::Dispatch { alarm: 2, unit: "u1".into() })]);
+        let close = Command::Close { alarm: 1, disposition: Disposition::Handled, note: String::new() };
+        w.apply(&[cmd(Role::Operator, close)]);
+        assert_eq!(w.unit("u1").map(|u| u.status), Some(UnitStatus::Dispatched), "still on alarm 2");
+        w.apply(&[cmd(Role::Operator, Command::SetStatus { unit: "u1".into(), status: UnitStatus::OffDuty })]);
+        w.apply(&[cmd(Role::Operator, Command::Unassign { alarm: 2 })]);
+        assert_eq!(w.unit("u1").map(|u| u.status), Some(UnitStatus::OffDuty), "an off-duty unit stays off duty");
     }
 
     #[test]

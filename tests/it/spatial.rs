@@ -222,6 +222,20 @@ fn zone_borders_on_the_real_2025_files_follow_the_kelurahan() {
         );
     }
     assert!(drawn_km(6) < drawn_km(7) * 0.6, "kecamatan borders are a part of all borders");
+    // Kelurahan of one kota only (Jakarta Pusat, 31.71): the kecamatan and kota they do not
+    // cover keep their own outlines; those they cover are drawn along them.
+    let pusat: Vec<_> = zones.iter().filter(|z| z.level != 7 || z.code.starts_with("31.71.")).cloned().collect();
+    let drawn_pusat: std::collections::HashSet<SegmentKey> =
+        borders(&ZoneIndex::new(pusat.clone())).iter().map(|s| segment_key(s.a, s.b)).collect();
+    for zone in pusat.iter().filter(|z| z.level < 7) {
+        let own = ring_segments(zone);
+        let covered = zone.code == "31.71" || zone.code.starts_with("31.71.");
+        let drawn_own = own.iter().filter(|k| drawn_pusat.contains(k)).count();
+        match covered {
+            true => assert_eq!(drawn_own, 0, "{} ({}) is drawn along its kelurahan", zone.name, zone.code),
+            false => assert_eq!(drawn_own, own.len(), "{} ({}) keeps its own outline", zone.name, zone.code),
+        }
+    }
     // A kecamatan file alone keeps its own outlines.
     let alone = ZoneIndex::new(zones.iter().filter(|z| z.level == 6).cloned().collect());
     let own: usize = alone.zones().iter().map(|z| ring_segments(z).len()).sum();

@@ -284,7 +284,7 @@ fn dispatch_status_unassign_then_close_with_a_disposition_into_the_history() {
     step_until(&mut harness, "the unit on scene", |h| {
         h.state().session.desk.world().unit(&unit).map(|u| u.status) == Some(UnitStatus::OnScene)
     });
-    harness.get_by_label("unassign").click();
+    harness.get_by_label("cleared / unassign").click();
     step_until(&mut harness, "the unit unassigned", |h| {
         h.state().session.desk.world().alarm(alarm).is_some_and(|a| a.dispatched_unit.is_none())
     });

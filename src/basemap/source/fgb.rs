@@ -5,8 +5,8 @@
 //! assertion, and property values and coordinates are indexed without bounds checks. A layer
 //! file is outside input, so its layout is checked here first (every size against the file's
 //! length, every property value against its feature's property bytes, every ring end and
-//! coordinate array against the coordinates there are), and only a file that passes is
-//! decoded. Found by fuzzing (`fuzz/corpus/layer_fgb/crash-*`).
+//! coordinate array against the coordinates there are, and all the coordinates against what
+//! the file can hold), and only a file that passes is decoded. Found by fuzzing (`fuzz/corpus/layer_fgb/crash-*`).
 
 use std::io::Cursor;
 use std::path::Path;
@@ -40,14 +40,20 @@ pub fn read(path: &Path) -> Result<Vec<RawFeature>> {
     let columns: Vec<ColumnType> = header.columns().map(|c| c.iter().map(|c| c.type_()).collect()).unwrap_or_default();
     let mut iter = reader.select_all().map_err(|e| anyhow!("corrupt FlatGeobuf: {e}"))?;
     let mut features = Vec::new();
+    // Coordinate values the file can hold: 8 bytes each. Parts of a geometry may all point at
+    // one stored ring, so a small file could otherwise unfold into gigabytes of coordinates.
+    let mut budget = bytes.len() / 8;
     while let Some(feature) = iter.next().map_err(|e| anyhow!("corrupt FlatGeobuf feature: {e}"))? {
         let index = features.len();
         let properties = feature.fbs_feature().properties().map(|p| p.bytes()).unwrap_or_default();
         check_properties(properties, &columns).map_err(|e| anyhow!("FlatGeobuf feature {index}: {e}"))?;
         let shape = feature.fbs_feature().geometry();
-        shape
-            .map_or(Ok(()), |g| check_geometry(&g, geometry_type))
+        let values = shape
+            .map_or(Ok(0), |g| check_geometry(&g, geometry_type))
             .map_err(|e| anyhow!("FlatGeobuf feature {index}: {e}"))?;
+        budget = budget.checked_sub(values).ok_or_else(|| {
+            anyhow!("FlatGeobuf feature {index}: more coordinates than the file holds (its parts repeat)")
+        })?;
         let geometry = feature.to_geo().map_err(|e| anyhow!("bad FlatGeobuf geometry: {e}"))?;
         let props = feature.properties().map_err(|e| anyhow!("bad FlatGeobuf properties: {e}"))?;
         let tags = props.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
@@ -130,8 +136,9 @@ fn check_properties(bytes: &[u8], columns: &[ColumnType]) -> Result<()> {
 
 /// A geometry of the kinds layer files hold (points, lines, polygons and their multi forms),
 /// with coordinates for every ring end and every extra dimension; a feature's own type when
-/// the header's is unknown, as the crate reads it.
-fn check_geometry(geometry: &Geometry, kind: GeometryType) -> Result<()> {
+/// the header's is unknown, as the crate reads it. Returns how many coordinate values it
+/// unfolds into.
+fn check_geometry(geometry: &Geometry, kind: GeometryType) -> Result<usize> {
     let kind = if kind == GeometryType::Unknown { geometry.type_() } else { kind };
     match kind {
         GeometryType::Point
@@ -140,14 +147,17 @@ fn check_geometry(geometry: &Geometry, kind: GeometryType) -> Result<()> {
         | GeometryType::MultiLineString
         | GeometryType::Polygon => check_coordinates(geometry, kind == GeometryType::Point),
         GeometryType::MultiPolygon => match geometry.parts() {
-            Some(parts) => parts.iter().try_for_each(|part| check_geometry(&part, GeometryType::Polygon)),
+            Some(parts) => parts.iter().try_fold(0usize, |sum, part| {
+                let values = check_geometry(&part, GeometryType::Polygon)?;
+                sum.checked_add(values).ok_or_else(|| anyhow!("too many coordinates"))
+            }),
             None => check_coordinates(geometry, false),
         },
         other => bail!("geometry type {other:?} is not read from layer files"),
     }
 }
 
-fn check_coordinates(geometry: &Geometry, point: bool) -> Result<()> {
+fn check_coordinates(geometry: &Geometry, point: bool) -> Result<usize> {
     let values = geometry.xy().map_or(0, |xy| xy.len());
     if values % 2 == 1 || (point && values < 2) {
         bail!("{values} coordinate values do not make {} points", if point { "one or more" } else { "whole" });
@@ -166,7 +176,7 @@ fn check_coordinates(geometry: &Geometry, point: bool) -> Result<()> {
         }
         previous = end;
     }
-    Ok(())
+    Ok(values)
 }
 
 #[cfg(test)]

@@ -171,6 +171,9 @@ fn handle_input(ui: &egui::Ui, console: &mut Console, response: &egui::Response,
     if ui.input(|i| i.key_pressed(egui::Key::H)) {
         console.go_home();
     }
+    if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+        console.placing = None;
+    }
     hover(console, response.hover_pos(), rect, ppp);
     if response.clicked() {
         if let Some(p) = response.interact_pointer_pos() {

@@ -247,11 +247,13 @@ fn alarm_actions(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
             console.closing = (None, String::new());
         }
     });
-    ui.add_enabled(may, egui::TextEdit::singleline(&mut console.closing.1).hint_text("note (optional)"));
+    // Characters of up to 4 bytes each stay within the world's byte limit.
+    let note = egui::TextEdit::singleline(&mut console.closing.1).hint_text("note (optional)");
+    ui.add_enabled(may, note.char_limit(crate::model::MAX_NOTE / 4));
 }
 
 /// The dispatched unit: its callsign, status, distance and ETA now, and the controls of its
-/// part in the alarm (en route, on scene, cleared, unassign).
+/// part in the alarm (en route, on scene, cleared or unassigned).
 fn assigned_unit(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
     let Some(unit_id) = alarm.dispatched_unit.clone() else { return };
     let world = console.session.desk.world();
@@ -268,16 +270,13 @@ fn assigned_unit(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
     ui.label(RichText::new(text).color(colour(console.palette.unit(unit.status))).strong());
     let may = console.may_act() && alarm.state.is_open();
     ui.horizontal(|ui| {
-        for (label, status) in [
-            ("mark en route", UnitStatus::EnRoute),
-            ("mark on scene", UnitStatus::OnScene),
-            ("mark cleared", UnitStatus::Available),
-        ] {
+        for (label, status) in [("mark en route", UnitStatus::EnRoute), ("mark on scene", UnitStatus::OnScene)] {
             if ui.add_enabled(may && unit.status != status, egui::Button::new(label)).clicked() {
                 console.session.desk.command(Command::SetStatus { unit: unit.id.clone(), status });
             }
         }
-        if ui.add_enabled(may, egui::Button::new("unassign")).clicked() {
+        // Cleared from the scene or taken off: either way the unit is free and the alarm waits.
+        if ui.add_enabled(may, egui::Button::new("cleared / unassign")).clicked() {
             console.session.desk.command(Command::Unassign { alarm: alarm.id });
         }
     });

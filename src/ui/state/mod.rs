@@ -155,16 +155,16 @@ impl Console {
     /// Takes in what the feeds brought (also while the window is hidden, so nothing piles up).
     pub fn poll(&mut self) {
         self.session.desk.poll();
+        for sound in self.alerts.due(&self.session.desk, now_millis()) {
+            self.speaker.play(sound);
+        }
     }
 
     /// A frame's change of state before anything is drawn: what the feeds brought, the wall
     /// following new alarms, the selection kept current, and the live layers updated (without
     /// a canvas, as in the UI tests, the changes are still taken).
     pub(crate) fn tick(&mut self, canvas: Option<&mut Canvas>, now: Millis) {
-        self.session.desk.poll();
-        for sound in self.alerts.due(&self.session.desk, now) {
-            self.speaker.play(sound);
-        }
+        self.poll();
         self.follow_new_alarms();
         self.refresh_selection(now);
         match canvas {
@@ -219,6 +219,7 @@ impl Console {
             self.closing = (None, String::new());
         }
         self.selected_alarm = Some(id);
+        self.placing = None;
         self.candidates = self.session.desk.candidates(&alarm);
         self.assigned = self.session.desk.assigned(&alarm);
         self.candidates_at = now_millis();
@@ -236,6 +237,7 @@ impl Console {
 
     pub fn clear_alarm(&mut self) {
         self.selected_alarm = None;
+        self.placing = None;
         self.candidates.clear();
         self.assigned = None;
         self.closing = (None, String::new());

@@ -52,30 +52,32 @@ impl Console {
                 })
                 .collect();
         }
+        // Names are matched first; a result is made only for a match (this runs every frame
+        // while there is text in the box).
         let mut hits: Vec<(u8, Kind, Found)> = Vec::new();
-        let mut add = |kind: Kind, names: &[&str], found: Found| {
-            if let Some(quality) = names.iter().filter_map(|name| quality(&name.to_lowercase(), &q)).min() {
-                hits.push((quality, kind, found));
-            }
-        };
+        let best = |names: &[&str]| names.iter().filter_map(|name| quality(&name.to_lowercase(), &q)).min();
         let desk = &self.session.desk;
         for u in desk.world().units() {
-            if let Some(f) = u.last_fix {
-                add(Kind::Unit, &[&u.callsign, &u.id], point(format!("Unit {}", u.callsign), f.lon, f.lat));
+            if let (Some(quality), Some(f)) = (best(&[&u.callsign, &u.id]), u.last_fix) {
+                hits.push((quality, Kind::Unit, point(format!("Unit {}", u.callsign), f.lon, f.lat)));
             }
         }
         for z in desk.live.zones.zones() {
-            if let Some(found) = self.framed(z) {
-                add(Kind::Zone, &[&z.name, &z.code], found);
+            if let Some(found) = best(&[&z.name, &z.code]).and_then(|quality| Some((quality, self.framed(z)?))) {
+                hits.push((found.0, Kind::Zone, found.1));
             }
         }
         for (kind, places) in [(Kind::Road, &self.roads), (Kind::Station, &self.stations), (Kind::Site, &self.sites)] {
             for p in places.iter() {
-                add(kind, &[&p.label], point(p.label.clone(), p.lon, p.lat));
+                if let Some(quality) = best(&[&p.label]) {
+                    hits.push((quality, kind, point(p.label.clone(), p.lon, p.lat)));
+                }
             }
         }
         for c in desk.live.cameras.cameras() {
-            add(Kind::Camera, &[&c.name, &c.id], point(format!("Camera {}", c.name), c.lon, c.lat));
+            if let Some(quality) = best(&[&c.name, &c.id]) {
+                hits.push((quality, Kind::Camera, point(format!("Camera {}", c.name), c.lon, c.lat)));
+            }
         }
         hits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| a.2.label.cmp(&b.2.label)));
         hits.into_iter().take(limit).map(|(_, _, found)| found).collect()
