@@ -19,6 +19,8 @@ impl Console {
     /// One frame: take in what the feeds brought, update the GPU layers, draw the screen.
     pub fn frame(&mut self, ui: &mut egui::Ui, mut canvas: Option<&mut Canvas>) {
         let now = now_millis();
+        // A neutral selection behind coloured row text (egui's blue put red alarms at 1.3:1).
+        ui.visuals_mut().selection.bg_fill = egui::Color32::from_gray(72);
         self.tick(canvas.as_deref_mut(), now);
         if ui.input(|i| i.key_pressed(egui::Key::F11)) {
             self.set_wall(ui.ctx(), !self.wall);

@@ -358,3 +358,79 @@ fn the_wall_lists_alarms_in_large_type_under_a_one_line_strip() {
     assert!(detail.contains("NEW"), "{detail}");
     harness.into_state().session.stop().expect("clean stop");
 }
+
+/// WCAG contrast ratio of two sRGB colours.
+fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+    let luminance = |c: [u8; 3]| {
+        let channel = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2])
+    };
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// The contrast of the text in `rect` of a rendered frame: its background is the commonest
+/// colour there, its text the pixel that stands out most from it.
+fn text_contrast(image: &image::RgbaImage, rect: egui::Rect) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    let mut pixels = Vec::new();
+    let (x0, y0) = (rect.min.x.max(0.0) as u32, rect.min.y.max(0.0) as u32);
+    let (x1, y1) = ((rect.max.x as u32).min(image.width()), (rect.max.y as u32).min(image.height()));
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let p = image.get_pixel(x, y).0;
+            let rgb = [p[0], p[1], p[2]];
+            *counts.entry(rgb).or_insert(0) += 1;
+            pixels.push(rgb);
+        }
+    }
+    let Some((&ground, _)) = counts.iter().max_by_key(|(_, n)| **n) else { return 21.0 };
+    pixels.iter().map(|&p| contrast(p, ground)).fold(1.0, f64::max)
+}
+
+/// Every text on the desk and on the wall, with an alarm raised and selected, reads at 4.5:1
+/// or better against what is behind it, measured on rendered frames (selected rows included;
+/// disabled controls are exempt, as in WCAG).
+#[test]
+fn every_text_reads_at_4_5_to_1_on_the_desk_and_the_wall() {
+    for wall in [false, true] {
+        let (mut console, _dir) = console(Role::Operator);
+        console.wall = wall;
+        raise_alarm(&console);
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(1600.0, 900.0))
+            .wgpu()
+            .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console);
+        step_until(&mut harness, "the alarm", |h| h.query_by_label_contains("PANIC").is_some());
+        let alarm = harness.state().session.desk.alarm_queue()[0].id;
+        harness.state_mut().select_alarm(alarm);
+        harness.run_steps(3);
+        let image = harness.render().expect("a rendered frame");
+        let texts: Vec<(String, egui::Rect)> = harness
+            .root()
+            .query_all(egui_kittest::kittest::by())
+            .filter_map(|node| {
+                // Disabled controls are exempt, as in WCAG 1.4.3.
+                let text = shown_text(&node);
+                let shown = !text.trim().is_empty() && node.rect().width() > 2.0;
+                (shown && !node.accesskit_node().is_disabled()).then(|| (text, node.rect()))
+            })
+            .collect();
+        assert!(texts.len() > 10, "texts found: {}", texts.len());
+        let poor: Vec<String> = texts
+            .iter()
+            .map(|(text, rect)| (text, text_contrast(&image, *rect)))
+            .filter(|(_, ratio)| *ratio < 4.5)
+            .map(|(text, ratio)| format!("{ratio:.2}:1 {text:?}"))
+            .collect();
+        assert!(poor.is_empty(), "wall {wall}: texts under 4.5:1: {poor:#?}");
+        harness.into_state().session.stop().expect("clean stop");
+    }
+}

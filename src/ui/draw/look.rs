@@ -34,3 +34,38 @@ pub fn translucent(c: Rgba) -> Color32 {
     let [r, g, b, a] = bytes(c);
     Color32::from_rgba_unmultiplied(r, g, b, a)
 }
+
+/// Contrast a text needs against its ground (WCAG AA for normal text), with a little margin.
+const READABLE: f32 = 4.6;
+
+/// WCAG contrast ratio of two opaque colours.
+pub fn contrast(a: Color32, b: Color32) -> f32 {
+    let luminance = |c: Color32| {
+        let channel = |v: u8| {
+            let v = f32::from(v) / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(c.r()) + 0.7152 * channel(c.g()) + 0.0722 * channel(c.b())
+    };
+    let (a, b) = (luminance(a), luminance(b));
+    (a.max(b) + 0.05) / (a.min(b) + 0.05)
+}
+
+/// A palette colour as text on `ground`: itself where it reads at 4.5:1, else moved toward
+/// white (on a dark ground) or black (on a light one) until it does, keeping its hue.
+pub fn readable(c: Rgba, ground: Color32) -> Color32 {
+    let base = colour(c);
+    let toward = if contrast(ground, Color32::WHITE) > contrast(ground, Color32::BLACK) {
+        Color32::WHITE
+    } else {
+        Color32::BLACK
+    };
+    (0..=10)
+        .map(|step| base.lerp_to_gamma(toward, step as f32 / 10.0))
+        .find(|&c| contrast(c, ground) >= READABLE)
+        .unwrap_or(toward)
+}

@@ -7,7 +7,7 @@
 
 use eframe::egui::{self, RichText};
 
-use super::look::{age, colour, status_name};
+use super::look::{age, colour, readable, status_name};
 use crate::model::{now_millis, Alarm, AlarmState, Command, Disposition, UnitStatus};
 use crate::render::live::LayerId;
 use crate::spatial::congestion::Level;
@@ -41,19 +41,31 @@ fn layers(ui: &mut egui::Ui, console: &mut Console) {
 }
 
 /// Unit status and congestion colours, as the live layers draw them.
+/// A legend's mark in a map colour: a disc (units) or a line (congestion), drawn rather than
+/// written, so the names beside it keep the panel's readable text colour.
+fn swatch(ui: &mut egui::Ui, shade: egui::Color32, line: bool) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(if line { 22.0 } else { 12.0 }, 12.0), egui::Sense::hover());
+    if line {
+        ui.painter().line_segment([rect.left_center(), rect.right_center()], egui::Stroke::new(4.0, shade));
+    } else {
+        ui.painter().circle_filled(rect.center(), 5.5, shade);
+    }
+}
+
 fn legend(ui: &mut egui::Ui, console: &Console) {
     let palette = &console.palette;
     ui.label(RichText::new("Units").strong());
     ui.horizontal_wrapped(|ui| {
         for s in UnitStatus::ALL {
-            ui.label(RichText::new(status_name(s)).color(colour(palette.unit(s))).strong());
+            swatch(ui, colour(palette.unit(s)), false);
+            ui.label(status_name(s));
         }
     });
     ui.label(RichText::new("Congestion").strong());
     ui.horizontal(|ui| {
         for (name, level) in CONGESTION_LEGEND {
             if let Some(c) = palette.congestion(level) {
-                ui.label(RichText::new("━━").color(colour(c)));
+                swatch(ui, colour(c), true);
                 ui.label(name);
             }
         }
@@ -72,7 +84,7 @@ fn search(ui: &mut egui::Ui, console: &mut Console) {
     if results.is_empty() && !console.search.trim().is_empty() {
         let why = Console::not_a_point(&console.search)
             .unwrap_or_else(|| format!("nothing found for {:?}", console.search.trim()));
-        ui.colored_label(colour(console.palette.alarm_acknowledged), why);
+        ui.colored_label(readable(console.palette.alarm_acknowledged, ui.visuals().panel_fill), why);
     }
     for found in results {
         if ui.link(&found.label).clicked() {
@@ -108,10 +120,12 @@ fn unit_list(ui: &mut egui::Ui, console: &Console) -> Option<(u32, Option<crate:
     for (slot, unit) in shown.take(300) {
         let fix_age = unit.last_fix.map(|f| age(f.time, now)).unwrap_or_default();
         let text = if distress.contains(&unit.id) {
-            RichText::new(format!("{}  SOS  {}", unit.callsign, fix_age)).color(colour(console.palette.alarm)).strong()
+            RichText::new(format!("{}  SOS  {}", unit.callsign, fix_age))
+                .color(readable(console.palette.alarm, ui.visuals().panel_fill))
+                .strong()
         } else {
             RichText::new(format!("{}  {}  {}", unit.callsign, status_name(unit.status), fix_age))
-                .color(colour(console.palette.unit(unit.status)))
+                .color(readable(console.palette.unit(unit.status), ui.visuals().panel_fill))
         };
         if ui.selectable_label(console.selected_unit == Some(slot as u32), text).clicked() {
             clicked = Some((slot as u32, unit.last_fix));
@@ -143,6 +157,7 @@ fn alarm_queue(ui: &mut egui::Ui, console: &mut Console) {
         let raised = alarm.state == AlarmState::Raised;
         let repeats = if alarm.repeats > 0 { format!(" ×{}", alarm.repeats + 1) } else { String::new() };
         let officer = if console.session.desk.is_officer_alarm(alarm) { "OFFICER IN DISTRESS · " } else { "" };
+        let selected = console.selected_alarm == Some(alarm.id);
         let text = RichText::new(format!(
             "{officer}P{} {}{repeats} · {} · {}{}",
             alarm.priority,
@@ -151,9 +166,12 @@ fn alarm_queue(ui: &mut egui::Ui, console: &mut Console) {
             age(alarm.time, now),
             if raised { "" } else { " · acknowledged" }
         ))
-        .color(colour(if raised { console.palette.alarm } else { console.palette.alarm_acknowledged }))
+        .color(readable(
+            if raised { console.palette.alarm } else { console.palette.alarm_acknowledged },
+            if selected { ui.visuals().selection.bg_fill } else { ui.visuals().panel_fill },
+        ))
         .strong();
-        if ui.selectable_label(console.selected_alarm == Some(alarm.id), text).clicked() {
+        if ui.selectable_label(selected, text).clicked() {
             chosen = Some(alarm.id);
         }
     }
@@ -193,7 +211,7 @@ fn alarm_summary(ui: &mut egui::Ui, console: &Console, alarm: &Alarm) {
     ui.heading(format!("Alarm #{}: {} from {source}", alarm.id, alarm.kind));
     if console.session.desk.is_officer_alarm(alarm) {
         ui.colored_label(
-            colour(console.palette.alarm),
+            readable(console.palette.alarm, ui.visuals().panel_fill),
             "Officer in distress: not offered for any dispatch until closed",
         );
     }
@@ -202,10 +220,10 @@ fn alarm_summary(ui: &mut egui::Ui, console: &Console, alarm: &Alarm) {
     ui.label(if zones.is_empty() { "outside every zone".to_string() } else { zones.join(" › ") });
     ui.label(format!("{:?}, position {:?}", alarm.state, alarm.position_source).to_lowercase());
     for note in alarm_notes(alarm) {
-        ui.colored_label(colour(console.palette.alarm_acknowledged), note);
+        ui.colored_label(readable(console.palette.alarm_acknowledged, ui.visuals().panel_fill), note);
     }
     if let Some(reason) = &console.session.desk.refusal {
-        ui.colored_label(colour(console.palette.refusal), format!("Refused: {reason}"));
+        ui.colored_label(readable(console.palette.refusal, ui.visuals().panel_fill), format!("Refused: {reason}"));
     }
 }
 
@@ -267,7 +285,7 @@ fn assigned_unit(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
         },
     );
     let text = format!("Dispatched: {} ({}) · {} · {distance}", unit.callsign, unit.id, status_name(unit.status));
-    ui.label(RichText::new(text).color(colour(console.palette.unit(unit.status))).strong());
+    ui.label(RichText::new(text).color(readable(console.palette.unit(unit.status), ui.visuals().panel_fill)).strong());
     let may = console.may_act() && alarm.state.is_open();
     ui.horizontal(|ui| {
         for (label, status) in [("mark en route", UnitStatus::EnRoute), ("mark on scene", UnitStatus::OnScene)] {
@@ -293,7 +311,7 @@ fn unit_card(ui: &mut egui::Ui, console: &mut Console) {
     let distress = desk.units_in_distress().contains(&unit.id);
     let status = if distress { "SOS: in distress".to_string() } else { status_name(unit.status).to_string() };
     let shade = if distress { console.palette.alarm } else { console.palette.unit(unit.status) };
-    ui.label(RichText::new(format!("{} · {status}", unit.id)).color(colour(shade)).strong());
+    ui.label(RichText::new(format!("{} · {status}", unit.id)).color(readable(shade, ui.visuals().panel_fill)).strong());
     match unit.last_fix {
         Some(fix) => {
             let speed = fix.speed.map_or("speed unknown".to_string(), |v| format!("{:.0} km/h", v * 3.6));
@@ -381,7 +399,10 @@ fn candidates(ui: &mut egui::Ui, console: &Console, alarm: &Alarm) -> Option<Str
     egui::Grid::new("candidates").striped(true).show(ui, |ui| {
         for c in &console.candidates {
             let Some(unit) = console.session.desk.world().units().get(c.slot as usize) else { continue };
-            ui.label(RichText::new(&unit.callsign).color(colour(console.palette.unit(unit.status))));
+            ui.label(
+                RichText::new(&unit.callsign)
+                    .color(readable(console.palette.unit(unit.status), ui.visuals().panel_fill)),
+            );
             ui.label(format!("{:.1} km", c.road_m.unwrap_or(c.straight_m) / 1000.0));
             ui.label(c.eta_s.map_or("no road".to_string(), |s| format!("{:.0} min", (s / 60.0).ceil())));
             let enabled = may && unit.status == UnitStatus::Available;

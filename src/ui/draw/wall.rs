@@ -5,7 +5,7 @@
 
 use eframe::egui::{self, RichText};
 
-use super::look::{age, colour, status_name};
+use super::look::{age, readable, status_name};
 use crate::model::{now_millis, AlarmState, UnitStatus};
 use crate::ui::state::Console;
 
@@ -48,7 +48,12 @@ fn unit_counts(ui: &mut egui::Ui, console: &Console, size: f32) {
     let shown = shown.filter(|(status, count)| !console.wall || *count > 0 || *status == UnitStatus::Available);
     for (status, count) in shown {
         let text = format!("{} {count}", status_name(status));
-        ui.label(RichText::new(text).size(size).color(colour(console.palette.unit(status))).strong());
+        ui.label(
+            RichText::new(text)
+                .size(size)
+                .color(readable(console.palette.unit(status), ui.visuals().panel_fill))
+                .strong(),
+        );
     }
 }
 
@@ -61,7 +66,7 @@ fn open_alarms(ui: &mut egui::Ui, console: &Console, size: f32) {
         None => "no open alarms".to_string(),
     };
     let shade = if queue.is_empty() { console.palette.quiet } else { console.palette.alarm };
-    ui.label(RichText::new(text).size(size).color(colour(shade)).strong());
+    ui.label(RichText::new(text).size(size).color(readable(shade, ui.visuals().panel_fill)).strong());
 }
 
 fn wall_switch(ui: &mut egui::Ui, console: &mut Console) {
@@ -94,7 +99,7 @@ pub fn alarm_list(ui: &mut egui::Ui, console: &mut Console) {
                 console.palette.alarm_acknowledged
             };
             let head = format!("{officer}{} · {}", alarm.kind.to_uppercase(), age(alarm.time, now));
-            ui.label(RichText::new(head).size(WALL_TEXT).color(colour(shade)).strong());
+            ui.label(RichText::new(head).size(WALL_TEXT).color(readable(shade, ui.visuals().panel_fill)).strong());
             let place = desk.alarm_source_name(alarm);
             let detail = match unit {
                 Some(unit) => format!("{place} · {state} · {unit}"),
