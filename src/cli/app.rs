@@ -152,6 +152,9 @@ fn refuse_real_city_options(args: &AppArgs) -> Result<()> {
 fn places(path: &Path) -> Result<Vec<Place>> {
     Ok(read_points(path)?
         .into_iter()
-        .map(|p| Place { label: p.tag("name").or(p.tag("id")).unwrap_or_default().to_string(), lon: p.lon, lat: p.lat })
+        .map(|p| {
+            let id = p.tag("id").unwrap_or_default().to_string();
+            Place { label: p.tag("name").unwrap_or(&id).to_string(), id, lon: p.lon, lat: p.lat }
+        })
         .collect())
 }

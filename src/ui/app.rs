@@ -56,7 +56,7 @@ impl PantauApp {
         let roads = session
             .road_names
             .iter()
-            .map(|(name, [lon, lat])| Place { label: name.clone(), lon: *lon, lat: *lat })
+            .map(|(name, [lon, lat])| Place { id: name.clone(), label: name.clone(), lon: *lon, lat: *lat })
             .collect();
         let theme = Theme::builtin(options.theme);
         let palette = theme.palette.clone();

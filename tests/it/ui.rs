@@ -221,7 +221,7 @@ fn search_reads_both_coordinate_orders_and_ranks_exact_names_first() {
         .session
         .road_names
         .iter()
-        .map(|(name, [lon, lat])| pantau::ui::Place { label: name.clone(), lon: *lon, lat: *lat })
+        .map(|(name, [lon, lat])| pantau::ui::Place { id: name.clone(), label: name.clone(), lon: *lon, lat: *lat })
         .collect();
     let console = Console::new(console.session, false, Vec::new(), Vec::new(), roads.clone());
     let (lon, lat) = demo::CENTRE;
@@ -433,4 +433,19 @@ fn every_text_reads_at_4_5_to_1_on_the_desk_and_the_wall() {
         assert!(poor.is_empty(), "wall {wall}: texts under 4.5:1: {poor:#?}");
         harness.into_state().session.stop().expect("clean stop");
     }
+}
+
+/// An alarm from a known alarm site is shown by the site's name, with its id.
+#[test]
+fn a_sites_alarm_is_named_after_the_site() {
+    let (console, _dir) = console(Role::Operator);
+    let site = pantau::ui::Place { id: "site-market-007".into(), label: "Pasar Tujuh".into(), lon: 0.0, lat: 0.0 };
+    let console = Console::new(console.session, false, Vec::new(), vec![site], Vec::new());
+    raise_alarm(&console);
+    let mut harness = harness(console);
+    step_until(&mut harness, "the alarm", |h| h.query_by_label_contains("PANIC").is_some());
+    harness.run_steps(2);
+    let row = shown_text(&harness.get_by_label_contains("PANIC"));
+    assert!(row.contains("Pasar Tujuh (site-market-007)"), "{row}");
+    harness.into_state().session.stop().expect("clean stop");
 }

@@ -101,7 +101,7 @@ fn focus_caption(console: &Console, now: Millis) -> String {
         Some(a) => format!(
             "{} · {} · {} · {}",
             a.kind.to_uppercase(),
-            desk.alarm_source_name(a),
+            console.alarm_name(a),
             super::look::age(a.time, now),
             format!("{:?}", a.state).to_lowercase()
         ),

@@ -162,7 +162,7 @@ fn alarm_queue(ui: &mut egui::Ui, console: &mut Console) {
             "{officer}P{} {}{repeats} · {} · {}{}",
             alarm.priority,
             alarm.kind.to_uppercase(),
-            console.session.desk.alarm_source_name(alarm),
+            console.alarm_name(alarm),
             age(alarm.time, now),
             if raised { "" } else { " · acknowledged" }
         ))
@@ -207,7 +207,7 @@ fn place_alarm(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
 
 /// The alarm's heading, its zones, state and position source, and a refusal if one came back.
 fn alarm_summary(ui: &mut egui::Ui, console: &Console, alarm: &Alarm) {
-    let source = console.session.desk.alarm_source_name(alarm);
+    let source = console.alarm_name(alarm);
     ui.heading(format!("Alarm #{}: {} from {source}", alarm.id, alarm.kind));
     if console.session.desk.is_officer_alarm(alarm) {
         ui.colored_label(
@@ -330,8 +330,7 @@ fn unit_card(ui: &mut egui::Ui, console: &mut Console) {
         .alarms()
         .iter()
         .find(|a| a.state.is_open() && a.dispatched_unit.as_deref() == Some(unit.id.as_str()));
-    let on =
-        on.map(|a| (a.id, format!("on alarm #{} {} · {}", a.id, a.kind.to_uppercase(), desk.alarm_source_name(a))));
+    let on = on.map(|a| (a.id, format!("on alarm #{} {} · {}", a.id, a.kind.to_uppercase(), console.alarm_name(a))));
     if let Some((alarm, text)) = on {
         if ui.link(text).clicked() {
             console.select_alarm(alarm);
@@ -378,7 +377,7 @@ fn history(ui: &mut egui::Ui, console: &mut Console) {
 
 /// One closed alarm: what, from whom, how it ended, the note, who closed it and when.
 fn history_line(console: &Console, alarm: &Alarm) -> String {
-    let source = console.session.desk.alarm_source_name(alarm);
+    let source = console.alarm_name(alarm);
     let head = format!("#{} {} · {source}", alarm.id, alarm.kind.to_uppercase());
     match &alarm.closure {
         Some(c) => {

@@ -100,7 +100,7 @@ pub fn alarm_list(ui: &mut egui::Ui, console: &mut Console) {
             };
             let head = format!("{officer}{} · {}", alarm.kind.to_uppercase(), age(alarm.time, now));
             ui.label(RichText::new(head).size(WALL_TEXT).color(readable(shade, ui.visuals().panel_fill)).strong());
-            let place = desk.alarm_source_name(alarm);
+            let place = console.alarm_name(alarm);
             let detail = match unit {
                 Some(unit) => format!("{place} · {state} · {unit}"),
                 None => format!("{place} · {state}"),

@@ -10,6 +10,8 @@ mod flight;
 mod layers;
 mod search;
 
+use std::collections::HashMap;
+
 use eframe::egui;
 
 use super::canvas::Canvas;
@@ -32,6 +34,8 @@ const WALL_MARKER_SCALE: f32 = 1.6;
 /// Something to find on the map.
 #[derive(Clone, Debug)]
 pub struct Place {
+    /// The feature's id in its file (a road's name for roads).
+    pub id: String,
     pub label: String,
     pub lon: f64,
     pub lat: f64,
@@ -85,6 +89,8 @@ pub struct Console {
     /// Stations, alarm sites, road names: fixed things to search and draw.
     pub stations: Vec<Place>,
     pub sites: Vec<Place>,
+    /// Alarm sites' names by id, for naming their alarms.
+    site_names: HashMap<String, String>,
     pub roads: Vec<Place>,
     /// Per road edge id: its ends and its length (for drawing and totalling congestion).
     edge_ends: Vec<(u32, u32)>,
@@ -133,6 +139,7 @@ impl Console {
             congested_km: 0.0,
             congestion_at: 0,
             stations,
+            site_names: sites.iter().filter(|p| p.label != p.id).map(|p| (p.id.clone(), p.label.clone())).collect(),
             sites,
             roads,
             edge_ends,
@@ -232,6 +239,15 @@ impl Console {
             } else {
                 self.fly_to(lon, lat, self.view.zoom.max(15.0));
             }
+        }
+    }
+
+    /// Who raised an alarm as the operator knows them: an alarm site by its name (and id), a
+    /// unit by its callsign, else the device id.
+    pub fn alarm_name(&self, alarm: &crate::model::Alarm) -> String {
+        match self.site_names.get(&alarm.source) {
+            Some(name) => format!("{name} ({})", alarm.source),
+            None => self.session.desk.alarm_source_name(alarm),
         }
     }
 
