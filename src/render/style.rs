@@ -312,6 +312,26 @@ mod tests {
     use super::*;
     use crate::basemap::mesh::slot;
 
+    /// WCAG contrast of two sRGB colours (channels 0-1, as the palette holds them).
+    fn contrast(a: [f32; 3], b: [f32; 3]) -> f32 {
+        let linear = |v: f32| if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) };
+        let luminance = |c: [f32; 3]| 0.2126 * linear(c[0]) + 0.7152 * linear(c[1]) + 0.0722 * linear(c[2]);
+        let (a, b) = (luminance(a), luminance(b));
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    #[test]
+    fn zone_borders_stand_out_from_the_ground_in_every_theme() {
+        for name in [ThemeName::Day, ThemeName::Night] {
+            let palette = Palette::builtin(name);
+            let (line, ground) = (palette.zone_outline, palette.background);
+            // The outline over the ground as the target blends it (sRGB-encoded values).
+            let drawn = [0, 1, 2].map(|i| line[i] * line[3] + ground[i] * (1.0 - line[3]));
+            let ratio = contrast(drawn, [ground[0], ground[1], ground[2]]);
+            assert!(ratio >= 3.0, "{name:?}: zone borders at {ratio:.2}:1 against the ground");
+        }
+    }
+
     #[test]
     fn builtin_themes_parse_and_style_every_road() {
         for name in [ThemeName::Day, ThemeName::Night] {
