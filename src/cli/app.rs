@@ -46,6 +46,7 @@ pub struct AppArgs {
     /// otherwise needs `tokens` in `--config`.
     #[arg(long)]
     pub insecure: bool,
+    /// This seat's role: what it may do (viewers and analysts cannot act on alarms).
     #[arg(long, value_enum, default_value = "operator")]
     pub role: crate::model::Role,
     /// Who is at this desk (recorded with every command).
@@ -58,6 +59,7 @@ pub struct AppArgs {
     /// put on another screen, instead of sharing the overview's.
     #[arg(long)]
     pub focus_window: bool,
+    /// The map's colours: day, or night for a darkened room.
     #[arg(long, value_enum, default_value = "day")]
     pub theme: ThemeName,
     /// Write a PNG of the window after `--screenshot-after` seconds, then close.

@@ -17,8 +17,10 @@ pub struct ImportArgs {
     /// The archive to write (replaced only when the import succeeds).
     #[arg(long)]
     pub out: PathBuf,
+    /// The lowest zoom level cut into tiles.
     #[arg(long, default_value_t = 8)]
     pub min_zoom: u8,
+    /// The highest zoom level cut into tiles (all detail is kept there; at most 20).
     #[arg(long, default_value_t = 16)]
     pub max_zoom: u8,
     /// Map name stored in the archive (default: the output file name).

@@ -32,6 +32,7 @@ pub enum QueryCommand {
         units: PathBuf,
         #[command(flatten)]
         points: QueryPoints,
+        /// How many units to list per point.
         #[arg(short, default_value_t = 5)]
         k: usize,
         /// A base map whose roads give drive times.
@@ -51,10 +52,13 @@ pub enum QueryCommand {
     },
     /// The fastest road route between two points.
     Route {
+        /// The base map whose roads are driven, or `demo`/`demo:SEED`.
         #[arg(long)]
         map: PathBuf,
+        /// Where the route starts, as LON,LAT.
         #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
         from: (f64, f64),
+        /// Where it ends, as LON,LAT.
         #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
         to: (f64, f64),
     },

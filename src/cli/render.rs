@@ -35,6 +35,7 @@ pub struct RenderArgs {
     /// Image size as WIDTHxHEIGHT.
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
     pub size: (u32, u32),
+    /// The map's colours.
     #[arg(long, value_enum, default_value_t = ThemeName::Day)]
     pub theme: ThemeName,
     /// A style file to use instead of the built-in one (see layers/style.toml).

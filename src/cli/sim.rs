@@ -18,11 +18,13 @@ pub struct SimArgs {
     /// its own fleet and alarm sites.
     #[arg(long)]
     pub map: PathBuf,
+    /// How many patrol units drive the roads (the demo city brings its own fleet).
     #[arg(long, default_value_t = 100)]
     pub units: usize,
     /// Position reports per unit per second.
     #[arg(long, default_value_t = 1.0)]
     pub rate: f64,
+    /// Panic alarms raised per minute of simulated time, across all units and sites.
     #[arg(long, default_value_t = 3.0)]
     pub alarms_per_min: f64,
     /// The OsmAnd listener of a `pantau serve`.
@@ -41,6 +43,7 @@ pub struct SimArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 64)]
     pub in_flight: usize,
+    /// Seed of the simulation: the same seed drives the same patrols and alarms.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }

@@ -115,3 +115,23 @@ fn camera_query_and_errors() {
     assert!(!bad_point.status.success());
     assert!(String::from_utf8_lossy(&bad_point.stderr).contains("LON,LAT"));
 }
+
+/// Every option of every command says what it is for (`--help` lists no bare flags).
+#[test]
+fn every_option_has_help() {
+    use clap::CommandFactory;
+    fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id != "help" && id != "version" && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} --{}", arg.get_long().unwrap_or(id)));
+            }
+        }
+        for sub in command.get_subcommands() {
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut missing = Vec::new();
+    walk(&pantau::cli::Cli::command(), "pantau", &mut missing);
+    assert!(missing.is_empty(), "options without help: {missing:#?}");
+}
