@@ -309,17 +309,33 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     cursor_caption(&painter, console, rect);
 }
 
-/// Units' callsigns beside their markers (those in view, at most `MAX_LABELS`), with a halo.
+/// Units' callsigns beside their markers (those in view, at most `MAX_LABELS`, none over
+/// another), with a halo.
 fn callsigns(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
     let (view, palette) = (&console.view, &console.palette);
     let (text, halo) = (colour(palette.callsign), colour(palette.callsign_halo));
     let units = console.session.desk.world().units();
     let font = FontId::proportional(if console.wall { 16.0 } else { 12.0 });
     let shown = units.iter().filter_map(|u| u.last_fix.map(|f| (u, to_screen(view, rect, ppp, f.lon, f.lat))));
-    for (unit, p) in shown.filter(|(_, p)| rect.contains(*p)).take(MAX_LABELS) {
+    // Labels do not pile up (units at a station): one that would overlap a label already
+    // placed is left out; the selected unit's goes first.
+    let selected = console.selected_unit.and_then(|s| units.get(s as usize)).map(|u| u.id.as_str());
+    let mut candidates: Vec<_> = shown.filter(|(_, p)| rect.contains(*p)).collect();
+    candidates.sort_by_key(|(u, _)| Some(u.id.as_str()) != selected);
+    let mut placed: Vec<Rect> = Vec::new();
+    for (unit, p) in candidates {
+        let galley = painter.layout_no_wrap(unit.callsign.clone(), font.clone(), text);
         let at = p + Vec2::new(10.0, -10.0);
+        let area = Rect::from_min_size(at - Vec2::new(0.0, galley.size().y), galley.size()).expand(2.0);
+        if placed.iter().any(|r| r.intersects(area)) {
+            continue;
+        }
+        placed.push(area);
         painter.text(at + Vec2::splat(1.0), Align2::LEFT_BOTTOM, &unit.callsign, font.clone(), halo);
-        painter.text(at, Align2::LEFT_BOTTOM, &unit.callsign, font.clone(), text);
+        painter.galley(area.min + Vec2::splat(2.0), galley, text);
+        if placed.len() == MAX_LABELS {
+            break;
+        }
     }
 }
 
