@@ -334,6 +334,20 @@ fn records_cut_off_the_tail_fail_verify_against_a_kept_head() {
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("64 hex digits"));
 }
 
+/// A fixture journal replayed from the start (its segments copied without the snapshot) and
+/// from its snapshot: the same world both ways, which is returned.
+fn replayed_with_and_without_its_snapshot(fixture: &Path) -> pantau::world::World {
+    let without_snapshot = tempfile::tempdir().expect("tmp");
+    for stream in ["events", "positions"] {
+        std::fs::create_dir(without_snapshot.path().join(stream)).expect("mkdir");
+        let segment = format!("{stream}/000001.seg");
+        std::fs::copy(fixture.join(&segment), without_snapshot.path().join(&segment)).expect("copy");
+    }
+    let world = journal::replay(without_snapshot.path()).expect("replay");
+    assert!(journal::replay(fixture).expect("replay from the snapshot").same_state(&world));
+    world
+}
+
 /// A journal written by main on 2026-11-30, before any event changed: every command (one
 /// refused), alarms with and without a fix, positions, and a snapshot. Journals written by an
 /// earlier main must still replay, with and without their snapshot.
@@ -345,14 +359,7 @@ fn a_journal_written_by_an_earlier_main_still_replays() {
     assert_eq!((report.records, report.snapshots), (72, 1));
     assert_eq!((report.counts["positions"], report.counts["alarms"], report.counts["commands"]), (60, 3, 9));
 
-    let without_snapshot = tempfile::tempdir().expect("tmp");
-    for stream in ["events", "positions"] {
-        std::fs::create_dir(without_snapshot.path().join(stream)).expect("mkdir");
-        let segment = format!("{stream}/000001.seg");
-        std::fs::copy(fixture.join(&segment), without_snapshot.path().join(&segment)).expect("copy");
-    }
-    let world = journal::replay(without_snapshot.path()).expect("replay");
-    assert!(journal::replay(&fixture).expect("replay from the snapshot").same_state(&world));
+    let world = replayed_with_and_without_its_snapshot(&fixture);
 
     let units = world.units();
     assert_eq!(units.iter().map(|u| u.callsign.as_str()).collect::<Vec<_>>(), ["B0", "B1", "B2"]);
@@ -439,14 +446,7 @@ fn a_journal_with_the_second_snapshot_format_still_replays() {
     let report = journal::verify(&fixture).expect("verify");
     assert!(report.ok, "{:?} {:?}", report.problems, report.snapshot_problems);
     assert_eq!((report.records, report.snapshots), (16, 1));
-    let without_snapshot = tempfile::tempdir().expect("tmp");
-    for stream in ["events", "positions"] {
-        std::fs::create_dir(without_snapshot.path().join(stream)).expect("mkdir");
-        let segment = format!("{stream}/000001.seg");
-        std::fs::copy(fixture.join(&segment), without_snapshot.path().join(&segment)).expect("copy");
-    }
-    let world = journal::replay(without_snapshot.path()).expect("replay");
-    assert!(journal::replay(&fixture).expect("replay from the snapshot").same_state(&world));
+    let world = replayed_with_and_without_its_snapshot(&fixture);
     let alarms: Vec<(&str, &str, u32)> =
         world.alarms().iter().map(|a| (a.source.as_str(), a.kind.as_str(), a.repeats)).collect();
     assert_eq!(alarms.len(), 4, "{alarms:?}");

@@ -13,6 +13,7 @@ use egui_kittest::Harness;
 use pantau::demo;
 use pantau::model::{AlarmState, Role, UnitStatus};
 use pantau::ops::{Session, SessionConfig};
+use pantau::ui::draw::look::contrast;
 use pantau::ui::Console;
 
 fn console(role: Role) -> (Console, tempfile::TempDir) {
@@ -34,6 +35,19 @@ fn raise_alarm(console: &Console) {
 fn shown_text(node: &egui_kittest::Node<'_>) -> String {
     let node = node.accesskit_node();
     node.label().or(node.value()).unwrap_or_default().to_string()
+}
+
+/// A unit's SOS without a fix, as a phone app sends it over OsmAnd.
+fn sos(unit: &str, priority: u8, time: pantau::model::Millis) -> pantau::model::Event {
+    pantau::model::Event::Alarm {
+        device: unit.into(),
+        kind: "sos".into(),
+        fix: None,
+        priority,
+        time,
+        feed: pantau::model::FeedKind::Osmand,
+        notes: pantau::model::AlarmNotes::default(),
+    }
 }
 
 fn harness(console: Console) -> Harness<'static, Console> {
@@ -109,19 +123,10 @@ fn a_viewer_cannot_dispatch() {
 /// above an older priority-1 panic button, and neither alarm offers that unit as a responder.
 #[test]
 fn an_officers_sos_comes_first_and_never_offers_the_officer() {
-    use pantau::model::{now_millis, AlarmNotes, Event, FeedKind};
     let (console, _dir) = console(Role::Operator);
     let mut events = common::units_and_alarm_near_centre(30, "site-market-007");
     let officer = "demo-0031";
-    events.push(Event::Alarm {
-        device: officer.into(),
-        kind: "sos".into(),
-        fix: None,
-        priority: 2,
-        time: now_millis() + 1_000,
-        feed: FeedKind::Osmand,
-        notes: AlarmNotes::default(),
-    });
+    events.push(sos(officer, 2, pantau::model::now_millis() + 1_000));
     drop(console.session.ingest().expect("running").send(events));
     let mut harness = harness(console);
     step_until(&mut harness, "both alarms in the queue", |h| h.state().session.desk.alarm_queue().len() == 2);
@@ -155,20 +160,11 @@ fn an_officers_sos_comes_first_and_never_offers_the_officer() {
 /// panic button sounds nothing here, and a muted seat records its alerts as not heard.
 #[test]
 fn an_officers_sos_sounds_an_alert_that_escalates_until_acknowledged() {
-    use pantau::model::{now_millis, AlarmNotes, Event, FeedKind};
     use pantau::ui::speaker::Sound;
     let (mut console, _dir) = console(Role::Operator);
     console.alerts.escalate_after_ms = 300;
     let mut events = common::units_and_alarm_near_centre(40, "site-bank-001");
-    events.push(Event::Alarm {
-        device: "demo-0041".into(),
-        kind: "sos".into(),
-        fix: None,
-        priority: 1,
-        time: now_millis(),
-        feed: FeedKind::Osmand,
-        notes: AlarmNotes::default(),
-    });
+    events.push(sos("demo-0041", 1, pantau::model::now_millis()));
     drop(console.session.ingest().expect("running").send(events));
     let mut harness = harness(console);
     step_until(&mut harness, "the distress alert", |h| !h.state().alerts.fired.is_empty());
@@ -195,16 +191,8 @@ fn an_officers_sos_sounds_an_alert_that_escalates_until_acknowledged() {
     harness.get_by_label("sound on").click();
     harness.run_steps(2);
     assert!(harness.state().alerts.muted);
-    let sos = Event::Alarm {
-        device: "demo-0042".into(),
-        kind: "sos".into(),
-        fix: None,
-        priority: 1,
-        time: now_millis(),
-        feed: FeedKind::Osmand,
-        notes: AlarmNotes::default(),
-    };
-    drop(harness.state().session.ingest().expect("running").send(vec![sos]));
+    let second = sos("demo-0042", 1, pantau::model::now_millis());
+    drop(harness.state().session.ingest().expect("running").send(vec![second]));
     step_until(&mut harness, "the muted alert", |h| h.state().alerts.fired.len() > after_ack);
     let last = *harness.state().alerts.fired.last().expect("an alert");
     assert_eq!((last.sound, last.audible), (Sound::Distress, false));
@@ -359,23 +347,6 @@ fn the_wall_lists_alarms_in_large_type_under_a_one_line_strip() {
     harness.into_state().session.stop().expect("clean stop");
 }
 
-/// WCAG contrast ratio of two sRGB colours.
-fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
-    let luminance = |c: [u8; 3]| {
-        let channel = |v: u8| {
-            let v = f64::from(v) / 255.0;
-            if v <= 0.04045 {
-                v / 12.92
-            } else {
-                ((v + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2])
-    };
-    let (la, lb) = (luminance(a), luminance(b));
-    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
-}
-
 /// The contrast of the text in `rect` of a rendered frame: its background is the commonest
 /// colour there, its text the pixel that stands out most from it.
 fn text_contrast(image: &image::RgbaImage, rect: egui::Rect) -> f64 {
@@ -386,13 +357,13 @@ fn text_contrast(image: &image::RgbaImage, rect: egui::Rect) -> f64 {
     for y in y0..y1 {
         for x in x0..x1 {
             let p = image.get_pixel(x, y).0;
-            let rgb = [p[0], p[1], p[2]];
+            let rgb = egui::Color32::from_rgb(p[0], p[1], p[2]);
             *counts.entry(rgb).or_insert(0) += 1;
             pixels.push(rgb);
         }
     }
     let Some((&ground, _)) = counts.iter().max_by_key(|(_, n)| **n) else { return 21.0 };
-    pixels.iter().map(|&p| contrast(p, ground)).fold(1.0, f64::max)
+    pixels.iter().map(|&p| f64::from(contrast(p, ground))).fold(1.0, f64::max)
 }
 
 /// Every text on the desk and on the wall, with an alarm raised and selected, reads at 4.5:1
