@@ -126,7 +126,13 @@ impl MeshBuilder {
         let mut segments: Vec<Vec<SegmentInstance>> = vec![Vec::new(); SLOTS.len()];
         let mut mesh = TileMesh { id: Some(id), ..Default::default() };
         for layer in &tile.layers {
-            let scale = 4096.0 / layer.extent.unwrap_or(4096) as f32;
+            // An extent of 0 has no coordinate space (it would scale every point to infinity);
+            // such a layer has nothing to draw. Found by fuzzing (fuzz/corpus/mvt_tile/crash-*).
+            let extent = layer.extent.unwrap_or(4096);
+            if extent == 0 {
+                continue;
+            }
+            let scale = 4096.0 / extent as f32;
             for feature in &layer.features {
                 let props = Props { layer, feature };
                 let Some(slot) = slot_of(&layer.name, &props) else { continue };

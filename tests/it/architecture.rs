@@ -20,7 +20,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("sim", &["crs", "model", "spatial", "feeds"]),
     ("service", &["model", "journal", "ingest", "feeds"]),
     ("demo", &["crs", "model", "basemap", "spatial", "layer_files", "sim"]),
-    ("ops", &["model", "world", "basemap", "spatial", "ingest", "layer_files", "sim", "service", "demo"]),
+    ("ops", &["crs", "model", "world", "basemap", "spatial", "ingest", "layer_files", "sim", "service", "demo"]),
     ("render", &["crs", "model", "basemap", "spatial"]),
     ("ui", &["crs", "model", "spatial", "render", "ops"]),
     (

@@ -228,12 +228,12 @@ async fn the_brokers_acl_decides_which_device_may_raise_which_alarm() {
     let forged = r#"{"device":"bank-2","kind":"panic"}"#;
     bank.publish("pantau/alarms/bank-2", QoS::AtLeastOnce, false, forged).await.expect("publish");
     let anonymous = publisher(port, "anonymous").await;
-    anonymous.publish("pantau/alarms/bank-3", QoS::AtLeastOnce, false, r#"{"device":"bank-3"}"#).await.expect("queue");
+    // Both are refused at login, so their client may already be gone: the publish is tried,
+    // whatever it returns.
+    let _ = anonymous.publish("pantau/alarms/bank-3", QoS::AtLeastOnce, false, r#"{"device":"bank-3"}"#).await;
     let guessing = login(port, "bank-1", "wrong").await;
-    guessing
-        .publish("pantau/alarms/bank-1", QoS::AtLeastOnce, false, r#"{"device":"bank-1","kind":"x"}"#)
-        .await
-        .expect("queue");
+    let _ =
+        guessing.publish("pantau/alarms/bank-1", QoS::AtLeastOnce, false, r#"{"device":"bank-1","kind":"x"}"#).await;
     let own = r#"{"device":"bank-1","kind":"panic"}"#;
     bank.publish("pantau/alarms/bank-1", QoS::AtLeastOnce, false, own).await.expect("publish");
 
