@@ -142,6 +142,8 @@ pub struct MapLayer {
     labels: LabelLayer,
     draws: Vec<TileId>,
     show_labels: bool,
+    /// Map text size as a multiple of the style's (larger on a video wall).
+    label_scale: f32,
     world_labels: Vec<WorldLabel>,
     show_world_labels: bool,
     /// Which slots have a visible width this frame.
@@ -213,6 +215,7 @@ impl MapLayer {
             labels,
             draws: Vec::new(),
             show_labels: true,
+            label_scale: 1.0,
             world_labels: Vec::new(),
             show_world_labels: true,
             visible_slots: vec![false; SLOTS.len()],
@@ -228,6 +231,11 @@ impl MapLayer {
     /// Shows or hides map text (names; the attribution always stays).
     pub fn set_labels(&mut self, show: bool) {
         self.show_labels = show;
+    }
+
+    /// Draws map text at `scale` times the style's size (1.5 reads from across a room).
+    pub fn set_label_scale(&mut self, scale: f32) {
+        self.label_scale = scale.clamp(0.5, 3.0);
     }
 
     /// Names placed over the map's own (see [`WorldLabel`]), replacing earlier ones.
@@ -370,7 +378,7 @@ impl MapLayer {
                     x,
                     y,
                     slot: label.slot,
-                    size: style.label_size,
+                    size: style.label_size * self.label_scale,
                 });
             }
         }
@@ -383,7 +391,7 @@ impl MapLayer {
                 x: x as f32,
                 y: y as f32,
                 slot: label.slot,
-                size: style.label_size,
+                size: style.label_size * self.label_scale,
             });
         }
         self.labels.prepare(gpu, view, &self.theme, candidates, &self.metadata.attribution)

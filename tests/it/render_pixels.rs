@@ -92,3 +92,27 @@ fn high_zoom_does_not_jitter() {
         .count();
     assert!(differing < 256 * 256 / 20, "{differing} pixels changed for a quarter-pixel move");
 }
+
+/// On the wall the map's text is drawn larger: the same view with labels at 1.6 times their
+/// size covers more pixels with text (the pixels that differ from the unlabelled map).
+#[test]
+fn label_scale_enlarges_map_text() {
+    use pantau::render::{render_image, MapLayer, Theme, TARGET_FORMAT};
+    let gpu = common::gpu();
+    let map = &common::demo_city().map;
+    let view = View::new(pantau::demo::CENTRE.0, pantau::demo::CENTRE.1, 16.0, 900, 600);
+    let text_pixels = |scale: f32| {
+        let mut layer = MapLayer::new(&gpu, TARGET_FORMAT, map, Theme::builtin(ThemeName::Day)).expect("map");
+        layer.set_label_scale(scale);
+        let with = render_image(&gpu, &mut layer, &view).expect("render");
+        layer.set_labels(false);
+        let without = render_image(&gpu, &mut layer, &view).expect("render");
+        (0..view.height)
+            .flat_map(|y| (0..view.width).map(move |x| (x, y)))
+            .filter(|&(x, y)| with.pixel(x, y) != without.pixel(x, y))
+            .count()
+    };
+    let (desk, wall) = (text_pixels(1.0), text_pixels(1.6));
+    assert!(desk > 500, "some text at zoom 16: {desk} pixels");
+    assert!(wall as f64 > desk as f64 * 1.5, "wall text {wall} pixels against {desk} on the desk");
+}

@@ -304,6 +304,9 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     if view.zoom >= LABEL_ZOOM && console.style.visible[LayerId::Units as usize] {
         callsigns(&painter, console, rect, ppp);
     }
+    if console.wall {
+        pin_labels(&painter, console, rect, ppp);
+    }
     scale_bar(&painter, view, rect, ppp, palette);
     north_arrow(&painter, view, rect, palette);
     cursor_caption(&painter, console, rect);
@@ -336,6 +339,26 @@ fn callsigns(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
         if placed.len() == MAX_LABELS {
             break;
         }
+    }
+}
+
+/// On the wall, each open alarm's pin is labelled with its type and age, on a backing so it
+/// reads over any map.
+fn pin_labels(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
+    let (view, palette) = (&console.view, &console.palette);
+    let now = crate::model::now_millis();
+    for alarm in console.session.desk.alarm_queue() {
+        let (Some(lon), Some(lat)) = (alarm.lon, alarm.lat) else { continue };
+        let at = to_screen(view, rect, ppp, lon, lat);
+        if !rect.contains(at) {
+            continue;
+        }
+        let text = format!("{} {}", alarm.kind.to_uppercase(), super::look::age(alarm.time, now));
+        let galley = painter.layout_no_wrap(text, FontId::proportional(20.0), colour(palette.overlay_text));
+        let place = Rect::from_min_size(at + Vec2::new(18.0, -galley.size().y - 14.0), galley.size()).expand(4.0);
+        painter.rect_filled(place, 4.0, translucent(palette.overlay_back));
+        painter.rect_stroke(place, 4.0, Stroke::new(2.0, colour(palette.alarm)), egui::StrokeKind::Inside);
+        painter.galley(place.min + Vec2::splat(4.0), galley, colour(palette.overlay_text));
     }
 }
 

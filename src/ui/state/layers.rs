@@ -11,6 +11,9 @@ use crate::ui::canvas::Canvas;
 /// How often congestion is re-drawn.
 const CONGESTION_EVERY_MS: Millis = 2_000;
 
+/// Map text on the wall, as a multiple of the desk's: street names read from 3 m.
+const WALL_LABEL_SCALE: f32 = 1.6;
+
 impl Console {
     pub(super) fn update_layers(&mut self, canvas: &mut Canvas, now: Millis) {
         self.update_markers(canvas);
@@ -24,6 +27,7 @@ impl Console {
         }
         canvas.map.show_world_labels(self.style.visible[LayerId::Zones as usize]);
         canvas.live.style = self.style.clone();
+        canvas.map.set_label_scale(if self.wall { WALL_LABEL_SCALE } else { 1.0 });
         canvas.live.highlight_zone = self.hover_zone;
     }
 
