@@ -353,13 +353,17 @@ fn unit_card(ui: &mut egui::Ui, console: &mut Console) {
 /// Closed alarms, most recently closed first, filtered by the history's search box; a
 /// commander may reopen one.
 fn history(ui: &mut egui::Ui, console: &mut Console) {
-    let closed: Vec<Alarm> = console.session.desk.history().into_iter().cloned().collect();
-    egui::CollapsingHeader::new(format!("History ({} closed)", closed.len())).id_salt("history").show(ui, |ui| {
+    // Counted every frame; listed (cloned, sorted, worded) only while the history is open.
+    let closed = console.session.desk.world().alarms().iter().filter(|a| !a.state.is_open()).count();
+    egui::CollapsingHeader::new(format!("History ({closed} closed)")).id_salt("history").show(ui, |ui| {
         ui.add(egui::TextEdit::singleline(&mut console.history_search).hint_text("search the history"));
         let q = console.history_search.trim().to_lowercase();
         let may_reopen = console.role() == crate::model::Role::Commander;
-        let lines: Vec<(u64, String)> = closed
-            .iter()
+        let lines: Vec<(u64, String)> = console
+            .session
+            .desk
+            .history()
+            .into_iter()
             .map(|a| (a.id, history_line(console, a)))
             .filter(|(_, line)| q.is_empty() || line.to_lowercase().contains(&q))
             .take(200)
