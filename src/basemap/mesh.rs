@@ -91,6 +91,9 @@ pub struct LabelCandidate {
     pub text: String,
     pub pos: [f32; 2],
     pub slot: u32,
+    /// For a named line, the line (tile units) its name is set along; `pos` is its middle.
+    /// Empty for names of points and areas.
+    pub path: Vec<[f32; 2]>,
 }
 
 /// A tile ready to upload: geometry sorted by slot, with the index range of each slot.
@@ -223,21 +226,35 @@ fn push_segments(out: &mut Vec<SegmentInstance>, parts: &[Vec<[f32; 2]>], slot: 
     }
 }
 
-/// A named line is labelled at the middle of its longest segment inside this tile.
+/// A named line is labelled along its longest part whose middle lies inside this tile (the
+/// middle of a part that only passes through the tile's buffer belongs to a neighbour).
 fn push_line_label(labels: &mut Vec<LabelCandidate>, name: &str, parts: &[Vec<[f32; 2]>], slot: u32) {
     let longest = parts
         .iter()
-        .flat_map(|p| p.windows(2))
-        .map(|w| {
-            let mid = [(w[0][0] + w[1][0]) / 2.0, (w[0][1] + w[1][1]) / 2.0];
-            let len = (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
-            (mid, len)
+        .filter_map(|part| {
+            let (middle, length) = middle_of(part)?;
+            inside_tile(middle).then_some((part, middle, length))
         })
-        .filter(|(mid, _)| inside_tile(*mid))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    if let Some((pos, _)) = longest {
-        labels.push(LabelCandidate { text: name.to_string(), pos, slot });
+        .max_by(|a, b| a.2.total_cmp(&b.2));
+    if let Some((part, pos, _)) = longest {
+        labels.push(LabelCandidate { text: name.to_string(), pos, slot, path: part.clone() });
     }
+}
+
+/// The point halfway along a line, and the line's length.
+fn middle_of(line: &[[f32; 2]]) -> Option<([f32; 2], f32)> {
+    let length_of = |w: &[[f32; 2]]| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
+    let length: f32 = line.windows(2).map(length_of).sum();
+    let mut left = length / 2.0;
+    for w in line.windows(2) {
+        let step = length_of(w);
+        if step > 0.0 && left <= step {
+            let t = left / step;
+            return Some(([w[0][0] + (w[1][0] - w[0][0]) * t, w[0][1] + (w[1][1] - w[0][1]) * t], length));
+        }
+        left -= step;
+    }
+    None
 }
 
 fn push_points(mesh: &mut TileMesh, props: &Props, parts: &[Vec<[f32; 2]>], slot: u32) {
@@ -247,7 +264,7 @@ fn push_points(mesh: &mut TileMesh, props: &Props, parts: &[Vec<[f32; 2]>], slot
             mesh.points.push(PointInstance { pos, slot });
         }
         if let Some(name) = props.string("name").filter(|_| is_label || !is_road_slot(slot)) {
-            mesh.labels.push(LabelCandidate { text: name.to_string(), pos, slot });
+            mesh.labels.push(LabelCandidate { text: name.to_string(), pos, slot, path: Vec::new() });
         }
     }
 }

@@ -368,17 +368,20 @@ impl MapLayer {
         for id in ready.iter().filter(|_| self.show_labels) {
             let Some(tile) = self.tiles.peek(id) else { continue };
             let (origin, scale) = tile_placement(view, *id);
+            let to_screen = |p: [f32; 2]| {
+                let (dx, dy) = (origin[0] + p[0] * scale, origin[1] + p[1] * scale);
+                [dx * c - dy * s + view.width as f32 / 2.0, dx * s + dy * c + view.height as f32 / 2.0]
+            };
             for label in &tile.labels {
                 let Some(style) = shown(label.slot) else { continue };
-                let (dx, dy) = (origin[0] + label.pos[0] * scale, origin[1] + label.pos[1] * scale);
-                let x = dx * c - dy * s + view.width as f32 / 2.0;
-                let y = dx * s + dy * c + view.height as f32 / 2.0;
+                let [x, y] = to_screen(label.pos);
                 candidates.push(LabelCandidateOnScreen {
                     text: &label.text,
                     x,
                     y,
                     slot: label.slot,
                     size: style.label_size * self.label_scale,
+                    path: label.path.iter().map(|p| to_screen(*p)).collect(),
                 });
             }
         }
@@ -392,6 +395,7 @@ impl MapLayer {
                 y: y as f32,
                 slot: label.slot,
                 size: style.label_size * self.label_scale,
+                path: Vec::new(),
             });
         }
         self.labels.prepare(gpu, view, &self.theme, candidates, &self.metadata.attribution)

@@ -93,26 +93,116 @@ fn high_zoom_does_not_jitter() {
     assert!(differing < 256 * 256 / 20, "{differing} pixels changed for a quarter-pixel move");
 }
 
-/// On the wall the map's text is drawn larger: the same view with labels at 1.6 times their
-/// size covers more pixels with text (the pixels that differ from the unlabelled map).
+/// On the wall the map's text is drawn larger: with labels at 1.6 times their size, a line of
+/// text is thicker (the pixels that differ from the unlabelled map, joined into names, measured
+/// across their long axis).
 #[test]
 fn label_scale_enlarges_map_text() {
     use pantau::render::{render_image, MapLayer, Theme, TARGET_FORMAT};
     let gpu = common::gpu();
     let map = &common::demo_city().map;
     let view = View::new(pantau::demo::CENTRE.0, pantau::demo::CENTRE.1, 16.0, 900, 600);
-    let text_pixels = |scale: f32| {
+    let name_sizes = |scale: f32| {
         let mut layer = MapLayer::new(&gpu, TARGET_FORMAT, map, Theme::builtin(ThemeName::Day)).expect("map");
         layer.set_label_scale(scale);
         let with = render_image(&gpu, &mut layer, &view).expect("render");
         layer.set_labels(false);
         let without = render_image(&gpu, &mut layer, &view).expect("render");
-        (0..view.height)
-            .flat_map(|y| (0..view.width).map(move |x| (x, y)))
-            .filter(|&(x, y)| with.pixel(x, y) != without.pixel(x, y))
-            .count()
+        let text: Vec<bool> = with.rgba.chunks(4).zip(without.rgba.chunks(4)).map(|(a, b)| a != b).collect();
+        let mut thickness: Vec<f64> = text_blobs(&text, view.width as usize, view.height as usize)
+            .iter()
+            .filter(|b| b.pixels > 100 && b.elongation > 3.0)
+            .map(|b| b.thickness)
+            .collect();
+        thickness.sort_by(f64::total_cmp);
+        thickness
     };
-    let (desk, wall) = (text_pixels(1.0), text_pixels(1.6));
-    assert!(desk > 500, "some text at zoom 16: {desk} pixels");
-    assert!(wall as f64 > desk as f64 * 1.5, "wall text {wall} pixels against {desk} on the desk");
+    let (desk, wall) = (name_sizes(1.0), name_sizes(1.6));
+    assert!(desk.len() >= 10, "names at zoom 16: {desk:?}");
+    let median = |v: &[f64]| v[v.len() / 2];
+    let (wall, desk) = (median(&wall), median(&desk));
+    assert!(wall > desk * 1.25, "wall text {wall:.1} px thick, desk text {desk:.1} px");
+}
+
+/// Road names follow their roads. The demo city's streets are a lattice of east-west and
+/// north-south lines; with the map turned 30° they run 30° off the screen's axes, and so must
+/// the names: each name is a blob of text pixels (labelled minus unlabelled render, glyphs
+/// joined) whose long axis lies along one of the two directions. Names set level lie at 0°.
+#[test]
+fn road_names_follow_their_roads() {
+    let mut view = View::new(pantau::demo::CENTRE.0, pantau::demo::CENTRE.1, 16.5, 1000, 700);
+    view.bearing = 30.0;
+    let day = ThemeName::Day;
+    let (with, without) = (render(&demo_city().map, &view, day), render_unlabelled(&demo_city().map, &view, day));
+    let text: Vec<bool> = with.rgba.chunks(4).zip(without.rgba.chunks(4)).map(|(a, b)| a != b).collect();
+    let names = text_blobs(&text, view.width as usize, view.height as usize);
+    let long: Vec<f64> = names.iter().filter(|b| b.elongation > 4.0 && b.pixels > 150).map(|b| b.angle).collect();
+    let (cx, cy) = pantau::demo::CENTRE;
+    let (ax, ay) = view.lonlat_to_screen(cx, cy);
+    let (bx, by) = view.lonlat_to_screen(cx + 0.01, cy);
+    let east_west = (by - ay).atan2(bx - ax).to_degrees();
+    assert!((east_west.abs() - 30.0).abs() < 1.0, "the streets are turned on screen: {east_west}°");
+    let near = |a: f64, target: f64| ((a - target + 90.0).rem_euclid(180.0) - 90.0).abs() < 8.0;
+    let along_streets = long.iter().filter(|a| near(**a, east_west) || near(**a, east_west + 90.0)).count();
+    let level = long.iter().filter(|a| near(**a, 0.0)).count();
+    assert!(along_streets >= 8, "{along_streets} names along the turned streets; long blobs at {long:?}");
+    assert!(along_streets > 3 * level, "{along_streets} names along the streets against {level} level ones");
+}
+
+struct Blob {
+    pixels: usize,
+    /// Direction of the long axis in degrees, screen y down, in -90..90.
+    angle: f64,
+    /// Long axis over short axis (square root of the eigenvalue ratio).
+    elongation: f64,
+    /// Spread across the long axis (standard deviation, pixels): grows with the text's size.
+    thickness: f64,
+}
+
+/// Groups text pixels into names: pixels within 3 px of each other join one blob.
+fn text_blobs(mask: &[bool], width: usize, height: usize) -> Vec<Blob> {
+    let mut seen = vec![false; mask.len()];
+    let mut blobs = Vec::new();
+    for start in 0..mask.len() {
+        if !mask[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let (mut stack, mut members) = (vec![start], Vec::new());
+        while let Some(i) = stack.pop() {
+            members.push(((i % width) as f64, (i / width) as f64));
+            let (x, y) = ((i % width) as i64, (i / width) as i64);
+            for dy in -3..=3 {
+                for dx in -3..=3 {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx < 0 || ny < 0 || nx >= width as i64 || ny >= height as i64 {
+                        continue;
+                    }
+                    let j = ny as usize * width + nx as usize;
+                    if mask[j] && !seen[j] {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        let n = members.len() as f64;
+        let (mx, my) = members.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
+        let (mut cxx, mut cyy, mut cxy) = (0.0, 0.0, 0.0);
+        for (x, y) in &members {
+            cxx += (x - mx) * (x - mx) / n;
+            cyy += (y - my) * (y - my) / n;
+            cxy += (x - mx) * (y - my) / n;
+        }
+        let angle = 0.5 * (2.0 * cxy).atan2(cxx - cyy);
+        let spread = ((cxx - cyy) * (cxx - cyy) / 4.0 + cxy * cxy).sqrt();
+        let (major, minor) = ((cxx + cyy) / 2.0 + spread, ((cxx + cyy) / 2.0 - spread).max(1e-6));
+        blobs.push(Blob {
+            pixels: members.len(),
+            angle: angle.to_degrees(),
+            elongation: (major / minor).sqrt(),
+            thickness: minor.sqrt(),
+        });
+    }
+    blobs
 }

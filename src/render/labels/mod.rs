@@ -1,13 +1,21 @@
-//! Map text with glyphon: road, district and station names placed without overlaps (most
-//! important first), each with a halo so it reads on any background, plus the attribution
-//! line. Fonts are embedded, so output does not depend on the machine's fonts.
+//! Map text: road, district and station names placed without overlaps (most important first),
+//! each with a halo so it reads on any background, plus the attribution line. Names of points
+//! and areas are set level with glyphon; road names follow their roads ([`along`] fits them,
+//! [`turned`] draws the turned glyphs). Fonts are embedded, so output does not depend on the
+//! machine's fonts.
+
+mod along;
+mod turned;
 
 use std::collections::HashMap;
 
 use glyphon::{
-    fontdb, Attrs, Buffer, Cache, Color, ColorMode, Family, FontSystem, Metrics, Resolution, Shaping, SwashCache,
-    TextArea, TextAtlas, TextBounds, TextRenderer, Viewport,
+    fontdb, Attrs, Buffer, Cache, CacheKey, Color, ColorMode, Family, FontSystem, Metrics, Resolution, Shaping,
+    SwashCache, TextArea, TextAtlas, TextBounds, TextRenderer, Viewport,
 };
+
+use along::GlyphSpan;
+use turned::{TurnedGlyph, TurnedText};
 
 use super::gpu::Gpu;
 use super::style::{Rgba, Theme};
@@ -20,6 +28,11 @@ const MAX_LABELS: usize = 160;
 const REPEAT_DISTANCE: f32 = 400.0;
 const ATTRIBUTION_SIZE: f32 = 13.0;
 const HALO_OFFSETS: [(f32, f32); 4] = [(-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)];
+/// Where along its line a road name is tried, in turn (the middle first).
+const ANCHORS: [f32; 3] = [0.5, 0.3, 0.7];
+/// How far below the line a turned name's baseline sits, as a share of its size: the middle
+/// of lower-case letters lands on the line.
+const BASELINE_DROP: f32 = 0.3;
 
 /// A label candidate at its screen position.
 pub struct LabelCandidateOnScreen<'a> {
@@ -28,12 +41,17 @@ pub struct LabelCandidateOnScreen<'a> {
     pub y: f32,
     pub slot: u32,
     pub size: f32,
+    /// For a road's name, the road on screen: the name is set along it. Empty for names of
+    /// points and areas, set level at (x, y).
+    pub path: Vec<[f32; 2]>,
 }
 
 struct Shaped {
     buffer: Buffer,
     width: f32,
     height: f32,
+    /// Each glyph's span on the baseline and its rasterisation key (at its own origin).
+    glyphs: Vec<(GlyphSpan, CacheKey)>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -53,8 +71,10 @@ pub struct LabelLayer {
     renderer: TextRenderer,
     /// Shaped text by size (tenths of a pixel), then by text.
     shaped: HashMap<u32, HashMap<String, Shaped>>,
+    /// Road names' glyphs, turned along their roads.
+    turned: TurnedText,
     /// What the glyph buffers hold now, so an unchanged frame skips the upload.
-    uploaded: (Vec<Placed>, (u32, u32), Rgba),
+    uploaded: (Vec<Placed>, Vec<TurnedGlyph>, (u32, u32), Rgba),
 }
 
 impl LabelLayer {
@@ -67,6 +87,7 @@ impl LabelLayer {
         let viewport = Viewport::new(&gpu.device, &cache);
         let mut atlas = TextAtlas::with_color_mode(&gpu.device, &gpu.queue, &cache, format, ColorMode::Web);
         let renderer = TextRenderer::new(&mut atlas, &gpu.device, wgpu::MultisampleState::default(), None);
+        let turned = TurnedText::new(gpu, format);
         Self {
             fonts,
             swash: SwashCache::new(),
@@ -74,7 +95,8 @@ impl LabelLayer {
             atlas,
             renderer,
             shaped: HashMap::new(),
-            uploaded: (Vec::new(), (0, 0), [0.0; 4]),
+            turned,
+            uploaded: (Vec::new(), Vec::new(), (0, 0), [0.0; 4]),
         }
     }
 
@@ -102,8 +124,10 @@ impl LabelLayer {
             taken.insert([left - 2.0, top - 2.0, w, h]);
             placed.push(Placed { text: attribution.to_string(), size, left, top, color: theme.label_text });
         }
+        let mut turned: Vec<TurnedGlyph> = Vec::new();
+        let mut count = placed.len();
         for c in &candidates {
-            if placed.len() >= MAX_LABELS {
+            if count >= MAX_LABELS {
                 break;
             }
             let on_screen = c.x >= 0.0 && c.y >= 0.0 && c.x <= w && c.y <= h;
@@ -114,26 +138,26 @@ impl LabelLayer {
                 continue;
             }
             let size = size_key(c.size);
-            let s = self.shape(c.text, size);
-            // Whole pixels: crisp glyphs, and the glyph cache hits while the map pans.
-            let (left, top) = ((c.x - s.width / 2.0).round(), (c.y - s.height / 2.0).round());
-            let rect = [left - 3.0, top - 2.0, left + s.width + 3.0, top + s.height + 2.0];
-            let inside = rect[0] >= 0.0 && rect[1] >= 0.0 && rect[2] <= w && rect[3] <= h;
-            if !inside || taken.overlaps(&rect) {
-                continue;
-            }
-            taken.insert(rect);
-            seen.entry(c.text).or_default().push((c.x, c.y));
             let district = SLOTS[c.slot as usize].starts_with("boundary.");
             let color = if district { theme.district_text } else { theme.label_text };
-            placed.push(Placed { text: c.text.to_string(), size, left, top, color });
+            let s = self.shape(c.text, size);
+            let done = if c.path.is_empty() {
+                place_level(s, c, color, &mut taken).map(|p| placed.push(p))
+            } else {
+                place_along(s, c, color, &mut taken).map(|glyphs| turned.extend(glyphs))
+            };
+            if done.is_some() {
+                count += 1;
+                seen.entry(c.text).or_default().push((c.x, c.y));
+            }
         }
-        let count = placed.len();
         let size = (view.width, view.height);
-        if self.uploaded.0 != placed || self.uploaded.1 != size || self.uploaded.2 != theme.label_halo {
-            self.upload(gpu, view, theme, &placed);
+        let uploaded = (placed, turned, size, theme.label_halo);
+        if self.uploaded != uploaded {
+            self.upload(gpu, view, theme, &uploaded.0);
+            self.turned.prepare(gpu, (&mut self.fonts, &mut self.swash), size, theme.label_halo, &uploaded.1);
             self.atlas.trim();
-            self.uploaded = (placed, size, theme.label_halo);
+            self.uploaded = uploaded;
         }
         count
     }
@@ -181,6 +205,7 @@ impl LabelLayer {
     }
 
     pub fn render(&self, pass: &mut wgpu::RenderPass<'_>) {
+        self.turned.render(pass);
         if let Err(e) = self.renderer.render(&self.atlas, &self.viewport, pass) {
             tracing::warn!("labels not drawn: {e}");
         }
@@ -194,12 +219,71 @@ fn shape_text(fonts: &mut FontSystem, text: &str, size: f32) -> Shaped {
     buffer.shape_until_scroll(fonts, false);
     let width = buffer.layout_runs().map(|r| r.line_w).fold(0.0, f32::max);
     let height = buffer.layout_runs().count().max(1) as f32 * size * 1.2;
-    Shaped { buffer, width, height }
+    let glyphs = buffer
+        .layout_runs()
+        .take(1)
+        .flat_map(|run| run.glyphs.iter())
+        .map(|g| (GlyphSpan { x: g.x, width: g.w }, g.physical((-g.x, 0.0), 1.0).cache_key))
+        .collect();
+    Shaped { buffer, width, height, glyphs }
+}
+
+/// A name set level, centred on its point; `None` where it would leave the screen or cover a
+/// name already placed.
+fn place_level(s: &Shaped, c: &LabelCandidateOnScreen, color: Rgba, taken: &mut Occupancy) -> Option<Placed> {
+    // Whole pixels: crisp glyphs, and the glyph cache hits while the map pans.
+    let (left, top) = ((c.x - s.width / 2.0).round(), (c.y - s.height / 2.0).round());
+    let rect = [left - 3.0, top - 2.0, left + s.width + 3.0, top + s.height + 2.0];
+    if !taken.is_free(&rect) {
+        return None;
+    }
+    taken.insert(rect);
+    Some(Placed { text: c.text.to_string(), size: size_key(c.size), left, top, color })
+}
+
+/// A road's name set along its road, tried at a few places along it; `None` where it fits
+/// nowhere free.
+fn place_along(s: &Shaped, c: &LabelCandidateOnScreen, color: Rgba, taken: &mut Occupancy) -> Option<Vec<TurnedGlyph>> {
+    let spans: Vec<GlyphSpan> = s.glyphs.iter().map(|(span, _)| *span).collect();
+    let half_height = c.size * 0.6;
+    for anchor in ANCHORS {
+        let Some(poses) = along::fit(&c.path, &spans, s.width, anchor) else { continue };
+        let boxes: Vec<[f32; 4]> = poses
+            .iter()
+            .zip(&spans)
+            .map(|(pose, span)| turned_box(pose.center, pose.angle, span.width / 2.0 + 1.0, half_height))
+            .collect();
+        if !boxes.iter().all(|b| taken.is_free(b)) {
+            continue;
+        }
+        for b in boxes {
+            taken.insert(b);
+        }
+        let glyphs = poses.iter().zip(&s.glyphs).map(|(pose, (span, key))| TurnedGlyph {
+            key: *key,
+            center: pose.center,
+            angle: pose.angle,
+            pen: [-span.width / 2.0, c.size * BASELINE_DROP],
+            color,
+        });
+        return Some(glyphs.collect());
+    }
+    None
+}
+
+/// The screen box around a glyph box of the given half sizes turned by `angle` about `center`.
+fn turned_box(center: [f32; 2], angle: f32, half_width: f32, half_height: f32) -> [f32; 4] {
+    let (sin, cos) = angle.sin_cos();
+    let dx = cos.abs() * half_width + sin.abs() * half_height;
+    let dy = sin.abs() * half_width + cos.abs() * half_height;
+    [center[0] - dx, center[1] - dy, center[0] + dx, center[1] + dy]
 }
 
 /// Screen space taken by placed labels, bucketed in a coarse grid so a collision test only
 /// looks at nearby labels.
 struct Occupancy {
+    width: f32,
+    height: f32,
     columns: usize,
     rows: usize,
     cells: Vec<Vec<[f32; 4]>>,
@@ -211,7 +295,7 @@ impl Occupancy {
     fn new(width: f32, height: f32) -> Self {
         let columns = (width / CELL_PX).ceil().max(1.0) as usize;
         let rows = (height / CELL_PX).ceil().max(1.0) as usize;
-        Self { columns, rows, cells: vec![Vec::new(); columns * rows] }
+        Self { width, height, columns, rows, cells: vec![Vec::new(); columns * rows] }
     }
 
     fn cells_of(&self, r: &[f32; 4]) -> impl Iterator<Item = usize> + '_ {
@@ -223,6 +307,12 @@ impl Occupancy {
 
     fn overlaps(&self, r: &[f32; 4]) -> bool {
         self.cells_of(r).any(|i| self.cells[i].iter().any(|t| overlaps(t, r)))
+    }
+
+    /// Inside the screen and clear of every box taken.
+    fn is_free(&self, r: &[f32; 4]) -> bool {
+        let inside = r[0] >= 0.0 && r[1] >= 0.0 && r[2] <= self.width && r[3] <= self.height;
+        inside && !self.overlaps(r)
     }
 
     fn insert(&mut self, r: [f32; 4]) {

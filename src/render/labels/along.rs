@@ -1,0 +1,144 @@
+//! Fitting a name along a line on screen, as road names are set on printed and web maps: each
+//! glyph sits on the line at its own distance along it, turned to the line's direction there;
+//! the name reads left to right (the line is walked backwards when it runs right to left), and
+//! is refused where it does not fit or the line bends too sharply under it.
+
+/// Largest turn between neighbouring glyphs, in radians (about 30°).
+const MAX_TURN: f32 = 0.52;
+/// Room left free at each end of the line, in pixels.
+const END_MARGIN: f32 = 4.0;
+
+/// One glyph of the text, laid out on a straight baseline: where its box starts and how wide it
+/// is, in pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GlyphSpan {
+    pub x: f32,
+    pub width: f32,
+}
+
+/// Where a glyph's centre goes on the screen and which way its baseline runs (radians, screen y
+/// down, 0 = rightwards).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GlyphPose {
+    pub center: [f32; 2],
+    pub angle: f32,
+}
+
+/// A screen polyline with its length measured along it.
+struct Walk<'a> {
+    points: &'a [[f32; 2]],
+    /// Distance along the line at each point.
+    at: Vec<f32>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(points: &'a [[f32; 2]]) -> Self {
+        let mut at = Vec::with_capacity(points.len());
+        let mut total = 0.0;
+        for (i, p) in points.iter().enumerate() {
+            if i > 0 {
+                let q = points[i - 1];
+                total += (p[0] - q[0]).hypot(p[1] - q[1]);
+            }
+            at.push(total);
+        }
+        Self { points, at }
+    }
+
+    fn length(&self) -> f32 {
+        self.at.last().copied().unwrap_or(0.0)
+    }
+
+    /// The point `d` along the line and the direction of the segment it lies on.
+    fn pose(&self, d: f32) -> GlyphPose {
+        let i = self.at.partition_point(|&a| a <= d).clamp(1, self.points.len() - 1);
+        let (a, b) = (self.points[i - 1], self.points[i]);
+        let span = self.at[i] - self.at[i - 1];
+        let t = if span > 0.0 { ((d - self.at[i - 1]) / span).clamp(0.0, 1.0) } else { 0.0 };
+        GlyphPose {
+            center: [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t],
+            angle: (b[1] - a[1]).atan2(b[0] - a[0]),
+        }
+    }
+}
+
+/// Places the glyphs of a text `width` pixels wide with its middle `anchor` (0..1) of the way
+/// along `path`, upright. `None` when the path is too short or bends too sharply under the text.
+pub fn fit(path: &[[f32; 2]], glyphs: &[GlyphSpan], width: f32, anchor: f32) -> Option<Vec<GlyphPose>> {
+    if path.len() < 2 || glyphs.is_empty() {
+        return None;
+    }
+    let forward = Walk::new(path);
+    let length = forward.length();
+    let middle = length * anchor.clamp(0.0, 1.0);
+    let start = middle - width / 2.0;
+    if start < END_MARGIN || start + width > length - END_MARGIN {
+        return None;
+    }
+    let (head, tail) = (forward.pose(start).center, forward.pose(start + width).center);
+    let poses = if tail[0] >= head[0] {
+        place(&forward, glyphs, start)
+    } else {
+        let reversed: Vec<[f32; 2]> = path.iter().rev().copied().collect();
+        place(&Walk::new(&reversed), glyphs, length - start - width)
+    };
+    let smooth = poses.windows(2).all(|w| turn(w[0].angle, w[1].angle) <= MAX_TURN);
+    smooth.then_some(poses)
+}
+
+fn place(walk: &Walk, glyphs: &[GlyphSpan], start: f32) -> Vec<GlyphPose> {
+    glyphs.iter().map(|g| walk.pose(start + g.x + g.width / 2.0)).collect()
+}
+
+/// The absolute difference of two angles, in 0..=π.
+fn turn(a: f32, b: f32) -> f32 {
+    let d = (b - a).rem_euclid(std::f32::consts::TAU);
+    d.min(std::f32::consts::TAU - d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(n: usize, each: f32) -> Vec<GlyphSpan> {
+        (0..n).map(|i| GlyphSpan { x: i as f32 * each, width: each }).collect()
+    }
+
+    #[test]
+    fn glyphs_follow_a_straight_line_in_order_and_centred() {
+        let poses = fit(&[[0.0, 100.0], [200.0, 100.0]], &spans(4, 10.0), 40.0, 0.5).expect("fits");
+        let xs: Vec<f32> = poses.iter().map(|p| p.center[0]).collect();
+        assert_eq!(xs, vec![85.0, 95.0, 105.0, 115.0]);
+        assert!(poses.iter().all(|p| p.center[1] == 100.0 && p.angle == 0.0));
+    }
+
+    #[test]
+    fn a_line_drawn_right_to_left_still_reads_left_to_right() {
+        let poses = fit(&[[200.0, 0.0], [0.0, 0.0]], &spans(3, 10.0), 30.0, 0.5).expect("fits");
+        assert!(poses[0].center[0] < poses[2].center[0], "first glyph on the left: {poses:?}");
+        assert!(poses.iter().all(|p| p.angle.abs() < 1e-6));
+    }
+
+    #[test]
+    fn glyphs_turn_with_the_line() {
+        // A gentle bend: 20° down after x = 100.
+        let bend = [100.0 + 100.0 * 0.349f32.cos(), 100.0 * 0.349f32.sin()];
+        let poses = fit(&[[0.0, 0.0], [100.0, 0.0], bend], &spans(10, 8.0), 80.0, 0.5).expect("fits");
+        assert!(poses[0].angle.abs() < 1e-6);
+        assert!((poses[9].angle - 0.349).abs() < 1e-3, "{:?}", poses[9]);
+    }
+
+    #[test]
+    fn too_short_or_too_sharp_lines_are_refused() {
+        assert!(fit(&[[0.0, 0.0], [30.0, 0.0]], &spans(4, 10.0), 40.0, 0.5).is_none(), "too short");
+        let hairpin = [[0.0, 0.0], [100.0, 0.0], [100.0, 100.0]];
+        assert!(fit(&hairpin, &spans(6, 10.0), 60.0, 0.5).is_none(), "a right angle under the text");
+        assert!(fit(&[[5.0, 5.0]], &spans(1, 10.0), 10.0, 0.5).is_none(), "one point");
+    }
+
+    #[test]
+    fn a_vertical_line_is_read_upwards_or_downwards_but_never_upside_down() {
+        let poses = fit(&[[0.0, 0.0], [0.0, 200.0]], &spans(3, 10.0), 30.0, 0.5).expect("fits");
+        assert!(poses.iter().all(|p| p.angle.cos() >= -1e-6), "{poses:?}");
+    }
+}
