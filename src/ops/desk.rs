@@ -14,6 +14,8 @@ use crate::spatial::dispatch::{Candidate, Router};
 use crate::spatial::{CameraIndex, LiveIndex, RoadGraph, UnitFilter, ZoneIndex};
 use crate::world::{ChangeSet, Outcome, World};
 
+use super::tracks::Tracks;
+
 /// How often observed speeds are handed to the router.
 const LIVE_SPEEDS_EVERY_MS: Millis = 10_000;
 /// Units offered for an alarm.
@@ -42,6 +44,8 @@ pub struct Desk {
     pending: ChangeSet,
     /// The last refusal of one of this desk's own commands.
     pub refusal: Option<String>,
+    /// Each unit's recent track, from the fixes applied.
+    pub tracks: Tracks,
     waker: Waker,
 }
 
@@ -88,6 +92,7 @@ impl Desk {
             role,
             pending: ChangeSet::default(),
             refusal: None,
+            tracks: Tracks::default(),
             waker,
         })
     }
@@ -136,9 +141,12 @@ impl Desk {
 
     fn observe(&mut self, event: &Event, outcome: Outcome) {
         match (event, outcome) {
-            (Event::Position { fix, .. }, _) => {
+            (Event::Position { fix, device, .. }, outcome) => {
                 if let Some(c) = &mut self.congestion {
                     c.add_fix(fix);
+                }
+                if outcome == Outcome::Applied {
+                    self.tracks.add(device, fix);
                 }
             }
             (Event::Command { user, .. }, Outcome::Refused(reason)) if *user == self.user => {

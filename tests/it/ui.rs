@@ -302,8 +302,8 @@ fn dispatch_status_unassign_then_close_with_a_disposition_into_the_history() {
     harness.into_state().session.stop().expect("clean stop");
 }
 
-/// Clicking a unit in the list opens its card: callsign, status, fix age and speed, and its
-/// status controls, which change the unit.
+/// Clicking a unit in the list opens its card: callsign, status, fix age and speed, its
+/// status controls, which change the unit, and its trail toggle.
 #[test]
 fn clicking_a_unit_opens_its_card() {
     let (console, _dir) = console(Role::Operator);
@@ -323,6 +323,22 @@ fn clicking_a_unit_opens_its_card() {
     step_until(&mut harness, "the unit en route", |h| {
         h.state().session.desk.world().unit("demo-0050").map(|u| u.status) == Some(UnitStatus::EnRoute)
     });
+    // The unit drives on: its card's trail shows where it has been.
+    let fix = harness.state().session.desk.world().unit("demo-0050").and_then(|u| u.last_fix).expect("fix");
+    let later = pantau::model::Fix { time: fix.time + 10_000, lon: fix.lon + 0.002, ..fix };
+    let moved = pantau::model::Event::Position {
+        device: "demo-0050".into(),
+        fix: later,
+        feed: pantau::model::FeedKind::Simulator,
+    };
+    drop(harness.state().session.ingest().expect("running").send(vec![moved]));
+    step_until(&mut harness, "the second fix", |h| h.state().session.desk.tracks.of("demo-0050").count() == 2);
+    harness.get_by_label_contains("trail (last").click();
+    harness.run_steps(2);
+    assert!(harness.state().trails_shown.contains("demo-0050"), "the trail is shown");
+    harness.get_by_label_contains("trail (last").click();
+    harness.run_steps(2);
+    assert!(harness.state().trails_shown.is_empty(), "and hidden again");
     harness.into_state().session.stop().expect("clean stop");
 }
 
@@ -418,5 +434,46 @@ fn a_sites_alarm_is_named_after_the_site() {
     harness.run_steps(2);
     let row = shown_text(&harness.get_by_label_contains("PANIC"));
     assert!(row.contains("Pasar Tujuh (site-market-007)"), "{row}");
+    harness.into_state().session.stop().expect("clean stop");
+}
+
+/// Clicks the map at a screen point (points) of the harness.
+fn click_at(harness: &mut Harness<'_, Console>, at: egui::Pos2) {
+    let input = harness.input_mut();
+    input.events.push(egui::Event::PointerMoved(at));
+    for pressed in [true, false] {
+        input.events.push(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    harness.run_steps(2);
+}
+
+/// At city zoom the units are gathered: a click on a cluster of units flies in until its units
+/// part (the map draws each marker again from `CLUSTER_ZOOM`); a click on a lone unit selects
+/// it.
+#[test]
+fn a_click_on_a_cluster_of_units_flies_in() {
+    let (mut console, _dir) = console(Role::Operator);
+    let moves = common::units_and_alarm_near_centre(60, "site-x").into_iter();
+    let moves = moves.filter(|e| matches!(e, pantau::model::Event::Position { .. })).collect();
+    drop(console.session.ingest().expect("running").send(moves));
+    let (lon, lat) = demo::CENTRE;
+    console.view = pantau::render::View::new(lon, lat, 11.5, 1000, 800);
+    let mut harness = harness(console);
+    step_until(&mut harness, "the units' fixes", |h| {
+        h.state().session.desk.world().unit("demo-0060").is_some_and(|u| u.last_fix.is_some())
+    });
+    harness.run_steps(2);
+    let fix = harness.state().session.desk.world().unit("demo-0060").and_then(|u| u.last_fix).expect("fix");
+    let (view, overview) = (harness.state().view, harness.state().overview);
+    let (x, y) = view.lonlat_to_screen(fix.lon, fix.lat);
+    let ppp = harness.ctx.pixels_per_point();
+    click_at(&mut harness, overview.min + egui::vec2(x as f32 / ppp, y as f32 / ppp));
+    step_until(&mut harness, "the flight in", |h| h.state().view.zoom >= pantau::render::live::CLUSTER_ZOOM);
+    assert!(harness.state().selected_unit.is_none(), "a cluster is not one unit");
     harness.into_state().session.stop().expect("clean stop");
 }

@@ -19,6 +19,9 @@ use geo::{InteriorPoint, MapCoords};
 
 /// Cameras, stations and alarm sites are drawn from this zoom in.
 pub const DETAIL_ZOOM: f64 = 13.5;
+/// Below this zoom the unit markers are not drawn here: the console draws the units gathered
+/// into clusters with their counts by status instead.
+pub const CLUSTER_ZOOM: f64 = 13.0;
 /// Trail segments kept, all units together: one ring, oldest overwritten first (segments also
 /// fade out with age, so under very heavy traffic trails get shorter, never wrong).
 const TRAIL_RING: usize = 1 << 19;
@@ -86,9 +89,15 @@ impl Buffers {
         zoom: f64,
         shown: impl Fn(LayerId) -> bool,
     ) {
-        // Cameras and alarm sites crowd a city-wide view: they appear from street zooms.
+        // Cameras and alarm sites crowd a city-wide view: they appear from street zooms; units
+        // are clustered by the console below CLUSTER_ZOOM.
         let shown = |layer: LayerId| {
-            shown(layer) && (zoom >= DETAIL_ZOOM || !matches!(layer, LayerId::Cameras | LayerId::Places))
+            let crowded = match layer {
+                LayerId::Cameras | LayerId::Places => zoom < DETAIL_ZOOM,
+                LayerId::Units => zoom < CLUSTER_ZOOM,
+                _ => false,
+            };
+            shown(layer) && !crowded
         };
         if shown(LayerId::Zones) {
             if let Some((buffer, count)) = &self.zone_fill {

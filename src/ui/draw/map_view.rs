@@ -7,10 +7,11 @@
 
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 
+use super::clusters;
 use super::look::{colour, translucent};
 use crate::crs::{ground_metres_per_world_unit, world_to_lonlat};
 use crate::model::Millis;
-use crate::render::live::LayerId;
+use crate::render::live::{LayerId, CLUSTER_ZOOM};
 use crate::render::style::{Palette, Rgba};
 use crate::render::View;
 use crate::ui::canvas::Canvas;
@@ -286,6 +287,10 @@ fn pick(console: &mut Console, rect: Rect, ppp: f32, at: Pos2) {
         console.select_alarm(id);
         return;
     }
+    if view.zoom < CLUSTER_ZOOM {
+        pick_cluster(console, rect, ppp, at);
+        return;
+    }
     let (lon, lat) = to_lonlat(&view, rect, ppp, at);
     let any = crate::spatial::UnitFilter { max_age_ms: None, ..Default::default() };
     let unit =
@@ -298,11 +303,34 @@ fn pick(console: &mut Console, rect: Rect, ppp: f32, at: Pos2) {
         .map(|u| u.slot);
 }
 
+/// At low zoom a click on a lone unit selects it; on a cluster, flies in until its units
+/// part.
+fn pick_cluster(console: &mut Console, rect: Rect, ppp: f32, at: Pos2) {
+    let markers = unit_markers(console, rect, ppp);
+    let gathered = clusters::gather(&markers, clusters::CLUSTER_RADIUS);
+    let hit = gathered
+        .into_iter()
+        .filter(|c| c.at.distance(at) <= PICK_RADIUS * 1.5)
+        .min_by(|a, b| a.at.distance(at).total_cmp(&b.at.distance(at)));
+    match hit {
+        None => console.selected_unit = None,
+        Some(c) if c.members.len() == 1 => console.selected_unit = c.members.first().copied(),
+        Some(c) => {
+            let (lon, lat) = to_lonlat(&console.view, rect, ppp, c.at);
+            console.fly_to(lon, lat, (console.view.zoom + 2.0).max(CLUSTER_ZOOM + 0.5));
+        }
+    }
+}
+
 fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     let painter = ui.painter().with_clip_rect(rect);
     let (view, palette) = (&console.view, &console.palette);
-    if view.zoom >= LABEL_ZOOM && console.style.visible[LayerId::Units as usize] {
-        callsigns(&painter, console, rect, ppp);
+    if console.style.visible[LayerId::Units as usize] {
+        trails(&painter, console, rect, ppp);
+        units_gathered(&painter, console, rect, ppp);
+        if view.zoom >= LABEL_ZOOM {
+            callsigns(&painter, console, rect, ppp);
+        }
     }
     if console.wall {
         pin_labels(&painter, console, rect, ppp);
@@ -310,6 +338,51 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     scale_bar(&painter, view, rect, ppp, palette);
     north_arrow(&painter, view, rect, palette);
     cursor_caption(&painter, console, rect);
+}
+
+/// The recent tracks of the units whose trail is shown (on their cards), ending at the unit,
+/// in its status colour over a halo, with a dot where the track starts.
+fn trails(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
+    let desk = &console.session.desk;
+    let width = if console.wall { 5.0 } else { 3.5 };
+    for unit in console.trails_shown.iter().filter_map(|id| desk.world().unit(id)) {
+        let mut points: Vec<Pos2> =
+            desk.tracks.of(&unit.id).map(|p| to_screen(&console.view, rect, ppp, p.lon, p.lat)).collect();
+        points.extend(unit.last_fix.map(|f| to_screen(&console.view, rect, ppp, f.lon, f.lat)));
+        let Some(&start) = points.first() else { continue };
+        let line = colour(console.palette.unit(unit.status));
+        painter.add(egui::Shape::line(points.clone(), Stroke::new(width + 3.0, colour(console.palette.overlay_back))));
+        painter.add(egui::Shape::line(points, Stroke::new(width, line)));
+        painter.circle(start, width + 1.0, line, Stroke::new(2.0, colour(console.palette.overlay_back)));
+    }
+}
+
+/// The units' markers on screen (those in view and a margin round it).
+fn unit_markers(console: &Console, rect: Rect, ppp: f32) -> Vec<clusters::Placed> {
+    let around = rect.expand(clusters::CLUSTER_RADIUS);
+    let units = console.session.desk.world().units();
+    units
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, u)| {
+            let f = u.last_fix?;
+            let at = to_screen(&console.view, rect, ppp, f.lon, f.lat);
+            around.contains(at).then_some(clusters::Placed { slot: slot as u32, at, status: u.status })
+        })
+        .collect()
+}
+
+/// Below `CLUSTER_ZOOM` every unit drawn gathered into clusters; closer in, piles of units
+/// at one place counted.
+fn units_gathered(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
+    let markers = unit_markers(console, rect, ppp);
+    let palette = &console.palette;
+    if console.view.zoom < CLUSTER_ZOOM {
+        let gathered = clusters::gather(&markers, clusters::CLUSTER_RADIUS);
+        clusters::paint_clusters(painter, &gathered, palette, console.wall, console.selected_unit);
+    } else {
+        clusters::paint_piles(painter, &clusters::gather(&markers, clusters::PILE_RADIUS), palette, console.wall);
+    }
 }
 
 /// Units' callsigns beside their markers (those in view, at most `MAX_LABELS`, none over

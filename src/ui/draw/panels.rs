@@ -325,6 +325,15 @@ fn unit_card(ui: &mut egui::Ui, console: &mut Console) {
     if let Some(station) = &unit.home_station {
         ui.label(format!("home station {station}"));
     }
+    let mut trail = console.trails_shown.contains(&unit.id);
+    let minutes = crate::ops::tracks::TRACK_MS / 60_000;
+    if ui.checkbox(&mut trail, format!("trail (last {minutes} min)")).changed() {
+        if trail {
+            console.trails_shown.insert(unit.id.clone());
+        } else {
+            console.trails_shown.remove(&unit.id);
+        }
+    }
     let on = desk
         .world()
         .alarms()

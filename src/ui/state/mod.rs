@@ -61,6 +61,8 @@ pub struct Console {
     flight: Option<Flight>,
     pub selected_alarm: Option<AlarmId>,
     pub selected_unit: Option<u32>,
+    /// Units (by id) whose recent track is drawn, as chosen on their cards.
+    pub trails_shown: std::collections::BTreeSet<String>,
     pub candidates: Vec<Candidate>,
     /// The selected alarm's dispatched unit, with its distance and ETA now.
     pub assigned: Option<Candidate>,
@@ -122,6 +124,7 @@ impl Console {
             flight: None,
             selected_alarm: None,
             selected_unit: None,
+            trails_shown: std::collections::BTreeSet::new(),
             candidates: Vec::new(),
             assigned: None,
             candidates_at: 0,
