@@ -11,13 +11,15 @@ use crate::ingest::{IngestHandle, Subscription};
 use crate::model::{now_millis, Alarm, AlarmId, Camera, Command, Event, Millis, Role, UnitStatus, Zone};
 use crate::spatial::congestion::Congestion;
 use crate::spatial::dispatch::{Candidate, Router};
-use crate::spatial::{CameraIndex, LiveIndex, RoadGraph, UnitFilter, ZoneIndex};
+use crate::spatial::{CameraIndex, LiveIndex, RoadGraph, Streets, UnitFilter, ZoneIndex};
 use crate::world::{ChangeSet, Outcome, World};
 
 use super::tracks::Tracks;
 
 /// How often observed speeds are handed to the router.
 const LIVE_SPEEDS_EVERY_MS: Millis = 10_000;
+/// An alarm closer than this to its street is said to be on it.
+const STREET_ON_M: f64 = 40.0;
 /// Units offered for an alarm.
 pub const CANDIDATES: usize = 5;
 
@@ -28,6 +30,8 @@ pub struct Layers {
     pub cameras: Vec<Camera>,
     /// The road graph, for drive times and congestion (none: straight lines only).
     pub roads: Option<RoadGraph>,
+    /// Named streets, for alarms' addresses and finding a road.
+    pub streets: Streets,
 }
 
 pub struct Desk {
@@ -37,6 +41,7 @@ pub struct Desk {
     pub live: LiveIndex,
     router: Option<Router>,
     pub congestion: Option<Congestion>,
+    pub streets: Streets,
     speeds_at: Millis,
     pub user: String,
     pub role: Role,
@@ -87,6 +92,7 @@ impl Desk {
             live,
             router,
             congestion,
+            streets: layers.streets,
             speeds_at: 0,
             user: user.to_string(),
             role,
@@ -190,6 +196,13 @@ impl Desk {
             Some(unit) if unit.callsign != unit.id => format!("{} ({})", unit.callsign, unit.id),
             _ => alarm.source.clone(),
         }
+    }
+
+    /// The street an alarm is on, in words: its name, with how far off it is when that is more
+    /// than a few tens of metres (`None` without a position or a named street within reach).
+    pub fn alarm_street(&self, alarm: &Alarm) -> Option<String> {
+        let (name, metres) = self.streets.nearest(alarm.lon?, alarm.lat?)?;
+        Some(if metres < STREET_ON_M { name.to_string() } else { format!("{name}, {metres:.0} m off") })
     }
 
     /// The available units nearest an alarm, by road ETA when the map has roads; no unit in

@@ -86,12 +86,13 @@ impl Session {
             None => Vec::new(),
         };
         let roster = config.units.as_deref().map(load_units).transpose()?;
-        // The roads are read once, for the graph and for the names the search box finds.
+        // The roads are read once, for the graph, the streets and the names the search box finds.
         let archive = Archive::open(&config.map)?;
         let road_layers = archive.max_zoom_layers("roads")?;
         let roads = RoadGraph::from_layers(&road_layers);
         let road_names = crate::spatial::roads::road_names(&road_layers);
-        let layers = Layers { zones, cameras, roads: (roads.node_count() > 1).then_some(roads) };
+        let streets = crate::spatial::Streets::from_layers(&road_layers);
+        let layers = Layers { zones, cameras, roads: (roads.node_count() > 1).then_some(roads), streets };
         let simulator = match &config.scenario {
             Some((files, seed)) => {
                 Some(crate::demo::scenario::simulator(files, crate::demo::scenario::config(*seed), now_millis())?)

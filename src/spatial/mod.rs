@@ -9,11 +9,13 @@ pub mod congestion;
 pub mod dispatch;
 pub mod live;
 pub mod roads;
+pub mod streets;
 pub mod units;
 pub mod zones;
 
 pub use cameras::CameraIndex;
 pub use live::{LiveIndex, ZoneCounts};
 pub use roads::{RoadGraph, RoadNode};
+pub use streets::Streets;
 pub use units::{UnitFilter, UnitIndex};
 pub use zones::ZoneIndex;

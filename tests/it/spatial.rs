@@ -346,3 +346,28 @@ fn jakarta_opens_on_its_roads_not_on_the_islands() {
     let whole = pantau::render::View::fit(bounds, 1280, 800);
     assert!(home.zoom > whole.zoom + 0.9, "home at zoom {:.1}, the whole archive at {:.1}", home.zoom, whole.zoom);
 }
+
+/// The street an alarm is on, from the real Jakarta roads: points on two known streets (and a
+/// few metres off them) name those streets; a point in the bay names none. Every piece of a
+/// street is found by its name, and the pieces reach both ends of the known segment.
+#[test]
+fn the_nearest_street_on_real_jakarta_roads() {
+    let archive = pantau::basemap::Archive::open(common::jakarta()).expect("archive");
+    let streets = pantau::spatial::Streets::from_layers(&archive.max_zoom_layers("roads").expect("roads"));
+    assert!(streets.len() > 1_000, "{} streets", streets.len());
+    // Jl. I Gusti Ngurah Rai, a straight primary in East Jakarta (as in render_pixels.rs).
+    let (a, b) = ((106.9100845, -6.2141113), (106.9338636, -6.2170401));
+    let middle = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+    let (name, metres) = streets.nearest(middle.0, middle.1).expect("a street");
+    assert!(name.to_lowercase().contains("ngurah rai"), "{name}");
+    assert!(metres < 5.0, "{metres} m from a point on it");
+    // 30 m north of it (0.00027° of latitude), still that street, about 30 m off.
+    let (north, metres) = streets.nearest(middle.0, middle.1 + 0.00027).expect("a street");
+    assert_eq!(north, name);
+    assert!((20.0..40.0).contains(&metres), "{metres} m");
+    assert!(streets.nearest(106.82, -6.07).is_none(), "nothing in the bay");
+    let lines = streets.lines(name);
+    let reaches = |p: (f64, f64)| lines.iter().flatten().any(|q| haversine(p, (q[0], q[1])) < 30.0);
+    assert!(reaches(a) && reaches(b), "the street's pieces reach both ends of the known segment");
+    assert!(streets.lines("no such street").is_empty());
+}

@@ -235,6 +235,19 @@ fn search_reads_both_coordinate_orders_and_ranks_exact_names_first() {
     assert!(found.iter().any(|f| f.label.starts_with("Camera")), "its cameras after it: {found:?}");
     let exact = console.find(&road.label, 12);
     assert_eq!(exact[0].label, road.label, "{exact:?}");
+    // A road is framed whole (every piece of it on screen) and, once chosen, highlighted.
+    assert_eq!(exact[0].road.as_deref(), Some(road.label.as_str()));
+    let view =
+        pantau::render::View::new(exact[0].lon, exact[0].lat, exact[0].zoom, console.view.width, console.view.height);
+    let pieces = console.session.desk.streets.lines(&road.label);
+    assert!(!pieces.is_empty(), "the road's pieces");
+    for p in pieces.iter().flatten() {
+        let (sx, sy) = view.lonlat_to_screen(p[0], p[1]);
+        assert!((0.0..=f64::from(view.width)).contains(&sx) && (0.0..=f64::from(view.height)).contains(&sy));
+    }
+    let mut console = console;
+    console.go_to(&exact[0]);
+    assert_eq!(console.highlighted_road.as_deref(), Some(road.label.as_str()));
 
     // A zone by its exact name: framed whole, not flown to at street zoom.
     let zone = console.session.desk.live.zones.zones().iter().find(|z| z.level == 6).expect("a kecamatan").clone();
@@ -422,7 +435,8 @@ fn every_text_reads_at_4_5_to_1_on_the_desk_and_the_wall() {
     }
 }
 
-/// An alarm from a known alarm site is shown by the site's name, with its id.
+/// An alarm from a known alarm site is shown by the site's name, with its id, and the street
+/// it is on (the demo city's streets are 220 m apart, so one is always within reach).
 #[test]
 fn a_sites_alarm_is_named_after_the_site() {
     let (console, _dir) = console(Role::Operator);
@@ -433,7 +447,11 @@ fn a_sites_alarm_is_named_after_the_site() {
     step_until(&mut harness, "the alarm", |h| h.query_by_label_contains("PANIC").is_some());
     harness.run_steps(2);
     let row = shown_text(&harness.get_by_label_contains("PANIC"));
-    assert!(row.contains("Pasar Tujuh (site-market-007)"), "{row}");
+    assert!(row.contains("Pasar Tujuh (site-market-007) · Jalan "), "{row}");
+    let desk = &harness.state().session.desk;
+    let alarm = desk.alarm_queue()[0].clone();
+    let (street, _) = desk.streets.nearest(alarm.lon.expect("lon"), alarm.lat.expect("lat")).expect("a street");
+    assert!(row.contains(street), "{row} names {street}");
     harness.into_state().session.stop().expect("clean stop");
 }
 

@@ -325,6 +325,7 @@ fn pick_cluster(console: &mut Console, rect: Rect, ppp: f32, at: Pos2) {
 fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     let painter = ui.painter().with_clip_rect(rect);
     let (view, palette) = (&console.view, &console.palette);
+    highlighted_road(&painter, console, rect, ppp);
     if console.style.visible[LayerId::Units as usize] {
         trails(&painter, console, rect, ppp);
         units_gathered(&painter, console, rect, ppp);
@@ -338,6 +339,18 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     scale_bar(&painter, view, rect, ppp, palette);
     north_arrow(&painter, view, rect, palette);
     cursor_caption(&painter, console, rect);
+}
+
+/// The road a search result chose: every piece of it under a broad translucent stroke.
+fn highlighted_road(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
+    let Some(name) = &console.highlighted_road else { return };
+    let width = if console.wall { 14.0 } else { 10.0 };
+    let [r, g, b, _] = console.palette.route;
+    let stroke = Stroke::new(width, translucent([r, g, b, 0.45]));
+    for line in console.session.desk.streets.lines(name) {
+        let points: Vec<Pos2> = line.iter().map(|p| to_screen(&console.view, rect, ppp, p[0], p[1])).collect();
+        painter.add(egui::Shape::line(points, stroke));
+    }
 }
 
 /// The recent tracks of the units whose trail is shown (on their cards), ending at the unit,

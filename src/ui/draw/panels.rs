@@ -79,7 +79,10 @@ fn search(ui: &mut egui::Ui, console: &mut Console) {
     let results = console.find(&console.search, 12);
     let go = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     if let (true, Some(first)) = (go, results.first()) {
-        console.fly_to(first.lon, first.lat, first.zoom);
+        console.go_to(first);
+    }
+    if console.search.trim().is_empty() {
+        console.highlighted_road = None;
     }
     if results.is_empty() && !console.search.trim().is_empty() {
         let why = Console::not_a_point(&console.search)
@@ -88,7 +91,7 @@ fn search(ui: &mut egui::Ui, console: &mut Console) {
     }
     for found in results {
         if ui.link(&found.label).clicked() {
-            console.fly_to(found.lon, found.lat, found.zoom);
+            console.go_to(&found);
         }
     }
 }

@@ -74,6 +74,8 @@ pub struct Console {
     /// An alarm without a position waiting for a click on the map to place it.
     pub placing: Option<AlarmId>,
     pub search: String,
+    /// The road a search result chose, drawn highlighted.
+    pub highlighted_road: Option<String>,
     /// Which unit statuses the unit list shows.
     pub status_filter: [bool; 6],
     pub wall: bool,
@@ -132,6 +134,7 @@ impl Console {
             history_search: String::new(),
             placing: None,
             search: String::new(),
+            highlighted_road: None,
             status_filter: [true; 6],
             wall,
             focus_window: false,
@@ -245,12 +248,17 @@ impl Console {
         }
     }
 
-    /// Who raised an alarm as the operator knows them: an alarm site by its name (and id), a
-    /// unit by its callsign, else the device id.
+    /// Who raised an alarm as the operator knows them (an alarm site by its name and id, a
+    /// unit by its callsign, else the device id) and the street it is on.
     pub fn alarm_name(&self, alarm: &crate::model::Alarm) -> String {
-        match self.site_names.get(&alarm.source) {
+        let desk = &self.session.desk;
+        let who = match self.site_names.get(&alarm.source) {
             Some(name) => format!("{name} ({})", alarm.source),
-            None => self.session.desk.alarm_source_name(alarm),
+            None => desk.alarm_source_name(alarm),
+        };
+        match desk.alarm_street(alarm) {
+            Some(street) => format!("{who} · {street}"),
+            None => who,
         }
     }
 

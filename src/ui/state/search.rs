@@ -2,7 +2,7 @@
 //! read), unit callsigns, zones, roads, stations, alarm sites and cameras, as places to fly
 //! to. Better matches come first (the whole name, then its start, then anywhere in it), and
 //! among equal matches units, zones and roads come before stations, sites and cameras. A zone
-//! is framed whole.
+//! is framed whole; a road is framed whole and highlighted.
 
 use geo::BoundingRect;
 
@@ -13,13 +13,15 @@ use crate::render::View;
 /// The zoom a found point is shown at.
 const POINT_ZOOM: f64 = 16.5;
 
-/// One search result: where to fly and at which zoom.
+/// One search result: where to fly and at which zoom, and for a road its name (it is drawn
+/// highlighted once chosen).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Found {
     pub label: String,
     pub lon: f64,
     pub lat: f64,
     pub zoom: f64,
+    pub road: Option<String>,
 }
 
 /// What kind of thing matched, in the order equal matches are listed.
@@ -49,6 +51,7 @@ impl Console {
                     lon,
                     lat,
                     zoom: POINT_ZOOM,
+                    road: None,
                 })
                 .collect();
         }
@@ -67,7 +70,12 @@ impl Console {
                 hits.push((found.0, Kind::Zone, found.1));
             }
         }
-        for (kind, places) in [(Kind::Road, &self.roads), (Kind::Station, &self.stations), (Kind::Site, &self.sites)] {
+        for road in &self.roads {
+            if let Some(quality) = best(&[&road.label]) {
+                hits.push((quality, Kind::Road, self.road_framed(road)));
+            }
+        }
+        for (kind, places) in [(Kind::Station, &self.stations), (Kind::Site, &self.sites)] {
             for p in places.iter() {
                 if let Some(quality) = best(&[&p.label]) {
                     hits.push((quality, kind, point(p.label.clone(), p.lon, p.lat)));
@@ -98,12 +106,36 @@ impl Console {
         let fit =
             View::fit((rect.min().x, rect.min().y, rect.max().x, rect.max().y), self.view.width, self.view.height);
         let (lon, lat) = fit.center_lonlat();
-        Some(Found { label: format!("Zone {} ({})", zone.name, zone.code), lon, lat, zoom: fit.zoom })
+        Some(Found { label: format!("Zone {} ({})", zone.name, zone.code), lon, lat, zoom: fit.zoom, road: None })
+    }
+
+    /// A road, framed whole (all its pieces; no closer than a street view), to be highlighted.
+    fn road_framed(&self, road: &super::Place) -> Found {
+        let lines = self.session.desk.streets.lines(&road.id);
+        let points = || lines.iter().flatten();
+        let fold = |f: fn(f64, f64) -> f64, axis: usize, start: f64| points().map(|p| p[axis]).fold(start, f);
+        let (west, east) = (fold(f64::min, 0, f64::INFINITY), fold(f64::max, 0, f64::NEG_INFINITY));
+        let (south, north) = (fold(f64::min, 1, f64::INFINITY), fold(f64::max, 1, f64::NEG_INFINITY));
+        let (lon, lat, zoom) = if west <= east && south <= north {
+            let fit = View::fit((west, south, east, north), self.view.width, self.view.height);
+            let (lon, lat) = fit.center_lonlat();
+            (lon, lat, (fit.zoom - 0.2).min(POINT_ZOOM))
+        } else {
+            (road.lon, road.lat, POINT_ZOOM)
+        };
+        Found { label: road.label.clone(), lon, lat, zoom, road: Some(road.id.clone()) }
+    }
+
+    /// Flies to a search result; a road is highlighted until another result is chosen or the
+    /// search box is cleared.
+    pub fn go_to(&mut self, found: &Found) {
+        self.fly_to(found.lon, found.lat, found.zoom);
+        self.highlighted_road = found.road.clone();
     }
 }
 
 fn point(label: String, lon: f64, lat: f64) -> Found {
-    Found { label, lon, lat, zoom: POINT_ZOOM }
+    Found { label, lon, lat, zoom: POINT_ZOOM, road: None }
 }
 
 /// How well a name matches: 0 the whole name, 1 its start, 2 the start of a word in it, 3
