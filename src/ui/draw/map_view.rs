@@ -87,8 +87,10 @@ fn paint_focus(ui: &egui::Ui, console: &mut Console, canvas: Option<&mut Canvas>
     let red = colour(console.palette.alarm);
     ui.painter().rect_stroke(rect, 0.0, Stroke::new(3.0, red), egui::StrokeKind::Inside);
     let caption = focus_caption(console, now);
-    // On a band of its own across the top, clear of the street names under it.
-    let galley = ui.painter().layout_no_wrap(caption, FontId::proportional(24.0), egui::Color32::WHITE);
+    // On a band of its own across the top, clear of the street names under it; a long place
+    // name wraps onto another line rather than running out of the view.
+    let wrap = (rect.width() - 24.0).max(40.0);
+    let galley = ui.painter().layout(caption, FontId::proportional(24.0), egui::Color32::WHITE, wrap);
     let band = Rect::from_min_size(rect.left_top(), Vec2::new(rect.width(), galley.size().y + 14.0));
     ui.painter().rect_filled(band, 0.0, red);
     ui.painter().galley(band.left_top() + Vec2::new(12.0, 7.0), galley, egui::Color32::WHITE);
