@@ -252,36 +252,3 @@ fn demo_and_render_map_demo_from_the_command_line() {
     let stderr = String::from_utf8_lossy(&ignored.stderr);
     assert!(!ignored.status.success() && stderr.contains("--zones apply to a real city"), "{stderr}");
 }
-
-/// The README's demo-city commands, run as written in an empty folder: the first writes a
-/// `demo/` folder, and `--map demo` after it still means the demo city (`demo` and
-/// `demo:SEED` are reserved map names, not paths).
-#[test]
-fn the_readmes_demo_city_commands_run_as_written() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README");
-    let section = readme.split("## The demo city").nth(1).expect("a demo city section");
-    let block = section.split("```sh").nth(1).and_then(|b| b.split("```").next()).expect("its commands");
-    let commands: Vec<Vec<&str>> = block
-        .lines()
-        .map(|line| line.split('#').next().unwrap_or_default().split_whitespace().collect::<Vec<_>>())
-        .filter(|words| words.first() == Some(&"pantau"))
-        .collect();
-    assert!(commands.len() >= 3, "{block}");
-    let dir = tempfile::tempdir().expect("tmp");
-    for words in &commands {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
-            .args(&words[1..])
-            .current_dir(dir.path())
-            .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp/pantau-runtime".into()))
-            .output()
-            .expect("pantau runs");
-        assert!(out.status.success(), "`{}` failed: {}", words.join(" "), String::from_utf8_lossy(&out.stderr));
-    }
-    assert!(dir.path().join("demo/demo.pmtiles").is_file(), "pantau demo wrote the demo/ folder");
-    for png in ["demo.png", "seven.png"] {
-        let image = pantau::render::Image::read_png(&dir.path().join(png)).expect("a rendered PNG");
-        assert!(image.width >= 16, "{png}");
-    }
-    let seven = std::fs::read(dir.path().join("seven.png")).expect("seven");
-    assert_ne!(seven, std::fs::read(dir.path().join("demo.png")).expect("demo"), "demo:7 is another city");
-}

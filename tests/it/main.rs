@@ -21,6 +21,7 @@ mod mqtt;
 mod ops;
 mod properties;
 mod query_cli;
+mod readme;
 mod render_pixels;
 mod sim;
 mod spatial;
