@@ -30,7 +30,7 @@ pub struct ServeArgs {
     /// MQTT broker to subscribe to (`mqtt://[USER@]host:port`): OwnTracks positions, pantau
     /// alarms. With a user, the password comes from PANTAU_MQTT_PASSWORD (or `USER:PASSWORD@`)
     #[arg(long)]
-    pub mqtt: Option<String>,
+    pub mqtt: Option<crate::feeds::mqtt::BrokerUrl>,
     /// The client id pantau's persistent MQTT session is kept under [default: derived from the
     /// journal folder]
     #[arg(long)]

@@ -34,11 +34,50 @@ const PACKET_CEILING: usize = 16 * 1024 * 1024;
 /// How long to wait before offering a message the journal could not store again.
 const RETRY_STORE: Duration = Duration::from_secs(1);
 
+/// A broker URL as given (`mqtt://[USER[:PASSWORD]@]HOST[:PORT]`). Settings that hold one can
+/// be printed with `{:?}`: its `Debug` shows `***` for a password.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct BrokerUrl(String);
+
+impl BrokerUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for BrokerUrl {
+    fn from(url: String) -> Self {
+        Self(url)
+    }
+}
+
+impl std::str::FromStr for BrokerUrl {
+    type Err = std::convert::Infallible;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        Ok(Self(url.to_string()))
+    }
+}
+
+impl std::fmt::Debug for BrokerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme_end = self.0.find("://").map_or(0, |i| i + 3);
+        let (scheme, rest) = self.0.split_at(scheme_end);
+        match rest.rsplit_once('@') {
+            Some((userinfo, host)) if userinfo.contains(':') => {
+                let user = userinfo.split(':').next().unwrap_or_default();
+                write!(f, "{:?}", format!("{scheme}{user}:***@{host}"))
+            }
+            _ => write!(f, "{:?}", self.0),
+        }
+    }
+}
+
 /// Where and how to subscribe.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MqttConfig {
-    /// `mqtt://host:port`.
-    pub url: String,
+    pub url: BrokerUrl,
     /// The client id the broker keeps the session under.
     pub client_id: String,
     /// Payloads over this many bytes are counted (`mqtt_oversize`) and skipped.
@@ -48,7 +87,12 @@ pub struct MqttConfig {
 impl MqttConfig {
     /// A config whose client id is derived from the journal's folder, so the same service
     /// resumes the same broker session after a restart.
-    pub fn for_journal(url: String, journal: &std::path::Path, client_id: Option<String>, max_payload: usize) -> Self {
+    pub fn for_journal(
+        url: BrokerUrl,
+        journal: &std::path::Path,
+        client_id: Option<String>,
+        max_payload: usize,
+    ) -> Self {
         let client_id = client_id.unwrap_or_else(|| {
             let path = std::fs::canonicalize(journal).unwrap_or_else(|_| journal.to_path_buf());
             let hash = blake3::hash(path.to_string_lossy().as_bytes());
@@ -90,7 +134,8 @@ impl std::fmt::Debug for BrokerAddress {
 }
 
 /// `mqtt://[USER[:PASSWORD]@]HOST[:PORT]` (or without the scheme) -> the broker and login. A
-/// user without a password in the URL takes it from [`PASSWORD_VARIABLE`].
+/// user without a password in the URL takes it from [`PASSWORD_VARIABLE`]. User and password
+/// are percent-decoded, as in any URL (`%40` for `@`, `%3A` for `:`).
 pub fn parse_url(url: &str) -> Result<BrokerAddress> {
     parse_url_with(url, std::env::var(PASSWORD_VARIABLE).ok())
 }
@@ -124,11 +169,19 @@ fn parse_url_with(url: &str, password_variable: Option<String>) -> Result<Broker
             let password = password_variable.ok_or_else(|| {
                 anyhow!("--mqtt {user}@{shown}: no password (put it in {PASSWORD_VARIABLE}, or in the URL)")
             })?;
-            Some((user.to_string(), password))
+            Some((decoded(user, "user", shown)?, password))
         }
-        Some((user, Some(password))) => Some((user.to_string(), password.to_string())),
+        Some((user, Some(password))) => Some((decoded(user, "user", shown)?, decoded(password, "password", shown)?)),
     };
     Ok(BrokerAddress { host: host.to_string(), port, login })
+}
+
+/// A percent-encoded part of a URL's login, decoded (its text is never in the error).
+fn decoded(part: &str, what: &str, shown: &str) -> Result<String> {
+    percent_encoding::percent_decode_str(part)
+        .decode_utf8()
+        .map(|text| text.into_owned())
+        .map_err(|_| anyhow!("--mqtt {shown}: the {what} is not UTF-8 once percent-decoded"))
 }
 
 /// Client options for a broker: its address and login.
@@ -155,7 +208,7 @@ pub fn message(event: &Event) -> Option<(String, String)> {
 
 /// Subscribes and feeds the writer until the task is dropped.
 pub async fn run(config: MqttConfig, ingest: IngestHandle) -> Result<()> {
-    let url = parse_url(&config.url)?;
+    let url = parse_url(config.url.as_str())?;
     let mut options = options(config.client_id.clone(), &url);
     options
         .set_keep_alive(Duration::from_secs(15))
@@ -289,13 +342,13 @@ mod tests {
 
     #[test]
     fn client_ids_follow_the_journal() {
-        let a = MqttConfig::for_journal("mqtt://h".into(), std::path::Path::new("/srv/a"), None, 1);
-        let again = MqttConfig::for_journal("mqtt://h".into(), std::path::Path::new("/srv/a"), None, 1);
-        let b = MqttConfig::for_journal("mqtt://h".into(), std::path::Path::new("/srv/b"), None, 1);
+        let url = || BrokerUrl::from("mqtt://h".to_string());
+        let a = MqttConfig::for_journal(url(), std::path::Path::new("/srv/a"), None, 1);
+        let again = MqttConfig::for_journal(url(), std::path::Path::new("/srv/a"), None, 1);
+        let b = MqttConfig::for_journal(url(), std::path::Path::new("/srv/b"), None, 1);
         assert_eq!(a.client_id, again.client_id);
         assert_ne!(a.client_id, b.client_id);
-        let given =
-            MqttConfig::for_journal("mqtt://h".into(), std::path::Path::new("/srv/a"), Some("desk-1".into()), 1);
+        let given = MqttConfig::for_journal(url(), std::path::Path::new("/srv/a"), Some("desk-1".into()), 1);
         assert_eq!(given.client_id, "desk-1");
     }
 
@@ -328,5 +381,25 @@ mod tests {
         assert!(missing.to_string().contains(PASSWORD_VARIABLE), "{missing}");
         let bad_port = parse_url_with("mqtt://pantau:s3cret@broker:x", None).expect_err("bad port");
         assert!(!bad_port.to_string().contains("s3cret"), "{bad_port}");
+    }
+
+    #[test]
+    fn url_logins_are_percent_decoded() {
+        let broker = parse_url_with("mqtt://desk%2D1:p%40ss%3Aw%C3%B6rd@broker", None).expect("url");
+        assert_eq!(broker.login, Some(("desk-1".into(), "p@ss:wörd".into())));
+        let raw_at = parse_url_with("mqtt://desk:p@ss@broker", None).expect("url");
+        assert_eq!(raw_at.login, Some(("desk".into(), "p@ss".into())), "the last @ ends the login");
+        let bad = parse_url_with("mqtt://desk:%FF%FEsecret@broker", None).expect_err("not UTF-8");
+        assert!(bad.to_string().contains("password is not UTF-8") && !bad.to_string().contains("secret"), "{bad}");
+    }
+
+    #[test]
+    fn settings_holding_a_broker_url_print_without_its_password() {
+        let url = BrokerUrl::from("mqtt://pantau:s3cret@broker:1883".to_string());
+        let config = MqttConfig::for_journal(url, std::path::Path::new("/srv/a"), None, 1);
+        let shown = format!("{config:?}");
+        assert!(shown.contains("mqtt://pantau:***@broker:1883") && !shown.contains("s3cret"), "{shown}");
+        let plain = BrokerUrl::from("mqtt://broker:1883".to_string());
+        assert_eq!(format!("{plain:?}"), "\"mqtt://broker:1883\"");
     }
 }

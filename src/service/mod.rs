@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use crate::feeds::connections::{self, Gate};
 use crate::feeds::http::{self, HttpLimits};
 use crate::feeds::listeners::{api_router, nmea_listener, osmand_router, FeedState};
-use crate::feeds::mqtt::{MqttConfig, DEFAULT_MAX_PAYLOAD};
+use crate::feeds::mqtt::{BrokerUrl, MqttConfig, DEFAULT_MAX_PAYLOAD};
 use crate::feeds::osmand::SpeedUnit;
 use crate::feeds::tokens::Tokens;
 use crate::ingest::metrics::Metrics;
@@ -33,8 +33,8 @@ pub struct ServeConfig {
     pub osmand: Option<SocketAddr>,
     pub http: Option<SocketAddr>,
     pub nmea: Option<SocketAddr>,
-    /// A broker to subscribe to (`mqtt://host:port`).
-    pub mqtt: Option<String>,
+    /// A broker to subscribe to (`mqtt://[USER@]host:port`).
+    pub mqtt: Option<BrokerUrl>,
     /// The client id for the broker's persistent session (default: derived from the journal).
     pub mqtt_client_id: Option<String>,
     /// MQTT payloads over this many bytes are counted and skipped.
@@ -134,7 +134,7 @@ pub async fn serve(
     };
     let mqtt_task = match &config.mqtt {
         Some(url) => {
-            crate::feeds::mqtt::parse_url(url)?;
+            crate::feeds::mqtt::parse_url(url.as_str())?;
             let mqtt = MqttConfig::for_journal(
                 url.clone(),
                 &config.journal,

@@ -11,7 +11,7 @@ use anyhow::{anyhow, Context, Result};
 use super::ServeConfig;
 use crate::feeds::connections;
 use crate::feeds::http::HttpLimits;
-use crate::feeds::mqtt::DEFAULT_MAX_PAYLOAD;
+use crate::feeds::mqtt::{BrokerUrl, DEFAULT_MAX_PAYLOAD};
 use crate::feeds::osmand::SpeedUnit;
 use crate::journal::FsyncPolicy;
 
@@ -41,7 +41,7 @@ pub struct ServeSettings {
     /// NMEA 0183 TCP listener (off unless given).
     pub nmea: Option<SocketAddr>,
     /// A broker to subscribe to (`mqtt://[USER@]host:port`; off unless given).
-    pub mqtt: Option<String>,
+    pub mqtt: Option<BrokerUrl>,
     /// The client id the broker keeps pantau's session under (default: derived from the
     /// journal's folder, the same at every start).
     pub mqtt_client_id: Option<String>,

@@ -72,7 +72,7 @@ async fn owntracks_positions_and_alarms_arrive_over_mqtt() {
     let journal_dir = dir.path().join("journal");
     let config = ServeConfig {
         osmand: None,
-        mqtt: Some(format!("mqtt://127.0.0.1:{port}")),
+        mqtt: Some(format!("mqtt://127.0.0.1:{port}").into()),
         ..ServeConfig::loopback(&journal_dir)
     };
     let service = Service::start(config).await.expect("service starts");
@@ -131,7 +131,7 @@ async fn an_oversize_message_is_skipped_and_the_next_alarm_arrives() {
     let (_broker, port) = start_broker(dir.path());
     let config = ServeConfig {
         osmand: None,
-        mqtt: Some(format!("mqtt://127.0.0.1:{port}")),
+        mqtt: Some(format!("mqtt://127.0.0.1:{port}").into()),
         mqtt_max_payload: 4096,
         ..ServeConfig::loopback(dir.path().join("journal"))
     };
@@ -157,7 +157,7 @@ async fn an_alarm_published_while_pantau_is_down_arrives_after_it_restarts() {
     let journal_dir = dir.path().join("journal");
     let config = ServeConfig {
         osmand: None,
-        mqtt: Some(format!("mqtt://127.0.0.1:{port}")),
+        mqtt: Some(format!("mqtt://127.0.0.1:{port}").into()),
         ..ServeConfig::loopback(&journal_dir)
     };
     // The first start makes the broker keep a session (and its subscriptions) for pantau.
@@ -216,7 +216,7 @@ async fn the_brokers_acl_decides_which_device_may_raise_which_alarm() {
     let (_broker, port) = start_broker_with(dir.path(), &settings);
     let config = ServeConfig {
         osmand: None,
-        mqtt: Some(format!("mqtt://pantau:desk-secret@127.0.0.1:{port}")),
+        mqtt: Some(format!("mqtt://pantau:desk-secret@127.0.0.1:{port}").into()),
         ..ServeConfig::loopback(dir.path().join("journal"))
     };
     let service = Service::start(config).await.expect("service starts");
