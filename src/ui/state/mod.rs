@@ -103,6 +103,8 @@ pub struct Console {
     drawn_selection: (Option<u32>, Option<u32>),
     routes_dirty: bool,
     seen_alarms: usize,
+    /// The feeds were taken in since the last frame was drawn.
+    polled: bool,
 }
 
 impl Console {
@@ -153,6 +155,7 @@ impl Console {
             drawn_selection: (None, None),
             routes_dirty: false,
             seen_alarms,
+            polled: false,
         }
     }
 
@@ -165,8 +168,11 @@ impl Console {
         matches!(self.role(), Role::Operator | Role::Commander)
     }
 
-    /// Takes in what the feeds brought (also while the window is hidden, so nothing piles up).
+    /// Takes in what the feeds brought and sounds the alerts due. The app calls it before
+    /// every frame, also while the window is hidden, so nothing piles up; the frame then drawn
+    /// does not take them in again (a frame drawn without the app, as in the UI tests, does).
     pub fn poll(&mut self) {
+        self.polled = true;
         self.session.desk.poll();
         for sound in self.alerts.due(&self.session.desk, now_millis()) {
             self.speaker.play(sound);
@@ -177,7 +183,10 @@ impl Console {
     /// following new alarms, the selection kept current, and the live layers updated (without
     /// a canvas, as in the UI tests, the changes are still taken).
     pub(crate) fn tick(&mut self, canvas: Option<&mut Canvas>, now: Millis) {
-        self.poll();
+        if !std::mem::take(&mut self.polled) {
+            self.poll();
+            self.polled = false;
+        }
         self.follow_new_alarms();
         self.refresh_selection(now);
         match canvas {
