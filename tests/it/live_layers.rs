@@ -214,7 +214,15 @@ fn zone_file_names_drawn_once() {
     let after = count_matching(&with_kecamatan, &view, &around, district, 40);
     assert!(after > before + 40, "kecamatan name drawn ({before} -> {after} text pixels), see {}", out.display());
     // The kelurahan names are the map's own: placed again, they are not doubled.
-    assert!(map_only.rgba == with_kelurahan.rgba, "names the map already shows are not drawn twice");
+    assert!(same_picture(&map_only, &with_kelurahan), "names the map already shows are not drawn twice");
     // Hidden with their layer.
-    assert!(map_only.rgba == hidden.rgba, "hidden names not drawn");
+    assert!(same_picture(&map_only, &hidden), "hidden names not drawn");
+}
+
+/// The same picture, but for rounding: a road name's glyphs sit wherever the glyph atlas put
+/// them in the frames drawn before (which tiles arrived first), and sampling them elsewhere
+/// in the atlas can move an edge pixel by a level or two. A name drawn twice or not at all
+/// moves hundreds of pixels by far more.
+fn same_picture(a: &Image, b: &Image) -> bool {
+    a.rgba.len() == b.rgba.len() && a.rgba.iter().zip(&b.rgba).all(|(x, y)| x.abs_diff(*y) <= 8)
 }
