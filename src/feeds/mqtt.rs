@@ -61,9 +61,10 @@ impl std::str::FromStr for BrokerUrl {
 }
 
 impl std::fmt::Debug for BrokerUrl {
+    /// Read as the parser reads it: after the scheme, everything up to the last `@` is the
+    /// login, and everything in it after the first `:` the password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let scheme_end = self.0.find("://").map_or(0, |i| i + 3);
-        let (scheme, rest) = self.0.split_at(scheme_end);
+        let (scheme, rest) = split_scheme(&self.0);
         match rest.rsplit_once('@') {
             Some((userinfo, host)) if userinfo.contains(':') => {
                 let user = userinfo.split(':').next().unwrap_or_default();
@@ -72,6 +73,14 @@ impl std::fmt::Debug for BrokerUrl {
             _ => write!(f, "{:?}", self.0),
         }
     }
+}
+
+/// The URL's scheme (with `://`, empty when it has none) and the rest.
+fn split_scheme(url: &str) -> (&str, &str) {
+    ["mqtt://", "tcp://"]
+        .iter()
+        .find_map(|scheme| url.strip_prefix(scheme).map(|rest| (&url[..scheme.len()], rest)))
+        .unwrap_or(("", url))
 }
 
 /// Where and how to subscribe.
@@ -141,7 +150,12 @@ pub fn parse_url(url: &str) -> Result<BrokerAddress> {
 }
 
 fn parse_url_with(url: &str, password_variable: Option<String>) -> Result<BrokerAddress> {
-    let rest = url.strip_prefix("mqtt://").or_else(|| url.strip_prefix("tcp://")).unwrap_or(url);
+    let (_, rest) = split_scheme(url);
+    let scheme_chars = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c));
+    if let Some((scheme, _)) = rest.split_once("://").filter(|(scheme, _)| scheme_chars(scheme)) {
+        // Only the scheme is shown: the rest may carry a password.
+        anyhow::bail!("--mqtt {scheme}://...: not an MQTT URL (mqtt:// or tcp://; TLS brokers are not supported yet)");
+    }
     let (userinfo, rest) = match rest.rsplit_once('@') {
         Some((userinfo, rest)) => (Some(userinfo), rest),
         None => (None, rest),
@@ -176,12 +190,14 @@ fn parse_url_with(url: &str, password_variable: Option<String>) -> Result<Broker
     Ok(BrokerAddress { host: host.to_string(), port, login })
 }
 
-/// A percent-encoded part of a URL's login, decoded (its text is never in the error).
+/// A percent-encoded part of a URL's login, decoded (its text is never in the error). MQTT
+/// strings may not hold NUL.
 fn decoded(part: &str, what: &str, shown: &str) -> Result<String> {
-    percent_encoding::percent_decode_str(part)
+    let text = percent_encoding::percent_decode_str(part)
         .decode_utf8()
-        .map(|text| text.into_owned())
-        .map_err(|_| anyhow!("--mqtt {shown}: the {what} is not UTF-8 once percent-decoded"))
+        .map_err(|_| anyhow!("--mqtt {shown}: the {what} is not UTF-8 once percent-decoded"))?;
+    anyhow::ensure!(!text.contains('\0'), "--mqtt {shown}: the {what} holds a NUL (%00)");
+    Ok(text.into_owned())
 }
 
 /// Client options for a broker: its address and login.
@@ -391,6 +407,10 @@ mod tests {
         assert_eq!(raw_at.login, Some(("desk".into(), "p@ss".into())), "the last @ ends the login");
         let bad = parse_url_with("mqtt://desk:%FF%FEsecret@broker", None).expect_err("not UTF-8");
         assert!(bad.to_string().contains("password is not UTF-8") && !bad.to_string().contains("secret"), "{bad}");
+        let nul = parse_url_with("mqtt://desk:se%00cret@broker", None).expect_err("NUL");
+        assert!(nul.to_string().contains("NUL") && !nul.to_string().contains("se%00cret"), "{nul}");
+        let tls = parse_url_with("mqtts://desk:secret@broker:8883", None).expect_err("TLS");
+        assert!(tls.to_string().contains("mqtts://...") && !tls.to_string().contains("secret"), "{tls}");
     }
 
     #[test]
@@ -401,5 +421,11 @@ mod tests {
         assert!(shown.contains("mqtt://pantau:***@broker:1883") && !shown.contains("s3cret"), "{shown}");
         let plain = BrokerUrl::from("mqtt://broker:1883".to_string());
         assert_eq!(format!("{plain:?}"), "\"mqtt://broker:1883\"");
+        // Read as the parser reads it, whatever the password holds.
+        for (url, secret) in [("u:a://b@host", "a://b"), ("mqtt://u:p@ss@[::1]:1883", "p@ss"), ("u:s3cret@h", "s3cret")]
+        {
+            let shown = format!("{:?}", BrokerUrl::from(url.to_string()));
+            assert!(!shown.contains(secret) && shown.contains(":***@"), "{url} shown as {shown}");
+        }
     }
 }

@@ -42,6 +42,9 @@ pub struct Desk {
     router: Option<Router>,
     pub congestion: Option<Congestion>,
     pub streets: Streets,
+    /// Each alarm's street in words, worked out when the alarm arrives or moves (the panels
+    /// name it every frame).
+    alarm_streets: Vec<Option<String>>,
     speeds_at: Millis,
     pub user: String,
     pub role: Role,
@@ -85,7 +88,7 @@ impl Desk {
         let live = LiveIndex::new(&world, ZoneIndex::new(layers.zones), CameraIndex::new(layers.cameras));
         let congestion = layers.roads.as_ref().map(Congestion::new);
         let router = layers.roads.map(Router::new);
-        Ok(Self {
+        let mut desk = Self {
             world,
             events,
             ingest,
@@ -93,6 +96,7 @@ impl Desk {
             router,
             congestion,
             streets: layers.streets,
+            alarm_streets: Vec::new(),
             speeds_at: 0,
             user: user.to_string(),
             role,
@@ -100,7 +104,10 @@ impl Desk {
             refusal: None,
             tracks: Tracks::default(),
             waker,
-        })
+        };
+        let every: Vec<u32> = (0..desk.world.alarms().len() as u32).collect();
+        desk.note_streets(&every);
+        Ok(desk)
     }
 
     /// Called (from another thread) whenever new events arrive, e.g. to repaint the window.
@@ -132,6 +139,7 @@ impl Desk {
         if count > 0 {
             let changes = self.world.take_changes();
             self.live.update(&self.world, &changes);
+            self.note_streets(&changes.alarms);
             merge(&mut self.pending.units, &changes.units);
             merge(&mut self.pending.alarms, &changes.alarms);
         }
@@ -200,9 +208,30 @@ impl Desk {
 
     /// The street an alarm is on, in words: its name, with how far off it is when that is more
     /// than a few tens of metres (`None` without a position or a named street within reach).
-    pub fn alarm_street(&self, alarm: &Alarm) -> Option<String> {
-        let (name, metres) = self.streets.nearest(alarm.lon?, alarm.lat?)?;
-        Some(if metres < STREET_ON_M { name.to_string() } else { format!("{name}, {metres:.0} m off") })
+    pub fn alarm_street(&self, alarm: &Alarm) -> Option<&str> {
+        // An alarm's slot is its id less one (as the world numbers them).
+        let slot = usize::try_from(alarm.id).ok()?.checked_sub(1)?;
+        self.alarm_streets.get(slot)?.as_deref()
+    }
+
+    /// Works out the streets of the alarms in these slots (new, placed or moved).
+    fn note_streets(&mut self, slots: &[u32]) {
+        let alarms = self.world.alarms();
+        self.alarm_streets.resize(alarms.len(), None);
+        for &slot in slots {
+            let Some(alarm) = alarms.get(slot as usize) else { continue };
+            let street = alarm.lon.zip(alarm.lat).and_then(|(lon, lat)| self.streets.nearest(lon, lat));
+            self.alarm_streets[slot as usize] =
+                street.map(
+                    |(name, metres)| {
+                        if metres < STREET_ON_M {
+                            name.to_string()
+                        } else {
+                            format!("{name}, {metres:.0} m off")
+                        }
+                    },
+                );
+        }
     }
 
     /// The available units nearest an alarm, by road ETA when the map has roads; no unit in

@@ -43,9 +43,10 @@ impl Tracks {
         }
     }
 
-    /// A unit's track, oldest point first (empty for a unit not seen moving).
-    pub fn of(&self, unit: &str) -> impl Iterator<Item = &TrackPoint> {
-        self.by_unit.get(unit).into_iter().flatten()
+    /// A unit's track over the last `TRACK_MS` before `now`, oldest point first (empty for a
+    /// unit not seen moving lately).
+    pub fn of(&self, unit: &str, now: Millis) -> impl Iterator<Item = &TrackPoint> {
+        self.by_unit.get(unit).into_iter().flatten().filter(move |p| p.time >= now - TRACK_MS)
     }
 }
 
@@ -64,13 +65,15 @@ mod tests {
         for s in 0..1_200 {
             tracks.add("a", &fix(s * 1_000, 106.0 + s as f64 * 1e-5));
         }
-        let track: Vec<&TrackPoint> = tracks.of("a").collect();
+        let track: Vec<&TrackPoint> = tracks.of("a", 1_200_000).collect();
         assert!(track.windows(2).all(|w| w[1].time - w[0].time >= STEP_MS));
         assert!(track.len() <= TRACK_POINTS, "{} points", track.len());
         let (first, last) = (track[0].time, track[track.len() - 1].time);
         assert!(last - first <= TRACK_MS && last - first >= TRACK_MS - STEP_MS, "{first}..{last}");
         assert_eq!(last, 1_195_000);
-        assert_eq!(tracks.of("b").count(), 0);
+        assert_eq!(tracks.of("b", 1_200_000).count(), 0);
+        // An hour later, with no fix since, the track is gone.
+        assert_eq!(tracks.of("a", 1_200_000 + 3_600_000).count(), 0);
     }
 
     #[test]
@@ -78,6 +81,6 @@ mod tests {
         let mut tracks = Tracks::default();
         tracks.add("a", &fix(60_000, 106.0));
         tracks.add("a", &fix(10_000, 106.1));
-        assert_eq!(tracks.of("a").map(|p| p.time).collect::<Vec<_>>(), vec![60_000]);
+        assert_eq!(tracks.of("a", 60_000).map(|p| p.time).collect::<Vec<_>>(), vec![60_000]);
     }
 }

@@ -51,6 +51,10 @@ fn every_readme_command_runs_as_written() {
     let bin = Path::new(env!("CARGO_BIN_EXE_pantau")).parent().expect("binary folder").to_path_buf();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     let runtime = std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp/pantau-runtime".into());
+    if !Path::new(&runtime).is_dir() {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&runtime).expect("runtime dir");
+    }
     let mut ran = 0;
     for block in &blocks {
         let first = first_command(block);
@@ -72,6 +76,7 @@ fn every_readme_command_runs_as_written() {
             .process_group(0)
             .spawn()
             .expect("bash runs");
+        let group = StopGroupOnDrop(child.id());
         let started = Instant::now();
         let status = loop {
             if let Some(status) = child.try_wait().expect("wait") {
@@ -82,7 +87,7 @@ fn every_readme_command_runs_as_written() {
             }
             std::thread::sleep(Duration::from_millis(100));
         };
-        let _ = Command::new("kill").args(["-KILL", &format!("-{}", child.id())]).output();
+        drop(group);
         let _ = child.wait();
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
         let status =
@@ -98,4 +103,14 @@ fn every_readme_command_runs_as_written() {
     let seven = std::fs::read(work.join("seven.png")).expect("seven");
     assert_ne!(seven, std::fs::read(work.join("demo.png")).expect("demo"), "demo:7 is another city");
     assert!(work.join("journal/snapshots").read_dir().expect("snapshots").next().is_some(), "serve's clean stop");
+}
+
+/// Kills a block's process group (what it left running, such as `pantau serve`) when the block
+/// is done, and also when the test fails while waiting for it.
+struct StopGroupOnDrop(u32);
+
+impl Drop for StopGroupOnDrop {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-KILL", &format!("-{}", self.0)]).output();
+    }
 }

@@ -345,7 +345,9 @@ fn clicking_a_unit_opens_its_card() {
         feed: pantau::model::FeedKind::Simulator,
     };
     drop(harness.state().session.ingest().expect("running").send(vec![moved]));
-    step_until(&mut harness, "the second fix", |h| h.state().session.desk.tracks.of("demo-0050").count() == 2);
+    step_until(&mut harness, "the second fix", |h| {
+        h.state().session.desk.tracks.of("demo-0050", later.time).count() == 2
+    });
     harness.get_by_label_contains("trail (last").click();
     harness.run_steps(2);
     assert!(harness.state().trails_shown.contains("demo-0050"), "the trail is shown");

@@ -5,6 +5,11 @@
 
 /// Largest turn between neighbouring glyphs, in radians (about 30°).
 const MAX_TURN: f32 = 0.52;
+/// Largest turn from the first glyph to any other (about 80°): a name does not wrap round a
+/// roundabout or a loop.
+const MAX_TOTAL_TURN: f32 = 1.4;
+/// How far past vertical a glyph may lean and still count as upright (cosine of about 100°).
+const UPRIGHT_COS: f32 = -0.17;
 /// Room left free at each end of the line, in pixels.
 const END_MARGIN: f32 = 4.0;
 
@@ -76,14 +81,18 @@ pub fn fit(path: &[[f32; 2]], glyphs: &[GlyphSpan], width: f32, anchor: f32) -> 
         return None;
     }
     let (head, tail) = (forward.pose(start).center, forward.pose(start + width).center);
-    let poses = if tail[0] >= head[0] {
+    // Left to right; a vertical name reads upwards (bottom to top), whichever way it was drawn.
+    let rightwards = if (tail[0] - head[0]).abs() > 0.5 { tail[0] > head[0] } else { tail[1] < head[1] };
+    let poses = if rightwards {
         place(&forward, glyphs, start)
     } else {
         let reversed: Vec<[f32; 2]> = path.iter().rev().copied().collect();
         place(&Walk::new(&reversed), glyphs, length - start - width)
     };
     let smooth = poses.windows(2).all(|w| turn(w[0].angle, w[1].angle) <= MAX_TURN);
-    smooth.then_some(poses)
+    let gentle = poses.iter().all(|p| turn(poses[0].angle, p.angle) <= MAX_TOTAL_TURN);
+    let upright = poses.iter().all(|p| p.angle.cos() >= UPRIGHT_COS);
+    (smooth && gentle && upright).then_some(poses)
 }
 
 fn place(walk: &Walk, glyphs: &[GlyphSpan], start: f32) -> Vec<GlyphPose> {
@@ -138,8 +147,21 @@ mod tests {
     }
 
     #[test]
-    fn a_vertical_line_is_read_upwards_or_downwards_but_never_upside_down() {
-        let poses = fit(&[[0.0, 0.0], [0.0, 200.0]], &spans(3, 10.0), 30.0, 0.5).expect("fits");
-        assert!(poses.iter().all(|p| p.angle.cos() >= -1e-6), "{poses:?}");
+    fn a_vertical_line_reads_upwards_whichever_way_it_was_drawn() {
+        for line in [[[0.0, 0.0], [0.0, 200.0]], [[0.0, 200.0], [0.0, 0.0]]] {
+            let poses = fit(&line, &spans(3, 10.0), 30.0, 0.5).expect("fits");
+            assert!(poses[0].center[1] > poses[2].center[1], "bottom to top: {poses:?}");
+        }
+    }
+
+    #[test]
+    fn a_name_does_not_wrap_round_a_tight_curve() {
+        // A half circle of radius 60 px in 7° steps: no step turns much, the whole turns 180°.
+        let arc: Vec<[f32; 2]> = (0..=26)
+            .map(|i| (i as f32 * 7.0).to_radians())
+            .map(|a| [100.0 + 60.0 * a.cos(), 100.0 + 60.0 * a.sin()])
+            .collect();
+        assert!(fit(&arc, &spans(15, 10.0), 150.0, 0.5).is_none(), "a 150 px name round a half circle");
+        assert!(fit(&arc, &spans(3, 10.0), 30.0, 0.5).is_some(), "a short name on the same curve");
     }
 }

@@ -291,7 +291,7 @@ fn coverage_of(content: &SwashContent, data: &[u8], pixels: usize) -> Vec<u8> {
         SwashContent::Mask => 1,
         SwashContent::SubpixelMask | SwashContent::Color => 4,
     };
-    let mut out: Vec<u8> = data.chunks(channels).map(|px| px[channels - 1]).collect();
+    let mut out: Vec<u8> = data.chunks_exact(channels).map(|px| px[channels - 1]).collect();
     out.resize(pixels, 0);
     out
 }

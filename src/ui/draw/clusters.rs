@@ -1,8 +1,9 @@
 //! Units gathered where their markers would pile up: below the live layers' `CLUSTER_ZOOM` the
 //! map draws no unit markers and this draws every unit here instead, nearby ones as one cluster
-//! (a disc with the count, ringed in status colours, and a chip per status with its count);
-//! closer in, where the markers are drawn, a pile of units at one place (a station) gets a
-//! badge with its count.
+//! (a disc with the count, ringed in status colours, and a chip per status with its count;
+//! units whose fix is stale counted apart, in grey, as the map greys their markers); closer in,
+//! where the markers are drawn, units within a few points of each other (a station's) get a
+//! badge with their count.
 
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, Vec2};
 
@@ -15,21 +16,23 @@ pub const CLUSTER_RADIUS: f32 = 28.0;
 /// Markers closer than this (points) are one pile closer in.
 pub const PILE_RADIUS: f32 = 16.0;
 
-/// A unit's marker on screen.
+/// A unit's marker on screen; `stale` when its last fix is too old to trust its status.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Placed {
     pub slot: u32,
     pub at: Pos2,
     pub status: UnitStatus,
+    pub stale: bool,
 }
 
-/// Units drawn as one: where (the members' mean), who, and how many in each status (in the
-/// order of [`UnitStatus::ALL`]).
+/// Units drawn as one: where (the members' mean), who, how many with a fresh fix in each
+/// status (in the order of [`UnitStatus::ALL`]), and how many are stale.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cluster {
     pub at: Pos2,
     pub members: Vec<u32>,
     pub by_status: [u32; UnitStatus::ALL.len()],
+    pub stale: u32,
 }
 
 /// Gathers markers: each joins the first cluster whose first member lies within `radius`,
@@ -56,7 +59,12 @@ pub fn gather(markers: &[Placed], radius: f32) -> Vec<Cluster> {
             None => {
                 grid.entry((cx, cy)).or_default().push(clusters.len());
                 seeds.push(m.at);
-                clusters.push(Cluster { at: Pos2::ZERO, members: Vec::new(), by_status: [0; UnitStatus::ALL.len()] });
+                clusters.push(Cluster {
+                    at: Pos2::ZERO,
+                    members: Vec::new(),
+                    by_status: [0; UnitStatus::ALL.len()],
+                    stale: 0,
+                });
                 clusters.len() - 1
             }
         };
@@ -64,7 +72,11 @@ pub fn gather(markers: &[Placed], radius: f32) -> Vec<Cluster> {
         let n = c.members.len() as f32;
         c.at = Pos2::new((c.at.x * n + m.at.x) / (n + 1.0), (c.at.y * n + m.at.y) / (n + 1.0));
         c.members.push(m.slot);
-        c.by_status[m.status.index()] += 1;
+        if m.stale {
+            c.stale += 1;
+        } else {
+            c.by_status[m.status.index()] += 1;
+        }
     }
     clusters
 }
@@ -92,9 +104,12 @@ pub fn paint_clusters(
     let (back, text) = (translucent(palette.overlay_back), colour(palette.overlay_text));
     for c in clusters {
         if let [only] = c.members[..] {
-            let status = UnitStatus::ALL[c.by_status.iter().position(|n| *n > 0).unwrap_or(0)];
+            let fill = match c.by_status.iter().position(|n| *n > 0) {
+                Some(status) => palette.unit(UnitStatus::ALL[status]),
+                None => palette.quiet,
+            };
             let r = if wall { 8.0 } else { 6.0 };
-            painter.circle(c.at, r, colour(palette.unit(status)), Stroke::new(1.5, Color32::WHITE));
+            painter.circle(c.at, r, colour(fill), Stroke::new(1.5, Color32::WHITE));
             if selected == Some(only) {
                 painter.circle_stroke(c.at, r + 4.0, Stroke::new(2.5, text));
             }
@@ -109,35 +124,35 @@ pub fn paint_clusters(
     }
 }
 
-/// The ring round a cluster: one arc per status, as long as its share of the members.
+/// A cluster's counts with their colours: each status with a fresh fix, then the stale.
+fn counts(c: &Cluster, palette: &Palette) -> Vec<(u32, crate::render::style::Rgba)> {
+    let fresh = UnitStatus::ALL.iter().zip(c.by_status).map(|(status, n)| (n, palette.unit(*status)));
+    fresh.chain([(c.stale, palette.quiet)]).filter(|(n, _)| *n > 0).collect()
+}
+
+/// The ring round a cluster: one arc per count, as long as its share of the members.
 fn status_ring(painter: &egui::Painter, c: &Cluster, r: f32, palette: &Palette, wall: bool) {
     let total = c.members.len() as f32;
     let width = if wall { 6.0 } else { 4.0 };
     let mut start = -std::f32::consts::FRAC_PI_2;
-    for (status, n) in UnitStatus::ALL.iter().zip(c.by_status) {
-        if n == 0 {
-            continue;
-        }
+    for (n, fill) in counts(c, palette) {
         let sweep = std::f32::consts::TAU * n as f32 / total;
         let steps = ((sweep * r / 3.0).ceil() as usize).max(2);
         let points: Vec<Pos2> = (0..=steps)
             .map(|i| start + sweep * i as f32 / steps as f32)
             .map(|a| c.at + Vec2::new(a.cos(), a.sin()) * (r - width / 2.0))
             .collect();
-        painter.add(Shape::line(points, Stroke::new(width, colour(palette.unit(*status)))));
+        painter.add(Shape::line(points, Stroke::new(width, colour(fill))));
         start += sweep;
     }
 }
 
-/// A row of chips under a cluster, one per status present: the count on the status colour.
+/// A row of chips under a cluster, one per count: the count on its status's colour.
 fn status_chips(painter: &egui::Painter, c: &Cluster, top_centre: Pos2, palette: &Palette, wall: bool) {
     let font = FontId::proportional(if wall { 18.0 } else { 12.0 });
-    let galleys: Vec<_> = UnitStatus::ALL
-        .iter()
-        .zip(c.by_status)
-        .filter(|(_, n)| *n > 0)
-        .map(|(status, n)| {
-            let fill = palette.unit(*status);
+    let galleys: Vec<_> = counts(c, palette)
+        .into_iter()
+        .map(|(n, fill)| {
             let ink = super::look::readable(palette.overlay_text, colour(fill));
             (colour(fill), ink, painter.layout_no_wrap(n.to_string(), font.clone(), ink))
         })
@@ -181,7 +196,7 @@ mod tests {
     use super::*;
 
     fn at(slot: u32, x: f32, y: f32, status: UnitStatus) -> Placed {
-        Placed { slot, at: Pos2::new(x, y), status }
+        Placed { slot, at: Pos2::new(x, y), status, stale: false }
     }
 
     #[test]
@@ -199,6 +214,17 @@ mod tests {
         assert_eq!(clusters[0].by_status[UnitStatus::OnScene.index()], 1);
         assert_eq!(clusters[1].members, vec![3]);
         assert!((clusters[0].at.x - 305.0 / 3.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn stale_units_are_counted_apart_from_their_status() {
+        let markers = [
+            at(0, 10.0, 10.0, UnitStatus::Available),
+            Placed { stale: true, ..at(1, 12.0, 10.0, UnitStatus::Available) },
+        ];
+        let clusters = gather(&markers, CLUSTER_RADIUS);
+        assert_eq!(clusters[0].by_status[UnitStatus::Available.index()], 1);
+        assert_eq!(clusters[0].stale, 1);
     }
 
     #[test]

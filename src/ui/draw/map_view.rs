@@ -289,7 +289,7 @@ fn pick(console: &mut Console, rect: Rect, ppp: f32, at: Pos2) {
         console.select_alarm(id);
         return;
     }
-    if view.zoom < CLUSTER_ZOOM {
+    if view.zoom < CLUSTER_ZOOM && console.style.visible[LayerId::Units as usize] {
         pick_cluster(console, rect, ppp, at);
         return;
     }
@@ -359,10 +359,11 @@ fn highlighted_road(painter: &egui::Painter, console: &Console, rect: Rect, ppp:
 /// in its status colour over a halo, with a dot where the track starts.
 fn trails(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
     let desk = &console.session.desk;
+    let now = crate::model::now_millis();
     let width = if console.wall { 5.0 } else { 3.5 };
     for unit in console.trails_shown.iter().filter_map(|id| desk.world().unit(id)) {
         let mut points: Vec<Pos2> =
-            desk.tracks.of(&unit.id).map(|p| to_screen(&console.view, rect, ppp, p.lon, p.lat)).collect();
+            desk.tracks.of(&unit.id, now).map(|p| to_screen(&console.view, rect, ppp, p.lon, p.lat)).collect();
         points.extend(unit.last_fix.map(|f| to_screen(&console.view, rect, ppp, f.lon, f.lat)));
         let Some(&start) = points.first() else { continue };
         let line = colour(console.palette.unit(unit.status));
@@ -376,13 +377,15 @@ fn trails(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
 fn unit_markers(console: &Console, rect: Rect, ppp: f32) -> Vec<clusters::Placed> {
     let around = rect.expand(clusters::CLUSTER_RADIUS);
     let units = console.session.desk.world().units();
+    let now = crate::model::now_millis();
     units
         .iter()
         .enumerate()
         .filter_map(|(slot, u)| {
             let f = u.last_fix?;
             let at = to_screen(&console.view, rect, ppp, f.lon, f.lat);
-            around.contains(at).then_some(clusters::Placed { slot: slot as u32, at, status: u.status })
+            let stale = (now - f.time) as f32 > console.style.stale_seconds * 1000.0;
+            around.contains(at).then_some(clusters::Placed { slot: slot as u32, at, status: u.status, stale })
         })
         .collect()
 }

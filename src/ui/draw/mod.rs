@@ -1,8 +1,9 @@
 //! Drawing one frame of the console from its state: free functions that take the console (or
 //! less) and an `egui::Ui`, keep nothing between frames, and turn what the operator does into
-//! calls on the console. `clusters`: units gathered at low zoom, piles counted; `panels`: the desk's side panels and legend; `map_view`: the map area,
-//! its input and overlays, and the wall's focus view; `wall`: the status strip; `look`: names,
-//! ages and palette colours shared by the others.
+//! calls on the console. `clusters`: units gathered at low zoom, piles counted; `panels`: the
+//! desk's side panels and legend; `map_view`: the map area, its input and overlays, and the
+//! wall's focus view; `wall`: the status strip; `look`: names, ages and palette colours shared
+//! by the others.
 
 pub mod clusters;
 pub mod look;

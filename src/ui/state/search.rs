@@ -24,6 +24,14 @@ pub struct Found {
     pub road: Option<String>,
 }
 
+/// Where a match leads: a point, or a zone or road (by index) framed once it is shown.
+#[derive(Clone, Copy)]
+enum Target {
+    Point(f64, f64),
+    Zone(usize),
+    Road(usize),
+}
+
 /// What kind of thing matched, in the order equal matches are listed.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
@@ -55,40 +63,49 @@ impl Console {
                 })
                 .collect();
         }
-        // Names are matched first; a result is made only for a match (this runs every frame
-        // while there is text in the box).
-        let mut hits: Vec<(u8, Kind, Found)> = Vec::new();
+        // Names are matched first, and only the results shown are framed (this runs every
+        // frame while there is text in the box, and a short query matches most roads).
+        let mut hits: Vec<(u8, Kind, String, Target)> = Vec::new();
         let best = |names: &[&str]| names.iter().filter_map(|name| quality(&name.to_lowercase(), &q)).min();
         let desk = &self.session.desk;
         for u in desk.world().units() {
             if let (Some(quality), Some(f)) = (best(&[&u.callsign, &u.id]), u.last_fix) {
-                hits.push((quality, Kind::Unit, point(format!("Unit {}", u.callsign), f.lon, f.lat)));
+                hits.push((quality, Kind::Unit, format!("Unit {}", u.callsign), Target::Point(f.lon, f.lat)));
             }
         }
-        for z in desk.live.zones.zones() {
-            if let Some(found) = best(&[&z.name, &z.code]).and_then(|quality| Some((quality, self.framed(z)?))) {
-                hits.push((found.0, Kind::Zone, found.1));
+        for (i, z) in desk.live.zones.zones().iter().enumerate() {
+            if let Some(quality) = best(&[&z.name, &z.code]) {
+                hits.push((quality, Kind::Zone, format!("Zone {} ({})", z.name, z.code), Target::Zone(i)));
             }
         }
-        for road in &self.roads {
+        for (i, road) in self.roads.iter().enumerate() {
             if let Some(quality) = best(&[&road.label]) {
-                hits.push((quality, Kind::Road, self.road_framed(road)));
+                hits.push((quality, Kind::Road, road.label.clone(), Target::Road(i)));
             }
         }
         for (kind, places) in [(Kind::Station, &self.stations), (Kind::Site, &self.sites)] {
             for p in places.iter() {
                 if let Some(quality) = best(&[&p.label]) {
-                    hits.push((quality, kind, point(p.label.clone(), p.lon, p.lat)));
+                    hits.push((quality, kind, p.label.clone(), Target::Point(p.lon, p.lat)));
                 }
             }
         }
         for c in desk.live.cameras.cameras() {
             if let Some(quality) = best(&[&c.name, &c.id]) {
-                hits.push((quality, Kind::Camera, point(format!("Camera {}", c.name), c.lon, c.lat)));
+                hits.push((quality, Kind::Camera, format!("Camera {}", c.name), Target::Point(c.lon, c.lat)));
             }
         }
-        hits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| a.2.label.cmp(&b.2.label)));
-        hits.into_iter().take(limit).map(|(_, _, found)| found).collect()
+        hits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| a.2.cmp(&b.2)));
+        hits.into_iter().take(limit).filter_map(|(_, _, label, target)| self.target_found(label, target)).collect()
+    }
+
+    /// A search result made from what matched: a point flown to, a zone or a road framed.
+    fn target_found(&self, label: String, target: Target) -> Option<Found> {
+        match target {
+            Target::Point(lon, lat) => Some(Found { label, lon, lat, zoom: POINT_ZOOM, road: None }),
+            Target::Zone(i) => self.framed(label, self.session.desk.live.zones.zones().get(i)?),
+            Target::Road(i) => Some(self.road_framed(self.roads.get(i)?)),
+        }
     }
 
     /// Why a query that looks like a point is not one (two numbers, neither order on the map).
@@ -101,12 +118,12 @@ impl Console {
     }
 
     /// A zone, framed whole in the current view.
-    fn framed(&self, zone: &crate::model::Zone) -> Option<Found> {
+    fn framed(&self, label: String, zone: &crate::model::Zone) -> Option<Found> {
         let rect = zone.polygon.bounding_rect()?;
         let fit =
             View::fit((rect.min().x, rect.min().y, rect.max().x, rect.max().y), self.view.width, self.view.height);
         let (lon, lat) = fit.center_lonlat();
-        Some(Found { label: format!("Zone {} ({})", zone.name, zone.code), lon, lat, zoom: fit.zoom, road: None })
+        Some(Found { label, lon, lat, zoom: fit.zoom, road: None })
     }
 
     /// A road, framed whole (all its pieces; no closer than a street view), to be highlighted.
@@ -132,10 +149,6 @@ impl Console {
         self.fly_to(found.lon, found.lat, found.zoom);
         self.highlighted_road = found.road.clone();
     }
-}
-
-fn point(label: String, lon: f64, lat: f64) -> Found {
-    Found { label, lon, lat, zoom: POINT_ZOOM, road: None }
 }
 
 /// How well a name matches: 0 the whole name, 1 its start, 2 the start of a word in it, 3
