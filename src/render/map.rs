@@ -19,7 +19,7 @@ use lru::LruCache;
 use wgpu::util::DeviceExt;
 
 use super::gpu::{assert_vertex_layout, blended_pipeline, Gpu, PipelineSpec};
-use super::labels::{LabelCandidateOnScreen, LabelLayer};
+use super::labels::{LabelCandidateOnScreen, LabelLayer, TileToScreen};
 use super::layer::{Frame, Layer};
 use super::style::Theme;
 use super::view::{tile_placement, View};
@@ -362,26 +362,24 @@ impl MapLayer {
 
     fn place_labels(&mut self, gpu: &Gpu, view: &View, ready: &[TileId]) -> usize {
         let zoom = view.zoom as f32;
-        let (s, c) = (view.bearing as f32).to_radians().sin_cos();
+        let (sin, cos) = (view.bearing as f32).to_radians().sin_cos();
+        let centre = [view.width as f32 / 2.0, view.height as f32 / 2.0];
         let shown = |slot: u32| self.theme.slot(slot).filter(|style| style.label_zoom.is_some_and(|z| zoom >= z));
         let mut candidates = Vec::new();
         for id in ready.iter().filter(|_| self.show_labels) {
             let Some(tile) = self.tiles.peek(id) else { continue };
             let (origin, scale) = tile_placement(view, *id);
-            let to_screen = |p: [f32; 2]| {
-                let (dx, dy) = (origin[0] + p[0] * scale, origin[1] + p[1] * scale);
-                [dx * c - dy * s + view.width as f32 / 2.0, dx * s + dy * c + view.height as f32 / 2.0]
-            };
+            let to_screen = TileToScreen { origin, scale, sin, cos, centre };
             for label in &tile.labels {
                 let Some(style) = shown(label.slot) else { continue };
-                let [x, y] = to_screen(label.pos);
+                let [x, y] = to_screen.apply(label.pos);
                 candidates.push(LabelCandidateOnScreen {
                     text: &label.text,
                     x,
                     y,
                     slot: label.slot,
                     size: style.label_size * self.label_scale,
-                    path: label.path.iter().map(|p| to_screen(*p)).collect(),
+                    path: (&label.path, to_screen),
                 });
             }
         }
@@ -395,7 +393,7 @@ impl MapLayer {
                 y: y as f32,
                 slot: label.slot,
                 size: style.label_size * self.label_scale,
-                path: Vec::new(),
+                path: (&[], TileToScreen::IDENTITY),
             });
         }
         self.labels.prepare(gpu, view, &self.theme, candidates, &self.metadata.attribution)

@@ -111,6 +111,13 @@ struct StopGroupOnDrop(u32);
 
 impl Drop for StopGroupOnDrop {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-KILL", &format!("-{}", self.0)]).output();
+        // killpg, not the `kill` command: util-linux's `kill -KILL -PGID` for a group that no
+        // longer exists was seen to signal every process of the user.
+        if let Ok(group) = libc::pid_t::try_from(self.0) {
+            if group > 1 {
+                // SAFETY: killpg only sends a signal; a group that is gone gives ESRCH.
+                unsafe { libc::killpg(group, libc::SIGKILL) };
+            }
+        }
     }
 }

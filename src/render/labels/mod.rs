@@ -41,17 +41,38 @@ pub struct LabelCandidateOnScreen<'a> {
     pub y: f32,
     pub slot: u32,
     pub size: f32,
-    /// For a road's name, the road on screen: the name is set along it. Empty for names of
-    /// points and areas, set level at (x, y).
-    pub path: Vec<[f32; 2]>,
+    /// For a road's name, the road (in tile units) and how its tile lands on the screen: the
+    /// name is set along it. Empty for names of points and areas, set level at (x, y).
+    pub path: (&'a [[f32; 2]], TileToScreen),
+}
+
+/// How a tile's points land on the screen: scaled from the tile's origin (relative to the
+/// view's centre), turned by the bearing, moved to the screen's centre.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TileToScreen {
+    pub origin: [f32; 2],
+    pub scale: f32,
+    pub sin: f32,
+    pub cos: f32,
+    pub centre: [f32; 2],
+}
+
+impl TileToScreen {
+    pub const IDENTITY: Self = Self { origin: [0.0; 2], scale: 1.0, sin: 0.0, cos: 1.0, centre: [0.0; 2] };
+
+    pub fn apply(&self, p: [f32; 2]) -> [f32; 2] {
+        let (dx, dy) = (self.origin[0] + p[0] * self.scale, self.origin[1] + p[1] * self.scale);
+        [dx * self.cos - dy * self.sin + self.centre[0], dx * self.sin + dy * self.cos + self.centre[1]]
+    }
 }
 
 struct Shaped {
     buffer: Buffer,
     width: f32,
     height: f32,
-    /// Each glyph's span on the baseline and its rasterisation key (at its own origin).
-    glyphs: Vec<(GlyphSpan, CacheKey)>,
+    /// Each glyph's span on the baseline, and its rasterisation key (at its own origin).
+    spans: Vec<GlyphSpan>,
+    keys: Vec<CacheKey>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -141,7 +162,7 @@ impl LabelLayer {
             let district = SLOTS[c.slot as usize].starts_with("boundary.");
             let color = if district { theme.district_text } else { theme.label_text };
             let s = self.shape(c.text, size);
-            let done = if c.path.is_empty() {
+            let done = if c.path.0.is_empty() {
                 place_level(s, c, color, &mut taken).map(|p| placed.push(p))
             } else {
                 place_along(s, c, color, &mut taken).map(|glyphs| turned.extend(glyphs))
@@ -219,13 +240,13 @@ fn shape_text(fonts: &mut FontSystem, text: &str, size: f32) -> Shaped {
     buffer.shape_until_scroll(fonts, false);
     let width = buffer.layout_runs().map(|r| r.line_w).fold(0.0, f32::max);
     let height = buffer.layout_runs().count().max(1) as f32 * size * 1.2;
-    let glyphs = buffer
+    let (spans, keys) = buffer
         .layout_runs()
         .take(1)
         .flat_map(|run| run.glyphs.iter())
         .map(|g| (GlyphSpan { x: g.x, width: g.w }, g.physical((-g.x, 0.0), 1.0).cache_key))
-        .collect();
-    Shaped { buffer, width, height, glyphs }
+        .unzip();
+    Shaped { buffer, width, height, spans, keys }
 }
 
 /// A name set level, centred on its point; `None` where it would leave the screen or cover a
@@ -244,13 +265,15 @@ fn place_level(s: &Shaped, c: &LabelCandidateOnScreen, color: Rgba, taken: &mut 
 /// A road's name set along its road, tried at a few places along it; `None` where it fits
 /// nowhere free.
 fn place_along(s: &Shaped, c: &LabelCandidateOnScreen, color: Rgba, taken: &mut Occupancy) -> Option<Vec<TurnedGlyph>> {
-    let spans: Vec<GlyphSpan> = s.glyphs.iter().map(|(span, _)| *span).collect();
+    let (line, to_screen) = c.path;
+    let path: Vec<[f32; 2]> = line.iter().map(|p| to_screen.apply(*p)).collect();
+    let spans = &s.spans;
     let half_height = c.size * 0.6;
     for anchor in ANCHORS {
-        let Some(poses) = along::fit(&c.path, &spans, s.width, anchor) else { continue };
+        let Some(poses) = along::fit(&path, spans, s.width, anchor) else { continue };
         let boxes: Vec<[f32; 4]> = poses
             .iter()
-            .zip(&spans)
+            .zip(spans)
             .map(|(pose, span)| turned_box(pose.center, pose.angle, span.width / 2.0 + 1.0, half_height))
             .collect();
         if !boxes.iter().all(|b| taken.is_free(b)) {
@@ -259,7 +282,7 @@ fn place_along(s: &Shaped, c: &LabelCandidateOnScreen, color: Rgba, taken: &mut 
         for b in boxes {
             taken.insert(b);
         }
-        let glyphs = poses.iter().zip(&s.glyphs).map(|(pose, (span, key))| TurnedGlyph {
+        let glyphs = poses.iter().zip(spans.iter().zip(&s.keys)).map(|(pose, (span, key))| TurnedGlyph {
             key: *key,
             center: pose.center,
             angle: pose.angle,
