@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -145,7 +145,7 @@ fn request_service(
         let answer = hyper::service::Service::call(&inner, request);
         let (busy, activity, metrics) = (busy.clone(), activity.clone(), metrics.clone());
         Box::pin(async move {
-            let response = match tokio::time::timeout(timeout, answer).await {
+            let mut response = match tokio::time::timeout(timeout, answer).await {
                 Ok(Ok(response)) => response,
                 Ok(Err(never)) => match never {},
                 Err(_) => {
@@ -153,6 +153,11 @@ fn request_service(
                     (StatusCode::REQUEST_TIMEOUT, "request not complete in time\n").into_response()
                 }
             };
+            // Refused before its body was read: the connection ends after this answer, and
+            // says so, or a client would send its next request on a closing connection.
+            if matches!(response.status(), StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT) {
+                response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             busy.store(false, Ordering::Relaxed);
             activity.touch();
             Ok(response)
