@@ -14,6 +14,7 @@ pub mod journal;
 pub mod layer_files;
 pub mod model;
 pub mod ops;
+pub mod org;
 #[cfg(feature = "desktop")]
 pub mod render;
 pub mod service;
@@ -21,4 +22,5 @@ pub mod sim;
 pub mod spatial;
 #[cfg(feature = "desktop")]
 pub mod ui;
+pub mod users;
 pub mod world;

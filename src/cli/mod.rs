@@ -12,6 +12,7 @@
 //! | `sim` | `sim` |
 //! | `query zone / nearest / cameras / route` | `query` |
 //! | `demo` | `demo` |
+//! | `users add / passwd / disable / list` | `users` |
 //!
 //! What several of them share (`--map demo`, image sizes) is in `args`.
 
@@ -28,6 +29,7 @@ mod query;
 mod render;
 mod serve;
 mod sim;
+mod users;
 
 pub use app::AppArgs;
 pub use demo::DemoArgs;
@@ -38,6 +40,7 @@ pub use query::{QueryCommand, QueryPoints};
 pub use render::RenderArgs;
 pub use serve::ServeArgs;
 pub use sim::SimArgs;
+pub use users::UsersCommand;
 
 #[derive(Parser, Debug)]
 #[command(name = "pantau", version, about = "GPU map for traffic-management and police command centres")]
@@ -70,6 +73,9 @@ pub enum Command {
     /// Generate the demo city: its map archive and layer files (zones, stations, cameras,
     /// alarm sites, units), the same formats a real city uses.
     Demo(DemoArgs),
+    /// The people who may log in to the hub: add, change a password, disable, list.
+    #[command(subcommand)]
+    Users(UsersCommand),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -83,5 +89,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sim(args) => sim::run(args),
         Command::Query(command) => query::run(command),
         Command::Demo(args) => demo::run(args),
+        Command::Users(command) => users::run(command),
     }
 }

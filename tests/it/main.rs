@@ -26,4 +26,5 @@ mod render_pixels;
 mod sim;
 mod spatial;
 mod ui;
+mod users;
 mod window;
