@@ -23,7 +23,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let files = crate::demo::write(args.seed, &args.out)?;
     println!(
-        "wrote the demo city (seed {}) to {} in {:.2} s: {}, {}, {}, {}, {}, {}",
+        "wrote the demo city (seed {}) to {} in {:.2} s: {}, {}, {}, {}, {}, {}, {}",
         args.seed,
         files.dir.display(),
         started.elapsed().as_secs_f64(),
@@ -33,6 +33,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         file_name(&files.cameras),
         file_name(&files.alarm_sites),
         file_name(&files.units),
+        file_name(&files.org),
     );
     Ok(())
 }

@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use crate::basemap::schema::{classify, RawFeature};
 use crate::basemap::{import_features, ImportOptions};
 use crate::crs::geodesy::offset_lonlat;
+use crate::org::{Node, Org, Tier};
 use city::{Plan, P};
 use places::Places;
 
@@ -27,7 +28,7 @@ pub const DEMO_LABEL: &str = "Demo city (synthetic)";
 pub const CENTRE: (f64, f64) = (109.0, -5.2);
 pub const DEFAULT_SEED: u64 = 1;
 /// Changes whenever the generator's output changes, so cached copies are made again.
-const GENERATOR: &str = concat!("pantau ", env!("CARGO_PKG_VERSION"), " demo 2");
+const GENERATOR: &str = concat!("pantau ", env!("CARGO_PKG_VERSION"), " demo 3");
 
 /// Where the demo's files are.
 #[derive(Clone, Debug)]
@@ -39,6 +40,8 @@ pub struct DemoFiles {
     pub cameras: PathBuf,
     pub alarm_sites: PathBuf,
     pub units: PathBuf,
+    /// The organisation tree: a Polda above the city's Polres, a Polsek per kecamatan.
+    pub org: PathBuf,
 }
 
 impl DemoFiles {
@@ -51,11 +54,12 @@ impl DemoFiles {
             cameras: dir.join("cameras.geojson"),
             alarm_sites: dir.join("alarm_sites.geojson"),
             units: dir.join("units.geojson"),
+            org: dir.join("org.toml"),
         }
     }
 
-    fn all(&self) -> [&PathBuf; 6] {
-        [&self.map, &self.zones, &self.stations, &self.cameras, &self.alarm_sites, &self.units]
+    fn all(&self) -> [&PathBuf; 7] {
+        [&self.map, &self.zones, &self.stations, &self.cameras, &self.alarm_sites, &self.units, &self.org]
     }
 }
 
@@ -203,7 +207,9 @@ fn write_layers(demo: &DemoCity, files: &DemoFiles) -> Result<()> {
             json!({"id": u.id, "callsign": u.callsign, "kind": u.kind, "status": u.status, "home_station": station.id});
         point_feature(station.at, props)
     });
-    write_collection(&files.units, units)
+    write_collection(&files.units, units)?;
+    let org = org_tree(demo)?.to_toml()?;
+    std::fs::write(&files.org, org).with_context(|| format!("{}: cannot write", files.org.display()))
 }
 
 fn feature(geometry: Value, properties: Value) -> Value {
@@ -219,4 +225,30 @@ fn write_collection(path: &Path, features: impl Iterator<Item = Value>) -> Resul
     let lines: Vec<String> = features.map(|f| f.to_string()).collect();
     let text = format!("{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n", lines.join(",\n"));
     std::fs::write(path, text).with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// The demo's organisation tree: Mabes, a Polda for the (made-up) province 99, the city's Polres
+/// over the city's zone, and a Polsek over each kecamatan, named as its station.
+fn org_tree(demo: &DemoCity) -> Result<Org> {
+    let plan = &demo.plan;
+    let node = |id: &str, name: &str, tier, parent: Option<&str>, zones: Vec<String>| Node {
+        id: id.into(),
+        name: name.into(),
+        tier,
+        parent: parent.map(str::to_string),
+        zones,
+    };
+    let city = plan.districts.iter().filter(|d| d.level == 5).map(|d| d.code.clone()).collect();
+    let polres = &demo.places.stations[0];
+    let mut nodes = vec![
+        node("mabes", "Mabes Polri", Tier::Mabes, None, Vec::new()),
+        node("polda-demo", "Polda Demo", Tier::Polda, Some("mabes"), vec!["99".into()]),
+        node(&polres.id, &polres.name, Tier::Polres, Some("polda-demo"), city),
+    ];
+    for d in plan.districts.iter().filter(|d| d.level == 6) {
+        let id = format!("polsek-{}", d.code.rsplit('.').next().unwrap_or_default());
+        let name = format!("Polsek {}", d.name);
+        nodes.push(node(&id, &name, Tier::Polsek, Some(&polres.id), vec![d.code.clone()]));
+    }
+    Org::new(nodes)
 }

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 const ROOMS: &[(&str, &[&str])] = &[
     ("crs", &[]),
     ("model", &[]),
+    ("org", &[]),
+    ("users", &["model"]),
     ("basemap", &["crs"]),
     ("world", &["model"]),
     ("journal", &["model", "world"]),
@@ -19,7 +21,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("layer_files", &["crs", "model", "basemap", "feeds"]),
     ("sim", &["crs", "model", "spatial", "feeds"]),
     ("service", &["model", "journal", "ingest", "feeds"]),
-    ("demo", &["crs", "model", "basemap", "spatial", "layer_files", "sim"]),
+    ("demo", &["crs", "model", "org", "basemap", "spatial", "layer_files", "sim"]),
     ("ops", &["crs", "model", "world", "basemap", "spatial", "ingest", "layer_files", "sim", "service", "demo"]),
     ("render", &["crs", "model", "basemap", "spatial"]),
     ("ui", &["crs", "model", "spatial", "render", "ops"]),
@@ -28,6 +30,8 @@ const ROOMS: &[(&str, &[&str])] = &[
         &[
             "crs",
             "model",
+            "org",
+            "users",
             "basemap",
             "world",
             "journal",

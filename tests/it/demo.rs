@@ -252,3 +252,25 @@ fn demo_and_render_map_demo_from_the_command_line() {
     let stderr = String::from_utf8_lossy(&ignored.stderr);
     assert!(!ignored.status.success() && stderr.contains("--zones apply to a real city"), "{stderr}");
 }
+
+/// The demo's organisation tree: a point inside each kecamatan belongs to that kecamatan's
+/// Polsek and to the Polres, the Polda and Mabes above it, and nothing else.
+#[test]
+fn the_demo_org_tree_covers_every_kecamatan() {
+    use geo::InteriorPoint;
+    let files = demo_city();
+    let org = pantau::org::Org::load(&files.org).expect("org.toml");
+    let zones = pantau::layer_files::load_zones(&files.zones).expect("zones");
+    let index = pantau::spatial::ZoneIndex::new(zones.clone());
+    let kecamatan: Vec<_> = zones.iter().filter(|z| z.level == 6).collect();
+    assert_eq!(kecamatan.len(), 9);
+    for kec in kecamatan {
+        let p = kec.polygon.interior_point().expect("a point inside");
+        let codes: Vec<String> = index.lookup(p.x(), p.y()).iter().map(|z| z.code.clone()).collect();
+        let nodes: Vec<String> = org.nodes_at(codes.iter().map(String::as_str)).iter().map(|n| n.id.clone()).collect();
+        let polsek = format!("polsek-{}", kec.code.rsplit('.').next().expect("a code"));
+        assert_eq!(nodes, ["mabes", "polda-demo", "polres", polsek.as_str()], "{}", kec.name);
+        assert_eq!(org.node(&polsek).map(|n| n.name.clone()), Some(format!("Polsek {}", kec.name)));
+        assert!(org.oversees("polres", &polsek) && !org.oversees(&polsek, "polres"));
+    }
+}
