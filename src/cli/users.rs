@@ -38,12 +38,14 @@ pub enum UsersCommand {
     },
     /// Give a user a new password (from PANTAU_PASSWORD, or asked on the terminal).
     Passwd {
+        /// The user whose password changes.
         name: String,
         #[command(flatten)]
         file: UsersFile,
     },
     /// Refuse every login of a user from now on (the user stays listed).
     Disable {
+        /// The user to disable.
         name: String,
         #[command(flatten)]
         file: UsersFile,
