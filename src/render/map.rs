@@ -146,6 +146,11 @@ pub struct MapLayer {
     label_scale: f32,
     world_labels: Vec<WorldLabel>,
     show_world_labels: bool,
+    /// What the labels were last placed for (view, tiles drawn, label settings' generation):
+    /// a frame that changes none of them keeps the placement.
+    labels_placed_for: Option<(View, Vec<TileId>, u64)>,
+    /// Bumped by every change of a label setting.
+    label_generation: u64,
     /// Which slots have a visible width this frame.
     visible_slots: Vec<bool>,
     stats: FrameStats,
@@ -218,6 +223,8 @@ impl MapLayer {
             label_scale: 1.0,
             world_labels: Vec::new(),
             show_world_labels: true,
+            labels_placed_for: None,
+            label_generation: 0,
             visible_slots: vec![false; SLOTS.len()],
             stats: FrameStats::default(),
             placement_scratch: Vec::new(),
@@ -230,21 +237,26 @@ impl MapLayer {
 
     /// Shows or hides map text (names; the attribution always stays).
     pub fn set_labels(&mut self, show: bool) {
+        self.label_generation += u64::from(self.show_labels != show);
         self.show_labels = show;
     }
 
     /// Draws map text at `scale` times the style's size (1.5 reads from across a room).
     pub fn set_label_scale(&mut self, scale: f32) {
-        self.label_scale = scale.clamp(0.5, 3.0);
+        let scale = scale.clamp(0.5, 3.0);
+        self.label_generation += u64::from(self.label_scale != scale);
+        self.label_scale = scale;
     }
 
     /// Names placed over the map's own (see [`WorldLabel`]), replacing earlier ones.
     pub fn set_world_labels(&mut self, labels: Vec<WorldLabel>) {
         self.world_labels = labels;
+        self.label_generation += 1;
     }
 
     /// Shows or hides the world labels alone (they follow their layer's toggle).
     pub fn show_world_labels(&mut self, show: bool) {
+        self.label_generation += u64::from(self.show_world_labels != show);
         self.show_world_labels = show;
     }
 
@@ -361,6 +373,11 @@ impl MapLayer {
     }
 
     fn place_labels(&mut self, gpu: &Gpu, view: &View, ready: &[TileId]) -> usize {
+        let placed_for = (*view, ready.to_vec(), self.label_generation);
+        if self.labels_placed_for.as_ref() == Some(&placed_for) {
+            return self.stats.labels;
+        }
+        self.labels_placed_for = Some(placed_for);
         let zoom = view.zoom as f32;
         let (sin, cos) = (view.bearing as f32).to_radians().sin_cos();
         let centre = [view.width as f32 / 2.0, view.height as f32 / 2.0];
