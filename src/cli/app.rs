@@ -35,6 +35,10 @@ pub struct AppArgs {
     /// A unit roster (callsigns, kinds, home stations).
     #[arg(long)]
     pub units: Option<PathBuf>,
+    /// The organisation tree (TOML: Mabes, Polda, Polres, Polsek and their zone codes), to say
+    /// which of them each alarm belongs to.
+    #[arg(long)]
+    pub org: Option<PathBuf>,
     /// `pantau serve` settings (TOML) for the feeds hosted in the app; a real map only.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -122,6 +126,7 @@ fn real_city(args: &AppArgs) -> Result<SessionConfig> {
         zones: args.zones.clone(),
         cameras: args.cameras.clone(),
         units: args.units.clone(),
+        org: args.org.clone(),
         scenario: None,
         user: args.user.clone(),
         role: args.role,
@@ -135,6 +140,7 @@ fn refuse_real_city_options(args: &AppArgs) -> Result<()> {
         ("--zones", !args.zones.is_empty()),
         ("--cameras", args.cameras.is_some()),
         ("--units", args.units.is_some()),
+        ("--org", args.org.is_some()),
         ("--config", args.config.is_some()),
         ("--insecure", args.insecure),
     ]

@@ -15,6 +15,7 @@ use crate::spatial::{CameraIndex, LiveIndex, RoadGraph, Streets, UnitFilter, Zon
 use crate::world::{ChangeSet, Outcome, World};
 
 use super::tracks::Tracks;
+use crate::org::{Node, Org};
 
 /// How often observed speeds are handed to the router.
 const LIVE_SPEEDS_EVERY_MS: Millis = 10_000;
@@ -32,6 +33,8 @@ pub struct Layers {
     pub roads: Option<RoadGraph>,
     /// Named streets, for alarms' addresses and finding a road.
     pub streets: Streets,
+    /// The organisation tree, for the nodes an alarm belongs to (none: not shown).
+    pub org: Option<Org>,
 }
 
 pub struct Desk {
@@ -42,6 +45,7 @@ pub struct Desk {
     router: Option<Router>,
     pub congestion: Option<Congestion>,
     pub streets: Streets,
+    pub org: Option<Org>,
     /// Each alarm's street in words, worked out when the alarm arrives or moves (the panels
     /// name it every frame).
     alarm_streets: Vec<Option<String>>,
@@ -96,6 +100,7 @@ impl Desk {
             router,
             congestion,
             streets: layers.streets,
+            org: layers.org,
             alarm_streets: Vec::new(),
             speeds_at: 0,
             user: user.to_string(),
@@ -293,6 +298,13 @@ impl Desk {
     pub fn alarm_zones(&self, alarm: &Alarm) -> Vec<&Zone> {
         let slot = alarm.id as u32 - 1;
         self.live.alarm_zones(slot).iter().map(|z| &self.live.zones.zones()[*z as usize]).collect()
+    }
+
+    /// The organisation nodes an alarm belongs to, top down (Mabes to Polsek), from the zones
+    /// it lies in; empty without a tree or outside every node's zones.
+    pub fn alarm_nodes(&self, alarm: &Alarm) -> Vec<&Node> {
+        let Some(org) = &self.org else { return Vec::new() };
+        org.nodes_at(self.alarm_zones(alarm).iter().map(|z| z.code.as_str()))
     }
 
     /// Sends a command as this desk's user; it takes effect when the writer applies it.

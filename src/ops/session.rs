@@ -29,6 +29,8 @@ pub struct SessionConfig {
     pub cameras: Option<PathBuf>,
     /// A roster of units (callsigns, kinds, home stations, off-duty status).
     pub units: Option<PathBuf>,
+    /// The organisation tree (which Polsek, Polres and Polda an alarm belongs to).
+    pub org: Option<PathBuf>,
     /// Run the demo's scenario (its files and seed).
     pub scenario: Option<(DemoFiles, u64)>,
     pub user: String,
@@ -54,6 +56,7 @@ impl SessionConfig {
             zones: vec![files.zones.clone()],
             cameras: Some(files.cameras.clone()),
             units: Some(files.units.clone()),
+            org: Some(files.org.clone()),
             scenario: None,
             user: user.to_string(),
             role,
@@ -86,13 +89,14 @@ impl Session {
             None => Vec::new(),
         };
         let roster = config.units.as_deref().map(load_units).transpose()?;
+        let org = config.org.as_deref().map(crate::org::Org::load).transpose()?;
         // The roads are read once, for the graph, the streets and the names the search box finds.
         let archive = Archive::open(&config.map)?;
         let road_layers = archive.max_zoom_layers("roads")?;
         let roads = RoadGraph::from_layers(&road_layers);
         let road_names = crate::spatial::roads::road_names(&road_layers);
         let streets = crate::spatial::Streets::from_layers(&road_layers);
-        let layers = Layers { zones, cameras, roads: (roads.node_count() > 1).then_some(roads), streets };
+        let layers = Layers { zones, cameras, roads: (roads.node_count() > 1).then_some(roads), streets, org };
         let simulator = match &config.scenario {
             Some((files, seed)) => {
                 Some(crate::demo::scenario::simulator(files, crate::demo::scenario::config(*seed), now_millis())?)

@@ -22,7 +22,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("sim", &["crs", "model", "spatial", "feeds"]),
     ("service", &["model", "journal", "ingest", "feeds"]),
     ("demo", &["crs", "model", "org", "basemap", "spatial", "layer_files", "sim"]),
-    ("ops", &["crs", "model", "world", "basemap", "spatial", "ingest", "layer_files", "sim", "service", "demo"]),
+    ("ops", &["crs", "model", "org", "world", "basemap", "spatial", "ingest", "layer_files", "sim", "service", "demo"]),
     ("render", &["crs", "model", "basemap", "spatial"]),
     ("ui", &["crs", "model", "spatial", "render", "ops"]),
     (

@@ -83,6 +83,9 @@ fn select_alarm_then_dispatch_the_nearest_unit() {
     let candidates = harness.state().candidates.clone();
     assert!(candidates.iter().all(|c| c.eta_s.is_some()), "road ETAs for every candidate: {candidates:?}");
     harness.get_by_label_contains("Nearest available units");
+    // The card says whose jurisdiction the alarm is in (the demo's org.toml, from its zones).
+    let jurisdiction = shown_text(&harness.get_by_label_contains("Mabes Polri › Polda Demo › Polres "));
+    assert!(jurisdiction.contains(" › Polsek "), "{jurisdiction}");
     let buttons = harness.get_all_by_label("Dispatch").count();
     assert_eq!(buttons, candidates.len(), "one Dispatch per candidate");
     // Second click: dispatch the first (fastest) unit.

@@ -221,6 +221,10 @@ fn alarm_summary(ui: &mut egui::Ui, console: &Console, alarm: &Alarm) {
     let zones: Vec<String> =
         console.session.desk.alarm_zones(alarm).iter().map(|z| format!("{} ({})", z.name, z.code)).collect();
     ui.label(if zones.is_empty() { "outside every zone".to_string() } else { zones.join(" › ") });
+    if console.session.desk.org.is_some() {
+        let nodes: Vec<&str> = console.session.desk.alarm_nodes(alarm).iter().map(|n| n.name.as_str()).collect();
+        ui.label(if nodes.is_empty() { "outside every jurisdiction".to_string() } else { nodes.join(" › ") });
+    }
     ui.label(format!("{:?}, position {:?}", alarm.state, alarm.position_source).to_lowercase());
     for note in alarm_notes(alarm) {
         ui.colored_label(readable(console.palette.alarm_acknowledged, ui.visuals().panel_fill), note);
