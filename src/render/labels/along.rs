@@ -29,15 +29,16 @@ pub struct GlyphPose {
     pub angle: f32,
 }
 
-/// A screen polyline with its length measured along it.
-struct Walk<'a> {
+/// A screen polyline with its length measured along it (measured once, then tried at several
+/// places).
+pub struct Walk<'a> {
     points: &'a [[f32; 2]],
     /// Distance along the line at each point.
     at: Vec<f32>,
 }
 
 impl<'a> Walk<'a> {
-    fn new(points: &'a [[f32; 2]]) -> Self {
+    pub fn new(points: &'a [[f32; 2]]) -> Self {
         let mut at = Vec::with_capacity(points.len());
         let mut total = 0.0;
         for (i, p) in points.iter().enumerate() {
@@ -68,12 +69,12 @@ impl<'a> Walk<'a> {
 }
 
 /// Places the glyphs of a text `width` pixels wide with its middle `anchor` (0..1) of the way
-/// along `path`, upright. `None` when the path is too short or bends too sharply under the text.
-pub fn fit(path: &[[f32; 2]], glyphs: &[GlyphSpan], width: f32, anchor: f32) -> Option<Vec<GlyphPose>> {
-    if path.len() < 2 || glyphs.is_empty() {
+/// along the line, upright. `None` when the line is too short or bends too sharply under the
+/// text.
+pub fn fit(forward: &Walk, glyphs: &[GlyphSpan], width: f32, anchor: f32) -> Option<Vec<GlyphPose>> {
+    if forward.points.len() < 2 || glyphs.is_empty() {
         return None;
     }
-    let forward = Walk::new(path);
     let length = forward.length();
     let middle = length * anchor.clamp(0.0, 1.0);
     let start = middle - width / 2.0;
@@ -83,20 +84,23 @@ pub fn fit(path: &[[f32; 2]], glyphs: &[GlyphSpan], width: f32, anchor: f32) -> 
     let (head, tail) = (forward.pose(start).center, forward.pose(start + width).center);
     // Left to right; a vertical name reads upwards (bottom to top), whichever way it was drawn.
     let rightwards = if (tail[0] - head[0]).abs() > 0.5 { tail[0] > head[0] } else { tail[1] < head[1] };
-    let poses = if rightwards {
-        place(&forward, glyphs, start)
+    let poses: Vec<GlyphPose> = if rightwards {
+        glyphs.iter().map(|g| forward.pose(start + g.x + g.width / 2.0)).collect()
     } else {
-        let reversed: Vec<[f32; 2]> = path.iter().rev().copied().collect();
-        place(&Walk::new(&reversed), glyphs, length - start - width)
+        // Read backwards: the first glyph at the far end, each turned half round.
+        let end = start + width;
+        let back = |d: f32| {
+            let pose = forward.pose(d);
+            let angle = pose.angle + std::f32::consts::PI;
+            let angle = if angle > std::f32::consts::PI { angle - std::f32::consts::TAU } else { angle };
+            GlyphPose { center: pose.center, angle }
+        };
+        glyphs.iter().map(|g| back(end - g.x - g.width / 2.0)).collect()
     };
     let smooth = poses.windows(2).all(|w| turn(w[0].angle, w[1].angle) <= MAX_TURN);
     let gentle = poses.iter().all(|p| turn(poses[0].angle, p.angle) <= MAX_TOTAL_TURN);
     let upright = poses.iter().all(|p| p.angle.cos() >= UPRIGHT_COS);
     (smooth && gentle && upright).then_some(poses)
-}
-
-fn place(walk: &Walk, glyphs: &[GlyphSpan], start: f32) -> Vec<GlyphPose> {
-    glyphs.iter().map(|g| walk.pose(start + g.x + g.width / 2.0)).collect()
 }
 
 /// The absolute difference of two angles, in 0..=π.
@@ -109,13 +113,17 @@ fn turn(a: f32, b: f32) -> f32 {
 mod tests {
     use super::*;
 
+    fn fit_on(path: &[[f32; 2]], glyphs: &[GlyphSpan], width: f32, anchor: f32) -> Option<Vec<GlyphPose>> {
+        fit(&Walk::new(path), glyphs, width, anchor)
+    }
+
     fn spans(n: usize, each: f32) -> Vec<GlyphSpan> {
         (0..n).map(|i| GlyphSpan { x: i as f32 * each, width: each }).collect()
     }
 
     #[test]
     fn glyphs_follow_a_straight_line_in_order_and_centred() {
-        let poses = fit(&[[0.0, 100.0], [200.0, 100.0]], &spans(4, 10.0), 40.0, 0.5).expect("fits");
+        let poses = fit_on(&[[0.0, 100.0], [200.0, 100.0]], &spans(4, 10.0), 40.0, 0.5).expect("fits");
         for (pose, x) in poses.iter().zip([85.0, 95.0, 105.0, 115.0]) {
             assert!((pose.center[0] - x).abs() < 1e-3, "{poses:?}");
         }
@@ -124,7 +132,7 @@ mod tests {
 
     #[test]
     fn a_line_drawn_right_to_left_still_reads_left_to_right() {
-        let poses = fit(&[[200.0, 0.0], [0.0, 0.0]], &spans(3, 10.0), 30.0, 0.5).expect("fits");
+        let poses = fit_on(&[[200.0, 0.0], [0.0, 0.0]], &spans(3, 10.0), 30.0, 0.5).expect("fits");
         assert!(poses[0].center[0] < poses[2].center[0], "first glyph on the left: {poses:?}");
         assert!(poses.iter().all(|p| p.angle.abs() < 1e-6));
     }
@@ -133,23 +141,23 @@ mod tests {
     fn glyphs_turn_with_the_line() {
         // A gentle bend: 20° down after x = 100.
         let bend = [100.0 + 100.0 * 0.349f32.cos(), 100.0 * 0.349f32.sin()];
-        let poses = fit(&[[0.0, 0.0], [100.0, 0.0], bend], &spans(10, 8.0), 80.0, 0.5).expect("fits");
+        let poses = fit_on(&[[0.0, 0.0], [100.0, 0.0], bend], &spans(10, 8.0), 80.0, 0.5).expect("fits");
         assert!(poses[0].angle.abs() < 1e-6);
         assert!((poses[9].angle - 0.349).abs() < 1e-3, "{:?}", poses[9]);
     }
 
     #[test]
     fn too_short_or_too_sharp_lines_are_refused() {
-        assert!(fit(&[[0.0, 0.0], [30.0, 0.0]], &spans(4, 10.0), 40.0, 0.5).is_none(), "too short");
+        assert!(fit_on(&[[0.0, 0.0], [30.0, 0.0]], &spans(4, 10.0), 40.0, 0.5).is_none(), "too short");
         let hairpin = [[0.0, 0.0], [100.0, 0.0], [100.0, 100.0]];
-        assert!(fit(&hairpin, &spans(6, 10.0), 60.0, 0.5).is_none(), "a right angle under the text");
-        assert!(fit(&[[5.0, 5.0]], &spans(1, 10.0), 10.0, 0.5).is_none(), "one point");
+        assert!(fit_on(&hairpin, &spans(6, 10.0), 60.0, 0.5).is_none(), "a right angle under the text");
+        assert!(fit_on(&[[5.0, 5.0]], &spans(1, 10.0), 10.0, 0.5).is_none(), "one point");
     }
 
     #[test]
     fn a_vertical_line_reads_upwards_whichever_way_it_was_drawn() {
         for line in [[[0.0, 0.0], [0.0, 200.0]], [[0.0, 200.0], [0.0, 0.0]]] {
-            let poses = fit(&line, &spans(3, 10.0), 30.0, 0.5).expect("fits");
+            let poses = fit_on(&line, &spans(3, 10.0), 30.0, 0.5).expect("fits");
             assert!(poses[0].center[1] > poses[2].center[1], "bottom to top: {poses:?}");
         }
     }
@@ -161,7 +169,7 @@ mod tests {
             .map(|i| (i as f32 * 7.0).to_radians())
             .map(|a| [100.0 + 60.0 * a.cos(), 100.0 + 60.0 * a.sin()])
             .collect();
-        assert!(fit(&arc, &spans(15, 10.0), 150.0, 0.5).is_none(), "a 150 px name round a half circle");
-        assert!(fit(&arc, &spans(3, 10.0), 30.0, 0.5).is_some(), "a short name on the same curve");
+        assert!(fit_on(&arc, &spans(15, 10.0), 150.0, 0.5).is_none(), "a 150 px name round a half circle");
+        assert!(fit_on(&arc, &spans(3, 10.0), 30.0, 0.5).is_some(), "a short name on the same curve");
     }
 }

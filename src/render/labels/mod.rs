@@ -267,10 +267,11 @@ fn place_level(s: &Shaped, c: &LabelCandidateOnScreen, color: Rgba, taken: &mut 
 fn place_along(s: &Shaped, c: &LabelCandidateOnScreen, color: Rgba, taken: &mut Occupancy) -> Option<Vec<TurnedGlyph>> {
     let (line, to_screen) = c.path;
     let path: Vec<[f32; 2]> = line.iter().map(|p| to_screen.apply(*p)).collect();
+    let walk = along::Walk::new(&path);
     let spans = &s.spans;
     let half_height = c.size * 0.6;
     for anchor in ANCHORS {
-        let Some(poses) = along::fit(&path, spans, s.width, anchor) else { continue };
+        let Some(poses) = along::fit(&walk, spans, s.width, anchor) else { continue };
         let boxes: Vec<[f32; 4]> = poses
             .iter()
             .zip(spans)
