@@ -7,7 +7,7 @@
 mod along;
 mod turned;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use glyphon::{
     fontdb, Attrs, Buffer, Cache, CacheKey, Color, ColorMode, Family, FontSystem, Metrics, Resolution, Shaping,
@@ -115,7 +115,7 @@ impl LabelLayer {
             viewport,
             atlas,
             renderer,
-            shaped: HashMap::new(),
+            shaped: HashMap::default(),
             turned,
             uploaded: (Vec::new(), Vec::new(), (0, 0), [0.0; 4]),
         }
@@ -137,7 +137,7 @@ impl LabelLayer {
         let (w, h) = (view.width as f32, view.height as f32);
         let mut taken = Occupancy::new(w, h);
         let mut placed: Vec<Placed> = Vec::new();
-        let mut seen: HashMap<&str, Vec<(f32, f32)>> = HashMap::new();
+        let mut seen: HashMap<&str, Vec<(f32, f32)>> = HashMap::default();
         if !attribution.is_empty() {
             let size = size_key(ATTRIBUTION_SIZE);
             let s = self.shape(attribution, size);

@@ -2,7 +2,7 @@
 //! label layer's font system) into a one-channel atlas packed by etagere, then drawn as a turned
 //! quad (`shaders/turned_text.wgsl`): first a halo under every name, then the glyphs on top.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use bytemuck::{Pod, Zeroable};
 use etagere::{size2, AtlasAllocator};
@@ -68,6 +68,8 @@ pub struct TurnedText {
     text: wgpu::RenderPipeline,
     vertices: Option<wgpu::Buffer>,
     vertex_count: u32,
+    /// This frame's vertices, kept between frames so a frame allocates nothing.
+    scratch: Vec<GlyphVertex>,
     allocator: AtlasAllocator,
     /// `None` for glyphs with no pixels (spaces).
     glyphs: HashMap<CacheKey, Option<AtlasGlyph>>,
@@ -175,8 +177,9 @@ impl TurnedText {
             text: build("turned text", 0.0),
             vertices: None,
             vertex_count: 0,
+            scratch: Vec::new(),
             allocator: AtlasAllocator::new(size2(ATLAS_SIZE as i32, ATLAS_SIZE as i32)),
-            glyphs: HashMap::new(),
+            glyphs: HashMap::default(),
         }
     }
 
@@ -200,7 +203,9 @@ impl TurnedText {
                 self.ensure(gpu, fonts, swash, g.key);
             }
         }
-        let vertices: Vec<GlyphVertex> = glyphs.iter().flat_map(|g| self.quad(g)).collect();
+        let mut vertices = std::mem::take(&mut self.scratch);
+        vertices.clear();
+        vertices.extend(glyphs.iter().filter_map(|g| self.quad(g)).flatten());
         self.vertex_count = vertices.len() as u32;
         let fits = self.vertices.as_ref().is_some_and(|b| b.size() >= size_of_val(vertices.as_slice()) as u64);
         match &self.vertices {
@@ -214,6 +219,7 @@ impl TurnedText {
                 }));
             }
         }
+        self.scratch = vertices;
     }
 
     /// Puts the glyph in the atlas unless it is there; false when the atlas has no room.
@@ -256,9 +262,9 @@ impl TurnedText {
         true
     }
 
-    /// The two triangles of a glyph, turned about its centre.
-    fn quad(&self, g: &TurnedGlyph) -> Vec<GlyphVertex> {
-        let Some(Some(a)) = self.glyphs.get(&g.key) else { return Vec::new() };
+    /// The two triangles of a glyph, turned about its centre (none for a glyph without pixels).
+    fn quad(&self, g: &TurnedGlyph) -> Option<[GlyphVertex; 6]> {
+        let Some(Some(a)) = self.glyphs.get(&g.key) else { return None };
         let (sin, cos) = g.angle.sin_cos();
         let x0 = g.pen[0] + (a.left - PAD) as f32;
         let y0 = g.pen[1] - (a.top + PAD) as f32;
@@ -271,7 +277,7 @@ impl TurnedText {
         };
         let (tl, tr, br, bl) =
             (corner(x0, y0, u0, v0), corner(x1, y0, u1, v0), corner(x1, y1, u1, v1), corner(x0, y1, u0, v1));
-        vec![tl, tr, br, tl, br, bl]
+        Some([tl, tr, br, tl, br, bl])
     }
 
     pub fn render(&self, pass: &mut wgpu::RenderPass<'_>) {
