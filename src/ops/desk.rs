@@ -226,16 +226,7 @@ impl Desk {
         for &slot in slots {
             let Some(alarm) = alarms.get(slot as usize) else { continue };
             let street = alarm.lon.zip(alarm.lat).and_then(|(lon, lat)| self.streets.nearest(lon, lat));
-            self.alarm_streets[slot as usize] =
-                street.map(
-                    |(name, metres)| {
-                        if metres < STREET_ON_M {
-                            name.to_string()
-                        } else {
-                            format!("{name}, {metres:.0} m off")
-                        }
-                    },
-                );
+            self.alarm_streets[slot as usize] = street.map(street_in_words);
         }
     }
 
@@ -329,5 +320,15 @@ impl Desk {
             .into_iter()
             .map(|s| (s, self.world.units().iter().filter(|u| u.status == s && u.last_fix.is_some()).count()))
             .collect()
+    }
+}
+
+/// A street and how far off it an alarm is, as the panels say it: the name alone when the alarm
+/// is on it, else with the distance.
+fn street_in_words((name, metres): (&str, f64)) -> String {
+    if metres < STREET_ON_M {
+        name.to_string()
+    } else {
+        format!("{name}, {metres:.0} m off")
     }
 }
