@@ -94,8 +94,8 @@ impl Session {
         let archive = Archive::open(&config.map)?;
         let road_layers = archive.max_zoom_layers("roads")?;
         let roads = RoadGraph::from_layers(&road_layers);
-        let road_names = crate::spatial::roads::road_names(&road_layers);
         let streets = crate::spatial::Streets::from_layers(&road_layers);
+        let road_names = streets.named_points();
         let layers = Layers { zones, cameras, roads: (roads.node_count() > 1).then_some(roads), streets, org };
         let simulator = match &config.scenario {
             Some((files, seed)) => {

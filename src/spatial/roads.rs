@@ -57,32 +57,6 @@ pub fn road_speed_kmh(class: &str, lanes: Option<u32>) -> Option<f32> {
     Some(base * factor)
 }
 
-/// Every named road once, with a point on it (`[lon, lat]`), sorted by name: what a search
-/// box looks roads up in.
-/// (`layers`: the archive's roads layer at its most detailed zoom, as
-/// [`Archive::max_zoom_layers`] gives it.)
-pub fn road_names(layers: &[(TileId, tile::Layer)]) -> Vec<(String, [f64; 2])> {
-    let mut names: std::collections::BTreeMap<String, [f64; 2]> = Default::default();
-    for (id, layer) in layers {
-        let extent = f64::from(layer.extent.unwrap_or(4096));
-        let (tx, ty, _, _) = id.world_bounds();
-        let size = id.world_size();
-        for feature in &layer.features {
-            let Some(name) = (Props { layer, feature }).string("name").map(str::to_string) else { continue };
-            if names.contains_key(&name) {
-                continue;
-            }
-            let decoded = decode_geometry(feature, 1.0);
-            if let Some(p) = decoded.parts.first().and_then(|part| part.get(part.len() / 2)) {
-                let (lon, lat) =
-                    world_to_lonlat(tx + f64::from(p[0]) / extent * size, ty + f64::from(p[1]) / extent * size);
-                names.insert(name, [lon, lat]);
-            }
-        }
-    }
-    names.into_iter().collect()
-}
-
 /// A directed graph in compressed adjacency form.
 #[derive(Clone, Debug, Default)]
 pub struct RoadGraph {
@@ -127,7 +101,7 @@ impl RoadGraph {
         Ok(Self::from_layers(&archive.max_zoom_layers("roads")?))
     }
 
-    /// The graph of roads layers already read (see [`road_names`]).
+    /// The graph of roads layers already read (see [`Archive::max_zoom_layers`]).
     pub fn from_layers(layers: &[(TileId, tile::Layer)]) -> Self {
         let mut builder = Builder::default();
         for (id, layer) in layers {

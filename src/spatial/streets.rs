@@ -99,6 +99,13 @@ impl Streets {
         (metres <= MAX_STREET_DISTANCE_M).then_some((name.as_str(), metres))
     }
 
+    /// Every street once, sorted by name, with a point on it (`[lon, lat]`): what a search box
+    /// looks roads up in.
+    pub fn named_points(&self) -> Vec<(String, [f64; 2])> {
+        let point = |pieces: &[Vec<[f64; 2]>]| pieces.first().and_then(|line| line.get(line.len() / 2)).copied();
+        self.names.iter().zip(&self.lines).filter_map(|(name, pieces)| Some((name.clone(), point(pieces)?))).collect()
+    }
+
     /// Every piece of the street of this name, as `[lon, lat]` lines (empty for a name the
     /// map does not have).
     pub fn lines(&self, name: &str) -> &[Vec<[f64; 2]>] {
