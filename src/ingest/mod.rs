@@ -10,4 +10,4 @@ mod writer;
 
 pub use metrics::Metrics;
 pub use validate::{Limits, Rejection, Validator};
-pub use writer::{Ack, Ingest, IngestHandle, Subscription};
+pub use writer::{Ack, Batch, Ingest, IngestHandle, Subscription};

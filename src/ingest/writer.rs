@@ -16,13 +16,15 @@ use super::metrics::Metrics;
 use super::validate::{Rejection, Validator};
 use crate::journal::Journal;
 use crate::model::{now_millis, Event, EventKind};
-use crate::world::World;
+use crate::world::{Outcome, World};
 
 /// How a submission ended.
 #[derive(Debug, PartialEq)]
 pub enum Ack {
-    /// Every event is durable and applied, except those refused (with reasons).
-    Done { accepted: usize, rejected: Vec<Rejection> },
+    /// Every event is durable and applied, except those refused (with reasons). The accepted
+    /// ones got the sequence numbers from `first_seq` on, in order, and the world took each with
+    /// its outcome (a command may be recorded but refused, e.g. a viewer dispatching).
+    Done { accepted: usize, rejected: Vec<Rejection>, first_seq: u64, outcomes: Vec<Outcome> },
     /// Dropped under overload before it was written (positions only); the sender should retry.
     Shed,
     /// The journal failed; nothing of it is known to be durable.
@@ -41,12 +43,28 @@ enum Job {
     Stop,
 }
 
-/// A desk's view of the writer: the world as it stood when the subscription began, then every
-/// batch of events applied after it, in journal order. Applying them to the copy keeps it
-/// equal to the writer's world (the world is a function of its events).
+/// A desk's view of the writer: the world as it stood when the subscription began (after
+/// sequence number `seq`), then every batch of events applied after it, in journal order.
+/// Applying them to the copy keeps it equal to the writer's world (the world is a function of
+/// its events).
 pub struct Subscription {
     pub world: World,
-    pub events: std::sync::mpsc::Receiver<Vec<Event>>,
+    pub seq: u64,
+    pub batches: std::sync::mpsc::Receiver<Arc<Batch>>,
+}
+
+/// Events the writer applied together; they are journaled as `first_seq`, `first_seq + 1`...
+#[derive(Debug, PartialEq)]
+pub struct Batch {
+    pub first_seq: u64,
+    pub events: Vec<Event>,
+}
+
+impl Batch {
+    /// The last sequence number in the batch.
+    pub fn last_seq(&self) -> u64 {
+        self.first_seq + self.events.len() as u64 - 1
+    }
 }
 
 #[derive(Default)]
@@ -125,7 +143,7 @@ impl IngestHandle {
     pub fn send(&self, events: Vec<Event>) -> impl std::future::Future<Output = Ack> + Send + 'static {
         let (tx, rx) = oneshot::channel();
         if events.is_empty() {
-            let _ = tx.send(Ack::Done { accepted: 0, rejected: Vec::new() });
+            let _ = tx.send(Ack::Done { accepted: 0, rejected: Vec::new(), first_seq: 0, outcomes: Vec::new() });
         } else {
             self.enqueue(Submission { events, reply: Some(tx) });
         }
@@ -215,7 +233,7 @@ fn close(shared: &Shared) {
 /// The single writer: takes every priority job, then positions up to a batch, and makes the
 /// batch durable before answering anyone in it.
 fn writer(shared: &Shared, mut journal: Journal, mut world: World, mut validator: Validator) -> Result<()> {
-    let mut subscribers: Vec<std::sync::mpsc::Sender<Vec<Event>>> = Vec::new();
+    let mut subscribers: Vec<std::sync::mpsc::Sender<Arc<Batch>>> = Vec::new();
     loop {
         let (jobs, positions) = next_batch(shared);
         let mut batch: Vec<Submission> = Vec::new();
@@ -227,8 +245,9 @@ fn writer(shared: &Shared, mut journal: Journal, mut world: World, mut validator
                     let _ = tx.send(world.clone());
                 }
                 Job::Subscribe(reply) => {
-                    let (tx, events) = std::sync::mpsc::channel();
-                    if reply.send(Subscription { world: world.clone(), events }).is_ok() {
+                    let (tx, batches) = std::sync::mpsc::channel();
+                    let seq = journal.next_seq() - 1;
+                    if reply.send(Subscription { world: world.clone(), seq, batches }).is_ok() {
                         subscribers.push(tx);
                     }
                 }
@@ -237,8 +256,8 @@ fn writer(shared: &Shared, mut journal: Journal, mut world: World, mut validator
         }
         batch.extend(positions);
         if !batch.is_empty() {
-            let applied = write_batch(&shared.metrics, &mut journal, &mut world, &mut validator, batch);
-            if !applied.is_empty() {
+            if let Some(applied) = write_batch(&shared.metrics, &mut journal, &mut world, &mut validator, batch) {
+                let applied = Arc::new(applied);
                 subscribers.retain(|s| s.send(applied.clone()).is_ok());
             }
             if journal.snapshot_due() {
@@ -287,7 +306,7 @@ fn write_batch(
     world: &mut World,
     validator: &mut Validator,
     batch: Vec<Submission>,
-) -> Vec<Event> {
+) -> Option<Batch> {
     let now = now_millis();
     let mut accepted_events = Vec::new();
     let mut results = Vec::with_capacity(batch.len());
@@ -313,14 +332,21 @@ fn write_batch(
     } else {
         validator.rollback();
     }
+    let mut outcomes = Vec::new();
     if outcome.is_ok() {
-        world.apply(&accepted_events);
+        outcomes = world.apply(&accepted_events);
         metrics.journal_batches.fetch_add(1, Ordering::Relaxed);
         accepted_events.iter().for_each(|e| metrics.accepted(e.kind()));
     }
+    let mut outcomes = outcomes.into_iter();
+    let mut next_seq = *outcome.as_ref().unwrap_or(&0);
     for (submission, (accepted, rejected)) in batch.into_iter().zip(results) {
         let ack = match &outcome {
-            Ok(_) => Ack::Done { accepted, rejected },
+            Ok(_) => {
+                let first_seq = next_seq;
+                next_seq += accepted as u64;
+                Ack::Done { accepted, rejected, first_seq, outcomes: outcomes.by_ref().take(accepted).collect() }
+            }
             Err(e) => Ack::Failed(format!("{e:#}")),
         };
         if let Some(reply) = submission.reply {
@@ -328,10 +354,11 @@ fn write_batch(
         }
     }
     match outcome {
-        Ok(_) => accepted_events,
+        Ok(first_seq) if !accepted_events.is_empty() => Some(Batch { first_seq, events: accepted_events }),
+        Ok(_) => None,
         Err(e) => {
             tracing::error!("journal append failed; the batch was not applied: {e:#}");
-            Vec::new()
+            None
         }
     }
 }

@@ -20,7 +20,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::model::{Command, Event, EventKind, Millis};
-use crate::world::World;
+use crate::world::{Outcome, World};
 
 pub use record::Record;
 
@@ -310,9 +310,31 @@ pub fn replay(dir: &Path) -> Result<World> {
 
 /// [`replay`], also saying how many records were applied (after the snapshot, if one was used).
 pub fn replay_counted(dir: &Path) -> Result<(World, u64)> {
-    for snapshot in snapshot::newest_first(dir) {
+    replay_observing(dir, Tail { next_seq: u64::MAX, records: 0 }, &mut |_, _, _| {})
+}
+
+/// How many of the last records a replay must apply itself (and so tell its observer of):
+/// it starts from a snapshot at least `records` before `next_seq`, or from the start.
+#[derive(Clone, Copy, Debug)]
+pub struct Tail {
+    pub next_seq: u64,
+    pub records: u64,
+}
+
+/// [`replay_counted`], telling `observe` every record it applies (its sequence number, the
+/// event and the world's outcome), the last `tail.records` of the journal at least. A hub
+/// refills the events seats may ask for again after a restart this way. When a snapshot
+/// turns out damaged and the replay starts again from an older one, records are told again:
+/// a later call with a sequence number not above an earlier one starts over from there.
+pub fn replay_observing(
+    dir: &Path,
+    tail: Tail,
+    observe: &mut dyn FnMut(u64, &Event, &Outcome),
+) -> Result<(World, u64)> {
+    let far_enough = |s: &snapshot::Snapshot| s.checkpoint.seq.saturating_add(tail.records) < tail.next_seq;
+    for snapshot in snapshot::newest_first(dir).filter(far_enough) {
         let seq = snapshot.checkpoint.seq;
-        match replay_after(dir, snapshot) {
+        match replay_after(dir, snapshot, observe) {
             Ok((world, records)) => {
                 tracing::info!("journal {}: snapshot at seq {seq} + {records} records replayed", dir.display());
                 return Ok((world, records));
@@ -324,7 +346,8 @@ pub fn replay_counted(dir: &Path) -> Result<(World, u64)> {
     let mut records = JournalRecords::open(dir)?;
     let mut count = 0u64;
     for record in records.by_ref() {
-        world.apply_one(&record?.event);
+        let record = record?;
+        observe(record.seq, &record.event, &world.apply_one(&record.event));
         count += 1;
     }
     if let Some(problem) = records.problems().next() {
@@ -340,14 +363,18 @@ pub fn replay_counted(dir: &Path) -> Result<(World, u64)> {
 }
 
 /// The snapshot's world with the records after it applied; any damage on the way fails it.
-fn replay_after(dir: &Path, snapshot: snapshot::Snapshot) -> Result<(World, u64)> {
+fn replay_after(
+    dir: &Path,
+    snapshot: snapshot::Snapshot,
+    observe: &mut dyn FnMut(u64, &Event, &Outcome),
+) -> Result<(World, u64)> {
     let mut world = snapshot.world;
     let mut records = JournalRecords::open_at(dir, Some(&snapshot.checkpoint))?;
     let mut count = 0u64;
     for record in records.by_ref() {
         let record = record?;
         anyhow::ensure!(record.seq > snapshot.checkpoint.seq, "seq {} comes before the snapshot", record.seq);
-        world.apply_one(&record.event);
+        observe(record.seq, &record.event, &world.apply_one(&record.event));
         count += 1;
     }
     if let Some(problem) = records.problems().next() {

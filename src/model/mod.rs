@@ -361,6 +361,29 @@ pub enum Command {
         lon: f64,
         lat: f64,
     },
+    /// A seat logged in to the hub: the seat's name for itself and the address it came from.
+    Login {
+        seat: String,
+        address: String,
+    },
+    /// A seat's session ended, and why (logged out, connection lost, the hub stopping).
+    Logout {
+        seat: String,
+        reason: String,
+    },
+    /// A login the hub refused, and why; `locked_until` when this failure locked the name out.
+    LoginRefused {
+        seat: String,
+        address: String,
+        reason: String,
+        locked_until: Option<Millis>,
+    },
+    /// A command the hub refused before the world saw it (outside the seat's jurisdiction, or
+    /// not one a seat may send), kept with the reason: every interaction is on the record.
+    Refused {
+        command: Box<Command>,
+        reason: String,
+    },
 }
 
 /// Operator roles; what each may do is decided where commands are applied.

@@ -7,7 +7,7 @@
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 
-use crate::ingest::{IngestHandle, Subscription};
+use crate::ingest::{Batch, IngestHandle, Subscription};
 use crate::model::{now_millis, Alarm, AlarmId, Camera, Command, Event, Millis, Role, UnitStatus, Zone};
 use crate::spatial::congestion::Congestion;
 use crate::spatial::dispatch::{Candidate, Router};
@@ -39,7 +39,7 @@ pub struct Layers {
 
 pub struct Desk {
     world: World,
-    events: Receiver<Vec<Event>>,
+    events: Receiver<Arc<Batch>>,
     ingest: IngestHandle,
     pub live: LiveIndex,
     router: Option<Router>,
@@ -73,7 +73,7 @@ fn merge(pending: &mut Vec<u32>, new: &[u32]) {
 
 impl Desk {
     pub fn attach(ingest: IngestHandle, layers: Layers, user: &str, role: Role) -> anyhow::Result<Self> {
-        let Subscription { world, events: published } =
+        let Subscription { world, batches: published, .. } =
             ingest.subscribe().ok_or_else(|| anyhow::anyhow!("the world writer is not running"))?;
         // A relay wakes the window as each batch arrives (no waiting for the next frame tick).
         let waker: Waker = Arc::default();
@@ -136,8 +136,8 @@ impl Desk {
     pub fn poll(&mut self) -> usize {
         let mut count = 0;
         while let Ok(batch) = self.events.try_recv() {
-            count += batch.len();
-            for (event, outcome) in batch.iter().zip(self.world.apply(&batch)) {
+            count += batch.events.len();
+            for (event, outcome) in batch.events.iter().zip(self.world.apply(&batch.events)) {
                 self.observe(event, outcome);
             }
         }
