@@ -9,6 +9,7 @@ pub mod cli;
 pub mod crs;
 pub mod demo;
 pub mod feeds;
+pub mod hub;
 pub mod ingest;
 pub mod journal;
 pub mod layer_files;

@@ -13,12 +13,16 @@
 //! | `query zone / nearest / cameras / route` | `query` |
 //! | `demo` | `demo` |
 //! | `users add / passwd / disable / list` | `users` |
+//! | `watch` | `watch` |
+//! | `act` | `act` |
 //!
-//! What several of them share (`--map demo`, image sizes) is in `args`.
+//! What several of them share (`--map demo`, image sizes) is in `args`; what `watch` and `act`
+//! share (the hub, the login) is in `seat`.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod act;
 mod app;
 mod args;
 mod demo;
@@ -27,9 +31,11 @@ mod info;
 mod journal;
 mod query;
 mod render;
+mod seat;
 mod serve;
 mod sim;
 mod users;
+mod watch;
 
 pub use app::AppArgs;
 pub use demo::DemoArgs;
@@ -76,6 +82,10 @@ pub enum Command {
     /// The people who may log in to the hub: add, change a password, disable, list.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Print every applied event from a hub as JSON lines (reconnects and resumes by itself).
+    Watch(watch::WatchArgs),
+    /// Run one command at a hub as the logged-in user; exits 1 if it is refused.
+    Act(act::ActArgs),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -90,5 +100,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Query(command) => query::run(command),
         Command::Demo(args) => demo::run(args),
         Command::Users(command) => users::run(command),
+        Command::Watch(args) => watch::run(args),
+        Command::Act(args) => match act::run(args)? {
+            true => Ok(()),
+            false => std::process::exit(1),
+        },
     }
 }

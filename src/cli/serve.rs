@@ -58,6 +58,18 @@ pub struct ServeArgs {
     /// Journal segment size in MiB, 1 to 1024 [default: 64]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub segment_mb: Option<u64>,
+    /// Serve seats (desks, the wall, `pantau watch` / `act`) on this address (off unless given)
+    #[arg(long)]
+    pub desks: Option<SocketAddr>,
+    /// Who may log in at a seat (`pantau users add`) [default: users.toml]
+    #[arg(long)]
+    pub users: Option<PathBuf>,
+    /// The organisation tree deciding each seat's jurisdiction (needs --zones)
+    #[arg(long)]
+    pub org: Option<PathBuf>,
+    /// Zone files the organisation tree names by code (repeatable)
+    #[arg(long)]
+    pub zones: Vec<PathBuf>,
 }
 
 impl ServeArgs {
@@ -79,6 +91,10 @@ impl ServeArgs {
             speed_unit: self.speed_unit,
             queue: self.queue,
             segment_mb: self.segment_mb,
+            desks: self.desks,
+            users: self.users.clone(),
+            org: self.org.clone(),
+            zones: (!self.zones.is_empty()).then(|| self.zones.clone()),
         }
     }
 }

@@ -16,11 +16,13 @@ use crate::feeds::listeners::{api_router, nmea_listener, osmand_router, FeedStat
 use crate::feeds::mqtt::{BrokerUrl, MqttConfig, DEFAULT_MAX_PAYLOAD};
 use crate::feeds::osmand::SpeedUnit;
 use crate::feeds::tokens::Tokens;
+use crate::hub::{Hub, HubLimits};
 use crate::ingest::metrics::Metrics;
 use crate::ingest::validate::{Limits, Validator};
 use crate::ingest::{Ingest, IngestHandle};
 use crate::journal::{self, FsyncPolicy, Journal, JournalConfig};
 
+mod desks;
 pub mod settings;
 
 pub use settings::{ServeSettings, DEFAULT_QUEUE_CAPACITY};
@@ -51,6 +53,19 @@ pub struct ServeConfig {
     pub speed_unit: SpeedUnit,
     /// Positions allowed to wait for the writer before the oldest are shed.
     pub queue_capacity: usize,
+    /// Seats served on a WebSocket (the hub), if any.
+    pub desks: Option<DesksConfig>,
+}
+
+/// The hub's settings: where seats attach, who may log in, and the organisation tree with the
+/// zones it names.
+#[derive(Clone, Debug)]
+pub struct DesksConfig {
+    pub addr: SocketAddr,
+    pub users: PathBuf,
+    pub org: Option<PathBuf>,
+    pub zones: Vec<PathBuf>,
+    pub limits: HubLimits,
 }
 
 /// Addresses the listeners actually bound (port 0 picks a free one).
@@ -59,13 +74,15 @@ pub struct Bound {
     pub osmand: Option<SocketAddr>,
     pub http: Option<SocketAddr>,
     pub nmea: Option<SocketAddr>,
+    pub desks: Option<SocketAddr>,
 }
 
 impl std::fmt::Display for Bound {
-    /// `osmand ADDR, http ADDR, nmea ADDR`, `off` for a feed not listening.
+    /// `osmand ADDR, http ADDR, nmea ADDR, desks ADDR`, `off` for one not listening.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let shown = |addr: Option<SocketAddr>| addr.map_or_else(|| "off".to_string(), |a| a.to_string());
-        write!(f, "osmand {}, http {}, nmea {}", shown(self.osmand), shown(self.http), shown(self.nmea))
+        let (osmand, http, nmea, desks) = (shown(self.osmand), shown(self.http), shown(self.nmea), shown(self.desks));
+        write!(f, "osmand {osmand}, http {http}, nmea {nmea}, desks {desks}")
     }
 }
 
@@ -73,6 +90,7 @@ impl std::fmt::Display for Bound {
 pub struct Running {
     pub bound: Bound,
     pub ingest: IngestHandle,
+    pub hub: Option<Arc<Hub>>,
 }
 
 /// Runs until `shutdown` completes; `on_ready` is told where it listens.
@@ -89,13 +107,18 @@ pub async fn serve(
         (Some(path), false) => Tokens::load(path)?,
         (None, false) => anyhow::bail!("no --tokens file: give one, or start with --insecure on a closed network"),
     };
+    let jurisdictions = config.desks.as_ref().map(|d| desks::check(d, config.insecure)).transpose()?.flatten();
     let journal_config = JournalConfig {
         fsync: config.fsync,
         segment_bytes: config.segment_bytes,
         ..JournalConfig::new(&config.journal)
     };
     let (mut journal, _) = Journal::open(journal_config)?;
-    let (world, replayed) = journal::replay_counted(&config.journal)?;
+    let keep = config.desks.as_ref().map_or(0, |d| d.limits.recent_events);
+    let mut tail = desks::Tail::new(keep);
+    let window = journal::Tail { next_seq: journal.next_seq(), records: keep as u64 };
+    let (world, replayed) =
+        journal::replay_observing(&config.journal, window, &mut |seq, event, outcome| tail.push(seq, event, outcome))?;
     journal.count_unsnapshotted(replayed);
     tracing::info!(
         "journal {}: {} units, {} alarms rebuilt",
@@ -150,14 +173,28 @@ pub async fn serve(
         }
         None => None,
     };
+    let hub = match &config.desks {
+        Some(desks) => {
+            let records = tail.into_records();
+            let (hub, addr, task) =
+                desks::start(desks, jurisdictions, &ingest, records, &gate, &config.http_limits, &stop_rx).await?;
+            bound.desks = Some(addr);
+            tasks.push(task);
+            Some(hub)
+        }
+        None => None,
+    };
     tracing::info!("listening: {bound}");
-    on_ready(&Running { bound, ingest: ingest.handle() });
+    on_ready(&Running { bound, ingest: ingest.handle(), hub: hub.clone() });
 
     shutdown.await;
     tracing::info!("shutting down: finishing requests and syncing the journal");
     let _ = stop_tx.send(true);
     for task in tasks {
         let _ = task.await;
+    }
+    if let Some(hub) = &hub {
+        hub.seats_gone(config.http_limits.stop_grace).await;
     }
     for task in [nmea_task, mqtt_task].into_iter().flatten() {
         task.abort();
@@ -253,6 +290,7 @@ impl ServeConfig {
             fsync: FsyncPolicy::PerBatch,
             speed_unit: SpeedUnit::Knots,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            desks: None,
         }
     }
 }

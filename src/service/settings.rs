@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 
-use super::ServeConfig;
+use super::{DesksConfig, ServeConfig};
 use crate::feeds::connections;
 use crate::feeds::http::HttpLimits;
 use crate::feeds::mqtt::{BrokerUrl, DEFAULT_MAX_PAYLOAD};
 use crate::feeds::osmand::SpeedUnit;
+use crate::hub::HubLimits;
 use crate::journal::FsyncPolicy;
 
 /// Positions that may wait for the writer before the oldest are shed.
@@ -63,6 +64,15 @@ pub struct ServeSettings {
     pub queue: Option<usize>,
     /// Journal segment size in MiB (default 64).
     pub segment_mb: Option<u64>,
+    /// Serve seats (desks, the wall, scripts) on this address (off unless given).
+    pub desks: Option<SocketAddr>,
+    /// Who may log in at a seat (default `users.toml`).
+    pub users: Option<PathBuf>,
+    /// The organisation tree that decides each seat's jurisdiction (none: every seat acts
+    /// everywhere).
+    pub org: Option<PathBuf>,
+    /// The zone files the tree names by code.
+    pub zones: Option<Vec<PathBuf>>,
 }
 
 impl ServeSettings {
@@ -95,6 +105,10 @@ impl ServeSettings {
             speed_unit: self.speed_unit.or(lower.speed_unit),
             queue: self.queue.or(lower.queue),
             segment_mb: self.segment_mb.or(lower.segment_mb),
+            desks: self.desks.or(lower.desks),
+            users: self.users.or(lower.users),
+            org: self.org.or(lower.org),
+            zones: self.zones.or(lower.zones),
         }
     }
 
@@ -125,6 +139,13 @@ impl ServeSettings {
             speed_unit: self.speed_unit.unwrap_or_default(),
             queue_capacity: self.queue.unwrap_or(DEFAULT_QUEUE_CAPACITY),
             segment_bytes: segment_mb << 20,
+            desks: self.desks.map(|addr| DesksConfig {
+                addr,
+                users: self.users.unwrap_or_else(|| PathBuf::from(crate::users::DEFAULT_FILE)),
+                org: self.org,
+                zones: self.zones.unwrap_or_default(),
+                limits: HubLimits::default(),
+            }),
         })
     }
 }

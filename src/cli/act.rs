@@ -1,0 +1,84 @@
+//! `pantau act`: one command at the hub as the logged-in person (acknowledge, dispatch,
+//! resolve, false-alarm, status). Prints the sequence number it was journaled as; a refusal
+//! is printed with its reason and exits 1.
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+
+use super::seat::{connect, HubArgs};
+use crate::hub::protocol::Want;
+use crate::model::{AlarmId, Command, UnitStatus};
+
+#[derive(Args, Debug)]
+pub struct ActArgs {
+    #[command(flatten)]
+    pub hub: HubArgs,
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Action {
+    /// Acknowledge a raised alarm.
+    Acknowledge {
+        #[arg(long)]
+        alarm: AlarmId,
+    },
+    /// Send a unit to an alarm.
+    Dispatch {
+        #[arg(long)]
+        alarm: AlarmId,
+        #[arg(long)]
+        unit: String,
+    },
+    /// Close an alarm as dealt with.
+    Resolve {
+        #[arg(long)]
+        alarm: AlarmId,
+    },
+    /// Close an alarm as a false alarm.
+    FalseAlarm {
+        #[arg(long)]
+        alarm: AlarmId,
+    },
+    /// Set a unit's status.
+    Status {
+        #[arg(long)]
+        unit: String,
+        #[arg(long, value_enum)]
+        status: UnitStatus,
+    },
+}
+
+impl Action {
+    fn command(self) -> Command {
+        match self {
+            Action::Acknowledge { alarm } => Command::Acknowledge { alarm },
+            Action::Dispatch { alarm, unit } => Command::Dispatch { alarm, unit },
+            Action::Resolve { alarm } => Command::Resolve { alarm },
+            Action::FalseAlarm { alarm } => Command::FalseAlarm { alarm },
+            Action::Status { unit, status } => Command::SetStatus { unit, status },
+        }
+    }
+}
+
+/// Runs the command; `Ok(false)` when the hub refused it.
+pub fn run(args: ActArgs) -> Result<bool> {
+    let login = args.hub.login("act", Want::Nothing)?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let mut seat = connect(&args.hub.hub, login).await?;
+        let answer = seat.command(args.action.command()).await;
+        seat.logout().await;
+        match answer? {
+            Ok(seq) => {
+                println!("applied: seq {seq}");
+                Ok(true)
+            }
+            Err(reason) => {
+                eprintln!("refused: {reason}");
+                Ok(false)
+            }
+        }
+    })
+}

@@ -1,0 +1,139 @@
+//! The seat's side of the hub: connect, log in, then read what the hub sends and send
+//! commands. `pantau watch` and `pantau act` are built on it.
+
+use anyhow::{bail, Context, Result};
+use futures::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::protocol::{FromHub, ToHub, Want, MAX_HUB_MESSAGE, VERSION};
+use crate::model::{Command, Role};
+
+/// Who to log in as, from which seat, and where the stream should start.
+#[derive(Clone, Debug)]
+pub struct Login {
+    pub user: String,
+    pub password: String,
+    pub seat: String,
+    pub want: Want,
+}
+
+/// What the hub said at login.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Welcome {
+    pub user: String,
+    pub role: Role,
+    pub org: Option<String>,
+    pub seq: u64,
+}
+
+/// Why a connection did not become a session.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// The hub refused the login (a script should stop, not retry).
+    #[error("the hub refused the login: {0}")]
+    Refused(String),
+    /// The hub could not be reached or the connection failed (worth retrying).
+    #[error("{0:#}")]
+    Unreachable(anyhow::Error),
+}
+
+pub struct Seat {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub welcome: Welcome,
+    next_id: u64,
+}
+
+impl Seat {
+    /// Connects to a hub (`ws://HOST:PORT`) and logs in.
+    pub async fn connect(url: &str, login: Login) -> Result<Self, LoginError> {
+        let config =
+            WebSocketConfig::default().max_message_size(Some(MAX_HUB_MESSAGE)).max_frame_size(Some(MAX_HUB_MESSAGE));
+        let (mut socket, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
+            .await
+            .with_context(|| format!("cannot reach the hub at {url}"))
+            .map_err(LoginError::Unreachable)?;
+        let hello = ToHub::Login {
+            version: VERSION,
+            user: login.user,
+            password: login.password,
+            seat: login.seat,
+            want: login.want,
+        };
+        socket.send(Message::text(hello.encode())).await.map_err(|e| LoginError::Unreachable(e.into()))?;
+        let mut seat = Self {
+            socket,
+            welcome: Welcome { user: String::new(), role: Role::Viewer, org: None, seq: 0 },
+            next_id: 1,
+        };
+        match seat.next().await.map_err(LoginError::Unreachable)? {
+            Some(FromHub::Welcome { user, role, org, seq, .. }) => {
+                seat.welcome = Welcome { user, role, org, seq };
+                Ok(seat)
+            }
+            Some(FromHub::LoginRefused { reason }) => Err(LoginError::Refused(reason)),
+            Some(other) => Err(LoginError::Unreachable(anyhow::anyhow!("the hub answered a login with {other:?}"))),
+            None => Err(LoginError::Unreachable(anyhow::anyhow!("the hub closed the connection at login"))),
+        }
+    }
+
+    /// The next message from the hub; `None` once the connection is closed.
+    pub async fn next(&mut self) -> Result<Option<FromHub>> {
+        while let Some(message) = self.socket.next().await {
+            match message.context("the connection to the hub failed")? {
+                Message::Text(text) => {
+                    let message =
+                        serde_json::from_str(text.as_str()).context("the hub sent a message this seat cannot read")?;
+                    return Ok(Some(message));
+                }
+                Message::Close(_) => return Ok(None),
+                _ => continue,
+            }
+        }
+        Ok(None)
+    }
+
+    /// Sends a command; returns its id (the hub's reply carries it).
+    pub async fn send(&mut self, command: Command) -> Result<u64> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.socket
+            .send(Message::text(ToHub::Command { id, command }.encode()))
+            .await
+            .context("cannot send to the hub")?;
+        Ok(id)
+    }
+
+    /// Sends a command and waits for the hub's answer: the sequence number it was journaled
+    /// as, or the refusal. (Other messages until then are passed over.)
+    pub async fn command(&mut self, command: Command) -> Result<std::result::Result<u64, String>> {
+        let id = self.send(command).await?;
+        loop {
+            match self.next().await? {
+                Some(FromHub::Reply { id: answered, seq, refused }) if answered == id => {
+                    return Ok(match (seq, refused) {
+                        (_, Some(reason)) => Err(reason),
+                        (Some(seq), None) => Ok(seq),
+                        (None, None) => Err("not journaled".into()),
+                    });
+                }
+                Some(FromHub::Closing { reason }) => bail!("the hub closed the session: {reason}"),
+                Some(_) => {}
+                None => bail!("the hub closed the connection before answering"),
+            }
+        }
+    }
+
+    /// Logs out and closes the connection.
+    pub async fn logout(mut self) {
+        let _ = self.socket.send(Message::text(ToHub::Logout.encode())).await;
+        while let Ok(Some(message)) = self.next().await {
+            if matches!(message, FromHub::Closing { .. }) {
+                break;
+            }
+        }
+        let _ = self.socket.close(None).await;
+    }
+}

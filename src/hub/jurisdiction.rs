@@ -1,0 +1,79 @@
+//! Whether a seat may send a command: only the desk's own commands come from seats (the
+//! roster, repairs and session records are the hub's to write), and with an organisation
+//! tree, a seat of a node acts only on what lies in the zones of that node and the nodes below
+//! it. The places a command touches are the alarm's position, the unit's last fix and a
+//! placed position; a place without a position belongs to nobody yet, so any seat may act on
+//! it (refusing would leave an alarm nobody may take).
+
+use crate::model::{Command, Fix};
+use crate::org::Org;
+use crate::spatial::ZoneIndex;
+use crate::world::World;
+
+/// The tree and the zones it names by code.
+pub struct Jurisdictions {
+    pub org: Org,
+    pub zones: ZoneIndex,
+}
+
+/// Refuses what a seat may not send at all.
+pub fn seat_may_send(command: &Command) -> Result<(), String> {
+    match command {
+        Command::Acknowledge { .. }
+        | Command::Dispatch { .. }
+        | Command::Resolve { .. }
+        | Command::FalseAlarm { .. }
+        | Command::SetStatus { .. }
+        | Command::Close { .. }
+        | Command::Reopen { .. }
+        | Command::Unassign { .. }
+        | Command::Place { .. } => Ok(()),
+        _ => Err("not a command a seat may send (the roster, repairs and session records are the hub's)".into()),
+    }
+}
+
+impl Jurisdictions {
+    /// Refuses a command of a seat of node `seat` that touches a place outside its nodes.
+    pub fn check(&self, seat: &str, world: &World, command: &Command) -> Result<(), String> {
+        if seat == self.org.root().id {
+            return Ok(());
+        }
+        for (what, place) in places(world, command) {
+            let codes: Vec<&str> = self.zones.lookup(place.0, place.1).into_iter().map(|z| z.code.as_str()).collect();
+            let nodes = self.org.nodes_at(codes);
+            if !nodes.iter().any(|n| self.org.oversees(seat, &n.id)) {
+                let owner = nodes.last().map_or_else(|| "no node of the tree".to_string(), |n| n.name.clone());
+                let seat_name = self.org.node(seat).map_or(seat, |n| n.name.as_str());
+                return Err(format!(
+                    "{what} at {:.5},{:.5} belongs to {owner}, outside {seat_name}'s jurisdiction",
+                    place.0, place.1
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The places a command acts on, each with what is there.
+fn places(world: &World, command: &Command) -> Vec<(String, (f64, f64))> {
+    let alarm = |id: u64| {
+        let place = world.alarm(id).and_then(|a| a.lon.zip(a.lat));
+        place.map(|p| (format!("alarm {id}"), p))
+    };
+    let unit = |id: &str| {
+        let fix: Option<Fix> = world.unit(id).and_then(|u| u.last_fix);
+        fix.map(|f| (format!("unit {id}"), (f.lon, f.lat)))
+    };
+    match command {
+        Command::Acknowledge { alarm: id }
+        | Command::Resolve { alarm: id }
+        | Command::FalseAlarm { alarm: id }
+        | Command::Close { alarm: id, .. }
+        | Command::Reopen { alarm: id }
+        | Command::Unassign { alarm: id } => alarm(*id).into_iter().collect(),
+        Command::Dispatch { alarm: id, unit: u } => alarm(*id).into_iter().chain(unit(u)).collect(),
+        Command::SetStatus { unit: u, .. } => unit(u).into_iter().collect(),
+        Command::Place { lon, lat, .. } => vec![("the place".to_string(), (*lon, *lat))],
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,75 @@
+//! Accepting seats: connections come in under the service's connection gate, must send their
+//! WebSocket upgrade (HTTP/1.1, `GET /`) within the header deadline, and are handed to a seat
+//! session holding their place under the gate. A stop closes the door; each seat says goodbye
+//! and journals its logout on its own.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use super::protocol::MAX_SEAT_MESSAGE;
+use super::Hub;
+use crate::feeds::connections::{Gate, Permit};
+use crate::feeds::http::HttpLimits;
+
+#[derive(Clone)]
+struct Connection {
+    hub: Arc<Hub>,
+    peer: SocketAddr,
+    permit: Arc<Permit>,
+}
+
+/// Serves seats on `listener` until `stop` turns true.
+pub async fn serve(
+    listener: TcpListener,
+    hub: Arc<Hub>,
+    gate: Gate,
+    limits: HttpLimits,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => break,
+            (stream, peer, permit) = gate.accept(&listener, "desks") => {
+                let _ = stream.set_nodelay(true);
+                connections.spawn(connection(stream, Connection { hub: hub.clone(), peer, permit: Arc::new(permit) }, limits.clone()));
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    // Connections still upgrading are dropped; seats already in session end on the stop.
+    connections.shutdown().await;
+}
+
+/// One connection up to its upgrade (or its refusal).
+async fn connection(stream: TcpStream, connection: Connection, limits: HttpLimits) {
+    let permit = connection.permit.clone();
+    let router = Router::new().route("/", get(upgrade)).with_state(connection);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_header_size(limits.max_header_bytes);
+    let served = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router)).with_upgrades();
+    tokio::select! {
+        _ = served => {}
+        _ = permit.closed() => {}
+    }
+}
+
+async fn upgrade(State(connection): State<Connection>, upgrade: WebSocketUpgrade) -> Response {
+    let Connection { hub, peer, permit } = connection;
+    upgrade
+        .max_message_size(MAX_SEAT_MESSAGE)
+        .max_frame_size(MAX_SEAT_MESSAGE)
+        .on_upgrade(move |socket| super::seat::run(socket, hub, peer, permit))
+}

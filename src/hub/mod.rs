@@ -1,0 +1,222 @@
+//! The hub: `pantau serve --desks ADDR` serves seats (desks, the wall, scripts) over a
+//! WebSocket. A seat logs in as a person from the users file, gets the world as of a sequence
+//! number (or, coming back, only the batches it missed), then every applied batch in order,
+//! and sends commands, which the hub stamps with the person's name and role, checks against
+//! their jurisdiction, and sends through the writer like any feed. Logins, logouts and every
+//! refusal are journaled. The hub never slows the writer: a seat that falls behind is sent the
+//! world again.
+//!
+//! `protocol.rs`: the messages; `recent.rs`: the hub's world and recent batches; `logins.rs`:
+//! passwords and lockouts; `jurisdiction.rs`: who may act where; `seat.rs`: one seat's
+//! session; `listener.rs`: accepting seats under the connection gate; `client.rs`: the seat's
+//! side, as `pantau watch` and `pantau act` use it.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, watch};
+
+use crate::ingest::{Ack, IngestHandle, Subscription};
+use crate::model::{now_millis, Command, Event};
+use crate::world::{Outcome, World};
+
+pub mod client;
+pub mod jurisdiction;
+pub mod listener;
+pub mod logins;
+pub mod protocol;
+pub mod recent;
+mod seat;
+
+pub use jurisdiction::Jurisdictions;
+use logins::{Logins, Person};
+use protocol::Want;
+use recent::{Frame, Recent};
+
+/// The hub's limits; every one has a test.
+#[derive(Clone, Debug)]
+pub struct HubLimits {
+    /// Events of recent batches kept for seats coming back (and refilled from the journal at
+    /// start-up).
+    pub recent_events: usize,
+    /// Batches a seat may be behind before it is sent the world again.
+    pub seat_backlog: usize,
+    /// The hub pings a seat this often...
+    pub heartbeat: Duration,
+    /// ...and closes it after this long without hearing from it.
+    pub silence: Duration,
+    /// A connection must log in within this.
+    pub login_deadline: Duration,
+    /// A frame must be taken by the seat's connection within this, or the seat is closed.
+    pub send_timeout: Duration,
+}
+
+impl Default for HubLimits {
+    fn default() -> Self {
+        Self {
+            recent_events: 200_000,
+            seat_backlog: 4096,
+            heartbeat: Duration::from_secs(10),
+            silence: Duration::from_secs(30),
+            login_deadline: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What the hub is started with.
+pub struct HubConfig {
+    pub users: PathBuf,
+    /// The organisation tree and its zones; without one every seat acts everywhere.
+    pub jurisdictions: Option<Jurisdictions>,
+    pub limits: HubLimits,
+}
+
+pub struct Hub {
+    recent: Mutex<Recent>,
+    frames: broadcast::Sender<Frame>,
+    logins: Logins,
+    jurisdictions: Option<Jurisdictions>,
+    ingest: IngestHandle,
+    limits: HubLimits,
+    seats: Seats,
+    stop: watch::Receiver<bool>,
+}
+
+impl Hub {
+    /// A hub fed by `subscription` (taken from the writer before anything was written), with
+    /// the journal's tail for seats coming back. Batches are taken in on a thread of their own
+    /// until the writer stops.
+    pub fn start(
+        config: HubConfig,
+        ingest: IngestHandle,
+        subscription: Subscription,
+        tail: Vec<(u64, Event, Outcome)>,
+        stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<Arc<Self>> {
+        let Subscription { world, seq, batches } = subscription;
+        let (frames, _) = broadcast::channel(config.limits.seat_backlog.max(1));
+        let hub = Arc::new(Self {
+            recent: Mutex::new(Recent::new(world, seq, tail, config.limits.recent_events)),
+            frames,
+            logins: Logins::new(config.users),
+            jurisdictions: config.jurisdictions,
+            ingest,
+            limits: config.limits,
+            seats: Seats::default(),
+            stop,
+        });
+        let feeding = hub.clone();
+        std::thread::Builder::new().name("hub-feed".into()).spawn(move || {
+            while let Ok(batch) = batches.recv() {
+                let mut recent = feeding.recent();
+                let frame = recent.apply(batch);
+                // No seat listening is not an error.
+                let _ = feeding.frames.send(frame);
+            }
+        })?;
+        Ok(hub)
+    }
+
+    /// Seats logged in now.
+    pub fn seats(&self) -> usize {
+        self.seats.live.load(Ordering::Acquire)
+    }
+
+    /// Waits (up to `grace`) until every seat has said goodbye and journaled its logout.
+    pub async fn seats_gone(&self, grace: Duration) {
+        let gone = async {
+            while self.seats() > 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        if tokio::time::timeout(grace, gone).await.is_err() {
+            tracing::warn!("hub: {} seats still open after {grace:?}", self.seats());
+        }
+    }
+
+    fn recent(&self) -> MutexGuard<'_, Recent> {
+        self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The frames that bring a seat up to date, and its place in the stream after them (taken
+    /// together, so nothing is missed or sent twice).
+    fn join(&self, want: Want) -> (Vec<Frame>, broadcast::Receiver<Frame>) {
+        let mut recent = self.recent();
+        (recent.catch_up(want), self.frames.subscribe())
+    }
+
+    /// Carries out a seat's command: refused at once if a seat may not send it or it lies
+    /// outside the person's jurisdiction (journaled as refused), else sent through the writer.
+    /// Returns the sequence number it was journaled as and the refusal, if any.
+    async fn command(&self, person: &Person, command: Command) -> (Option<u64>, Option<String>) {
+        let refusal = jurisdiction::seat_may_send(&command).and_then(|()| self.in_jurisdiction(person, &command));
+        let command = match refusal {
+            Ok(()) => command,
+            Err(reason) => Command::Refused { command: Box::new(command), reason },
+        };
+        self.journal(person, command).await
+    }
+
+    fn in_jurisdiction(&self, person: &Person, command: &Command) -> Result<(), String> {
+        let Some(jurisdictions) = &self.jurisdictions else { return Ok(()) };
+        let seat = person.org.as_deref().unwrap_or(&jurisdictions.org.root().id);
+        jurisdictions.check(seat, self.recent().world(), command)
+    }
+
+    /// Journals a command as the person; its sequence number and the world's refusal.
+    async fn journal(&self, person: &Person, command: Command) -> (Option<u64>, Option<String>) {
+        let event = Event::Command { user: person.name.clone(), role: person.role, time: now_millis(), command };
+        match self.ingest.send(vec![event]).await {
+            Ack::Done { accepted: 1, first_seq, outcomes, .. } => match outcomes.into_iter().next() {
+                Some(Outcome::Refused(reason)) => (Some(first_seq), Some(reason)),
+                _ => (Some(first_seq), None),
+            },
+            Ack::Done { rejected, .. } => {
+                (None, Some(rejected.first().map_or_else(|| "not taken".into(), |r| r.reason().to_string())))
+            }
+            Ack::Shed => (None, Some("the writer is overloaded; send it again".into())),
+            Ack::Failed(e) => (None, Some(format!("not journaled: {e}"))),
+        }
+    }
+
+    /// The organisation node a person logs in at must be in the tree.
+    fn check_node(&self, person: &Person) -> Result<(), String> {
+        match (&self.jurisdictions, &person.org) {
+            (Some(j), Some(node)) if j.org.node(node).is_none() => {
+                Err(format!("user {}'s node {node} is not in the organisation tree", person.name))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A copy of the hub's world and its sequence number (for tests and checks).
+    pub fn world(&self) -> (World, u64) {
+        let recent = self.recent();
+        (recent.world().clone(), recent.seq())
+    }
+}
+
+/// The seats logged in, counted so a stop waits for their logouts.
+#[derive(Default)]
+struct Seats {
+    live: AtomicUsize,
+}
+
+/// A seat counted while it lives.
+struct SeatCount<'a>(&'a Seats);
+
+impl<'a> SeatCount<'a> {
+    fn new(seats: &'a Seats) -> Self {
+        seats.live.fetch_add(1, Ordering::AcqRel);
+        Self(seats)
+    }
+}
+
+impl Drop for SeatCount<'_> {
+    fn drop(&mut self) {
+        self.0.live.fetch_sub(1, Ordering::AcqRel);
+    }
+}

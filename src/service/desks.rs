@@ -1,0 +1,94 @@
+//! Hosting the hub inside `serve`: its files checked before anything starts (the users file,
+//! the organisation tree and its zones, TLS or a loopback address), the journal's tail kept as
+//! the replay goes by, and its listener started beside the feeds.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{ensure, Result};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::DesksConfig;
+use crate::feeds::connections::Gate;
+use crate::feeds::http::HttpLimits;
+use crate::hub::{Hub, HubConfig, Jurisdictions};
+use crate::ingest::Ingest;
+use crate::model::Event;
+use crate::spatial::ZoneIndex;
+use crate::world::Outcome;
+
+/// Checks the hub's files and address; the jurisdictions when a tree is given.
+pub fn check(desks: &DesksConfig, insecure: bool) -> Result<Option<Jurisdictions>> {
+    ensure!(
+        desks.addr.ip().is_loopback() || insecure,
+        "--desks {}: seats on a network address need TLS, which this build does not serve yet; use a loopback \
+         address, or --insecure on a closed network",
+        desks.addr
+    );
+    crate::users::Users::load(&desks.users)?;
+    let Some(org) = &desks.org else { return Ok(None) };
+    ensure!(
+        !desks.zones.is_empty(),
+        "--org {}: the tree names zones by code; give the zones with --zones",
+        org.display()
+    );
+    let org = crate::org::Org::load(org)?;
+    let mut zones = Vec::new();
+    for path in &desks.zones {
+        zones.extend(crate::layer_files::load_zones(path)?);
+    }
+    Ok(Some(Jurisdictions { org, zones: ZoneIndex::new(zones) }))
+}
+
+/// The last records a replay went by, with their outcomes.
+pub struct Tail {
+    records: VecDeque<(u64, Event, Outcome)>,
+    keep: usize,
+}
+
+impl Tail {
+    pub fn new(keep: usize) -> Self {
+        Self { records: VecDeque::new(), keep }
+    }
+
+    /// Keeps a record; a sequence number not above the last one means the replay started
+    /// again (from an older snapshot), so what came after it goes.
+    pub fn push(&mut self, seq: u64, event: &Event, outcome: &Outcome) {
+        if self.keep == 0 {
+            return;
+        }
+        while self.records.back().is_some_and(|(last, _, _)| *last >= seq) {
+            self.records.pop_back();
+        }
+        self.records.push_back((seq, event.clone(), outcome.clone()));
+        if self.records.len() > self.keep {
+            self.records.pop_front();
+        }
+    }
+
+    pub fn into_records(self) -> Vec<(u64, Event, Outcome)> {
+        self.records.into()
+    }
+}
+
+/// Starts the hub on the writer and its listener; returns where it listens.
+pub async fn start(
+    desks: &DesksConfig,
+    jurisdictions: Option<Jurisdictions>,
+    ingest: &Ingest,
+    tail: Vec<(u64, Event, Outcome)>,
+    gate: &Gate,
+    limits: &HttpLimits,
+    stop: &watch::Receiver<bool>,
+) -> Result<(Arc<Hub>, SocketAddr, JoinHandle<()>)> {
+    let subscription = ingest.handle().subscribe().ok_or_else(|| anyhow::anyhow!("the world writer is not running"))?;
+    let config = HubConfig { users: desks.users.clone(), jurisdictions, limits: desks.limits.clone() };
+    let hub = Hub::start(config, ingest.handle(), subscription, tail, stop.clone())?;
+    let listener = super::bind(desks.addr, "--desks").await?;
+    let addr = listener.local_addr()?;
+    let task =
+        tokio::spawn(crate::hub::listener::serve(listener, hub.clone(), gate.clone(), limits.clone(), stop.clone()));
+    Ok((hub, addr, task))
+}
