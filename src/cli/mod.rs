@@ -67,7 +67,7 @@ pub enum Command {
     /// Show a base map archive's bounds, zooms, layers and feature counts.
     Info(InfoArgs),
     /// Run the live feeds, world and journal without a window.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Inspect a journal.
     #[command(subcommand)]
     Journal(JournalCommand),
@@ -94,7 +94,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(args) => import::run(args),
         Command::Render(args) => render::run(args),
         Command::Info(args) => info::run(args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Journal(command) => journal::run(command),
         Command::Sim(args) => sim::run(args),
         Command::Query(command) => query::run(command),

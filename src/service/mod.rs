@@ -235,6 +235,8 @@ pub async fn signal() {
 pub struct Service {
     pub bound: Bound,
     pub ingest: IngestHandle,
+    /// The hub, when seats are served.
+    pub hub: Option<Arc<Hub>>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<()>>,
 }
@@ -248,13 +250,13 @@ impl Service {
             let mut ready = Some(ready_tx);
             serve(config, async { stopped.await.unwrap_or(()) }, move |r| {
                 if let Some(tx) = ready.take() {
-                    let _ = tx.send((r.bound.clone(), r.ingest.clone()));
+                    let _ = tx.send((r.bound.clone(), r.ingest.clone(), r.hub.clone()));
                 }
             })
             .await
         });
         match ready_rx.await {
-            Ok((bound, ingest)) => Ok(Self { bound, ingest, stop, task }),
+            Ok((bound, ingest, hub)) => Ok(Self { bound, ingest, hub, stop, task }),
             Err(_) => Err(task
                 .await
                 .context("service task")?

@@ -12,6 +12,7 @@ mod fuzz_corpus;
 #[path = "../../fuzz/src/targets.rs"]
 mod fuzz_targets;
 mod golden;
+mod hub;
 mod import_cli;
 mod journal;
 mod layers;

@@ -1,0 +1,492 @@
+//! The hub as a command centre runs it: `pantau serve --desks` as its own process, seats
+//! (`pantau act`, `pantau watch`, and a seat in this test process) attached over the
+//! WebSocket. A dispatch at one seat shows at another and in `watch`; a viewer's command and
+//! an out-of-jurisdiction one are refused by the hub and journaled as refused, also when a
+//! modified seat sends what no seat may; wrong passwords are refused and journaled, and
+//! repeated failures lock the name out; the hub is killed and restarted and `watch` resumes
+//! at the next sequence number with no gap and no duplicate. In-process hubs with short
+//! limits check the deadlines (login, silence) and a seat that falls behind.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use geo::InteriorPoint;
+use pantau::hub::client::{Login, LoginError, Seat};
+use pantau::hub::protocol::{FromHub, Want};
+use pantau::model::{Command as Act, Event, Role};
+use serde_json::Value;
+
+use crate::common::demo_city;
+
+const PASSWORD: &str = "a long enough password";
+
+/// The people of the test centre: a Polres operator, a Polsek operator (another Polsek than
+/// where the alarm is), a viewer and the wall.
+fn users_file(dir: &Path, polres: &str, other_polsek: &str) -> PathBuf {
+    let path = dir.join("users.toml");
+    let mut users = pantau::users::Users::load_or_new(&path).expect("users");
+    users.add("sari", Role::Operator, Some(polres.into()), PASSWORD).expect("add");
+    users.add("joko", Role::Operator, Some(other_polsek.into()), PASSWORD).expect("add");
+    users.add("wall", Role::Viewer, None, PASSWORD).expect("add");
+    users.save(&path).expect("save");
+    path
+}
+
+/// A point inside the zone of a Polsek of the demo city, and that Polsek and another one.
+fn demo_places() -> ((f64, f64), String, String, String) {
+    let files = demo_city();
+    let org = pantau::org::Org::load(&files.org).expect("org");
+    let zones = pantau::layer_files::load_zones(&files.zones).expect("zones");
+    let polseks: Vec<_> = org.nodes().iter().filter(|n| n.tier == pantau::org::Tier::Polsek).collect();
+    let (here, there) = (polseks[0], polseks[1]);
+    let zone = zones.iter().find(|z| here.zones.contains(&z.code)).expect("the polsek's zone");
+    let point = zone.polygon.interior_point().expect("a point inside");
+    let polres = here.parent.clone().expect("a polres above");
+    ((point.x(), point.y()), polres, there.id.clone(), there.name.clone())
+}
+
+/// `pantau serve` with desks, as its own process.
+struct Hub {
+    child: Child,
+    http: String,
+    desks: String,
+}
+
+impl Hub {
+    fn start(journal: &Path, users: &Path, desks: &str) -> Self {
+        let files = demo_city();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pantau"))
+            .args(["serve", "--insecure", "--osmand", "127.0.0.1:0", "--http", "127.0.0.1:0", "--desks", desks])
+            .arg("--journal")
+            .arg(journal)
+            .arg("--users")
+            .arg(users)
+            .arg("--org")
+            .arg(&files.org)
+            .arg("--zones")
+            .arg(&files.zones)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("ready line");
+        let addr = |name: &str| {
+            let rest = line.split(&format!("{name} ")).nth(1).unwrap_or_else(|| panic!("no {name} in {line:?}"));
+            rest.split([',', '\n']).next().expect("address").trim().to_string()
+        };
+        Self { http: addr("http"), desks: addr("desks"), child }
+    }
+
+    fn url(&self) -> String {
+        format!("ws://{}", self.desks)
+    }
+
+    fn alarm(&self, device: &str, (lon, lat): (f64, f64)) {
+        let body = format!(r#"{{"device":"{device}","lat":{lat},"lon":{lon}}}"#);
+        let answer = post_alarm(&format!("http://{}/alarms", self.http), body);
+        assert_eq!(answer, 200, "the alarm is taken");
+    }
+
+    fn stop(mut self) {
+        let pid = self.child.id() as i32;
+        // SAFETY: signalling our own child process.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let status = self.child.wait().expect("wait");
+        assert!(status.success(), "serve stops cleanly on SIGTERM: {status}");
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Posts an alarm to the alarm API; returns the status.
+fn post_alarm(url: &str, body: String) -> u16 {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        client.post(url).body(body).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+    })
+}
+
+fn act(hub: &str, user: &str, password: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["act", "--hub", hub, "--user", user])
+        .args(args)
+        .env("PANTAU_PASSWORD", password)
+        .output()
+        .expect("run act")
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// `pantau watch` as its own process; its lines are collected as they come.
+struct Watch {
+    child: Child,
+    lines: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Watch {
+    fn start(hub: &str) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pantau"))
+            .args(["watch", "--hub", hub, "--user", "wall"])
+            .env("PANTAU_PASSWORD", PASSWORD)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn watch");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (out, into) = (child.stdout.take().expect("stdout"), lines.clone());
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let value: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+                into.lock().expect("lines").push(value);
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// Waits until a line matches; returns it.
+    fn wait_for(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(line) = self.lines.lock().expect("lines").iter().find(|l| matches(l)) {
+                return line.clone();
+            }
+            assert!(Instant::now() < deadline, "watch never printed {what}: {:?}", self.lines.lock().expect("lines"));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn login(user: &str, password: &str, want: Want) -> Login {
+    Login { user: user.into(), password: password.into(), seat: format!("{user}'s test seat"), want }
+}
+
+/// Reads from a seat until a batch holds an event that matches.
+async fn seat_sees(seat: &mut Seat, matches: impl Fn(&Event) -> bool) -> u64 {
+    let found = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if let Some(FromHub::Batch { first_seq, events, .. }) = seat.next().await.expect("the stream") {
+                if let Some(i) = events.iter().position(&matches) {
+                    return first_seq + i as u64;
+                }
+            }
+        }
+    });
+    found.await.expect("the seat sees the event in time")
+}
+
+fn free_port() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr")
+}
+
+#[test]
+fn seats_share_one_world_and_the_hub_decides_who_may_do_what() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (place, polres, other_polsek, other_name) = demo_places();
+    let users = users_file(dir.path(), &polres, &other_polsek);
+    let journal = dir.path().join("journal");
+    let desks = free_port().to_string();
+    let hub = Hub::start(&journal, &users, &desks);
+    let url = hub.url();
+    hub.alarm("panic-1", place);
+    let watch = Watch::start(&url);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let mut seat_b = runtime.block_on(Seat::connect(&url, login("sari", PASSWORD, Want::World))).expect("seat B");
+    assert_eq!((seat_b.welcome.role, seat_b.welcome.org.as_deref()), (Role::Operator, Some(polres.as_str())));
+
+    // Seat A (a separate process) dispatches; seat B and watch see it, stamped by the hub.
+    let out = act(&url, "sari", PASSWORD, &["dispatch", "--alarm", "1", "--unit", "panic-1"]);
+    assert!(!out.status.success(), "panic-1 is a button, not a unit: {}", text(&out));
+    let out = act(&url, "sari", PASSWORD, &["acknowledge", "--alarm", "1"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let seq = runtime.block_on(seat_sees(&mut seat_b, |e| {
+        matches!(e, Event::Command { user, role: Role::Operator, command: Act::Acknowledge { alarm: 1 }, .. } if user == "sari")
+    }));
+    assert!(text(&out).contains(&format!("seq {seq}")), "act prints the sequence: {}", text(&out));
+    let line = watch.wait_for("the acknowledgement", |l| l["seq"] == seq);
+    assert_eq!(
+        (line["kind"].as_str(), line["user"].as_str(), line["role"].as_str()),
+        (Some("command"), Some("sari"), Some("operator"))
+    );
+    assert_eq!(line["outcome"], "applied");
+
+    // A viewer may not act; the refusal is journaled and shown in watch.
+    let out = act(&url, "wall", PASSWORD, &["resolve", "--alarm", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("viewer may not change alarms or units"), "{}", text(&out));
+    watch.wait_for("the viewer's refusal", |l| l["user"] == "wall" && l["outcome"] == "refused");
+
+    // Joko's Polsek is not where the alarm is.
+    let out = act(&url, "joko", PASSWORD, &["resolve", "--alarm", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains(&format!("outside {other_name}'s jurisdiction")), "{}", text(&out));
+
+    // A modified seat sending what no seat may (a roster change, a forged login record).
+    runtime.block_on(async {
+        let mut forged = Seat::connect(&url, login("joko", PASSWORD, Want::Nothing)).await.expect("joko");
+        let enrol = Act::Enrol {
+            unit: "x".into(),
+            callsign: "X".into(),
+            kind: pantau::model::UnitKind::Car,
+            home_station: None,
+        };
+        let refused = forged.command(enrol).await.expect("answer").expect_err("refused");
+        assert!(refused.contains("not a command a seat may send"), "{refused}");
+        let login_record = Act::Login { seat: "forged".into(), address: "1.2.3.4:5".into() };
+        assert!(forged.command(login_record).await.expect("answer").is_err());
+        forged.logout().await;
+    });
+
+    // Wrong passwords: refused, journaled, and the fifth locks the name out.
+    for attempt in 1..=5 {
+        let out = act(&url, "joko", "not the password at all", &["acknowledge", "--alarm", "1"]);
+        assert!(!out.status.success() && text(&out).contains("login refused"), "attempt {attempt}: {}", text(&out));
+    }
+    let out = act(&url, "joko", PASSWORD, &["acknowledge", "--alarm", "1"]);
+    assert!(text(&out).contains("locked until"), "the right password is refused while locked: {}", text(&out));
+    let refused_login = runtime.block_on(Seat::connect(&url, login("joko", PASSWORD, Want::Nothing)));
+    assert!(matches!(refused_login, Err(LoginError::Refused(_))));
+
+    // The hub dies and comes back on the same address: watch resumes with no gap and no
+    // duplicate, and seat B comes back with only what it missed.
+    let before_kill = watch.lines.lock().expect("lines").len();
+    assert!(before_kill > 0);
+    hub.kill();
+    let hub = Hub::start(&journal, &users, &desks);
+    hub.alarm("panic-2", place);
+    watch.wait_for("the alarm after the restart", |l| l["kind"] == "alarm" && l["device"] == "panic-2");
+    let last_b = runtime.block_on(async {
+        let mut last = seq;
+        while let Ok(Ok(Some(message))) = tokio::time::timeout(Duration::from_millis(300), seat_b.next()).await {
+            if let FromHub::Batch { first_seq, events, .. } = message {
+                last = first_seq + events.len() as u64 - 1;
+            }
+        }
+        last
+    });
+    let mut back =
+        runtime.block_on(Seat::connect(&url, login("sari", PASSWORD, Want::After(last_b)))).expect("seat B again");
+    let first = runtime.block_on(back.next()).expect("stream").expect("a message");
+    match first {
+        FromHub::Batch { first_seq, .. } => assert_eq!(first_seq, last_b + 1, "only what it missed"),
+        other => panic!("seat B got {other:?} instead of what it missed"),
+    }
+    let lines = watch.lines.lock().expect("lines").clone();
+    let seqs: Vec<u64> = lines.iter().filter_map(|l| l["seq"].as_u64()).collect();
+    assert!(lines.iter().all(|l| l["kind"] != "gap"), "no gap: {lines:?}");
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "every sequence once, in order: {seqs:?}");
+    runtime.block_on(back.logout());
+    drop(seat_b);
+    hub.stop();
+
+    // The journal holds the logins, the refusals and the lockout.
+    let records: Vec<Event> =
+        pantau::journal::JournalRecords::open(&journal).expect("journal").map(|r| r.expect("record").event).collect();
+    let commands: Vec<&Act> = records
+        .iter()
+        .filter_map(|e| match e {
+            Event::Command { command, .. } => Some(command),
+            _ => None,
+        })
+        .collect();
+    assert!(commands.iter().any(|c| matches!(c, Act::Login { seat, .. } if seat == "sari's test seat")));
+    assert!(commands.iter().any(|c| matches!(c, Act::Logout { reason, .. } if reason == "logged out")));
+    let wrong = commands
+        .iter()
+        .filter(|c| matches!(c, Act::LoginRefused { reason, .. } if reason.starts_with("wrong password")))
+        .count();
+    assert_eq!(wrong, 5, "every wrong password is journaled");
+    assert!(commands.iter().any(|c| matches!(c, Act::LoginRefused { locked_until: Some(_), .. })), "the lockout");
+    assert!(commands.iter().any(|c| matches!(c, Act::Refused { reason, .. } if reason.contains("jurisdiction"))));
+    assert!(commands
+        .iter()
+        .any(|c| matches!(c, Act::Refused { command, .. } if matches!(**command, Act::Enrol { .. }))));
+    assert!(
+        !records.iter().any(|e| matches!(e, Event::Command { command: Act::Enrol { .. }, .. })),
+        "no roster change got through"
+    );
+}
+
+#[test]
+fn seats_on_a_network_address_need_tls_or_insecure() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let users = dir.path().join("users.toml");
+    pantau::users::Users::load_or_new(&users).expect("users").save(&users).expect("save");
+    let out = Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args([
+            "serve",
+            "--osmand",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+            "--desks",
+            "0.0.0.0:0",
+            "--tokens",
+            "/dev/null",
+        ])
+        .arg("--journal")
+        .arg(dir.path().join("journal"))
+        .arg("--users")
+        .arg(&users)
+        .output()
+        .expect("serve");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--desks 0.0.0.0:0: seats on a network address need TLS"), "{}", text(&out));
+    let out = Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["serve", "--insecure", "--desks", "127.0.0.1:0", "--users"])
+        .arg(dir.path().join("missing.toml"))
+        .arg("--journal")
+        .arg(dir.path().join("journal"))
+        .output()
+        .expect("serve");
+    assert!(!out.status.success() && text(&out).contains("missing.toml"), "{}", text(&out));
+}
+
+/// An in-process hub on the demo city with short limits.
+struct Quick {
+    runtime: tokio::runtime::Runtime,
+    service: Option<pantau::service::Service>,
+    _dir: tempfile::TempDir,
+}
+
+impl Quick {
+    fn start(limits: pantau::hub::HubLimits) -> Self {
+        let dir = tempfile::tempdir().expect("tmp");
+        let users = dir.path().join("users.toml");
+        let mut people = pantau::users::Users::load_or_new(&users).expect("users");
+        people.add("sari", Role::Operator, None, PASSWORD).expect("add");
+        people.save(&users).expect("save");
+        let mut config = pantau::service::ServeConfig::loopback(dir.path().join("journal"));
+        config.desks = Some(pantau::service::DesksConfig {
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            users,
+            org: None,
+            zones: Vec::new(),
+            limits,
+        });
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let service = runtime.block_on(pantau::service::Service::start(config)).expect("service");
+        Self { runtime, service: Some(service), _dir: dir }
+    }
+
+    fn url(&self) -> String {
+        format!("ws://{}", self.service.as_ref().and_then(|s| s.bound.desks).expect("desks"))
+    }
+
+    fn hub(&self) -> Arc<pantau::hub::Hub> {
+        self.service.as_ref().and_then(|s| s.hub.clone()).expect("hub")
+    }
+}
+
+impl Drop for Quick {
+    fn drop(&mut self) {
+        if let Some(service) = self.service.take() {
+            let _ = self.runtime.block_on(service.stop());
+        }
+    }
+}
+
+#[test]
+fn a_silent_connection_is_closed_at_the_deadlines() {
+    let limits = pantau::hub::HubLimits {
+        login_deadline: Duration::from_millis(300),
+        heartbeat: Duration::from_millis(100),
+        silence: Duration::from_millis(400),
+        ..Default::default()
+    };
+    let quick = Quick::start(limits);
+    let url = quick.url();
+    quick.runtime.block_on(async {
+        use futures::StreamExt;
+        // Never logs in: told so and closed after the login deadline.
+        let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str()).await.expect("connect");
+        let started = Instant::now();
+        let mut said = String::new();
+        while let Some(Ok(message)) = socket.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+                said = text.to_string();
+            }
+        }
+        assert!(said.contains("log in first"), "{said}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // Logs in, then neither reads nor answers pings: closed for silence.
+        let seat = Seat::connect(&url, login("sari", PASSWORD, Want::Nothing)).await.expect("login");
+        assert_eq!(quick.hub().seats(), 1);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(quick.hub().seats(), 0, "the silent seat was closed");
+        drop(seat);
+    });
+}
+
+#[test]
+fn a_seat_that_falls_behind_is_sent_the_world_again_and_ends_equal() {
+    let limits =
+        pantau::hub::HubLimits { seat_backlog: 2, send_timeout: Duration::from_secs(20), ..Default::default() };
+    let quick = Quick::start(limits);
+    let url = quick.url();
+    let ingest = quick.service.as_ref().map(|s| s.ingest.clone()).expect("ingest");
+    quick.runtime.block_on(async {
+        let mut seat = Seat::connect(&url, login("sari", PASSWORD, Want::World)).await.expect("login");
+        // The seat reads nothing while 30 large batches are applied.
+        for batch in 0..30 {
+            let events: Vec<Event> = (0..5000)
+                .map(|i| Event::Position {
+                    device: format!("unit-{i}"),
+                    fix: pantau::model::Fix {
+                        time: pantau::model::now_millis() - 60_000 + batch,
+                        lon: 106.8 + i as f64 * 1e-5,
+                        lat: -6.2,
+                        speed: None,
+                        heading: None,
+                        accuracy: None,
+                    },
+                    feed: pantau::model::FeedKind::Simulator,
+                })
+                .collect();
+            assert!(matches!(ingest.submit(events).await, pantau::ingest::Ack::Done { .. }));
+        }
+        let (hub_world, hub_seq) = quick.hub().world();
+        let (mut world, mut seq, mut worlds) = (pantau::world::World::new(), 0, 0);
+        while seq < hub_seq {
+            match tokio::time::timeout(Duration::from_secs(20), seat.next()).await.expect("in time").expect("stream") {
+                Some(FromHub::World { seq: at, units, alarms }) => {
+                    (world, seq) = (pantau::world::World::from_parts(units, alarms), at);
+                    worlds += 1;
+                }
+                Some(FromHub::Batch { first_seq, events, .. }) => {
+                    assert_eq!(first_seq, seq + 1, "batches follow on");
+                    world.apply(&events);
+                    seq += events.len() as u64;
+                }
+                Some(_) => {}
+                None => panic!("the hub closed the seat"),
+            }
+        }
+        assert!(worlds >= 2, "the seat fell behind and was sent the world again ({worlds} worlds)");
+        assert!(world.same_state(&hub_world), "the seat's world equals the hub's");
+    });
+}
