@@ -40,6 +40,7 @@ impl HubArgs {
 pub async fn connect(url: &str, login: Login) -> Result<Seat> {
     Seat::connect(url, login).await.map_err(|e| match e {
         LoginError::Refused(reason) => anyhow::anyhow!("--hub {url}: login refused: {reason}"),
+        LoginError::Busy(reason) => anyhow::anyhow!("--hub {url}: {reason}"),
         LoginError::Unreachable(e) => e,
     })
 }

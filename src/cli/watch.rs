@@ -46,7 +46,8 @@ pub fn run(args: WatchArgs) -> Result<()> {
             if let Some(seat) = seat {
                 retry = FIRST_RETRY;
                 match stream(seat, &mut printed).await {
-                    Ok(()) => eprintln!("watch: the hub closed the session; reconnecting"),
+                    Ok(Ended::Hub) => eprintln!("watch: the hub closed the session; reconnecting"),
+                    Ok(Ended::Reader) => return Ok(()),
                     Err(e) => eprintln!("watch: {e:#}; reconnecting"),
                 }
             }
@@ -61,49 +62,68 @@ async fn reconnect(url: &str, login: crate::hub::client::Login) -> Result<Option
     match Seat::connect(url, login).await {
         Ok(seat) => Ok(Some(seat)),
         Err(LoginError::Refused(reason)) => anyhow::bail!("--hub {url}: login refused: {reason}"),
+        Err(LoginError::Busy(reason)) => {
+            eprintln!("watch: {reason}");
+            Ok(None)
+        }
         Err(LoginError::Unreachable(_)) => Ok(None),
     }
 }
 
-/// Prints what the hub sends until the connection ends.
-async fn stream(mut seat: Seat, printed: &mut Option<u64>) -> Result<()> {
-    let stdout = std::io::stdout();
+/// Why printing stopped without a connection error.
+enum Ended {
+    /// The hub closed the session (reconnect).
+    Hub,
+    /// Whoever reads the lines is gone (`watch | head`): stop.
+    Reader,
+}
+
+/// Prints what the hub sends until the connection ends or the reader goes.
+async fn stream(mut seat: Seat, printed: &mut Option<u64>) -> Result<Ended> {
     while let Some(message) = seat.next().await? {
-        let mut out = stdout.lock();
-        match message {
-            FromHub::World { seq, units, alarms } => {
-                if let Some(last) = *printed {
-                    if seq > last {
-                        eprintln!(
-                            "watch: events {} to {seq} are no longer held by the hub; continuing after them",
-                            last + 1
-                        );
-                        writeln!(
-                            out,
-                            "{}",
-                            serde_json::json!({"seq": null, "kind": "gap", "from": last + 1, "to": seq})
-                        )?;
-                    }
-                } else {
-                    eprintln!("watch: from seq {} ({} units, {} alarms)", seq + 1, units.len(), alarms.len());
+        if print(message, printed).is_err() {
+            return Ok(Ended::Reader);
+        }
+    }
+    Ok(Ended::Hub)
+}
+
+/// Prints one message's events; an error means stdout is closed.
+fn print(message: FromHub, printed: &mut Option<u64>) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match message {
+        FromHub::World { seq, units, alarms } => {
+            if let Some(last) = *printed {
+                if seq < last {
+                    eprintln!("watch: the hub is at seq {seq}, behind the {last} printed (it lost records?); nothing is printed twice");
+                    return out.flush();
                 }
+                if seq > last {
+                    eprintln!(
+                        "watch: events {} to {seq} are no longer held by the hub; continuing after them",
+                        last + 1
+                    );
+                    writeln!(out, "{}", serde_json::json!({"seq": null, "kind": "gap", "from": last + 1, "to": seq}))?;
+                }
+            } else {
+                eprintln!("watch: from seq {} ({} units, {} alarms)", seq + 1, units.len(), alarms.len());
+            }
+            *printed = Some(seq);
+        }
+        FromHub::Batch { first_seq, events, refused } => {
+            for (i, event) in events.iter().enumerate() {
+                let seq = first_seq + i as u64;
+                if printed.is_some_and(|p| seq <= p) {
+                    continue;
+                }
+                let reason = refused.iter().find(|(at, _)| *at as usize == i).map(|(_, r)| r.as_str());
+                writeln!(out, "{}", event_line(seq, event, reason))?;
                 *printed = Some(seq);
             }
-            FromHub::Batch { first_seq, events, refused } => {
-                for (i, event) in events.iter().enumerate() {
-                    let seq = first_seq + i as u64;
-                    if printed.is_some_and(|p| seq <= p) {
-                        continue;
-                    }
-                    let reason = refused.iter().find(|(at, _)| *at as usize == i).map(|(_, r)| r.as_str());
-                    writeln!(out, "{}", event_line(seq, event, reason))?;
-                    *printed = Some(seq);
-                }
-            }
-            FromHub::Closing { reason } => eprintln!("watch: the hub closes the session: {reason}"),
-            _ => {}
         }
-        out.flush()?;
+        FromHub::Closing { reason } => eprintln!("watch: the hub closes the session: {reason}"),
+        _ => {}
     }
-    Ok(())
+    out.flush()
 }

@@ -35,6 +35,9 @@ pub enum LoginError {
     /// The hub refused the login (a script should stop, not retry).
     #[error("the hub refused the login: {0}")]
     Refused(String),
+    /// The hub could not take the login now (busy, stopping): worth retrying.
+    #[error("the hub cannot take the login now: {0}")]
+    Busy(String),
     /// The hub could not be reached or the connection failed (worth retrying).
     #[error("{0:#}")]
     Unreachable(anyhow::Error),
@@ -73,7 +76,8 @@ impl Seat {
                 seat.welcome = Welcome { user, role, org, seq };
                 Ok(seat)
             }
-            Some(FromHub::LoginRefused { reason }) => Err(LoginError::Refused(reason)),
+            Some(FromHub::LoginRefused { reason, retry: false }) => Err(LoginError::Refused(reason)),
+            Some(FromHub::LoginRefused { reason, retry: true }) => Err(LoginError::Busy(reason)),
             Some(other) => Err(LoginError::Unreachable(anyhow::anyhow!("the hub answered a login with {other:?}"))),
             None => Err(LoginError::Unreachable(anyhow::anyhow!("the hub closed the connection at login"))),
         }
@@ -107,7 +111,9 @@ impl Seat {
     }
 
     /// Sends a command and waits for the hub's answer: the sequence number it was journaled
-    /// as, or the refusal. (Other messages until then are passed over.)
+    /// as, or the refusal. Other messages until then are passed over: for seats that log in
+    /// wanting no stream (scripts); a streaming seat sends with [`Seat::send`] and reads the
+    /// reply among its messages.
     pub async fn command(&mut self, command: Command) -> Result<std::result::Result<u64, String>> {
         let id = self.send(command).await?;
         loop {

@@ -1,7 +1,6 @@
-//! Whether a seat may send a command: only the desk's own commands come from seats (the
-//! roster, repairs and session records are the hub's to write), and with an organisation
-//! tree, a seat of a node acts only on what lies in the zones of that node and the nodes below
-//! it. The places a command touches are the alarm's position, the unit's last fix and a
+//! Whether a person may act on a place: with an organisation tree, a seat of a node acts only
+//! on what lies in the zones of that node and the nodes below it (which commands a seat may
+//! send at all is decided as its message is read, in `protocol.rs`). The places a command touches are the alarm's position, the unit's last fix and a
 //! placed position; a place without a position belongs to nobody yet, so any seat may act on
 //! it (refusing would leave an alarm nobody may take).
 
@@ -14,22 +13,6 @@ use crate::world::World;
 pub struct Jurisdictions {
     pub org: Org,
     pub zones: ZoneIndex,
-}
-
-/// Refuses what a seat may not send at all.
-pub fn seat_may_send(command: &Command) -> Result<(), String> {
-    match command {
-        Command::Acknowledge { .. }
-        | Command::Dispatch { .. }
-        | Command::Resolve { .. }
-        | Command::FalseAlarm { .. }
-        | Command::SetStatus { .. }
-        | Command::Close { .. }
-        | Command::Reopen { .. }
-        | Command::Unassign { .. }
-        | Command::Place { .. } => Ok(()),
-        _ => Err("not a command a seat may send (the roster, repairs and session records are the hub's)".into()),
-    }
 }
 
 impl Jurisdictions {

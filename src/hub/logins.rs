@@ -1,9 +1,12 @@
 //! Checking logins: the users file is read at each login (so `pantau users disable` takes
 //! effect at the next one), passwords are verified off the async threads and only a few at a
-//! time (argon2id takes memory by design), and a name that fails [`MAX_FAILURES`] times within
-//! [`FAILURE_WINDOW`] is locked out for [`LOCKOUT`], its password not even checked meanwhile.
+//! time (argon2id takes memory by design), a name that fails [`MAX_FAILURES`] times within
+//! [`FAILURE_WINDOW`] is locked out for [`LOCKOUT`] (its password not even checked meanwhile),
+//! and one address may try [`LOGINS_PER_MINUTE`] logins a minute, so neither guessing nor the
+//! journal's record of refusals can be driven at will.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,6 +27,11 @@ pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 pub const MAX_TRACKED_NAMES: usize = 10_000;
 /// Password checks running at once (argon2id takes 19 MiB each).
 pub const CONCURRENT_CHECKS: usize = 4;
+/// Logins one address may try in a minute; beyond, they are refused unchecked (and only the
+/// first such refusal of the minute is journaled).
+pub const LOGINS_PER_MINUTE: u32 = 30;
+/// Addresses whose logins are counted at once (the oldest minute is forgotten first).
+pub const MAX_TRACKED_ADDRESSES: usize = 10_000;
 
 /// Who logged in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +50,15 @@ pub struct Denied {
     pub locked_until: Option<Millis>,
     /// The hub could not check (its users file unreadable): not the person's failure.
     pub unavailable: bool,
+    /// Refused for the address's rate: journal it only if this is the first of its minute.
+    pub throttled: Option<Journal>,
+}
+
+/// Whether a refusal goes on the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Journal {
+    Yes,
+    No,
 }
 
 impl Denied {
@@ -50,6 +67,7 @@ impl Denied {
         match self.locked_until {
             Some(until) => format!("too many failed logins: locked until {}", crate::model::iso8601(until)),
             None if self.unavailable => "the hub cannot check logins now; try again".into(),
+            None if self.throttled.is_some() => "too many logins from this address; wait a minute".into(),
             None => "wrong user name or password, or the user is disabled".into(),
         }
     }
@@ -64,26 +82,48 @@ struct Failures {
 pub struct Logins {
     users_file: PathBuf,
     failures: Mutex<HashMap<String, Failures>>,
+    per_address: Mutex<HashMap<IpAddr, (Instant, u32)>>,
     checks: Arc<Semaphore>,
 }
 
 impl Logins {
     pub fn new(users_file: PathBuf) -> Self {
-        Self { users_file, failures: Mutex::default(), checks: Arc::new(Semaphore::new(CONCURRENT_CHECKS)) }
+        Self {
+            users_file,
+            failures: Mutex::default(),
+            per_address: Mutex::default(),
+            checks: Arc::new(Semaphore::new(CONCURRENT_CHECKS)),
+        }
     }
 
-    /// Checks a name and password against the users file.
-    pub async fn check(&self, name: &str, password: &str) -> Result<Person, Denied> {
-        let denied = |reason: String| Denied { reason, role: Role::Viewer, locked_until: None, unavailable: false };
-        let unavailable = |reason: String| Denied { unavailable: true, ..denied(reason) };
-        if name.len() > MAX_NAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
-            return Err(denied("a name or password over its limit".into()));
+    /// Checks a name and password against the users file, for a login from `address`.
+    pub async fn check(&self, name: &str, password: &str, address: IpAddr) -> Result<Person, Denied> {
+        let denied = |reason: &str| Denied {
+            reason: reason.into(),
+            role: Role::Viewer,
+            locked_until: None,
+            unavailable: false,
+            throttled: None,
+        };
+        let unavailable = |reason: String| Denied { unavailable: true, ..denied(&reason) };
+        if let Some(journal) = self.over_rate(address) {
+            return Err(Denied { throttled: Some(journal), ..denied("too many logins from the address") });
         }
-        if let Some(until) = self.locked(name) {
-            return Err(Denied { locked_until: Some(until), ..denied("locked out".into()) });
+        if name.len() > MAX_NAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
+            return Err(denied("a name or password over its limit"));
+        }
+        let locked = |logins: &Self| {
+            logins.locked(name).map(|until| Denied { locked_until: Some(until), ..denied("locked out") })
+        };
+        if let Some(denied) = locked(self) {
+            return Err(denied);
         }
         let permit =
             self.checks.clone().acquire_owned().await.map_err(|_| unavailable("the hub is stopping".into()))?;
+        // Locked while this login waited for its turn: a guess already queued does not get in.
+        if let Some(denied) = locked(self) {
+            return Err(denied);
+        }
         let (file, who, secret) = (self.users_file.clone(), name.to_string(), password.to_string());
         let checked = tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -107,28 +147,50 @@ impl Logins {
 
     /// Until when a name is locked out, if it is.
     fn locked(&self, name: &str) -> Option<Millis> {
-        let table = self.failures.lock().ok()?;
+        let table = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let (at, until) = table.get(name)?.locked?;
         (at.elapsed() < LOCKOUT).then_some(until)
     }
 
-    fn forget(&self, name: &str) {
-        if let Ok(mut table) = self.failures.lock() {
-            table.remove(name);
+    /// Counts a login from `address`; over the rate, whether this refusal is journaled.
+    fn over_rate(&self, address: IpAddr) -> Option<Journal> {
+        let mut table = self.per_address.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if table.len() >= MAX_TRACKED_ADDRESSES && !table.contains_key(&address) {
+            let oldest = table.iter().min_by_key(|(_, (start, _))| *start).map(|(a, _)| *a);
+            oldest.map(|a| table.remove(&a));
         }
+        let (start, count) = table.entry(address).or_insert((now, 0));
+        if now.duration_since(*start) >= Duration::from_secs(60) {
+            (*start, *count) = (now, 0);
+        }
+        *count += 1;
+        match *count {
+            n if n <= LOGINS_PER_MINUTE => None,
+            n if n == LOGINS_PER_MINUTE + 1 => Some(Journal::Yes),
+            _ => Some(Journal::No),
+        }
+    }
+
+    fn forget(&self, name: &str) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
     }
 
     /// Counts a failure; the one that reaches [`MAX_FAILURES`] locks the name.
     fn failed(&self, name: &str, refusal: Refusal, role: Role) -> Denied {
-        let mut denied = Denied { reason: refusal.to_string(), role, locked_until: None, unavailable: false };
-        let Ok(mut table) = self.failures.lock() else { return denied };
+        let mut denied =
+            Denied { reason: refusal.to_string(), role, locked_until: None, unavailable: false, throttled: None };
+        let mut table = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
         if table.len() >= MAX_TRACKED_NAMES && !table.contains_key(name) {
-            let oldest = table.iter().min_by_key(|(_, f)| f.first).map(|(n, _)| n.clone());
+            // Forget the oldest name not locked now (a flood of names cannot unlock one).
+            let live = |f: &Failures| f.locked.is_some_and(|(at, _)| now.duration_since(at) < LOCKOUT);
+            let oldest = table.iter().filter(|(_, f)| !live(f)).min_by_key(|(_, f)| f.first).map(|(n, _)| n.clone());
             oldest.map(|n| table.remove(&n));
         }
-        let now = Instant::now();
         let entry = table.entry(name.to_string()).or_insert(Failures { count: 0, first: now, locked: None });
-        if now.duration_since(entry.first) > FAILURE_WINDOW || entry.locked.is_some() {
+        let lock_over = entry.locked.is_some_and(|(at, _)| now.duration_since(at) >= LOCKOUT);
+        if now.duration_since(entry.first) > FAILURE_WINDOW || lock_over {
             *entry = Failures { count: 0, first: now, locked: None };
         }
         entry.count += 1;
@@ -139,5 +201,64 @@ impl Logins {
             denied.reason = format!("{}; {} failures: locked out", denied.reason, entry.count);
         }
         denied
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logins() -> (tempfile::TempDir, Logins) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("users.toml");
+        let mut users = Users::load_or_new(&path).expect("users");
+        users.add("sari", Role::Operator, None, "sari's long password").expect("add");
+        users.save(&path).expect("save");
+        (dir, Logins::new(path))
+    }
+
+    #[test]
+    fn five_failures_lock_a_name_and_a_sixth_does_not_unlock_it() {
+        let (_dir, logins) = logins();
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let at: IpAddr = [10, 0, 0, 1].into();
+        runtime.block_on(async {
+            for attempt in 1..MAX_FAILURES {
+                let denied = logins.check("sari", "wrong guess", at).await.expect_err("refused");
+                assert_eq!((denied.reason.as_str(), denied.locked_until), ("wrong password", None), "{attempt}");
+            }
+            let locking = logins.check("sari", "wrong guess", at).await.expect_err("refused");
+            let until = locking.locked_until.expect("the fifth failure locks");
+            assert!(locking.shown().contains("locked until"));
+            let right = logins.check("sari", "sari's long password", at).await.expect_err("locked");
+            assert_eq!(right.locked_until, Some(until), "the right password waits out the lock");
+            let sixth = logins.check("sari", "wrong guess", at).await.expect_err("refused");
+            assert_eq!(sixth.locked_until, Some(until), "still locked, not reset");
+            let unknown = logins.check("nobody", "whatever password", at).await.expect_err("refused");
+            assert_eq!(unknown.reason, "unknown user");
+            assert_eq!(unknown.shown(), logins.check("nobody", "x", at).await.expect_err("refused").shown());
+        });
+    }
+
+    #[test]
+    fn an_address_over_its_rate_is_refused_and_journaled_once_a_minute() {
+        let (_dir, logins) = logins();
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let (busy, other): (IpAddr, IpAddr) = ([10, 0, 0, 2].into(), [10, 0, 0, 3].into());
+        let long_name = "n".repeat(MAX_NAME_BYTES + 1);
+        runtime.block_on(async {
+            for _ in 0..LOGINS_PER_MINUTE {
+                let denied = logins.check(&long_name, "x", busy).await.expect_err("refused");
+                assert_eq!((denied.reason.as_str(), denied.throttled), ("a name or password over its limit", None));
+            }
+            let first = logins.check(&long_name, "x", busy).await.expect_err("refused");
+            assert_eq!(first.throttled, Some(Journal::Yes));
+            let second = logins.check("sari", "sari's long password", busy).await.expect_err("throttled");
+            assert_eq!(second.throttled, Some(Journal::No), "refused unchecked and not journaled again");
+            assert!(
+                logins.check("sari", "sari's long password", other).await.is_ok(),
+                "other addresses are not held up"
+            );
+        });
     }
 }

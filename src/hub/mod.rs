@@ -51,6 +51,9 @@ pub struct HubLimits {
     pub login_deadline: Duration,
     /// A frame must be taken by the seat's connection within this, or the seat is closed.
     pub send_timeout: Duration,
+    /// Seats logged in at once; more are refused (the connection gate's room is kept for the
+    /// feeds).
+    pub max_seats: usize,
 }
 
 impl Default for HubLimits {
@@ -62,6 +65,7 @@ impl Default for HubLimits {
             silence: Duration::from_secs(30),
             login_deadline: Duration::from_secs(10),
             send_timeout: Duration::from_secs(10),
+            max_seats: 512,
         }
     }
 }
@@ -76,7 +80,8 @@ pub struct HubConfig {
 
 pub struct Hub {
     recent: Mutex<Recent>,
-    frames: broadcast::Sender<Frame>,
+    /// Taken away when the feed stops, so every seat's stream ends.
+    frames: Mutex<Option<broadcast::Sender<Frame>>>,
     logins: Logins,
     jurisdictions: Option<Jurisdictions>,
     ingest: IngestHandle,
@@ -100,7 +105,7 @@ impl Hub {
         let (frames, _) = broadcast::channel(config.limits.seat_backlog.max(1));
         let hub = Arc::new(Self {
             recent: Mutex::new(Recent::new(world, seq, tail, config.limits.recent_events)),
-            frames,
+            frames: Mutex::new(Some(frames)),
             logins: Logins::new(config.users),
             jurisdictions: config.jurisdictions,
             ingest,
@@ -113,27 +118,32 @@ impl Hub {
             while let Ok(batch) = batches.recv() {
                 let mut recent = feeding.recent();
                 let frame = recent.apply(batch);
-                // No seat listening is not an error.
-                let _ = feeding.frames.send(frame);
+                if let Some(frames) = feeding.frames().as_ref() {
+                    // No seat listening is not an error.
+                    let _ = frames.send(frame);
+                }
             }
+            feeding.frames().take();
         })?;
         Ok(hub)
     }
 
     /// Seats logged in now.
     pub fn seats(&self) -> usize {
-        self.seats.live.load(Ordering::Acquire)
+        self.seats.seated.load(Ordering::Acquire)
     }
 
-    /// Waits (up to `grace`) until every seat has said goodbye and journaled its logout.
+    /// Waits (up to `grace`) until every connection has ended and every seat has journaled
+    /// its logout.
     pub async fn seats_gone(&self, grace: Duration) {
+        let open = || self.seats.open.load(Ordering::Acquire);
         let gone = async {
-            while self.seats() > 0 {
+            while open() > 0 {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         };
         if tokio::time::timeout(grace, gone).await.is_err() {
-            tracing::warn!("hub: {} seats still open after {grace:?}", self.seats());
+            tracing::warn!("hub: {} connections still open after {grace:?}", open());
         }
     }
 
@@ -141,19 +151,25 @@ impl Hub {
         self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The frames that bring a seat up to date, and its place in the stream after them (taken
-    /// together, so nothing is missed or sent twice).
-    fn join(&self, want: Want) -> (Vec<Frame>, broadcast::Receiver<Frame>) {
-        let mut recent = self.recent();
-        (recent.catch_up(want), self.frames.subscribe())
+    fn frames(&self) -> MutexGuard<'_, Option<broadcast::Sender<Frame>>> {
+        self.frames.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Carries out a seat's command: refused at once if a seat may not send it or it lies
-    /// outside the person's jurisdiction (journaled as refused), else sent through the writer.
-    /// Returns the sequence number it was journaled as and the refusal, if any.
+    /// The sequence a seat is brought to, the frames that bring it there, and its place in the
+    /// stream after them (taken together under the lock the feed applies batches under, so
+    /// nothing is missed or sent twice). `None` once the feed has stopped.
+    fn join(&self, want: Want) -> Option<(u64, Vec<Frame>, Option<broadcast::Receiver<Frame>>)> {
+        let mut recent = self.recent();
+        let stream = self.frames().as_ref()?.subscribe();
+        let stream = (want != Want::Nothing).then_some(stream);
+        Some((recent.seq(), recent.catch_up(want), stream))
+    }
+
+    /// Carries out a seat's command: refused at once if it lies outside the person's
+    /// jurisdiction (journaled as refused), else sent through the writer. Returns the sequence
+    /// number it was journaled as and the refusal, if any.
     async fn command(&self, person: &Person, command: Command) -> (Option<u64>, Option<String>) {
-        let refusal = jurisdiction::seat_may_send(&command).and_then(|()| self.in_jurisdiction(person, &command));
-        let command = match refusal {
+        let command = match self.in_jurisdiction(person, &command) {
             Ok(()) => command,
             Err(reason) => Command::Refused { command: Box::new(command), reason },
         };
@@ -199,24 +215,34 @@ impl Hub {
     }
 }
 
-/// The seats logged in, counted so a stop waits for their logouts.
+/// Connections in session (logging in or logged in), counted so a stop waits for their
+/// logouts, and seats logged in, counted against [`HubLimits::max_seats`].
 #[derive(Default)]
 struct Seats {
-    live: AtomicUsize,
+    open: AtomicUsize,
+    seated: AtomicUsize,
 }
 
-/// A seat counted while it lives.
-struct SeatCount<'a>(&'a Seats);
+/// One count held while it lives.
+struct SeatCount<'a>(&'a AtomicUsize);
 
 impl<'a> SeatCount<'a> {
-    fn new(seats: &'a Seats) -> Self {
-        seats.live.fetch_add(1, Ordering::AcqRel);
-        Self(seats)
+    fn open(seats: &'a Seats) -> Self {
+        Self::hold(&seats.open)
+    }
+
+    fn seated(seats: &'a Seats) -> Self {
+        Self::hold(&seats.seated)
+    }
+
+    fn hold(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(count)
     }
 }
 
 impl Drop for SeatCount<'_> {
     fn drop(&mut self) {
-        self.0.live.fetch_sub(1, Ordering::AcqRel);
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }

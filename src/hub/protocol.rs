@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Alarm, Command, Event, Role, Unit};
+use crate::model::{Alarm, Command, Event, Role, Unit, MAX_NOTE};
 
 /// The protocol version this build speaks.
 pub const VERSION: u32 = 1;
@@ -24,7 +24,12 @@ pub enum ToHub {
     /// The first message: who, from which seat, and where its stream should start.
     Login { version: u32, user: String, password: String, seat: String, want: Want },
     /// A command for the world; the hub answers with a [`FromHub::Reply`] of the same id.
-    Command { id: u64, command: Command },
+    /// Only a desk's commands can be read here (see [`desk_command`]).
+    Command {
+        id: u64,
+        #[serde(deserialize_with = "desk_command")]
+        command: Command,
+    },
     /// The seat is leaving (journaled as a logout).
     Logout,
 }
@@ -48,8 +53,9 @@ pub enum Want {
 pub enum FromHub {
     /// The login was taken: who the hub knows the seat as, and the last sequence applied.
     Welcome { version: u32, user: String, role: Role, org: Option<String>, seq: u64 },
-    /// The login was refused; the connection closes after this.
-    LoginRefused { reason: String },
+    /// The login was refused; the connection closes after this. `retry`: the hub could not
+    /// check it now (busy, stopping), not a wrong login.
+    LoginRefused { reason: String, retry: bool },
     /// The world after sequence number `seq`: what a seat starts from (or starts again from
     /// when it fell behind).
     World { seq: u64, units: Vec<Unit>, alarms: Vec<Alarm> },
@@ -61,6 +67,40 @@ pub enum FromHub {
     Reply { id: u64, seq: Option<u64>, refused: Option<String> },
     /// The hub is closing this seat's connection, and why.
     Closing { reason: String },
+}
+
+/// Longest unit id a seat may name, in bytes (as a feed's device id).
+pub const MAX_UNIT_ID: usize = 64;
+
+/// Reads a command a seat may send: a desk's own (acknowledge, dispatch, resolve, false alarm,
+/// status, close, reopen, unassign, place), with its unit id and note within their limits.
+/// Anything else (a roster change, a repair record, a session record, a refusal) is not a
+/// message a seat can send at all, so it is never journaled as one.
+fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Command, D::Error> {
+    use serde::de::Error;
+    let command = Command::deserialize(deserializer)?;
+    let unit = match &command {
+        Command::Acknowledge { .. }
+        | Command::Resolve { .. }
+        | Command::FalseAlarm { .. }
+        | Command::Reopen { .. }
+        | Command::Unassign { .. }
+        | Command::Place { .. } => None,
+        Command::Dispatch { unit, .. } | Command::SetStatus { unit, .. } => Some(unit),
+        Command::Close { note, .. } if note.len() > MAX_NOTE => {
+            return Err(D::Error::custom(format!("a note over {MAX_NOTE} bytes")))
+        }
+        Command::Close { .. } => None,
+        _ => {
+            return Err(D::Error::custom(
+                "not a command a seat may send (the roster, repairs and records are the hub's)",
+            ))
+        }
+    };
+    if unit.is_some_and(|u| u.len() > MAX_UNIT_ID) {
+        return Err(D::Error::custom(format!("a unit id over {MAX_UNIT_ID} bytes")));
+    }
+    Ok(command)
 }
 
 impl FromHub {
@@ -91,7 +131,10 @@ pub fn event_line(seq: u64, event: &Event, refused: Option<&str>) -> serde_json:
     if let Ok(serde_json::Value::Object(tagged)) = serde_json::to_value(event) {
         for (_, fields) in tagged {
             if let serde_json::Value::Object(fields) = fields {
-                line.extend(fields);
+                // An alarm's own kind (`sos`, `panic`) is `alarm_kind`: `kind` is the event's.
+                line.extend(
+                    fields.into_iter().map(|(k, v)| if k == "kind" { ("alarm_kind".into(), v) } else { (k, v) }),
+                );
             }
         }
     }

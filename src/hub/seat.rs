@@ -1,8 +1,8 @@
 //! One seat's session on the hub: a login within the deadline (refused ones journaled and
 //! answered with no hint of which part was wrong), the frames that bring it up to date, then
 //! the stream and the seat's commands side by side, heartbeats both ways, until the seat
-//! leaves, goes silent, falls too far behind to be sent anything but the world, or the hub
-//! stops. The logout is journaled with its reason.
+//! leaves, goes silent, stops taking messages, or the hub stops. The logout is journaled with
+//! its reason. Every send has a deadline, so no seat can hold its task (or a stop) forever.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use axum::extract::ws::{Message, WebSocket};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{interval, timeout, Instant};
 
-use super::logins::Person;
+use super::logins::{Denied, Journal, Person};
 use super::protocol::{FromHub, ToHub, Want, VERSION};
 use super::recent::Frame;
 use super::{Hub, SeatCount};
@@ -22,76 +22,102 @@ use crate::users::MAX_NAME_BYTES;
 /// Why a session ended, as journaled.
 type Reason = String;
 
+/// What a login came to.
+enum Admitted {
+    Yes(Person, Want, String),
+    /// Refused: what to journal (if anything) and what to tell the seat.
+    No {
+        journal: Option<(Person, Command)>,
+        shown: String,
+        retry: bool,
+    },
+}
+
 pub async fn run(mut socket: WebSocket, hub: Arc<Hub>, peer: SocketAddr, permit: Arc<Permit>) {
-    let address = peer.to_string();
-    let login = tokio::select! {
-        login = timeout(hub.limits.login_deadline, first_message(&mut socket)) => login,
+    let _open = SeatCount::open(&hub.seats);
+    let mut stop = hub.stop.clone();
+    let admitted = tokio::select! {
+        admitted = timeout(hub.limits.login_deadline, login(&mut socket, &hub, peer)) => admitted,
         _ = permit.closed() => return,
+        _ = stopping(&mut stop) => return,
     };
-    let Ok(Some(ToHub::Login { version, user, password, seat, want })) = login else {
-        let _ = say(&mut socket, FromHub::LoginRefused { reason: "log in first, within the deadline".into() }).await;
-        return;
-    };
-    let seat = cut(&seat);
-    if version != VERSION {
-        let reason = format!("this hub speaks protocol version {VERSION}, the seat {version}");
-        let _ = say(&mut socket, FromHub::LoginRefused { reason }).await;
-        return;
-    }
-    let person = match hub.logins.check(&user, &password).await.map_err(|d| (d.shown(), d)) {
-        Ok(person) => match hub.check_node(&person) {
-            Ok(()) => person,
-            Err(reason) => return refuse(&mut socket, &hub, &cut(&user), person.role, &seat, &address, reason).await,
-        },
-        Err((shown, denied)) => {
-            let locked_until = denied.locked_until;
-            let reason = format!("{}: {}", denied.reason, shown);
-            let user = cut(&user);
-            let command = Command::LoginRefused { seat, address, reason: denied.reason, locked_until };
-            let _ = hub.journal(&Person { name: user, role: denied.role, org: None }, command).await;
-            let _ = say(&mut socket, FromHub::LoginRefused { reason: shown }).await;
-            tracing::info!("hub: login refused from {peer}: {reason}");
+    let admitted = admitted.unwrap_or_else(|_| Admitted::No {
+        journal: None,
+        shown: format!("log in within {:?}", hub.limits.login_deadline),
+        retry: true,
+    });
+    let (person, want, seat) = match admitted {
+        Admitted::Yes(person, want, seat) => (person, want, seat),
+        Admitted::No { journal, shown, retry } => {
+            if let Some((person, command)) = journal {
+                hub.journal(&person, command).await;
+            }
+            let _ = say(&mut socket, &hub, FromHub::LoginRefused { reason: shown, retry }).await;
             return;
         }
     };
-    let _count = SeatCount::new(&hub.seats);
+    let _seated = SeatCount::seated(&hub.seats);
     permit.set_busy(true);
-    hub.journal(&person, Command::Login { seat: seat.clone(), address }).await;
+    hub.journal(&person, Command::Login { seat: seat.clone(), address: peer.to_string() }).await;
     let reason = session(&mut socket, &hub, &person, want, &permit).await;
-    tracing::info!("hub: {} at seat {seat} ({peer}) left: {reason}", person.name);
+    tracing::info!("hub: {} at seat {seat:?} ({peer}) left: {reason}", person.name);
     hub.journal(&person, Command::Logout { seat, reason: reason.clone() }).await;
-    let _ = say(&mut socket, FromHub::Closing { reason }).await;
-    let _ = socket.send(Message::Close(None)).await;
+    let _ = say(&mut socket, &hub, FromHub::Closing { reason }).await;
+    let _ = timeout(hub.limits.send_timeout, socket.send(Message::Close(None))).await;
 }
 
-/// A refused login of a known person (their node is not in the tree): journaled and said.
-async fn refuse(
-    socket: &mut WebSocket,
-    hub: &Hub,
-    user: &str,
-    role: crate::model::Role,
-    seat: &str,
-    address: &str,
-    reason: String,
-) {
-    let person = Person { name: user.to_string(), role, org: None };
-    let command = Command::LoginRefused {
-        seat: seat.to_string(),
-        address: address.to_string(),
-        reason: reason.clone(),
-        locked_until: None,
+/// Reads the login and checks it.
+async fn login(socket: &mut WebSocket, hub: &Hub, peer: SocketAddr) -> Admitted {
+    let refused = |shown: String| Admitted::No { journal: None, shown, retry: false };
+    let (version, user, password, seat, want) = match first_message(socket).await {
+        Ok(ToHub::Login { version, user, password, seat, want }) => (version, user, password, seat, want),
+        Ok(_) => return refused("log in first".into()),
+        Err(e) => return refused(format!("cannot read the login: {e}")),
     };
-    hub.journal(&person, command).await;
-    let _ = say(socket, FromHub::LoginRefused { reason }).await;
+    if version != VERSION {
+        return refused(format!("this hub speaks protocol version {VERSION}, the seat {version}"));
+    }
+    let (user, seat, address) = (cut(&user), cut(&seat), peer.to_string());
+    if hub.seats() >= hub.limits.max_seats {
+        return Admitted::No {
+            journal: None,
+            shown: format!("the hub has its most seats ({})", hub.limits.max_seats),
+            retry: true,
+        };
+    }
+    match hub.logins.check(&user, &password, peer.ip()).await {
+        Ok(person) => match hub.check_node(&person) {
+            Ok(()) => Admitted::Yes(person, want, seat),
+            Err(reason) => {
+                let command = Command::LoginRefused { seat, address, reason: reason.clone(), locked_until: None };
+                Admitted::No { journal: Some((person, command)), shown: reason, retry: false }
+            }
+        },
+        Err(denied) => {
+            tracing::info!("hub: login of {user:?} refused from {peer}: {}", denied.reason);
+            let shown = denied.shown();
+            let retry = denied.unavailable;
+            let journal = journaled(&denied).then(|| {
+                let person = Person { name: user, role: denied.role, org: None };
+                let Denied { reason, locked_until, .. } = denied;
+                (person, Command::LoginRefused { seat, address, reason, locked_until })
+            });
+            Admitted::No { journal, shown, retry }
+        }
+    }
+}
+
+/// Every refused login is journaled, except all but the first of a minute's throttled ones.
+fn journaled(denied: &Denied) -> bool {
+    denied.throttled != Some(Journal::No)
 }
 
 /// The logged-in session; returns why it ended.
 async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want, permit: &Permit) -> Reason {
     let mut stop = hub.stop.clone();
-    if *stop.borrow() {
-        return "the hub is stopping".into();
-    }
-    let seq = hub.recent().seq();
+    let Some((seq, catch_up, mut stream)) = hub.join(want) else {
+        return "the hub's feed has stopped".into();
+    };
     let welcome = FromHub::Welcome {
         version: VERSION,
         user: person.name.clone(),
@@ -99,33 +125,33 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
         org: person.org.clone(),
         seq,
     };
-    if say(socket, welcome).await.is_err() {
-        return "the connection was lost".into();
+    if let Err(reason) = say(socket, hub, welcome).await {
+        return reason;
     }
-    let (catch_up, mut stream) = hub.join(want);
     for frame in catch_up {
         if let Err(reason) = send(socket, hub, frame).await {
             return reason;
         }
     }
-    let streaming = want != Want::Nothing;
     let mut heartbeat = interval(hub.limits.heartbeat);
     let mut heard = Instant::now();
     loop {
         tokio::select! {
-            frame = stream.recv(), if streaming => {
+            frame = next_frame(&mut stream), if stream.is_some() => {
                 let frame = match frame {
                     Ok(frame) => frame,
                     Err(RecvError::Lagged(missed)) => {
                         tracing::warn!("hub: {} fell {missed} batches behind; sending the world again", person.name);
-                        let (frames, fresh) = hub.join(Want::World);
+                        let Some((_, frames, fresh)) = hub.join(Want::World) else {
+                            return "the hub's feed has stopped".into();
+                        };
                         stream = fresh;
                         match frames.into_iter().next() {
                             Some(world) => world,
                             None => continue,
                         }
                     }
-                    Err(RecvError::Closed) => return "the hub is stopping".into(),
+                    Err(RecvError::Closed) => return "the hub's feed has stopped".into(),
                 };
                 if let Err(reason) = send(socket, hub, frame).await {
                     return reason;
@@ -137,8 +163,8 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
                     Some(Ok(Message::Text(text))) => match serde_json::from_str::<ToHub>(text.as_str()) {
                         Ok(ToHub::Command { id, command }) => {
                             let (seq, refused) = hub.command(person, command).await;
-                            if say(socket, FromHub::Reply { id, seq, refused }).await.is_err() {
-                                return "the connection was lost".into();
+                            if let Err(reason) = say(socket, hub, FromHub::Reply { id, seq, refused }).await {
+                                return reason;
                             }
                         }
                         Ok(ToHub::Logout) => return "logged out".into(),
@@ -156,12 +182,20 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
                     return format!("nothing heard for {:?}", hub.limits.silence);
                 }
                 if timeout(hub.limits.send_timeout, socket.send(Message::Ping(Default::default()))).await.is_err() {
-                    return "the seat stopped taking messages".into();
+                    return format!("the seat took nothing for {:?}", hub.limits.send_timeout);
                 }
             }
             _ = stopping(&mut stop) => return "the hub is stopping".into(),
             _ = permit.closed() => return "the hub is stopping".into(),
         }
+    }
+}
+
+/// The next frame of a stream (only polled when there is one).
+async fn next_frame(stream: &mut Option<tokio::sync::broadcast::Receiver<Frame>>) -> Result<Frame, RecvError> {
+    match stream {
+        Some(stream) => stream.recv().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -179,23 +213,26 @@ async fn send(socket: &mut WebSocket, hub: &Hub, frame: Frame) -> Result<(), Rea
     }
 }
 
-async fn say(socket: &mut WebSocket, message: FromHub) -> Result<(), axum::Error> {
-    socket.send(Message::Text(message.encode().into())).await
+async fn say(socket: &mut WebSocket, hub: &Hub, message: FromHub) -> Result<(), Reason> {
+    send(socket, hub, message.encode().into()).await
 }
 
-/// The first message, if it is one the hub can read.
-async fn first_message(socket: &mut WebSocket) -> Option<ToHub> {
+/// The first message (pings and pongs passed over), read as a [`ToHub`].
+async fn first_message(socket: &mut WebSocket) -> Result<ToHub, String> {
     loop {
-        match socket.recv().await? {
-            Ok(Message::Text(text)) => return serde_json::from_str(text.as_str()).ok(),
-            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-            _ => return None,
+        match socket.recv().await {
+            Some(Ok(Message::Text(text))) => {
+                return serde_json::from_str(text.as_str()).map_err(|e| cut(&e.to_string()))
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(_)) => return Err("not a JSON text message".into()),
+            Some(Err(_)) | None => return Err("the connection closed".into()),
         }
     }
 }
 
-/// A name from outside cut to the longest a name may be (at a character boundary), so the
-/// journal never keeps more of it.
+/// A name from outside cut to at most four times the longest a name may be (at a character
+/// boundary), so the journal never keeps more of it.
 fn cut(text: &str) -> String {
     let mut end = text.len().min(MAX_NAME_BYTES * 4);
     while !text.is_char_boundary(end) {

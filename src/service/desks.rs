@@ -68,27 +68,36 @@ impl Tail {
         }
     }
 
-    pub fn into_records(self) -> Vec<(u64, Event, Outcome)> {
+    fn into_records(self) -> Vec<(u64, Event, Outcome)> {
         self.records.into()
     }
 }
 
-/// Starts the hub on the writer and its listener; returns where it listens.
-pub async fn start(
+/// Starts the hub on the writer: right after the writer starts, before anything can be
+/// written, so the journal's tail ends where the hub's world begins.
+pub fn hub(
     desks: &DesksConfig,
     jurisdictions: Option<Jurisdictions>,
     ingest: &Ingest,
-    tail: Vec<(u64, Event, Outcome)>,
+    tail: Tail,
+    stop: &watch::Receiver<bool>,
+) -> Result<Arc<Hub>> {
+    let subscription = ingest.handle().subscribe().ok_or_else(|| anyhow::anyhow!("the world writer is not running"))?;
+    let config = HubConfig { users: desks.users.clone(), jurisdictions, limits: desks.limits.clone() };
+    Hub::start(config, ingest.handle(), subscription, tail.into_records(), stop.clone())
+}
+
+/// Starts the seats' listener; returns where it listens.
+pub async fn listen(
+    desks: &DesksConfig,
+    hub: &Arc<Hub>,
     gate: &Gate,
     limits: &HttpLimits,
     stop: &watch::Receiver<bool>,
-) -> Result<(Arc<Hub>, SocketAddr, JoinHandle<()>)> {
-    let subscription = ingest.handle().subscribe().ok_or_else(|| anyhow::anyhow!("the world writer is not running"))?;
-    let config = HubConfig { users: desks.users.clone(), jurisdictions, limits: desks.limits.clone() };
-    let hub = Hub::start(config, ingest.handle(), subscription, tail, stop.clone())?;
+) -> Result<(SocketAddr, JoinHandle<()>)> {
     let listener = super::bind(desks.addr, "--desks").await?;
     let addr = listener.local_addr()?;
     let task =
         tokio::spawn(crate::hub::listener::serve(listener, hub.clone(), gate.clone(), limits.clone(), stop.clone()));
-    Ok((hub, addr, task))
+    Ok((addr, task))
 }

@@ -129,11 +129,15 @@ pub async fn serve(
     let metrics = Arc::new(Metrics::default());
     let validator = Validator::new(Limits::default()).resuming(world.units());
     let ingest = Ingest::start(journal, world, validator, config.queue_capacity, metrics);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let hub = match &config.desks {
+        Some(desks) => Some(desks::hub(desks, jurisdictions, &ingest, tail, &stop_rx)?),
+        None => None,
+    };
     let state = FeedState::new(ingest.handle(), Arc::new(tokens), config.speed_unit);
     let gate = Gate::new(&config.connections, ingest.handle().metrics().clone());
     tracing::info!("connections: at most {} open, {} per source", gate.max_total(), config.connections.max_per_source);
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     let mut bound = Bound::default();
     let listeners = [
@@ -173,17 +177,11 @@ pub async fn serve(
         }
         None => None,
     };
-    let hub = match &config.desks {
-        Some(desks) => {
-            let records = tail.into_records();
-            let (hub, addr, task) =
-                desks::start(desks, jurisdictions, &ingest, records, &gate, &config.http_limits, &stop_rx).await?;
-            bound.desks = Some(addr);
-            tasks.push(task);
-            Some(hub)
-        }
-        None => None,
-    };
+    if let (Some(desks), Some(hub)) = (&config.desks, &hub) {
+        let (addr, task) = desks::listen(desks, hub, &gate, &config.http_limits, &stop_rx).await?;
+        bound.desks = Some(addr);
+        tasks.push(task);
+    }
     tracing::info!("listening: {bound}");
     on_ready(&Running { bound, ingest: ingest.handle(), hub: hub.clone() });
 

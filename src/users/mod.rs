@@ -146,11 +146,14 @@ impl Users {
             let _ = verify(&dummy_hash(), password);
             return Err(Refusal::UnknownUser);
         };
-        if !verify(&user.password, password) {
-            return Err(Refusal::WrongPassword);
-        }
+        // A disabled user is refused whatever the password (and after as long), so the refusal
+        // never confirms a guess.
+        let matches = verify(&user.password, password);
         if user.disabled {
             return Err(Refusal::Disabled);
+        }
+        if !matches {
+            return Err(Refusal::WrongPassword);
         }
         Ok(user)
     }

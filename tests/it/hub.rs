@@ -245,20 +245,21 @@ fn seats_share_one_world_and_the_hub_decides_who_may_do_what() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains(&format!("outside {other_name}'s jurisdiction")), "{}", text(&out));
 
-    // A modified seat sending what no seat may (a roster change, a forged login record).
+    // A modified seat sending what no seat may (a roster change, a forged login record): the
+    // hub cannot read it as a seat's command and closes the session, journaling why.
     runtime.block_on(async {
-        let mut forged = Seat::connect(&url, login("joko", PASSWORD, Want::Nothing)).await.expect("joko");
         let enrol = Act::Enrol {
             unit: "x".into(),
             callsign: "X".into(),
             kind: pantau::model::UnitKind::Car,
             home_station: None,
         };
-        let refused = forged.command(enrol).await.expect("answer").expect_err("refused");
-        assert!(refused.contains("not a command a seat may send"), "{refused}");
         let login_record = Act::Login { seat: "forged".into(), address: "1.2.3.4:5".into() };
-        assert!(forged.command(login_record).await.expect("answer").is_err());
-        forged.logout().await;
+        for forged_command in [enrol, login_record] {
+            let mut forged = Seat::connect(&url, login("joko", PASSWORD, Want::Nothing)).await.expect("joko");
+            let closed = forged.command(forged_command).await.expect_err("the session is closed");
+            assert!(closed.to_string().contains("not a command a seat may send"), "{closed:#}");
+        }
     });
 
     // Wrong passwords: refused, journaled, and the fifth locks the name out.
@@ -322,9 +323,11 @@ fn seats_share_one_world_and_the_hub_decides_who_may_do_what() {
     assert_eq!(wrong, 5, "every wrong password is journaled");
     assert!(commands.iter().any(|c| matches!(c, Act::LoginRefused { locked_until: Some(_), .. })), "the lockout");
     assert!(commands.iter().any(|c| matches!(c, Act::Refused { reason, .. } if reason.contains("jurisdiction"))));
-    assert!(commands
+    let closed_for_forgery = commands
         .iter()
-        .any(|c| matches!(c, Act::Refused { command, .. } if matches!(**command, Act::Enrol { .. }))));
+        .filter(|c| matches!(c, Act::Logout { reason, .. } if reason.contains("not a command a seat may send")))
+        .count();
+    assert_eq!(closed_for_forgery, 2, "both forged sessions were closed on the record");
     assert!(
         !records.iter().any(|e| matches!(e, Event::Command { command: Act::Enrol { .. }, .. })),
         "no roster change got through"
@@ -452,6 +455,7 @@ fn a_seat_that_falls_behind_is_sent_the_world_again_and_ends_equal() {
     quick.runtime.block_on(async {
         let mut seat = Seat::connect(&url, login("sari", PASSWORD, Want::World)).await.expect("login");
         // The seat reads nothing while 30 large batches are applied.
+        let mut last_seq = 0;
         for batch in 0..30 {
             let events: Vec<Event> = (0..5000)
                 .map(|i| Event::Position {
@@ -467,9 +471,19 @@ fn a_seat_that_falls_behind_is_sent_the_world_again_and_ends_equal() {
                     feed: pantau::model::FeedKind::Simulator,
                 })
                 .collect();
-            assert!(matches!(ingest.submit(events).await, pantau::ingest::Ack::Done { .. }));
+            match ingest.submit(events).await {
+                pantau::ingest::Ack::Done { accepted, first_seq, .. } => last_seq = first_seq + accepted as u64 - 1,
+                other => panic!("the batch was not taken: {other:?}"),
+            }
+        }
+        // The hub's feed applies the last batch just after the writer answered it.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while quick.hub().world().1 < last_seq {
+            assert!(Instant::now() < deadline, "the hub never reached seq {last_seq}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let (hub_world, hub_seq) = quick.hub().world();
+        assert_eq!(hub_seq, last_seq);
         let (mut world, mut seq, mut worlds) = (pantau::world::World::new(), 0, 0);
         while seq < hub_seq {
             match tokio::time::timeout(Duration::from_secs(20), seat.next()).await.expect("in time").expect("stream") {
