@@ -54,6 +54,7 @@ fn hub_process(seats: usize, run: Duration) -> anyhow::Result<()> {
     let mut config = pantau::service::ServeConfig::loopback(dir.path().join("journal"));
     config.desks = Some(pantau::service::DesksConfig {
         addr: "127.0.0.1:0".parse()?,
+        tls: None,
         users,
         org: None,
         zones: Vec::new(),

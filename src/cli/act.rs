@@ -65,9 +65,10 @@ impl Action {
 /// Runs the command; `Ok(false)` when the hub refused it.
 pub fn run(args: ActArgs) -> Result<bool> {
     let login = args.hub.login("act", Want::Nothing)?;
+    let pin = args.hub.pin()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let mut seat = connect(&args.hub.hub, login).await?;
+        let mut seat = connect(&args.hub.hub, pin, login).await?;
         let answer = seat.command(args.action.command()).await;
         seat.logout().await;
         match answer? {

@@ -15,6 +15,7 @@
 //! | `users add / passwd / disable / list` | `users` |
 //! | `watch` | `watch` |
 //! | `act` | `act` |
+//! | `certs` | `certs` |
 //!
 //! What several of them share (`--map demo`, image sizes) is in `args`; what `watch` and `act`
 //! share (the hub, the login) is in `seat`.
@@ -25,6 +26,7 @@ use clap::{Parser, Subcommand};
 mod act;
 mod app;
 mod args;
+mod certs;
 mod demo;
 mod import;
 mod info;
@@ -86,6 +88,8 @@ pub enum Command {
     Watch(watch::WatchArgs),
     /// Run one command at a hub as the logged-in user; exits 1 if it is refused.
     Act(act::ActArgs),
+    /// Make a self-signed TLS certificate and key for the hub; prints the fingerprint seats pin.
+    Certs(certs::CertsArgs),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -105,5 +109,6 @@ pub fn run(cli: Cli) -> Result<()> {
             true => Ok(()),
             false => std::process::exit(1),
         },
+        Command::Certs(args) => certs::run(args),
     }
 }

@@ -70,6 +70,12 @@ pub struct ServeArgs {
     /// Zone files the organisation tree names by code (repeatable)
     #[arg(long)]
     pub zones: Vec<PathBuf>,
+    /// The hub's TLS certificate, PEM (`pantau certs` makes a self-signed pair)
+    #[arg(long)]
+    pub tls_cert: Option<PathBuf>,
+    /// The hub's TLS private key, PEM
+    #[arg(long)]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -95,6 +101,8 @@ impl ServeArgs {
             users: self.users.clone(),
             org: self.org.clone(),
             zones: (!self.zones.is_empty()).then(|| self.zones.clone()),
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
         }
     }
 }

@@ -30,6 +30,7 @@ pub struct WatchArgs {
 pub fn run(args: WatchArgs) -> Result<()> {
     let want = args.from.map_or(Want::World, |from| Want::After(from.saturating_sub(1)));
     let login = args.hub.login("watch", want)?;
+    let pin = args.hub.pin()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let mut printed: Option<u64> = args.from.map(|f| f.saturating_sub(1));
@@ -38,9 +39,9 @@ pub fn run(args: WatchArgs) -> Result<()> {
         loop {
             let login = crate::hub::client::Login { want: printed.map_or(Want::World, Want::After), ..login.clone() };
             let seat = if first {
-                connect(&args.hub.hub, login).await.map(Some)?
+                connect(&args.hub.hub, pin, login).await.map(Some)?
             } else {
-                reconnect(&args.hub.hub, login).await?
+                reconnect(&args.hub.hub, pin, login).await?
             };
             first = false;
             if let Some(seat) = seat {
@@ -58,8 +59,8 @@ pub fn run(args: WatchArgs) -> Result<()> {
 }
 
 /// Connects again: `None` while the hub is unreachable; a refused login is an error.
-async fn reconnect(url: &str, login: crate::hub::client::Login) -> Result<Option<Seat>> {
-    match Seat::connect(url, login).await {
+async fn reconnect(url: &str, pin: Option<[u8; 32]>, login: crate::hub::client::Login) -> Result<Option<Seat>> {
+    match Seat::connect_pinned(url, pin, login).await {
         Ok(seat) => Ok(Some(seat)),
         Err(LoginError::Refused(reason)) => anyhow::bail!("--hub {url}: login refused: {reason}"),
         Err(LoginError::Busy(reason)) => {

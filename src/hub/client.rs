@@ -3,10 +3,14 @@
 
 use anyhow::{bail, Context, Result};
 use futures::{SinkExt, StreamExt};
+use std::time::Duration;
+
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::WebSocketStream;
 
 use super::protocol::{FromHub, ToHub, Want, MAX_HUB_MESSAGE, VERSION};
 use crate::model::{Command, Role};
@@ -29,6 +33,41 @@ pub struct Welcome {
     pub seq: u64,
 }
 
+/// Opens the WebSocket: TCP, TLS when `wss://` (with the pin), then the upgrade.
+async fn open(url: &str, pin: Option<[u8; 32]>) -> Result<WebSocketStream<Box<dyn Io>>> {
+    let uri: tokio_tungstenite::tungstenite::http::Uri =
+        url.parse().with_context(|| format!("{url}: a hub is ws://HOST:PORT or wss://HOST:PORT"))?;
+    let host = uri.host().map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string());
+    let (Some(scheme), Some(host)) = (uri.scheme_str(), host) else {
+        bail!("{url}: a hub is ws://HOST:PORT or wss://HOST:PORT");
+    };
+    let tcp = |port| TcpStream::connect((host.clone(), port));
+    let io: Box<dyn Io> = match (scheme, pin) {
+        ("ws", None) => {
+            Box::new(tcp(uri.port_u16().unwrap_or(80)).await.with_context(|| format!("cannot reach the hub at {url}"))?)
+        }
+        ("wss", Some(pin)) => {
+            let stream =
+                tcp(uri.port_u16().unwrap_or(443)).await.with_context(|| format!("cannot reach the hub at {url}"))?;
+            let name =
+                ServerName::try_from(host.clone()).with_context(|| format!("{url}: {host} is not a host name"))?;
+            let tls = super::tls::pinned_connector(pin)?.connect(name, stream).await;
+            Box::new(tls.with_context(|| format!("{url}: TLS with the hub failed"))?)
+        }
+        ("wss", None) => {
+            bail!("{url}: give the hub's certificate fingerprint with --pin (as `pantau certs` printed it)")
+        }
+        ("ws", Some(_)) => bail!("{url}: --pin is for a wss:// hub"),
+        _ => bail!("{url}: a hub is ws://HOST:PORT or wss://HOST:PORT"),
+    };
+    let config =
+        WebSocketConfig::default().max_message_size(Some(MAX_HUB_MESSAGE)).max_frame_size(Some(MAX_HUB_MESSAGE));
+    let (socket, _) = tokio_tungstenite::client_async_with_config(url, io, Some(config))
+        .await
+        .with_context(|| format!("{url}: the hub did not take the WebSocket"))?;
+    Ok(socket)
+}
+
 /// Why a connection did not become a session.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
@@ -44,19 +83,30 @@ pub enum LoginError {
 }
 
 pub struct Seat {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    socket: WebSocketStream<Box<dyn Io>>,
     pub welcome: Welcome,
     next_id: u64,
 }
 
+/// The seat's connection under the WebSocket: TCP, or TLS over it.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// How long reaching the hub (TCP, TLS, the upgrade) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Seat {
-    /// Connects to a hub (`ws://HOST:PORT`) and logs in.
+    /// Connects to a hub on `ws://HOST:PORT` and logs in.
     pub async fn connect(url: &str, login: Login) -> Result<Self, LoginError> {
-        let config =
-            WebSocketConfig::default().max_message_size(Some(MAX_HUB_MESSAGE)).max_frame_size(Some(MAX_HUB_MESSAGE));
-        let (mut socket, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
+        Self::connect_pinned(url, None, login).await
+    }
+
+    /// Connects to a hub (`ws://`, or `wss://` trusting the certificate with the pinned
+    /// SHA-256 fingerprint) and logs in.
+    pub async fn connect_pinned(url: &str, pin: Option<[u8; 32]>, login: Login) -> Result<Self, LoginError> {
+        let socket = tokio::time::timeout(CONNECT_TIMEOUT, open(url, pin))
             .await
-            .with_context(|| format!("cannot reach the hub at {url}"))
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("cannot reach the hub at {url} within {CONNECT_TIMEOUT:?}")))
             .map_err(LoginError::Unreachable)?;
         let hello = ToHub::Login {
             version: VERSION,
@@ -65,12 +115,12 @@ impl Seat {
             seat: login.seat,
             want: login.want,
         };
-        socket.send(Message::text(hello.encode())).await.map_err(|e| LoginError::Unreachable(e.into()))?;
         let mut seat = Self {
             socket,
             welcome: Welcome { user: String::new(), role: Role::Viewer, org: None, seq: 0 },
             next_id: 1,
         };
+        seat.socket.send(Message::text(hello.encode())).await.map_err(|e| LoginError::Unreachable(e.into()))?;
         match seat.next().await.map_err(LoginError::Unreachable)? {
             Some(FromHub::Welcome { user, role, org, seq, .. }) => {
                 seat.welcome = Welcome { user, role, org, seq };

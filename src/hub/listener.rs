@@ -1,6 +1,7 @@
-//! Accepting seats: connections come in under the service's connection gate, must send their
-//! WebSocket upgrade (HTTP/1.1, `GET /`) within the header deadline, and are handed to a seat
-//! session holding their place under the gate. A stop closes the door; each seat says goodbye
+//! Accepting seats: connections come in under the service's connection gate, finish their TLS
+//! handshake (when the hub serves TLS) and send their WebSocket upgrade (HTTP/1.1, `GET /`)
+//! within the header deadline, and are handed to a seat session holding their place under the
+//! gate. A stop closes the door; each seat says goodbye
 //! and journals its logout on its own.
 
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 use super::protocol::MAX_SEAT_MESSAGE;
 use super::Hub;
@@ -27,9 +29,10 @@ struct Connection {
     permit: Arc<Permit>,
 }
 
-/// Serves seats on `listener` until `stop` turns true.
+/// Serves seats on `listener` (over TLS when given an acceptor) until `stop` turns true.
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     hub: Arc<Hub>,
     gate: Gate,
     limits: HttpLimits,
@@ -41,7 +44,8 @@ pub async fn serve(
             _ = stop.wait_for(|s| *s) => break,
             (stream, peer, permit) = gate.accept(&listener, "desks") => {
                 let _ = stream.set_nodelay(true);
-                connections.spawn(connection(stream, Connection { hub: hub.clone(), peer, permit: Arc::new(permit) }, limits.clone()));
+                let connection = Connection { hub: hub.clone(), peer, permit: Arc::new(permit) };
+                connections.spawn(handshake(stream, tls.clone(), connection, limits.clone()));
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
@@ -50,8 +54,21 @@ pub async fn serve(
     connections.shutdown().await;
 }
 
+/// The TLS handshake, within the header deadline, then the connection.
+async fn handshake(stream: TcpStream, tls: Option<TlsAcceptor>, connection: Connection, limits: HttpLimits) {
+    let Some(tls) = tls else { return upgrade_connection(stream, connection, limits).await };
+    match tokio::time::timeout(limits.header_timeout, tls.accept(stream)).await {
+        Ok(Ok(stream)) => upgrade_connection(stream, connection, limits).await,
+        Ok(Err(e)) => tracing::debug!("desks: TLS handshake with {} failed: {e}", connection.peer),
+        Err(_) => tracing::debug!("desks: TLS handshake with {} not done in time", connection.peer),
+    }
+}
+
 /// One connection up to its upgrade (or its refusal).
-async fn connection(stream: TcpStream, connection: Connection, limits: HttpLimits) {
+async fn upgrade_connection<I>(stream: I, connection: Connection, limits: HttpLimits)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let permit = connection.permit.clone();
     let router = Router::new().route("/", get(upgrade)).with_state(connection);
     let mut builder = hyper::server::conn::http1::Builder::new();

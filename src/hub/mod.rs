@@ -29,6 +29,7 @@ pub mod logins;
 pub mod protocol;
 pub mod recent;
 mod seat;
+pub mod tls;
 
 pub use jurisdiction::Jurisdictions;
 use logins::{Logins, Person};

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anyhow::{ensure, Result};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 
 use super::DesksConfig;
 use crate::feeds::connections::Gate;
@@ -19,15 +20,27 @@ use crate::model::Event;
 use crate::spatial::ZoneIndex;
 use crate::world::Outcome;
 
-/// Checks the hub's files and address; the jurisdictions when a tree is given.
-pub fn check(desks: &DesksConfig, insecure: bool) -> Result<Option<Jurisdictions>> {
+/// What the hub starts with once its files are checked.
+pub struct Checked {
+    pub jurisdictions: Option<Jurisdictions>,
+    pub tls: Option<TlsAcceptor>,
+}
+
+/// Checks the hub's files and address: the users file, TLS (needed off loopback unless
+/// `insecure`), the organisation tree and its zones.
+pub fn check(desks: &DesksConfig, insecure: bool) -> Result<Checked> {
     ensure!(
-        desks.addr.ip().is_loopback() || insecure,
-        "--desks {}: seats on a network address need TLS, which this build does not serve yet; use a loopback \
-         address, or --insecure on a closed network",
+        desks.addr.ip().is_loopback() || insecure || desks.tls.is_some(),
+        "--desks {}: seats on a network address need TLS (--tls-cert and --tls-key; `pantau certs` makes a \
+         pair), or --insecure on a closed network",
         desks.addr
     );
     crate::users::Users::load(&desks.users)?;
+    let tls = desks.tls.as_ref().map(|(cert, key)| crate::hub::tls::acceptor(cert, key)).transpose()?;
+    Ok(Checked { jurisdictions: jurisdictions(desks)?, tls })
+}
+
+fn jurisdictions(desks: &DesksConfig) -> Result<Option<Jurisdictions>> {
     let Some(org) = &desks.org else { return Ok(None) };
     ensure!(
         !desks.zones.is_empty(),
@@ -90,6 +103,7 @@ pub fn hub(
 /// Starts the seats' listener; returns where it listens.
 pub async fn listen(
     desks: &DesksConfig,
+    tls: Option<TlsAcceptor>,
     hub: &Arc<Hub>,
     gate: &Gate,
     limits: &HttpLimits,
@@ -97,7 +111,7 @@ pub async fn listen(
 ) -> Result<(SocketAddr, JoinHandle<()>)> {
     let listener = super::bind(desks.addr, "--desks").await?;
     let addr = listener.local_addr()?;
-    let task =
-        tokio::spawn(crate::hub::listener::serve(listener, hub.clone(), gate.clone(), limits.clone(), stop.clone()));
+    let serve = crate::hub::listener::serve(listener, tls, hub.clone(), gate.clone(), limits.clone(), stop.clone());
+    let task = tokio::spawn(serve);
     Ok((addr, task))
 }

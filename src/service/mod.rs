@@ -62,6 +62,9 @@ pub struct ServeConfig {
 #[derive(Clone, Debug)]
 pub struct DesksConfig {
     pub addr: SocketAddr,
+    /// The hub's certificate and key (PEM) for TLS; without them only loopback (or
+    /// `--insecure`) serves seats.
+    pub tls: Option<(PathBuf, PathBuf)>,
     pub users: PathBuf,
     pub org: Option<PathBuf>,
     pub zones: Vec<PathBuf>,
@@ -107,7 +110,8 @@ pub async fn serve(
         (Some(path), false) => Tokens::load(path)?,
         (None, false) => anyhow::bail!("no --tokens file: give one, or start with --insecure on a closed network"),
     };
-    let jurisdictions = config.desks.as_ref().map(|d| desks::check(d, config.insecure)).transpose()?.flatten();
+    let checked = config.desks.as_ref().map(|d| desks::check(d, config.insecure)).transpose()?;
+    let (jurisdictions, desks_tls) = checked.map_or((None, None), |c| (c.jurisdictions, c.tls));
     let journal_config = JournalConfig {
         fsync: config.fsync,
         segment_bytes: config.segment_bytes,
@@ -178,7 +182,7 @@ pub async fn serve(
         None => None,
     };
     if let (Some(desks), Some(hub)) = (&config.desks, &hub) {
-        let (addr, task) = desks::listen(desks, hub, &gate, &config.http_limits, &stop_rx).await?;
+        let (addr, task) = desks::listen(desks, desks_tls, hub, &gate, &config.http_limits, &stop_rx).await?;
         bound.desks = Some(addr);
         tasks.push(task);
     }

@@ -73,6 +73,10 @@ pub struct ServeSettings {
     pub org: Option<PathBuf>,
     /// The zone files the tree names by code.
     pub zones: Option<Vec<PathBuf>>,
+    /// The hub's TLS certificate (PEM; `pantau certs` makes a self-signed one).
+    pub tls_cert: Option<PathBuf>,
+    /// The hub's TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
 }
 
 impl ServeSettings {
@@ -109,6 +113,8 @@ impl ServeSettings {
             users: self.users.or(lower.users),
             org: self.org.or(lower.org),
             zones: self.zones.or(lower.zones),
+            tls_cert: self.tls_cert.or(lower.tls_cert),
+            tls_key: self.tls_key.or(lower.tls_key),
         }
     }
 
@@ -120,6 +126,11 @@ impl ServeSettings {
         if !(1..=1024).contains(&segment_mb) {
             anyhow::bail!("segment-mb = {segment_mb}: a journal segment is 1 to 1024 MiB");
         }
+        let tls = match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+        };
         Ok(ServeConfig {
             journal: self.journal.unwrap_or_else(|| PathBuf::from(DEFAULT_JOURNAL)),
             osmand: Some(self.osmand.unwrap_or(DEFAULT_OSMAND)),
@@ -141,6 +152,7 @@ impl ServeSettings {
             segment_bytes: segment_mb << 20,
             desks: self.desks.map(|addr| DesksConfig {
                 addr,
+                tls,
                 users: self.users.unwrap_or_else(|| PathBuf::from(crate::users::DEFAULT_FILE)),
                 org: self.org,
                 zones: self.zones.unwrap_or_default(),

@@ -239,7 +239,8 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
+/// Opens a file for writing that only its owner may read (made so, or emptied).
+pub fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(false);
     #[cfg(unix)]

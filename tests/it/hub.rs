@@ -58,9 +58,14 @@ struct Hub {
 
 impl Hub {
     fn start(journal: &Path, users: &Path, desks: &str) -> Self {
+        Self::start_with(journal, users, &["--insecure", "--desks", desks])
+    }
+
+    fn start_with(journal: &Path, users: &Path, args: &[&str]) -> Self {
         let files = demo_city();
         let mut child = Command::new(env!("CARGO_BIN_EXE_pantau"))
-            .args(["serve", "--insecure", "--osmand", "127.0.0.1:0", "--http", "127.0.0.1:0", "--desks", desks])
+            .args(["serve", "--osmand", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+            .args(args)
             .arg("--journal")
             .arg(journal)
             .arg("--users")
@@ -335,6 +340,63 @@ fn seats_share_one_world_and_the_hub_decides_who_may_do_what() {
 }
 
 #[test]
+fn a_hub_on_tls_is_reached_with_its_pinned_fingerprint_only() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_, polres, other_polsek, _) = demo_places();
+    let users = users_file(dir.path(), &polres, &other_polsek);
+    let certs = Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["certs", "--name", "127.0.0.1", "--name", "localhost", "--out"])
+        .arg(dir.path())
+        .output()
+        .expect("certs");
+    assert!(certs.status.success(), "{}", text(&certs));
+    let pin = String::from_utf8_lossy(&certs.stdout).lines().last().expect("fingerprint").to_string();
+    assert_eq!(pin.len(), 64, "{}", text(&certs));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("hub.key")).expect("key").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the key is its owner's only");
+    }
+    let again =
+        Command::new(env!("CARGO_BIN_EXE_pantau")).args(["certs", "--name", "x", "--out"]).arg(dir.path()).output();
+    assert!(text(&again.expect("certs")).contains("already there"), "an existing pair is kept");
+
+    // On every address, no --insecure: TLS is what lets it serve seats there.
+    let (cert, key) = (dir.path().join("hub.crt"), dir.path().join("hub.key"));
+    let tokens = dir.path().join("tokens.txt");
+    std::fs::write(&tokens, "").expect("tokens");
+    let (cert, key, tokens) = (cert.to_string_lossy(), key.to_string_lossy(), tokens.to_string_lossy());
+    let args = ["--desks", "0.0.0.0:0", "--tls-cert", &cert, "--tls-key", &key, "--tokens", &tokens];
+    let hub = Hub::start_with(&dir.path().join("journal"), &users, &args);
+    let port = hub.desks.rsplit(':').next().expect("port").to_string();
+    let url = format!("wss://127.0.0.1:{port}");
+    let status = ["status", "--unit", "nobody", "--status", "available"];
+    let pinned = act_pinned(&url, Some(&pin), &status);
+    assert!(
+        text(&pinned).contains("refused: no unit nobody"),
+        "logged in over TLS, refused by the world: {}",
+        text(&pinned)
+    );
+    let wrong = act_pinned(&url, Some(&"0".repeat(64)), &status);
+    assert!(!wrong.status.success() && text(&wrong).contains("fingerprint"), "{}", text(&wrong));
+    let unpinned = act_pinned(&url, None, &status);
+    assert!(text(&unpinned).contains("--pin"), "{}", text(&unpinned));
+    let plain = act_pinned(&format!("ws://127.0.0.1:{port}"), None, &status);
+    assert!(!plain.status.success(), "plain WebSocket to a TLS hub: {}", text(&plain));
+    hub.stop();
+}
+
+fn act_pinned(url: &str, pin: Option<&str>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pantau"));
+    command.args(["act", "--hub", url, "--user", "sari"]);
+    if let Some(pin) = pin {
+        command.args(["--pin", pin]);
+    }
+    command.args(args).env("PANTAU_PASSWORD", PASSWORD).output().expect("run act")
+}
+
+#[test]
 fn seats_on_a_network_address_need_tls_or_insecure() {
     let dir = tempfile::tempdir().expect("tmp");
     let users = dir.path().join("users.toml");
@@ -358,7 +420,11 @@ fn seats_on_a_network_address_need_tls_or_insecure() {
         .output()
         .expect("serve");
     assert!(!out.status.success());
-    assert!(text(&out).contains("--desks 0.0.0.0:0: seats on a network address need TLS"), "{}", text(&out));
+    assert!(
+        text(&out).contains("--desks 0.0.0.0:0: seats on a network address need TLS (--tls-cert"),
+        "{}",
+        text(&out)
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_pantau"))
         .args(["serve", "--insecure", "--desks", "127.0.0.1:0", "--users"])
         .arg(dir.path().join("missing.toml"))
@@ -386,6 +452,7 @@ impl Quick {
         let mut config = pantau::service::ServeConfig::loopback(dir.path().join("journal"));
         config.desks = Some(pantau::service::DesksConfig {
             addr: "127.0.0.1:0".parse().expect("addr"),
+            tls: None,
             users,
             org: None,
             zones: Vec::new(),
