@@ -36,7 +36,15 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("journal_payload", journal_payload),
     ("journal_snapshot", journal_snapshot),
     ("mvt_tile", mvt_tile),
+    ("hub_message", hub_message),
 ];
+
+/// A message a seat sends the hub (a WebSocket text frame): taken when it reads as a login or
+/// a desk's command within its limits.
+fn hub_message(data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else { return false };
+    pantau::hub::protocol::ToHub::decode(text).is_ok()
+}
 
 /// The target called `name`.
 pub fn target(name: &str) -> Option<Target> {

@@ -115,6 +115,11 @@ impl ToHub {
     pub fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// Reads a seat's message; the error says why it cannot be read.
+    pub fn decode(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
 }
 
 /// One applied event as a line for scripts (`pantau watch`): the event's own fields with its

@@ -160,7 +160,7 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
             message = socket.recv() => {
                 heard = Instant::now();
                 match message {
-                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ToHub>(text.as_str()) {
+                    Some(Ok(Message::Text(text))) => match ToHub::decode(text.as_str()) {
                         Ok(ToHub::Command { id, command }) => {
                             let (seq, refused) = hub.command(person, command).await;
                             if let Err(reason) = say(socket, hub, FromHub::Reply { id, seq, refused }).await {
@@ -169,7 +169,7 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
                         }
                         Ok(ToHub::Logout) => return "logged out".into(),
                         Ok(ToHub::Login { .. }) => return "a second login on one connection".into(),
-                        Err(e) => return format!("a message the hub cannot read: {}", cut(&e.to_string())),
+                        Err(e) => return format!("a message the hub cannot read: {}", cut(&e)),
                     },
                     Some(Ok(Message::Binary(_))) => return "a binary message (the protocol is JSON text)".into(),
                     Some(Ok(Message::Close(_))) | None => return "the seat closed the connection".into(),
@@ -221,9 +221,7 @@ async fn say(socket: &mut WebSocket, hub: &Hub, message: FromHub) -> Result<(), 
 async fn first_message(socket: &mut WebSocket) -> Result<ToHub, String> {
     loop {
         match socket.recv().await {
-            Some(Ok(Message::Text(text))) => {
-                return serde_json::from_str(text.as_str()).map_err(|e| cut(&e.to_string()))
-            }
+            Some(Ok(Message::Text(text))) => return ToHub::decode(text.as_str()).map_err(|e| cut(&e)),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             Some(Ok(_)) => return Err("not a JSON text message".into()),
             Some(Err(_)) | None => return Err("the connection closed".into()),
