@@ -32,11 +32,16 @@ fn main() -> anyhow::Result<()> {
     hub_process(seats, Duration::from_secs(seconds))
 }
 
-/// CPU time of this process so far (user + system).
-fn cpu() -> Duration {
+fn usage() -> libc::rusage {
     // SAFETY: getrusage writes into the struct we give it.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    usage
+}
+
+/// CPU time of this process so far (user + system).
+fn cpu() -> Duration {
+    let usage = usage();
     let time = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
     time(usage.ru_utime) + time(usage.ru_stime)
 }
@@ -99,6 +104,7 @@ fn hub_process(seats: usize, run: Duration) -> anyhow::Result<()> {
         run.as_secs(),
         per_seat * 100.0
     );
+    println!("hub process peak memory: {} MiB", usage().ru_maxrss / 1024);
     runtime.block_on(service.stop())?;
     Ok(())
 }
