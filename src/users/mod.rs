@@ -267,8 +267,14 @@ mod tests {
         assert_eq!(users.check("budi", "correct horse battery").err(), Some(Refusal::UnknownUser));
         users.disable("sari").expect("disable");
         assert_eq!(users.check("sari", "correct horse battery").err(), Some(Refusal::Disabled));
+        assert_eq!(
+            users.check("sari", "a wrong guess").err(),
+            Some(Refusal::Disabled),
+            "disabled whatever the password: the refusal never confirms a guess"
+        );
+        let before = users.users[0].password.clone();
         users.set_password("sari", "another long passphrase").expect("passwd");
-        assert_eq!(users.check("sari", "correct horse battery").err(), Some(Refusal::WrongPassword));
+        assert_ne!(users.users[0].password, before, "a new hash");
         assert_eq!(users.check("sari", "another long passphrase").err(), Some(Refusal::Disabled), "still disabled");
     }
 

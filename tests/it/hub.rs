@@ -571,3 +571,43 @@ fn a_seat_that_falls_behind_is_sent_the_world_again_and_ends_equal() {
         assert!(world.same_state(&hub_world), "the seat's world equals the hub's");
     });
 }
+
+#[test]
+fn idle_sockets_and_oversize_messages_do_not_keep_a_seat_out() {
+    let quick = Quick::start(pantau::hub::HubLimits::default());
+    let url = quick.url();
+    let addr = url.trim_start_matches("ws://").to_string();
+    quick.runtime.block_on(async {
+        use futures::SinkExt;
+        // More idle connections from one address than it may hold (256): the idle longest make
+        // room, so a seat still gets in.
+        let mut idle = Vec::new();
+        for _ in 0..300 {
+            idle.push(tokio::net::TcpStream::connect(addr.as_str()).await.expect("connect"));
+        }
+        let seat = Seat::connect(&url, login("sari", PASSWORD, Want::Nothing)).await.expect("a seat gets in");
+        seat.logout().await;
+        drop(idle);
+
+        // A message over 64 KiB closes the session (the hub reads no more of it).
+        let (mut raw, _) = tokio_tungstenite::connect_async(url.as_str()).await.expect("connect");
+        let hello = pantau::hub::protocol::ToHub::Login {
+            version: pantau::hub::protocol::VERSION,
+            user: "sari".into(),
+            password: PASSWORD.into(),
+            seat: "hostile".into(),
+            want: Want::Nothing,
+        };
+        raw.send(tokio_tungstenite::tungstenite::Message::text(hello.encode())).await.expect("login");
+        let huge = format!(
+            r#"{{"type":"command","id":1,"command":{{"place":{{"alarm":1,"lon":1,"lat":1}}}},"pad":"{}"}}"#,
+            "x".repeat(70_000)
+        );
+        let _ = raw.send(tokio_tungstenite::tungstenite::Message::text(huge)).await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while quick.hub().seats() > 0 {
+            assert!(Instant::now() < deadline, "the oversize seat was not closed");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+}
