@@ -21,30 +21,37 @@ pub struct ActArgs {
 pub enum Action {
     /// Acknowledge a raised alarm.
     Acknowledge {
+        /// The alarm's number
         #[arg(long)]
         alarm: AlarmId,
     },
     /// Send a unit to an alarm.
     Dispatch {
+        /// The alarm's number
         #[arg(long)]
         alarm: AlarmId,
+        /// The unit's id
         #[arg(long)]
         unit: String,
     },
     /// Close an alarm as dealt with.
     Resolve {
+        /// The alarm's number
         #[arg(long)]
         alarm: AlarmId,
     },
     /// Close an alarm as a false alarm.
     FalseAlarm {
+        /// The alarm's number
         #[arg(long)]
         alarm: AlarmId,
     },
     /// Set a unit's status.
     Status {
+        /// The unit's id
         #[arg(long)]
         unit: String,
+        /// Its new status
         #[arg(long, value_enum)]
         status: UnitStatus,
     },
