@@ -2,7 +2,8 @@
 //! effect at the next one), passwords are verified off the async threads and only a few at a
 //! time (argon2id takes memory by design), a name that fails [`MAX_FAILURES`] times within
 //! [`FAILURE_WINDOW`] is locked out for [`LOCKOUT`] (its password not even checked meanwhile),
-//! and one address may try [`LOGINS_PER_MINUTE`] logins a minute, so neither guessing nor the
+//! and one address may try so many logins a minute ([`super::HubLimits::logins_per_minute`]), so
+//! neither guessing nor the
 //! journal's record of refusals can be driven at will.
 
 use std::collections::HashMap;
@@ -27,9 +28,6 @@ pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 pub const MAX_TRACKED_NAMES: usize = 10_000;
 /// Password checks running at once (argon2id takes 19 MiB each).
 pub const CONCURRENT_CHECKS: usize = 4;
-/// Logins one address may try in a minute; beyond, they are refused unchecked (and only the
-/// first such refusal of the minute is journaled).
-pub const LOGINS_PER_MINUTE: u32 = 30;
 /// Addresses whose logins are counted at once (the oldest minute is forgotten first).
 pub const MAX_TRACKED_ADDRESSES: usize = 10_000;
 
@@ -83,15 +81,18 @@ pub struct Logins {
     users_file: PathBuf,
     failures: Mutex<HashMap<String, Failures>>,
     per_address: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    per_minute: u32,
     checks: Arc<Semaphore>,
 }
 
 impl Logins {
-    pub fn new(users_file: PathBuf) -> Self {
+    /// Logins of the people in `users_file`, `per_minute` a minute from one address at most.
+    pub fn new(users_file: PathBuf, per_minute: u32) -> Self {
         Self {
             users_file,
             failures: Mutex::default(),
             per_address: Mutex::default(),
+            per_minute,
             checks: Arc::new(Semaphore::new(CONCURRENT_CHECKS)),
         }
     }
@@ -166,8 +167,8 @@ impl Logins {
         }
         *count += 1;
         match *count {
-            n if n <= LOGINS_PER_MINUTE => None,
-            n if n == LOGINS_PER_MINUTE + 1 => Some(Journal::Yes),
+            n if n <= self.per_minute => None,
+            n if n == self.per_minute + 1 => Some(Journal::Yes),
             _ => Some(Journal::No),
         }
     }
@@ -208,13 +209,15 @@ impl Logins {
 mod tests {
     use super::*;
 
+    const PER_MINUTE: u32 = 30;
+
     fn logins() -> (tempfile::TempDir, Logins) {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("users.toml");
         let mut users = Users::load_or_new(&path).expect("users");
         users.add("sari", Role::Operator, None, "sari's long password").expect("add");
         users.save(&path).expect("save");
-        (dir, Logins::new(path))
+        (dir, Logins::new(path, PER_MINUTE))
     }
 
     #[test]
@@ -247,7 +250,7 @@ mod tests {
         let (busy, other): (IpAddr, IpAddr) = ([10, 0, 0, 2].into(), [10, 0, 0, 3].into());
         let long_name = "n".repeat(MAX_NAME_BYTES + 1);
         runtime.block_on(async {
-            for _ in 0..LOGINS_PER_MINUTE {
+            for _ in 0..PER_MINUTE {
                 let denied = logins.check(&long_name, "x", busy).await.expect_err("refused");
                 assert_eq!((denied.reason.as_str(), denied.throttled), ("a name or password over its limit", None));
             }

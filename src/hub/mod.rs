@@ -55,6 +55,10 @@ pub struct HubLimits {
     /// Seats logged in at once; more are refused (the connection gate's room is kept for the
     /// feeds).
     pub max_seats: usize,
+    /// Logins one address may try in a minute (a whole centre behind one address logs in again
+    /// at once after a restart); beyond, they are refused unchecked, and only the first such
+    /// refusal of the minute is journaled.
+    pub logins_per_minute: u32,
 }
 
 impl Default for HubLimits {
@@ -67,6 +71,7 @@ impl Default for HubLimits {
             login_deadline: Duration::from_secs(10),
             send_timeout: Duration::from_secs(10),
             max_seats: 512,
+            logins_per_minute: 300,
         }
     }
 }
@@ -107,7 +112,7 @@ impl Hub {
         let hub = Arc::new(Self {
             recent: Mutex::new(Recent::new(world, seq, tail, config.limits.recent_events)),
             frames: Mutex::new(Some(frames)),
-            logins: Logins::new(config.users),
+            logins: Logins::new(config.users, config.limits.logins_per_minute),
             jurisdictions: config.jurisdictions,
             ingest,
             limits: config.limits,
