@@ -2,9 +2,8 @@
 //! effect at the next one), passwords are verified off the async threads and only a few at a
 //! time (argon2id takes memory by design), a name that fails [`MAX_FAILURES`] times within
 //! [`FAILURE_WINDOW`] is locked out for [`LOCKOUT`] (its password not even checked meanwhile),
-//! and one address may try so many logins a minute ([`super::HubLimits::logins_per_minute`]), so
-//! neither guessing nor the
-//! journal's record of refusals can be driven at will.
+//! and one address may try so many logins a minute ([`super::HubLimits::logins_per_minute`]),
+//! so neither guessing nor the journal's record of refusals can be driven at will.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
