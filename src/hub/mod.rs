@@ -34,7 +34,7 @@ pub mod tls;
 pub use jurisdiction::Jurisdictions;
 use logins::{Logins, Person};
 use protocol::Want;
-use recent::{Frame, Recent};
+use recent::{CatchUp, Frame, Recent};
 
 /// The hub's limits; every one has a test.
 #[derive(Clone, Debug)]
@@ -164,8 +164,8 @@ impl Hub {
     /// The sequence a seat is brought to, the frames that bring it there, and its place in the
     /// stream after them (taken together under the lock the feed applies batches under, so
     /// nothing is missed or sent twice). `None` once the feed has stopped.
-    fn join(&self, want: Want) -> Option<(u64, Vec<Frame>, Option<broadcast::Receiver<Frame>>)> {
-        let mut recent = self.recent();
+    fn join(&self, want: Want) -> Option<(u64, CatchUp, Option<broadcast::Receiver<Frame>>)> {
+        let recent = self.recent();
         let stream = self.frames().as_ref()?.subscribe();
         let stream = (want != Want::Nothing).then_some(stream);
         Some((recent.seq(), recent.catch_up(want), stream))

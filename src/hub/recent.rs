@@ -31,14 +31,29 @@ pub struct Recent {
     kept: VecDeque<Kept>,
     kept_events: usize,
     max_events: usize,
-    world_frame: Option<(u64, Frame)>,
+}
+
+/// What brings a seat up to date: frames already encoded, or the world (copied under the
+/// hub's lock, encoded after it, so the feed is never held up by a large world).
+pub enum CatchUp {
+    Frames(Vec<Frame>),
+    World(FromHub),
+}
+
+impl CatchUp {
+    pub fn into_frames(self) -> Vec<Frame> {
+        match self {
+            CatchUp::Frames(frames) => frames,
+            CatchUp::World(world) => vec![Frame::from(world.encode())],
+        }
+    }
 }
 
 impl Recent {
     /// Starts from the writer's world after `seq`, with `tail` (the journal's last records
     /// with their outcomes, already in that world) kept for seats coming back after a restart.
     pub fn new(world: World, seq: u64, tail: Vec<(u64, Event, Outcome)>, max_events: usize) -> Self {
-        let mut recent = Self { world, seq, kept: VecDeque::new(), kept_events: 0, max_events, world_frame: None };
+        let mut recent = Self { world, seq, kept: VecDeque::new(), kept_events: 0, max_events };
         if tail.last().is_some_and(|(last, _, _)| *last == seq) {
             for run in consecutive_runs(tail) {
                 for chunk in run.chunks(REPLAYED_BATCH) {
@@ -68,29 +83,19 @@ impl Recent {
         self.keep(batch, refusals(outcomes.iter()))
     }
 
-    /// The frames that bring a seat to `seq`: the batches after its sequence when they are all
-    /// still kept, else the world.
-    pub fn catch_up(&mut self, want: Want) -> Vec<Frame> {
+    /// What brings a seat to `seq`: the batches after its sequence when they are all still
+    /// kept, else the world.
+    pub fn catch_up(&self, want: Want) -> CatchUp {
         match want {
-            Want::Nothing => Vec::new(),
-            Want::After(seq) if seq == self.seq => Vec::new(),
-            Want::After(seq) if seq < self.seq && self.holds_after(seq) => self.frames_after(seq),
-            Want::After(_) | Want::World => vec![self.world_frame()],
+            Want::Nothing => CatchUp::Frames(Vec::new()),
+            Want::After(seq) if seq == self.seq => CatchUp::Frames(Vec::new()),
+            Want::After(seq) if seq < self.seq && self.holds_after(seq) => CatchUp::Frames(self.frames_after(seq)),
+            Want::After(_) | Want::World => CatchUp::World(FromHub::World {
+                seq: self.seq,
+                units: self.world.units().to_vec(),
+                alarms: self.world.alarms().to_vec(),
+            }),
         }
-    }
-
-    /// The world as a frame (encoded once per sequence number).
-    pub fn world_frame(&mut self) -> Frame {
-        if let Some((seq, frame)) = &self.world_frame {
-            if *seq == self.seq {
-                return frame.clone();
-            }
-        }
-        let message =
-            FromHub::World { seq: self.seq, units: self.world.units().to_vec(), alarms: self.world.alarms().to_vec() };
-        let frame = Frame::from(message.encode());
-        self.world_frame = Some((self.seq, frame.clone()));
-        frame
     }
 
     fn holds_after(&self, seq: u64) -> bool {
@@ -184,28 +189,32 @@ mod tests {
         recent.apply(batch(1, 4));
         recent.apply(batch(5, 4));
         assert_eq!(recent.seq(), 8);
-        assert!(recent.catch_up(Want::After(8)).is_empty());
-        assert_eq!(first_seqs(&recent.catch_up(Want::After(4))), vec![5]);
-        assert_eq!(first_seqs(&recent.catch_up(Want::After(0))), vec![1, 5]);
+        assert!(recent.catch_up(Want::After(8)).into_frames().is_empty());
+        assert_eq!(first_seqs(&recent.catch_up(Want::After(4)).into_frames()), vec![5]);
+        assert_eq!(first_seqs(&recent.catch_up(Want::After(0)).into_frames()), vec![1, 5]);
         // Mid-batch: the rest of it, re-encoded from the seat's next sequence number.
-        assert_eq!(first_seqs(&recent.catch_up(Want::After(2))), vec![3, 5]);
+        assert_eq!(first_seqs(&recent.catch_up(Want::After(2)).into_frames()), vec![3, 5]);
         // Over ten events kept, the oldest batch goes: seq 1 to 4 can no longer be sent.
         recent.apply(batch(9, 4));
-        assert_eq!(first_seqs(&recent.catch_up(Want::After(4))), vec![5, 9]);
-        assert_eq!(first_seqs(&recent.catch_up(Want::After(3))), vec![0], "the world instead");
-        assert_eq!(first_seqs(&recent.catch_up(Want::After(99))), vec![0], "a seat ahead of the hub");
-        assert!(recent.catch_up(Want::Nothing).is_empty());
+        assert_eq!(first_seqs(&recent.catch_up(Want::After(4)).into_frames()), vec![5, 9]);
+        assert_eq!(first_seqs(&recent.catch_up(Want::After(3)).into_frames()), vec![0], "the world instead");
+        assert_eq!(first_seqs(&recent.catch_up(Want::After(99)).into_frames()), vec![0], "a seat ahead of the hub");
+        assert!(recent.catch_up(Want::Nothing).into_frames().is_empty());
     }
 
     #[test]
     fn the_journal_tail_is_kept_in_runs_without_gaps() {
         let tail: Vec<_> =
             [1u64, 2, 3, 7, 8].iter().map(|&s| (s, position("u1", s as i64), Outcome::Applied)).collect();
-        let mut recent = Recent::new(World::new(), 8, tail, 100);
-        assert_eq!(first_seqs(&recent.catch_up(Want::After(0))), vec![1, 7]);
-        assert_eq!(first_seqs(&recent.catch_up(Want::After(7))), vec![8]);
+        let recent = Recent::new(World::new(), 8, tail, 100);
+        assert_eq!(first_seqs(&recent.catch_up(Want::After(0)).into_frames()), vec![1, 7]);
+        assert_eq!(first_seqs(&recent.catch_up(Want::After(7)).into_frames()), vec![8]);
         let stale: Vec<_> = vec![(3, position("u1", 3), Outcome::Applied)];
-        let mut recent = Recent::new(World::new(), 8, stale, 100);
-        assert_eq!(first_seqs(&recent.catch_up(Want::After(2))), vec![0], "a tail not ending at seq is not used");
+        let recent = Recent::new(World::new(), 8, stale, 100);
+        assert_eq!(
+            first_seqs(&recent.catch_up(Want::After(2)).into_frames()),
+            vec![0],
+            "a tail not ending at seq is not used"
+        );
     }
 }

@@ -128,7 +128,7 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
     if let Err(reason) = say(socket, hub, welcome).await {
         return reason;
     }
-    for frame in catch_up {
+    for frame in catch_up.into_frames() {
         if let Err(reason) = send(socket, hub, frame).await {
             return reason;
         }
@@ -146,7 +146,7 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
                             return "the hub's feed has stopped".into();
                         };
                         stream = fresh;
-                        match frames.into_iter().next() {
+                        match frames.into_frames().into_iter().next() {
                             Some(world) => world,
                             None => continue,
                         }
