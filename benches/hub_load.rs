@@ -21,6 +21,8 @@ use pantau::model::{Event, FeedKind, Fix, Role};
 const PASSWORD: &str = "a long enough password";
 const UNITS: usize = 10_000;
 const AWAY: Duration = Duration::from_secs(30);
+/// When the away seat came back (microseconds since the epoch).
+static COMING_BACK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
@@ -175,6 +177,8 @@ struct Seen {
     events: u64,
     out_of_order: u64,
     latencies_us: Vec<u64>,
+    /// Each alarm's latency at this seat, by the alarm's send time.
+    by_alarm: Vec<(u128, u64)>,
 }
 
 fn seats_process(url: &str, seats: usize, seconds: u64) -> anyhow::Result<()> {
@@ -183,11 +187,14 @@ fn seats_process(url: &str, seats: usize, seconds: u64) -> anyhow::Result<()> {
         let mut attached = Vec::new();
         for i in 0..seats {
             let login = Login { user: "wall".into(), password: PASSWORD.into(), seat: format!("load-{i}"), want: Want::World };
-            attached.push(Seat::connect(url, login).await?);
+            let mut seat = Seat::connect(url, login).await?;
+            // In sync before the load starts: the latencies are those of a running centre.
+            let Some(FromHub::World { seq, .. }) = seat.next().await? else { anyhow::bail!("no world first") };
+            attached.push((seat, seq));
         }
         println!("ready");
         let run = Duration::from_secs(seconds);
-        let tasks: Vec<_> = attached.into_iter().map(|seat| tokio::spawn(watch(seat, run))).collect();
+        let tasks: Vec<_> = attached.into_iter().map(|(seat, seq)| tokio::spawn(watch(seat, seq, run))).collect();
         // On a thread and runtime of its own: its catching up must not hold up the seats.
         let away_url = url.to_string();
         let away = std::thread::spawn(move || tokio::runtime::Runtime::new()?.block_on(come_back(away_url)));
@@ -197,7 +204,27 @@ fn seats_process(url: &str, seats: usize, seconds: u64) -> anyhow::Result<()> {
             all.events += seen.events;
             all.out_of_order += seen.out_of_order;
             all.latencies_us.extend(seen.latencies_us);
+            all.by_alarm.extend(seen.by_alarm);
         }
+        // The slowest alarms: first and last seat to have each (slow at the first seat too
+        // means before the hub sent it: the writer, the journal's fsync, the HTTP listener).
+        let mut alarms: std::collections::BTreeMap<u128, (u64, u64)> = std::collections::BTreeMap::new();
+        for (sent, latency) in &all.by_alarm {
+            let entry = alarms.entry(*sent).or_insert((u64::MAX, 0));
+            *entry = (entry.0.min(*latency), entry.1.max(*latency));
+        }
+        let mut slowest: Vec<_> = alarms.iter().collect();
+        slowest.sort_by_key(|(_, (_, last))| std::cmp::Reverse(*last));
+        let back_at = COMING_BACK.load(std::sync::atomic::Ordering::Relaxed) as i128;
+        let shown: Vec<String> = slowest
+            .iter()
+            .take(3)
+            .map(|(sent, (first, last))| {
+                let from_back = (**sent as i128 - back_at) as f64 / 1e6;
+                format!("{:.1}-{:.1} ms (sent {from_back:+.2} s from the away seat's return)", *first as f64 / 1e3, *last as f64 / 1e3)
+            })
+            .collect();
+        println!("slowest alarms, first-last seat: {}", shown.join(", "));
         all.latencies_us.sort_unstable();
         let at = |p: f64| all.latencies_us.get(((all.latencies_us.len() as f64 - 1.0) * p) as usize).copied().unwrap_or(0);
         println!(
@@ -220,9 +247,8 @@ fn seats_process(url: &str, seats: usize, seconds: u64) -> anyhow::Result<()> {
 }
 
 /// Reads a seat's stream for `run`, checking order and timing alarms.
-async fn watch(mut seat: Seat, run: Duration) -> anyhow::Result<Seen> {
+async fn watch(mut seat: Seat, mut seq: u64, run: Duration) -> anyhow::Result<Seen> {
     let mut seen = Seen::default();
-    let mut seq = 0u64;
     let end = tokio::time::Instant::now() + run;
     while let Ok(message) = tokio::time::timeout_at(end, seat.next()).await {
         match message? {
@@ -238,6 +264,7 @@ async fn watch(mut seat: Seat, run: Duration) -> anyhow::Result<Seen> {
                     if let Event::Alarm { device, .. } = event {
                         if let Some(sent) = device.strip_prefix("alarm-").and_then(|t| t.parse::<u128>().ok()) {
                             seen.latencies_us.push(now.saturating_sub(sent) as u64);
+                            seen.by_alarm.push((sent, now.saturating_sub(sent) as u64));
                         }
                     }
                 }
@@ -260,6 +287,7 @@ async fn come_back(url: String) -> anyhow::Result<(Duration, Duration)> {
     }
     seat.logout().await;
     tokio::time::sleep(AWAY).await;
+    COMING_BACK.store(micros_now() as u64, std::sync::atomic::Ordering::Relaxed);
     let back = catch_up(&url, login(Want::After(last))).await?;
     let fresh = catch_up(&url, login(Want::World)).await?;
     Ok((back, fresh))
