@@ -78,6 +78,8 @@ struct Failures {
 
 pub struct Logins {
     users_file: PathBuf,
+    /// The users file as last read, with its modification time and length.
+    read: Mutex<Option<(std::time::SystemTime, u64, Arc<Users>)>>,
     failures: Mutex<HashMap<String, Failures>>,
     per_address: Mutex<HashMap<IpAddr, (Instant, u32)>>,
     per_minute: u32,
@@ -89,6 +91,7 @@ impl Logins {
     pub fn new(users_file: PathBuf, per_minute: u32) -> Self {
         Self {
             users_file,
+            read: Mutex::default(),
             failures: Mutex::default(),
             per_address: Mutex::default(),
             per_minute,
@@ -143,6 +146,34 @@ impl Logins {
             }
             Err((refusal, role)) => Err(self.failed(name, refusal, role.unwrap_or(Role::Viewer))),
         }
+    }
+
+    /// The person as the users file says now (their role or node may have changed since they
+    /// logged in); an error when the name was disabled or removed since. The file is read
+    /// again only when it changed.
+    pub fn current(&self, name: &str) -> Result<Person, String> {
+        let users = self.users()?;
+        match users.get(name) {
+            Some(user) if !user.disabled => {
+                Ok(Person { name: user.name.clone(), role: user.role, org: user.org.clone() })
+            }
+            Some(_) => Err(format!("user {name} was disabled since the login")),
+            None => Err(format!("user {name} was removed since the login")),
+        }
+    }
+
+    fn users(&self) -> Result<Arc<Users>, String> {
+        let meta = std::fs::metadata(&self.users_file).map_err(|e| format!("cannot read the users file: {e}"))?;
+        let stamp = (meta.modified().map_err(|e| format!("cannot read the users file: {e}"))?, meta.len());
+        let mut read = self.read.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((modified, len, users)) = read.as_ref() {
+            if (*modified, *len) == stamp {
+                return Ok(users.clone());
+            }
+        }
+        let users = Arc::new(Users::load(&self.users_file).map_err(|e| format!("cannot read the users file: {e:#}"))?);
+        *read = Some((stamp.0, stamp.1, users.clone()));
+        Ok(users)
     }
 
     /// Until when a name is locked out, if it is.

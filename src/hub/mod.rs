@@ -171,15 +171,24 @@ impl Hub {
         Some((recent.seq(), recent.catch_up(want), stream))
     }
 
-    /// Carries out a seat's command: refused at once if it lies outside the person's
-    /// jurisdiction (journaled as refused), else sent through the writer. Returns the sequence
-    /// number it was journaled as and the refusal, if any.
-    async fn command(&self, person: &Person, command: Command) -> (Option<u64>, Option<String>) {
-        let command = match self.in_jurisdiction(person, &command) {
+    /// Carries out a seat's command as the person the users file says they are now: refused
+    /// at once if they were disabled since the login (which ends the session) or it lies
+    /// outside their jurisdiction (journaled as refused), else sent through the writer.
+    async fn command(&self, person: &Person, command: Command) -> Answer {
+        let (person, end) = match self.logins.current(&person.name) {
+            Ok(now) => (now, None),
+            Err(reason) => (person.clone(), Some(reason)),
+        };
+        let refusal = match &end {
+            Some(reason) => Err(reason.clone()),
+            None => self.in_jurisdiction(&person, &command),
+        };
+        let command = match refusal {
             Ok(()) => command,
             Err(reason) => Command::Refused { command: Box::new(command), reason },
         };
-        self.journal(person, command).await
+        let (seq, refused) = self.journal(&person, command).await;
+        Answer { seq, refused, end }
     }
 
     fn in_jurisdiction(&self, person: &Person, command: &Command) -> Result<(), String> {
@@ -219,6 +228,14 @@ impl Hub {
         let recent = self.recent();
         (recent.world().clone(), recent.seq())
     }
+}
+
+/// What became of a seat's command: the sequence number it was journaled as, the refusal,
+/// and why the session must end, if it must.
+struct Answer {
+    seq: Option<u64>,
+    refused: Option<String>,
+    end: Option<String>,
 }
 
 /// Connections in session (logging in or logged in), counted so a stop waits for their

@@ -162,8 +162,12 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
                 match message {
                     Some(Ok(Message::Text(text))) => match ToHub::decode(text.as_str()) {
                         Ok(ToHub::Command { id, command }) => {
-                            let (seq, refused) = hub.command(person, command).await;
-                            if let Err(reason) = say(socket, hub, FromHub::Reply { id, seq, refused }).await {
+                            let answer = hub.command(person, command).await;
+                            let reply = FromHub::Reply { id, seq: answer.seq, refused: answer.refused };
+                            if let Err(reason) = say(socket, hub, reply).await {
+                                return reason;
+                            }
+                            if let Some(reason) = answer.end {
                                 return reason;
                             }
                         }

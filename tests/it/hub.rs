@@ -148,8 +148,13 @@ struct Watch {
 
 impl Watch {
     fn start(hub: &str) -> Self {
+        Self::start_with(hub, &[])
+    }
+
+    fn start_with(hub: &str, args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pantau"))
             .args(["watch", "--hub", hub, "--user", "wall"])
+            .args(args)
             .env("PANTAU_PASSWORD", PASSWORD)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -305,6 +310,14 @@ fn seats_share_one_world_and_the_hub_decides_who_may_do_what() {
     let seqs: Vec<u64> = lines.iter().filter_map(|l| l["seq"].as_u64()).collect();
     assert!(lines.iter().all(|l| l["kind"] != "gap"), "no gap: {lines:?}");
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "every sequence once, in order: {seqs:?}");
+    // A script asking from a sequence gets exactly that one first, the alarm's own kind kept
+    // apart from the event's.
+    let from_two = Watch::start_with(&url, &["--from", "2"]);
+    from_two.wait_for("the restarted hub's alarm", |l| l["device"] == "panic-2");
+    let printed = from_two.lines.lock().expect("lines").clone();
+    assert_eq!(printed[0]["seq"], 2, "{printed:?}");
+    let alarm = printed.iter().find(|l| l["device"] == "panic-2").expect("alarm line");
+    assert_eq!((alarm["kind"].as_str(), alarm["alarm_kind"].as_str()), (Some("alarm"), Some("panic")), "{alarm}");
     runtime.block_on(back.logout());
     drop(seat_b);
     hub.stop();
@@ -439,6 +452,7 @@ fn seats_on_a_network_address_need_tls_or_insecure() {
 struct Quick {
     runtime: tokio::runtime::Runtime,
     service: Option<pantau::service::Service>,
+    users: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -453,14 +467,14 @@ impl Quick {
         config.desks = Some(pantau::service::DesksConfig {
             addr: "127.0.0.1:0".parse().expect("addr"),
             tls: None,
-            users,
+            users: users.clone(),
             org: None,
             zones: Vec::new(),
             limits,
         });
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let service = runtime.block_on(pantau::service::Service::start(config)).expect("service");
-        Self { runtime, service: Some(service), _dir: dir }
+        Self { runtime, service: Some(service), users, _dir: dir }
     }
 
     fn url(&self) -> String {
@@ -609,5 +623,24 @@ fn idle_sockets_and_oversize_messages_do_not_keep_a_seat_out() {
             assert!(Instant::now() < deadline, "the oversize seat was not closed");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    });
+}
+
+#[test]
+fn a_user_disabled_during_a_session_is_refused_and_closed() {
+    let quick = Quick::start(pantau::hub::HubLimits::default());
+    let url = quick.url();
+    quick.runtime.block_on(async {
+        let mut seat = Seat::connect(&url, login("sari", PASSWORD, Want::Nothing)).await.expect("login");
+        let refused = seat.command(Act::Acknowledge { alarm: 1 }).await.expect("answer").expect_err("no alarm 1");
+        assert_eq!(refused, "no alarm 1", "still sari, an operator");
+        pantau::users::change(&quick.users, |users| users.disable("sari")).expect("disable");
+        let refused = seat.command(Act::Acknowledge { alarm: 1 }).await.expect("answer").expect_err("refused");
+        assert!(refused.contains("disabled since the login"), "{refused}");
+        let closing = tokio::time::timeout(Duration::from_secs(5), seat.next()).await.expect("in time").expect("read");
+        assert!(
+            matches!(closing, Some(FromHub::Closing { reason }) if reason.contains("disabled")),
+            "the session ends"
+        );
     });
 }
