@@ -5,6 +5,7 @@
 //! its reason. Every send has a deadline, so no seat can hold its task (or a stop) forever.
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket};
@@ -56,7 +57,9 @@ pub async fn run(mut socket: WebSocket, hub: Arc<Hub>, peer: SocketAddr, permit:
             return;
         }
     };
-    let _seated = SeatCount::seated(&hub.seats);
+    let seated = SeatCount::seated(&hub.seats);
+    let metrics = hub.ingest.metrics().clone();
+    metrics.hub_seats.fetch_add(1, Ordering::Relaxed);
     permit.set_busy(true);
     hub.journal(&person, Command::Login { seat: seat.clone(), address: peer.to_string() }).await;
     let reason = session(&mut socket, &hub, &person, want, &permit).await;
@@ -64,6 +67,8 @@ pub async fn run(mut socket: WebSocket, hub: Arc<Hub>, peer: SocketAddr, permit:
     hub.journal(&person, Command::Logout { seat, reason: reason.clone() }).await;
     let _ = say(&mut socket, &hub, FromHub::Closing { reason }).await;
     let _ = timeout(hub.limits.send_timeout, socket.send(Message::Close(None))).await;
+    drop(seated);
+    metrics.hub_seats.fetch_sub(1, Ordering::Relaxed);
 }
 
 /// Reads the login and checks it.
@@ -95,6 +100,12 @@ async fn login(socket: &mut WebSocket, hub: &Hub, peer: SocketAddr) -> Admitted 
         },
         Err(denied) => {
             tracing::info!("hub: login of {user:?} refused from {peer}: {}", denied.reason);
+            let counted = match (&denied.throttled, denied.locked_until) {
+                (Some(_), _) => "hub_login_throttled",
+                (None, Some(_)) => "hub_login_locked",
+                (None, None) => "hub_login_refused",
+            };
+            hub.ingest.metrics().rejected(counted);
             let shown = denied.shown();
             let retry = denied.unavailable;
             let journal = journaled(&denied).then(|| {
@@ -142,6 +153,7 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
                     Ok(frame) => frame,
                     Err(RecvError::Lagged(missed)) => {
                         tracing::warn!("hub: {} fell {missed} batches behind; sending the world again", person.name);
+                        hub.ingest.metrics().hub_resyncs.fetch_add(1, Ordering::Relaxed);
                         let Some((_, frames, fresh)) = hub.join(Want::World) else {
                             return "the hub's feed has stopped".into();
                         };

@@ -1,5 +1,6 @@
 //! Feed counters, served as Prometheus text at `/metrics`: messages received per feed, events
-//! accepted per kind, rejections per reason, positions shed under overload, journal batches.
+//! accepted per kind, rejections per reason (refused logins at the hub among them), positions
+//! shed under overload, journal batches, and the hub's seats and the worlds it sent again.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +18,10 @@ pub struct Metrics {
     pub shed_positions: AtomicU64,
     pub journal_batches: AtomicU64,
     pub queued_positions: AtomicU64,
+    /// Seats logged in to the hub now.
+    pub hub_seats: AtomicU64,
+    /// Times the hub sent a seat the world again because it fell behind.
+    pub hub_resyncs: AtomicU64,
 }
 
 impl Metrics {
@@ -91,6 +96,20 @@ impl Metrics {
             "gauge",
             "Positions waiting for the writer.",
             self.queued_positions.load(Ordering::Relaxed),
+        );
+        scalar(
+            &mut out,
+            "pantau_hub_seats",
+            "gauge",
+            "Seats logged in to the hub.",
+            self.hub_seats.load(Ordering::Relaxed),
+        );
+        scalar(
+            &mut out,
+            "pantau_hub_resyncs_total",
+            "counter",
+            "Seats sent the world again because they fell behind.",
+            self.hub_resyncs.load(Ordering::Relaxed),
         );
         out
     }

@@ -520,8 +520,11 @@ fn a_silent_connection_is_closed_at_the_deadlines() {
         // Logs in, then neither reads nor answers pings: closed for silence.
         let seat = Seat::connect(&url, login("sari", PASSWORD, Want::Nothing)).await.expect("login");
         assert_eq!(quick.hub().seats(), 1);
+        let metrics = quick.service.as_ref().map(|s| s.ingest.metrics().clone()).expect("metrics");
+        assert!(metrics.render().contains("pantau_hub_seats 1\n"), "{}", metrics.render());
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(quick.hub().seats(), 0, "the silent seat was closed");
+        assert!(metrics.render().contains("pantau_hub_seats 0\n"));
         drop(seat);
     });
 }
@@ -582,6 +585,8 @@ fn a_seat_that_falls_behind_is_sent_the_world_again_and_ends_equal() {
             }
         }
         assert!(worlds >= 2, "the seat fell behind and was sent the world again ({worlds} worlds)");
+        let resyncs = ingest.metrics().hub_resyncs.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(resyncs as usize, worlds - 1, "each world sent again is counted");
         assert!(world.same_state(&hub_world), "the seat's world equals the hub's");
     });
 }
