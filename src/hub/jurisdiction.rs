@@ -1,8 +1,9 @@
 //! Whether a person may act on a place: with an organisation tree, a seat of a node acts only
 //! on what lies in the zones of that node and the nodes below it (which commands a seat may
-//! send at all is decided as its message is read, in `protocol.rs`). The places a command touches are the alarm's position, the unit's last fix and a
-//! placed position; a place without a position belongs to nobody yet, so any seat may act on
-//! it (refusing would leave an alarm nobody may take).
+//! send at all is decided as its message is read, in `protocol.rs`). The places a command
+//! touches are the alarm's position, the unit's last fix and a placed position; a place
+//! without a position belongs to nobody yet, so any seat may act on it (refusing would leave
+//! an alarm nobody may take).
 
 use crate::model::{Command, Fix};
 use crate::org::Org;
