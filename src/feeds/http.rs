@@ -189,7 +189,7 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 }
 
 /// Counts a connection that ended in an HTTP-level refusal (by hyper, before any handler).
-fn count_error(metrics: &Metrics, e: &hyper::Error) {
+pub fn count_error(metrics: &Metrics, e: &hyper::Error) {
     let reason = if e.is_timeout() {
         "http_header_timeout"
     } else if e.is_parse_too_large() {

@@ -59,8 +59,14 @@ async fn handshake(stream: TcpStream, tls: Option<TlsAcceptor>, connection: Conn
     let Some(tls) = tls else { return upgrade_connection(stream, connection, limits).await };
     match tokio::time::timeout(limits.header_timeout, tls.accept(stream)).await {
         Ok(Ok(stream)) => upgrade_connection(stream, connection, limits).await,
-        Ok(Err(e)) => tracing::debug!("desks: TLS handshake with {} failed: {e}", connection.peer),
-        Err(_) => tracing::debug!("desks: TLS handshake with {} not done in time", connection.peer),
+        Ok(Err(e)) => {
+            tracing::debug!("desks: TLS handshake with {} failed: {e}", connection.peer);
+            connection.hub.ingest.metrics().rejected("hub_tls_handshake_failed");
+        }
+        Err(_) => {
+            tracing::debug!("desks: TLS handshake with {} not done in time", connection.peer);
+            connection.hub.ingest.metrics().rejected("hub_tls_handshake_timeout");
+        }
     }
 }
 
@@ -70,6 +76,7 @@ where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let permit = connection.permit.clone();
+    let connection_metrics = connection.hub.ingest.metrics().clone();
     let router = Router::new().route("/", get(upgrade)).with_state(connection);
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -78,7 +85,11 @@ where
         .max_header_size(limits.max_header_bytes);
     let served = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router)).with_upgrades();
     tokio::select! {
-        _ = served => {}
+        served = served => {
+            if let Err(e) = served {
+                crate::feeds::http::count_error(connection_metrics.as_ref(), &e);
+            }
+        }
         _ = permit.closed() => {}
     }
 }

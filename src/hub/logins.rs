@@ -128,6 +128,8 @@ impl Logins {
             return Err(denied);
         }
         let (file, who, secret) = (self.users_file.clone(), name.to_string(), password.to_string());
+        // Read afresh, not from the cache `current` uses: a password changed within the
+        // file's timestamp granularity must not leave the old one working.
         let checked = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let users = Users::load(&file).map_err(|e| format!("cannot read the users file: {e:#}"))?;

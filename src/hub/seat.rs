@@ -42,10 +42,9 @@ pub async fn run(mut socket: WebSocket, hub: Arc<Hub>, peer: SocketAddr, permit:
         _ = permit.closed() => return,
         _ = stopping(&mut stop) => return,
     };
-    let admitted = admitted.unwrap_or_else(|_| Admitted::No {
-        journal: None,
-        shown: format!("log in within {:?}", hub.limits.login_deadline),
-        retry: true,
+    let admitted = admitted.unwrap_or_else(|_| {
+        hub.ingest.metrics().rejected("hub_login_timeout");
+        Admitted::No { journal: None, shown: format!("log in within {:?}", hub.limits.login_deadline), retry: true }
     });
     let (person, want, seat) = match admitted {
         Admitted::Yes(person, want, seat) => (person, want, seat),
@@ -73,7 +72,10 @@ pub async fn run(mut socket: WebSocket, hub: Arc<Hub>, peer: SocketAddr, permit:
 
 /// Reads the login and checks it.
 async fn login(socket: &mut WebSocket, hub: &Hub, peer: SocketAddr) -> Admitted {
-    let refused = |shown: String| Admitted::No { journal: None, shown, retry: false };
+    let refused = |shown: String| {
+        hub.ingest.metrics().rejected("hub_bad_login");
+        Admitted::No { journal: None, shown, retry: false }
+    };
     let (version, user, password, seat, want) = match first_message(socket).await {
         Ok(ToHub::Login { version, user, password, seat, want }) => (version, user, password, seat, want),
         Ok(_) => return refused("log in first".into()),
@@ -185,12 +187,22 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
                         }
                         Ok(ToHub::Logout) => return "logged out".into(),
                         Ok(ToHub::Login { .. }) => return "a second login on one connection".into(),
-                        Err(e) => return format!("a message the hub cannot read: {}", cut(&e)),
+                        Err(e) => {
+                            hub.ingest.metrics().rejected("hub_bad_message");
+                            return format!("a message the hub cannot read: {}", cut(&e));
+                        }
                     },
-                    Some(Ok(Message::Binary(_))) => return "a binary message (the protocol is JSON text)".into(),
+                    Some(Ok(Message::Binary(_))) => {
+                        hub.ingest.metrics().rejected("hub_bad_message");
+                        return "a binary message (the protocol is JSON text)".into();
+                    }
                     Some(Ok(Message::Close(_))) | None => return "the seat closed the connection".into(),
                     Some(Ok(_)) => {}
-                    Some(Err(e)) => return format!("the connection failed: {}", cut(&e.to_string())),
+                    Some(Err(e)) => {
+                        // Over the size limit, not UTF-8 text, or the socket failed.
+                        hub.ingest.metrics().rejected("hub_seat_read_error");
+                        return format!("the connection failed: {}", cut(&e.to_string()));
+                    }
                 }
             }
             _ = heartbeat.tick() => {
@@ -245,14 +257,10 @@ async fn first_message(socket: &mut WebSocket) -> Result<ToHub, String> {
     }
 }
 
-/// A name from outside cut to at most four times the longest a name may be (at a character
-/// boundary), so the journal never keeps more of it.
+/// Text from outside (a name, a reason quoting it) cut to at most four times the longest a
+/// name may be, so the journal never keeps more of it.
 fn cut(text: &str) -> String {
-    let mut end = text.len().min(MAX_NAME_BYTES * 4);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_string()
+    crate::ingest::validate::cut(text.to_string(), MAX_NAME_BYTES * 4).0
 }
 
 #[cfg(test)]

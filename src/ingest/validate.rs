@@ -200,7 +200,7 @@ fn alarm_fields(
 }
 
 /// `text` cut to at most `max` bytes at a character boundary, and whether it was.
-fn cut(mut text: String, max: usize) -> (String, bool) {
+pub fn cut(mut text: String, max: usize) -> (String, bool) {
     if text.len() <= max {
         return (text, false);
     }

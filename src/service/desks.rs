@@ -56,12 +56,12 @@ fn jurisdictions(desks: &DesksConfig) -> Result<Option<Jurisdictions>> {
 }
 
 /// The last records a replay went by, with their outcomes.
-pub struct Tail {
+pub struct RecentRecords {
     records: VecDeque<(u64, Event, Outcome)>,
     keep: usize,
 }
 
-impl Tail {
+impl RecentRecords {
     pub fn new(keep: usize) -> Self {
         Self { records: VecDeque::new(), keep }
     }
@@ -92,7 +92,7 @@ pub fn hub(
     desks: &DesksConfig,
     jurisdictions: Option<Jurisdictions>,
     ingest: &Ingest,
-    tail: Tail,
+    tail: RecentRecords,
     stop: &watch::Receiver<bool>,
 ) -> Result<Arc<Hub>> {
     let subscription = ingest.handle().subscribe().ok_or_else(|| anyhow::anyhow!("the world writer is not running"))?;

@@ -119,7 +119,7 @@ pub async fn serve(
     };
     let (mut journal, _) = Journal::open(journal_config)?;
     let keep = config.desks.as_ref().map_or(0, |d| d.limits.recent_events);
-    let mut tail = desks::Tail::new(keep);
+    let mut tail = desks::RecentRecords::new(keep);
     let window = journal::Tail { next_seq: journal.next_seq(), records: keep as u64 };
     let (world, replayed) =
         journal::replay_observing(&config.journal, window, &mut |seq, event, outcome| tail.push(seq, event, outcome))?;

@@ -516,11 +516,12 @@ fn a_silent_connection_is_closed_at_the_deadlines() {
             }
         }
         assert!(said.contains("log in within 300ms"), "{said}");
+        let metrics = quick.service.as_ref().map(|s| s.ingest.metrics().clone()).expect("metrics");
+        assert_eq!(metrics.rejected_count("hub_login_timeout"), 1, "the refusal is counted");
         assert!(started.elapsed() < Duration::from_secs(5));
         // Logs in, then neither reads nor answers pings: closed for silence.
         let seat = Seat::connect(&url, login("sari", PASSWORD, Want::Nothing)).await.expect("login");
         assert_eq!(quick.hub().seats(), 1);
-        let metrics = quick.service.as_ref().map(|s| s.ingest.metrics().clone()).expect("metrics");
         assert!(metrics.render().contains("pantau_hub_seats 1\n"), "{}", metrics.render());
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(quick.hub().seats(), 0, "the silent seat was closed");
@@ -628,6 +629,8 @@ fn idle_sockets_and_oversize_messages_do_not_keep_a_seat_out() {
             assert!(Instant::now() < deadline, "the oversize seat was not closed");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        let metrics = quick.service.as_ref().map(|s| s.ingest.metrics().clone()).expect("metrics");
+        assert_eq!(metrics.rejected_count("hub_seat_read_error"), 1, "the oversize message is counted");
     });
 }
 
