@@ -619,6 +619,10 @@ fn idle_sockets_and_oversize_messages_do_not_keep_a_seat_out() {
             want: Want::Nothing,
         };
         raw.send(tokio_tungstenite::tungstenite::Message::text(hello.encode())).await.expect("login");
+        use futures::StreamExt;
+        let welcome = raw.next().await.expect("an answer").expect("readable");
+        assert!(welcome.to_string().contains("welcome"), "logged in first: {welcome}");
+        assert_eq!(quick.hub().seats(), 1);
         let huge = format!(
             r#"{{"type":"command","id":1,"command":{{"place":{{"alarm":1,"lon":1,"lat":1}}}},"pad":"{}"}}"#,
             "x".repeat(70_000)
