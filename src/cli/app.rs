@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::args::{demo_seed, parse_zoom};
 use crate::layer_files::points::read_points;
-use crate::ops::SessionConfig;
+use crate::ops::{Centre, SessionConfig};
 use crate::render::ThemeName;
 use crate::service::ServeSettings;
 use crate::ui::Place;
@@ -120,16 +120,15 @@ fn real_city(args: &AppArgs) -> Result<SessionConfig> {
         insecure: args.insecure.then_some(true),
         ..ServeSettings::default()
     };
+    let serve = flags.over(file).into_config()?;
     Ok(SessionConfig {
-        serve: flags.over(file).into_config()?,
+        centre: Centre::Here { serve: Box::new(serve), user: args.user.clone(), role: args.role },
         map: args.map.clone(),
         zones: args.zones.clone(),
         cameras: args.cameras.clone(),
         units: args.units.clone(),
         org: args.org.clone(),
         scenario: None,
-        user: args.user.clone(),
-        role: args.role,
     })
 }
 

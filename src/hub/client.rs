@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use super::protocol::{FromHub, ToHub, Want, MAX_HUB_MESSAGE, VERSION};
+use super::protocol::{FromHub, Present, ToHub, Want, MAX_HUB_MESSAGE, VERSION};
 use crate::model::{Command, Role};
 
 /// Who to log in as, from which seat, and where the stream should start.
@@ -31,6 +31,8 @@ pub struct Welcome {
     pub role: Role,
     pub org: Option<String>,
     pub seq: u64,
+    /// Who is logged in at which seat.
+    pub present: Vec<Present>,
 }
 
 /// Opens the WebSocket: TCP, TLS when `wss://` (with the pin), then the upgrade.
@@ -117,13 +119,13 @@ impl Seat {
         };
         let mut seat = Self {
             socket,
-            welcome: Welcome { user: String::new(), role: Role::Viewer, org: None, seq: 0 },
+            welcome: Welcome { user: String::new(), role: Role::Viewer, org: None, seq: 0, present: Vec::new() },
             next_id: 1,
         };
         seat.socket.send(Message::text(hello.encode())).await.map_err(|e| LoginError::Unreachable(e.into()))?;
         match seat.next().await.map_err(LoginError::Unreachable)? {
-            Some(FromHub::Welcome { user, role, org, seq, .. }) => {
-                seat.welcome = Welcome { user, role, org, seq };
+            Some(FromHub::Welcome { user, role, org, seq, present, .. }) => {
+                seat.welcome = Welcome { user, role, org, seq, present };
                 Ok(seat)
             }
             Some(FromHub::LoginRefused { reason, retry: false }) => Err(LoginError::Refused(reason)),
@@ -135,7 +137,20 @@ impl Seat {
 
     /// The next message from the hub; `None` once the connection is closed.
     pub async fn next(&mut self) -> Result<Option<FromHub>> {
-        while let Some(message) = self.socket.next().await {
+        self.next_within(None).await
+    }
+
+    /// The next message from the hub, or an error once the hub has sent nothing at all (not
+    /// even a heartbeat) for `silence`: a hub whose machine or network went away says nothing.
+    pub async fn next_within(&mut self, silence: Option<Duration>) -> Result<Option<FromHub>> {
+        loop {
+            let message = match silence {
+                Some(silence) => tokio::time::timeout(silence, self.socket.next())
+                    .await
+                    .map_err(|_| anyhow::anyhow!("the hub has sent nothing for {} s", silence.as_secs()))?,
+                None => self.socket.next().await,
+            };
+            let Some(message) = message else { return Ok(None) };
             match message.context("the connection to the hub failed")? {
                 Message::Text(text) => {
                     let message =
@@ -146,7 +161,6 @@ impl Seat {
                 _ => continue,
             }
         }
-        Ok(None)
     }
 
     /// Sends a command; returns its id (the hub's reply carries it).

@@ -12,7 +12,7 @@
 //! side, as `pantau watch` and `pantau act` use it.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -33,7 +33,7 @@ pub mod tls;
 
 pub use jurisdiction::Jurisdictions;
 use logins::{Logins, Person};
-use protocol::Want;
+use protocol::{Present, Want};
 use recent::{CatchUp, Frame, Recent};
 
 /// The hub's limits; every one has a test.
@@ -137,6 +137,11 @@ impl Hub {
     /// Seats logged in now.
     pub fn seats(&self) -> usize {
         self.seats.seated.load(Ordering::Acquire)
+    }
+
+    /// Who is logged in at which seat now.
+    pub fn present(&self) -> Vec<Present> {
+        self.seats.present()
     }
 
     /// Waits (up to `grace`) until every connection has ended and every seat has journaled
@@ -244,6 +249,38 @@ struct Answer {
 struct Seats {
     open: AtomicUsize,
     seated: AtomicUsize,
+    /// Who is logged in where, each under the number of their connection.
+    present: Mutex<Vec<(u64, Present)>>,
+    connections: AtomicU64,
+}
+
+impl Seats {
+    /// Someone logged in: on the list until the returned guard is dropped.
+    fn arrive(&self, present: Present) -> Here<'_> {
+        let id = self.connections.fetch_add(1, Ordering::Relaxed);
+        self.list().push((id, present));
+        Here { seats: self, id }
+    }
+
+    fn list(&self) -> MutexGuard<'_, Vec<(u64, Present)>> {
+        self.present.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn present(&self) -> Vec<Present> {
+        self.list().iter().map(|(_, p)| p.clone()).collect()
+    }
+}
+
+/// A seat on the presence list while it lives.
+struct Here<'a> {
+    seats: &'a Seats,
+    id: u64,
+}
+
+impl Drop for Here<'_> {
+    fn drop(&mut self) {
+        self.seats.list().retain(|(id, _)| *id != self.id);
+    }
 }
 
 /// One count held while it lives.

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Alarm, Command, Event, Role, Unit, MAX_NOTE};
+use crate::model::{Alarm, Command, Event, Millis, Role, Unit, MAX_NOTE};
 
 /// The protocol version this build speaks.
 pub const VERSION: u32 = 1;
@@ -47,12 +47,32 @@ pub enum Want {
     Nothing,
 }
 
+/// A person logged in at a seat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Present {
+    pub user: String,
+    pub role: Role,
+    pub seat: String,
+    /// When they logged in.
+    pub since: Millis,
+}
+
 /// What the hub sends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromHub {
     /// The login was taken: who the hub knows the seat as, and the last sequence applied.
-    Welcome { version: u32, user: String, role: Role, org: Option<String>, seq: u64 },
+    /// `present`: who is logged in at which seat now (the seat itself among them); seats learn
+    /// of later arrivals and departures from the `Login` and `Logout` commands in the stream.
+    Welcome {
+        version: u32,
+        user: String,
+        role: Role,
+        org: Option<String>,
+        seq: u64,
+        #[serde(default)]
+        present: Vec<Present>,
+    },
     /// The login was refused; the connection closes after this. `retry`: the hub could not
     /// check it now (busy, stopping), not a wrong login.
     LoginRefused { reason: String, retry: bool },

@@ -13,11 +13,11 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{interval, timeout, Instant};
 
 use super::logins::{Denied, Journal, Person};
-use super::protocol::{FromHub, ToHub, Want, VERSION};
+use super::protocol::{FromHub, Present, ToHub, Want, VERSION};
 use super::recent::Frame;
 use super::{Hub, SeatCount};
 use crate::feeds::connections::Permit;
-use crate::model::Command;
+use crate::model::{now_millis, Command};
 use crate::users::MAX_NAME_BYTES;
 
 /// Why a session ended, as journaled.
@@ -60,9 +60,18 @@ pub async fn run(mut socket: WebSocket, hub: Arc<Hub>, peer: SocketAddr, permit:
     let metrics = hub.ingest.metrics().clone();
     metrics.hub_seats.fetch_add(1, Ordering::Relaxed);
     permit.set_busy(true);
+    // On the presence list before the login is journaled and off it before the logout is, so a
+    // seat joining in between learns of it either from its welcome or from the stream.
+    let here = hub.seats.arrive(Present {
+        user: person.name.clone(),
+        role: person.role,
+        seat: seat.clone(),
+        since: now_millis(),
+    });
     hub.journal(&person, Command::Login { seat: seat.clone(), address: peer.to_string() }).await;
     let reason = session(&mut socket, &hub, &person, want, &permit).await;
     tracing::info!("hub: {} at seat {seat:?} ({peer}) left: {reason}", person.name);
+    drop(here);
     hub.journal(&person, Command::Logout { seat, reason: reason.clone() }).await;
     let _ = say(&mut socket, &hub, FromHub::Closing { reason }).await;
     let _ = timeout(hub.limits.send_timeout, socket.send(Message::Close(None))).await;
@@ -137,6 +146,7 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
         role: person.role,
         org: person.org.clone(),
         seq,
+        present: hub.present(),
     };
     if let Err(reason) = say(socket, hub, welcome).await {
         return reason;

@@ -40,6 +40,16 @@ pub fn fingerprint(der: &[u8]) -> String {
     ring::digest::digest(&ring::digest::SHA256, der).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The pin of the (first) certificate in a PEM file: how a process trusts its own hub.
+pub fn pin_of(cert: &Path) -> Result<[u8; 32]> {
+    let first = CertificateDer::pem_file_iter(cert)
+        .with_context(|| format!("--tls-cert {}: cannot read", cert.display()))?
+        .next()
+        .with_context(|| format!("--tls-cert {}: no certificate in the file", cert.display()))?
+        .with_context(|| format!("--tls-cert {}: not a PEM certificate", cert.display()))?;
+    parse_pin(&fingerprint(&first))
+}
+
 /// A pin as people write it (hex, any case, colons or not, `sha256:` or not) as 32 bytes.
 pub fn parse_pin(pin: &str) -> Result<[u8; 32]> {
     let hex: String = pin.trim().trim_start_matches("sha256:").chars().filter(|c| *c != ':').collect();

@@ -1,13 +1,12 @@
-//! A desk: one operator's seat on the live world. It keeps its own copy of the world from the
-//! writer's stream of applied events, the spatial picture of that world (zones, nearest units,
-//! cameras, congestion), and sends what the operator does back as commands, so they are
-//! validated, journaled and applied like any feed event. Roles are enforced where commands are
-//! applied; a refusal comes back in the stream and is shown at the desk that caused it.
+//! A desk: one operator's seat on the live world, attached to a hub like every other seat. It
+//! keeps its own copy of the world from the hub's stream of applied events, the spatial picture
+//! of that world (zones, nearest units, cameras, congestion) and who is logged in where, and
+//! sends what the operator does up as commands, which the hub stamps with the logged-in person,
+//! checks, journals and applies like any feed event. A refusal comes back in the stream and is
+//! shown at the desk that caused it.
 
-use std::sync::mpsc::Receiver;
-use std::sync::{Arc, Mutex};
-
-use crate::ingest::{Batch, IngestHandle, Subscription};
+use super::link::{Credentials, HubAddress, HubLink, Inbound, LinkState};
+use crate::hub::protocol::Present;
 use crate::model::{now_millis, Alarm, AlarmId, Camera, Command, Event, Millis, Role, UnitStatus, Zone};
 use crate::spatial::congestion::Congestion;
 use crate::spatial::dispatch::{Candidate, Router};
@@ -39,8 +38,11 @@ pub struct Layers {
 
 pub struct Desk {
     world: World,
-    events: Receiver<Arc<Batch>>,
-    ingest: IngestHandle,
+    link: HubLink,
+    /// The last sequence number applied (none before the first world arrives).
+    pub seq: Option<u64>,
+    /// Who is logged in at which seat.
+    pub present: Vec<Present>,
     pub live: LiveIndex,
     router: Option<Router>,
     pub congestion: Option<Congestion>,
@@ -50,6 +52,7 @@ pub struct Desk {
     /// name it every frame).
     alarm_streets: Vec<Option<String>>,
     speeds_at: Millis,
+    /// Who is logged in here and as what, as the hub knows them (a viewer until logged in).
     pub user: String,
     pub role: Role,
     /// Changes not yet taken by the renderer.
@@ -58,10 +61,7 @@ pub struct Desk {
     pub refusal: Option<String>,
     /// Each unit's recent track, from the fixes applied.
     pub tracks: Tracks,
-    waker: Waker,
 }
-
-type Waker = Arc<Mutex<Option<Box<dyn Fn() + Send + Sync>>>>;
 
 /// Adds `new` slots to a sorted list of distinct slots, keeping it so (its size stays bounded
 /// by the world's, however long nobody takes the changes).
@@ -72,30 +72,20 @@ fn merge(pending: &mut Vec<u32>, new: &[u32]) {
 }
 
 impl Desk {
-    pub fn attach(ingest: IngestHandle, layers: Layers, user: &str, role: Role) -> anyhow::Result<Self> {
-        let Subscription { world, batches: published, .. } =
-            ingest.subscribe().ok_or_else(|| anyhow::anyhow!("the world writer is not running"))?;
-        // A relay wakes the window as each batch arrives (no waiting for the next frame tick).
-        let waker: Waker = Arc::default();
-        let (relay, events) = std::sync::mpsc::channel();
-        let wake = waker.clone();
-        std::thread::Builder::new().name("desk-relay".into()).spawn(move || {
-            while let Ok(batch) = published.recv() {
-                if relay.send(batch).is_err() {
-                    break;
-                }
-                if let Some(wake) = wake.lock().ok().as_ref().and_then(|w| w.as_ref()) {
-                    wake();
-                }
-            }
-        })?;
+    /// A desk on the hub at `address`, logged in at once with `credentials` or, without them,
+    /// once [`Desk::log_in`] is called (the login screen). Its world is empty until the hub
+    /// sends one.
+    pub fn connect(address: HubAddress, credentials: Option<Credentials>, layers: Layers) -> anyhow::Result<Self> {
+        let link = HubLink::open(address, credentials)?;
+        let world = World::new();
         let live = LiveIndex::new(&world, ZoneIndex::new(layers.zones), CameraIndex::new(layers.cameras));
         let congestion = layers.roads.as_ref().map(Congestion::new);
         let router = layers.roads.map(Router::new);
-        let mut desk = Self {
+        Ok(Self {
             world,
-            events,
-            ingest,
+            link,
+            seq: None,
+            present: Vec::new(),
             live,
             router,
             congestion,
@@ -103,23 +93,33 @@ impl Desk {
             org: layers.org,
             alarm_streets: Vec::new(),
             speeds_at: 0,
-            user: user.to_string(),
-            role,
+            user: String::new(),
+            role: Role::Viewer,
             pending: ChangeSet::default(),
             refusal: None,
             tracks: Tracks::default(),
-            waker,
-        };
-        let every: Vec<u32> = (0..desk.world.alarms().len() as u32).collect();
-        desk.note_streets(&every);
-        Ok(desk)
+        })
     }
 
-    /// Called (from another thread) whenever new events arrive, e.g. to repaint the window.
+    /// Called (from another thread) whenever something arrives from the hub or the line's
+    /// state changes, e.g. to repaint the window.
     pub fn set_waker(&self, wake: impl Fn() + Send + Sync + 'static) {
-        if let Ok(mut w) = self.waker.lock() {
-            *w = Some(Box::new(wake));
-        }
+        self.link.set_waker(wake);
+    }
+
+    /// Where the line to the hub stands (logged out, live, lost since when).
+    pub fn link(&self) -> LinkState {
+        self.link.state()
+    }
+
+    /// The hub's address.
+    pub fn hub(&self) -> &str {
+        self.link.url()
+    }
+
+    /// Logs in with what was typed at the login screen.
+    pub fn log_in(&self, user: &str, password: &str) {
+        self.link.log_in(Credentials { user: user.to_string(), password: password.to_string() });
     }
 
     pub fn world(&self) -> &World {
@@ -131,18 +131,27 @@ impl Desk {
         self.router.as_ref().map(Router::graph)
     }
 
-    /// Applies every batch the writer has published since the last call; returns how many
-    /// events arrived.
+    /// Takes in everything the hub has sent since the last call; returns how many events
+    /// arrived.
     pub fn poll(&mut self) -> usize {
         let mut count = 0;
-        while let Ok(batch) = self.events.try_recv() {
-            count += batch.events.len();
-            for (event, outcome) in batch.events.iter().zip(self.world.apply(&batch.events)) {
-                self.observe(event, outcome);
+        while let Some(inbound) = self.link.try_recv() {
+            match inbound {
+                Inbound::Welcome(welcome) => {
+                    (self.user, self.role, self.present) = (welcome.user, welcome.role, welcome.present);
+                }
+                Inbound::World { seq, world } => self.start_from(*world, seq),
+                Inbound::Batch { first_seq, events } => {
+                    count += events.len();
+                    for (event, outcome) in events.iter().zip(self.world.apply(&events)) {
+                        self.observe(event, outcome);
+                    }
+                    self.seq = Some(first_seq + events.len().saturating_sub(1) as u64);
+                }
             }
         }
-        if count > 0 {
-            let changes = self.world.take_changes();
+        let changes = self.world.take_changes();
+        if !changes.is_empty() {
             self.live.update(&self.world, &changes);
             self.note_streets(&changes.alarms);
             merge(&mut self.pending.units, &changes.units);
@@ -158,6 +167,21 @@ impl Desk {
         count
     }
 
+    /// Starts again from a world the hub sent: every slot counts as changed. (The world only
+    /// grows, in the same order everywhere, so slots keep their meaning.)
+    fn start_from(&mut self, world: World, seq: u64) {
+        self.world = world;
+        self.seq = Some(seq);
+        let all = ChangeSet {
+            units: (0..self.world.units().len() as u32).collect(),
+            alarms: (0..self.world.alarms().len() as u32).collect(),
+        };
+        self.live.update(&self.world, &all);
+        self.note_streets(&all.alarms);
+        merge(&mut self.pending.units, &all.units);
+        merge(&mut self.pending.alarms, &all.alarms);
+    }
+
     fn observe(&mut self, event: &Event, outcome: Outcome) {
         match (event, outcome) {
             (Event::Position { fix, device, .. }, outcome) => {
@@ -170,6 +194,13 @@ impl Desk {
             }
             (Event::Command { user, .. }, Outcome::Refused(reason)) if *user == self.user => {
                 self.refusal = Some(reason);
+            }
+            (Event::Command { user, role, time, command: Command::Login { seat, .. } }, _) => {
+                self.present.retain(|p| !(p.user == *user && p.seat == *seat));
+                self.present.push(Present { user: user.clone(), role: *role, seat: seat.clone(), since: *time });
+            }
+            (Event::Command { user, command: Command::Logout { seat, .. }, .. }, _) => {
+                self.present.retain(|p| !(p.user == *user && p.seat == *seat));
             }
             _ => {}
         }
@@ -298,12 +329,11 @@ impl Desk {
         org.nodes_at(self.alarm_zones(alarm).iter().map(|z| z.code.as_str()))
     }
 
-    /// Sends a command as this desk's user; it takes effect when the writer applies it.
+    /// Sends a command up to the hub; it takes effect when the world applies it (the stream
+    /// shows the result, a refusal included).
     pub fn command(&mut self, command: Command) {
         self.refusal = None;
-        let event = Event::Command { user: self.user.clone(), role: self.role, time: now_millis(), command };
-        // Commands take the priority lane; the reply is not needed (the stream shows the result).
-        drop(self.ingest.send(vec![event]));
+        self.link.send(command);
     }
 
     pub fn acknowledge(&mut self, alarm: AlarmId) {

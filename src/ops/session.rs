@@ -1,40 +1,54 @@
-//! A command centre in one process: the service `pantau serve` would run (journal, world
-//! writer, feed listeners), the roster and fixed layers, the demo's scenario when running on
-//! the demo city, and a desk attached to it all.
+//! A desk and where its world comes from. Hosted here (`pantau` with no command): the service
+//! `pantau serve` would run (journal, world writer, feed listeners, the hub), the roster and
+//! fixed layers, the demo's scenario when running on the demo city, and the window logged in to
+//! that hub over the same protocol as any other seat. Or a hub elsewhere (`pantau desk --hub`):
+//! the fixed layers here, the world from the hub.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use super::desk::{Desk, Layers};
+use super::link::{Credentials, HubAddress, LinkState};
 use crate::basemap::Archive;
 use crate::demo::DemoFiles;
 use crate::ingest::IngestHandle;
 use crate::layer_files::{load_cameras, load_units, load_zones};
 use crate::model::{now_millis, Command, Event, EventKind, Role, UnitStatus};
-use crate::service::{ServeConfig, Service};
+use crate::service::{DesksConfig, ServeConfig, Service};
 use crate::sim::Simulator;
 use crate::spatial::RoadGraph;
 
 /// What to open.
 #[derive(Clone, Debug)]
 pub struct SessionConfig {
-    pub serve: ServeConfig,
+    pub centre: Centre,
     pub map: PathBuf,
     pub zones: Vec<PathBuf>,
     pub cameras: Option<PathBuf>,
-    /// A roster of units (callsigns, kinds, home stations, off-duty status).
+    /// A roster of units (callsigns, kinds, home stations, off-duty status), enrolled by a
+    /// hosted centre.
     pub units: Option<PathBuf>,
     /// The organisation tree (which Polsek, Polres and Polda an alarm belongs to).
     pub org: Option<PathBuf>,
-    /// Run the demo's scenario (its files and seed).
+    /// Run the demo's scenario (its files and seed) in a hosted centre.
     pub scenario: Option<(DemoFiles, u64)>,
-    pub user: String,
-    pub role: Role,
+}
+
+/// Where the desk's world comes from.
+#[derive(Clone, Debug)]
+pub enum Centre {
+    /// Hosted in this process. With no hub in `serve`, one listens on loopback for this window
+    /// alone, and `user` with `role` is who sits at it; with one (a real centre's settings), the
+    /// window logs in to it at the login screen like any seat.
+    Here { serve: Box<ServeConfig>, user: String, role: Role },
+    /// A hub elsewhere; without credentials the login screen asks for them.
+    Hub { address: HubAddress, credentials: Option<Credentials> },
 }
 
 impl SessionConfig {
@@ -50,32 +64,47 @@ impl SessionConfig {
     /// A demo city's map and layers with nothing driving them (feeds on loopback, a journal in
     /// `journal`): what tests and load runs start from.
     pub fn quiet_demo(files: &DemoFiles, journal: impl Into<PathBuf>, user: &str, role: Role) -> Self {
+        let serve = ServeConfig::loopback(journal);
+        Self::demo_city(files, Centre::Here { serve: Box::new(serve), user: user.to_string(), role })
+    }
+
+    /// A demo city's map and layers, with its world from `centre`.
+    pub fn demo_city(files: &DemoFiles, centre: Centre) -> Self {
         Self {
-            serve: ServeConfig::loopback(journal),
+            centre,
             map: files.map.clone(),
             zones: vec![files.zones.clone()],
             cameras: Some(files.cameras.clone()),
             units: Some(files.units.clone()),
             org: Some(files.org.clone()),
             scenario: None,
-            user: user.to_string(),
-            role,
         }
     }
 }
 
 pub struct Session {
-    runtime: tokio::runtime::Runtime,
-    service: Option<Service>,
-    scenario: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    hosted: Option<Hosted>,
     pub desk: Desk,
     pub map: PathBuf,
     /// The map's (west, south, east, north).
     pub bounds: (f64, f64, f64, f64),
     /// Every named road once, with a point on it.
     pub road_names: Vec<(String, [f64; 2])>,
-    pub journal: PathBuf,
+    /// The journal of a hosted centre.
+    pub journal: Option<PathBuf>,
 }
+
+/// A centre hosted in this process.
+struct Hosted {
+    runtime: tokio::runtime::Runtime,
+    service: Option<Service>,
+    scenario: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    /// The users file of a hub kept for this window alone.
+    _own_users: Option<tempfile::TempDir>,
+}
+
+/// How long a hosted centre's window may take to log in and receive the world.
+const FIRST_WORLD_WITHIN: Duration = Duration::from_secs(20);
 
 impl Session {
     pub fn start(config: SessionConfig) -> Result<Self> {
@@ -88,7 +117,6 @@ impl Session {
             Some(path) => load_cameras(path)?,
             None => Vec::new(),
         };
-        let roster = config.units.as_deref().map(load_units).transpose()?;
         let org = config.org.as_deref().map(crate::org::Org::load).transpose()?;
         // The roads are read once, for the graph, the streets and the names the search box finds.
         let archive = Archive::open(&config.map)?;
@@ -97,60 +125,42 @@ impl Session {
         let streets = crate::spatial::Streets::from_layers(&road_layers);
         let road_names = streets.named_points();
         let layers = Layers { zones, cameras, roads: (roads.node_count() > 1).then_some(roads), streets, org };
-        let simulator = match &config.scenario {
-            Some((files, seed)) => {
-                Some(crate::demo::scenario::simulator(files, crate::demo::scenario::config(*seed), now_millis())?)
+        let (hosted, desk, journal) = match &config.centre {
+            Centre::Here { serve, user, role } => {
+                let (hosted, desk) = host(&config, serve, user, *role, layers)?;
+                (Some(hosted), desk, Some(serve.journal.clone()))
             }
-            None => None,
-        };
-        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-        let service = runtime.block_on(Service::start(config.serve.clone()))?;
-        let ingest = service.ingest.clone();
-        let attached = match &roster {
-            Some(units) => runtime.block_on(enrol(&ingest, units)),
-            None => Ok(()),
-        }
-        .and_then(|()| Desk::attach(ingest.clone(), layers, &config.user, config.role));
-        let desk = match attached {
-            Ok(desk) => desk,
-            Err(e) => {
-                // Do not leave the service running (or its journal unsynced) behind an error.
-                let _ = runtime.block_on(service.stop());
-                return Err(e);
+            Centre::Hub { address, credentials } => {
+                (None, Desk::connect(address.clone(), credentials.clone(), layers)?, None)
             }
         };
-        let scenario = simulator.map(|sim| drive(sim, ingest));
-        Ok(Self {
-            runtime,
-            service: Some(service),
-            scenario,
-            desk,
-            map: config.map,
-            bounds: archive.header.bounds,
-            road_names,
-            journal: config.serve.journal,
-        })
+        Ok(Self { hosted, desk, map: config.map, bounds: archive.header.bounds, road_names, journal })
     }
 
-    /// The way into the writer (another desk can attach through it).
+    /// The way into a hosted centre's writer (feeds can be driven through it).
     pub fn ingest(&self) -> Option<IngestHandle> {
-        self.service.as_ref().map(|s| s.ingest.clone())
+        self.service().map(|s| s.ingest.clone())
     }
 
-    /// Where the feeds listen.
+    /// Where a hosted centre's feeds and hub listen.
     pub fn bound(&self) -> Option<&crate::service::Bound> {
-        self.service.as_ref().map(|s| &s.bound)
+        self.service().map(|s| &s.bound)
     }
 
-    /// Stops the scenario and the service; the journal is synced. (Once; later calls do
-    /// nothing.)
+    fn service(&self) -> Option<&Service> {
+        self.hosted.as_ref().and_then(|h| h.service.as_ref())
+    }
+
+    /// Stops a hosted centre's scenario and service; the journal is synced. (Once; later
+    /// calls do nothing.)
     pub fn stop(&mut self) -> Result<()> {
-        if let Some((stop, thread)) = self.scenario.take() {
+        let Some(hosted) = &mut self.hosted else { return Ok(()) };
+        if let Some((stop, thread)) = hosted.scenario.take() {
             stop.store(true, Ordering::Relaxed);
             let _ = thread.join();
         }
-        match self.service.take() {
-            Some(service) => self.runtime.block_on(service.stop()),
+        match hosted.service.take() {
+            Some(service) => hosted.runtime.block_on(service.stop()),
             None => Ok(()),
         }
     }
@@ -162,6 +172,109 @@ impl Drop for Session {
             tracing::error!("stopping the session: {e:#}");
         }
     }
+}
+
+/// Starts the centre here and the window's desk on its hub.
+fn host(config: &SessionConfig, serve: &ServeConfig, user: &str, role: Role, layers: Layers) -> Result<(Hosted, Desk)> {
+    let roster = config.units.as_deref().map(load_units).transpose()?;
+    let simulator = match &config.scenario {
+        Some((files, seed)) => {
+            Some(crate::demo::scenario::simulator(files, crate::demo::scenario::config(*seed), now_millis())?)
+        }
+        None => None,
+    };
+    let mut serve = serve.clone();
+    let (own_users, credentials) = match serve.desks {
+        Some(_) => (None, None),
+        None => {
+            let (dir, desks, credentials) = own_hub(config, user, role)?;
+            serve.desks = Some(desks);
+            (Some(dir), Some(credentials))
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let service = runtime.block_on(Service::start(serve.clone()))?;
+    let ingest = service.ingest.clone();
+    let hub_addr = service.bound.desks;
+    let mut hosted = Hosted { runtime, service: Some(service), scenario: None, _own_users: own_users };
+    let attached = match &roster {
+        Some(units) => hosted.runtime.block_on(enrol(&ingest, units)),
+        None => Ok(()),
+    }
+    .and_then(|()| {
+        let address = own_address(hub_addr, &serve)?;
+        let logged_in = credentials.is_some();
+        let mut desk = Desk::connect(address, credentials, layers)?;
+        if logged_in {
+            first_world(&mut desk)?;
+        }
+        Ok(desk)
+    });
+    let desk = match attached {
+        Ok(desk) => desk,
+        Err(e) => {
+            // Do not leave the service running (or its journal unsynced) behind an error.
+            if let Some(service) = hosted.service.take() {
+                let _ = hosted.runtime.block_on(service.stop());
+            }
+            return Err(e);
+        }
+    };
+    hosted.scenario = simulator.map(|sim| drive(sim, ingest));
+    Ok((hosted, desk))
+}
+
+/// A hub on loopback for this window alone: a users file holding only the person at it, with a
+/// password made up for this run and known to nobody else.
+fn own_hub(config: &SessionConfig, user: &str, role: Role) -> Result<(tempfile::TempDir, DesksConfig, Credentials)> {
+    crate::users::check_name(user).with_context(|| format!("--user {user}"))?;
+    let dir = tempfile::Builder::new()
+        .prefix("pantau-seat-")
+        .tempdir()
+        .context("cannot make a folder for the window's login")?;
+    let users = dir.path().join("users.toml");
+    let password: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    let mut file = crate::users::Users::load_or_new(&users)?;
+    file.add(user, role, None, &password)?;
+    file.save(&users)?;
+    let with_zones = !config.zones.is_empty();
+    let desks = DesksConfig {
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        tls: None,
+        users,
+        org: config.org.clone().filter(|_| with_zones),
+        zones: config.zones.clone(),
+        limits: crate::hub::HubLimits::default(),
+    };
+    Ok((dir, desks, Credentials { user: user.to_string(), password }))
+}
+
+/// Where the window reaches its own hub: over loopback, trusting its own certificate.
+fn own_address(bound: Option<SocketAddr>, serve: &ServeConfig) -> Result<HubAddress> {
+    let Some(mut addr) = bound else { bail!("the hub did not start") };
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+    }
+    let tls = serve.desks.as_ref().and_then(|d| d.tls.as_ref());
+    let pin = tls.map(|(cert, _)| crate::hub::tls::pin_of(cert)).transpose()?;
+    let scheme = if pin.is_some() { "wss" } else { "ws" };
+    Ok(HubAddress { url: format!("{scheme}://{addr}"), pin, seat: "window".into() })
+}
+
+/// Waits until the window is logged in and has the world, so it opens on the world as it is.
+fn first_world(desk: &mut Desk) -> Result<()> {
+    let started = Instant::now();
+    while desk.seq.is_none() {
+        if let LinkState::LoggedOut { refused: Some(reason) } = desk.link() {
+            bail!("the window's login to its own hub was refused: {reason}");
+        }
+        if started.elapsed() > FIRST_WORLD_WITHIN {
+            bail!("the window did not receive the world from its own hub within {FIRST_WORLD_WITHIN:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        desk.poll();
+    }
+    Ok(())
 }
 
 /// Who enrols the roster in the journal: the session itself, not the person at the desk.

@@ -179,11 +179,10 @@ fn canvas(cc: &eframe::CreationContext<'_>, session: &Session, theme: Theme, opt
 /// Opens the window and runs until it is closed; the session (feeds, journal) stops cleanly.
 pub fn run(options: AppOptions) -> Result<()> {
     let session = Session::start(options.session.clone())?;
-    let journal = session.journal.clone();
     // Where devices (and `pantau sim`) send to, on stdout as `pantau serve` prints it.
-    match session.bound() {
-        Some(bound) => println!("pantau: feeds on {bound}; journal {}", journal.display()),
-        None => println!("pantau: journal {}", journal.display()),
+    match (session.bound(), &session.journal) {
+        (Some(bound), Some(journal)) => println!("pantau: feeds on {bound}; journal {}", journal.display()),
+        _ => println!("pantau: a desk on {}", session.desk.hub()),
     }
     let native = eframe::NativeOptions {
         renderer: eframe::Renderer::Wgpu,

@@ -1,6 +1,7 @@
-//! A desk on a running session over the demo city: an alarm reaches the queue, the nearest
-//! available units come with road ETAs, dispatch changes the unit's status and is journaled,
-//! and a viewer's dispatch is refused where commands are applied.
+//! Desks on a running centre over the demo city, each logged in to its hub like any seat: an
+//! alarm reaches the queue, the nearest available units come with road ETAs, dispatch changes
+//! the unit's status and is journaled, a viewer's dispatch is refused where commands are
+//! applied, and each desk sees who is logged in where.
 
 use crate::common;
 
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use pantau::demo;
 use pantau::model::{AlarmState, Role, UnitStatus};
-use pantau::ops::{Desk, Layers, Session, SessionConfig};
+use pantau::ops::{Centre, Credentials, Desk, HubAddress, Layers, LinkState, Session, SessionConfig};
 
 fn wait_until(desk: &mut Desk, what: &str, done: impl Fn(&Desk) -> bool) {
     let started = Instant::now();
@@ -19,12 +20,44 @@ fn wait_until(desk: &mut Desk, what: &str, done: impl Fn(&Desk) -> bool) {
     }
 }
 
+const PASSWORD: &str = "operator's own password";
+
+/// Who sits at which seat, as the desks show it.
+fn present(desk: &Desk) -> Vec<(String, Role, String)> {
+    let mut seen: Vec<_> = desk.present.iter().map(|p| (p.user.clone(), p.role, p.seat.clone())).collect();
+    seen.sort_by(|a, b| (&a.0, &a.2).cmp(&(&b.0, &b.2)));
+    seen
+}
+
 #[test]
-fn alarm_to_dispatch_through_the_journal_and_a_viewer_refused() {
+fn alarm_to_dispatch_through_the_hub_and_a_viewer_refused() {
     let dir = tempfile::tempdir().expect("tmp");
     let files = demo::write(1, &dir.path().join("demo")).expect("demo city");
-    let config = SessionConfig::quiet_demo(&files, dir.path().join("journal"), "op1", Role::Operator);
-    let mut session = Session::start(config).expect("session");
+    let users = dir.path().join("users.toml");
+    let mut people = pantau::users::Users::load_or_new(&users).expect("users");
+    people.add("op1", Role::Operator, None, PASSWORD).expect("add");
+    people.add("viewer1", Role::Viewer, None, PASSWORD).expect("add");
+    people.save(&users).expect("save");
+    let mut serve = pantau::service::ServeConfig::loopback(dir.path().join("journal"));
+    serve.desks = Some(pantau::service::DesksConfig {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        tls: None,
+        users,
+        org: Some(files.org.clone()),
+        zones: vec![files.zones.clone()],
+        limits: pantau::hub::HubLimits::default(),
+    });
+    // A centre with its own users: the window waits at the login screen.
+    let centre = Centre::Here { serve: Box::new(serve), user: "unused".into(), role: Role::Viewer };
+    let mut session = Session::start(SessionConfig::demo_city(&files, centre)).expect("session");
+    let desk = &mut session.desk;
+    assert_eq!(desk.link(), LinkState::LoggedOut { refused: None });
+    desk.log_in("op1", "a wrong password");
+    wait_until(desk, "the refusal", |d| matches!(d.link(), LinkState::LoggedOut { refused: Some(_) }));
+    assert!(desk.seq.is_none(), "no world before the login");
+    desk.log_in("op1", PASSWORD);
+    wait_until(desk, "the world", |d| d.seq.is_some());
+    assert_eq!((desk.user.as_str(), desk.role, desk.link()), ("op1", Role::Operator, LinkState::Live));
     let ingest = session.ingest().expect("running");
     // Three enrolled units report near the city centre; a panic alarm goes off beside them.
     let events = common::units_and_alarm_near_centre(1, "site-bank-001");
@@ -43,18 +76,33 @@ fn alarm_to_dispatch_through_the_journal_and_a_viewer_refused() {
     let chosen = desk.world().units()[candidates[0].slot as usize].id.clone();
     let callsign = desk.world().unit(&chosen).map(|u| u.callsign.clone()).unwrap_or_default();
     assert!(callsign.starts_with("PJR 00-"), "the roster's callsign, not the device id: {callsign}");
-    // A viewer on the same world cannot dispatch: refused where the command is applied.
-    let mut viewer = Desk::attach(ingest.clone(), Layers::default(), "viewer1", Role::Viewer).expect("viewer desk");
+    // A viewer at another seat on the same hub cannot dispatch: refused where it is applied.
+    let hub = session.bound().and_then(|b| b.desks).expect("the hub listens");
+    let address = HubAddress { url: format!("ws://{hub}"), pin: None, seat: "wall-2".into() };
+    let login = Credentials { user: "viewer1".into(), password: PASSWORD.into() };
+    let mut viewer = Desk::connect(address, Some(login), Layers::default()).expect("viewer desk");
+    wait_until(&mut viewer, "the viewer's world", |d| d.seq.is_some());
+    assert_eq!(viewer.role, Role::Viewer, "the role is the users file's");
+    let both = vec![
+        ("op1".to_string(), Role::Operator, "window".to_string()),
+        ("viewer1".into(), Role::Viewer, "wall-2".into()),
+    ];
+    assert_eq!(present(&viewer), both, "the viewer's welcome lists both seats");
+    let desk = &mut session.desk;
+    wait_until(desk, "the viewer's arrival", |d| present(d) == both);
     viewer.dispatch(alarm.id, &chosen);
     wait_until(&mut viewer, "the viewer's refusal", |d| d.refusal.is_some());
+    let desk = &mut session.desk;
     desk.poll();
     assert_eq!(desk.world().unit(&chosen).map(|u| u.status), Some(UnitStatus::Available));
+    drop(viewer);
+    wait_until(desk, "the viewer's departure", |d| present(d).len() == 1);
     // The operator can.
     desk.dispatch(alarm.id, &chosen);
     wait_until(desk, "the dispatch", |d| d.world().unit(&chosen).map(|u| u.status) == Some(UnitStatus::Dispatched));
     assert_eq!(desk.world().alarm(alarm.id).map(|a| a.state), Some(AlarmState::Dispatched));
     assert!(desk.refusal.is_none());
-    let journal = session.journal.clone();
+    let journal = session.journal.clone().expect("hosted");
     session.stop().expect("clean stop");
     let replayed = pantau::journal::replay(&journal).expect("replay");
     assert_eq!(
@@ -66,9 +114,6 @@ fn alarm_to_dispatch_through_the_journal_and_a_viewer_refused() {
     let roster_commands = roster.len() + roster.iter().filter(|u| u.status != UnitStatus::Available).count();
     let report = pantau::journal::verify(&journal).expect("verify");
     assert!(report.ok);
-    assert_eq!(
-        report.counts.get("commands").copied(),
-        Some(roster_commands as u64 + 2),
-        "both dispatch attempts recorded"
-    );
+    // The roster, the refused login, two logins, two logouts, and both dispatch attempts.
+    assert_eq!(report.counts.get("commands").copied(), Some(roster_commands as u64 + 7), "every interaction recorded");
 }

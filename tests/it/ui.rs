@@ -97,7 +97,7 @@ fn select_alarm_then_dispatch_the_nearest_unit() {
     let alarm = harness.state().selected_alarm.expect("selected");
     assert_eq!(harness.state().session.desk.world().alarm(alarm).map(|a| a.state), Some(AlarmState::Dispatched));
     let mut console = harness.into_state();
-    let journal = console.session.journal.clone();
+    let journal = console.session.journal.clone().expect("hosted");
     console.session.stop().expect("clean stop");
     let replayed = pantau::journal::replay(&journal).expect("replay");
     assert_eq!(replayed.unit(&unit).map(|u| u.status), Some(UnitStatus::Dispatched), "the dispatch is journaled");
