@@ -56,6 +56,13 @@ pub struct AppArgs {
     /// Who is at this desk (recorded with every command).
     #[arg(long, default_value = "operator")]
     pub user: String,
+    #[command(flatten)]
+    pub window: WindowArgs,
+}
+
+/// How the window looks and behaves (the app's and `pantau desk`'s).
+#[derive(Args, Debug)]
+pub struct WindowArgs {
     /// Video-wall mode: fullscreen, no editing chrome, large type (F11 toggles).
     #[arg(long)]
     pub wall: bool,
@@ -87,28 +94,46 @@ pub struct AppArgs {
     pub escalate_after: u64,
 }
 
+impl WindowArgs {
+    /// The window on `session`, drawing the stations and alarm sites given.
+    pub fn open(
+        self,
+        session: SessionConfig,
+        places: (Vec<Place>, Vec<Place>),
+        login_name: Option<String>,
+    ) -> Result<()> {
+        crate::ui::run(crate::ui::AppOptions {
+            session,
+            wall: self.wall,
+            focus_window: self.focus_window,
+            theme: self.theme,
+            stations: places.0,
+            sites: places.1,
+            screenshot: self.screenshot.map(|p| (p, self.screenshot_after)),
+            mute: self.mute,
+            center: self.center,
+            zoom: self.zoom,
+            escalate_after: std::time::Duration::from_secs(self.escalate_after),
+            login_name,
+        })
+    }
+}
+
 pub fn run(args: AppArgs) -> Result<()> {
-    let (session, stations, sites) = if let Some(seed) = demo_seed(&args.map, args.seed)? {
+    let (session, places) = if let Some(seed) = demo_seed(&args.map, args.seed)? {
         refuse_real_city_options(&args)?;
         let session = SessionConfig::demo(seed, &args.user, args.role)?;
         let files = crate::demo::DemoFiles::in_dir(&session.map.parent().map(Path::to_path_buf).unwrap_or_default());
-        (session, places(&files.stations)?, places(&files.alarm_sites)?)
+        (session, demo_places(&files)?)
     } else {
-        (real_city(&args)?, Vec::new(), Vec::new())
+        (real_city(&args)?, Default::default())
     };
-    crate::ui::run(crate::ui::AppOptions {
-        session,
-        wall: args.wall,
-        focus_window: args.focus_window,
-        theme: args.theme,
-        stations,
-        sites,
-        screenshot: args.screenshot.map(|p| (p, args.screenshot_after)),
-        mute: args.mute,
-        center: args.center,
-        zoom: args.zoom,
-        escalate_after: std::time::Duration::from_secs(args.escalate_after),
-    })
+    args.window.open(session, places, None)
+}
+
+/// The demo city's stations and alarm sites, to find and draw.
+pub fn demo_places(files: &crate::demo::DemoFiles) -> Result<(Vec<Place>, Vec<Place>)> {
+    Ok((places(&files.stations)?, places(&files.alarm_sites)?))
 }
 
 /// A real map: the feeds hosted as `pantau serve` would run them, with this window's

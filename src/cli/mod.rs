@@ -4,6 +4,7 @@
 //! | command | module |
 //! | --- | --- |
 //! | (none): the window | `app` |
+//! | `desk`: the window on a hub elsewhere | `desk` |
 //! | `import` | `import` |
 //! | `render` | `render` |
 //! | `info` | `info` |
@@ -28,6 +29,7 @@ mod app;
 mod args;
 mod certs;
 mod demo;
+mod desk;
 mod import;
 mod info;
 mod journal;
@@ -62,6 +64,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Open the window as a seat of a hub (`pantau serve --desks`): log in, then the console on
+    /// the hub's world.
+    Desk(Box<desk::DeskArgs>),
     /// Import OSM PBF, Shapefile, GeoJSON or FlatGeobuf files into one PMTiles base map.
     Import(ImportArgs),
     /// Render a base map to a PNG without a window.
@@ -95,6 +100,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else { return app::run(cli.app) };
     match command {
+        Command::Desk(args) => desk::run(*args),
         Command::Import(args) => import::run(args),
         Command::Render(args) => render::run(args),
         Command::Info(args) => info::run(args),

@@ -37,6 +37,8 @@ pub struct AppOptions {
     pub zoom: Option<f64>,
     /// How long an officer's SOS may wait unacknowledged before the stronger alert.
     pub escalate_after: std::time::Duration,
+    /// The name the login screen starts with.
+    pub login_name: Option<String>,
 }
 
 pub struct PantauApp {
@@ -73,6 +75,7 @@ impl PantauApp {
             console.view = console.home;
         }
         console.alerts.muted = options.mute;
+        console.login.0 = options.login_name.unwrap_or_default();
         console.alerts.escalate_after_ms = options.escalate_after.as_millis() as i64;
         if options.wall {
             console.set_wall(&cc.egui_ctx, true);

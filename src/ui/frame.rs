@@ -1,14 +1,15 @@
 //! One frame of the whole screen, the only place that joins the console's state and its
 //! drawing: the state moves on (feeds taken in, selection kept current, live layers fed), then
-//! the status strip, the side panels (not on the wall) and the map are drawn from it, and a
-//! flight in progress moves on a step.
+//! the status strip, the hub's banner when it is lost, the side panels (not on the wall) and the
+//! map are drawn from it, the login screen over them until the hub takes a login, and a flight
+//! in progress moves on a step.
 
 use std::time::Duration;
 
 use eframe::egui;
 
 use super::canvas::Canvas;
-use super::draw::{map_view, panels, wall};
+use super::draw::{map_view, panels, seats, wall};
 use super::state::Console;
 use crate::model::now_millis;
 
@@ -26,6 +27,7 @@ impl Console {
             self.set_wall(ui.ctx(), !self.wall);
         }
         wall::status_strip(ui, self);
+        seats::link_banner(ui, self, if self.wall { wall::WALL_TEXT } else { 18.0 });
         if self.wall {
             wall::alarm_list(ui, self);
         } else {
@@ -35,6 +37,7 @@ impl Console {
         egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
             map_view::show(ui, self, canvas, now);
         });
+        seats::login(ui, self);
         self.advance_flight();
         ui.ctx().request_repaint_after(REPAINT_EVERY);
     }

@@ -29,6 +29,7 @@ const ROOMS: &[(&str, &[&str])] = &[
             "crs",
             "model",
             "org",
+            "users",
             "world",
             "basemap",
             "spatial",

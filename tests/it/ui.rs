@@ -378,6 +378,8 @@ fn the_wall_lists_alarms_in_large_type_under_a_one_line_strip() {
     assert!(row.rect().height() >= 26.0, "wall text is at least 26 px high: {:?}", row.rect());
     let detail = shown_text(&harness.get_by_label_contains("site-market-007 ·"));
     assert!(detail.contains("NEW"), "{detail}");
+    assert!(harness.query_by_label("SEATS (1)").is_some(), "who is logged in, on the wall");
+    assert!(harness.query_by_label_contains("operator · operator · window").is_some());
     harness.into_state().session.stop().expect("clean stop");
 }
 
@@ -499,4 +501,111 @@ fn a_click_on_a_cluster_of_units_flies_in() {
     step_until(&mut harness, "the flight in", |h| h.state().view.zoom >= pantau::render::live::CLUSTER_ZOOM);
     assert!(harness.state().selected_unit.is_none(), "a cluster is not one unit");
     harness.into_state().session.stop().expect("clean stop");
+}
+
+/// A centre hosting a hub whose users file holds `op1`, on a fixed port so it can come back.
+struct Centre {
+    runtime: tokio::runtime::Runtime,
+    service: Option<pantau::service::Service>,
+    config: pantau::service::ServeConfig,
+}
+
+impl Centre {
+    const PASSWORD: &str = "op1's own password";
+
+    fn start(dir: &std::path::Path, files: &pantau::demo::DemoFiles) -> Self {
+        let users = dir.join("users.toml");
+        let mut people = pantau::users::Users::load_or_new(&users).expect("users");
+        people.add("op1", Role::Operator, None, Self::PASSWORD).expect("add");
+        people.save(&users).expect("save");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port");
+        let mut config = pantau::service::ServeConfig::loopback(dir.join("journal"));
+        config.desks = Some(pantau::service::DesksConfig {
+            addr: port,
+            tls: None,
+            users,
+            org: Some(files.org.clone()),
+            zones: vec![files.zones.clone()],
+            limits: pantau::hub::HubLimits::default(),
+        });
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let mut centre = Self { runtime, service: None, config };
+        centre.restart();
+        centre
+    }
+
+    fn url(&self) -> String {
+        format!("ws://{}", self.config.desks.as_ref().map(|d| d.addr).expect("desks"))
+    }
+
+    fn stop(&mut self) {
+        if let Some(service) = self.service.take() {
+            self.runtime.block_on(service.stop()).expect("clean stop");
+        }
+    }
+
+    fn restart(&mut self) {
+        let service = self.runtime.block_on(pantau::service::Service::start(self.config.clone()));
+        self.service = Some(service.expect("the centre starts"));
+    }
+}
+
+/// `pantau desk`: the window on a hub elsewhere opens on the login screen (a wrong password is
+/// refused there), then shows the hub's world and who is logged in, says in alarm red the
+/// moment the hub is lost and how old the view is, and comes back by itself when the hub does.
+#[test]
+fn a_desk_on_a_hub_logs_in_shows_the_seats_and_says_when_the_hub_is_lost() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let files = demo::write(1, &dir.path().join("demo")).expect("demo city");
+    let mut centre = Centre::start(dir.path(), &files);
+    let address = pantau::ops::HubAddress { url: centre.url(), pin: None, seat: "desk-7".into() };
+    let config = SessionConfig::demo_city(&files, pantau::ops::Centre::Hub { address, credentials: None });
+    let console = Console::new(Session::start(config).expect("session"), false, Vec::new(), Vec::new(), Vec::new());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .wgpu()
+        .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console);
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Log in to the hub").is_some(), "the login screen first");
+    let log_in = |harness: &mut Harness<'_, Console>, password: &str| {
+        harness.state_mut().login = ("op1".into(), password.into());
+        let button =
+            harness.query_all_by_label("Log in").find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button);
+        button.expect("the login button").click();
+        harness.run_steps(2);
+    };
+    log_in(&mut harness, "not the password");
+    step_until(&mut harness, "the refusal", |h| h.query_by_label_contains("wrong").is_some());
+    assert!(harness.state().login.1.is_empty(), "the password is not kept");
+    log_in(&mut harness, Centre::PASSWORD);
+    step_until(&mut harness, "the seats panel", |h| h.query_by_label_contains("Seats (1 logged in)").is_some());
+    assert!(harness.query_by_label("Log in to the hub").is_none(), "the login screen is gone");
+    assert!(harness.query_by_label_contains("op1 · operator · at desk-7").is_some(), "who is where");
+    assert_eq!(harness.state().role(), Role::Operator, "the role the hub gave");
+    // The hub goes away: the banner says so at once, in alarm red.
+    centre.stop();
+    step_until(&mut harness, "the banner", |h| h.query_by_label_contains("HUB LOST").is_some());
+    harness.run_steps(2);
+    let banner = harness.get_by_label_contains("HUB LOST").rect();
+    let image = harness.render().expect("a rendered frame");
+    let alarm = harness.state().palette.alarm;
+    let red = (banner.min.x as u32..banner.max.x as u32)
+        .flat_map(|x| (banner.min.y as u32..banner.max.y as u32).map(move |y| (x, y)))
+        .filter(|&(x, y)| {
+            let p = image.get_pixel(x, y).0;
+            p[0] > 150 && p[1] < 90 && p[2] < 90
+        })
+        .count();
+    assert!(red > 200, "the banner is in alarm red ({alarm:?}): {red} red pixels in {banner:?}");
+    assert!(banner.height() >= 18.0, "large enough to read across the room: {banner:?}");
+    assert!(harness.query_by_label_contains("Seats: not known while the hub is lost").is_some());
+    // It comes back by itself, asking only for what it missed.
+    let before = harness.state().session.desk.seq;
+    centre.restart();
+    step_until(&mut harness, "the hub again", |h| h.query_by_label_contains("HUB LOST").is_none());
+    assert_eq!(harness.state().session.desk.link(), pantau::ops::LinkState::Live);
+    assert!(harness.state().session.desk.seq >= before);
+    step_until(&mut harness, "one seat again", |h| h.query_by_label_contains("Seats (1 logged in)").is_some());
+    drop(harness);
+    centre.stop();
 }

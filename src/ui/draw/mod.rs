@@ -2,11 +2,13 @@
 //! less) and an `egui::Ui`, keep nothing between frames, and turn what the operator does into
 //! calls on the console. `clusters`: units gathered at low zoom, piles counted; `panels`: the
 //! desk's side panels and legend; `map_view`: the map area, its input and overlays, and the
-//! wall's focus view; `wall`: the status strip; `look`: names, ages and palette colours shared
+//! wall's focus view; `wall`: the status strip; `seats`: the login screen, the hub-lost banner and who is
+//! logged in where; `look`: names, ages and palette colours shared
 //! by the others.
 
 pub mod clusters;
 pub mod look;
 pub mod map_view;
 pub mod panels;
+pub mod seats;
 pub mod wall;

@@ -25,6 +25,8 @@ pub fn left(ui: &mut egui::Ui, console: &mut Console) {
             search(ui, console);
             ui.separator();
             units(ui, console);
+            ui.separator();
+            super::seats::present(ui, console);
         });
     });
 }

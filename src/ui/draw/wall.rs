@@ -114,5 +114,7 @@ pub fn alarm_list(ui: &mut egui::Ui, console: &mut Console) {
             ui.label(RichText::new(detail).size(WALL_TEXT * 0.8).color(ui.visuals().strong_text_color()));
             ui.add_space(6.0);
         }
+        ui.separator();
+        super::seats::present_on_wall(ui, console, WALL_TEXT * 0.8);
     });
 }

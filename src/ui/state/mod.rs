@@ -105,6 +105,8 @@ pub struct Console {
     seen_alarms: usize,
     /// The feeds were taken in since the last frame was drawn.
     polled: bool,
+    /// The login screen's name and password (the password cleared once sent).
+    pub login: (String, String),
 }
 
 impl Console {
@@ -156,6 +158,7 @@ impl Console {
             routes_dirty: false,
             seen_alarms,
             polled: false,
+            login: Default::default(),
         }
     }
 
