@@ -16,6 +16,7 @@ pub mod layer_files;
 pub mod model;
 pub mod ops;
 pub mod org;
+pub mod relay;
 #[cfg(feature = "desktop")]
 pub mod render;
 pub mod service;

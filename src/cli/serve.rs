@@ -76,6 +76,18 @@ pub struct ServeArgs {
     /// The hub's TLS private key, PEM
     #[arg(long)]
     pub tls_key: Option<PathBuf>,
+    /// Publish every durable batch to NATS JetStream: nats://HOST:PORT[,nats://HOST:PORT...]
+    #[arg(long)]
+    pub nats: Option<String>,
+    /// Run a read-only follower hub on the stream at these NATS servers, no feeds (needs --desks)
+    #[arg(long)]
+    pub follow: Option<String>,
+    /// The JetStream stream [default: PANTAU]
+    #[arg(long)]
+    pub nats_stream: Option<String>,
+    /// Copies of the stream the NATS cluster keeps, 1 to 5, set when the primary creates it [default: 1]
+    #[arg(long)]
+    pub nats_replicas: Option<usize>,
 }
 
 impl ServeArgs {
@@ -103,6 +115,10 @@ impl ServeArgs {
             zones: (!self.zones.is_empty()).then(|| self.zones.clone()),
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),
+            nats: self.nats.clone(),
+            follow: self.follow.clone(),
+            nats_stream: self.nats_stream.clone(),
+            nats_replicas: self.nats_replicas,
         }
     }
 }

@@ -82,6 +82,8 @@ pub struct HubConfig {
     /// The organisation tree and its zones; without one every seat acts everywhere.
     pub jurisdictions: Option<Jurisdictions>,
     pub limits: HubLimits,
+    /// A follower's primary: every command is refused, with where to act instead.
+    pub follows: Option<String>,
 }
 
 pub struct Hub {
@@ -90,6 +92,7 @@ pub struct Hub {
     frames: Mutex<Option<broadcast::Sender<Frame>>>,
     logins: Logins,
     jurisdictions: Option<Jurisdictions>,
+    follows: Option<String>,
     ingest: IngestHandle,
     limits: HubLimits,
     seats: Seats,
@@ -114,6 +117,7 @@ impl Hub {
             frames: Mutex::new(Some(frames)),
             logins: Logins::new(config.users, config.limits.logins_per_minute),
             jurisdictions: config.jurisdictions,
+            follows: config.follows,
             ingest,
             limits: config.limits,
             seats: Seats::default(),
@@ -184,9 +188,12 @@ impl Hub {
             Ok(now) => (now, None),
             Err(reason) => (person.clone(), Some(reason)),
         };
-        let refusal = match &end {
-            Some(reason) => Err(reason.clone()),
-            None => self.in_jurisdiction(&person, &command),
+        let refusal = match (&end, &self.follows) {
+            (Some(reason), _) => Err(reason.clone()),
+            (None, Some(primary)) => {
+                Err(format!("this hub follows {primary} and takes no commands: act at the primary"))
+            }
+            (None, None) => self.in_jurisdiction(&person, &command),
         };
         let command = match refusal {
             Ok(()) => command,

@@ -15,7 +15,7 @@ use super::DesksConfig;
 use crate::feeds::connections::Gate;
 use crate::feeds::http::HttpLimits;
 use crate::hub::{Hub, HubConfig, Jurisdictions};
-use crate::ingest::Ingest;
+use crate::ingest::{Ingest, Subscription};
 use crate::model::Event;
 use crate::spatial::ZoneIndex;
 use crate::world::Outcome;
@@ -81,23 +81,26 @@ impl RecentRecords {
         }
     }
 
-    fn into_records(self) -> Vec<(u64, Event, Outcome)> {
+    pub fn into_records(self) -> Vec<(u64, Event, Outcome)> {
         self.records.into()
     }
 }
 
-/// Starts the hub on the writer: right after the writer starts, before anything can be
-/// written, so the journal's tail ends where the hub's world begins.
-pub fn hub(
-    desks: &DesksConfig,
-    jurisdictions: Option<Jurisdictions>,
-    ingest: &Ingest,
-    tail: RecentRecords,
-    stop: &watch::Receiver<bool>,
-) -> Result<Arc<Hub>> {
-    let subscription = ingest.handle().subscribe().ok_or_else(|| anyhow::anyhow!("the world writer is not running"))?;
-    let config = HubConfig { users: desks.users.clone(), jurisdictions, limits: desks.limits.clone() };
-    Hub::start(config, ingest.handle(), subscription, tail.into_records(), stop.clone())
+/// What the hub starts from: its world's feed (the writer's subscription, taken right after
+/// the writer starts so the journal's tail ends where it begins; or a followed stream), that
+/// tail, and whom it follows if it is a follower.
+pub struct HubStart {
+    pub jurisdictions: Option<Jurisdictions>,
+    pub feed: Subscription,
+    pub records: Vec<(u64, Event, Outcome)>,
+    pub follows: Option<String>,
+}
+
+/// Starts the hub; its own records (logins, refusals) go through the writer.
+pub fn hub(desks: &DesksConfig, start: HubStart, ingest: &Ingest, stop: &watch::Receiver<bool>) -> Result<Arc<Hub>> {
+    let HubStart { jurisdictions, feed, records, follows } = start;
+    let config = HubConfig { users: desks.users.clone(), jurisdictions, limits: desks.limits.clone(), follows };
+    Hub::start(config, ingest.handle(), feed, records, stop.clone())
 }
 
 /// Starts the seats' listener; returns where it listens.

@@ -21,8 +21,10 @@ use crate::ingest::metrics::Metrics;
 use crate::ingest::validate::{Limits, Validator};
 use crate::ingest::{Ingest, IngestHandle};
 use crate::journal::{self, FsyncPolicy, Journal, JournalConfig};
+use crate::relay::RelayConfig;
 
 mod desks;
+mod relay;
 pub mod settings;
 
 pub use settings::{ServeSettings, DEFAULT_QUEUE_CAPACITY};
@@ -55,6 +57,17 @@ pub struct ServeConfig {
     pub queue_capacity: usize,
     /// Seats served on a WebSocket (the hub), if any.
     pub desks: Option<DesksConfig>,
+    /// The relay over NATS JetStream, if any.
+    pub relay: Option<Relay>,
+}
+
+/// This centre's part in the relay over NATS JetStream.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Relay {
+    /// Publish every durable batch (a primary).
+    Publish(RelayConfig),
+    /// Run no feeds; the hub's world is the stream's (a read-only follower).
+    Follow(RelayConfig),
 }
 
 /// The hub's settings: where seats attach, who may log in, and the organisation tree with the
@@ -118,7 +131,7 @@ pub async fn serve(
         ..JournalConfig::new(&config.journal)
     };
     let (mut journal, _) = Journal::open(journal_config)?;
-    let keep = config.desks.as_ref().map_or(0, |d| d.limits.recent_events);
+    let keep = config.desks.as_ref().map_or(0, |d| d.limits.recent_events).max(relay::keep(&config));
     let mut tail = desks::RecentRecords::new(keep);
     let window = journal::Tail { next_seq: journal.next_seq(), records: keep as u64 };
     let (world, replayed) =
@@ -134,8 +147,17 @@ pub async fn serve(
     let validator = Validator::new(Limits::default()).resuming(world.units());
     let ingest = Ingest::start(journal, world, validator, config.queue_capacity, metrics);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let records = tail.into_records();
+    let publisher = relay::publisher(&config, &ingest, &records, &stop_rx)?;
+    let follows = relay::follows(&config);
     let hub = match &config.desks {
-        Some(desks) => Some(desks::hub(desks, jurisdictions, &ingest, tail, &stop_rx)?),
+        Some(desks) => {
+            let feed = relay::hub_feed(&config, &ingest, &stop_rx)?;
+            // A follower's world is the stream's, not its own journal's.
+            let records = if follows.is_some() { Vec::new() } else { records };
+            let start = desks::HubStart { jurisdictions, feed, records, follows: follows.clone() };
+            Some(desks::hub(desks, start, &ingest, &stop_rx)?)
+        }
         None => None,
     };
     let state = FeedState::new(ingest.handle(), Arc::new(tokens), config.speed_unit);
@@ -144,9 +166,16 @@ pub async fn serve(
 
     let mut tasks = Vec::new();
     let mut bound = Bound::default();
+    // A follower takes nothing from devices: its world is the primary's.
+    let feeds = if follows.is_some() {
+        tracing::info!("following {}: no device feeds here", follows.as_deref().unwrap_or_default());
+        ServeConfig { osmand: None, http: None, nmea: None, mqtt: None, ..config.clone() }
+    } else {
+        config.clone()
+    };
     let listeners = [
-        (config.osmand, "osmand", osmand_router(state.clone()), &mut bound.osmand),
-        (config.http, "http", api_router(state.clone()), &mut bound.http),
+        (feeds.osmand, "osmand", osmand_router(state.clone()), &mut bound.osmand),
+        (feeds.http, "http", api_router(state.clone()), &mut bound.http),
     ];
     for (addr, name, router, bound_at) in listeners {
         let Some(addr) = addr else { continue };
@@ -155,7 +184,7 @@ pub async fn serve(
         let limits = config.http_limits.clone();
         tasks.push(tokio::spawn(http::serve(listener, router, gate.clone(), limits, stop_rx.clone(), name)));
     }
-    let nmea_task = match config.nmea {
+    let nmea_task = match feeds.nmea {
         Some(addr) => {
             let listener = bind(addr, "--nmea").await?;
             bound.nmea = listener.local_addr().ok();
@@ -163,7 +192,7 @@ pub async fn serve(
         }
         None => None,
     };
-    let mqtt_task = match &config.mqtt {
+    let mqtt_task = match &feeds.mqtt {
         Some(url) => {
             crate::feeds::mqtt::parse_url(url.as_str())?;
             let mqtt = MqttConfig::for_journal(
@@ -203,6 +232,12 @@ pub async fn serve(
     }
     gate.close_all();
     tokio::task::spawn_blocking(move || ingest.stop()).await.context("writer task")??;
+    if let Some(publisher) = publisher {
+        // The last batches go to the stream unless NATS cannot take them within the grace.
+        if tokio::time::timeout(config.http_limits.stop_grace, publisher).await.is_err() {
+            tracing::warn!("relay: the last batches were not all acknowledged before the stop");
+        }
+    }
     tracing::info!("journal synced; bye");
     Ok(())
 }
@@ -295,6 +330,7 @@ impl ServeConfig {
             speed_unit: SpeedUnit::Knots,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             desks: None,
+            relay: None,
         }
     }
 }

@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 
-use super::{DesksConfig, ServeConfig};
+use super::{DesksConfig, Relay, ServeConfig};
 use crate::feeds::connections;
 use crate::feeds::http::HttpLimits;
 use crate::feeds::mqtt::{BrokerUrl, DEFAULT_MAX_PAYLOAD};
 use crate::feeds::osmand::SpeedUnit;
 use crate::hub::HubLimits;
 use crate::journal::FsyncPolicy;
+use crate::relay::RelayConfig;
 
 /// Positions that may wait for the writer before the oldest are shed.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 200_000;
@@ -77,6 +78,14 @@ pub struct ServeSettings {
     pub tls_cert: Option<PathBuf>,
     /// The hub's TLS private key (PEM).
     pub tls_key: Option<PathBuf>,
+    /// Publish every durable batch to NATS JetStream: `nats://HOST:PORT[,nats://HOST:PORT...]`.
+    pub nats: Option<String>,
+    /// Follow a primary's stream on these NATS servers instead of running feeds: a read-only hub.
+    pub follow: Option<String>,
+    /// The JetStream stream (default `PANTAU`).
+    pub nats_stream: Option<String>,
+    /// Copies of the stream the cluster keeps, 1 to 5 (default 1; set when it is created).
+    pub nats_replicas: Option<usize>,
 }
 
 impl ServeSettings {
@@ -115,6 +124,10 @@ impl ServeSettings {
             zones: self.zones.or(lower.zones),
             tls_cert: self.tls_cert.or(lower.tls_cert),
             tls_key: self.tls_key.or(lower.tls_key),
+            nats: self.nats.or(lower.nats),
+            follow: self.follow.or(lower.follow),
+            nats_stream: self.nats_stream.or(lower.nats_stream),
+            nats_replicas: self.nats_replicas.or(lower.nats_replicas),
         }
     }
 
@@ -130,6 +143,19 @@ impl ServeSettings {
             (Some(cert), Some(key)) => Some((cert, key)),
             (None, None) => None,
             _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+        };
+        let relay = match (self.nats, self.follow) {
+            (Some(servers), None) => {
+                Some(Relay::Publish(RelayConfig::parse(&servers, self.nats_stream, self.nats_replicas)?))
+            }
+            (None, Some(servers)) => {
+                anyhow::ensure!(self.desks.is_some(), "--follow: a follower serves seats; give --desks");
+                Some(Relay::Follow(RelayConfig::parse(&servers, self.nats_stream, self.nats_replicas)?))
+            }
+            (Some(_), Some(_)) => {
+                anyhow::bail!("--nats and --follow: a hub publishes its own batches or follows another's, not both")
+            }
+            (None, None) => None,
         };
         Ok(ServeConfig {
             journal: self.journal.unwrap_or_else(|| PathBuf::from(DEFAULT_JOURNAL)),
@@ -158,6 +184,7 @@ impl ServeSettings {
                 zones: self.zones.unwrap_or_default(),
                 limits: HubLimits::default(),
             }),
+            relay,
         })
     }
 }

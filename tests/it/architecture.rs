@@ -21,7 +21,11 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("layer_files", &["crs", "model", "basemap", "feeds"]),
     ("sim", &["crs", "model", "spatial", "feeds"]),
     ("hub", &["model", "org", "users", "world", "spatial", "ingest", "feeds"]),
-    ("service", &["model", "org", "users", "world", "journal", "spatial", "ingest", "feeds", "layer_files", "hub"]),
+    ("relay", &["model", "org", "world", "spatial", "ingest"]),
+    (
+        "service",
+        &["model", "org", "users", "world", "journal", "spatial", "ingest", "feeds", "layer_files", "hub", "relay"],
+    ),
     ("demo", &["crs", "model", "org", "basemap", "spatial", "layer_files", "sim"]),
     (
         "ops",
@@ -59,6 +63,7 @@ const ROOMS: &[(&str, &[&str])] = &[
             "layer_files",
             "sim",
             "hub",
+            "relay",
             "service",
             "demo",
             "ops",

@@ -23,6 +23,7 @@ mod ops;
 mod properties;
 mod query_cli;
 mod readme;
+mod relay;
 mod render_pixels;
 mod sim;
 mod spatial;
