@@ -21,52 +21,68 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
-/// One node of the cluster; killed (SIGKILL) when dropped.
-struct Node {
-    child: Child,
-    client: u16,
+/// Three nodes routed to each other, JetStream on each, stores under a folder of their own;
+/// each can be killed (SIGKILL) and started again on the same ports and store. All are killed
+/// when dropped.
+struct Cluster {
+    dir: tempfile::TempDir,
+    routes: Vec<u16>,
+    clients: Vec<u16>,
+    nodes: Vec<Option<Child>>,
 }
 
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl Cluster {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tmp");
+        let routes = (0..3).map(|_| free_port()).collect();
+        let clients = (0..3).map(|_| free_port()).collect();
+        let mut cluster = Self { dir, routes, clients, nodes: vec![None, None, None] };
+        for i in 0..3 {
+            cluster.start_node(i);
+        }
+        cluster
     }
-}
 
-/// Three nodes routed to each other, JetStream on each, stores under `dir`.
-fn cluster(dir: &Path) -> Vec<Node> {
-    let routes: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let nodes: Vec<Node> = (0..3)
-        .map(|i| {
-            let client = free_port();
-            let others: Vec<String> =
-                (0..3).filter(|j| *j != i).map(|j| format!("nats://127.0.0.1:{}", routes[j])).collect();
-            let child = Command::new("nats-server")
-                .args(["-a", "127.0.0.1", "-p", &client.to_string(), "-js"])
-                .args(["-sd", &dir.join(format!("n{i}")).display().to_string()])
-                .args(["--server_name", &format!("n{i}"), "--cluster_name", "pantau"])
-                .args(["--cluster", &format!("nats://127.0.0.1:{}", routes[i]), "--routes", &others.join(",")])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("nats-server (Debian's nats-server package) must be installed for the relay tests");
-            Node { child, client }
-        })
-        .collect();
-    for node in &nodes {
+    fn start_node(&mut self, i: usize) {
+        let others: Vec<String> =
+            (0..3).filter(|j| *j != i).map(|j| format!("nats://127.0.0.1:{}", self.routes[j])).collect();
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &self.clients[i].to_string(), "-js"])
+            .args(["-sd", &self.dir.path().join(format!("n{i}")).display().to_string()])
+            .args(["--server_name", &format!("n{i}"), "--cluster_name", "pantau"])
+            .args(["--cluster", &format!("nats://127.0.0.1:{}", self.routes[i]), "--routes", &others.join(",")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server (Debian's nats-server package) must be installed for the relay tests");
+        self.nodes[i] = Some(child);
         let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", node.client)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", self.clients[i])).is_err() {
             assert!(started.elapsed() < Duration::from_secs(10), "nats-server did not listen");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-    nodes
+
+    fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.nodes[i].take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The relay on these nodes, in this order.
+    fn relay(&self, order: [usize; 3]) -> RelayConfig {
+        let servers = order.iter().map(|&i| format!("nats://127.0.0.1:{}", self.clients[i])).collect::<Vec<_>>();
+        RelayConfig::parse(&servers.join(","), Some("PANTAU".into()), Some(3)).expect("relay config")
+    }
 }
 
-fn relay(nodes: &[&Node]) -> RelayConfig {
-    let servers = nodes.iter().map(|n| format!("nats://127.0.0.1:{}", n.client)).collect::<Vec<_>>().join(",");
-    RelayConfig::parse(&servers, Some("PANTAU".into()), Some(3)).expect("relay config")
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for i in 0..3 {
+            self.kill(i);
+        }
+    }
 }
 
 /// Positions of ten units at round `round`, and every fifth round a panic alarm, all inside
@@ -100,62 +116,79 @@ fn round(round: u32) -> Vec<Event> {
 
 const PASSWORD: &str = "sari's own password";
 
-#[test]
-fn a_follower_on_a_three_node_cluster_misses_nothing_when_a_node_dies() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let mut nodes = cluster(dir.path());
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let files = demo_city();
-    // The primary: its subjects from the demo's organisation tree (it serves seats too).
-    let users = dir.path().join("users.toml");
-    let mut people = pantau::users::Users::load_or_new(&users).expect("users");
-    people.add("sari", Role::Operator, None, PASSWORD).expect("add");
-    people.save(&users).expect("save");
-    let desks = DesksConfig {
-        addr: "127.0.0.1:0".parse().expect("addr"),
-        tls: None,
-        users,
-        org: Some(files.org.clone()),
-        zones: vec![files.zones.clone()],
-        limits: pantau::hub::HubLimits::default(),
-    };
-    let mut primary = ServeConfig::loopback(dir.path().join("primary"));
-    primary.desks = Some(desks.clone());
-    primary.relay = Some(Relay::Publish(relay(&[&nodes[0], &nodes[1], &nodes[2]])));
-    let primary = runtime.block_on(Service::start(primary)).expect("primary");
-    // The follower reads through the other nodes first.
-    let mut follower = ServeConfig::loopback(dir.path().join("follower"));
-    follower.desks = Some(desks);
-    follower.relay = Some(Relay::Follow(relay(&[&nodes[1], &nodes[2], &nodes[0]])));
-    let follower = runtime.block_on(Service::start(follower)).expect("follower");
-    assert!(follower.bound.osmand.is_none() && follower.bound.http.is_none(), "a follower runs no feeds");
+/// Journals the rounds at the primary; returns the last record's sequence number.
+fn journal_rounds(runtime: &tokio::runtime::Runtime, primary: &Service, rounds: std::ops::Range<u32>) -> u64 {
     let mut last = 0;
-    for n in 0..80 {
-        if n == 40 {
-            // The node the primary reaches first dies mid-stream.
-            drop(nodes.remove(0));
-        }
+    for n in rounds {
         match runtime.block_on(primary.ingest.send(round(n))) {
             Ack::Done { accepted, first_seq, .. } if accepted > 0 => last = first_seq + accepted as u64 - 1,
             other => panic!("round {n} not journaled: {other:?}"),
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+    last
+}
+
+/// Waits until the follower's hub has record `last`; checks it went no further and that its
+/// world is the primary's; returns that world.
+fn caught_up(
+    runtime: &tokio::runtime::Runtime,
+    follower: &Service,
+    primary: &Service,
+    last: u64,
+) -> pantau::world::World {
     let hub = follower.hub.clone().expect("the follower's hub");
     let started = Instant::now();
     while hub.world().1 < last {
-        assert!(
-            started.elapsed() < Duration::from_secs(90),
-            "the follower is at {} of {last} (nothing acknowledged may be missing)",
-            hub.world().1
-        );
+        let at = hub.world().1;
+        assert!(started.elapsed() < Duration::from_secs(90), "the follower is at {at} of {last}: records are missing");
         std::thread::sleep(Duration::from_millis(100));
     }
     let (followed, seq) = hub.world();
     let journaled = runtime.block_on(primary.ingest.snapshot()).expect("the primary's world");
     assert_eq!(seq, last, "the follower is where the primary is, no further");
     assert!(followed.same_state(&journaled), "the follower's world is the primary's");
-    assert!(followed.alarms().len() >= 16 && followed.units().len() == 10);
+    followed
+}
+
+fn users(dir: &Path) -> DesksConfig {
+    let users = dir.join("users.toml");
+    let mut people = pantau::users::Users::load_or_new(&users).expect("users");
+    people.add("sari", Role::Operator, None, PASSWORD).expect("add");
+    people.save(&users).expect("save");
+    DesksConfig {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        tls: None,
+        users,
+        org: Some(demo_city().org.clone()),
+        zones: vec![demo_city().zones.clone()],
+        limits: pantau::hub::HubLimits::default(),
+    }
+}
+
+#[test]
+fn a_follower_on_a_three_node_cluster_misses_nothing_when_a_node_dies() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut cluster = Cluster::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // The primary: its subjects from the demo's organisation tree (it serves seats too).
+    let desks = users(dir.path());
+    let mut primary = ServeConfig::loopback(dir.path().join("primary"));
+    primary.desks = Some(desks.clone());
+    primary.relay = Some(Relay::Publish(cluster.relay([0, 1, 2])));
+    let primary = runtime.block_on(Service::start(primary)).expect("primary");
+    // The follower reads through the other nodes first.
+    let mut follower = ServeConfig::loopback(dir.path().join("follower"));
+    follower.desks = Some(desks);
+    follower.relay = Some(Relay::Follow(cluster.relay([1, 2, 0])));
+    let follower = runtime.block_on(Service::start(follower)).expect("follower");
+    assert!(follower.bound.osmand.is_none() && follower.bound.http.is_none(), "a follower runs no feeds");
+    journal_rounds(&runtime, &primary, 0..40);
+    // A node dies mid-stream.
+    cluster.kill(0);
+    let last = journal_rounds(&runtime, &primary, 40..80);
+    let followed = caught_up(&runtime, &follower, &primary, last);
+    assert!(followed.alarms().len() == 16 && followed.units().len() == 10);
     // A seat at the follower sees that world and cannot act there.
     let url = format!("ws://{}", follower.bound.desks.expect("the follower's seats"));
     runtime.block_on(async {
@@ -169,6 +202,38 @@ fn a_follower_on_a_three_node_cluster_misses_nothing_when_a_node_dies() {
     });
     runtime.block_on(follower.stop()).expect("the follower stops");
     runtime.block_on(primary.stop()).expect("the primary stops");
+}
+
+/// The cluster loses its quorum: the primary goes on journaling (devices are never held up by
+/// the relay) but cannot publish, and stops so. Started again once the cluster is back, it
+/// reads where the stream ends and publishes what its journal holds after it.
+#[test]
+fn a_primary_stopped_before_publishing_publishes_the_rest_when_it_comes_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut cluster = Cluster::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let mut primary = ServeConfig::loopback(dir.path().join("primary"));
+    primary.relay = Some(Relay::Publish(cluster.relay([0, 1, 2])));
+    let mut follower = ServeConfig::loopback(dir.path().join("follower"));
+    follower.desks = Some(users(dir.path()));
+    follower.relay = Some(Relay::Follow(cluster.relay([0, 1, 2])));
+    let first = runtime.block_on(Service::start(primary.clone())).expect("primary");
+    let follower = runtime.block_on(Service::start(follower)).expect("follower");
+    let published = journal_rounds(&runtime, &first, 0..10);
+    caught_up(&runtime, &follower, &first, published);
+    cluster.kill(1);
+    cluster.kill(2);
+    let journaled = journal_rounds(&runtime, &first, 10..20);
+    assert!(journaled > published);
+    runtime.block_on(first.stop()).expect("the primary stops without its stream");
+    cluster.start_node(1);
+    cluster.start_node(2);
+    let again = runtime.block_on(Service::start(primary)).expect("the primary again");
+    let last = journal_rounds(&runtime, &again, 20..25);
+    let followed = caught_up(&runtime, &follower, &again, last);
+    assert_eq!(followed.alarms().len(), 5, "one alarm every fifth round, none twice");
+    runtime.block_on(follower.stop()).expect("the follower stops");
+    runtime.block_on(again.stop()).expect("the primary stops");
 }
 
 /// Each record goes on the subject of the deepest organisation node whose zones hold it: the
