@@ -656,3 +656,19 @@ fn a_user_disabled_during_a_session_is_refused_and_closed() {
         );
     });
 }
+
+/// `pantau desk` refuses a hub that is not a WebSocket address and a real map's layers on the
+/// demo city, by name, before opening anything.
+#[test]
+fn desk_refuses_bad_options_by_name() {
+    let cases: [(&[&str], &str); 3] = [
+        (&["--hub", "http://127.0.0.1:8090"], "--hub http://127.0.0.1:8090: give the hub as ws://"),
+        (&["--hub", "wss://127.0.0.1:8090", "--pin", "abc"], "--pin \"abc\": a SHA-256 fingerprint"),
+        (&["--hub", "ws://127.0.0.1:8090", "--zones", "z.geojson"], "apply to a real map"),
+    ];
+    for (args, said) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_pantau")).arg("desk").args(args).output().expect("pantau runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(said), "{args:?}: {stderr}");
+    }
+}

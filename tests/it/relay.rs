@@ -257,3 +257,31 @@ fn records_go_on_their_nodes_subjects() {
         Event::Position { device: "u1".into(), fix: Fix { lon: 0.0, lat: 0.0, ..fix }, feed: FeedKind::Simulator };
     assert_eq!(subjects.of(&far), format!("pantau.{}", path[0]), "outside every zone: the root's");
 }
+
+/// Bad relay options are refused before anything starts, naming the option and the reason.
+#[test]
+fn bad_relay_options_are_refused_by_name() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let journal = dir.path().join("j").display().to_string();
+    let cases: [(&[&str], &str); 5] = [
+        (&["--nats", "http://127.0.0.1:4222"], "a NATS server is nats://HOST:PORT"),
+        (&["--nats", ","], "no NATS server given"),
+        (&["--nats", "nats://127.0.0.1:4222", "--nats-replicas", "9"], "9 replicas: JetStream keeps 1 to 5"),
+        (&["--follow", "nats://127.0.0.1:4222"], "--follow: a follower serves seats; give --desks"),
+        (&["--nats", "nats://127.0.0.1:4222", "--follow", "nats://127.0.0.1:4222"], "--nats and --follow"),
+    ];
+    for (args, said) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_pantau"))
+            .args(["serve", "--insecure", "--journal", &journal])
+            .args(args)
+            .output()
+            .expect("pantau runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(said), "{args:?}: {stderr}");
+    }
+    let stream = Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["serve", "--insecure", "--journal", &journal, "--nats", "nats://127.0.0.1:4222", "--nats-stream", "a.b"])
+        .output()
+        .expect("pantau runs");
+    assert!(String::from_utf8_lossy(&stream.stderr).contains("stream name \"a.b\""));
+}
