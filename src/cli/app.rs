@@ -19,26 +19,11 @@ use crate::ui::Place;
 /// a real one.
 #[derive(Args, Debug)]
 pub struct AppArgs {
-    /// A base map archive, or `demo` (the default) or `demo:SEED` for the generated demo city
-    /// with its live scenario (a file or folder called demo is `./demo`).
-    #[arg(long, default_value = "demo")]
-    pub map: PathBuf,
-    /// The demo city's seed.
-    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
-    pub seed: u64,
-    /// Zone polygon files (rayon, kelurahan, kecamatan, ...).
-    #[arg(long, num_args = 1..)]
-    pub zones: Vec<PathBuf>,
-    /// Cameras (GeoJSON / Shapefile / FlatGeobuf / CSV).
-    #[arg(long)]
-    pub cameras: Option<PathBuf>,
+    #[command(flatten)]
+    pub city: CityArgs,
     /// A unit roster (callsigns, kinds, home stations).
     #[arg(long)]
     pub units: Option<PathBuf>,
-    /// The organisation tree (TOML: Mabes, Polda, Polres, Polsek and their zone codes), to say
-    /// which of them each alarm belongs to.
-    #[arg(long)]
-    pub org: Option<PathBuf>,
     /// `pantau serve` settings (TOML) for the feeds hosted in the app; a real map only.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -58,6 +43,57 @@ pub struct AppArgs {
     pub user: String,
     #[command(flatten)]
     pub window: WindowArgs,
+}
+
+/// The city the window shows (the app's and `pantau desk`'s): its map and fixed layers.
+#[derive(Args, Debug)]
+pub struct CityArgs {
+    /// A base map archive, or `demo` (the default) or `demo:SEED` for the generated demo city
+    /// with its layers (a file or folder called demo is `./demo`).
+    #[arg(long, default_value = "demo")]
+    pub map: PathBuf,
+    /// The demo city's seed.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Zone polygon files (rayon, kelurahan, kecamatan, ...), for a real map.
+    #[arg(long, num_args = 1..)]
+    pub zones: Vec<PathBuf>,
+    /// Cameras (GeoJSON / Shapefile / FlatGeobuf / CSV), for a real map.
+    #[arg(long)]
+    pub cameras: Option<PathBuf>,
+    /// The organisation tree (TOML: Mabes, Polda, Polres, Polsek and their zone codes), to say
+    /// which of them each alarm belongs to; for a real map.
+    #[arg(long)]
+    pub org: Option<PathBuf>,
+}
+
+impl CityArgs {
+    /// The demo city's seed when `--map` names the demo city; its own layers then refuse the
+    /// layer options.
+    pub fn demo_seed(&self) -> Result<Option<u64>> {
+        let seed = demo_seed(&self.map, self.seed)?;
+        if seed.is_some() {
+            refuse_given(&[
+                ("--zones", !self.zones.is_empty()),
+                ("--cameras", self.cameras.is_some()),
+                ("--org", self.org.is_some()),
+            ])?;
+        }
+        Ok(seed)
+    }
+}
+
+/// Options for a real city given with the demo city, which brings its own layers and feeds:
+/// refused rather than ignored.
+fn refuse_given(options: &[(&str, bool)]) -> Result<()> {
+    let given: Vec<&str> = options.iter().filter_map(|(name, set)| set.then_some(*name)).collect();
+    if !given.is_empty() {
+        bail!(
+            "{} apply to a real map (--map FILE.pmtiles); the demo city brings its own layers and feeds",
+            given.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// How the window looks and behaves (the app's and `pantau desk`'s).
@@ -120,8 +156,12 @@ impl WindowArgs {
 }
 
 pub fn run(args: AppArgs) -> Result<()> {
-    let (session, places) = if let Some(seed) = demo_seed(&args.map, args.seed)? {
-        refuse_real_city_options(&args)?;
+    let (session, places) = if let Some(seed) = args.city.demo_seed()? {
+        refuse_given(&[
+            ("--units", args.units.is_some()),
+            ("--config", args.config.is_some()),
+            ("--insecure", args.insecure),
+        ])?;
         let session = SessionConfig::demo(seed, &args.user, args.role)?;
         let files = crate::demo::DemoFiles::in_dir(&session.map.parent().map(Path::to_path_buf).unwrap_or_default());
         (session, demo_places(&files)?)
@@ -148,36 +188,13 @@ fn real_city(args: &AppArgs) -> Result<SessionConfig> {
     let serve = flags.over(file).into_config()?;
     Ok(SessionConfig {
         centre: Centre::Here { serve: Box::new(serve), user: args.user.clone(), role: args.role },
-        map: args.map.clone(),
-        zones: args.zones.clone(),
-        cameras: args.cameras.clone(),
+        map: args.city.map.clone(),
+        zones: args.city.zones.clone(),
+        cameras: args.city.cameras.clone(),
         units: args.units.clone(),
-        org: args.org.clone(),
+        org: args.city.org.clone(),
         scenario: None,
     })
-}
-
-/// The demo city brings its own layers and feeds: options for a real city would be ignored,
-/// so they are refused instead.
-fn refuse_real_city_options(args: &AppArgs) -> Result<()> {
-    let given: Vec<&str> = [
-        ("--zones", !args.zones.is_empty()),
-        ("--cameras", args.cameras.is_some()),
-        ("--units", args.units.is_some()),
-        ("--org", args.org.is_some()),
-        ("--config", args.config.is_some()),
-        ("--insecure", args.insecure),
-    ]
-    .into_iter()
-    .filter_map(|(name, set)| set.then_some(name))
-    .collect();
-    if !given.is_empty() {
-        bail!(
-            "{} apply to a real city (--map FILE.pmtiles); the demo city brings its own layers and feeds",
-            given.join(", ")
-        );
-    }
-    Ok(())
 }
 
 /// The named points of a layer file (stations, alarm sites), labelled by `name`, else `id`.

@@ -2,13 +2,10 @@
 //! are read here (the demo city's by default); the world comes from the hub after the login:
 //! at once with `--user` and `PANTAU_PASSWORD`, else at the window's login screen.
 
-use std::path::PathBuf;
-
 use anyhow::{bail, Result};
 use clap::Args;
 
-use super::app::{demo_places, WindowArgs};
-use super::args::demo_seed;
+use super::app::{demo_places, CityArgs, WindowArgs};
 use super::users::PASSWORD_VARIABLE;
 use crate::ops::{Centre, Credentials, HubAddress, SessionConfig};
 
@@ -27,21 +24,8 @@ pub struct DeskArgs {
     /// This seat's name, as the journal and the other seats show it
     #[arg(long, default_value = "desk")]
     pub seat: String,
-    /// The hub's base map archive, or `demo` / `demo:SEED` for the demo city (its layers too)
-    #[arg(long, default_value = "demo")]
-    pub map: PathBuf,
-    /// The demo city's seed.
-    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
-    pub seed: u64,
-    /// Zone polygon files, for a real map.
-    #[arg(long, num_args = 1..)]
-    pub zones: Vec<PathBuf>,
-    /// Cameras, for a real map.
-    #[arg(long)]
-    pub cameras: Option<PathBuf>,
-    /// The organisation tree, for a real map.
-    #[arg(long)]
-    pub org: Option<PathBuf>,
+    #[command(flatten)]
+    pub city: CityArgs,
     #[command(flatten)]
     pub window: WindowArgs,
 }
@@ -55,22 +39,19 @@ pub fn run(args: DeskArgs) -> Result<()> {
     let password = std::env::var(PASSWORD_VARIABLE).ok();
     let credentials = args.user.clone().zip(password).map(|(user, password)| Credentials { user, password });
     let centre = Centre::Hub { address, credentials };
-    let (session, places) = match demo_seed(&args.map, args.seed)? {
+    let (session, places) = match args.city.demo_seed()? {
         Some(seed) => {
-            if !args.zones.is_empty() || args.cameras.is_some() || args.org.is_some() {
-                bail!("--zones, --cameras and --org apply to a real map; the demo city brings its own");
-            }
             let files = crate::demo::cached(seed)?;
             (SessionConfig::demo_city(&files, centre), demo_places(&files)?)
         }
         None => {
             let session = SessionConfig {
                 centre,
-                map: args.map.clone(),
-                zones: args.zones.clone(),
-                cameras: args.cameras.clone(),
+                map: args.city.map.clone(),
+                zones: args.city.zones.clone(),
+                cameras: args.city.cameras.clone(),
                 units: None,
-                org: args.org.clone(),
+                org: args.city.org.clone(),
                 scenario: None,
             };
             (session, Default::default())

@@ -16,12 +16,19 @@ use super::protocol::{FromHub, Present, ToHub, Want, MAX_HUB_MESSAGE, VERSION};
 use crate::model::{Command, Role};
 
 /// Who to log in as, from which seat, and where the stream should start.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Login {
     pub user: String,
     pub password: String,
     pub seat: String,
     pub want: Want,
+}
+
+/// Never prints the password.
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login").field("user", &self.user).field("seat", &self.seat).finish_non_exhaustive()
+    }
 }
 
 /// What the hub said at login.
@@ -123,7 +130,8 @@ impl Seat {
             next_id: 1,
         };
         seat.socket.send(Message::text(hello.encode())).await.map_err(|e| LoginError::Unreachable(e.into()))?;
-        match seat.next().await.map_err(LoginError::Unreachable)? {
+        // A hub that took the connection and then says nothing is as good as unreachable.
+        match seat.next_within(Some(CONNECT_TIMEOUT)).await.map_err(LoginError::Unreachable)? {
             Some(FromHub::Welcome { user, role, org, seq, present, .. }) => {
                 seat.welcome = Welcome { user, role, org, seq, present };
                 Ok(seat)

@@ -143,11 +143,6 @@ impl Hub {
         self.seats.seated.load(Ordering::Acquire)
     }
 
-    /// Who is logged in at which seat now.
-    pub fn present(&self) -> Vec<Present> {
-        self.seats.present()
-    }
-
     /// Waits (up to `grace`) until every connection has ended and every seat has journaled
     /// its logout.
     pub async fn seats_gone(&self, grace: Duration) {
@@ -252,29 +247,41 @@ struct Answer {
 
 /// Connections in session (logging in or logged in), counted so a stop waits for their
 /// logouts, and seats logged in, counted against [`HubLimits::max_seats`].
-#[derive(Default)]
 struct Seats {
     open: AtomicUsize,
     seated: AtomicUsize,
     /// Who is logged in where, each under the number of their connection.
     present: Mutex<Vec<(u64, Present)>>,
     connections: AtomicU64,
+    /// The list each time it changes, for every seat to be sent.
+    changed: watch::Sender<Vec<Present>>,
+}
+
+impl Default for Seats {
+    fn default() -> Self {
+        Self {
+            open: AtomicUsize::new(0),
+            seated: AtomicUsize::new(0),
+            present: Mutex::default(),
+            connections: AtomicU64::new(0),
+            changed: watch::channel(Vec::new()).0,
+        }
+    }
 }
 
 impl Seats {
     /// Someone logged in: on the list until the returned guard is dropped.
     fn arrive(&self, present: Present) -> Here<'_> {
         let id = self.connections.fetch_add(1, Ordering::Relaxed);
-        self.list().push((id, present));
+        let mut list = self.list();
+        list.push((id, present));
+        self.changed.send_replace(list.iter().map(|(_, p)| p.clone()).collect());
+        drop(list);
         Here { seats: self, id }
     }
 
     fn list(&self) -> MutexGuard<'_, Vec<(u64, Present)>> {
         self.present.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn present(&self) -> Vec<Present> {
-        self.list().iter().map(|(_, p)| p.clone()).collect()
     }
 }
 
@@ -286,7 +293,9 @@ struct Here<'a> {
 
 impl Drop for Here<'_> {
     fn drop(&mut self) {
-        self.seats.list().retain(|(id, _)| *id != self.id);
+        let mut list = self.seats.list();
+        list.retain(|(id, _)| *id != self.id);
+        self.seats.changed.send_replace(list.iter().map(|(_, p)| p.clone()).collect());
     }
 }
 

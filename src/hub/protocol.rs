@@ -62,8 +62,8 @@ pub struct Present {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromHub {
     /// The login was taken: who the hub knows the seat as, and the last sequence applied.
-    /// `present`: who is logged in at which seat now (the seat itself among them); seats learn
-    /// of later arrivals and departures from the `Login` and `Logout` commands in the stream.
+    /// `present`: who is logged in at which seat now (the seat itself among them); the list
+    /// comes again in a [`FromHub::Presence`] each time it changes.
     Welcome {
         version: u32,
         user: String,
@@ -87,6 +87,8 @@ pub enum FromHub {
     Reply { id: u64, seq: Option<u64>, refused: Option<String> },
     /// The hub is closing this seat's connection, and why.
     Closing { reason: String },
+    /// Who is logged in at which seat, sent whenever it changes.
+    Presence { present: Vec<Present> },
 }
 
 /// Longest unit id a seat may name, in bytes (as a feed's device id).

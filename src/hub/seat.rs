@@ -140,13 +140,14 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
     let Some((seq, catch_up, mut stream)) = hub.join(want) else {
         return "the hub's feed has stopped".into();
     };
+    let mut presence = hub.seats.changed.subscribe();
     let welcome = FromHub::Welcome {
         version: VERSION,
         user: person.name.clone(),
         role: person.role,
         org: person.org.clone(),
         seq,
-        present: hub.present(),
+        present: presence.borrow_and_update().clone(),
     };
     if let Err(reason) = say(socket, hub, welcome).await {
         return reason;
@@ -212,6 +213,14 @@ async fn session(socket: &mut WebSocket, hub: &Hub, person: &Person, want: Want,
                         // Over the size limit, not UTF-8 text, or the socket failed.
                         hub.ingest.metrics().rejected("hub_seat_read_error");
                         return format!("the connection failed: {}", cut(&e.to_string()));
+                    }
+                }
+            }
+            changed = presence.changed() => {
+                if changed.is_ok() {
+                    let present = presence.borrow_and_update().clone();
+                    if let Err(reason) = say(socket, hub, FromHub::Presence { present }).await {
+                        return reason;
                     }
                 }
             }

@@ -300,6 +300,31 @@ impl Iterator for JournalRecords {
     }
 }
 
+/// The events of records `after + 1 ..= upto`, read from the newest snapshot's checkpoint at or
+/// before them (or the start). Safe beside a running writer: everything up to `upto` is
+/// written whole before it is asked for, and what is being appended after it is never read
+/// through. An error says which record could not be read.
+pub fn records_between(dir: &Path, after: u64, upto: u64) -> Result<Vec<(u64, Event)>> {
+    let from = snapshot::newest_first(dir).find(|s| s.checkpoint.seq <= after);
+    let mut records = JournalRecords::open_at(dir, from.as_ref().map(|s| &s.checkpoint))?;
+    let mut out = Vec::new();
+    for record in records.by_ref() {
+        let record = record?;
+        if record.seq > after {
+            out.push((record.seq, record.event));
+        }
+        if record.seq >= upto {
+            return Ok(out);
+        }
+    }
+    let problem = records.problems().next().unwrap_or_else(|| "the journal ends there".into());
+    anyhow::bail!(
+        "journal {}: record {} cannot be read: {problem}",
+        dir.display(),
+        out.last().map_or(after, |r| r.0) + 1
+    )
+}
+
 /// Rebuilds the world: from the newest snapshot that fits the journal plus the records after
 /// it, or else by applying every journaled event from the start. Damage that `verify` would
 /// report is logged and read past in a full replay (what can be read is applied); a file that

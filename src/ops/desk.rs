@@ -146,8 +146,10 @@ impl Desk {
                     for (event, outcome) in events.iter().zip(self.world.apply(&events)) {
                         self.observe(event, outcome);
                     }
-                    self.seq = Some(first_seq + events.len().saturating_sub(1) as u64);
+                    self.seq = Some(first_seq.saturating_add(events.len().saturating_sub(1) as u64));
                 }
+                Inbound::Presence(present) => self.present = present,
+                Inbound::Refused(reason) => self.refusal = Some(reason),
             }
         }
         let changes = self.world.take_changes();
@@ -182,27 +184,15 @@ impl Desk {
         merge(&mut self.pending.alarms, &all.alarms);
     }
 
+    /// Fixes feed congestion and, applied, the unit's track.
     fn observe(&mut self, event: &Event, outcome: Outcome) {
-        match (event, outcome) {
-            (Event::Position { fix, device, .. }, outcome) => {
-                if let Some(c) = &mut self.congestion {
-                    c.add_fix(fix);
-                }
-                if outcome == Outcome::Applied {
-                    self.tracks.add(device, fix);
-                }
+        if let Event::Position { fix, device, .. } = event {
+            if let Some(c) = &mut self.congestion {
+                c.add_fix(fix);
             }
-            (Event::Command { user, .. }, Outcome::Refused(reason)) if *user == self.user => {
-                self.refusal = Some(reason);
+            if outcome == Outcome::Applied {
+                self.tracks.add(device, fix);
             }
-            (Event::Command { user, role, time, command: Command::Login { seat, .. } }, _) => {
-                self.present.retain(|p| !(p.user == *user && p.seat == *seat));
-                self.present.push(Present { user: user.clone(), role: *role, seat: seat.clone(), since: *time });
-            }
-            (Event::Command { user, command: Command::Logout { seat, .. }, .. }, _) => {
-                self.present.retain(|p| !(p.user == *user && p.seat == *seat));
-            }
-            _ => {}
         }
     }
 
@@ -318,7 +308,8 @@ impl Desk {
 
     /// An alarm's zones, coarsest first.
     pub fn alarm_zones(&self, alarm: &Alarm) -> Vec<&Zone> {
-        let slot = alarm.id as u32 - 1;
+        // An alarm's slot is its id less one; an id of 0 (from a hub's bad world) has none.
+        let Some(slot) = u32::try_from(alarm.id).ok().and_then(|id| id.checked_sub(1)) else { return Vec::new() };
         self.live.alarm_zones(slot).iter().map(|z| &self.live.zones.zones()[*z as usize]).collect()
     }
 
@@ -330,10 +321,16 @@ impl Desk {
     }
 
     /// Sends a command up to the hub; it takes effect when the world applies it (the stream
-    /// shows the result, a refusal included).
+    /// shows the result; a refusal comes back as [`Desk::refusal`]). Nothing is sent while the
+    /// desk is not live on its hub: the view may be stale, and the operator is told.
     pub fn command(&mut self, command: Command) {
-        self.refusal = None;
-        self.link.send(command);
+        match self.link.state() {
+            LinkState::Live => {
+                self.refusal = None;
+                self.link.send(command);
+            }
+            _ => self.refusal = Some("not sent: this desk is not connected to its hub".into()),
+        }
     }
 
     pub fn acknowledge(&mut self, alarm: AlarmId) {

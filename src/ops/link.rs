@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::hub::client::{Login, LoginError, Seat, Welcome};
-use crate::hub::protocol::{FromHub, Want};
+use crate::hub::protocol::{FromHub, Present, Want};
 use crate::model::{now_millis, Command, Event, Millis};
 use crate::world::World;
 
@@ -33,6 +33,13 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// A login to try, and whether it was given when the desk opened (then tried again after a
+/// refusal instead of asking, as for the app's own hub) rather than typed at the login screen.
+struct Attempt {
+    credentials: Credentials,
+    kept: bool,
+}
+
 /// Never prints the password.
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -48,6 +55,10 @@ pub enum Inbound {
     World { seq: u64, world: Box<World> },
     /// Applied events numbered from `first_seq`.
     Batch { first_seq: u64, events: Vec<Event> },
+    /// Who is logged in at which seat now.
+    Presence(Vec<Present>),
+    /// One of this desk's commands was refused, and why.
+    Refused(String),
 }
 
 /// Where the line stands.
@@ -68,12 +79,15 @@ pub const HUB_SILENCE: Duration = Duration::from_secs(25);
 /// Waits between attempts to reach a lost hub: doubling from the first to the last.
 const RETRY_FIRST: Duration = Duration::from_millis(250);
 const RETRY_LAST: Duration = Duration::from_secs(4);
+/// A session that lasted this long starts the waits afresh when it ends; a shorter one (a hub
+/// that takes the login and drops the connection at once) keeps them growing.
+const SETTLED: Duration = Duration::from_secs(10);
 
 pub struct HubLink {
     url: String,
     inbox: Receiver<Inbound>,
     commands: UnboundedSender<Command>,
-    credentials: Sender<Credentials>,
+    credentials: Sender<Attempt>,
     state: Arc<Mutex<LinkState>>,
     /// Called from the line's thread whenever something arrives or the state changes.
     wake: Waker,
@@ -88,7 +102,7 @@ impl HubLink {
         let (commands, commands_rx) = tokio::sync::mpsc::unbounded_channel();
         let (credentials_tx, credentials_rx) = std::sync::mpsc::channel();
         if let Some(given) = credentials {
-            let _ = credentials_tx.send(given);
+            let _ = credentials_tx.send(Attempt { credentials: given, kept: true });
         }
         let first = LinkState::LoggedOut { refused: None };
         let state = Arc::new(Mutex::new(first));
@@ -115,7 +129,7 @@ impl HubLink {
     /// Logs in with a name and password typed at the login screen.
     pub fn log_in(&self, credentials: Credentials) {
         *lock(&self.state) = LinkState::Connecting;
-        let _ = self.credentials.send(credentials);
+        let _ = self.credentials.send(Attempt { credentials, kept: false });
     }
 
     pub fn url(&self) -> &str {
@@ -154,42 +168,60 @@ enum Ended {
 }
 
 impl Line {
-    async fn run(mut self, credentials: Receiver<Credentials>, mut commands: UnboundedReceiver<Command>) {
-        let mut login: Option<Credentials> = None;
+    async fn run(mut self, credentials: Receiver<Attempt>, mut commands: UnboundedReceiver<Command>) {
+        let mut login: Option<Attempt> = None;
         let mut retry = RETRY_FIRST;
         loop {
             let Some(given) = login.take().or_else(|| self.wait_for_login(&credentials)) else { return };
             let want = self.last_seq.map_or(Want::World, Want::After);
             let attempt = Login {
-                user: given.user.clone(),
-                password: given.password.clone(),
+                user: given.credentials.user.clone(),
+                password: given.credentials.password.clone(),
                 seat: self.address.seat.clone(),
                 want,
             };
-            match Seat::connect_pinned(&self.address.url, self.address.pin, attempt).await {
+            let refused = match Seat::connect_pinned(&self.address.url, self.address.pin, attempt).await {
                 Ok(seat) => {
-                    retry = RETRY_FIRST;
-                    login = Some(given);
-                    match self.session(seat, &mut commands).await {
+                    let began = tokio::time::Instant::now();
+                    let ended = self.session(seat, &mut commands).await;
+                    // Commands typed before the loss were meant for the view then: not sent later.
+                    while commands.try_recv().is_ok() {}
+                    match ended {
                         Ended::DeskGone => return,
                         Ended::Lost(reason) => self.lost(reason),
                     }
+                    if began.elapsed() >= SETTLED {
+                        retry = RETRY_FIRST;
+                    }
+                    None
                 }
-                Err(LoginError::Refused(reason)) => self.set(LinkState::LoggedOut { refused: Some(reason) }),
+                Err(LoginError::Refused(reason)) => Some(reason),
                 Err(e) => {
                     self.lost(e.to_string());
-                    login = Some(given);
-                    if !pause(retry, &mut commands).await {
-                        return;
-                    }
-                    retry = (retry * 2).min(RETRY_LAST);
+                    None
                 }
+            };
+            match refused {
+                // A typed login the hub refuses goes back to the login screen; a given one
+                // (the app's own hub) is tried again, as a hub may refuse for a while (busy).
+                Some(reason) if !given.kept => self.set(LinkState::LoggedOut { refused: Some(reason) }),
+                Some(reason) => {
+                    self.lost(reason);
+                    login = Some(given);
+                }
+                None => login = Some(given),
+            }
+            if login.is_some() {
+                if !pause(retry, &mut commands).await {
+                    return;
+                }
+                retry = (retry * 2).min(RETRY_LAST);
             }
         }
     }
 
     /// Blocks until the login screen gives a name and password; `None` once the desk is gone.
-    fn wait_for_login(&self, credentials: &Receiver<Credentials>) -> Option<Credentials> {
+    fn wait_for_login(&self, credentials: &Receiver<Attempt>) -> Option<Attempt> {
         if !matches!(*lock(&self.state), LinkState::LoggedOut { .. }) {
             self.set(LinkState::LoggedOut { refused: None });
         }
@@ -264,13 +296,19 @@ impl Line {
                 self.last_seq = Some(seq);
                 Inbound::World { seq, world: Box::new(World::from_parts(units, alarms)) }
             }
+            FromHub::Batch { events, .. } if events.is_empty() => return None,
             FromHub::Batch { first_seq, events, .. } => {
-                self.last_seq = Some(first_seq + events.len().saturating_sub(1) as u64);
+                // Saturating: what a hub sends must not panic the line.
+                self.last_seq = Some(first_seq.saturating_add(events.len() as u64 - 1));
                 Inbound::Batch { first_seq, events }
             }
+            FromHub::Presence { present } => Inbound::Presence(present),
+            FromHub::Reply { refused: Some(reason), .. } => Inbound::Refused(reason),
             FromHub::Closing { reason } => return Some(Ended::Lost(format!("the hub closed the session: {reason}"))),
-            // Refusals come in the stream too, as refused commands; logins are answered at once.
-            FromHub::Reply { .. } | FromHub::Welcome { .. } | FromHub::LoginRefused { .. } => return None,
+            // Logins are answered before the session starts.
+            FromHub::Reply { refused: None, .. } | FromHub::Welcome { .. } | FromHub::LoginRefused { .. } => {
+                return None
+            }
         };
         (!self.hand(inbound)).then_some(Ended::DeskGone)
     }

@@ -1,11 +1,13 @@
 //! The follower's side: the whole stream read in order from its first record (an ordered
-//! consumer, which starts itself again where it was when a node goes away), each run checked
-//! to follow the last one exactly, and handed on as a batch: to a hub, as a writer's
-//! subscription would be. A run already seen (a republished one) is passed over; a gap stops
-//! the follower, said loudly, because its world would no longer be the primary's.
+//! consumer), each run checked to follow the last one exactly, and handed on as a batch: to a
+//! hub, as a writer's subscription would be. When NATS or the consumer fails, reading starts
+//! again after the last message taken, for as long as it takes. A run already taken (a
+//! republished one) is passed over; a gap stops the follower, said loudly, because its world
+//! would no longer be the primary's (the hub's feed then ends, and its seats are told).
 
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use async_nats::jetstream::{self, consumer};
@@ -21,50 +23,96 @@ use crate::world::World;
 pub fn start(config: RelayConfig, stop: watch::Receiver<bool>) -> Subscription {
     let (tx, batches) = std::sync::mpsc::channel();
     tokio::spawn(async move {
-        if let Err(e) = follow(&config, tx, stop).await {
+        let mut follower = Follower { tx, stop, last: 0, position: 0 };
+        if let Err(e) = follower.follow(&config).await {
             tracing::error!("relay: following stream {} stopped: {e:#}", config.stream);
         }
     });
     Subscription { world: World::new(), seq: 0, batches }
 }
 
-async fn follow(config: &RelayConfig, tx: Sender<Arc<Batch>>, mut stop: watch::Receiver<bool>) -> Result<()> {
-    let client = connect(config).await?;
-    let jetstream = jetstream::new(client);
-    let stream = {
+struct Follower {
+    tx: Sender<Arc<Batch>>,
+    stop: watch::Receiver<bool>,
+    /// The last record handed on.
+    last: u64,
+    /// The stream's own sequence number of the last message taken.
+    position: u64,
+}
+
+/// How a reading of the stream ended without a failure worth trying again.
+enum Ended {
+    /// The service stops, or the hub takes no more.
+    Done,
+    /// The stream lacks records: following cannot go on.
+    Gap(anyhow::Error),
+}
+
+impl Follower {
+    async fn follow(&mut self, config: &RelayConfig) -> Result<()> {
+        let jetstream = jetstream::new(connect(config).await?);
         let mut wait = RETRY_FIRST;
         loop {
-            tokio::select! {
-                found = jetstream.get_stream(&config.stream) => match found {
-                    Ok(stream) => break stream,
-                    Err(e) => tracing::warn!("relay: stream {} not there yet: {e}", config.stream),
-                },
-                _ = stop.wait_for(|s| *s) => return Ok(()),
+            let before = self.position;
+            match self.read(&jetstream, config).await {
+                Ok(Ended::Done) => return Ok(()),
+                Ok(Ended::Gap(e)) => return Err(e),
+                Err(e) => tracing::warn!(
+                    "relay: reading stream {} again after message {}: {e:#}",
+                    config.stream,
+                    self.position
+                ),
             }
-            tokio::time::sleep(wait).await;
+            if self.position > before {
+                wait = RETRY_FIRST;
+            }
+            if self.pause(wait).await {
+                return Ok(());
+            }
             wait = longer(wait);
         }
-    };
-    let ordered = consumer::pull::OrderedConfig { deliver_policy: consumer::DeliverPolicy::All, ..Default::default() };
-    let mut messages = stream.create_consumer(ordered).await?.messages().await?;
-    let mut last = 0;
-    loop {
-        let message = tokio::select! {
-            message = messages.next() => message,
-            _ = stop.wait_for(|s| *s) => return Ok(()),
+    }
+
+    /// Reads the stream from after the last message taken until it fails.
+    async fn read(&mut self, jetstream: &jetstream::Context, config: &RelayConfig) -> Result<Ended> {
+        let stream = jetstream.get_stream(&config.stream).await?;
+        let deliver_policy = match self.position {
+            0 => consumer::DeliverPolicy::All,
+            taken => consumer::DeliverPolicy::ByStartSequence { start_sequence: taken + 1 },
         };
-        let Some(message) = message else { bail!("the stream's messages ended") };
-        let message = message.context("reading the stream")?;
-        let relayed: Relayed = serde_json::from_slice(&message.payload)
-            .with_context(|| format!("message on {} is not a pantau record run", message.subject))?;
-        match next_run(last, relayed)? {
-            Some(batch) => {
-                last = batch.last_seq();
-                if tx.send(Arc::new(batch)).is_err() {
-                    return Ok(());
+        let ordered = consumer::pull::OrderedConfig { deliver_policy, ..Default::default() };
+        let mut messages = stream.create_consumer(ordered).await?.messages().await?;
+        loop {
+            let message = tokio::select! {
+                message = messages.next() => message,
+                _ = self.stop.wait_for(|s| *s) => return Ok(Ended::Done),
+            };
+            let Some(message) = message else { bail!("the stream's messages ended") };
+            let message = message.context("reading the stream")?;
+            let position = message.info().map_err(|e| anyhow::anyhow!("{e}"))?.stream_sequence;
+            let relayed: Relayed = match serde_json::from_slice(&message.payload) {
+                Ok(relayed) => relayed,
+                Err(e) => return Ok(Ended::Gap(anyhow::anyhow!("message {position} is not a pantau record run: {e}"))),
+            };
+            let batch = match next_run(self.last, relayed) {
+                Ok(batch) => batch,
+                Err(e) => return Ok(Ended::Gap(e)),
+            };
+            self.position = position;
+            if let Some(batch) = batch {
+                self.last = batch.last_seq();
+                if self.tx.send(Arc::new(batch)).is_err() {
+                    return Ok(Ended::Done);
                 }
             }
-            None => continue,
+        }
+    }
+
+    /// Waits; `true` when the service stops meanwhile.
+    async fn pause(&mut self, wait: Duration) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => false,
+            _ = self.stop.wait_for(|s| *s) => true,
         }
     }
 }

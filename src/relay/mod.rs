@@ -37,14 +37,27 @@ pub struct RelayConfig {
 }
 
 impl RelayConfig {
+    /// The servers as they may be shown (in logs, to seats): without any `user:password@`.
+    pub fn shown(&self) -> String {
+        let bare = |s: &String| match s
+            .split_once("://")
+            .and_then(|(scheme, rest)| Some((scheme, rest.rsplit_once('@')?.1)))
+        {
+            Some((scheme, host)) => format!("{scheme}://{host}"),
+            None => s.clone(),
+        };
+        self.servers.iter().map(bare).collect::<Vec<_>>().join(",")
+    }
+
     /// `URL[,URL...]` as given on the command line.
     pub fn parse(servers: &str, stream: Option<String>, replicas: Option<usize>) -> Result<Self> {
         let servers: Vec<String> = servers.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
         anyhow::ensure!(!servers.is_empty(), "no NATS server given: nats://HOST:PORT[,nats://HOST:PORT...]");
         for server in &servers {
+            let shown = Self { servers: vec![server.clone()], stream: String::new(), replicas: 1 }.shown();
             server
                 .parse::<async_nats::ServerAddr>()
-                .with_context(|| format!("{server}: a NATS server is nats://HOST:PORT"))?;
+                .with_context(|| format!("{shown}: a NATS server is nats://HOST:PORT"))?;
         }
         let stream = stream.unwrap_or_else(|| DEFAULT_STREAM.to_string());
         anyhow::ensure!(
@@ -82,7 +95,7 @@ async fn connect(config: &RelayConfig) -> Result<async_nats::Client> {
         .connection_timeout(Duration::from_secs(5))
         .connect(servers)
         .await
-        .with_context(|| format!("cannot reach NATS at {}", config.servers.join(",")))
+        .with_context(|| format!("cannot reach NATS at {}", config.shown()))
 }
 
 /// The next wait after `wait`.

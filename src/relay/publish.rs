@@ -1,52 +1,67 @@
 //! The primary's side: every batch the writer applies (durable by then) is published to the
-//! stream, in order, one run of records per node's subject, and each is waited on until the
-//! cluster acknowledges it; a failure is retried with the same message id, so a run the
-//! cluster did keep is not kept twice. At start the stream's last record is read back: records
-//! journaled but not yet published (the primary stopped in between) are published first from
-//! the journal's tail; a stream ahead of the journal (another primary, a lost journal) stops
-//! the publisher, said loudly, rather than mixing two histories.
+//! stream, in order, as messages of consecutive records that share a node's subject; a batch's
+//! messages are all sent, then all their acknowledgements awaited, and on any failure the
+//! whole batch is sent again under the same message ids, which the stream keeps once. While
+//! NATS is away, at most [`QUEUE_BATCHES`] batches wait in memory; past that, only the range
+//! they cover is remembered and read back from the journal once NATS answers. At start the
+//! stream's last record is read back, and what the journal holds after it is published first;
+//! a stream ahead of the journal (another primary, a lost journal) stops the publisher, said
+//! loudly, rather than mixing two histories.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use async_nats::jetstream::{self, stream};
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::watch;
 
 use super::subjects::Subjects;
 use super::{connect, longer, RelayConfig, Relayed, RETRY_FIRST};
-use crate::ingest::Subscription;
+use crate::ingest::{Batch, Subscription};
 use crate::model::Event;
 
-/// Starts publishing `subscription` (taken from the writer before anything was written after
-/// the journal's replay), after the `tail` records (the journal's last, by sequence) the stream
-/// may lack. Runs until `stop`.
+/// Batches that may wait in memory for NATS; further ones are read back from the journal.
+pub const QUEUE_BATCHES: usize = 4096;
+/// Largest message, in bytes of JSON: well under NATS's default limit of 1 MiB.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// What the publisher is handed, in journal order.
+enum Item {
+    Batch(Arc<Batch>),
+    /// Records `from..=to` went past a full queue: they are read from the journal.
+    Skipped {
+        from: u64,
+        to: u64,
+    },
+}
+
+/// Publishes `subscription` (taken from the writer before anything was written after the
+/// journal's replay), after what the journal at `journal` holds beyond the stream's end.
+/// Runs until `stop`.
 pub fn start(
     config: RelayConfig,
     subjects: Subjects,
+    journal: PathBuf,
     subscription: Subscription,
-    tail: Vec<(u64, Event)>,
     stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     let Subscription { seq, batches, .. } = subscription;
-    // The writer's channel is a blocking one: a thread hands its batches to the async side.
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let handed = std::thread::Builder::new().name("relay-feed".into()).spawn(move || {
-        while let Ok(batch) = batches.recv() {
-            if tx.send(batch).is_err() {
-                break;
-            }
-        }
-    });
-    if let Err(e) = handed {
-        tracing::error!("relay: cannot start its feed thread: {e}");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(QUEUE_BATCHES);
+    if let Err(e) = std::thread::Builder::new().name("relay-feed".into()).spawn(move || hand_on(batches, tx)) {
+        tracing::error!("relay: cannot start its feed thread, nothing will be published: {e}");
     }
     tokio::spawn(async move {
-        let publisher = Publisher { config, subjects, stop };
+        let publisher = Publisher { config, subjects, journal, stop };
         let run = async {
-            let stream = publisher.open().await?;
-            publisher.catch_up(&stream, seq, tail).await?;
-            while let Some(batch) = rx.recv().await {
-                publisher.publish(&stream, batch.first_seq, &batch.events).await?;
+            let target = publisher.open().await?;
+            publisher.catch_up(&target, seq).await?;
+            while let Some(item) = rx.recv().await {
+                match item {
+                    Item::Batch(batch) => publisher.publish(&target, batch.first_seq, &batch.events).await?,
+                    Item::Skipped { from, to } => publisher.republish(&target, from - 1, to).await?,
+                }
             }
             Ok::<(), anyhow::Error>(())
         };
@@ -56,19 +71,54 @@ pub fn start(
     })
 }
 
-/// Most records in one message: a record is at most a few KiB of JSON (a note is at most
-/// 2,000 bytes), so a message stays well under NATS's default limit of 1 MiB.
-pub const MAX_RUN: usize = 100;
+/// Hands the writer's batches to the publisher without ever blocking: when the queue is full,
+/// the range of records passed over is remembered and handed on once there is room again.
+fn hand_on(batches: std::sync::mpsc::Receiver<Arc<Batch>>, tx: tokio::sync::mpsc::Sender<Item>) {
+    let mut skipped: Option<(u64, u64)> = None;
+    while let Ok(batch) = batches.recv() {
+        if batch.events.is_empty() {
+            continue;
+        }
+        if let Some((from, to)) = skipped {
+            match tx.try_send(Item::Skipped { from, to }) {
+                Ok(()) => skipped = None,
+                Err(TrySendError::Full(_)) => {
+                    skipped = Some((from, batch.last_seq()));
+                    continue;
+                }
+                Err(TrySendError::Closed(_)) => return,
+            }
+        }
+        let (first, last) = (batch.first_seq, batch.last_seq());
+        match tx.try_send(Item::Batch(batch)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => skipped = Some((first, last)),
+            Err(TrySendError::Closed(_)) => return,
+        }
+    }
+    // The writer stopped: what was passed over is still owed.
+    if let Some((from, to)) = skipped {
+        let _ = tx.blocking_send(Item::Skipped { from, to });
+    }
+}
 
 struct Publisher {
     config: RelayConfig,
     subjects: Subjects,
+    journal: PathBuf,
     stop: watch::Receiver<bool>,
 }
 
 /// Where the publisher writes.
 struct Target {
     jetstream: jetstream::Context,
+}
+
+/// One message: its subject, its first record's sequence number (its id) and its JSON.
+struct Message {
+    subject: String,
+    first_seq: u64,
+    payload: Vec<u8>,
 }
 
 impl Publisher {
@@ -96,7 +146,7 @@ impl Publisher {
     }
 
     /// Publishes what the journal holds after the stream's last record, up to `journaled`.
-    async fn catch_up(&self, target: &Target, journaled: u64, tail: Vec<(u64, Event)>) -> Result<()> {
+    async fn catch_up(&self, target: &Target, journaled: u64) -> Result<()> {
         let published = self.last_published(target).await?;
         if published > journaled {
             bail!(
@@ -105,24 +155,22 @@ impl Publisher {
                 self.config.stream
             );
         }
-        let missing: Vec<(u64, Event)> = tail.into_iter().filter(|(seq, _)| *seq > published).collect();
-        if let Some((first, _)) = missing.first() {
-            if *first != published + 1 {
-                tracing::error!(
-                    "relay: records {}..{} are neither in the stream nor in the journal's tail: followers will stop there",
-                    published + 1,
-                    first - 1
-                );
-            }
-        } else if published < journaled {
-            tracing::error!("relay: records {}..={journaled} are not in the stream", published + 1);
+        if published < journaled {
+            self.republish(target, published, journaled).await?;
+            tracing::info!("relay: published records {}..={journaled} the stream lacked", published + 1);
         }
-        for run in missing.chunk_by(|a, b| b.0 == a.0 + 1) {
+        Ok(())
+    }
+
+    /// Publishes records `after + 1 ..= upto`, read from the journal.
+    async fn republish(&self, target: &Target, after: u64, upto: u64) -> Result<()> {
+        let dir = self.journal.clone();
+        let records = tokio::task::spawn_blocking(move || crate::journal::records_between(&dir, after, upto))
+            .await
+            .context("reading the journal")??;
+        for run in records.chunk_by(|a, b| b.0 == a.0 + 1) {
             let events: Vec<Event> = run.iter().map(|(_, e)| e.clone()).collect();
             self.publish(target, run[0].0, &events).await?;
-        }
-        if published < journaled {
-            tracing::info!("relay: published records {}..={journaled} the stream lacked", published + 1);
         }
         Ok(())
     }
@@ -152,38 +200,33 @@ impl Publisher {
         Ok(relayed.last_seq())
     }
 
-    /// Publishes records `first_seq..` in runs by subject, each acknowledged before the next.
+    /// Publishes records `first_seq..`, retried whole until the cluster acknowledges them all.
     async fn publish(&self, target: &Target, first_seq: u64, events: &[Event]) -> Result<()> {
-        let mut seq = first_seq;
-        let runs = events.chunk_by(|a, b| self.subjects.of(a) == self.subjects.of(b));
-        for run in runs.flat_map(|run| run.chunks(MAX_RUN)) {
-            let relayed = Relayed { first_seq: seq, events: run.to_vec() };
-            let payload = serde_json::to_vec(&relayed)?;
-            let subject = self.subjects.of(&run[0]).to_string();
-            self.publish_one(target, subject, seq, payload).await?;
-            seq += run.len() as u64;
-        }
-        Ok(())
-    }
-
-    /// One run, retried until the cluster acknowledges it.
-    async fn publish_one(&self, target: &Target, subject: String, seq: u64, payload: Vec<u8>) -> Result<()> {
+        let messages = messages(&self.subjects, first_seq, events)?;
         let mut wait = RETRY_FIRST;
         loop {
-            let mut headers = async_nats::HeaderMap::new();
-            headers.insert("Nats-Msg-Id", format!("{}-{seq}", self.config.stream).as_str());
-            let sent = target.jetstream.publish_with_headers(subject.clone(), headers, payload.clone().into()).await;
-            let acked = match sent {
-                Ok(ack) => ack.await.map(|_| ()).map_err(anyhow::Error::from),
-                Err(e) => Err(e.into()),
-            };
-            match acked {
+            match self.send_all(target, &messages).await {
                 Ok(()) => return Ok(()),
-                Err(e) => tracing::warn!("relay: record {seq} not acknowledged yet: {e:#}"),
+                Err(e) => tracing::warn!("relay: records from {first_seq} not acknowledged yet: {e:#}"),
             }
             self.pause(wait).await?;
             wait = longer(wait);
         }
+    }
+
+    /// Every message sent, then every acknowledgement awaited.
+    async fn send_all(&self, target: &Target, messages: &[Message]) -> Result<()> {
+        let mut acks = Vec::with_capacity(messages.len());
+        for message in messages {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("Nats-Msg-Id", format!("{}-{}", self.config.stream, message.first_seq).as_str());
+            let payload = message.payload.clone().into();
+            acks.push(target.jetstream.publish_with_headers(message.subject.clone(), headers, payload).await?);
+        }
+        for ack in acks {
+            ack.await?;
+        }
+        Ok(())
     }
 
     /// Waits, or ends the publisher when the service stops.
@@ -193,5 +236,74 @@ impl Publisher {
             _ = tokio::time::sleep(wait) => Ok(()),
             _ = stop.wait_for(|s| *s) => bail!("the service is stopping"),
         }
+    }
+}
+
+/// Records `first_seq..` as messages: consecutive records of one subject together, each
+/// message at most [`MAX_MESSAGE_BYTES`] (a record alone is far smaller).
+fn messages(subjects: &Subjects, first_seq: u64, events: &[Event]) -> Result<Vec<Message>> {
+    let mut messages: Vec<Message> = Vec::new();
+    let mut open: Option<(&str, u64, Vec<Vec<u8>>, usize)> = None;
+    for (seq, event) in (first_seq..).zip(events) {
+        let json = serde_json::to_vec(event)?;
+        let subject = subjects.of(event);
+        match &mut open {
+            Some((at, _, records, bytes)) if *at == subject && *bytes + json.len() < MAX_MESSAGE_BYTES => {
+                *bytes += json.len() + 1;
+                records.push(json);
+            }
+            _ => {
+                if let Some(done) = open.take() {
+                    messages.push(message(done));
+                }
+                let bytes = json.len() + 64;
+                open = Some((subject, seq, vec![json], bytes));
+            }
+        }
+    }
+    messages.extend(open.map(message));
+    Ok(messages)
+}
+
+/// A [`Relayed`] written out from records already in JSON.
+fn message((subject, first_seq, records, _): (&str, u64, Vec<Vec<u8>>, usize)) -> Message {
+    let mut payload = format!("{{\"first_seq\":{first_seq},\"events\":[").into_bytes();
+    for (i, record) in records.iter().enumerate() {
+        if i > 0 {
+            payload.push(b',');
+        }
+        payload.extend_from_slice(record);
+    }
+    payload.extend_from_slice(b"]}");
+    Message { subject: subject.to_string(), first_seq, payload }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Command, Disposition, Role};
+
+    #[test]
+    fn messages_keep_order_and_stay_under_the_size_limit() {
+        // Notes of control characters are six bytes each in JSON: the largest records there are.
+        let note: String = std::iter::repeat_n('\u{1}', crate::model::MAX_NOTE).collect();
+        let close = |alarm| Event::Command {
+            user: "sari".into(),
+            role: Role::Operator,
+            time: 0,
+            command: Command::Close { alarm, disposition: Disposition::Handled, note: note.clone() },
+        };
+        let events: Vec<Event> = (1..=500).map(close).collect();
+        let messages = messages(&Subjects::new(None), 41, &events).expect("messages");
+        assert!(messages.len() > 1, "split by size");
+        let mut next = 41;
+        for message in &messages {
+            assert!(message.payload.len() <= MAX_MESSAGE_BYTES, "{} bytes", message.payload.len());
+            let relayed: Relayed = serde_json::from_slice(&message.payload).expect("a record run");
+            assert_eq!((relayed.first_seq, message.first_seq), (next, next));
+            assert_eq!(relayed.events[..], events[(next - 41) as usize..][..relayed.events.len()]);
+            next += relayed.events.len() as u64;
+        }
+        assert_eq!(next, 541, "every record once");
     }
 }

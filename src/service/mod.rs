@@ -131,7 +131,7 @@ pub async fn serve(
         ..JournalConfig::new(&config.journal)
     };
     let (mut journal, _) = Journal::open(journal_config)?;
-    let keep = config.desks.as_ref().map_or(0, |d| d.limits.recent_events).max(relay::keep(&config));
+    let keep = config.desks.as_ref().map_or(0, |d| d.limits.recent_events);
     let mut tail = desks::RecentRecords::new(keep);
     let window = journal::Tail { next_seq: journal.next_seq(), records: keep as u64 };
     let (world, replayed) =
@@ -148,7 +148,7 @@ pub async fn serve(
     let ingest = Ingest::start(journal, world, validator, config.queue_capacity, metrics);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let records = tail.into_records();
-    let publisher = relay::publisher(&config, &ingest, &records, &stop_rx)?;
+    let publisher = relay::publisher(&config, &ingest, &stop_rx)?;
     let follows = relay::follows(&config);
     let hub = match &config.desks {
         Some(desks) => {

@@ -1,6 +1,6 @@
-//! Hosting the relay inside `serve`: a primary's publisher on the writer (with the journal's
-//! tail, for records the stream may lack), or a follower's stream as the hub's feed; the
-//! subjects come from the hub's organisation tree and zones when it has them.
+//! Hosting the relay inside `serve`: a primary's publisher on the writer (reading back from
+//! the journal what the stream lacks), or a follower's stream as the hub's feed; the subjects
+//! come from the hub's organisation tree and zones when it has them.
 
 use anyhow::{Context, Result};
 use tokio::sync::watch;
@@ -8,35 +8,20 @@ use tokio::task::JoinHandle;
 
 use super::{DesksConfig, Relay, ServeConfig};
 use crate::ingest::{Ingest, Subscription};
-use crate::model::Event;
 use crate::relay::subjects::Subjects;
-use crate::world::Outcome;
-
-/// Records of the journal's tail kept at start for the stream (what a primary stopped between
-/// journaling and publishing may owe it).
-pub const RELAY_TAIL: usize = 200_000;
-
-/// How many of the journal's last records the replay keeps for the relay.
-pub fn keep(config: &ServeConfig) -> usize {
-    match config.relay {
-        Some(Relay::Publish(_)) => RELAY_TAIL,
-        _ => 0,
-    }
-}
 
 /// Starts publishing, when this is a primary: right after the writer starts, before anything
-/// can be written, so the tail ends where the subscription begins.
+/// can be written, so the journal read back at start ends where the subscription begins.
 pub fn publisher(
     config: &ServeConfig,
     ingest: &Ingest,
-    records: &[(u64, Event, Outcome)],
     stop: &watch::Receiver<bool>,
 ) -> Result<Option<JoinHandle<()>>> {
     let Some(Relay::Publish(relay)) = &config.relay else { return Ok(None) };
     let subjects = subjects(config.desks.as_ref())?;
     let subscription = subscribe(ingest)?;
-    let tail = records.iter().map(|(seq, event, _)| (*seq, event.clone())).collect();
-    Ok(Some(crate::relay::publish::start(relay.clone(), subjects, subscription, tail, stop.clone())))
+    let journal = config.journal.clone();
+    Ok(Some(crate::relay::publish::start(relay.clone(), subjects, journal, subscription, stop.clone())))
 }
 
 /// Where the hub's world comes from: the stream for a follower, else the writer.
@@ -50,7 +35,7 @@ pub fn hub_feed(config: &ServeConfig, ingest: &Ingest, stop: &watch::Receiver<bo
 /// Whom a follower follows (its seats are told to act there).
 pub fn follows(config: &ServeConfig) -> Option<String> {
     match &config.relay {
-        Some(Relay::Follow(relay)) => Some(format!("stream {} on {}", relay.stream, relay.servers.join(","))),
+        Some(Relay::Follow(relay)) => Some(format!("stream {} on {}", relay.stream, relay.shown())),
         _ => None,
     }
 }

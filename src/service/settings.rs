@@ -144,6 +144,11 @@ impl ServeSettings {
             (None, None) => None,
             _ => anyhow::bail!("--tls-cert and --tls-key go together"),
         };
+        anyhow::ensure!(
+            !(self.nats.is_some() && self.fsync == Some(FsyncPolicy::Never)),
+            "--nats with --fsync never: a power cut could take records off the journal that the stream already \
+             holds; publish from a journal synced per batch"
+        );
         let relay = match (self.nats, self.follow) {
             (Some(servers), None) => {
                 Some(Relay::Publish(RelayConfig::parse(&servers, self.nats_stream, self.nats_replicas)?))

@@ -21,7 +21,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("layer_files", &["crs", "model", "basemap", "feeds"]),
     ("sim", &["crs", "model", "spatial", "feeds"]),
     ("hub", &["model", "org", "users", "world", "spatial", "ingest", "feeds"]),
-    ("relay", &["model", "org", "world", "spatial", "ingest"]),
+    ("relay", &["model", "org", "world", "journal", "spatial", "ingest"]),
     (
         "service",
         &["model", "org", "users", "world", "journal", "spatial", "ingest", "feeds", "layer_files", "hub", "relay"],
