@@ -306,4 +306,34 @@ mod tests {
         }
         assert_eq!(next, 541, "every record once");
     }
+
+    #[test]
+    fn batches_past_a_full_queue_are_handed_on_as_ranges_nothing_lost_or_twice() {
+        let (writer, batches) = std::sync::mpsc::channel();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+        let acknowledge = Command::Acknowledge { alarm: 1 };
+        let event = Event::Command { user: "sari".into(), role: Role::Operator, time: 0, command: acknowledge };
+        for first_seq in (1..2000).step_by(2) {
+            let _ = writer.send(Arc::new(Batch { first_seq, events: vec![event.clone(), event.clone()] }));
+        }
+        drop(writer);
+        let handing = std::thread::spawn(move || hand_on(batches, tx));
+        // The publisher is slow to start: the queue fills.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let (mut next, mut skipped) = (1, 0);
+        while let Some(item) = rx.blocking_recv() {
+            let (from, to) = match item {
+                Item::Batch(batch) => (batch.first_seq, batch.last_seq()),
+                Item::Skipped { from, to } => {
+                    skipped += 1;
+                    (from, to)
+                }
+            };
+            assert_eq!(from, next, "in order, nothing lost, nothing twice");
+            next = to + 1;
+        }
+        let _ = handing.join();
+        assert_eq!(next, 2001, "every record handed on");
+        assert!(skipped > 0, "the full queue was passed over as a range");
+    }
 }

@@ -160,7 +160,13 @@ impl ServeSettings {
             (Some(_), Some(_)) => {
                 anyhow::bail!("--nats and --follow: a hub publishes its own batches or follows another's, not both")
             }
-            (None, None) => None,
+            (None, None) => {
+                anyhow::ensure!(
+                    self.nats_stream.is_none() && self.nats_replicas.is_none(),
+                    "--nats-stream and --nats-replicas go with --nats or --follow"
+                );
+                None
+            }
         };
         Ok(ServeConfig {
             journal: self.journal.unwrap_or_else(|| PathBuf::from(DEFAULT_JOURNAL)),
