@@ -89,7 +89,7 @@ fn refuse_given(options: &[(&str, bool)]) -> Result<()> {
     let given: Vec<&str> = options.iter().filter_map(|(name, set)| set.then_some(*name)).collect();
     if !given.is_empty() {
         bail!(
-            "{} apply to a real map (--map FILE.pmtiles); the demo city brings its own layers and feeds",
+            "{} apply to a real city (--map FILE.pmtiles); the demo city brings its own layers and feeds",
             given.join(", ")
         );
     }

@@ -664,7 +664,7 @@ fn desk_refuses_bad_options_by_name() {
     let cases: [(&[&str], &str); 3] = [
         (&["--hub", "http://127.0.0.1:8090"], "--hub http://127.0.0.1:8090: give the hub as ws://"),
         (&["--hub", "wss://127.0.0.1:8090", "--pin", "abc"], "--pin \"abc\": a SHA-256 fingerprint"),
-        (&["--hub", "ws://127.0.0.1:8090", "--zones", "z.geojson"], "apply to a real map"),
+        (&["--hub", "ws://127.0.0.1:8090", "--zones", "z.geojson"], "apply to a real city"),
     ];
     for (args, said) in cases {
         let out = Command::new(env!("CARGO_BIN_EXE_pantau")).arg("desk").args(args).output().expect("pantau runs");
