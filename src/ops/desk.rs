@@ -55,6 +55,9 @@ pub struct Desk {
     /// Who is logged in here and as what, as the hub knows them (a viewer until logged in).
     pub user: String,
     pub role: Role,
+    /// The organisation node they sit at (none: the root): the desk shows the alarms of that
+    /// node and the nodes below it.
+    pub node: Option<String>,
     /// Changes not yet taken by the renderer.
     pending: ChangeSet,
     /// The last refusal of one of this desk's own commands.
@@ -95,6 +98,7 @@ impl Desk {
             speeds_at: 0,
             user: String::new(),
             role: Role::Viewer,
+            node: None,
             pending: ChangeSet::default(),
             refusal: None,
             tracks: Tracks::default(),
@@ -139,6 +143,11 @@ impl Desk {
             match inbound {
                 Inbound::Welcome(welcome) => {
                     (self.user, self.role, self.present) = (welcome.user, welcome.role, welcome.present);
+                    if self.node != welcome.org {
+                        // Another jurisdiction: every alarm is drawn again, in view or not.
+                        self.node = welcome.org;
+                        merge(&mut self.pending.alarms, &(0..self.world.alarms().len() as u32).collect::<Vec<_>>());
+                    }
                 }
                 Inbound::World { seq, world } => self.start_from(*world, seq),
                 Inbound::Batch { first_seq, events } => {
@@ -205,9 +214,26 @@ impl Desk {
     /// then by priority, then the one waiting longest first. A new alarm joins the end of its
     /// group, so the rows above it keep their places.
     pub fn alarm_queue(&self) -> Vec<&Alarm> {
-        let mut open: Vec<&Alarm> = self.world.alarms().iter().filter(|a| a.state.is_open()).collect();
+        let mut open: Vec<&Alarm> =
+            self.world.alarms().iter().filter(|a| a.state.is_open() && self.in_view(a)).collect();
         open.sort_by_key(|a| (!self.is_officer_alarm(a), a.priority, a.time, a.id));
         open
+    }
+
+    /// Whether an alarm is this desk's to see: every alarm at the root (or without a tree), else
+    /// those in the zones of the desk's node or the nodes below it. (Acting outside them is
+    /// refused at the hub.)
+    pub fn in_view(&self, alarm: &Alarm) -> bool {
+        match (&self.org, &self.node) {
+            (Some(org), Some(node)) if *node != org.root().id => self.alarm_nodes(alarm).iter().any(|n| n.id == *node),
+            _ => true,
+        }
+    }
+
+    /// The desk's node's name, when it sits below the root.
+    pub fn jurisdiction(&self) -> Option<&str> {
+        let (org, node) = (self.org.as_ref()?, self.node.as_deref()?);
+        (node != org.root().id).then(|| org.node(node).map_or(node, |n| n.name.as_str()))
     }
 
     /// Whether an alarm was raised by one of the units (an officer in distress) rather than a
@@ -296,7 +322,8 @@ impl Desk {
 
     /// Closed alarms, the most recently closed first.
     pub fn history(&self) -> Vec<&Alarm> {
-        let mut closed: Vec<&Alarm> = self.world.alarms().iter().filter(|a| !a.state.is_open()).collect();
+        let mut closed: Vec<&Alarm> =
+            self.world.alarms().iter().filter(|a| !a.state.is_open() && self.in_view(a)).collect();
         closed.sort_by_key(|a| std::cmp::Reverse((a.closure.as_ref().map_or(a.last_time, |c| c.time), a.id)));
         closed
     }

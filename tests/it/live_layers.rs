@@ -84,7 +84,7 @@ fn units_alarms_and_routes() {
     let image = render(&view, |live| {
         live.update_units(&earlier, &[0], None);
         live.update_units(&units, &[0, 1, 2], None);
-        live.update_alarms(std::slice::from_ref(&alarm), &[0], None);
+        live.update_alarms(std::slice::from_ref(&alarm), &[0], None, |_| true);
         live.set_routes(std::slice::from_ref(&route));
     });
     image.write_png(&std::env::temp_dir().join("pantau-live-units.png")).expect("png");

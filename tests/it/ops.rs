@@ -37,6 +37,9 @@ fn alarm_to_dispatch_through_the_hub_and_a_viewer_refused() {
     let mut people = pantau::users::Users::load_or_new(&users).expect("users");
     people.add("op1", Role::Operator, None, PASSWORD).expect("add");
     people.add("viewer1", Role::Viewer, None, PASSWORD).expect("add");
+    let (here, elsewhere) = polseks_of_the_alarm(&files);
+    people.add("budi", Role::Operator, Some(here.clone()), PASSWORD).expect("add");
+    people.add("joko", Role::Operator, Some(elsewhere), PASSWORD).expect("add");
     people.save(&users).expect("save");
     let mut serve = pantau::service::ServeConfig::loopback(dir.path().join("journal"));
     serve.desks = Some(pantau::service::DesksConfig {
@@ -97,6 +100,27 @@ fn alarm_to_dispatch_through_the_hub_and_a_viewer_refused() {
     assert_eq!(desk.world().unit(&chosen).map(|u| u.status), Some(UnitStatus::Available));
     drop(viewer);
     wait_until(desk, "the viewer's departure", |d| present(d).len() == 1);
+    // A Polsek's desk shows the alarms in its own zones only; the root's shows them all.
+    let polsek_desk = |user: &str| {
+        let address = HubAddress { url: format!("ws://{hub}"), pin: None, seat: format!("{user}-desk") };
+        let login = Credentials { user: user.into(), password: PASSWORD.into() };
+        let layers = Layers {
+            zones: pantau::layer_files::load_zones(&files.zones).expect("zones"),
+            org: Some(pantau::org::Org::load(&files.org).expect("org")),
+            ..Layers::default()
+        };
+        let mut desk = Desk::connect(address, Some(login), layers).expect("desk");
+        wait_until(&mut desk, "its world", |d| d.seq.is_some() && d.world().alarm(alarm.id).is_some());
+        desk
+    };
+    let (budi, joko) = (polsek_desk("budi"), polsek_desk("joko"));
+    assert_eq!(budi.alarm_queue().len(), 1, "the alarm is in budi's Polsek");
+    assert!(joko.alarm_queue().is_empty(), "not in joko's");
+    assert!(budi.jurisdiction().is_some_and(|name| name.starts_with("Polsek")), "{:?}", budi.jurisdiction());
+    assert!(session.desk.jurisdiction().is_none(), "op1 sits at the root");
+    drop((budi, joko));
+    let desk = &mut session.desk;
+    wait_until(desk, "their departure", |d| present(d).len() == 1);
     // The operator can.
     desk.dispatch(alarm.id, &chosen);
     wait_until(desk, "the dispatch", |d| d.world().unit(&chosen).map(|u| u.status) == Some(UnitStatus::Dispatched));
@@ -114,6 +138,21 @@ fn alarm_to_dispatch_through_the_hub_and_a_viewer_refused() {
     let roster_commands = roster.len() + roster.iter().filter(|u| u.status != UnitStatus::Available).count();
     let report = pantau::journal::verify(&journal).expect("verify");
     assert!(report.ok);
-    // The roster, the refused login, two logins, two logouts, and both dispatch attempts.
-    assert_eq!(report.counts.get("commands").copied(), Some(roster_commands as u64 + 7), "every interaction recorded");
+    // The roster, the refused login, four logins, four logouts, and both dispatch attempts.
+    assert_eq!(report.counts.get("commands").copied(), Some(roster_commands as u64 + 11), "every interaction recorded");
+}
+
+/// The Polsek whose zones hold the test alarm (near the demo city's centre), and another one.
+fn polseks_of_the_alarm(files: &pantau::demo::DemoFiles) -> (String, String) {
+    let org = pantau::org::Org::load(&files.org).expect("org");
+    let zones = pantau::spatial::ZoneIndex::new(pantau::layer_files::load_zones(&files.zones).expect("zones"));
+    let (lon, lat) = pantau::demo::CENTRE;
+    let codes: Vec<&str> =
+        zones.lookup_slots(lon + 0.001, lat + 0.002).iter().map(|&z| zones.zones()[z as usize].code.as_str()).collect();
+    let nodes: Vec<String> = org.nodes_at(codes).iter().map(|n| n.id.clone()).collect();
+    let polsek = |inside: bool| {
+        let found = org.nodes().iter().find(|n| n.tier == pantau::org::Tier::Polsek && nodes.contains(&n.id) == inside);
+        found.expect("a polsek").id.clone()
+    };
+    (polsek(true), polsek(false))
 }

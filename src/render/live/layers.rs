@@ -356,7 +356,15 @@ impl LiveLayers {
 
     /// Rewrites the alarms in `changed`; closed alarms are hidden, acknowledged ones stop
     /// pulsing; `selected` gets a ring.
-    pub fn update_alarms(&mut self, alarms: &[Alarm], changed: &[u32], selected: Option<u32>) {
+    /// Writes the changed alarms' slots; an alarm not `shown` (closed, or outside the seat's
+    /// jurisdiction) keeps its slot with no marker.
+    pub fn update_alarms(
+        &mut self,
+        alarms: &[Alarm],
+        changed: &[u32],
+        selected: Option<u32>,
+        shown: impl Fn(&Alarm) -> bool,
+    ) {
         let flags = LayerId::Alarms.flags();
         let palette = self.palette();
         for &slot in changed {
@@ -371,7 +379,7 @@ impl LiveLayers {
                 pos: self.rel(lon, lat),
                 color: packed(if raised { palette.alarm } else { palette.alarm_acknowledged }),
                 shape: SHAPE_ALARM,
-                size: if alarm.state.is_open() { 20.0 } else { 0.0 },
+                size: if alarm.state.is_open() && shown(alarm) { 20.0 } else { 0.0 },
                 heading: 0.0,
                 since: self.clock(alarm.time),
                 flags: f,

@@ -34,7 +34,12 @@ fn strip(ui: &mut egui::Ui, console: &mut Console, size: f32) {
     ui.separator();
     let clock = chrono::Local::now().format("%H:%M:%S").to_string();
     ui.label(RichText::new(clock).size(size).monospace());
-    ui.label(RichText::new(format!("{:?}", console.role()).to_lowercase()).size(size * 0.8));
+    let role = format!("{:?}", console.role()).to_lowercase();
+    let seat = match console.session.desk.jurisdiction() {
+        Some(node) => format!("{role} · {node}"),
+        None => role,
+    };
+    ui.label(RichText::new(seat).size(size * 0.8));
     wall_switch(ui, console);
     sound_switch(ui, console);
 }

@@ -42,7 +42,8 @@ impl Console {
         let mut alarms = changes.alarms;
         alarms.extend(old_alarm.into_iter().chain(alarm_slot));
         canvas.live.update_units(world.units(), &units, self.selected_unit);
-        canvas.live.update_alarms(world.alarms(), &alarms, alarm_slot);
+        let desk = &self.session.desk;
+        canvas.live.update_alarms(world.alarms(), &alarms, alarm_slot, |a| desk.in_view(a));
         self.drawn_selection = (self.selected_unit, alarm_slot);
     }
 

@@ -230,7 +230,9 @@ impl Console {
             return;
         }
         self.seen_alarms = alarms.len();
-        let newest = alarms.iter().rev().find(|a| a.state.is_open() && a.lon.is_some()).map(|a| a.id);
+        let desk = &self.session.desk;
+        let newest =
+            alarms.iter().rev().find(|a| a.state.is_open() && a.lon.is_some() && desk.in_view(a)).map(|a| a.id);
         if let (true, Some(id)) = (self.wall, newest) {
             self.select_alarm(id);
         }
