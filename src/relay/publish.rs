@@ -1,12 +1,12 @@
 //! The primary's side: every batch the writer applies (durable by then) is published to the
-//! stream, in order, as messages of consecutive records that share a node's subject; a batch's
-//! messages are all sent, then all their acknowledgements awaited, and on any failure the
-//! whole batch is sent again under the same message ids, which the stream keeps once. While
-//! NATS is away, at most [`QUEUE_BATCHES`] batches wait in memory; past that, only the range
-//! they cover is remembered and read back from the journal once NATS answers. At start the
-//! stream's last record is read back, and what the journal holds after it is published first;
-//! a stream ahead of the journal (another primary, a lost journal) stops the publisher, said
-//! loudly, rather than mixing two histories.
+//! stream, in order, as messages of consecutive records on the subject of the smallest node
+//! holding them all (`subjects.rs`). Each message is sent only once the one before it is
+//! acknowledged, and sent again under its message id (a duplicate the stream drops) until it
+//! is: so the stream never holds a message whose predecessor it lacks. While NATS is away, at most [`QUEUE_BATCHES`] batches
+//! wait in memory; past that, only the range they cover is remembered and read back from the
+//! journal once NATS answers. At start the stream's last record is read back, and what the
+//! journal holds after it is published first; a stream ahead of the journal (another primary,
+//! a lost journal) stops the publisher, said loudly, rather than mixing two histories.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -114,10 +114,11 @@ struct Target {
     jetstream: jetstream::Context,
 }
 
-/// One message: its subject, its first record's sequence number (its id) and its JSON.
+/// One message: its subject, its first and last records' sequence numbers and its JSON.
 struct Message {
     subject: String,
     first_seq: u64,
+    last_seq: u64,
     payload: Vec<u8>,
 }
 
@@ -200,32 +201,34 @@ impl Publisher {
         Ok(relayed.last_seq())
     }
 
-    /// Publishes records `first_seq..`, retried whole until the cluster acknowledges them all.
+    /// Publishes records `first_seq..`, each message retried until the cluster acknowledges it.
     async fn publish(&self, target: &Target, first_seq: u64, events: &[Event]) -> Result<()> {
-        let messages = messages(&self.subjects, first_seq, events)?;
-        let mut wait = RETRY_FIRST;
-        loop {
-            match self.send_all(target, &messages).await {
-                Ok(()) => return Ok(()),
-                Err(e) => tracing::warn!("relay: records from {first_seq} not acknowledged yet: {e:#}"),
+        for message in messages(&self.subjects, first_seq, events)? {
+            let mut wait = RETRY_FIRST;
+            loop {
+                match self.send(target, &message).await {
+                    Ok(()) => break,
+                    Err(e) => tracing::warn!("relay: records from {} not acknowledged yet: {e:#}", message.first_seq),
+                }
+                self.pause(wait).await?;
+                wait = longer(wait);
             }
-            self.pause(wait).await?;
-            wait = longer(wait);
         }
+        Ok(())
     }
 
-    /// Every message sent, then every acknowledgement awaited.
-    async fn send_all(&self, target: &Target, messages: &[Message]) -> Result<()> {
-        let mut acks = Vec::with_capacity(messages.len());
-        for message in messages {
-            let mut headers = async_nats::HeaderMap::new();
-            headers.insert("Nats-Msg-Id", format!("{}-{}", self.config.stream, message.first_seq).as_str());
-            let payload = message.payload.clone().into();
-            acks.push(target.jetstream.publish_with_headers(message.subject.clone(), headers, payload).await?);
-        }
-        for ack in acks {
-            ack.await?;
-        }
+    /// One message, sent and acknowledged. Its id names its first and last record: the same
+    /// message sent again is a duplicate the stream drops, while the same records cut into
+    /// other messages (read back from the journal after a restart) are kept, and the follower
+    /// passes over what it already has. (An id of the first record alone would have the
+    /// stream drop a longer message as a duplicate of a shorter one still pending from before
+    /// the restart: the records beyond it lost.)
+    async fn send(&self, target: &Target, message: &Message) -> Result<()> {
+        let mut headers = async_nats::HeaderMap::new();
+        let id = format!("{}-{}-{}", self.config.stream, message.first_seq, message.last_seq);
+        headers.insert("Nats-Msg-Id", id.as_str());
+        let payload = message.payload.clone().into();
+        target.jetstream.publish_with_headers(message.subject.clone(), headers, payload).await?.await?;
         Ok(())
     }
 
@@ -239,34 +242,29 @@ impl Publisher {
     }
 }
 
-/// Records `first_seq..` as messages: consecutive records of one subject together, each
-/// message at most [`MAX_MESSAGE_BYTES`] (a record alone is far smaller).
+/// Records `first_seq..` as messages of consecutive records, each at most
+/// [`MAX_MESSAGE_BYTES`] (a record alone is far smaller), on the subject that covers them.
 fn messages(subjects: &Subjects, first_seq: u64, events: &[Event]) -> Result<Vec<Message>> {
-    let mut messages: Vec<Message> = Vec::new();
-    let mut open: Option<(&str, u64, Vec<Vec<u8>>, usize)> = None;
-    for (seq, event) in (first_seq..).zip(events) {
+    let mut messages = Vec::new();
+    let (mut start, mut records, mut bytes) = (0, Vec::new(), 64);
+    for (i, event) in events.iter().enumerate() {
         let json = serde_json::to_vec(event)?;
-        let subject = subjects.of(event);
-        match &mut open {
-            Some((at, _, records, bytes)) if *at == subject && *bytes + json.len() < MAX_MESSAGE_BYTES => {
-                *bytes += json.len() + 1;
-                records.push(json);
-            }
-            _ => {
-                if let Some(done) = open.take() {
-                    messages.push(message(done));
-                }
-                let bytes = json.len() + 64;
-                open = Some((subject, seq, vec![json], bytes));
-            }
+        if !records.is_empty() && bytes + json.len() >= MAX_MESSAGE_BYTES {
+            messages.push(message(subjects.of(&events[start..i]), first_seq + start as u64, &records));
+            (start, bytes) = (i, 64);
+            records.clear();
         }
+        bytes += json.len() + 1;
+        records.push(json);
     }
-    messages.extend(open.map(message));
+    if !records.is_empty() {
+        messages.push(message(subjects.of(&events[start..]), first_seq + start as u64, &records));
+    }
     Ok(messages)
 }
 
 /// A [`Relayed`] written out from records already in JSON.
-fn message((subject, first_seq, records, _): (&str, u64, Vec<Vec<u8>>, usize)) -> Message {
+fn message(subject: String, first_seq: u64, records: &[Vec<u8>]) -> Message {
     let mut payload = format!("{{\"first_seq\":{first_seq},\"events\":[").into_bytes();
     for (i, record) in records.iter().enumerate() {
         if i > 0 {
@@ -275,7 +273,8 @@ fn message((subject, first_seq, records, _): (&str, u64, Vec<Vec<u8>>, usize)) -
         payload.extend_from_slice(record);
     }
     payload.extend_from_slice(b"]}");
-    Message { subject: subject.to_string(), first_seq, payload }
+    let last_seq = first_seq + records.len() as u64 - 1;
+    Message { subject, first_seq, last_seq, payload }
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
-//! Which subject a record is published on: the organisation node whose zones hold its place
-//! (a fix's, an alarm's), as the path of node ids from the root, `pantau.<mabes>.<polda>...`.
-//! A record with no place, or a place in no node's zones, goes on the root's subject; without
-//! an organisation tree every record goes on `pantau.centre`. A Polda hub can so subscribe to
-//! `pantau.<mabes>.<polda>.>` and the stream can be read per node.
+//! Which subject a message of records is published on: that of the smallest organisation node
+//! whose zones hold every record's place (a fix's, an alarm's), as the path of node ids from
+//! the root, `pantau.<mabes>.<polda>.<polres>.<polsek>`. A record with no place, or a place in
+//! no node's zones, belongs to the root; without an organisation tree every message goes on
+//! `pantau.centre`. A Polda hub can so subscribe to `pantau.<mabes>.<polda>.>`, and the stream
+//! can be read per node.
 
 use std::collections::HashMap;
 
@@ -13,27 +14,27 @@ use crate::spatial::ZoneIndex;
 
 pub struct Subjects {
     tree: Option<(Org, ZoneIndex)>,
-    /// Each node's subject, by node id.
-    by_node: HashMap<String, String>,
-    root: String,
+    /// Each node's path of subject tokens from the root, by node id.
+    paths: HashMap<String, Vec<String>>,
+    root: Vec<String>,
 }
 
 impl Subjects {
     pub fn new(tree: Option<(Org, Vec<Zone>)>) -> Self {
         let Some((org, zones)) = tree else {
-            return Self { tree: None, by_node: HashMap::new(), root: format!("{SUBJECT_ROOT}.centre") };
+            return Self { tree: None, paths: HashMap::new(), root: vec!["centre".into()] };
         };
-        let by_node = org
+        let paths: HashMap<String, Vec<String>> = org
             .nodes()
             .iter()
             .map(|node| {
                 let mut path: Vec<String> = org.path_up(&node.id).iter().map(|n| token(&n.id)).collect();
                 path.reverse();
-                (node.id.clone(), format!("{SUBJECT_ROOT}.{}", path.join(".")))
+                (node.id.clone(), path)
             })
-            .collect::<HashMap<_, _>>();
-        let root = by_node.get(&org.root().id).cloned().unwrap_or_else(|| format!("{SUBJECT_ROOT}.centre"));
-        Self { tree: Some((org, ZoneIndex::new(zones))), by_node, root }
+            .collect();
+        let root = paths.get(&org.root().id).cloned().unwrap_or_else(|| vec![token(&org.root().id)]);
+        Self { tree: Some((org, ZoneIndex::new(zones))), paths, root }
     }
 
     /// Every subject of the relay (what the stream takes).
@@ -41,8 +42,26 @@ impl Subjects {
         format!("{SUBJECT_ROOT}.>")
     }
 
-    /// The subject a record goes on.
-    pub fn of(&self, event: &Event) -> &str {
+    /// The subject of a message holding these records: the smallest node covering them all.
+    pub fn of(&self, events: &[Event]) -> String {
+        let mut common: Option<&[String]> = None;
+        for event in events {
+            let path = self.path(event);
+            let shared = match common {
+                None => path.len(),
+                Some(so_far) => so_far.iter().zip(path).take_while(|(a, b)| a == b).count(),
+            };
+            common = Some(&path[..shared]);
+            if shared <= 1 {
+                break;
+            }
+        }
+        let path = common.filter(|p| !p.is_empty()).unwrap_or(&self.root);
+        format!("{SUBJECT_ROOT}.{}", path.join("."))
+    }
+
+    /// The path of the deepest node holding a record's place (the root's without one).
+    fn path(&self, event: &Event) -> &[String] {
         let place = match event {
             Event::Position { fix, .. } => Some((fix.lon, fix.lat)),
             Event::Alarm { fix, .. } => fix.as_ref().map(|f| (f.lon, f.lat)),
@@ -51,9 +70,9 @@ impl Subjects {
         let (Some((org, zones)), Some((lon, lat))) = (&self.tree, place) else { return &self.root };
         let codes: Vec<&str> =
             zones.lookup_slots(lon, lat).iter().map(|&z| zones.zones()[z as usize].code.as_str()).collect();
-        // The deepest node of the place (nodes come top down).
+        // Nodes come top down: the last is the deepest.
         let deepest = org.nodes_at(codes.iter().copied()).last().map(|n| n.id.clone());
-        deepest.and_then(|id| self.by_node.get(&id)).map_or(&self.root, String::as_str)
+        deepest.and_then(|id| self.paths.get(&id)).map_or(&self.root, Vec::as_slice)
     }
 }
 

@@ -209,6 +209,7 @@ fn a_follower_on_a_three_node_cluster_misses_nothing_when_a_node_dies() {
 /// reads where the stream ends and publishes what its journal holds after it.
 #[test]
 fn a_primary_stopped_before_publishing_publishes_the_rest_when_it_comes_back() {
+    let _ = tracing_subscriber::fmt().with_env_filter("pantau=info").with_test_writer().try_init();
     let dir = tempfile::tempdir().expect("tmp");
     let mut cluster = Cluster::start();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -236,26 +237,41 @@ fn a_primary_stopped_before_publishing_publishes_the_rest_when_it_comes_back() {
     runtime.block_on(again.stop()).expect("the primary stops");
 }
 
-/// Each record goes on the subject of the deepest organisation node whose zones hold it: the
-/// path of node ids from Mabes down.
+/// A message goes on the subject of the smallest organisation node holding all its records:
+/// the path of node ids from Mabes down.
 #[test]
-fn records_go_on_their_nodes_subjects() {
+fn messages_go_on_the_subject_of_the_smallest_node_holding_them() {
     use geo::InteriorPoint;
     let files = demo_city();
     let org = pantau::org::Org::load(&files.org).expect("org");
     let zones = pantau::layer_files::load_zones(&files.zones).expect("zones");
-    let polsek = org.nodes().iter().find(|n| n.tier == pantau::org::Tier::Polsek).expect("a polsek").clone();
-    let zone = zones.iter().find(|z| polsek.zones.contains(&z.code)).expect("its zone").clone();
-    let point = zone.polygon.interior_point().expect("a point inside");
-    let mut path: Vec<String> = org.path_up(&polsek.id).iter().map(|n| n.id.clone()).collect();
-    path.reverse();
-    let subjects = pantau::relay::subjects::Subjects::new(Some((org, zones)));
-    let fix = Fix { time: 0, lon: point.x(), lat: point.y(), speed: None, heading: None, accuracy: None };
-    let at = Event::Position { device: "u1".into(), fix, feed: FeedKind::Simulator };
-    assert_eq!(subjects.of(&at), format!("pantau.{}", path.join(".")));
-    let far =
-        Event::Position { device: "u1".into(), fix: Fix { lon: 0.0, lat: 0.0, ..fix }, feed: FeedKind::Simulator };
-    assert_eq!(subjects.of(&far), format!("pantau.{}", path[0]), "outside every zone: the root's");
+    let polseks: Vec<_> = org.nodes().iter().filter(|n| n.tier == pantau::org::Tier::Polsek).cloned().collect();
+    let point_in = |polsek: &pantau::org::Node| {
+        let zone = zones.iter().find(|z| polsek.zones.contains(&z.code)).expect("its zone");
+        let point = zone.polygon.interior_point().expect("a point inside");
+        let fix = Fix { time: 0, lon: point.x(), lat: point.y(), speed: None, heading: None, accuracy: None };
+        Event::Position { device: "u1".into(), fix, feed: FeedKind::Simulator }
+    };
+    let path = |id: &str| {
+        let mut path: Vec<String> = org.path_up(id).iter().map(|n| n.id.clone()).collect();
+        path.reverse();
+        format!("pantau.{}", path.join("."))
+    };
+    let (here, there) = (point_in(&polseks[0]), point_in(&polseks[1]));
+    let (polsek, polres) = (path(&polseks[0].id), path(polseks[0].parent.as_deref().expect("a polres")));
+    let root = path(&org.root().id);
+    let subjects = pantau::relay::subjects::Subjects::new(Some((org.clone(), zones.clone())));
+    assert_eq!(subjects.of(std::slice::from_ref(&here)), polsek);
+    assert_eq!(subjects.of(&[here.clone(), here.clone()]), polsek);
+    let both = subjects.of(&[here.clone(), there]);
+    assert!(polsek.starts_with(&both) && both.len() < polsek.len(), "two Polseks: a node above both ({both})");
+    assert!(polsek.starts_with(&polres));
+    let far = Event::Position {
+        device: "u1".into(),
+        fix: Fix { time: 0, lon: 0.0, lat: 0.0, speed: None, heading: None, accuracy: None },
+        feed: FeedKind::Simulator,
+    };
+    assert_eq!(subjects.of(&[here, far]), root, "a record outside every zone: the root's");
 }
 
 /// Bad relay options are refused before anything starts, naming the option and the reason.
