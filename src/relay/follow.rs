@@ -1,7 +1,8 @@
 //! The follower's side: the whole stream read in order from its first record (an ordered
 //! consumer), each run checked to follow the last one exactly, and handed on as a batch: to a
-//! hub, as a writer's subscription would be. When NATS or the consumer fails, reading starts
-//! again after the last message taken, for as long as it takes. A run already taken (a
+//! hub, as a writer's subscription would be. When NATS or the consumer fails, or the consumer
+//! goes quiet while the stream holds more, reading starts again after the last message taken,
+//! for as long as it takes. A run already taken (a
 //! republished one) is passed over; a gap stops the follower, said loudly, because its world
 //! would no longer be the primary's (the hub's feed then ends, and its seats are told).
 
@@ -30,6 +31,9 @@ pub fn start(config: RelayConfig, stop: watch::Receiver<bool>) -> Subscription {
     });
     Subscription { world: World::new(), seq: 0, batches }
 }
+
+/// How long the follower waits for a message before asking the stream whether it holds more.
+const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 struct Follower {
     tx: Sender<Arc<Batch>>,
@@ -75,7 +79,7 @@ impl Follower {
 
     /// Reads the stream from after the last message taken until it fails.
     async fn read(&mut self, jetstream: &jetstream::Context, config: &RelayConfig) -> Result<Ended> {
-        let stream = jetstream.get_stream(&config.stream).await?;
+        let mut stream = jetstream.get_stream(&config.stream).await?;
         let deliver_policy = match self.position {
             0 => consumer::DeliverPolicy::All,
             taken => consumer::DeliverPolicy::ByStartSequence { start_sequence: taken + 1 },
@@ -84,7 +88,17 @@ impl Follower {
         let mut messages = stream.create_consumer(ordered).await?.messages().await?;
         loop {
             let message = tokio::select! {
-                message = messages.next() => message,
+                message = tokio::time::timeout(IDLE_CHECK, messages.next()) => match message {
+                    Ok(message) => message,
+                    // Quiet: a consumer that went quiet while the stream grew is read again.
+                    Err(_) => {
+                        let last = stream.info().await?.state.last_sequence;
+                        if last > self.position {
+                            bail!("the consumer stalled at message {} of {last}", self.position);
+                        }
+                        continue;
+                    }
+                },
                 _ = self.stop.wait_for(|s| *s) => return Ok(Ended::Done),
             };
             let Some(message) = message else { bail!("the stream's messages ended") };
