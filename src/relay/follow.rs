@@ -79,7 +79,7 @@ impl Follower {
 
     /// Reads the stream from after the last message taken until it fails.
     async fn read(&mut self, jetstream: &jetstream::Context, config: &RelayConfig) -> Result<Ended> {
-        let mut stream = jetstream.get_stream(&config.stream).await?;
+        let stream = jetstream.get_stream(&config.stream).await?;
         let deliver_policy = match self.position {
             0 => consumer::DeliverPolicy::All,
             taken => consumer::DeliverPolicy::ByStartSequence { start_sequence: taken + 1 },
@@ -87,19 +87,17 @@ impl Follower {
         let ordered = consumer::pull::OrderedConfig { deliver_policy, ..Default::default() };
         let mut messages = stream.create_consumer(ordered).await?.messages().await?;
         loop {
-            let message = tokio::select! {
-                message = tokio::time::timeout(IDLE_CHECK, messages.next()) => match message {
-                    Ok(message) => message,
-                    // Quiet: a consumer that went quiet while the stream grew is read again.
-                    Err(_) => {
-                        let last = stream.info().await?.state.last_sequence;
-                        if last > self.position {
-                            bail!("the consumer stalled at message {} of {last}", self.position);
-                        }
-                        continue;
-                    }
-                },
+            let waited = tokio::select! {
+                message = tokio::time::timeout(IDLE_CHECK, messages.next()) => message.ok(),
                 _ = self.stop.wait_for(|s| *s) => return Ok(Ended::Done),
+            };
+            // Quiet: a consumer that went quiet while the stream grew is read again.
+            let Some(message) = waited else {
+                let last = jetstream.get_stream(&config.stream).await?.cached_info().state.last_sequence;
+                if last > self.position {
+                    bail!("the consumer stalled at message {} of {last}", self.position);
+                }
+                continue;
             };
             let Some(message) = message else { bail!("the stream's messages ended") };
             let message = message.context("reading the stream")?;
