@@ -21,13 +21,14 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
-/// Three nodes routed to each other, JetStream on each, stores under a folder of their own;
-/// each can be killed (SIGKILL) and started again on the same ports and store. All are killed
-/// when dropped.
+/// Three nodes routed to each other, JetStream on each, stores and logs under a folder of their
+/// own; each can be killed (SIGKILL) and started again on the same ports and store. All are
+/// killed when dropped; a failed test prints the end of each node's log.
 struct Cluster {
     dir: tempfile::TempDir,
     routes: Vec<u16>,
     clients: Vec<u16>,
+    monitors: Vec<u16>,
     nodes: Vec<Option<Child>>,
 }
 
@@ -36,19 +37,65 @@ impl Cluster {
         let dir = tempfile::tempdir().expect("tmp");
         let routes = (0..3).map(|_| free_port()).collect();
         let clients = (0..3).map(|_| free_port()).collect();
-        let mut cluster = Self { dir, routes, clients, nodes: vec![None, None, None] };
+        let monitors = (0..3).map(|_| free_port()).collect();
+        let mut cluster = Self { dir, routes, clients, monitors, nodes: vec![None, None, None] };
         for i in 0..3 {
             cluster.start_node(i);
         }
+        cluster.formed();
         cluster
+    }
+
+    /// Waits until the nodes that run have elected a JetStream leader that holds every other
+    /// running node as a current replica: only then can a stream be placed on all of them (a
+    /// node killed before it joined would leave a cluster that can never place three replicas).
+    fn formed(&self) {
+        let running: Vec<usize> = (0..3).filter(|i| self.nodes[*i].is_some()).collect();
+        let started = Instant::now();
+        loop {
+            let meta = |i: usize| self.jetstream_info(i).map(|info| info["meta_cluster"].clone());
+            let leader = running.iter().find_map(|&i| meta(i)?["leader"].as_str().map(str::to_owned));
+            let leader = leader.and_then(|name| running.iter().copied().find(|&i| name == format!("n{i}")));
+            let current = leader.and_then(meta).map_or(0, |meta| {
+                meta["replicas"].as_array().map_or(0, |r| r.iter().filter(|r| r["current"] == true).count())
+            });
+            if current + 1 == running.len() {
+                return;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "the NATS cluster did not form: {}", self.logs());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Node `i`'s JetStream report from its monitoring port, if it answers.
+    fn jetstream_info(&self, i: usize) -> Option<serde_json::Value> {
+        use std::io::{Read, Write};
+        let mut http = std::net::TcpStream::connect(("127.0.0.1", self.monitors[i])).ok()?;
+        http.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+        http.write_all(b"GET /jsz HTTP/1.0\r\n\r\n").ok()?;
+        let mut reply = String::new();
+        http.read_to_string(&mut reply).ok()?;
+        serde_json::from_str(reply.split_once("\r\n\r\n")?.1).ok()
+    }
+
+    /// The last lines of each node's log.
+    fn logs(&self) -> String {
+        (0..3)
+            .map(|i| {
+                let log = std::fs::read_to_string(self.dir.path().join(format!("n{i}.log"))).unwrap_or_default();
+                let lines: Vec<&str> = log.lines().collect();
+                format!("\n--- n{i} ---\n{}", lines[lines.len().saturating_sub(30)..].join("\n"))
+            })
+            .collect()
     }
 
     fn start_node(&mut self, i: usize) {
         let others: Vec<String> =
             (0..3).filter(|j| *j != i).map(|j| format!("nats://127.0.0.1:{}", self.routes[j])).collect();
         let child = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", &self.clients[i].to_string(), "-js"])
+            .args(["-a", "127.0.0.1", "-p", &self.clients[i].to_string(), "-m", &self.monitors[i].to_string(), "-js"])
             .args(["-sd", &self.dir.path().join(format!("n{i}")).display().to_string()])
+            .args(["-l", &self.dir.path().join(format!("n{i}.log")).display().to_string()])
             .args(["--server_name", &format!("n{i}"), "--cluster_name", "pantau"])
             .args(["--cluster", &format!("nats://127.0.0.1:{}", self.routes[i]), "--routes", &others.join(",")])
             .stdout(Stdio::null())
@@ -79,6 +126,9 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("the NATS nodes' logs:{}", self.logs());
+        }
         for i in 0..3 {
             self.kill(i);
         }
@@ -183,8 +233,9 @@ fn a_follower_on_a_three_node_cluster_misses_nothing_when_a_node_dies() {
     follower.relay = Some(Relay::Follow(cluster.relay([1, 2, 0])));
     let follower = runtime.block_on(Service::start(follower)).expect("follower");
     assert!(follower.bound.osmand.is_none() && follower.bound.http.is_none(), "a follower runs no feeds");
-    journal_rounds(&runtime, &primary, 0..40);
-    // A node dies mid-stream.
+    let published = journal_rounds(&runtime, &primary, 0..40);
+    caught_up(&runtime, &follower, &primary, published);
+    // A node dies mid-stream, the stream on all three.
     cluster.kill(0);
     let last = journal_rounds(&runtime, &primary, 40..80);
     let followed = caught_up(&runtime, &follower, &primary, last);
@@ -229,6 +280,7 @@ fn a_primary_stopped_before_publishing_publishes_the_rest_when_it_comes_back() {
     runtime.block_on(first.stop()).expect("the primary stops without its stream");
     cluster.start_node(1);
     cluster.start_node(2);
+    cluster.formed();
     let again = runtime.block_on(Service::start(primary)).expect("the primary again");
     let last = journal_rounds(&runtime, &again, 20..25);
     let followed = caught_up(&runtime, &follower, &again, last);
