@@ -457,3 +457,37 @@ fn a_journal_with_the_second_snapshot_format_still_replays() {
     let sos = &world.alarms()[3];
     assert_eq!((sos.source.as_str(), sos.position_source), ("unit-a", pantau::model::PositionSource::LastKnown));
 }
+
+/// A journal written by main on 2026-12-01, before calls and incidents were added: logins (one
+/// refused), a roster, positions, alarms with and without a fix and with notes, every alarm
+/// command (a viewer's refused, one refused by the hub), and a snapshot (format PNTSNAP3) with
+/// commands after it. It must still replay, with and without its snapshot, to the same world.
+#[test]
+fn a_journal_written_before_calls_still_replays() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journal-2026-12-01");
+    let report = journal::verify(&fixture).expect("verify");
+    assert!(report.ok, "{:?} {:?}", report.problems, report.snapshot_problems);
+    assert_eq!((report.records, report.snapshots), (49, 1));
+    assert_eq!((report.counts["positions"], report.counts["alarms"], report.counts["commands"]), (30, 3, 16));
+    let world = replayed_with_and_without_its_snapshot(&fixture);
+    let units: Vec<_> = world.units().iter().map(|u| (u.callsign.as_str(), u.status)).collect();
+    assert_eq!(units, [("C0", UnitStatus::Available), ("C1", UnitStatus::Available), ("unit-2", UnitStatus::OffDuty)]);
+    let alarms = world.alarms();
+    let closed = alarms[0].closure.as_ref().expect("alarm 1 closed");
+    assert_eq!((alarms[0].state, alarms[0].dispatched_unit.as_deref()), (AlarmState::Resolved, Some("unit-1")));
+    assert_eq!(
+        (closed.disposition, closed.note.as_str()),
+        (pantau::model::Disposition::ArrestMade, "dua orang ditahan")
+    );
+    assert_eq!(
+        (alarms[1].state, alarms[1].dispatched_unit.as_deref()),
+        (AlarmState::Raised, None),
+        "both dispatches refused"
+    );
+    assert_eq!(alarms[1].position_source, pantau::model::PositionSource::LastKnown);
+    assert_eq!(
+        (alarms[2].position_source, alarms[2].state),
+        (pantau::model::PositionSource::Placed, AlarmState::Acknowledged)
+    );
+    assert!(alarms[2].closure.is_none() && alarms[2].notes.cut, "reopened by the commander");
+}
