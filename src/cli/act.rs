@@ -1,5 +1,5 @@
 //! `pantau act`: one command at the hub as the logged-in person (acknowledge, dispatch,
-//! resolve, false-alarm, status). Prints the sequence number it was journaled as; a refusal
+//! resolve, false-alarm, status; answer and classify a call). Prints the sequence number it was journaled as; a refusal
 //! is printed with its reason and exits 1.
 
 use anyhow::{Context, Result};
@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::seat::{connect, HubArgs};
 use crate::hub::protocol::Want;
-use crate::model::{AlarmId, Command, UnitStatus};
+use crate::model::{AlarmId, CallId, Classification, Command, UnitStatus};
 
 #[derive(Args, Debug)]
 pub struct ActArgs {
@@ -55,6 +55,21 @@ pub enum Action {
         #[arg(long, value_enum)]
         status: UnitStatus,
     },
+    /// Answer a ringing 110 call.
+    Answer {
+        /// The call's number
+        #[arg(long)]
+        call: CallId,
+    },
+    /// Give the verdict on a call you answered.
+    Classify {
+        /// The call's number
+        #[arg(long)]
+        call: CallId,
+        /// The verdict
+        #[arg(long = "as", value_enum)]
+        class: Classification,
+    },
 }
 
 impl Action {
@@ -65,6 +80,8 @@ impl Action {
             Action::Resolve { alarm } => Command::Resolve { alarm },
             Action::FalseAlarm { alarm } => Command::FalseAlarm { alarm },
             Action::Status { unit, status } => Command::SetStatus { unit, status },
+            Action::Answer { call } => Command::Answer { call },
+            Action::Classify { call, class } => Command::Classify { call, class },
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `pantau query`: spatial questions for scripts and analysts. For each query point (`--at`
 //! or a `--points` file) it prints one JSON object: the zones holding it, the nearest
 //! available units (by road with `--map`), or the cameras that see it; `route` prints the
-//! fastest road route between two points.
+//! fastest road route between two points; `calls` asks a hub for its open 110 calls.
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +50,11 @@ pub enum QueryCommand {
         #[command(flatten)]
         points: QueryPoints,
     },
+    /// The hub's open 110 calls, one JSON object a line.
+    Calls {
+        #[command(flatten)]
+        hub: super::seat::HubArgs,
+    },
     /// The fastest road route between two points.
     Route {
         /// The base map whose roads are driven, or `demo`/`demo:SEED`.
@@ -93,7 +98,51 @@ pub fn run(command: QueryCommand) -> Result<()> {
         }
         QueryCommand::Cameras { cameras, points } => cameras_seeing(&cameras, &points),
         QueryCommand::Route { map, from, to } => route(&map, from, to),
+        QueryCommand::Calls { hub } => open_calls(&hub),
     }
+}
+
+/// Logs in, takes the world and prints each open call.
+fn open_calls(hub: &super::seat::HubArgs) -> Result<()> {
+    use crate::hub::protocol::{FromHub, Want};
+    let login = hub.login("query", Want::World)?;
+    let pin = hub.pin()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let calls = runtime.block_on(async {
+        let mut seat = super::seat::connect(&hub.hub, pin, login).await?;
+        let calls = loop {
+            match seat.next().await? {
+                Some(FromHub::World { calls, .. }) => break calls,
+                Some(_) => continue,
+                None => bail!("--hub {}: the hub closed before sending its world", hub.hub),
+            }
+        };
+        seat.logout().await;
+        Ok(calls)
+    })?;
+    for call in calls.iter().filter(|c| c.is_open()) {
+        print(call_line(call));
+    }
+    Ok(())
+}
+
+/// One open call for scripts: where and since when it rings, where the caller is, and flags.
+fn call_line(call: &crate::model::Call) -> serde_json::Value {
+    let location = call.location.as_ref().map(|l| json!({"lon": l.lon, "lat": l.lat, "radius": l.radius}));
+    json!({
+        "id": call.id,
+        "number": call.number,
+        "channel": call.channel,
+        "state": call.state,
+        "tier": call.tier(),
+        "node": call.node(),
+        "rang_at": crate::model::iso8601(call.rang_at),
+        "ringing_since": call.rings.last().map(|r| crate::model::iso8601(r.since)),
+        "answered_by": call.answered_by,
+        "location": location,
+        "flags": call.flags.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(),
+        "flags_why": call.flags.iter().map(|f| f.why.as_str()).collect::<Vec<_>>(),
+    })
 }
 
 fn print(v: serde_json::Value) {

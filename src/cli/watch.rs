@@ -94,7 +94,7 @@ fn print(message: FromHub, printed: &mut Option<u64>) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match message {
-        FromHub::World { seq, units, alarms } => {
+        FromHub::World { seq, units, alarms, .. } => {
             if let Some(last) = *printed {
                 if seq < last {
                     eprintln!("watch: the hub is at seq {seq}, behind the {last} printed (it lost records?); nothing is printed twice");

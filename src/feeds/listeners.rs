@@ -21,7 +21,7 @@ use super::connections::{Gate, Permit};
 use super::nmea::{self, Session};
 use super::osmand::{self, SpeedUnit};
 use super::tokens::Tokens;
-use super::{alarm_api, traccar};
+use super::{alarm_api, calls, traccar};
 use crate::ingest::{Ack, IngestHandle};
 use crate::model::{now_millis, Event, FeedKind};
 
@@ -85,6 +85,12 @@ impl FeedState {
             return response;
         }
         respond(self.ingest.submit(vec![event]).await)
+    }
+
+    /// Takes a call or a location read from a request, its token from the body or the header.
+    async fn accept_read(&self, feed: FeedKind, read: calls::Read, headers: &HeaderMap) -> Response {
+        let token = read.token.or_else(|| bearer(headers));
+        self.accept(feed, &read.device, token.as_deref(), read.event).await
     }
 
     /// Logs a device refused for its token, with where it came from, at most once a minute
@@ -204,10 +210,13 @@ async fn osmand_request(
     }
 }
 
-/// The API listener: alarms, Traccar forwarding, metrics.
+/// The API listener: alarms, calls and callers' locations, Traccar forwarding, metrics.
 pub fn api_router(state: FeedState) -> Router {
     Router::new()
         .route("/alarms", post(alarm_request))
+        .route("/calls", post(call_request))
+        .route("/aml", post(aml_request))
+        .route("/sms", post(sms_request))
         .route("/traccar", post(traccar_request))
         .route("/metrics", get(metrics_request))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -222,6 +231,27 @@ async fn alarm_request(State(s): State<FeedState>, headers: HeaderMap, body: Byt
             s.accept(FeedKind::AlarmApi, &device, token.as_deref(), event).await
         }
         Err(e) => s.refuse("malformed_alarm", StatusCode::BAD_REQUEST, format!("{e}\n")),
+    }
+}
+
+async fn call_request(State(s): State<FeedState>, headers: HeaderMap, body: Bytes) -> Response {
+    match calls::parse_call(&body) {
+        Ok(read) => s.accept_read(FeedKind::Telephony, read, &headers).await,
+        Err(e) => s.refuse("malformed_call", StatusCode::BAD_REQUEST, format!("{e}\n")),
+    }
+}
+
+async fn aml_request(State(s): State<FeedState>, headers: HeaderMap, body: Bytes) -> Response {
+    match calls::parse_aml_https(&body, now_millis()) {
+        Ok(read) => s.accept_read(FeedKind::Aml, read, &headers).await,
+        Err(e) => s.refuse("malformed_aml", StatusCode::BAD_REQUEST, format!("{e}\n")),
+    }
+}
+
+async fn sms_request(State(s): State<FeedState>, headers: HeaderMap, body: Bytes) -> Response {
+    match calls::parse_sms(&body, now_millis()) {
+        Ok(read) => s.accept_read(FeedKind::Aml, read, &headers).await,
+        Err(e) => s.refuse("malformed_aml", StatusCode::BAD_REQUEST, format!("{e}\n")),
     }
 }
 

@@ -211,14 +211,14 @@ pub fn options(client_id: String, broker: &BrokerAddress) -> MqttOptions {
 
 /// The topic and payload an event is published with: an OwnTracks location for a position
 /// (`owntracks/sim/DEVICE`), the alarm API's JSON for an alarm (`pantau/alarms/DEVICE`);
-/// commands are not published.
+/// commands and calls are not published.
 pub fn message(event: &Event) -> Option<(String, String)> {
     match event {
         Event::Position { device, fix, .. } => Some((format!("owntracks/sim/{device}"), owntracks::encode(fix))),
         Event::Alarm { device, kind, fix, priority, .. } => {
             Some((format!("pantau/alarms/{device}"), alarm_api::encode(device, kind, *priority, fix.as_ref())))
         }
-        Event::Command { .. } => None,
+        Event::Command { .. } | Event::Call { .. } | Event::CallerLocation { .. } => None,
     }
 }
 

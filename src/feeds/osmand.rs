@@ -145,7 +145,7 @@ pub fn parse_json(body: &[u8]) -> Result<Report, String> {
 }
 
 /// The OsmAnd request for an event (the query string after `?`), as a tracker would send it;
-/// commands have none. Speed goes out in knots, Traccar's default.
+/// commands and calls have none. Speed goes out in knots, Traccar's default.
 pub fn encode(event: &Event, token: Option<&str>) -> Option<String> {
     let mut q = form_urlencoded::Serializer::new(String::new());
     let fix = match event {
@@ -157,7 +157,7 @@ pub fn encode(event: &Event, token: Option<&str>) -> Option<String> {
             q.append_pair("id", device).append_pair("alarm", kind).append_pair("timestamp", &time.to_string());
             fix.as_ref()
         }
-        Event::Command { .. } => return None,
+        Event::Command { .. } | Event::Call { .. } | Event::CallerLocation { .. } => return None,
     };
     if let Some(f) = fix {
         q.append_pair("lat", &format!("{:.7}", f.lat)).append_pair("lon", &format!("{:.7}", f.lon));

@@ -3,7 +3,8 @@
 //! send at all is decided as its message is read, in `protocol.rs`). The places a command
 //! touches are the alarm's position, the unit's last fix and a placed position; a place
 //! without a position belongs to nobody yet, so any seat may act on it (refusing would leave
-//! an alarm nobody may take).
+//! an alarm nobody may take). A call belongs to the node it rings at (or rang at when it was
+//! answered): only a seat of that node or one above it may answer or classify it.
 
 use crate::model::{Command, Fix};
 use crate::org::Org;
@@ -22,12 +23,22 @@ impl Jurisdictions {
         if seat == self.org.root().id {
             return Ok(());
         }
+        let seat_name = self.org.node(seat).map_or(seat, |n| n.name.as_str());
+        if let Command::Answer { call: id } | Command::Classify { call: id, .. } = command {
+            let node = world.call(*id).and_then(|c| c.node());
+            return match node {
+                Some(node) if !self.org.oversees(seat, node) => {
+                    let name = self.org.node(node).map_or(node, |n| n.name.as_str());
+                    Err(format!("call {id} rings at {name}, outside {seat_name}'s jurisdiction"))
+                }
+                _ => Ok(()),
+            };
+        }
         for (what, place) in places(world, command) {
             let codes: Vec<&str> = self.zones.lookup(place.0, place.1).into_iter().map(|z| z.code.as_str()).collect();
             let nodes = self.org.nodes_at(codes);
             if !nodes.iter().any(|n| self.org.oversees(seat, &n.id)) {
                 let owner = nodes.last().map_or_else(|| "no node of the tree".to_string(), |n| n.name.clone());
-                let seat_name = self.org.node(seat).map_or(seat, |n| n.name.as_str());
                 return Err(format!(
                     "{what} at {:.5},{:.5} belongs to {owner}, outside {seat_name}'s jurisdiction",
                     place.0, place.1

@@ -29,6 +29,7 @@ pub mod logins;
 pub mod protocol;
 pub mod recent;
 mod seat;
+pub mod switchboard;
 pub mod tls;
 
 pub use jurisdiction::Jurisdictions;
@@ -55,6 +56,8 @@ pub struct HubLimits {
     /// Seats logged in at once; more are refused (the connection gate's room is kept for the
     /// feeds).
     pub max_seats: usize,
+    /// A call ringing at a node for this long without being answered rings a tier up.
+    pub answer_within: Duration,
     /// Logins one address may try in a minute (a whole centre behind one address logs in again
     /// at once after a restart); beyond, they are refused unchecked, and only the first such
     /// refusal of the minute is journaled.
@@ -72,6 +75,7 @@ impl Default for HubLimits {
             send_timeout: Duration::from_secs(10),
             max_seats: 512,
             logins_per_minute: 300,
+            answer_within: Duration::from_secs(10),
         }
     }
 }
@@ -97,6 +101,8 @@ pub struct Hub {
     limits: HubLimits,
     seats: Seats,
     stop: watch::Receiver<bool>,
+    /// Told after each batch the hub's world takes in (the switchboard looks again).
+    applied: tokio::sync::Notify,
 }
 
 impl Hub {
@@ -122,6 +128,7 @@ impl Hub {
             limits: config.limits,
             seats: Seats::default(),
             stop,
+            applied: tokio::sync::Notify::new(),
         });
         let feeding = hub.clone();
         std::thread::Builder::new().name("hub-feed".into()).spawn(move || {
@@ -132,6 +139,8 @@ impl Hub {
                     // No seat listening is not an error.
                     let _ = frames.send(frame);
                 }
+                drop(recent);
+                feeding.applied.notify_one();
             }
             feeding.frames().take();
         })?;
@@ -227,6 +236,15 @@ impl Hub {
                 Err(format!("user {}'s node {node} is not in the organisation tree", person.name))
             }
             _ => Ok(()),
+        }
+    }
+
+    /// Runs the switchboard (calls to where they ring) until the hub stops; a follower and a
+    /// hub without an organisation tree have none.
+    pub fn spawn_switchboard(self: &Arc<Self>) {
+        if self.follows.is_none() && self.jurisdictions.is_some() {
+            let within = self.limits.answer_within;
+            tokio::spawn(switchboard::run(self.clone(), within, self.stop.clone()));
         }
     }
 

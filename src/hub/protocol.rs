@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Alarm, Command, Event, Millis, Role, Unit, MAX_NOTE};
+use crate::model::{Alarm, Call, Command, Event, Millis, Role, Unit, MAX_NOTE};
 
 /// The protocol version this build speaks.
 pub const VERSION: u32 = 1;
@@ -55,6 +55,9 @@ pub struct Present {
     pub seat: String,
     /// When they logged in.
     pub since: Millis,
+    /// Their organisation node (none: the whole tree).
+    #[serde(default)]
+    pub node: Option<String>,
 }
 
 /// What the hub sends.
@@ -78,7 +81,13 @@ pub enum FromHub {
     LoginRefused { reason: String, retry: bool },
     /// The world after sequence number `seq`: what a seat starts from (or starts again from
     /// when it fell behind).
-    World { seq: u64, units: Vec<Unit>, alarms: Vec<Alarm> },
+    World {
+        seq: u64,
+        units: Vec<Unit>,
+        alarms: Vec<Alarm>,
+        #[serde(default)]
+        calls: Vec<Call>,
+    },
     /// Applied events, numbered from `first_seq`; `refused` lists the events (by index in
     /// `events`) the world recorded but did not carry out, with the reason.
     Batch { first_seq: u64, events: Vec<Event>, refused: Vec<(u32, String)> },
@@ -95,7 +104,7 @@ pub enum FromHub {
 pub const MAX_UNIT_ID: usize = 64;
 
 /// Reads a command a seat may send: a desk's own (acknowledge, dispatch, resolve, false alarm,
-/// status, close, reopen, unassign, place), with its unit id and note within their limits.
+/// status, close, reopen, unassign, place, answer and classify a call), with its unit id and note within their limits.
 /// Anything else (a roster change, a repair record, a session record, a refusal) is not a
 /// message a seat can send at all, so it is never journaled as one.
 fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Command, D::Error> {
@@ -112,10 +121,10 @@ fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Com
         Command::Close { note, .. } if note.len() > MAX_NOTE => {
             return Err(D::Error::custom(format!("a note over {MAX_NOTE} bytes")))
         }
-        Command::Close { .. } => None,
+        Command::Close { .. } | Command::Answer { .. } | Command::Classify { .. } => None,
         _ => {
             return Err(D::Error::custom(
-                "not a command a seat may send (the roster, repairs and records are the hub's)",
+                "not a command a seat may send (the roster, repairs, records and calls' routes are the hub's)",
             ))
         }
     };
@@ -145,7 +154,7 @@ impl ToHub {
 }
 
 /// One applied event as a line for scripts (`pantau watch`): the event's own fields with its
-/// sequence number and kind, and for commands the outcome.
+/// sequence number and kind, and for commands and calls the outcome.
 pub fn event_line(seq: u64, event: &Event, refused: Option<&str>) -> serde_json::Value {
     let mut line = serde_json::Map::new();
     line.insert("seq".into(), seq.into());
@@ -153,6 +162,8 @@ pub fn event_line(seq: u64, event: &Event, refused: Option<&str>) -> serde_json:
         Event::Position { .. } => "position",
         Event::Alarm { .. } => "alarm",
         Event::Command { .. } => "command",
+        Event::Call { .. } => "call",
+        Event::CallerLocation { .. } => "caller_location",
     };
     line.insert("kind".into(), kind.into());
     if let Ok(serde_json::Value::Object(tagged)) = serde_json::to_value(event) {
@@ -165,7 +176,7 @@ pub fn event_line(seq: u64, event: &Event, refused: Option<&str>) -> serde_json:
             }
         }
     }
-    if matches!(event, Event::Command { .. }) {
+    if !matches!(event, Event::Position { .. } | Event::Alarm { .. }) {
         line.insert("outcome".into(), if refused.is_some() { "refused" } else { "applied" }.into());
         if let Some(reason) = refused {
             line.insert("reason".into(), reason.into());

@@ -94,6 +94,7 @@ impl Recent {
                 seq: self.seq,
                 units: self.world.units().to_vec(),
                 alarms: self.world.alarms().to_vec(),
+                calls: self.world.calls().to_vec(),
             }),
         }
     }

@@ -67,6 +67,7 @@ pub async fn run(mut socket: WebSocket, hub: Arc<Hub>, peer: SocketAddr, permit:
         role: person.role,
         seat: seat.clone(),
         since: now_millis(),
+        node: person.org.clone(),
     });
     hub.journal(&person, Command::Login { seat: seat.clone(), address: peer.to_string() }).await;
     let reason = session(&mut socket, &hub, &person, want, &permit).await;

@@ -15,6 +15,7 @@ pub struct Metrics {
     pub accepted_positions: AtomicU64,
     pub accepted_alarms: AtomicU64,
     pub accepted_commands: AtomicU64,
+    pub accepted_calls: AtomicU64,
     pub shed_positions: AtomicU64,
     pub journal_batches: AtomicU64,
     pub queued_positions: AtomicU64,
@@ -46,6 +47,7 @@ impl Metrics {
             EventKind::Position => &self.accepted_positions,
             EventKind::Alarm => &self.accepted_alarms,
             EventKind::Command => &self.accepted_commands,
+            EventKind::Call => &self.accepted_calls,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -64,6 +66,7 @@ impl Metrics {
             ("position", &self.accepted_positions),
             ("alarm", &self.accepted_alarms),
             ("command", &self.accepted_commands),
+            ("call", &self.accepted_calls),
         ] {
             out.push_str(&format!("pantau_events_accepted_total{{kind=\"{kind}\"}} {}\n", c.load(Ordering::Relaxed)));
         }
@@ -123,5 +126,7 @@ pub fn feed_name(feed: FeedKind) -> &'static str {
         FeedKind::AlarmApi => "alarm_api",
         FeedKind::Mqtt => "mqtt",
         FeedKind::Simulator => "simulator",
+        FeedKind::Telephony => "telephony",
+        FeedKind::Aml => "aml",
     }
 }

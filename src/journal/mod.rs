@@ -142,7 +142,7 @@ impl Journal {
         for event in events {
             let stream = match event.kind() {
                 EventKind::Position => &mut self.positions,
-                EventKind::Alarm | EventKind::Command => &mut self.events,
+                EventKind::Alarm | EventKind::Command | EventKind::Call => &mut self.events,
             };
             stream.append(self.next_seq, event, time)?;
             self.next_seq += 1;

@@ -3,7 +3,7 @@
 //! (a month of positions at 1,000 units is billions of records).
 //!
 //! A snapshot is a cache, never the record: the journal stays the truth. Each file in
-//! `snapshots/` is `PNTSNAP3 | blake3(body) | postcard(body)` (PNTSNAP1 and PNTSNAP2, older
+//! `snapshots/` is `PNTSNAP4 | blake3(body) | postcard(body)` (PNTSNAP1 to PNTSNAP3, older
 //! shapes, are still read), written to a temporary name,
 //! synced and renamed, the two newest kept. One that is damaged, or that does not fit the
 //! journal (a cursor past a segment's end, a chain that does not continue from its hash), is
@@ -18,11 +18,14 @@ use serde::{Deserialize, Serialize};
 use super::files::{numbered_files, sync_dir};
 use super::stream::Cursor;
 use crate::model::legacy::{AlarmV1, AlarmV2};
-use crate::model::{Alarm, Unit};
+use crate::model::{Alarm, Call, Unit};
 use crate::world::World;
 
-/// Today's snapshots (alarms with repeats, notes and closures).
-const MAGIC: &[u8; 8] = b"PNTSNAP3";
+/// Today's snapshots (units, alarms and calls).
+const MAGIC: &[u8; 8] = b"PNTSNAP4";
+/// Snapshots of units and alarms (with repeats, notes and closures) without calls, written up
+/// to 2026-12-01, still read.
+const MAGIC_V3: &[u8; 8] = b"PNTSNAP3";
 /// Snapshots of alarms with repeats and notes, written up to 2026-11-30, still read.
 const MAGIC_V2: &[u8; 8] = b"PNTSNAP2";
 /// The first snapshots, written up to 2026-11-30, still read.
@@ -40,6 +43,15 @@ pub struct Checkpoint {
 
 #[derive(Serialize, Deserialize)]
 struct Body {
+    checkpoint: Checkpoint,
+    units: Vec<Unit>,
+    alarms: Vec<Alarm>,
+    calls: Vec<Call>,
+}
+
+/// A snapshot's body in the third format.
+#[derive(Deserialize)]
+struct BodyV3 {
     checkpoint: Checkpoint,
     units: Vec<Unit>,
     alarms: Vec<Alarm>,
@@ -76,7 +88,8 @@ fn folder(journal: &Path) -> PathBuf {
 pub fn write(journal: &Path, checkpoint: Checkpoint, world: &World) -> Result<PathBuf> {
     let dir = folder(journal);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let body = Body { checkpoint, units: world.units().to_vec(), alarms: world.alarms().to_vec() };
+    let (units, alarms, calls) = (world.units().to_vec(), world.alarms().to_vec(), world.calls().to_vec());
+    let body = Body { checkpoint, units, alarms, calls };
     let payload = postcard::to_stdvec(&body).context("cannot encode a snapshot")?;
     let mut bytes = Vec::with_capacity(payload.len() + 40);
     bytes.extend_from_slice(MAGIC);
@@ -118,7 +131,7 @@ pub fn list(journal: &Path) -> Result<Vec<(u64, PathBuf)>> {
 pub fn read(path: &Path) -> Result<Snapshot> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let magic = bytes.get(..8).unwrap_or_default();
-    if bytes.len() < 40 || ![MAGIC, MAGIC_V2, MAGIC_V1].iter().any(|m| magic == &m[..]) {
+    if bytes.len() < 40 || ![MAGIC, MAGIC_V3, MAGIC_V2, MAGIC_V1].iter().any(|m| magic == &m[..]) {
         bail!("{}: not a pantau snapshot", path.display());
     }
     let payload = &bytes[40..];
@@ -127,24 +140,33 @@ pub fn read(path: &Path) -> Result<Snapshot> {
     }
     let body: Body = if magic == MAGIC {
         postcard::from_bytes(payload)
+    } else if magic == MAGIC_V3 {
+        postcard::from_bytes::<BodyV3>(payload).map(|old| Body {
+            checkpoint: old.checkpoint,
+            units: old.units,
+            alarms: old.alarms,
+            calls: Vec::new(),
+        })
     } else if magic == MAGIC_V2 {
         postcard::from_bytes::<BodyV2>(payload).map(|old| Body {
             checkpoint: old.checkpoint,
             units: old.units,
             alarms: old.alarms.into_iter().map(Into::into).collect(),
+            calls: Vec::new(),
         })
     } else {
         postcard::from_bytes::<BodyV1>(payload).map(|old| Body {
             checkpoint: old.checkpoint,
             units: old.units,
             alarms: old.alarms.into_iter().map(Into::into).collect(),
+            calls: Vec::new(),
         })
     }
     .with_context(|| format!("{}: cannot decode", path.display()))?;
     Ok(Snapshot {
         path: path.to_path_buf(),
         checkpoint: body.checkpoint,
-        world: World::from_parts(body.units, body.alarms),
+        world: World::from_parts(body.units, body.alarms).with_calls(body.calls),
     })
 }
 

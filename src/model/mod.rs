@@ -5,7 +5,10 @@
 use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
+pub mod calls;
 pub mod legacy;
+
+pub use calls::{Call, CallId, CallPhase, CallState, CallerLocation, Channel, Classification};
 
 /// Milliseconds since the Unix epoch (UTC).
 pub type Millis = i64;
@@ -298,6 +301,10 @@ pub enum FeedKind {
     AlarmApi,
     Mqtt,
     Simulator,
+    /// The PBX or CTI bridge's call reports (`POST /calls`).
+    Telephony,
+    /// Callers' locations from their phones (`POST /aml`, `POST /sms`).
+    Aml,
 }
 
 /// What an operator (or a script acting for one) asks the world to do.
@@ -384,6 +391,33 @@ pub enum Command {
         command: Box<Command>,
         reason: String,
     },
+    /// The hub's switchboard sends a ringing call to a node: first where the caller is (or the
+    /// intake node), then up a tier each time it is not answered in time. Never a seat's.
+    Route {
+        call: CallId,
+        node: String,
+        tier: Tier,
+        why: String,
+    },
+    /// A call taker takes a ringing call.
+    Answer {
+        call: CallId,
+    },
+    /// The call taker who answered a call gives their verdict on it.
+    Classify {
+        call: CallId,
+        class: Classification,
+    },
+}
+
+/// The tiers of the organisation, top down; a node's parent is of a higher tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Mabes,
+    Polda,
+    Polres,
+    Polsek,
 }
 
 /// Operator roles; what each may do is decided where commands are applied.
@@ -422,6 +456,22 @@ pub enum Event {
         time: Millis,
         command: Command,
     },
+    // Variants are only ever added at the end: the journal stores a variant by its index.
+    /// The telephony bridge reports a 110 call ringing, answered or ended.
+    Call {
+        /// The bridge's id for the call.
+        call: String,
+        phase: CallPhase,
+        number: String,
+        channel: Channel,
+        trunk: Option<String>,
+        time: Millis,
+    },
+    /// A caller's phone sent its location (AML): it joins the newest open call from the number.
+    CallerLocation {
+        number: String,
+        location: CallerLocation,
+    },
 }
 
 impl Event {
@@ -431,6 +481,7 @@ impl Event {
             Event::Position { .. } => EventKind::Position,
             Event::Alarm { .. } => EventKind::Alarm,
             Event::Command { .. } => EventKind::Command,
+            Event::Call { .. } | Event::CallerLocation { .. } => EventKind::Call,
         }
     }
 }
@@ -441,6 +492,7 @@ pub enum EventKind {
     Position,
     Alarm,
     Command,
+    Call,
 }
 
 impl EventKind {
@@ -449,6 +501,7 @@ impl EventKind {
             EventKind::Position => "positions",
             EventKind::Alarm => "alarms",
             EventKind::Command => "commands",
+            EventKind::Call => "calls",
         }
     }
 }

@@ -186,6 +186,7 @@ impl Desk {
         let all = ChangeSet {
             units: (0..self.world.units().len() as u32).collect(),
             alarms: (0..self.world.alarms().len() as u32).collect(),
+            calls: (0..self.world.calls().len() as u32).collect(),
         };
         self.live.update(&self.world, &all);
         self.note_streets(&all.alarms);

@@ -9,15 +9,7 @@ use std::path::Path;
 use anyhow::{bail, ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 
-/// The tiers, top down; a node's parent is of a higher tier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    Mabes,
-    Polda,
-    Polres,
-    Polsek,
-}
+pub use crate::model::Tier;
 
 /// One node of the tree as written in the file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

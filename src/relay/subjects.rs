@@ -65,7 +65,8 @@ impl Subjects {
         let place = match event {
             Event::Position { fix, .. } => Some((fix.lon, fix.lat)),
             Event::Alarm { fix, .. } => fix.as_ref().map(|f| (f.lon, f.lat)),
-            Event::Command { .. } => None,
+            Event::CallerLocation { location, .. } => Some((location.lon, location.lat)),
+            Event::Command { .. } | Event::Call { .. } => None,
         };
         let (Some((org, zones)), Some((lon, lat))) = (&self.tree, place) else { return &self.root };
         let codes: Vec<&str> =

@@ -100,7 +100,9 @@ pub struct HubStart {
 pub fn hub(desks: &DesksConfig, start: HubStart, ingest: &Ingest, stop: &watch::Receiver<bool>) -> Result<Arc<Hub>> {
     let HubStart { jurisdictions, feed, records, follows } = start;
     let config = HubConfig { users: desks.users.clone(), jurisdictions, limits: desks.limits.clone(), follows };
-    Hub::start(config, ingest.handle(), feed, records, stop.clone())
+    let hub = Hub::start(config, ingest.handle(), feed, records, stop.clone())?;
+    hub.spawn_switchboard();
+    Ok(hub)
 }
 
 /// Starts the seats' listener; returns where it listens.

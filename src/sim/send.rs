@@ -30,7 +30,7 @@ impl SendReport {
         match event {
             Event::Position { .. } => self.positions += 1,
             Event::Alarm { .. } => self.alarms += 1,
-            Event::Command { .. } => {}
+            Event::Command { .. } | Event::Call { .. } | Event::CallerLocation { .. } => {}
         }
     }
 

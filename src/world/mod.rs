@@ -1,13 +1,17 @@
-//! The live world: units and alarms, changed only by applying events (feed reports and
-//! operator commands alike), in batches, by a single writer. It records which slots changed
+//! The live world: units, alarms and calls, changed only by applying events (feed reports,
+//! telephony reports and operator commands alike), in batches, by a single writer. It records which slots changed
 //! so the renderer can update only those, and it is a deterministic function of the event
 //! sequence, so replaying the journal rebuilds it exactly.
 
 use std::collections::HashMap;
 
+pub mod calls;
+
+use calls::{CallBook, Report};
+
 use crate::model::{
-    Alarm, AlarmId, AlarmState, Closure, Command, DeviceId, Event, Millis, PositionSource, Role, Unit, UnitStatus,
-    MAX_NOTE,
+    Alarm, AlarmId, AlarmState, Call, CallId, Closure, Command, DeviceId, Event, Millis, PositionSource, Role, Unit,
+    UnitStatus, MAX_NOTE,
 };
 
 /// An alarm from a device whose latest alarm is still open and this recent (from its last
@@ -19,11 +23,12 @@ pub const REPEAT_WINDOW_MS: i64 = 5 * 60_000;
 pub struct ChangeSet {
     pub units: Vec<u32>,
     pub alarms: Vec<u32>,
+    pub calls: Vec<u32>,
 }
 
 impl ChangeSet {
     pub fn is_empty(&self) -> bool {
-        self.units.is_empty() && self.alarms.is_empty()
+        self.units.is_empty() && self.alarms.is_empty() && self.calls.is_empty()
     }
 }
 
@@ -45,6 +50,7 @@ pub struct World {
     unit_changed: Vec<bool>,
     alarm_changed: Vec<bool>,
     changes: ChangeSet,
+    calls: CallBook,
 }
 
 impl World {
@@ -101,6 +107,11 @@ impl World {
                 Outcome::Applied
             }
             Event::Command { user, role, time, command } => self.command(user, *role, *time, command),
+            Event::Call { call, phase, number, channel, trunk, time } => {
+                let trunk = trunk.as_deref();
+                self.calls.report(Report { key: call, phase: *phase, number, channel: *channel, trunk, time: *time })
+            }
+            Event::CallerLocation { number, location } => self.calls.locate(number, location),
         }
     }
 
@@ -136,7 +147,7 @@ impl World {
             Command::Login { .. } | Command::Logout { .. } => Outcome::Applied,
             Command::LoginRefused { reason, .. } | Command::Refused { reason, .. } => Outcome::Refused(reason.clone()),
             _ if matches!(role, Role::Viewer | Role::Analyst) => {
-                Outcome::Refused(format!("{role:?} may not change alarms or units").to_lowercase())
+                Outcome::Refused(format!("{role:?} may not change alarms, units or calls").to_lowercase())
             }
             Command::Close { note, .. } if note.len() > MAX_NOTE => {
                 Outcome::Refused(format!("a note of {} bytes is over the {MAX_NOTE}-byte limit", note.len()))
@@ -166,6 +177,9 @@ impl World {
                 None => Outcome::Refused(format!("no unit {unit}")),
             },
             Command::RecordRepair { .. } => Outcome::Applied,
+            Command::Route { call, node, tier, why } => self.calls.route(*call, node, *tier, why, time),
+            Command::Answer { call } => self.calls.answer(*call, user, time),
+            Command::Classify { call, class } => self.calls.classify(*call, *class, user, role, time),
             Command::Enrol { .. } if role != Role::Commander => {
                 Outcome::Refused("only a commander may change the roster".into())
             }
@@ -316,7 +330,7 @@ impl World {
         let changes = std::mem::take(&mut self.changes);
         changes.units.iter().for_each(|s| self.unit_changed[*s as usize] = false);
         changes.alarms.iter().for_each(|s| self.alarm_changed[*s as usize] = false);
-        changes
+        ChangeSet { calls: self.calls.take_changes(), ..changes }
     }
 
     pub fn units(&self) -> &[Unit] {
@@ -335,6 +349,19 @@ impl World {
         self.alarms.get((id as usize).wrapping_sub(1))
     }
 
+    pub fn calls(&self) -> &[Call] {
+        self.calls.calls()
+    }
+
+    pub fn call(&self, id: CallId) -> Option<&Call> {
+        self.calls.call(id)
+    }
+
+    /// This world with these calls (as saved by a journal snapshot), nothing marked changed.
+    pub fn with_calls(self, calls: Vec<Call>) -> Self {
+        Self { calls: CallBook::from_calls(calls), ..self }
+    }
+
     /// A world holding these units and alarms (as saved by a journal snapshot), nothing
     /// marked changed.
     pub fn from_parts(units: Vec<Unit>, alarms: Vec<Alarm>) -> Self {
@@ -349,12 +376,13 @@ impl World {
             unit_slots,
             alarms,
             changes: ChangeSet::default(),
+            calls: CallBook::default(),
         }
     }
 
-    /// Same units and alarms (ignores pending change sets).
+    /// Same units, alarms and calls (ignores pending change sets).
     pub fn same_state(&self, other: &World) -> bool {
-        self.units == other.units && self.alarms == other.alarms
+        self.units == other.units && self.alarms == other.alarms && self.calls.calls() == other.calls.calls()
     }
 }
 
@@ -506,7 +534,7 @@ mod tests {
     fn change_sets_list_each_changed_slot_once() {
         let mut w = World::new();
         w.apply(&[pos("a", 1, 106.8), pos("b", 1, 106.8), pos("a", 2, 106.9)]);
-        assert_eq!(w.take_changes(), ChangeSet { units: vec![0, 1], alarms: vec![] });
+        assert_eq!(w.take_changes(), ChangeSet { units: vec![0, 1], alarms: vec![], calls: vec![] });
         assert!(w.take_changes().is_empty());
         w.apply(&[pos("b", 3, 106.7)]);
         assert_eq!(w.take_changes().units, vec![1]);

@@ -1,0 +1,294 @@
+//! The telephony and location API of the 110 centre:
+//! - `POST /calls` from the PBX or CTI bridge: `{"call", "event": "ringing"|"answered"|"ended",
+//!   "number", "time"?, "trunk"?, "channel"?, "token"?}`;
+//! - `POST /aml` with the body of AML's HTTPS transport (ETSI TS 103 625: form fields
+//!   `device_number`, `location_latitude`, `location_longitude`, `location_time`,
+//!   `location_accuracy`, `location_source`, `location_certainty`, ...);
+//! - `POST /sms` with `{"number", "sms", "token"?}` for an SMS the gateway received; an AML SMS
+//!   (`A"ML=1;lt=..;lg=..;rd=..;top=..;lc=..;pm=..;...`) becomes the caller's location.
+//!
+//! Every field is checked and a bad one is refused by name. (The `aml-lib` crate reads the
+//! same formats but leniently, leaving a bad field empty; a centre must know which field was
+//! wrong, so the few fields are read here.)
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::osmand::parse_timestamp;
+use crate::model::calls::{AmlTransport, FixMethod, MAX_CALL_FIELD};
+use crate::model::{now_millis, CallPhase, CallerLocation, Channel, Event, Millis};
+
+/// The device name a bridge's token is checked under when it names no trunk.
+pub const BRIDGE: &str = "pbx";
+/// The device names the AML endpoints' tokens are checked under.
+pub const AML_HTTPS: &str = "aml";
+pub const SMS_GATEWAY: &str = "sms";
+
+/// Largest radius a location may claim, metres: beyond it, it says nothing useful.
+pub const MAX_RADIUS_M: f32 = 100_000.0;
+
+/// An event read from a request, with the device its token is checked under and the token.
+pub struct Read {
+    pub device: String,
+    pub token: Option<String>,
+    pub event: Event,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallBody {
+    call: String,
+    event: CallPhase,
+    number: String,
+    time: Option<serde_json::Value>,
+    trunk: Option<String>,
+    channel: Option<Channel>,
+    token: Option<String>,
+}
+
+/// Reads a `POST /calls` body.
+pub fn parse_call(body: &[u8]) -> Result<Read, String> {
+    let b: CallBody = serde_json::from_slice(body).map_err(|e| format!("bad call JSON: {e}"))?;
+    let call = field("call", &b.call)?;
+    let number = number(&b.number)?;
+    let trunk = b.trunk.as_deref().map(|t| field("trunk", t)).transpose()?;
+    let time = match &b.time {
+        None => now_millis(),
+        Some(serde_json::Value::String(s)) => parse_timestamp(s).map_err(|e| format!("time: {e}"))?,
+        Some(serde_json::Value::Number(n)) => parse_timestamp(&n.to_string()).map_err(|e| format!("time: {e}"))?,
+        Some(other) => return Err(format!("time: {other} is neither ISO-8601 nor epoch milliseconds")),
+    };
+    let device = trunk.clone().unwrap_or_else(|| BRIDGE.to_string());
+    let channel = b.channel.unwrap_or_default();
+    Ok(Read { device, token: b.token, event: Event::Call { call, phase: b.event, number, channel, trunk, time } })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmsBody {
+    number: String,
+    sms: String,
+    token: Option<String>,
+}
+
+/// Reads a `POST /sms` body: an AML SMS from a caller's phone.
+pub fn parse_sms(body: &[u8], now: Millis) -> Result<Read, String> {
+    let b: SmsBody = serde_json::from_slice(body).map_err(|e| format!("bad SMS JSON: {e}"))?;
+    let number = number(&b.number)?;
+    let location = aml_sms(&b.sms, now)?;
+    Ok(Read { device: SMS_GATEWAY.into(), token: b.token, event: Event::CallerLocation { number, location } })
+}
+
+/// Reads an AML SMS: `A"ML=1` then `key=value` pairs split by `;`.
+pub fn aml_sms(text: &str, now: Millis) -> Result<CallerLocation, String> {
+    let mut pairs = HashMap::new();
+    for pair in text.trim().split(';').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').ok_or_else(|| format!("{pair:.20}: not key=value"))?;
+        if pairs.insert(key, value).is_some() {
+            return Err(format!("{key:.20}: given twice"));
+        }
+    }
+    match pairs.get("A\"ML") {
+        Some(&"1") => {}
+        Some(version) => return Err(format!("A\"ML: version {version:.10} is not 1")),
+        None => return Err("A\"ML: missing (not an AML message)".into()),
+    }
+    let get = |key: &str| pairs.get(key).copied().ok_or_else(|| format!("{key}: missing"));
+    let (lat, lon) = (latitude("lt", get("lt")?)?, longitude("lg", get("lg")?)?);
+    let radius = radius("rd", get("rd")?)?;
+    let time = aml_time("top", get("top")?, now)?;
+    let confidence = pairs.get("lc").map(|v| percent("lc", v)).transpose()?;
+    let method = match pairs.get("pm").copied() {
+        Some("G") => FixMethod::Gnss,
+        Some("W") => FixMethod::Wifi,
+        Some("C") => FixMethod::Cell,
+        Some("N") | None => FixMethod::Other,
+        Some(other) => return Err(format!("pm: {other:.10} is not G, W, C or N")),
+    };
+    for key in ["si", "ei", "mcc", "mnc", "ml"] {
+        if let Some(value) = pairs.get(key) {
+            if value.is_empty() || value.len() > 20 || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("{key}: {value:.24} is not a number"));
+            }
+        }
+    }
+    Ok(CallerLocation { lon, lat, radius, time, method, confidence, transport: AmlTransport::Sms })
+}
+
+/// Reads AML's HTTPS transport (a form-encoded body): the caller's number and location.
+pub fn parse_aml_https(body: &[u8], now: Millis) -> Result<Read, String> {
+    let mut fields = HashMap::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        if fields.insert(key.clone(), value).is_some() {
+            return Err(format!("{key:.40}: given twice"));
+        }
+    }
+    let get = |key: &str| fields.get(key).map(|v| v.as_ref()).ok_or_else(|| format!("{key}: missing"));
+    let number = number(get("device_number")?).map_err(|e| format!("device_number: {e}"))?;
+    let lat = latitude("location_latitude", get("location_latitude")?)?;
+    let lon = longitude("location_longitude", get("location_longitude")?)?;
+    let radius = radius("location_accuracy", get("location_accuracy")?)?;
+    let millis = get("location_time")?;
+    let time = millis
+        .parse::<Millis>()
+        .ok()
+        .filter(|t| (0..=now + 60_000).contains(t))
+        .ok_or_else(|| format!("location_time: {millis:.24} is not epoch milliseconds up to now"))?;
+    let confidence = fields.get("location_certainty").map(|v| percent("location_certainty", v)).transpose()?;
+    let method = match fields.get("location_source").map(|s| s.to_ascii_uppercase()).as_deref() {
+        Some("GPS" | "GNSS") => FixMethod::Gnss,
+        Some("WIFI") => FixMethod::Wifi,
+        Some("CELL") => FixMethod::Cell,
+        _ => FixMethod::Other,
+    };
+    let token = fields.get("token").map(|t| t.to_string());
+    let location = CallerLocation { lon, lat, radius, time, method, confidence, transport: AmlTransport::Https };
+    Ok(Read { device: AML_HTTPS.into(), token, event: Event::CallerLocation { number, location } })
+}
+
+/// A text field of a call: 1 to 64 bytes, printable.
+fn field(name: &str, value: &str) -> Result<String, String> {
+    if value.is_empty() || value.len() > MAX_CALL_FIELD || value.chars().any(char::is_control) {
+        return Err(format!("{name}: must be 1 to {MAX_CALL_FIELD} bytes of printable text"));
+    }
+    Ok(value.to_string())
+}
+
+/// A caller's number: digits with an optional leading `+` (up to 32), or `anonymous` when the
+/// network withheld it.
+fn number(value: &str) -> Result<String, String> {
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    let ok =
+        value == "anonymous" || (!digits.is_empty() && value.len() <= 32 && digits.bytes().all(|b| b.is_ascii_digit()));
+    if !ok {
+        return Err(format!("number: {value:.40} is not digits (with an optional +) or \"anonymous\""));
+    }
+    Ok(value.to_string())
+}
+
+fn decimal(name: &str, value: &str, range: std::ops::RangeInclusive<f64>) -> Result<f64, String> {
+    let parsed = value.strip_prefix('+').unwrap_or(value).parse::<f64>().ok();
+    parsed
+        .filter(|v| v.is_finite() && range.contains(v))
+        .ok_or_else(|| format!("{name}: {value:.24} is not a number from {} to {}", range.start(), range.end()))
+}
+
+fn latitude(name: &str, value: &str) -> Result<f64, String> {
+    decimal(name, value, -90.0..=90.0)
+}
+
+fn longitude(name: &str, value: &str) -> Result<f64, String> {
+    decimal(name, value, -180.0..=180.0)
+}
+
+fn radius(name: &str, value: &str) -> Result<f32, String> {
+    decimal(name, value, 0.0..=f64::from(MAX_RADIUS_M)).map(|r| r as f32)
+}
+
+fn percent(name: &str, value: &str) -> Result<u8, String> {
+    value.parse::<u8>().ok().filter(|p| *p <= 100).ok_or_else(|| format!("{name}: {value:.10} is not 0-100"))
+}
+
+/// AML's time of positioning, `YYYYMMDDhhmmss` in UTC, not after now (a minute's grace).
+fn aml_time(name: &str, value: &str, now: Millis) -> Result<Millis, String> {
+    let parsed = chrono::NaiveDateTime::parse_from_str(value, "%Y%m%d%H%M%S")
+        .map_err(|_| format!("{name}: {value:.20} is not YYYYMMDDhhmmss"))?;
+    let time = parsed.and_utc().timestamp_millis();
+    if time > now + 60_000 {
+        return Err(format!("{name}: {value} is in the future"));
+    }
+    Ok(time)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-12-01T10:00:05Z.
+    const NOW: Millis = 1_796_119_205_000;
+    const SMS: &str = "A\"ML=1;lt=-6.17539;lg=+106.82715;rd=12;top=20261201100000;lc=68;pm=G;si=510101234567890;ei=353472104343540;mcc=510;mnc=10;ml=128";
+
+    #[test]
+    fn an_aml_sms_is_read_field_by_field() {
+        let location = aml_sms(SMS, NOW).expect("AML SMS");
+        assert_eq!((location.lat, location.lon, location.radius), (-6.17539, 106.82715, 12.0));
+        assert_eq!(
+            (location.method, location.confidence, location.transport),
+            (FixMethod::Gnss, Some(68), AmlTransport::Sms)
+        );
+        assert_eq!(crate::model::iso8601(location.time), "2026-12-01T10:00:00.000Z");
+    }
+
+    #[test]
+    fn a_bad_aml_sms_is_refused_naming_the_field() {
+        let cases = [
+            ("lt=-6.17539;", "lt=-96.1;", "lt:"),
+            ("lg=+106.82715;", "", "lg: missing"),
+            ("rd=12;", "rd=-1;", "rd:"),
+            ("rd=12;", "rd=NaN;", "rd:"),
+            ("top=20261201100000;", "top=2026120110;", "top:"),
+            ("top=20261201100000;", "top=20991201100000;", "top: 20991201100000 is in the future"),
+            ("lc=68;", "lc=101;", "lc:"),
+            ("pm=G;", "pm=X;", "pm:"),
+            ("mcc=510;", "mcc=5x0;", "mcc:"),
+            ("A\"ML=1;", "A\"ML=2;", "version 2"),
+            ("A\"ML=1;", "", "A\"ML: missing"),
+            ("lc=68;", "lc=68;lc=70;", "lc: given twice"),
+            ("lc=68;", "lc68;", "not key=value"),
+        ];
+        for (from, to, said) in cases {
+            let bad = SMS.replacen(from, to, 1);
+            let refused = aml_sms(&bad, NOW).expect_err(&bad);
+            assert!(refused.contains(said), "{bad}: {refused}");
+        }
+        assert!(aml_sms("", NOW).is_err() && aml_sms("A\"ML=1;lt=é;lg=ü", NOW).is_err());
+    }
+
+    #[test]
+    fn aml_over_https_is_read_field_by_field() {
+        let body = format!(
+            "v=3&device_number=%2B6281234567890&location_latitude=-6.2&location_longitude=106.8&location_time={}&location_accuracy=10.4&location_source=GPS&location_certainty=83&device_imei=354773072099116",
+            NOW - 5_000
+        );
+        let read = parse_aml_https(body.as_bytes(), NOW).expect("AML over HTTPS");
+        let Event::CallerLocation { number, location } = read.event else { panic!("not a location") };
+        assert_eq!((number.as_str(), location.lat, location.radius), ("+6281234567890", -6.2, 10.4));
+        assert_eq!((location.method, location.confidence, location.time), (FixMethod::Gnss, Some(83), NOW - 5_000));
+        for (from, to, said) in [
+            ("%2B6281234567890", "%2B62x", "device_number:"),
+            ("location_latitude=-6.2", "location_latitude=", "location_latitude:"),
+            ("location_longitude=106.8", "location_longitude=181", "location_longitude:"),
+            ("location_accuracy=10.4", "location_accuracy=inf", "location_accuracy:"),
+            ("location_certainty=83", "location_certainty=300", "location_certainty:"),
+            ("&location_time=", "&location_time=99999999999999&x=", "location_time:"),
+        ] {
+            let bad = body.replacen(from, to, 1);
+            let refused = parse_aml_https(bad.as_bytes(), NOW).err().unwrap_or_default();
+            assert!(refused.contains(said), "{bad}: {refused:?}");
+        }
+        assert!(parse_aml_https(b"device_number=1&device_number=2", NOW).is_err_and(|e| e.contains("given twice")));
+    }
+
+    #[test]
+    fn calls_from_the_bridge_are_checked() {
+        let read =
+            parse_call(br#"{"call":"c-1","event":"ringing","number":"+628123","trunk":"e1-0","time":1796100000000}"#)
+                .expect("a call");
+        assert_eq!(read.device, "e1-0");
+        assert!(matches!(read.event, Event::Call { phase: CallPhase::Ringing, time: 1_796_100_000_000, .. }));
+        let plain = parse_call(br#"{"call":"c-2","event":"ended","number":"anonymous"}"#).expect("a call");
+        assert_eq!(plain.device, BRIDGE);
+        for (body, said) in [
+            (r#"{"call":"","event":"ringing","number":"1"}"#, "call:"),
+            (r#"{"call":"c","event":"ringing","number":"12a"}"#, "number:"),
+            (r#"{"call":"c","event":"rung","number":"1"}"#, "bad call JSON"),
+            (r#"{"call":"c","event":"ringing","number":"1","time":"yesterday"}"#, "time:"),
+            (r#"{"call":"c","event":"ringing","number":"1","trunk":"a\nb"}"#, "trunk:"),
+            (r#"{"call":"c","event":"ringing","number":"1","extra":1}"#, "unknown field"),
+        ] {
+            let refused = parse_call(body.as_bytes()).err().unwrap_or_default();
+            assert!(refused.contains(said), "{body}: {refused:?}");
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The switchboard: where each waiting 110 call rings. A new call rings at the deepest node of
+//! the organisation tree whose zones hold the caller's location (AML), or, with no location
+//! yet, at the intake (the first Polda, as Polri's central intake). It moves up a tier
+//! (Polsek -> Polres -> Polda -> Mabes) when it is not answered within
+//! [`HubLimits::answer_within`](super::HubLimits) at a node, and at once when no call taker
+//! is free there (logged in at that node and not holding an unclassified call). Each move is
+//! a `Route` command journaled as the switchboard, so the record says where a call rang, when
+//! and why, and the timers are rebuilt from the world after a restart.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::logins::Person;
+use super::protocol::Present;
+use super::{Hub, Jurisdictions};
+use crate::model::{now_millis, Call, CallId, Command, Millis, Role};
+use crate::org::{Node, Org, Tier};
+use crate::world::World;
+
+/// How soon a move the writer did not take is tried again, milliseconds.
+const RETRY_MS: u64 = 200;
+
+/// The name the switchboard's commands are journaled under.
+pub const SWITCHBOARD: &str = "switchboard";
+
+/// A call to send to a node, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Move {
+    pub call: CallId,
+    /// How many places it had rung before (a move is made once per ring).
+    pub rung: usize,
+    pub node: String,
+    pub tier: Tier,
+    pub why: String,
+}
+
+/// What the switchboard does now, and when it must look again (the earliest deadline).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub moves: Vec<Move>,
+    pub next: Option<Millis>,
+}
+
+/// Where calls go: the tree and its zones, and how long a node has to answer.
+pub struct Board<'a> {
+    pub jurisdictions: &'a Jurisdictions,
+    pub answer_within: Millis,
+}
+
+impl Board<'_> {
+    /// The moves due at `now` for every waiting call, given who is logged in.
+    pub fn plan(&self, world: &World, present: &[Present], now: Millis) -> Plan {
+        let mut plan = Plan::default();
+        for call in world.calls().iter().filter(|c| c.is_waiting()) {
+            let (node, why) = match call.rings.last() {
+                None => self.first_ring(call),
+                Some(ring) => match self.next_ring(world, present, &ring.node, ring.since, now) {
+                    Next::Move(node, why) => (node, why),
+                    Next::Wait(deadline) => {
+                        plan.next = Some(plan.next.map_or(deadline, |n| n.min(deadline)));
+                        continue;
+                    }
+                    Next::Stay => continue,
+                },
+            };
+            let (node, tier) = (node.id.clone(), node.tier);
+            plan.moves.push(Move { call: call.id, rung: call.rings.len(), node, tier, why });
+        }
+        plan
+    }
+
+    fn org(&self) -> &Org {
+        &self.jurisdictions.org
+    }
+
+    /// Where a new call rings first.
+    fn first_ring(&self, call: &Call) -> (&Node, String) {
+        if let Some(location) = &call.location {
+            let zones = self.jurisdictions.zones.lookup(location.lon, location.lat);
+            let codes = zones.iter().map(|z| z.code.as_str());
+            if let Some(node) = self.org().nodes_at(codes).last() {
+                return (node, format!("the caller's location lies in {}", node.name));
+            }
+        }
+        let intake = self.intake();
+        let why = match &call.location {
+            Some(_) => format!("the caller's location is outside every zone: the intake, {}", intake.name),
+            None => format!("no caller location yet: the intake, {}", intake.name),
+        };
+        (intake, why)
+    }
+
+    /// The intake: the first Polda of the tree, or its root.
+    fn intake(&self) -> &Node {
+        let org = self.org();
+        org.nodes().iter().find(|n| n.tier == Tier::Polda).unwrap_or(org.root())
+    }
+
+    /// Whether a call ringing at `node` since `since` moves up now, or when it will.
+    fn next_ring(&self, world: &World, present: &[Present], node: &str, since: Millis, now: Millis) -> Next<'_> {
+        let up = self.org().path_up(node);
+        let (Some(here), Some(parent)) = (up.first(), up.get(1)) else { return Next::Stay };
+        if !free_taker_at(world, present, node) {
+            return Next::Move(parent, format!("no call taker free at {}", here.name));
+        }
+        let deadline = since + self.answer_within;
+        if now < deadline {
+            return Next::Wait(deadline);
+        }
+        let seconds = self.answer_within as f64 / 1000.0;
+        Next::Move(parent, format!("not answered within {seconds} s at {}", here.name))
+    }
+}
+
+/// What becomes of a ringing call.
+enum Next<'a> {
+    /// Up to this node, for this reason.
+    Move(&'a Node, String),
+    /// Nothing until this deadline.
+    Wait(Millis),
+    /// It rings at the top of the tree: it stays there until answered.
+    Stay,
+}
+
+/// Someone who may take calls (an operator or a commander) is logged in at the node and not
+/// holding an answered call they have not classified yet.
+fn free_taker_at(world: &World, present: &[Present], node: &str) -> bool {
+    present.iter().any(|p| {
+        p.node.as_deref() == Some(node)
+            && matches!(p.role, Role::Operator | Role::Commander)
+            && !world.calls().iter().any(|c| c.is_open() && c.answered_by.as_deref() == Some(p.user.as_str()))
+    })
+}
+
+/// Runs the switchboard until `stop`: looks again after every applied batch, every change of
+/// who is logged in, and at the earliest deadline; journals each move once.
+pub async fn run(hub: Arc<Hub>, answer_within: Duration, mut stop: watch::Receiver<bool>) {
+    let Some(jurisdictions) = hub.jurisdictions.as_ref() else { return };
+    let board = Board { jurisdictions, answer_within: answer_within.as_millis() as Millis };
+    let person = Person { name: SWITCHBOARD.into(), role: Role::Commander, org: None };
+    let mut presence = hub.seats.changed.subscribe();
+    // Moves sent, by call, with how many rings it had then: each is made once.
+    let mut sent: HashMap<CallId, usize> = HashMap::new();
+    loop {
+        let plan = {
+            let present = presence.borrow_and_update().clone();
+            let recent = hub.recent();
+            board.plan(recent.world(), &present, now_millis())
+        };
+        // A move stays in `sent` until the hub's world shows it made (or the call gone).
+        sent.retain(|id, rung| plan.moves.iter().any(|m| m.call == *id && m.rung == *rung));
+        let mut failed = false;
+        for step in plan.moves {
+            if sent.get(&step.call) == Some(&step.rung) {
+                continue;
+            }
+            let (call, rung) = (step.call, step.rung);
+            let route = Command::Route { call, node: step.node, tier: step.tier, why: step.why };
+            match hub.journal(&person, route).await {
+                (Some(_), None) => {
+                    sent.insert(call, rung);
+                }
+                (Some(_), Some(refused)) => tracing::warn!("switchboard: call {call} not moved: {refused}"),
+                (None, reason) => {
+                    let reason = reason.unwrap_or_default();
+                    tracing::warn!("switchboard: call {call} not moved, trying again: {reason}");
+                    failed = true;
+                }
+            }
+        }
+        let wait = match plan.next {
+            _ if failed => Duration::from_millis(RETRY_MS),
+            Some(at) => Duration::from_millis(u64::try_from(at - now_millis()).unwrap_or(0)),
+            None => Duration::from_secs(3600),
+        };
+        tokio::select! {
+            _ = hub.applied.notified() => {}
+            _ = presence.changed() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! The world's calls: opened by the telephony bridge's reports, located by the caller's phone,
+//! sent from node to node by the hub's switchboard, answered and classified by call takers.
+//! Every change is an event or a command, so replay rebuilds the calls exactly.
+
+use std::collections::HashMap;
+
+use crate::model::calls::SILENT_STREAK;
+use crate::model::calls::{Flag, Ring, Verdict, HISTORY_MS, INVALID_MIN_CALLS, REPEAT_CALLS, REPEAT_WINDOW_MS};
+use crate::model::{Call, CallId, CallPhase, CallState, CallerLocation, Channel, Classification, Millis, Role, Tier};
+
+use super::Outcome;
+
+/// A telephony report, as the event carries it.
+pub struct Report<'a> {
+    pub key: &'a str,
+    pub phase: CallPhase,
+    pub number: &'a str,
+    pub channel: Channel,
+    pub trunk: Option<&'a str>,
+    pub time: Millis,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CallBook {
+    calls: Vec<Call>,
+    by_key: HashMap<String, CallId>,
+    /// Each number's calls, oldest first.
+    by_number: HashMap<String, Vec<CallId>>,
+    changed: Vec<bool>,
+    changes: Vec<u32>,
+}
+
+impl CallBook {
+    /// Calls as a snapshot saved them, nothing marked changed.
+    pub fn from_calls(calls: Vec<Call>) -> Self {
+        let by_key = calls.iter().map(|c| (c.key.clone(), c.id)).collect();
+        let mut by_number: HashMap<String, Vec<CallId>> = HashMap::new();
+        for call in &calls {
+            by_number.entry(call.number.clone()).or_default().push(call.id);
+        }
+        Self { changed: vec![false; calls.len()], calls, by_key, by_number, changes: Vec::new() }
+    }
+
+    pub fn calls(&self) -> &[Call] {
+        &self.calls
+    }
+
+    pub fn call(&self, id: CallId) -> Option<&Call> {
+        self.calls.get((id as usize).wrapping_sub(1))
+    }
+
+    /// The slots changed since the last call (each listed once).
+    pub fn take_changes(&mut self) -> Vec<u32> {
+        let changes = std::mem::take(&mut self.changes);
+        changes.iter().for_each(|s| self.changed[*s as usize] = false);
+        changes
+    }
+
+    /// A report from the telephony bridge. A ringing report for a call already known is a
+    /// resend and changes nothing; answered and ended reports move the call on.
+    pub fn report(&mut self, report: Report) -> Outcome {
+        let Some(id) = self.by_key.get(report.key).copied() else {
+            return match report.phase {
+                CallPhase::Ringing => self.open(report),
+                _ => Outcome::Refused(format!("no call {} has rung", report.key)),
+            };
+        };
+        let call = &mut self.calls[id as usize - 1];
+        match report.phase {
+            CallPhase::Ringing => return Outcome::Applied,
+            CallPhase::Answered if call.state == CallState::Ringing => {
+                call.state = CallState::Answered;
+                call.answered_at = Some(report.time);
+            }
+            // A seat answered it first, or it ended: the bridge's word changes nothing.
+            CallPhase::Answered => return Outcome::Applied,
+            CallPhase::Ended if call.state == CallState::Ended => return Outcome::Applied,
+            CallPhase::Ended => {
+                call.state = CallState::Ended;
+                call.ended_at = Some(report.time);
+            }
+        }
+        self.mark(id);
+        Outcome::Applied
+    }
+
+    fn open(&mut self, report: Report) -> Outcome {
+        let id = self.calls.len() as CallId + 1;
+        let flags = self.flags(report.number, report.time);
+        self.calls.push(Call {
+            id,
+            key: report.key.to_string(),
+            number: report.number.to_string(),
+            channel: report.channel,
+            trunk: report.trunk.map(str::to_string),
+            state: CallState::Ringing,
+            rang_at: report.time,
+            answered_at: None,
+            answered_by: None,
+            ended_at: None,
+            rings: Vec::new(),
+            location: None,
+            verdict: None,
+            flags,
+        });
+        self.by_key.insert(report.key.to_string(), id);
+        self.by_number.entry(report.number.to_string()).or_default().push(id);
+        self.changed.push(false);
+        self.mark(id);
+        Outcome::Applied
+    }
+
+    /// The rules a number meets as a new call from it rings at `time`, from its earlier calls
+    /// (a withheld number has no history).
+    fn flags(&self, number: &str, time: Millis) -> Vec<Flag> {
+        let Some(ids) = self.by_number.get(number).filter(|_| number != "anonymous") else { return Vec::new() };
+        let earlier: Vec<&Call> = ids.iter().map(|id| &self.calls[*id as usize - 1]).collect();
+        let mut flags = Vec::new();
+        let recent = earlier.iter().filter(|c| time - c.rang_at <= REPEAT_WINDOW_MS).count() + 1;
+        if recent >= REPEAT_CALLS {
+            let why = format!("call {recent} from this number in {} minutes", REPEAT_WINDOW_MS / 60_000);
+            flags.push(Flag { rule: "repeat-caller".into(), why });
+        }
+        let judged: Vec<Classification> = earlier
+            .iter()
+            .filter(|c| time - c.rang_at <= HISTORY_MS)
+            .filter_map(|c| c.verdict.as_ref().map(|v| v.class))
+            .collect();
+        let invalid = judged.iter().filter(|c| **c != Classification::Valid).count();
+        if judged.len() >= INVALID_MIN_CALLS && invalid * 3 >= judged.len() * 2 {
+            let why = format!("{invalid} of its {} calls in 30 days were not valid", judged.len());
+            flags.push(Flag { rule: "often-invalid".into(), why });
+        }
+        if judged.len() >= SILENT_STREAK
+            && judged.iter().rev().take(SILENT_STREAK).all(|c| *c == Classification::Silent)
+        {
+            let why = format!("its last {SILENT_STREAK} calls were silent");
+            flags.push(Flag { rule: "silent-streak".into(), why });
+        }
+        flags
+    }
+
+    /// A caller's location joins the newest open call from the number.
+    pub fn locate(&mut self, number: &str, location: &CallerLocation) -> Outcome {
+        let Some(call) = self.calls.iter_mut().rev().find(|c| c.number == number && c.is_open()) else {
+            return Outcome::Refused(format!("no open call from {number}"));
+        };
+        call.location = Some(location.clone());
+        let id = call.id;
+        self.mark(id);
+        Outcome::Applied
+    }
+
+    /// The switchboard sends a waiting call to a node.
+    pub fn route(&mut self, id: CallId, node: &str, tier: Tier, why: &str, time: Millis) -> Outcome {
+        let call = match self.open_call(id) {
+            Ok(call) if call.is_waiting() => call,
+            Ok(call) => return Outcome::Refused(format!("call {id} is {:?}", call.state).to_lowercase()),
+            Err(refused) => return refused,
+        };
+        call.rings.push(Ring { node: node.to_string(), tier, since: time, why: why.to_string() });
+        self.mark(id);
+        Outcome::Applied
+    }
+
+    /// A call taker takes a waiting call.
+    pub fn answer(&mut self, id: CallId, user: &str, time: Millis) -> Outcome {
+        let call = match self.open_call(id) {
+            Ok(call) if call.is_waiting() => call,
+            Ok(call) => {
+                let by = call.answered_by.as_deref().map_or(String::new(), |u| format!(" by {u}"));
+                return Outcome::Refused(format!("call {id} was already answered{by}"));
+            }
+            Err(refused) => return refused,
+        };
+        call.state = CallState::Answered;
+        call.answered_at = Some(time);
+        call.answered_by = Some(user.to_string());
+        self.mark(id);
+        Outcome::Applied
+    }
+
+    /// The verdict on an answered call: only by whoever answered it, or a commander.
+    pub fn classify(&mut self, id: CallId, class: Classification, user: &str, role: Role, time: Millis) -> Outcome {
+        let call = match self.open_call(id) {
+            Ok(call) => call,
+            Err(refused) => return refused,
+        };
+        if call.answered_at.is_none() {
+            return Outcome::Refused(format!("call {id} has not been answered"));
+        }
+        if role != Role::Commander && call.answered_by.as_deref().is_some_and(|by| by != user) {
+            return Outcome::Refused(format!("call {id} is {}'s", call.answered_by.as_deref().unwrap_or_default()));
+        }
+        call.verdict = Some(Verdict { class, by: user.to_string(), time });
+        self.mark(id);
+        Outcome::Applied
+    }
+
+    fn open_call(&mut self, id: CallId) -> Result<&mut Call, Outcome> {
+        let Some(call) = self.calls.get_mut((id as usize).wrapping_sub(1)) else {
+            return Err(Outcome::Refused(format!("no call {id}")));
+        };
+        match &call.verdict {
+            Some(verdict) => Err(Outcome::Refused(format!("call {id} was classified {}", verdict.class.name()))),
+            None if !call.is_open() => Err(Outcome::Refused(format!("call {id} ended unanswered"))),
+            None => Ok(call),
+        }
+    }
+
+    fn mark(&mut self, id: CallId) {
+        let slot = id as u32 - 1;
+        if !std::mem::replace(&mut self.changed[slot as usize], true) {
+            self.changes.push(slot);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::calls::{AmlTransport, FixMethod};
+
+    fn ring(book: &mut CallBook, key: &str, number: &str, time: Millis) -> Outcome {
+        let phase = CallPhase::Ringing;
+        book.report(Report { key, phase, number, channel: Channel::Voice, trunk: None, time })
+    }
+
+    fn at(lon: f64) -> CallerLocation {
+        let (method, transport) = (FixMethod::Gnss, AmlTransport::Sms);
+        CallerLocation { lon, lat: -6.2, radius: 12.0, time: 5, method, confidence: Some(68), transport }
+    }
+
+    #[test]
+    fn a_call_rings_is_answered_once_and_classified_by_whoever_answered() {
+        let mut book = CallBook::default();
+        assert_eq!(ring(&mut book, "pbx-1", "+6281", 10), Outcome::Applied);
+        assert_eq!(ring(&mut book, "pbx-1", "+6281", 11), Outcome::Applied, "a resend");
+        assert_eq!(book.calls().len(), 1);
+        assert_eq!(book.route(1, "polsek-a", Tier::Polsek, "caller's location", 12), Outcome::Applied);
+        assert_eq!(book.answer(1, "sari", 15), Outcome::Applied);
+        assert!(matches!(book.answer(1, "budi", 16), Outcome::Refused(r) if r.contains("by sari")));
+        assert!(
+            matches!(book.route(1, "polres", Tier::Polres, "late", 17), Outcome::Refused(_)),
+            "an answered call stays"
+        );
+        let budi = book.classify(1, Classification::Prank, "budi", Role::Operator, 18);
+        assert!(matches!(budi, Outcome::Refused(r) if r.contains("sari's")));
+        assert_eq!(book.classify(1, Classification::Prank, "sari", Role::Operator, 19), Outcome::Applied);
+        let call = book.call(1).expect("call 1");
+        assert_eq!(
+            (call.answered_at, call.node(), call.verdict.as_ref().map(|v| v.class)),
+            (Some(15), Some("polsek-a"), Some(Classification::Prank))
+        );
+        assert!(!call.is_open());
+        assert!(
+            matches!(book.classify(1, Classification::Valid, "sari", Role::Commander, 20), Outcome::Refused(r) if r.contains("classified prank"))
+        );
+    }
+
+    #[test]
+    fn a_number_calling_every_two_minutes_is_flagged_by_its_third_call() {
+        let mut book = CallBook::default();
+        for n in 0..4_i64 {
+            ring(&mut book, &format!("k{n}"), "+62812", n * 120_000);
+        }
+        let rules = |id: CallId| book.call(id).map(|c| c.flags.iter().map(|f| f.rule.clone()).collect::<Vec<_>>());
+        assert_eq!(rules(2), Some(vec![]));
+        assert_eq!(rules(3), Some(vec!["repeat-caller".to_string()]));
+        assert!(book.call(4).is_some_and(|c| c.flags[0].why.contains("call 4 from this number")));
+        ring(&mut book, "later", "+62812", 3 * 120_000 + REPEAT_WINDOW_MS + 1);
+        assert!(book.call(5).is_some_and(|c| c.flags.is_empty()), "the window has passed");
+        for n in 0..3 {
+            ring(&mut book, &format!("a{n}"), "anonymous", n);
+        }
+        assert!(book.call(8).is_some_and(|c| c.flags.is_empty()), "a withheld number has no history");
+    }
+
+    #[test]
+    fn a_number_whose_calls_were_silent_or_invalid_is_flagged() {
+        let mut book = CallBook::default();
+        let day = 24 * 3_600_000;
+        for n in 0..3_i64 {
+            ring(&mut book, &format!("s{n}"), "+6285", n * day);
+            let id = n as CallId + 1;
+            book.answer(id, "sari", n * day + 1);
+            book.classify(id, Classification::Silent, "sari", Role::Operator, n * day + 2);
+        }
+        ring(&mut book, "next", "+6285", 3 * day);
+        let rules: Vec<&str> =
+            book.call(4).map(|c| c.flags.iter().map(|f| f.rule.as_str()).collect()).unwrap_or_default();
+        assert_eq!(rules, ["often-invalid", "silent-streak"]);
+    }
+
+    #[test]
+    fn a_location_joins_the_newest_open_call_from_its_number() {
+        let mut book = CallBook::default();
+        ring(&mut book, "a", "+6281", 10);
+        ring(&mut book, "b", "+6282", 10);
+        ring(&mut book, "c", "+6281", 20);
+        assert_eq!(book.locate("+6281", &at(106.8)), Outcome::Applied);
+        assert!(
+            book.call(3).and_then(|c| c.location.as_ref()).is_some()
+                && book.call(1).is_some_and(|c| c.location.is_none())
+        );
+        assert!(matches!(book.locate("+6289", &at(106.8)), Outcome::Refused(r) if r.contains("+6289")));
+    }
+
+    #[test]
+    fn a_call_ended_while_ringing_is_closed_and_cannot_be_answered() {
+        let mut book = CallBook::default();
+        ring(&mut book, "a", "+6281", 10);
+        let ended = Report {
+            key: "a",
+            phase: CallPhase::Ended,
+            number: "+6281",
+            channel: Channel::Voice,
+            trunk: None,
+            time: 14,
+        };
+        assert_eq!(book.report(ended), Outcome::Applied);
+        assert!(!book.call(1).is_some_and(Call::is_open));
+        assert!(matches!(book.answer(1, "sari", 15), Outcome::Refused(r) if r.contains("ended unanswered")));
+        let stray = Report {
+            key: "zz",
+            phase: CallPhase::Answered,
+            number: "+1",
+            channel: Channel::Voice,
+            trunk: None,
+            time: 1,
+        };
+        assert!(matches!(book.report(stray), Outcome::Refused(_)));
+    }
+}
