@@ -17,13 +17,23 @@ use serde::Deserialize;
 
 use super::osmand::parse_timestamp;
 use crate::model::calls::{AmlTransport, FixMethod, MAX_CALL_FIELD};
-use crate::model::{now_millis, CallPhase, CallerLocation, Channel, Event, Millis};
+use crate::model::{CallPhase, CallerLocation, Channel, Event, Millis};
 
-/// The device name a bridge's token is checked under when it names no trunk.
-pub const BRIDGE: &str = "pbx";
-/// The device names the AML endpoints' tokens are checked under.
-pub const AML_HTTPS: &str = "aml";
-pub const SMS_GATEWAY: &str = "sms";
+/// Tokens of the telephony are checked under names of their own, apart from the devices':
+/// `110:TRUNK` for a bridge's trunk (`110:pbx` when it names none), `110:aml` and `110:sms` for
+/// the location endpoints. A device's token never opens them.
+pub const TOKEN_PREFIX: &str = "110:";
+pub const BRIDGE: &str = "110:pbx";
+pub const AML_HTTPS: &str = "110:aml";
+pub const SMS_GATEWAY: &str = "110:sms";
+
+/// A bridge's time further than this before the receive time (or a minute after it) is not
+/// believed: the call is timed as received (a PBX with a wrong clock must not lose calls).
+pub const MAX_BRIDGE_LAG_MS: Millis = 3_600_000;
+/// A caller's location older than this when it arrives is refused: it is not where they are.
+pub const MAX_LOCATION_AGE_MS: Millis = 30 * 60_000;
+/// Grace for clocks a little ahead, milliseconds.
+const FUTURE_GRACE_MS: Millis = 60_000;
 
 /// Largest radius a location may claim, metres: beyond it, it says nothing useful.
 pub const MAX_RADIUS_M: f32 = 100_000.0;
@@ -47,19 +57,21 @@ struct CallBody {
     token: Option<String>,
 }
 
-/// Reads a `POST /calls` body.
-pub fn parse_call(body: &[u8]) -> Result<Read, String> {
+/// Reads a `POST /calls` body received at `now`.
+pub fn parse_call(body: &[u8], now: Millis) -> Result<Read, String> {
     let b: CallBody = serde_json::from_slice(body).map_err(|e| format!("bad call JSON: {e}"))?;
     let call = field("call", &b.call)?;
     let number = number(&b.number)?;
     let trunk = b.trunk.as_deref().map(|t| field("trunk", t)).transpose()?;
     let time = match &b.time {
-        None => now_millis(),
+        None => now,
         Some(serde_json::Value::String(s)) => parse_timestamp(s).map_err(|e| format!("time: {e}"))?,
         Some(serde_json::Value::Number(n)) => parse_timestamp(&n.to_string()).map_err(|e| format!("time: {e}"))?,
         Some(other) => return Err(format!("time: {other} is neither ISO-8601 nor epoch milliseconds")),
     };
-    let device = trunk.clone().unwrap_or_else(|| BRIDGE.to_string());
+    let believed = (now.saturating_sub(MAX_BRIDGE_LAG_MS)..=now.saturating_add(FUTURE_GRACE_MS)).contains(&time);
+    let time = if believed { time } else { now };
+    let device = trunk.as_ref().map_or_else(|| BRIDGE.to_string(), |t| format!("{TOKEN_PREFIX}{t}"));
     let channel = b.channel.unwrap_or_default();
     Ok(Read { device, token: b.token, event: Event::Call { call, phase: b.event, number, channel, trunk, time } })
 }
@@ -75,24 +87,26 @@ struct SmsBody {
 /// Reads a `POST /sms` body: an AML SMS from a caller's phone.
 pub fn parse_sms(body: &[u8], now: Millis) -> Result<Read, String> {
     let b: SmsBody = serde_json::from_slice(body).map_err(|e| format!("bad SMS JSON: {e}"))?;
-    let number = number(&b.number)?;
+    let number = caller(&b.number)?;
     let location = aml_sms(&b.sms, now)?;
     Ok(Read { device: SMS_GATEWAY.into(), token: b.token, event: Event::CallerLocation { number, location } })
 }
 
 /// Reads an AML SMS: `A"ML=1` then `key=value` pairs split by `;`.
 pub fn aml_sms(text: &str, now: Millis) -> Result<CallerLocation, String> {
+    let text = text.trim();
+    if !text.starts_with("A\"ML=") {
+        return Err("A\"ML: missing (not an AML message)".into());
+    }
     let mut pairs = HashMap::new();
-    for pair in text.trim().split(';').filter(|p| !p.is_empty()) {
+    for pair in text.split(';').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').ok_or_else(|| format!("{pair:.20}: not key=value"))?;
         if pairs.insert(key, value).is_some() {
             return Err(format!("{key:.20}: given twice"));
         }
     }
-    match pairs.get("A\"ML") {
-        Some(&"1") => {}
-        Some(version) => return Err(format!("A\"ML: version {version:.10} is not 1")),
-        None => return Err("A\"ML: missing (not an AML message)".into()),
+    if let Some(version) = pairs.get("A\"ML").filter(|v| **v != "1") {
+        return Err(format!("A\"ML: version {version:.10} is not 1"));
     }
     let get = |key: &str| pairs.get(key).copied().ok_or_else(|| format!("{key}: missing"));
     let (lat, lon) = (latitude("lt", get("lt")?)?, longitude("lg", get("lg")?)?);
@@ -125,16 +139,15 @@ pub fn parse_aml_https(body: &[u8], now: Millis) -> Result<Read, String> {
         }
     }
     let get = |key: &str| fields.get(key).map(|v| v.as_ref()).ok_or_else(|| format!("{key}: missing"));
-    let number = number(get("device_number")?).map_err(|e| format!("device_number: {e}"))?;
+    let number = caller(get("device_number")?).map_err(|e| format!("device_number: {e}"))?;
     let lat = latitude("location_latitude", get("location_latitude")?)?;
     let lon = longitude("location_longitude", get("location_longitude")?)?;
     let radius = radius("location_accuracy", get("location_accuracy")?)?;
     let millis = get("location_time")?;
     let time = millis
         .parse::<Millis>()
-        .ok()
-        .filter(|t| (0..=now + 60_000).contains(t))
-        .ok_or_else(|| format!("location_time: {millis:.24} is not epoch milliseconds up to now"))?;
+        .map_err(|_| format!("location_time: {millis:.24} is not epoch milliseconds"))
+        .and_then(|t| recent("location_time", millis, t, now))?;
     let confidence = fields.get("location_certainty").map(|v| percent("location_certainty", v)).transpose()?;
     let method = match fields.get("location_source").map(|s| s.to_ascii_uppercase()).as_deref() {
         Some("GPS" | "GNSS") => FixMethod::Gnss,
@@ -147,12 +160,32 @@ pub fn parse_aml_https(body: &[u8], now: Millis) -> Result<Read, String> {
     Ok(Read { device: AML_HTTPS.into(), token, event: Event::CallerLocation { number, location } })
 }
 
-/// A text field of a call: 1 to 64 bytes, printable.
+/// An id field of a call (the bridge's call id, a trunk): 1 to 64 visible ASCII characters.
 fn field(name: &str, value: &str) -> Result<String, String> {
-    if value.is_empty() || value.len() > MAX_CALL_FIELD || value.chars().any(char::is_control) {
-        return Err(format!("{name}: must be 1 to {MAX_CALL_FIELD} bytes of printable text"));
+    if value.is_empty() || value.len() > MAX_CALL_FIELD || !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!("{name}: must be 1 to {MAX_CALL_FIELD} visible ASCII characters"));
     }
     Ok(value.to_string())
+}
+
+/// The number a location came from: a location names its caller, so a withheld number is
+/// refused (it would join whichever anonymous call rang last).
+fn caller(value: &str) -> Result<String, String> {
+    match number(value)?.as_str() {
+        "anonymous" => Err("number: a location from a withheld number cannot be matched to its call".into()),
+        known => Ok(known.to_string()),
+    }
+}
+
+/// A location's time: not older than [`MAX_LOCATION_AGE_MS`], not in the future.
+fn recent(name: &str, shown: &str, time: Millis, now: Millis) -> Result<Millis, String> {
+    if time > now.saturating_add(FUTURE_GRACE_MS) {
+        return Err(format!("{name}: {shown:.24} is in the future"));
+    }
+    if time < now.saturating_sub(MAX_LOCATION_AGE_MS) {
+        return Err(format!("{name}: {shown:.24} is over {} minutes old", MAX_LOCATION_AGE_MS / 60_000));
+    }
+    Ok(time)
 }
 
 /// A caller's number: digits with an optional leading `+` (up to 32), or `anonymous` when the
@@ -190,15 +223,11 @@ fn percent(name: &str, value: &str) -> Result<u8, String> {
     value.parse::<u8>().ok().filter(|p| *p <= 100).ok_or_else(|| format!("{name}: {value:.10} is not 0-100"))
 }
 
-/// AML's time of positioning, `YYYYMMDDhhmmss` in UTC, not after now (a minute's grace).
+/// AML's time of positioning, `YYYYMMDDhhmmss` in UTC, recent (see [`recent`]).
 fn aml_time(name: &str, value: &str, now: Millis) -> Result<Millis, String> {
     let parsed = chrono::NaiveDateTime::parse_from_str(value, "%Y%m%d%H%M%S")
         .map_err(|_| format!("{name}: {value:.20} is not YYYYMMDDhhmmss"))?;
-    let time = parsed.and_utc().timestamp_millis();
-    if time > now + 60_000 {
-        return Err(format!("{name}: {value} is in the future"));
-    }
-    Ok(time)
+    recent(name, value, parsed.and_utc().timestamp_millis(), now)
 }
 
 #[cfg(test)]
@@ -229,6 +258,8 @@ mod tests {
             ("rd=12;", "rd=NaN;", "rd:"),
             ("top=20261201100000;", "top=2026120110;", "top:"),
             ("top=20261201100000;", "top=20991201100000;", "top: 20991201100000 is in the future"),
+            ("top=20261201100000;", "top=20261201080000;", "top: 20261201080000 is over 30 minutes old"),
+            ("top=20261201100000;", "top=00000101000000;", "top: 00000101000000 is over 30 minutes old"),
             ("lc=68;", "lc=101;", "lc:"),
             ("pm=G;", "pm=X;", "pm:"),
             ("mcc=510;", "mcc=5x0;", "mcc:"),
@@ -262,6 +293,8 @@ mod tests {
             ("location_accuracy=10.4", "location_accuracy=inf", "location_accuracy:"),
             ("location_certainty=83", "location_certainty=300", "location_certainty:"),
             ("&location_time=", "&location_time=99999999999999&x=", "location_time:"),
+            ("&location_time=", "&location_time=-9223372036854775808&x=", "location_time:"),
+            ("%2B6281234567890", "anonymous", "withheld"),
         ] {
             let bad = body.replacen(from, to, 1);
             let refused = parse_aml_https(bad.as_bytes(), NOW).err().unwrap_or_default();
@@ -272,22 +305,27 @@ mod tests {
 
     #[test]
     fn calls_from_the_bridge_are_checked() {
-        let read =
-            parse_call(br#"{"call":"c-1","event":"ringing","number":"+628123","trunk":"e1-0","time":1796100000000}"#)
-                .expect("a call");
-        assert_eq!(read.device, "e1-0");
-        assert!(matches!(read.event, Event::Call { phase: CallPhase::Ringing, time: 1_796_100_000_000, .. }));
-        let plain = parse_call(br#"{"call":"c-2","event":"ended","number":"anonymous"}"#).expect("a call");
+        let body = br#"{"call":"c-1","event":"ringing","number":"+628123","trunk":"e1-0","time":1796119200000}"#;
+        let read = parse_call(body, NOW).expect("a call");
+        assert_eq!(read.device, "110:e1-0", "a trunk's token is apart from the devices'");
+        assert!(matches!(read.event, Event::Call { phase: CallPhase::Ringing, time: 1_796_119_200_000, .. }));
+        let plain = parse_call(br#"{"call":"c-2","event":"ended","number":"anonymous"}"#, NOW).expect("a call");
         assert_eq!(plain.device, BRIDGE);
+        for wrong in ["0", "9223372036854775807", "\"0000-01-01T00:00:00Z\""] {
+            let body = format!(r#"{{"call":"c","event":"ringing","number":"1","time":{wrong}}}"#);
+            let read = parse_call(body.as_bytes(), NOW).expect("a call with a wrong clock is kept");
+            assert!(matches!(read.event, Event::Call { time: NOW, .. }), "timed as received: {wrong}");
+        }
         for (body, said) in [
             (r#"{"call":"","event":"ringing","number":"1"}"#, "call:"),
             (r#"{"call":"c","event":"ringing","number":"12a"}"#, "number:"),
             (r#"{"call":"c","event":"rung","number":"1"}"#, "bad call JSON"),
             (r#"{"call":"c","event":"ringing","number":"1","time":"yesterday"}"#, "time:"),
             (r#"{"call":"c","event":"ringing","number":"1","trunk":"a\nb"}"#, "trunk:"),
+            (r#"{"call":"c\u202e","event":"ringing","number":"1"}"#, "call:"),
             (r#"{"call":"c","event":"ringing","number":"1","extra":1}"#, "unknown field"),
         ] {
-            let refused = parse_call(body.as_bytes()).err().unwrap_or_default();
+            let refused = parse_call(body.as_bytes(), NOW).err().unwrap_or_default();
             assert!(refused.contains(said), "{body}: {refused:?}");
         }
     }

@@ -24,6 +24,7 @@ use super::tokens::Tokens;
 use super::{alarm_api, calls, traccar};
 use crate::ingest::{Ack, IngestHandle};
 use crate::model::{now_millis, Event, FeedKind};
+use crate::world::Outcome;
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -74,23 +75,42 @@ impl FeedState {
     }
 
     async fn accept(&self, feed: FeedKind, device: &str, token: Option<&str>, event: Event) -> Response {
-        self.ingest.metrics().received(feed, 1);
-        if !self.tokens.allows(device, token) {
-            let mut response = self.refuse(
-                "unauthorized",
-                StatusCode::UNAUTHORIZED,
-                format!("device {device}: missing or wrong token\n"),
-            );
-            response.extensions_mut().insert(Unauthorized(device.to_string()));
-            return response;
+        match self.unauthorized(feed, device, token) {
+            None => respond(self.ingest.submit(vec![event]).await),
+            Some(refused) => refused,
         }
-        respond(self.ingest.submit(vec![event]).await)
     }
 
-    /// Takes a call or a location read from a request, its token from the body or the header.
+    /// Counts a message on its feed and checks the device's token: the refusal if it fails.
+    fn unauthorized(&self, feed: FeedKind, device: &str, token: Option<&str>) -> Option<Response> {
+        self.ingest.metrics().received(feed, 1);
+        if self.tokens.allows(device, token) {
+            return None;
+        }
+        let mut response =
+            self.refuse("unauthorized", StatusCode::UNAUTHORIZED, format!("device {device}: missing or wrong token\n"));
+        response.extensions_mut().insert(Unauthorized(device.to_string()));
+        Some(response)
+    }
+
+    /// Takes a call or a location read from a request, its token from the body or the header;
+    /// says when the world journaled it without acting on it (a location from a number with
+    /// no open call, a report of a call that never rang).
     async fn accept_read(&self, feed: FeedKind, read: calls::Read, headers: &HeaderMap) -> Response {
         let token = read.token.or_else(|| bearer(headers));
-        self.accept(feed, &read.device, token.as_deref(), read.event).await
+        if let Some(refused) = self.unauthorized(feed, &read.device, token.as_deref()) {
+            return refused;
+        }
+        match self.ingest.submit(vec![read.event]).await {
+            Ack::Done { accepted: 1, outcomes, .. } if outcomes.iter().any(|o| matches!(o, Outcome::Refused(_))) => {
+                let reason = outcomes.iter().find_map(|o| match o {
+                    Outcome::Refused(reason) => Some(reason.as_str()),
+                    Outcome::Applied => None,
+                });
+                (StatusCode::OK, format!("journaled, not applied: {}\n", reason.unwrap_or_default())).into_response()
+            }
+            ack => respond(ack),
+        }
     }
 
     /// Logs a device refused for its token, with where it came from, at most once a minute
@@ -235,7 +255,7 @@ async fn alarm_request(State(s): State<FeedState>, headers: HeaderMap, body: Byt
 }
 
 async fn call_request(State(s): State<FeedState>, headers: HeaderMap, body: Bytes) -> Response {
-    match calls::parse_call(&body) {
+    match calls::parse_call(&body, now_millis()) {
         Ok(read) => s.accept_read(FeedKind::Telephony, read, &headers).await,
         Err(e) => s.refuse("malformed_call", StatusCode::BAD_REQUEST, format!("{e}\n")),
     }

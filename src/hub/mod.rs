@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
 use crate::ingest::{Ack, IngestHandle, Subscription};
-use crate::model::{now_millis, Command, Event};
+use crate::model::{now_millis, Command, Event, EventKind};
 use crate::world::{Outcome, World};
 
 pub mod client;
@@ -58,6 +58,9 @@ pub struct HubLimits {
     pub max_seats: usize,
     /// A call ringing at a node for this long without being answered rings a tier up.
     pub answer_within: Duration,
+    /// For this long after the hub starts, seats are taken to be logging back in: a node with
+    /// no call taker yet keeps its calls until then (a restart does not push every call up).
+    pub rejoin_within: Duration,
     /// Logins one address may try in a minute (a whole centre behind one address logs in again
     /// at once after a restart); beyond, they are refused unchecked, and only the first such
     /// refusal of the minute is journaled.
@@ -76,6 +79,7 @@ impl Default for HubLimits {
             max_seats: 512,
             logins_per_minute: 300,
             answer_within: Duration::from_secs(10),
+            rejoin_within: Duration::from_secs(10),
         }
     }
 }
@@ -101,7 +105,8 @@ pub struct Hub {
     limits: HubLimits,
     seats: Seats,
     stop: watch::Receiver<bool>,
-    /// Told after each batch the hub's world takes in (the switchboard looks again).
+    /// Told after each batch the hub's world takes in that holds more than positions (the
+    /// switchboard looks again).
     applied: tokio::sync::Notify,
 }
 
@@ -133,6 +138,8 @@ impl Hub {
         let feeding = hub.clone();
         std::thread::Builder::new().name("hub-feed".into()).spawn(move || {
             while let Ok(batch) = batches.recv() {
+                // Positions alone change nothing the switchboard looks at.
+                let calls_may_change = batch.events.iter().any(|e| e.kind() != EventKind::Position);
                 let mut recent = feeding.recent();
                 let frame = recent.apply(batch);
                 if let Some(frames) = feeding.frames().as_ref() {
@@ -140,7 +147,9 @@ impl Hub {
                     let _ = frames.send(frame);
                 }
                 drop(recent);
-                feeding.applied.notify_one();
+                if calls_may_change {
+                    feeding.applied.notify_one();
+                }
             }
             feeding.frames().take();
         })?;
@@ -243,8 +252,7 @@ impl Hub {
     /// hub without an organisation tree have none.
     pub fn spawn_switchboard(self: &Arc<Self>) {
         if self.follows.is_none() && self.jurisdictions.is_some() {
-            let within = self.limits.answer_within;
-            tokio::spawn(switchboard::run(self.clone(), within, self.stop.clone()));
+            tokio::spawn(switchboard::run(self.clone(), self.stop.clone()));
         }
     }
 

@@ -3,11 +3,12 @@
 //! yet, at the intake (the first Polda, as Polri's central intake). It moves up a tier
 //! (Polsek -> Polres -> Polda -> Mabes) when it is not answered within
 //! [`HubLimits::answer_within`](super::HubLimits) at a node, and at once when no call taker
-//! is free there (logged in at that node and not holding an unclassified call). Each move is
+//! is free there (logged in at that node and not holding an unclassified call), once seats
+//! have had [`HubLimits::rejoin_within`](super::HubLimits) to log in after a start. Each move is
 //! a `Route` command journaled as the switchboard, so the record says where a call rang, when
 //! and why, and the timers are rebuilt from the world after a restart.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,30 +45,33 @@ pub struct Plan {
     pub next: Option<Millis>,
 }
 
-/// Where calls go: the tree and its zones, and how long a node has to answer.
+/// Where calls go: the tree and its zones, how long a node has to answer, and from when a
+/// node without a free call taker is passed over.
 pub struct Board<'a> {
     pub jurisdictions: &'a Jurisdictions,
     pub answer_within: Millis,
+    pub seats_back_at: Millis,
 }
 
 impl Board<'_> {
     /// The moves due at `now` for every waiting call, given who is logged in.
     pub fn plan(&self, world: &World, present: &[Present], now: Millis) -> Plan {
         let mut plan = Plan::default();
-        for call in world.calls().iter().filter(|c| c.is_waiting()) {
-            let (node, why) = match call.rings.last() {
-                None => self.first_ring(call),
-                Some(ring) => match self.next_ring(world, present, &ring.node, ring.since, now) {
-                    Next::Move(node, why) => (node, why),
-                    Next::Wait(deadline) => {
-                        plan.next = Some(plan.next.map_or(deadline, |n| n.min(deadline)));
-                        continue;
-                    }
-                    Next::Stay => continue,
-                },
+        let busy: HashSet<&str> = world.open_calls().filter_map(|c| c.answered_by.as_deref()).collect();
+        for call in world.open_calls().filter(|c| c.is_waiting()) {
+            let next = match (call.rings.last(), self.located_late(call)) {
+                (None, _) => Next::Move(self.first_ring(call)),
+                (Some(_), Some(found)) => Next::Move(found),
+                (Some(ring), None) => self.next_ring(&busy, present, &ring.node, ring.since, now),
             };
-            let (node, tier) = (node.id.clone(), node.tier);
-            plan.moves.push(Move { call: call.id, rung: call.rings.len(), node, tier, why });
+            match next {
+                Next::Move((node, why)) => {
+                    let (node, tier) = (node.id.clone(), node.tier);
+                    plan.moves.push(Move { call: call.id, rung: call.rings.len(), node, tier, why });
+                }
+                Next::Wait(deadline) => plan.next = Some(plan.next.map_or(deadline, |n| n.min(deadline))),
+                Next::Stay => {}
+            }
         }
         plan
     }
@@ -78,12 +82,8 @@ impl Board<'_> {
 
     /// Where a new call rings first.
     fn first_ring(&self, call: &Call) -> (&Node, String) {
-        if let Some(location) = &call.location {
-            let zones = self.jurisdictions.zones.lookup(location.lon, location.lat);
-            let codes = zones.iter().map(|z| z.code.as_str());
-            if let Some(node) = self.org().nodes_at(codes).last() {
-                return (node, format!("the caller's location lies in {}", node.name));
-            }
+        if let Some(node) = self.located(call) {
+            return (node, format!("the caller's location lies in {}", node.name));
         }
         let intake = self.intake();
         let why = match &call.location {
@@ -93,6 +93,22 @@ impl Board<'_> {
         (intake, why)
     }
 
+    /// The deepest node whose zones hold the caller's location.
+    fn located(&self, call: &Call) -> Option<&Node> {
+        let location = call.location.as_ref()?;
+        let zones = self.jurisdictions.zones.lookup(location.lon, location.lat);
+        self.org().nodes_at(zones.iter().map(|z| z.code.as_str())).last().copied()
+    }
+
+    /// A call that rang elsewhere for want of a location (at the intake, and up from there),
+    /// whose location has come since: it moves to where the caller is, once per node (a call
+    /// that has rung where the caller is climbs from there as any other).
+    fn located_late(&self, call: &Call) -> Option<(&Node, String)> {
+        let node = self.located(call)?;
+        let moves = !call.rings.is_empty() && !call.rings.iter().any(|r| r.node == node.id);
+        moves.then(|| (node, format!("the caller's location came: it lies in {}", node.name)))
+    }
+
     /// The intake: the first Polda of the tree, or its root.
     fn intake(&self) -> &Node {
         let org = self.org();
@@ -100,25 +116,28 @@ impl Board<'_> {
     }
 
     /// Whether a call ringing at `node` since `since` moves up now, or when it will.
-    fn next_ring(&self, world: &World, present: &[Present], node: &str, since: Millis, now: Millis) -> Next<'_> {
+    fn next_ring(&self, busy: &HashSet<&str>, present: &[Present], node: &str, since: Millis, now: Millis) -> Next<'_> {
         let up = self.org().path_up(node);
         let (Some(here), Some(parent)) = (up.first(), up.get(1)) else { return Next::Stay };
-        if !free_taker_at(world, present, node) {
-            return Next::Move(parent, format!("no call taker free at {}", here.name));
-        }
         let deadline = since + self.answer_within;
-        if now < deadline {
+        if now >= deadline {
+            let seconds = self.answer_within as f64 / 1000.0;
+            return Next::Move((parent, format!("not answered within {seconds} s at {}", here.name)));
+        }
+        if free_taker_at(busy, present, node) {
             return Next::Wait(deadline);
         }
-        let seconds = self.answer_within as f64 / 1000.0;
-        Next::Move(parent, format!("not answered within {seconds} s at {}", here.name))
+        if now >= self.seats_back_at {
+            return Next::Move((parent, format!("no call taker free at {}", here.name)));
+        }
+        Next::Wait(deadline.min(self.seats_back_at))
     }
 }
 
 /// What becomes of a ringing call.
 enum Next<'a> {
     /// Up to this node, for this reason.
-    Move(&'a Node, String),
+    Move((&'a Node, String)),
     /// Nothing until this deadline.
     Wait(Millis),
     /// It rings at the top of the tree: it stays there until answered.
@@ -126,20 +145,23 @@ enum Next<'a> {
 }
 
 /// Someone who may take calls (an operator or a commander) is logged in at the node and not
-/// holding an answered call they have not classified yet.
-fn free_taker_at(world: &World, present: &[Present], node: &str) -> bool {
+/// `busy` (holding an answered call they have not classified yet).
+fn free_taker_at(busy: &HashSet<&str>, present: &[Present], node: &str) -> bool {
     present.iter().any(|p| {
         p.node.as_deref() == Some(node)
             && matches!(p.role, Role::Operator | Role::Commander)
-            && !world.calls().iter().any(|c| c.is_open() && c.answered_by.as_deref() == Some(p.user.as_str()))
+            && !busy.contains(p.user.as_str())
     })
 }
 
 /// Runs the switchboard until `stop`: looks again after every applied batch, every change of
 /// who is logged in, and at the earliest deadline; journals each move once.
-pub async fn run(hub: Arc<Hub>, answer_within: Duration, mut stop: watch::Receiver<bool>) {
+pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
     let Some(jurisdictions) = hub.jurisdictions.as_ref() else { return };
-    let board = Board { jurisdictions, answer_within: answer_within.as_millis() as Millis };
+    let millis = |d: Duration| d.as_millis() as Millis;
+    let (answer_within, seats_back_at) =
+        (millis(hub.limits.answer_within), now_millis() + millis(hub.limits.rejoin_within));
+    let board = Board { jurisdictions, answer_within, seats_back_at };
     let person = Person { name: SWITCHBOARD.into(), role: Role::Commander, org: None };
     let mut presence = hub.seats.changed.subscribe();
     // Moves sent, by call, with how many rings it had then: each is made once.

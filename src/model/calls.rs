@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Millis, Tier};
 
+/// The 110 service's answer target (Kapolri, January 2026): a call answered later is late,
+/// and one not answered by then moves up a tier.
+pub const ANSWER_TARGET_MS: Millis = 10_000;
+
 /// Calls from one number within [`REPEAT_WINDOW_MS`] that flag it a repeat caller.
 pub const REPEAT_CALLS: usize = 3;
 pub const REPEAT_WINDOW_MS: Millis = 10 * 60_000;
@@ -13,6 +17,8 @@ pub const REPEAT_WINDOW_MS: Millis = 10 * 60_000;
 /// were not valid flag a number as often invalid.
 pub const INVALID_MIN_CALLS: usize = 3;
 pub const HISTORY_MS: Millis = 30 * 24 * 3_600_000;
+/// A number's flags are read from at most its last this many calls.
+pub const HISTORY_CALLS: usize = 1_000;
 /// This many silent calls in a row, the last ones classified, flag a silent streak.
 pub const SILENT_STREAK: usize = 3;
 

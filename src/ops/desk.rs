@@ -7,7 +7,10 @@
 
 use super::link::{Credentials, HubAddress, HubLink, Inbound, LinkState};
 use crate::hub::protocol::Present;
-use crate::model::{now_millis, Alarm, AlarmId, Camera, Command, Event, Millis, Role, UnitStatus, Zone};
+use crate::model::calls::ANSWER_TARGET_MS;
+use crate::model::{
+    now_millis, Alarm, AlarmId, Call, Camera, Classification, Command, Event, Millis, Role, UnitStatus, Zone,
+};
 use crate::spatial::congestion::Congestion;
 use crate::spatial::dispatch::{Candidate, Router};
 use crate::spatial::{CameraIndex, LiveIndex, RoadGraph, Streets, UnitFilter, ZoneIndex};
@@ -231,6 +234,54 @@ impl Desk {
         }
     }
 
+    /// Open 110 calls this desk may take, the longest waiting first: those ringing (or answered)
+    /// at its node or a node below it, and those not yet sent anywhere.
+    pub fn call_queue(&self) -> Vec<&Call> {
+        let mine = |call: &Call| match (&self.org, &self.node, call.node()) {
+            (Some(org), Some(desk), Some(rings)) => org.oversees(desk, rings),
+            _ => true,
+        };
+        let mut open: Vec<&Call> = self.world.open_calls().filter(|c| mine(c)).collect();
+        open.sort_by_key(|c| (!c.is_waiting(), c.rings.last().map_or(c.rang_at, |r| r.since), c.id));
+        open
+    }
+
+    /// The 110 service's figures for this desk's calls: those ringing now, and of the calls
+    /// that rang since `day_start`, how many were answered within the 10-second target, how
+    /// often calls moved up a tier, and the share classified as not genuine.
+    pub fn call_figures(&self, day_start: Millis) -> CallFigures {
+        let queue = self.call_queue();
+        let ringing: Vec<&&Call> = queue.iter().filter(|c| c.is_waiting()).collect();
+        let oldest = ringing.iter().map(|c| c.rang_at).min();
+        let mine = |call: &&Call| match (&self.org, &self.node, call.node()) {
+            (Some(org), Some(desk), Some(rings)) => org.oversees(desk, rings),
+            _ => true,
+        };
+        // Calls are numbered as they ring: today's are at the end (an hour's slack for bridges'
+        // clocks).
+        let recent = self.world.calls().iter().rev().take_while(|c| c.rang_at >= day_start - 3_600_000);
+        let today: Vec<&Call> = recent.filter(|c| c.rang_at >= day_start).filter(mine).collect();
+        let answered: Vec<i64> = today.iter().filter_map(|c| Some(c.answered_at? - c.rang_at)).collect();
+        let judged: Vec<Classification> = today.iter().filter_map(|c| c.verdict.as_ref().map(|v| v.class)).collect();
+        CallFigures {
+            ringing: ringing.len(),
+            oldest_ringing: oldest,
+            answered: answered.len(),
+            answered_in_target: answered.iter().filter(|wait| **wait <= ANSWER_TARGET_MS).count(),
+            escalations: today.iter().map(|c| c.rings.windows(2).filter(|w| w[1].tier < w[0].tier).count()).sum(),
+            classified: judged.len(),
+            not_genuine: judged
+                .iter()
+                .filter(|c| **c != Classification::Valid && **c != Classification::Invalid)
+                .count(),
+        }
+    }
+
+    /// A node's name as the tree gives it (its id without a tree).
+    pub fn node_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.org.as_ref().and_then(|org| org.node(id)).map_or(id, |n| n.name.as_str())
+    }
+
     /// The desk's node's name, when it sits below the root.
     pub fn jurisdiction(&self) -> Option<&str> {
         let (org, node) = (self.org.as_ref()?, self.node.as_deref()?);
@@ -386,4 +437,20 @@ fn street_in_words((name, metres): (&str, f64)) -> String {
     } else {
         format!("{name}, {metres:.0} m off")
     }
+}
+
+/// A desk's 110 figures (see [`Desk::call_figures`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallFigures {
+    pub ringing: usize,
+    /// When the longest-waiting ringing call began.
+    pub oldest_ringing: Option<Millis>,
+    pub answered: usize,
+    /// Answered within [`ANSWER_TARGET_MS`] of ringing.
+    pub answered_in_target: usize,
+    /// Moves of a call up a tier.
+    pub escalations: usize,
+    pub classified: usize,
+    /// Classified prank, silent or hang-up.
+    pub not_genuine: usize,
 }

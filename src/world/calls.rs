@@ -2,10 +2,10 @@
 //! sent from node to node by the hub's switchboard, answered and classified by call takers.
 //! Every change is an event or a command, so replay rebuilds the calls exactly.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use crate::model::calls::SILENT_STREAK;
 use crate::model::calls::{Flag, Ring, Verdict, HISTORY_MS, INVALID_MIN_CALLS, REPEAT_CALLS, REPEAT_WINDOW_MS};
+use crate::model::calls::{HISTORY_CALLS, SILENT_STREAK};
 use crate::model::{Call, CallId, CallPhase, CallState, CallerLocation, Channel, Classification, Millis, Role, Tier};
 
 use super::Outcome;
@@ -23,9 +23,13 @@ pub struct Report<'a> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallBook {
     calls: Vec<Call>,
-    by_key: HashMap<String, CallId>,
+    /// The call each bridge id stands for now, by trunk and id (a PBX reuses its ids).
+    by_key: HashMap<(Option<String>, String), CallId>,
     /// Each number's calls, oldest first.
     by_number: HashMap<String, Vec<CallId>>,
+    /// The calls still open (ringing, or answered without a verdict): what the switchboard and
+    /// the desks look at, however many calls the record holds.
+    open: BTreeSet<CallId>,
     changed: Vec<bool>,
     changes: Vec<u32>,
 }
@@ -33,12 +37,13 @@ pub struct CallBook {
 impl CallBook {
     /// Calls as a snapshot saved them, nothing marked changed.
     pub fn from_calls(calls: Vec<Call>) -> Self {
-        let by_key = calls.iter().map(|c| (c.key.clone(), c.id)).collect();
+        let by_key = calls.iter().map(|c| ((c.trunk.clone(), c.key.clone()), c.id)).collect();
         let mut by_number: HashMap<String, Vec<CallId>> = HashMap::new();
         for call in &calls {
             by_number.entry(call.number.clone()).or_default().push(call.id);
         }
-        Self { changed: vec![false; calls.len()], calls, by_key, by_number, changes: Vec::new() }
+        let open = calls.iter().filter(|c| c.is_open()).map(|c| c.id).collect();
+        Self { changed: vec![false; calls.len()], calls, by_key, by_number, open, changes: Vec::new() }
     }
 
     pub fn calls(&self) -> &[Call] {
@@ -49,6 +54,11 @@ impl CallBook {
         self.calls.get((id as usize).wrapping_sub(1))
     }
 
+    /// The open calls, oldest first.
+    pub fn open_calls(&self) -> impl Iterator<Item = &Call> + '_ {
+        self.open.iter().map(|id| &self.calls[*id as usize - 1])
+    }
+
     /// The slots changed since the last call (each listed once).
     pub fn take_changes(&mut self) -> Vec<u32> {
         let changes = std::mem::take(&mut self.changes);
@@ -56,35 +66,44 @@ impl CallBook {
         changes
     }
 
-    /// A report from the telephony bridge. A ringing report for a call already known is a
-    /// resend and changes nothing; answered and ended reports move the call on.
+    /// A report from the telephony bridge. A ringing report for a call of that trunk and id
+    /// still going from the same number is a resend and changes nothing; any other ringing
+    /// report is a new call (a reused id never hides one). Answered and ended reports move the
+    /// call on, if they name its number.
     pub fn report(&mut self, report: Report) -> Outcome {
-        let Some(id) = self.by_key.get(report.key).copied() else {
-            return match report.phase {
-                CallPhase::Ringing => self.open(report),
-                _ => Outcome::Refused(format!("no call {} has rung", report.key)),
-            };
+        let key = (report.trunk.map(str::to_string), report.key.to_string());
+        let known = self.by_key.get(&key).map(|id| &self.calls[*id as usize - 1]);
+        let resend = |c: &Call| c.number == report.number && c.state != CallState::Ended;
+        let call = match (report.phase, known) {
+            (CallPhase::Ringing, Some(call)) if resend(call) => return Outcome::Applied,
+            (CallPhase::Ringing, _) => return self.open(report, key),
+            (_, None) => return Outcome::Refused(format!("no call {} has rung", report.key)),
+            (_, Some(call)) if call.number != report.number => {
+                return Outcome::Refused(format!("call {} is from {}, not {}", call.id, call.number, report.number))
+            }
+            (_, Some(call)) => call.id,
         };
-        let call = &mut self.calls[id as usize - 1];
+        let call = &mut self.calls[call as usize - 1];
+        let (id, time) = (call.id, report.time.max(call.rang_at));
         match report.phase {
             CallPhase::Ringing => return Outcome::Applied,
             CallPhase::Answered if call.state == CallState::Ringing => {
                 call.state = CallState::Answered;
-                call.answered_at = Some(report.time);
+                call.answered_at = Some(time);
             }
             // A seat answered it first, or it ended: the bridge's word changes nothing.
             CallPhase::Answered => return Outcome::Applied,
             CallPhase::Ended if call.state == CallState::Ended => return Outcome::Applied,
             CallPhase::Ended => {
                 call.state = CallState::Ended;
-                call.ended_at = Some(report.time);
+                call.ended_at = Some(time);
             }
         }
         self.mark(id);
         Outcome::Applied
     }
 
-    fn open(&mut self, report: Report) -> Outcome {
+    fn open(&mut self, report: Report, key: (Option<String>, String)) -> Outcome {
         let id = self.calls.len() as CallId + 1;
         let flags = self.flags(report.number, report.time);
         self.calls.push(Call {
@@ -103,7 +122,7 @@ impl CallBook {
             verdict: None,
             flags,
         });
-        self.by_key.insert(report.key.to_string(), id);
+        self.by_key.insert(key, id);
         self.by_number.entry(report.number.to_string()).or_default().push(id);
         self.changed.push(false);
         self.mark(id);
@@ -114,16 +133,21 @@ impl CallBook {
     /// (a withheld number has no history).
     fn flags(&self, number: &str, time: Millis) -> Vec<Flag> {
         let Some(ids) = self.by_number.get(number).filter(|_| number != "anonymous") else { return Vec::new() };
-        let earlier: Vec<&Call> = ids.iter().map(|id| &self.calls[*id as usize - 1]).collect();
+        // Newest first, at most the last HISTORY_CALLS: one number calling all day costs no more.
+        let within = |c: &&Call, window: Millis| (0..=window).contains(&time.saturating_sub(c.rang_at));
+        let earlier: Vec<&Call> =
+            ids.iter().rev().take(HISTORY_CALLS).map(|id| &self.calls[*id as usize - 1]).collect();
         let mut flags = Vec::new();
-        let recent = earlier.iter().filter(|c| time - c.rang_at <= REPEAT_WINDOW_MS).count() + 1;
+        let recent = earlier.iter().filter(|c| within(c, REPEAT_WINDOW_MS)).count() + 1;
         if recent >= REPEAT_CALLS {
             let why = format!("call {recent} from this number in {} minutes", REPEAT_WINDOW_MS / 60_000);
             flags.push(Flag { rule: "repeat-caller".into(), why });
         }
+        // Oldest first, as the streak reads them.
         let judged: Vec<Classification> = earlier
             .iter()
-            .filter(|c| time - c.rang_at <= HISTORY_MS)
+            .rev()
+            .filter(|c| within(c, HISTORY_MS))
             .filter_map(|c| c.verdict.as_ref().map(|v| v.class))
             .collect();
         let invalid = judged.iter().filter(|c| **c != Classification::Valid).count();
@@ -140,13 +164,21 @@ impl CallBook {
         flags
     }
 
-    /// A caller's location joins the newest open call from the number.
+    /// A caller's location joins the newest open call from the number, unless that call has a
+    /// newer one.
     pub fn locate(&mut self, number: &str, location: &CallerLocation) -> Outcome {
-        let Some(call) = self.calls.iter_mut().rev().find(|c| c.number == number && c.is_open()) else {
+        let newest_open = self
+            .by_number
+            .get(number)
+            .and_then(|ids| ids.iter().rev().copied().find(|id| self.calls[*id as usize - 1].is_open()));
+        let Some(id) = newest_open else {
             return Outcome::Refused(format!("no open call from {number}"));
         };
+        let call = &mut self.calls[id as usize - 1];
+        if call.location.as_ref().is_some_and(|had| had.time > location.time) {
+            return Outcome::Refused(format!("call {id} has a newer location"));
+        }
         call.location = Some(location.clone());
-        let id = call.id;
         self.mark(id);
         Outcome::Applied
     }
@@ -210,6 +242,11 @@ impl CallBook {
 
     fn mark(&mut self, id: CallId) {
         let slot = id as u32 - 1;
+        if self.calls[slot as usize].is_open() {
+            self.open.insert(id);
+        } else {
+            self.open.remove(&id);
+        }
         if !std::mem::replace(&mut self.changed[slot as usize], true) {
             self.changes.push(slot);
         }
@@ -253,6 +290,7 @@ mod tests {
             (Some(15), Some("polsek-a"), Some(Classification::Prank))
         );
         assert!(!call.is_open());
+        assert_eq!(book.open_calls().count(), 0, "closed calls leave the open index");
         assert!(
             matches!(book.classify(1, Classification::Valid, "sari", Role::Commander, 20), Outcome::Refused(r) if r.contains("classified prank"))
         );
@@ -293,6 +331,36 @@ mod tests {
     }
 
     #[test]
+    fn a_reused_bridge_id_is_a_new_call_and_reports_must_name_the_number() {
+        let mut book = CallBook::default();
+        ring(&mut book, "k", "+6281", 10);
+        let report =
+            |phase, number, time| Report { key: "k", phase, number, channel: Channel::Voice, trunk: None, time };
+        assert!(
+            matches!(book.report(report(CallPhase::Ended, "+6299", 12)), Outcome::Refused(r) if r.contains("+6281"))
+        );
+        assert_eq!(book.report(report(CallPhase::Ended, "+6281", 5)), Outcome::Applied);
+        assert_eq!(book.call(1).and_then(|c| c.ended_at), Some(10), "never before it rang");
+        assert_eq!(book.report(report(CallPhase::Ringing, "+6281", 20)), Outcome::Applied);
+        assert_eq!(book.calls().len(), 2, "the id rang again after the call ended: a new call");
+        assert_eq!(book.report(report(CallPhase::Ringing, "+6282", 21)), Outcome::Applied);
+        assert_eq!(book.calls().len(), 3, "the same id from another number: a new call, never lost");
+        let other_trunk = Report { trunk: Some("e1-1"), ..report(CallPhase::Ringing, "+6282", 22) };
+        assert_eq!(book.report(other_trunk), Outcome::Applied);
+        assert_eq!(book.calls().len(), 4, "ids are per trunk");
+    }
+
+    #[test]
+    fn an_older_location_does_not_replace_a_newer_one() {
+        let mut book = CallBook::default();
+        ring(&mut book, "a", "+6281", 10);
+        assert_eq!(book.locate("+6281", &at(106.8)), Outcome::Applied);
+        let older = CallerLocation { time: 1, ..at(106.9) };
+        assert!(matches!(book.locate("+6281", &older), Outcome::Refused(r) if r.contains("newer location")));
+        assert_eq!(book.call(1).and_then(|c| c.location.as_ref()).map(|l| l.lon), Some(106.8));
+    }
+
+    #[test]
     fn a_location_joins_the_newest_open_call_from_its_number() {
         let mut book = CallBook::default();
         ring(&mut book, "a", "+6281", 10);
@@ -310,6 +378,8 @@ mod tests {
     fn a_call_ended_while_ringing_is_closed_and_cannot_be_answered() {
         let mut book = CallBook::default();
         ring(&mut book, "a", "+6281", 10);
+        ring(&mut book, "b", "+6282", 11);
+        assert_eq!(book.open_calls().map(|c| c.id).collect::<Vec<_>>(), [1, 2]);
         let ended = Report {
             key: "a",
             phase: CallPhase::Ended,
@@ -320,6 +390,9 @@ mod tests {
         };
         assert_eq!(book.report(ended), Outcome::Applied);
         assert!(!book.call(1).is_some_and(Call::is_open));
+        assert_eq!(book.open_calls().map(|c| c.id).collect::<Vec<_>>(), [2]);
+        let saved = CallBook::from_calls(book.calls().to_vec());
+        assert_eq!(saved.open_calls().map(|c| c.id).collect::<Vec<_>>(), [2], "rebuilt from a snapshot");
         assert!(matches!(book.answer(1, "sari", 15), Outcome::Refused(r) if r.contains("ended unanswered")));
         let stray = Report {
             key: "zz",

@@ -357,6 +357,11 @@ impl World {
         self.calls.call(id)
     }
 
+    /// The calls still open (ringing, or answered without a verdict), oldest first.
+    pub fn open_calls(&self) -> impl Iterator<Item = &Call> + '_ {
+        self.calls.open_calls()
+    }
+
     /// This world with these calls (as saved by a journal snapshot), nothing marked changed.
     pub fn with_calls(self, calls: Vec<Call>) -> Self {
         Self { calls: CallBook::from_calls(calls), ..self }

@@ -3,6 +3,7 @@
 //! data in `../shared/data`, archives imported once per process, headless rendering.
 
 mod architecture;
+mod calls;
 mod common;
 mod crash;
 mod demo;

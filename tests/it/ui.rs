@@ -609,3 +609,88 @@ fn a_desk_on_a_hub_logs_in_shows_the_seats_and_says_when_the_hub_is_lost() {
     drop(harness);
     centre.stop();
 }
+
+/// A 110 call with the caller's AML location, as the telephony bridge and the SMS gateway
+/// report them, from a number that has called twice in the last minutes.
+fn ring_call(console: &Console) {
+    use pantau::model::calls::{AmlTransport, FixMethod};
+    use pantau::model::{CallPhase, CallerLocation, Channel, Event};
+    let (lon, lat) = demo::CENTRE;
+    let now = pantau::model::now_millis();
+    let ring = |key: &str, time| Event::Call {
+        call: key.into(),
+        phase: CallPhase::Ringing,
+        number: "+6281234500077".into(),
+        channel: Channel::Voice,
+        trunk: None,
+        time,
+    };
+    let location = CallerLocation {
+        lon,
+        lat,
+        radius: 18.0,
+        time: now,
+        method: FixMethod::Gnss,
+        confidence: Some(68),
+        transport: AmlTransport::Sms,
+    };
+    let events = vec![
+        ring("a", now - 200_000),
+        ring("b", now - 100_000),
+        ring("c", now),
+        Event::CallerLocation { number: "+6281234500077".into(), location },
+    ];
+    drop(console.session.ingest().expect("running").send(events));
+}
+
+/// The call taker's two steps: **Answer** on the ringing call (flagged as a repeat caller, its
+/// wait counting), then one key for the verdict; the record says who did both. The wall shows
+/// the day's 110 figures above its alarms.
+#[test]
+fn a_call_taker_answers_a_flagged_call_and_classifies_it_with_one_key() {
+    let (console, dir) = console(Role::Operator);
+    ring_call(&console);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .wgpu()
+        .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console);
+    step_until(&mut harness, "the calls in the panel", |h| h.query_by_label("Answer call 3").is_some());
+    assert!(harness.query_by_label_contains("repeat-caller: call 3 from this number").is_some(), "the flag and why");
+    harness.get_by_label("Answer call 3").click();
+    step_until(&mut harness, "the call answered", |h| h.query_by_label_contains("Caller at").is_some());
+    let at = shown_text(&harness.get_by_label_contains("Caller at"));
+    assert!(at.contains("±18 m (AML)"), "{at}");
+    harness.run_steps(2);
+    std::fs::create_dir_all("target/ui").expect("target/ui");
+    harness.render().expect("a frame").save("target/ui/call-answered.png").expect("save");
+    harness.key_press(egui::Key::P);
+    step_until(&mut harness, "the verdict", |h| {
+        h.state().session.desk.world().call(3).is_some_and(|c| c.verdict.is_some())
+    });
+    let call = harness.state().session.desk.world().call(3).cloned().expect("call 3");
+    let verdict = call.verdict.expect("verdict");
+    assert_eq!((verdict.class, verdict.by.as_str()), (pantau::model::Classification::Prank, "operator"));
+    assert_eq!(call.answered_by.as_deref(), Some("operator"));
+
+    harness.state_mut().wall = true;
+    step_until(&mut harness, "the wall's 110 block", |h| h.query_by_label_contains("110 CALLS").is_some());
+    harness.run_steps(2);
+    let image = harness.render().expect("a frame");
+    image.save("target/ui/wall-calls.png").expect("save");
+    // Calls have waited minutes: the block is in alarm red, big enough to read across the room.
+    let block = harness.get_by_label_contains("110 CALLS").rect();
+    assert!(block.height() >= 26.0, "{block:?}");
+    let ground = harness.ctx.global_style().visuals.panel_fill;
+    let [r, g, b, _] = pantau::ui::draw::look::readable(harness.state().palette.alarm, ground).to_array();
+    let red = [r, g, b];
+    let pixels = (block.left() as u32..block.right() as u32)
+        .flat_map(|x| (block.top() as u32..block.bottom() as u32).map(move |y| (x, y)))
+        .filter(|&(x, y)| common::close(image.get_pixel(x, y).0, red, 40))
+        .count();
+    assert!(pixels > 200, "the 110 block is drawn in alarm red: {pixels} pixels");
+    let today = shown_text(&harness.get_by_label_contains("today:"));
+    assert!(today.contains("100% in 10 s"), "answered within seconds of ringing: {today}");
+    assert!(today.contains("prank 100%"), "{today}");
+    harness.into_state().session.stop().expect("clean stop");
+    drop(dir);
+}

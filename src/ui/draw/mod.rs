@@ -6,6 +6,7 @@
 //! logged in where; `look`: names, ages and palette colours shared
 //! by the others.
 
+pub mod calls;
 pub mod clusters;
 pub mod look;
 pub mod map_view;

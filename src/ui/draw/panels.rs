@@ -1,6 +1,6 @@
 //! The desk's side panels. Left: layers (toggle, opacity) with the legend, search (callsign,
 //! camera, zone, station, site, road or coordinates) that flies the map there, and the unit
-//! list with status filters. Right: the alarm queue (highest priority, then newest, first, with
+//! list with status filters. Right: the 110 calls this seat may take (`calls.rs`), the alarm queue (highest priority, then newest, first, with
 //! age timers) and the selected alarm: its zones, the nearest available units with distance and
 //! road ETA, and **Dispatch**; acknowledge, resolve, false alarm; the cameras that see it.
 //! Colours come from the console's palette, the legend's from the entries the layers draw with.
@@ -142,6 +142,7 @@ fn unit_list(ui: &mut egui::Ui, console: &Console) -> Option<(u32, Option<crate:
 pub fn right(ui: &mut egui::Ui, console: &mut Console) {
     egui::Panel::right("desk-right").resizable(true).default_size(380.0).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
+            super::calls::queue(ui, console);
             alarm_queue(ui, console);
             history(ui, console);
             ui.separator();

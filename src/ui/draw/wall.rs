@@ -1,11 +1,14 @@
-//! The status strip: units by status, open alarms with the oldest one's age, congested
-//! kilometres, the clock and the role, and the switch to and from the video wall. On the wall
-//! it stays on one line (statuses with no units left out) in large type readable from across
-//! the room, beside the wall's alarm list: type, place, age, state and unit of every open alarm.
+//! The status strip: units by status, open alarms with the oldest one's age, 110 calls ringing
+//! with the oldest wait (at a desk), congested kilometres, the clock and the role, and the
+//! switch to and from the video wall. On the wall it stays on one line (statuses with no units
+//! left out) in large type readable from across the room, beside the wall's list: the 110
+//! figures of the day (ringing, answered within 10 s, escalations, prank share), then type,
+//! place, age, state and unit of every open alarm.
 
 use eframe::egui::{self, RichText};
 
 use super::look::{age, readable, status_name};
+use crate::model::calls::ANSWER_TARGET_MS;
 use crate::model::{now_millis, AlarmState, UnitStatus};
 use crate::ui::state::Console;
 
@@ -30,6 +33,9 @@ fn strip(ui: &mut egui::Ui, console: &mut Console, size: f32) {
     ui.separator();
     open_alarms(ui, console, size);
     ui.separator();
+    if !console.wall {
+        ringing_calls(ui, console, size);
+    }
     ui.label(RichText::new(format!("congested {:.1} km", console.congested_km)).size(size));
     ui.separator();
     let clock = chrono::Local::now().format("%H:%M:%S").to_string();
@@ -80,6 +86,56 @@ fn open_alarms(ui: &mut egui::Ui, console: &Console, size: f32) {
     ui.label(RichText::new(text).size(size).color(readable(shade, ui.visuals().panel_fill)).strong());
 }
 
+/// Calls ringing for this seat and the longest wait, in alarm red once past the 10 s target
+/// (nothing when no call rang today).
+fn ringing_calls(ui: &mut egui::Ui, console: &Console, size: f32) {
+    let now = now_millis();
+    let figures = console.session.desk.call_figures(day_start(now));
+    let text = match figures.oldest_ringing {
+        Some(t) => format!("110: {} ringing, oldest {}", figures.ringing, age(t, now)),
+        None if figures.answered > 0 => "110: none ringing".to_string(),
+        None => return,
+    };
+    let late = figures.oldest_ringing.is_some_and(|t| now - t > ANSWER_TARGET_MS);
+    let shade = if late { console.palette.alarm } else { console.palette.quiet };
+    ui.label(RichText::new(text).size(size).color(readable(shade, ui.visuals().panel_fill)).strong());
+    ui.separator();
+}
+
+/// The start of today, local time, in epoch milliseconds.
+fn day_start(now: i64) -> i64 {
+    let local = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default().with_timezone(&chrono::Local);
+    let midnight = local.date_naive().and_hms_opt(0, 0, 0).and_then(|m| m.and_local_timezone(chrono::Local).earliest());
+    midnight.map_or(now, |m| m.timestamp_millis())
+}
+
+/// The wall's 110 block: calls ringing and the longest wait, and today's answer rate within
+/// the target, escalations and prank share (only once a call has rung today).
+fn call_block(ui: &mut egui::Ui, console: &Console) {
+    let now = now_millis();
+    let f = console.session.desk.call_figures(day_start(now));
+    if f.ringing == 0 && f.answered == 0 && f.classified == 0 {
+        return;
+    }
+    let ringing = match f.oldest_ringing {
+        Some(t) => format!("110 CALLS: {} RINGING · {}", f.ringing, age(t, now)),
+        None => "110 CALLS: none ringing".to_string(),
+    };
+    let late = f.oldest_ringing.is_some_and(|t| now - t > ANSWER_TARGET_MS);
+    let shade = if late { console.palette.alarm } else { console.palette.alarm_acknowledged };
+    ui.label(RichText::new(ringing).size(WALL_TEXT).color(readable(shade, ui.visuals().panel_fill)).strong());
+    let share =
+        |part: usize, of: usize| (part * 100).checked_div(of).map_or_else(|| "–".to_string(), |p| format!("{p}%"));
+    let today = format!(
+        "today: {} in 10 s · {} up a tier · prank {}",
+        share(f.answered_in_target, f.answered),
+        f.escalations,
+        share(f.not_genuine, f.classified)
+    );
+    ui.label(RichText::new(today).size(WALL_TEXT * 0.8).color(ui.visuals().strong_text_color()));
+    ui.separator();
+}
+
 fn wall_switch(ui: &mut egui::Ui, console: &mut Console) {
     let label = if console.wall { "desk (F11)" } else { "video wall (F11)" };
     if ui.button(label).clicked() {
@@ -93,6 +149,7 @@ fn wall_switch(ui: &mut egui::Ui, console: &mut Console) {
 pub fn alarm_list(ui: &mut egui::Ui, console: &mut Console) {
     let now = now_millis();
     egui::Panel::right("wall-alarms").resizable(false).exact_size(560.0).show(ui, |ui| {
+        call_block(ui, console);
         let desk = &console.session.desk;
         let queue = desk.alarm_queue();
         ui.label(RichText::new(format!("ALARMS ({})", queue.len())).size(WALL_TEXT).strong());

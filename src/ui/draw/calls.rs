@@ -1,0 +1,97 @@
+//! The call taker's panel: the 110 calls this seat may take, the longest waiting first, each
+//! with the caller's number, the flags its history raised, where it rings and how long the
+//! caller has waited (red once past the answer target), and **Answer**. A call this seat answered shows
+//! the caller's AML location (with **Show**) and the five verdicts, one key each: V valid,
+//! I invalid, P prank, S silent, H hang-up (when no text field has the keyboard).
+
+use eframe::egui::{self, Key, RichText};
+
+use super::look::{age, readable};
+use crate::model::calls::ANSWER_TARGET_MS;
+use crate::model::{now_millis, Call, Classification, Command};
+use crate::ui::state::Console;
+
+/// The verdicts with their keys, in the order of the buttons.
+const VERDICT_KEYS: [(Classification, Key, &str); 5] = [
+    (Classification::Valid, Key::V, "V"),
+    (Classification::Invalid, Key::I, "I"),
+    (Classification::Prank, Key::P, "P"),
+    (Classification::Silent, Key::S, "S"),
+    (Classification::Hangup, Key::H, "H"),
+];
+
+pub fn queue(ui: &mut egui::Ui, console: &mut Console) {
+    let now = now_millis();
+    let calls: Vec<Call> = console.session.desk.call_queue().into_iter().cloned().collect();
+    if calls.is_empty() {
+        return;
+    }
+    let waiting = calls.iter().filter(|c| c.is_waiting()).count();
+    ui.heading(format!("110 calls ({waiting} ringing)"));
+    // The keys classify the first call this seat holds, never two at once.
+    let mut keys = true;
+    for call in &calls {
+        call_row(ui, console, call, now, &mut keys);
+    }
+    ui.separator();
+}
+
+fn call_row(ui: &mut egui::Ui, console: &mut Console, call: &Call, now: i64, keys: &mut bool) {
+    let desk = &console.session.desk;
+    let mine = call.answered_by.as_deref() == Some(desk.user.as_str());
+    // The caller's wait counts from the first ring, wherever it has rung since.
+    let since = call.rang_at;
+    let late = call.is_waiting() && now - since > ANSWER_TARGET_MS;
+    let place = call.node().map_or_else(|| "not routed yet".to_string(), |n| format!("at {}", desk.node_name(n)));
+    let status = match (&call.answered_by, call.is_waiting()) {
+        (_, true) => format!("ringing {place} · {}", age(since, now)),
+        (Some(by), false) => format!("answered by {by} · {}", age(call.answered_at.unwrap_or(since), now)),
+        (None, false) => "answered at the telephone".to_string(),
+    };
+    let shade = if late || !call.flags.is_empty() { console.palette.alarm } else { console.palette.alarm_acknowledged };
+    let text =
+        RichText::new(format!("CALL {} · {status}", call.number)).color(readable(shade, ui.visuals().panel_fill));
+    ui.label(text.strong());
+    for flag in &call.flags {
+        ui.label(
+            RichText::new(format!("  flag {}: {}", flag.rule, flag.why))
+                .color(readable(console.palette.alarm, ui.visuals().panel_fill)),
+        );
+    }
+    if call.is_waiting() && ui.button(format!("Answer call {}", call.id)).clicked() {
+        console.session.desk.command(Command::Answer { call: call.id });
+    }
+    if mine && call.verdict.is_none() {
+        answered(ui, console, call, std::mem::replace(keys, false));
+    }
+}
+
+/// The call this seat took: where the caller is, and the verdicts.
+fn answered(ui: &mut egui::Ui, console: &mut Console, call: &Call, keys: bool) {
+    match &call.location {
+        Some(at) => {
+            ui.horizontal(|ui| {
+                ui.label(format!("Caller at {:.5}, {:.5} ±{:.0} m (AML)", at.lat, at.lon, at.radius));
+                if ui.button("Show").clicked() {
+                    console.fly_to(at.lon, at.lat, 17.0);
+                }
+            });
+        }
+        None => {
+            ui.label("No location from the caller's phone");
+        }
+    }
+    let keys = keys && !ui.ctx().egui_wants_keyboard_input();
+    let mut verdict = None;
+    ui.horizontal_wrapped(|ui| {
+        for (class, key, letter) in VERDICT_KEYS {
+            let pressed = keys && ui.input(|i| i.key_pressed(key));
+            if ui.button(format!("{} ({letter})", class.name())).clicked() || pressed {
+                verdict = Some(class);
+            }
+        }
+    });
+    if let Some(class) = verdict {
+        console.session.desk.command(Command::Classify { call: call.id, class });
+    }
+}

@@ -1,0 +1,291 @@
+//! 110 calls through an in-process hub on the demo city's organisation tree: the telephony
+//! bridge reports a call, the caller's phone sends its location by SMS, the switchboard rings
+//! it where the caller is and moves it up a tier each time nobody answers in time (or nobody
+//! is there to), a seat outside its jurisdiction cannot take it, the Polda takes it and
+//! closes it as invalid. A number calling every two minutes is flagged by its third call, and
+//! `pantau query calls` shows it. Bad telephony and AML input is refused by field. A hub
+//! started again goes on timing the calls it had.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use geo::InteriorPoint;
+use pantau::hub::client::{Login, Seat};
+use pantau::hub::protocol::Want;
+use pantau::model::{now_millis, Call, Classification, Command, Role, Tier};
+use pantau::service::{DesksConfig, ServeConfig, Service};
+
+use crate::common::demo_city;
+
+const PASSWORD: &str = "the call centre's password";
+
+/// The demo tree's nodes the tests use: two Polsek (a point inside the first), their Polres,
+/// the Polda and Mabes.
+struct Tree {
+    polsek: String,
+    inside: (f64, f64),
+    other_polsek: String,
+    polres: String,
+    polda: String,
+    mabes: String,
+}
+
+fn tree() -> Tree {
+    let files = demo_city();
+    let org = pantau::org::Org::load(&files.org).expect("org");
+    let zones = pantau::layer_files::load_zones(&files.zones).expect("zones");
+    let of = |tier: Tier| org.nodes().iter().filter(move |n| n.tier == tier);
+    let polseks: Vec<_> = of(Tier::Polsek).collect();
+    let zone = zones.iter().find(|z| polseks[0].zones.contains(&z.code)).expect("the polsek's zone");
+    let point = zone.polygon.interior_point().expect("a point inside");
+    let id = |tier| of(tier).next().map(|n| n.id.clone()).expect("a node of the tier");
+    Tree {
+        polsek: polseks[0].id.clone(),
+        inside: (point.x(), point.y()),
+        other_polsek: polseks[1].id.clone(),
+        polres: polseks[0].parent.clone().expect("a polres above"),
+        polda: id(Tier::Polda),
+        mabes: id(Tier::Mabes),
+    }
+}
+
+/// A hub serving seats, calls and AML; a call rings `answer_within` at a node, and seats have
+/// `rejoin_within` after a start to log in before a node without one is passed over.
+fn centre(
+    dir: &Path,
+    tree: &Tree,
+    answer_within: Duration,
+    rejoin_within: Duration,
+) -> (tokio::runtime::Runtime, Service, ServeConfig) {
+    let users = dir.join("users.toml");
+    let mut people = pantau::users::Users::load_or_new(&users).expect("users");
+    for (name, node) in [("sari", &tree.polsek), ("budi", &tree.polres), ("dewi", &tree.polda)] {
+        people.add(name, Role::Operator, Some(node.clone()), PASSWORD).expect("add");
+    }
+    people.save(&users).expect("save");
+    let limits = pantau::hub::HubLimits { answer_within, rejoin_within, ..Default::default() };
+    let mut config = ServeConfig::loopback(dir.join("journal"));
+    config.desks = Some(DesksConfig {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        tls: None,
+        users,
+        org: Some(demo_city().org.clone()),
+        zones: vec![demo_city().zones.clone()],
+        limits,
+    });
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let service = runtime.block_on(Service::start(config.clone())).expect("the hub");
+    (runtime, service, config)
+}
+
+fn seat(runtime: &tokio::runtime::Runtime, service: &Service, user: &str) -> Seat {
+    let url = format!("ws://{}", service.bound.desks.expect("desks"));
+    let login =
+        Login { user: user.into(), password: PASSWORD.into(), seat: format!("{user}-desk"), want: Want::Nothing };
+    runtime.block_on(Seat::connect(&url, login)).expect("a login")
+}
+
+/// POSTs a body to the hub's API; the status and the answer's text.
+fn post(runtime: &tokio::runtime::Runtime, service: &Service, path: &str, body: String) -> (u16, String) {
+    let url = format!("http://{}{path}", service.bound.http.expect("http"));
+    runtime.block_on(async {
+        let response = reqwest::Client::new().post(url).body(body).send().await.expect("the API answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    })
+}
+
+/// Waits (up to 20 s) until call `id` at the hub satisfies `done`; returns it.
+fn call_when(service: &Service, id: u64, what: &str, done: impl Fn(&Call) -> bool) -> Call {
+    let hub = service.hub.clone().expect("the hub");
+    let started = Instant::now();
+    loop {
+        let call = hub.world().0.call(id).cloned();
+        if let Some(call) = call.filter(|c| done(c)) {
+            return call;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "call {id}: {what} did not happen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn aml_sms(number: &str, (lon, lat): (f64, f64)) -> String {
+    let top = chrono::Utc::now().format("%Y%m%d%H%M%S");
+    let sms = format!("A\"ML=1;lt={lat:.6};lg={lon:.6};rd=15;top={top};lc=68;pm=G;si=510101234567890;mcc=510;mnc=10");
+    serde_json::json!({ "number": number, "sms": sms }).to_string()
+}
+
+#[test]
+fn an_unanswered_call_climbs_the_tiers_and_the_polda_closes_it_as_invalid() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tree = tree();
+    let within = Duration::from_millis(1500);
+    let (runtime, service, _) = centre(dir.path(), &tree, within, Duration::from_secs(10));
+    let (mut sari, budi, mut dewi) =
+        (seat(&runtime, &service, "sari"), seat(&runtime, &service, "budi"), seat(&runtime, &service, "dewi"));
+
+    let ringing = r#"{"call":"pbx-0001","event":"ringing","number":"+6281100001","trunk":"e1-0"}"#;
+    assert_eq!(post(&runtime, &service, "/calls", ringing.into()).0, 200);
+    assert_eq!(post(&runtime, &service, "/sms", aml_sms("+6281100001", tree.inside)).0, 200);
+
+    // Where the caller is first (through the intake if the location came second), then up.
+    let at_polsek = call_when(&service, 1, "ringing at the caller's Polsek", |c| c.node() == Some(&tree.polsek));
+    assert!(at_polsek.location.as_ref().is_some_and(|l| l.radius == 15.0), "the AML location is on the call");
+    let at_polda = call_when(&service, 1, "climbing to the Polda", |c| c.node() == Some(&tree.polda));
+    let rings: Vec<(&str, Tier)> = at_polda.rings.iter().map(|r| (r.node.as_str(), r.tier)).collect();
+    let climb = &rings[rings.len() - 3..];
+    assert_eq!(
+        climb,
+        [
+            (tree.polsek.as_str(), Tier::Polsek),
+            (tree.polres.as_str(), Tier::Polres),
+            (tree.polda.as_str(), Tier::Polda)
+        ]
+    );
+    for pair in at_polda.rings[at_polda.rings.len() - 3..].windows(2) {
+        let late = pair[1].since - pair[0].since - within.as_millis() as i64;
+        assert!(late >= 0, "moved up before its time: {pair:?}");
+        assert!(pair[1].why.contains("not answered within 1.5 s"), "{}", pair[1].why);
+        eprintln!("escalation {} -> {}: {late} ms after due", pair[0].node, pair[1].node);
+    }
+
+    // The Polsek's seat cannot take it at the Polda; the Polda's can, and closes it there.
+    let refused = runtime.block_on(sari.command(Command::Answer { call: 1 })).expect("an answer");
+    assert!(refused.is_err_and(|r| r.contains("outside")), "a Polsek seat does not take a Polda call");
+    runtime.block_on(dewi.command(Command::Answer { call: 1 })).expect("an answer").expect("the Polda answers");
+    let classify = Command::Classify { call: 1, class: Classification::Invalid };
+    runtime.block_on(dewi.command(classify)).expect("an answer").expect("classified");
+    let closed = call_when(&service, 1, "closed", |c| !c.is_open());
+    let verdict = closed.verdict.clone().expect("a verdict");
+    assert_eq!(
+        (verdict.class, verdict.by.as_str(), closed.node()),
+        (Classification::Invalid, "dewi", Some(tree.polda.as_str()))
+    );
+    assert_eq!(closed.answered_by.as_deref(), Some("dewi"));
+    // Answered at the Polda: it went no higher.
+    std::thread::sleep(within + Duration::from_millis(300));
+    assert_eq!(service.hub.as_ref().expect("hub").world().0.call(1).map(|c| c.rings.len()), Some(rings.len()));
+
+    for seat in [sari, budi, dewi] {
+        runtime.block_on(seat.logout());
+    }
+    runtime.block_on(service.stop()).expect("stops");
+    // The record replays to the same calls.
+    let replayed = pantau::journal::replay(&dir.path().join("journal")).expect("replay");
+    assert_eq!(replayed.call(1).and_then(|c| c.verdict.clone()).map(|v| v.class), Some(Classification::Invalid));
+}
+
+#[test]
+fn a_repeat_caller_is_flagged_and_calls_nobody_can_take_move_up_at_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tree = tree();
+    let (runtime, service, _) = centre(dir.path(), &tree, Duration::from_secs(60), Duration::ZERO);
+    // Nobody is logged in: a call rings at the Polda intake, finds nobody, and goes to Mabes.
+    let now = now_millis();
+    for (n, ago) in [(1, 240_000), (2, 120_000), (3, 0)] {
+        let body = format!(r#"{{"call":"rep-{n}","event":"ringing","number":"+6281299999","time":{}}}"#, now - ago);
+        assert_eq!(post(&runtime, &service, "/calls", body).0, 200);
+    }
+    let third = call_when(&service, 3, "moving to Mabes", |c| c.node() == Some(&tree.mabes));
+    assert_eq!(third.flags.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["repeat-caller"]);
+    assert!(third.rings[0].why.contains("no caller location yet") && third.rings[1].why.contains("no call taker free"));
+    let second = call_when(&service, 2, "moving to Mabes", |c| c.node() == Some(&tree.mabes));
+    assert!(second.flags.is_empty(), "two calls are not yet a pattern");
+
+    // A call where the caller is, at a Polsek with nobody logged in, moves up at once.
+    let other = demo_city();
+    let org = pantau::org::Org::load(&other.org).expect("org");
+    let zones = pantau::layer_files::load_zones(&other.zones).expect("zones");
+    let polsek = org.node(&tree.other_polsek).expect("polsek");
+    let zone = zones.iter().find(|z| polsek.zones.contains(&z.code)).expect("its zone");
+    let point = zone.polygon.interior_point().expect("inside");
+    let sari = seat(&runtime, &service, "sari");
+    let ringing = r#"{"call":"far-1","event":"ringing","number":"+6281300003"}"#;
+    post(&runtime, &service, "/calls", ringing.into());
+    post(&runtime, &service, "/sms", aml_sms("+6281300003", (point.x(), point.y())));
+    // Where the caller is (maybe after the intake and above, if the location came second),
+    // and at once up again from there, nobody being logged in at that Polsek or above it.
+    let moved = call_when(&service, 4, "moving up from the empty Polsek", |c| {
+        c.rings.iter().position(|r| r.node == tree.other_polsek).is_some_and(|at| c.rings.len() > at + 1)
+    });
+    let at = moved.rings.iter().position(|r| r.node == tree.other_polsek).expect("the Polsek ring");
+    assert!(moved.rings[at].why.contains("the caller's location"), "{:?}", moved.rings);
+    assert_eq!(moved.rings[at + 1].node, tree.polres);
+    assert!(moved.rings[at + 1].why.contains("no call taker free at"), "{:?}", moved.rings);
+
+    // `pantau query calls` lists the open calls with their tier and flags.
+    let url = format!("ws://{}", service.bound.desks.expect("desks"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["query", "calls", "--hub", &url, "--user", "sari"])
+        .env("PANTAU_PASSWORD", PASSWORD)
+        .output()
+        .expect("query calls");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!((lines[2]["number"].as_str(), lines[2]["tier"].as_str()), (Some("+6281299999"), Some("mabes")));
+    assert_eq!(lines[2]["flags"], serde_json::json!(["repeat-caller"]));
+    assert!(lines[3]["location"]["lat"].is_number() && lines[0]["location"].is_null());
+    runtime.block_on(sari.logout());
+    runtime.block_on(service.stop()).expect("stops");
+}
+
+#[test]
+fn bad_telephony_and_aml_input_is_refused_by_field() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tree = tree();
+    let (runtime, service, _) = centre(dir.path(), &tree, Duration::from_secs(60), Duration::ZERO);
+    let now = now_millis();
+    let https = |lat: &str| {
+        format!("v=3&device_number=%2B6281&location_latitude={lat}&location_longitude=106.8&location_time={now}&location_accuracy=20")
+    };
+    for (path, body, said) in [
+        ("/calls", r#"{"call":"x","event":"ringing","number":"+62-81"}"#.to_string(), "number:"),
+        ("/calls", r#"{"call":"x","event":"picked","number":"1"}"#.to_string(), "bad call JSON"),
+        ("/calls", r#"{"call":"x","event":"ringing""#.to_string(), "bad call JSON"),
+        ("/aml", https("95"), "location_latitude:"),
+        ("/aml", "device_number=%2B6281".to_string(), "location_latitude: missing"),
+        ("/sms", r#"{"number":"+6281","sms":"A\"ML=1;lt=-6.2;lg=106.8;rd=-5;top=20261201100000"}"#.to_string(), "rd:"),
+        ("/sms", r#"{"number":"+6281","sms":"hello, police?"}"#.to_string(), "A\"ML: missing"),
+        ("/sms", "\u{00ff}\u{00fe}".to_string(), "bad SMS JSON"),
+    ] {
+        let (status, text) = post(&runtime, &service, path, body.clone());
+        assert_eq!(status, 400, "{path} {body}: {text}");
+        assert!(text.contains(said), "{path} {body}: {text}");
+    }
+    // Well-formed, but nobody from that number is on a call: journaled, and said.
+    let (status, text) = post(&runtime, &service, "/aml", https("-6.2"));
+    assert_eq!(status, 200);
+    assert!(text.contains("no open call from +6281"), "{text}");
+    // A body over the API's limit is refused before it is read.
+    let huge = format!(r#"{{"call":"x","event":"ringing","number":"{}"}}"#, "1".repeat(200_000));
+    assert_eq!(post(&runtime, &service, "/calls", huge).0, 413);
+    runtime.block_on(service.stop()).expect("stops");
+}
+
+#[test]
+fn a_hub_started_again_goes_on_timing_its_calls() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tree = tree();
+    let within = Duration::from_secs(3);
+    let (runtime, service, config) = centre(dir.path(), &tree, within, Duration::from_secs(10));
+    let sari = seat(&runtime, &service, "sari");
+    post(&runtime, &service, "/calls", r#"{"call":"r-1","event":"ringing","number":"+6281400004"}"#.into());
+    post(&runtime, &service, "/sms", aml_sms("+6281400004", tree.inside));
+    let ringing = call_when(&service, 1, "ringing at the Polsek", |c| c.node() == Some(&tree.polsek));
+    runtime.block_on(sari.logout());
+    runtime.block_on(service.stop()).expect("stops");
+
+    // Started again with sari back at her seat: the call still rings at her Polsek, and when
+    // its time there is up it moves on, timed from when it began ringing there.
+    let again = runtime.block_on(Service::start(config)).expect("the hub again");
+    let sari = seat(&runtime, &again, "sari");
+    let kept = call_when(&again, 1, "kept", |_| true);
+    assert_eq!(kept.rings, ringing.rings, "the call is where it was");
+    let moved = call_when(&again, 1, "moving to the Polres", |c| c.node() == Some(&tree.polres));
+    let polsek_ring = moved.rings.iter().find(|r| r.node == tree.polsek).expect("the Polsek ring");
+    assert!(moved.rings.last().is_some_and(|r| r.since >= polsek_ring.since + within.as_millis() as i64));
+    runtime.block_on(sari.logout());
+    runtime.block_on(again.stop()).expect("stops");
+}
