@@ -8,7 +8,7 @@ use std::path::Path;
 use pantau::basemap::mesh::MeshBuilder;
 use pantau::crs::TileId;
 use pantau::feeds::osmand::{self, SpeedUnit};
-use pantau::feeds::{alarm_api, mqtt, nmea, tokens::Tokens, traccar};
+use pantau::feeds::{alarm_api, calls, mqtt, nmea, tokens::Tokens, traccar};
 use pantau::ingest::Validator;
 use pantau::journal::{self, snapshot, Journal, JournalConfig};
 use pantau::layer_files::{load_cameras, load_units, load_zones};
@@ -26,6 +26,9 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("osmand_json", osmand_json),
     ("traccar_json", traccar_json),
     ("alarm_json", alarm_json),
+    ("call_json", call_json),
+    ("aml_https", aml_https),
+    ("aml_sms", aml_sms),
     ("nmea", nmea_session),
     ("mqtt_message", mqtt_message),
     ("tokens", tokens_file),
@@ -70,6 +73,42 @@ fn traccar_json(data: &[u8]) -> bool {
 
 fn alarm_json(data: &[u8]) -> bool {
     alarm_api::parse(data).is_ok_and(|(_, _, event)| checked(event))
+}
+
+/// A telephony bridge's report (`POST /calls`), applied to a world twice (a resend).
+fn call_json(data: &[u8]) -> bool {
+    calls::parse_call(data, NOW).is_ok_and(|read| applied(read.event))
+}
+
+/// AML over HTTPS (`POST /aml`): applied to a world where a call rings from every number.
+fn aml_https(data: &[u8]) -> bool {
+    calls::parse_aml_https(data, NOW).is_ok_and(|read| applied(read.event))
+}
+
+/// An AML SMS as the gateway posts it (`POST /sms`), applied likewise.
+fn aml_sms(data: &[u8]) -> bool {
+    calls::parse_sms(data, NOW).is_ok_and(|read| applied(read.event))
+}
+
+/// A call or location through the ingest checks and into a world where the location's number
+/// is on a call, twice; whatever the world makes of it, it must not panic.
+fn applied(event: Event) -> bool {
+    let mut world = pantau::world::World::new();
+    if let Event::CallerLocation { number, .. } = &event {
+        let phase = pantau::model::CallPhase::Ringing;
+        let channel = pantau::model::Channel::Voice;
+        world.apply(&[Event::Call {
+            call: "c".into(),
+            phase,
+            number: number.clone(),
+            channel,
+            trunk: None,
+            time: NOW,
+        }]);
+    }
+    let Ok(event) = Validator::new(Default::default()).check(event, NOW) else { return false };
+    world.apply(&[event.clone(), event]);
+    true
 }
 
 /// A parsed event through the ingest checks, as every feed does: a position may be refused, an

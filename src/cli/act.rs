@@ -1,5 +1,5 @@
 //! `pantau act`: one command at the hub as the logged-in person (acknowledge, dispatch,
-//! resolve, false-alarm, status; answer and classify a call). Prints the sequence number it was journaled as; a refusal
+//! resolve, false-alarm, status; answer and classify a call; block and unblock a number). Prints the sequence number it was journaled as; a refusal
 //! is printed with its reason and exits 1.
 
 use anyhow::{Context, Result};
@@ -70,6 +70,29 @@ pub enum Action {
         #[arg(long = "as", value_enum)]
         class: Classification,
     },
+    /// Put a number on the block list (commanders only): its calls still ring, flagged.
+    Block {
+        /// The caller's number, as the network gives it
+        #[arg(long)]
+        number: String,
+        /// Why (shown with every call from it)
+        #[arg(long)]
+        reason: String,
+        /// Until when (ISO-8601 or epoch milliseconds) [default: until unblocked]
+        #[arg(long, value_parser = until)]
+        until: Option<i64>,
+    },
+    /// Take a number off the block list (commanders only).
+    Unblock {
+        /// The caller's number
+        #[arg(long)]
+        number: String,
+    },
+}
+
+/// A time as `--until` takes it.
+fn until(text: &str) -> Result<i64, String> {
+    crate::feeds::osmand::parse_timestamp(text)
 }
 
 impl Action {
@@ -82,6 +105,8 @@ impl Action {
             Action::Status { unit, status } => Command::SetStatus { unit, status },
             Action::Answer { call } => Command::Answer { call },
             Action::Classify { call, class } => Command::Classify { call, class },
+            Action::Block { number, reason, until } => Command::Block { number, reason, until },
+            Action::Unblock { number } => Command::Unblock { number },
         }
     }
 }

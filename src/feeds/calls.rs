@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::osmand::parse_timestamp;
-use crate::model::calls::{AmlTransport, FixMethod, MAX_CALL_FIELD};
+use crate::model::calls::{is_number, AmlTransport, FixMethod, MAX_CALL_FIELD};
 use crate::model::{CallPhase, CallerLocation, Channel, Event, Millis};
 
 /// Tokens of the telephony are checked under names of their own, apart from the devices':
@@ -191,10 +191,7 @@ fn recent(name: &str, shown: &str, time: Millis, now: Millis) -> Result<Millis, 
 /// A caller's number: digits with an optional leading `+` (up to 32), or `anonymous` when the
 /// network withheld it.
 fn number(value: &str) -> Result<String, String> {
-    let digits = value.strip_prefix('+').unwrap_or(value);
-    let ok =
-        value == "anonymous" || (!digits.is_empty() && value.len() <= 32 && digits.bytes().all(|b| b.is_ascii_digit()));
-    if !ok {
+    if !is_number(value) {
         return Err(format!("number: {value:.40} is not digits (with an optional +) or \"anonymous\""));
     }
     Ok(value.to_string())

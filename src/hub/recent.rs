@@ -95,6 +95,7 @@ impl Recent {
                 units: self.world.units().to_vec(),
                 alarms: self.world.alarms().to_vec(),
                 calls: self.world.calls().to_vec(),
+                blocks: self.world.blocks().cloned().collect(),
             }),
         }
     }

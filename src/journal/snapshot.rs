@@ -17,11 +17,12 @@ use serde::{Deserialize, Serialize};
 
 use super::files::{numbered_files, sync_dir};
 use super::stream::Cursor;
+use crate::model::calls::NumberBlock;
 use crate::model::legacy::{AlarmV1, AlarmV2};
 use crate::model::{Alarm, Call, Unit};
 use crate::world::World;
 
-/// Today's snapshots (units, alarms and calls).
+/// Today's snapshots (units, alarms, calls and the block list).
 const MAGIC: &[u8; 8] = b"PNTSNAP4";
 /// Snapshots of units and alarms (with repeats, notes and closures) without calls, written up
 /// to 2026-12-01, still read.
@@ -47,6 +48,7 @@ struct Body {
     units: Vec<Unit>,
     alarms: Vec<Alarm>,
     calls: Vec<Call>,
+    blocks: Vec<NumberBlock>,
 }
 
 /// A snapshot's body in the third format.
@@ -89,7 +91,8 @@ pub fn write(journal: &Path, checkpoint: Checkpoint, world: &World) -> Result<Pa
     let dir = folder(journal);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let (units, alarms, calls) = (world.units().to_vec(), world.alarms().to_vec(), world.calls().to_vec());
-    let body = Body { checkpoint, units, alarms, calls };
+    let blocks = world.blocks().cloned().collect();
+    let body = Body { checkpoint, units, alarms, calls, blocks };
     let payload = postcard::to_stdvec(&body).context("cannot encode a snapshot")?;
     let mut bytes = Vec::with_capacity(payload.len() + 40);
     bytes.extend_from_slice(MAGIC);
@@ -146,6 +149,7 @@ pub fn read(path: &Path) -> Result<Snapshot> {
             units: old.units,
             alarms: old.alarms,
             calls: Vec::new(),
+            blocks: Vec::new(),
         })
     } else if magic == MAGIC_V2 {
         postcard::from_bytes::<BodyV2>(payload).map(|old| Body {
@@ -153,6 +157,7 @@ pub fn read(path: &Path) -> Result<Snapshot> {
             units: old.units,
             alarms: old.alarms.into_iter().map(Into::into).collect(),
             calls: Vec::new(),
+            blocks: Vec::new(),
         })
     } else {
         postcard::from_bytes::<BodyV1>(payload).map(|old| Body {
@@ -160,13 +165,14 @@ pub fn read(path: &Path) -> Result<Snapshot> {
             units: old.units,
             alarms: old.alarms.into_iter().map(Into::into).collect(),
             calls: Vec::new(),
+            blocks: Vec::new(),
         })
     }
     .with_context(|| format!("{}: cannot decode", path.display()))?;
     Ok(Snapshot {
         path: path.to_path_buf(),
         checkpoint: body.checkpoint,
-        world: World::from_parts(body.units, body.alarms).with_calls(body.calls),
+        world: World::from_parts(body.units, body.alarms).with_calls(body.calls, body.blocks),
     })
 }
 

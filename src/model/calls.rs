@@ -22,6 +22,13 @@ pub const HISTORY_CALLS: usize = 1_000;
 /// This many silent calls in a row, the last ones classified, flag a silent streak.
 pub const SILENT_STREAK: usize = 3;
 
+/// Whether a caller's number is as the network gives it: digits with an optional leading `+`
+/// (up to 32), or `anonymous` when the network withheld it.
+pub fn is_number(value: &str) -> bool {
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    value == "anonymous" || (!digits.is_empty() && value.len() <= 32 && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A call's number in the world (1, 2, ...), given as it first rings.
 pub type CallId = u64;
 
@@ -168,6 +175,24 @@ pub struct Call {
     pub verdict: Option<Verdict>,
     /// What the number's history says, as the call rang (a flag never drops a call).
     pub flags: Vec<Flag>,
+}
+
+/// A number on the block list: why, who put it there, since and until when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberBlock {
+    pub number: String,
+    pub reason: String,
+    pub by: String,
+    pub since: Millis,
+    /// None: until a commander takes it off.
+    pub until: Option<Millis>,
+}
+
+impl NumberBlock {
+    /// Whether it stands at `time`.
+    pub fn holds_at(&self, time: Millis) -> bool {
+        self.since <= time && self.until.is_none_or(|until| time < until)
+    }
 }
 
 /// A rule the caller's number met as the call rang, and how.

@@ -408,6 +408,18 @@ pub enum Command {
         call: CallId,
         class: Classification,
     },
+    /// A commander puts a number on the block list, with why and until when (none: until
+    /// unblocked). A blocked number's calls still ring, flagged: a prankster may have a real
+    /// emergency.
+    Block {
+        number: String,
+        reason: String,
+        until: Option<Millis>,
+    },
+    /// A commander takes a number off the block list.
+    Unblock {
+        number: String,
+    },
 }
 
 /// The tiers of the organisation, top down; a node's parent is of a higher tier.

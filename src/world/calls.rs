@@ -2,10 +2,11 @@
 //! sent from node to node by the hub's switchboard, answered and classified by call takers.
 //! Every change is an event or a command, so replay rebuilds the calls exactly.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::calls::{Flag, Ring, Verdict, HISTORY_MS, INVALID_MIN_CALLS, REPEAT_CALLS, REPEAT_WINDOW_MS};
-use crate::model::calls::{HISTORY_CALLS, SILENT_STREAK};
+use crate::model::calls::{NumberBlock, HISTORY_CALLS, SILENT_STREAK};
+use crate::model::iso8601;
 use crate::model::{Call, CallId, CallPhase, CallState, CallerLocation, Channel, Classification, Millis, Role, Tier};
 
 use super::Outcome;
@@ -30,20 +31,23 @@ pub struct CallBook {
     /// The calls still open (ringing, or answered without a verdict): what the switchboard and
     /// the desks look at, however many calls the record holds.
     open: BTreeSet<CallId>,
+    /// The block list, by number (ordered, so it is saved the same way every time).
+    blocks: BTreeMap<String, NumberBlock>,
     changed: Vec<bool>,
     changes: Vec<u32>,
 }
 
 impl CallBook {
     /// Calls as a snapshot saved them, nothing marked changed.
-    pub fn from_calls(calls: Vec<Call>) -> Self {
+    pub fn from_saved(calls: Vec<Call>, blocks: Vec<NumberBlock>) -> Self {
         let by_key = calls.iter().map(|c| ((c.trunk.clone(), c.key.clone()), c.id)).collect();
         let mut by_number: HashMap<String, Vec<CallId>> = HashMap::new();
         for call in &calls {
             by_number.entry(call.number.clone()).or_default().push(call.id);
         }
         let open = calls.iter().filter(|c| c.is_open()).map(|c| c.id).collect();
-        Self { changed: vec![false; calls.len()], calls, by_key, by_number, open, changes: Vec::new() }
+        let blocks = blocks.into_iter().map(|b| (b.number.clone(), b)).collect();
+        Self { changed: vec![false; calls.len()], calls, by_key, by_number, open, blocks, changes: Vec::new() }
     }
 
     pub fn calls(&self) -> &[Call] {
@@ -52,6 +56,11 @@ impl CallBook {
 
     pub fn call(&self, id: CallId) -> Option<&Call> {
         self.calls.get((id as usize).wrapping_sub(1))
+    }
+
+    /// The block list, by number.
+    pub fn blocks(&self) -> impl Iterator<Item = &NumberBlock> + '_ {
+        self.blocks.values()
     }
 
     /// The open calls, oldest first.
@@ -161,7 +170,30 @@ impl CallBook {
             let why = format!("its last {SILENT_STREAK} calls were silent");
             flags.push(Flag { rule: "silent-streak".into(), why });
         }
+        if let Some(block) = self.blocks.get(number).filter(|b| b.holds_at(time)) {
+            let until = block.until.map_or_else(|| "until lifted".to_string(), |t| format!("until {}", iso8601(t)));
+            let why = format!("blocked by {} ({until}): {}", block.by, block.reason);
+            flags.push(Flag { rule: "blocked".into(), why });
+        }
         flags
+    }
+
+    /// A commander puts a number on the block list (or changes its entry).
+    pub fn block(&mut self, number: &str, reason: &str, until: Option<Millis>, user: &str, time: Millis) -> Outcome {
+        if until.is_some_and(|until| until <= time) {
+            return Outcome::Refused(format!("a block of {number} until a time already past"));
+        }
+        let block = NumberBlock { number: number.into(), reason: reason.into(), by: user.into(), since: time, until };
+        self.blocks.insert(number.to_string(), block);
+        Outcome::Applied
+    }
+
+    /// A commander takes a number off the block list.
+    pub fn unblock(&mut self, number: &str) -> Outcome {
+        match self.blocks.remove(number) {
+            Some(_) => Outcome::Applied,
+            None => Outcome::Refused(format!("{number} is not blocked")),
+        }
     }
 
     /// A caller's location joins the newest open call from the number, unless that call has a
@@ -391,7 +423,7 @@ mod tests {
         assert_eq!(book.report(ended), Outcome::Applied);
         assert!(!book.call(1).is_some_and(Call::is_open));
         assert_eq!(book.open_calls().map(|c| c.id).collect::<Vec<_>>(), [2]);
-        let saved = CallBook::from_calls(book.calls().to_vec());
+        let saved = CallBook::from_saved(book.calls().to_vec(), Vec::new());
         assert_eq!(saved.open_calls().map(|c| c.id).collect::<Vec<_>>(), [2], "rebuilt from a snapshot");
         assert!(matches!(book.answer(1, "sari", 15), Outcome::Refused(r) if r.contains("ended unanswered")));
         let stray = Report {

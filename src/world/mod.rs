@@ -9,6 +9,7 @@ pub mod calls;
 
 use calls::{CallBook, Report};
 
+use crate::model::calls::NumberBlock;
 use crate::model::{
     Alarm, AlarmId, AlarmState, Call, CallId, Closure, Command, DeviceId, Event, Millis, PositionSource, Role, Unit,
     UnitStatus, MAX_NOTE,
@@ -180,6 +181,11 @@ impl World {
             Command::Route { call, node, tier, why } => self.calls.route(*call, node, *tier, why, time),
             Command::Answer { call } => self.calls.answer(*call, user, time),
             Command::Classify { call, class } => self.calls.classify(*call, *class, user, role, time),
+            Command::Block { .. } | Command::Unblock { .. } if role != Role::Commander => {
+                Outcome::Refused("only a commander may block or unblock a number".into())
+            }
+            Command::Block { number, reason, until } => self.calls.block(number, reason, *until, user, time),
+            Command::Unblock { number } => self.calls.unblock(number),
             Command::Enrol { .. } if role != Role::Commander => {
                 Outcome::Refused("only a commander may change the roster".into())
             }
@@ -362,9 +368,15 @@ impl World {
         self.calls.open_calls()
     }
 
-    /// This world with these calls (as saved by a journal snapshot), nothing marked changed.
-    pub fn with_calls(self, calls: Vec<Call>) -> Self {
-        Self { calls: CallBook::from_calls(calls), ..self }
+    /// The block list of numbers, by number.
+    pub fn blocks(&self) -> impl Iterator<Item = &NumberBlock> + '_ {
+        self.calls.blocks()
+    }
+
+    /// This world with these calls and blocks (as saved by a journal snapshot), nothing marked
+    /// changed.
+    pub fn with_calls(self, calls: Vec<Call>, blocks: Vec<NumberBlock>) -> Self {
+        Self { calls: CallBook::from_saved(calls, blocks), ..self }
     }
 
     /// A world holding these units and alarms (as saved by a journal snapshot), nothing
@@ -385,9 +397,12 @@ impl World {
         }
     }
 
-    /// Same units, alarms and calls (ignores pending change sets).
+    /// Same units, alarms, calls and blocks (ignores pending change sets).
     pub fn same_state(&self, other: &World) -> bool {
-        self.units == other.units && self.alarms == other.alarms && self.calls.calls() == other.calls.calls()
+        self.units == other.units
+            && self.alarms == other.alarms
+            && self.calls.calls() == other.calls.calls()
+            && self.calls.blocks().eq(other.calls.blocks())
     }
 }
 

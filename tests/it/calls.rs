@@ -62,6 +62,7 @@ fn centre(
     for (name, node) in [("sari", &tree.polsek), ("budi", &tree.polres), ("dewi", &tree.polda)] {
         people.add(name, Role::Operator, Some(node.clone()), PASSWORD).expect("add");
     }
+    people.add("rudi", Role::Commander, None, PASSWORD).expect("add");
     people.save(&users).expect("save");
     let limits = pantau::hub::HubLimits { answer_within, rejoin_within, ..Default::default() };
     let mut config = ServeConfig::loopback(dir.join("journal"));
@@ -227,6 +228,22 @@ fn a_repeat_caller_is_flagged_and_calls_nobody_can_take_move_up_at_once() {
     assert_eq!((lines[2]["number"].as_str(), lines[2]["tier"].as_str()), (Some("+6281299999"), Some("mabes")));
     assert_eq!(lines[2]["flags"], serde_json::json!(["repeat-caller"]));
     assert!(lines[3]["location"]["lat"].is_number() && lines[0]["location"].is_null());
+
+    // Only a commander blocks a number; its next call still rings, flagged with why.
+    let mut sari = sari;
+    let block = Command::Block { number: "+6281299999".into(), reason: "calls every two minutes".into(), until: None };
+    let refused = runtime.block_on(sari.command(block.clone())).expect("an answer");
+    assert!(refused.is_err_and(|r| r.contains("only a commander")), "an operator's block is refused");
+    let mut rudi = seat(&runtime, &service, "rudi");
+    runtime.block_on(rudi.command(block)).expect("an answer").expect("the commander's block");
+    let again = r#"{"call":"rep-4","event":"ringing","number":"+6281299999"}"#;
+    assert_eq!(post(&runtime, &service, "/calls", again.into()).0, 200);
+    let blocked = call_when(&service, 5, "routed", |c| !c.rings.is_empty());
+    let flag = blocked.flags.iter().find(|f| f.rule == "blocked").expect("the blocked flag");
+    assert!(flag.why.contains("by rudi") && flag.why.contains("calls every two minutes"), "{}", flag.why);
+    let unblock = Command::Unblock { number: "+6281299999".into() };
+    runtime.block_on(rudi.command(unblock)).expect("an answer").expect("unblocked");
+    runtime.block_on(rudi.logout());
     runtime.block_on(sari.logout());
     runtime.block_on(service.stop()).expect("stops");
 }

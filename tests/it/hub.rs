@@ -247,7 +247,7 @@ fn seats_share_one_world_and_the_hub_decides_who_may_do_what() {
     // A viewer may not act; the refusal is journaled and shown in watch.
     let out = act(&url, "wall", PASSWORD, &["resolve", "--alarm", "1"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("viewer may not change alarms or units"), "{}", text(&out));
+    assert!(text(&out).contains("viewer may not change alarms, units or calls"), "{}", text(&out));
     watch.wait_for("the viewer's refusal", |l| l["user"] == "wall" && l["outcome"] == "refused");
 
     // Joko's Polsek is not where the alarm is.
