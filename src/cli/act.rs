@@ -1,5 +1,6 @@
 //! `pantau act`: one command at the hub as the logged-in person (acknowledge, dispatch,
-//! resolve, false-alarm, status; answer and classify a call; block and unblock a number). Prints the sequence number it was journaled as; a refusal
+//! resolve, false-alarm, status; answer and classify a call; block and unblock a number; open
+//! and work an incident). Prints the sequence number it was journaled as; a refusal
 //! is printed with its reason and exits 1.
 
 use anyhow::{Context, Result};
@@ -7,7 +8,9 @@ use clap::{Args, Subcommand};
 
 use super::seat::{connect, HubArgs};
 use crate::hub::protocol::Want;
-use crate::model::{AlarmId, CallId, Classification, Command, UnitStatus};
+use crate::model::{
+    AlarmId, CallId, Classification, Command, Disposition, IncidentId, IncidentKind, IncidentState, UnitStatus,
+};
 
 #[derive(Args, Debug)]
 pub struct ActArgs {
@@ -88,6 +91,98 @@ pub enum Action {
         #[arg(long)]
         number: String,
     },
+    /// Open and work incidents.
+    #[command(subcommand)]
+    Incident(IncidentAction),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IncidentAction {
+    /// Open an incident from a call you answered (the call becomes valid).
+    Open {
+        /// The call's number
+        #[arg(long)]
+        call: CallId,
+        /// What happened
+        #[arg(long, value_enum)]
+        kind: IncidentKind,
+        /// 1 (highest) to 5 [default: the kind's]
+        #[arg(long)]
+        priority: Option<u8>,
+        /// Where, as LON,LAT [default: the caller's AML location]
+        #[arg(long, value_parser = crate::crs::parse_lonlat, allow_hyphen_values = true)]
+        at: Option<(f64, f64)>,
+        /// The address as the caller gave it
+        #[arg(long, default_value = "")]
+        address: String,
+        /// The first line of the narrative
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Join another call about it to an open incident.
+    Attach {
+        #[arg(long)]
+        incident: IncidentId,
+        #[arg(long)]
+        call: CallId,
+    },
+    /// Send a unit to an incident.
+    Dispatch {
+        #[arg(long)]
+        incident: IncidentId,
+        #[arg(long)]
+        unit: String,
+    },
+    /// The incident's units are en route, on scene, or cleared.
+    Progress {
+        #[arg(long)]
+        incident: IncidentId,
+        #[arg(long, value_enum)]
+        to: IncidentState,
+    },
+    /// Add a line to the narrative.
+    Note {
+        #[arg(long)]
+        incident: IncidentId,
+        #[arg(long)]
+        text: String,
+    },
+    /// Close an incident.
+    Close {
+        #[arg(long)]
+        incident: IncidentId,
+        /// handled, arrest-made, referred, no-offence, unable-to-locate, false-alarm, test, duplicate
+        #[arg(long, value_parser = disposition)]
+        disposition: Disposition,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+impl IncidentAction {
+    fn command(self) -> Command {
+        match self {
+            IncidentAction::Open { call, kind, priority, at, address, note } => {
+                Command::OpenIncident { call, kind, priority, at, address, note }
+            }
+            IncidentAction::Attach { incident, call } => Command::AttachCall { incident, call },
+            IncidentAction::Dispatch { incident, unit } => Command::DispatchIncident { incident, unit },
+            IncidentAction::Progress { incident, to } => Command::IncidentProgress { incident, to },
+            IncidentAction::Note { incident, text } => Command::IncidentNote { incident, text },
+            IncidentAction::Close { incident, disposition, note } => {
+                Command::CloseIncident { incident, disposition, note }
+            }
+        }
+    }
+}
+
+/// A disposition by its name (`arrest-made` or `arrest made`).
+fn disposition(text: &str) -> Result<Disposition, String> {
+    let wanted = text.replace(['-', '_'], " ");
+    Disposition::ALL.into_iter().find(|d| d.name() == wanted).ok_or_else(|| {
+        let names: Vec<String> = Disposition::ALL.iter().map(|d| d.name().replace(' ', "-")).collect();
+        format!("{text} is not one of {}", names.join(", "))
+    })
 }
 
 /// A time as `--until` takes it.
@@ -107,6 +202,7 @@ impl Action {
             Action::Classify { call, class } => Command::Classify { call, class },
             Action::Block { number, reason, until } => Command::Block { number, reason, until },
             Action::Unblock { number } => Command::Unblock { number },
+            Action::Incident(action) => action.command(),
         }
     }
 }

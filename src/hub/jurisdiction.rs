@@ -4,7 +4,8 @@
 //! touches are the alarm's position, the unit's last fix and a placed position; a place
 //! without a position belongs to nobody yet, so any seat may act on it (refusing would leave
 //! an alarm nobody may take). A call belongs to the node it rings at (or rang at when it was
-//! answered): only a seat of that node or one above it may answer or classify it.
+//! answered): only a seat of that node or one above it may answer or classify it, or open an
+//! incident from it. An incident belongs to the node it was handed to.
 
 use crate::model::{Command, Fix};
 use crate::org::Org;
@@ -24,12 +25,11 @@ impl Jurisdictions {
             return Ok(());
         }
         let seat_name = self.org.node(seat).map_or(seat, |n| n.name.as_str());
-        if let Command::Answer { call: id } | Command::Classify { call: id, .. } = command {
-            let node = world.call(*id).and_then(|c| c.node());
+        if let Some((what, node)) = node_of(world, command) {
             return match node {
-                Some(node) if !self.org.oversees(seat, node) => {
-                    let name = self.org.node(node).map_or(node, |n| n.name.as_str());
-                    Err(format!("call {id} rings at {name}, outside {seat_name}'s jurisdiction"))
+                Some(node) if !self.org.oversees(seat, &node) => {
+                    let name = self.org.node(&node).map_or(node.as_str(), |n| n.name.as_str());
+                    Err(format!("{what} is {name}'s, outside {seat_name}'s jurisdiction"))
                 }
                 _ => Ok(()),
             };
@@ -46,6 +46,24 @@ impl Jurisdictions {
             }
         }
         Ok(())
+    }
+}
+
+/// For a command on a call or an incident: what it acts on and the node that has it (where a
+/// call rings, whom an incident was handed to; none yet: anyone's).
+fn node_of(world: &World, command: &Command) -> Option<(String, Option<String>)> {
+    let call = |id: u64| (format!("call {id}"), world.call(id).and_then(|c| c.node()).map(str::to_string));
+    let incident = |id: u64| (format!("incident {id}"), world.incident(id).and_then(|i| i.node.clone()));
+    match command {
+        Command::Answer { call: id } | Command::Classify { call: id, .. } | Command::OpenIncident { call: id, .. } => {
+            Some(call(*id))
+        }
+        Command::AttachCall { incident: id, .. }
+        | Command::DispatchIncident { incident: id, .. }
+        | Command::IncidentProgress { incident: id, .. }
+        | Command::IncidentNote { incident: id, .. }
+        | Command::CloseIncident { incident: id, .. } => Some(incident(*id)),
+        _ => None,
     }
 }
 

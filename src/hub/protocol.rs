@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::calls::{is_number, NumberBlock};
-use crate::model::{Alarm, Call, Command, Event, Millis, Role, Unit, MAX_NOTE};
+use crate::model::{Alarm, Call, Command, Event, Incident, Millis, Role, Unit, MAX_NOTE};
 
 /// The protocol version this build speaks.
 pub const VERSION: u32 = 1;
@@ -90,6 +90,8 @@ pub enum FromHub {
         calls: Vec<Call>,
         #[serde(default)]
         blocks: Vec<NumberBlock>,
+        #[serde(default)]
+        incidents: Vec<Incident>,
     },
     /// Applied events, numbered from `first_seq`; `refused` lists the events (by index in
     /// `events`) the world recorded but did not carry out, with the reason.
@@ -108,7 +110,7 @@ pub const MAX_UNIT_ID: usize = 64;
 
 /// Reads a command a seat may send: a desk's own (acknowledge, dispatch, resolve, false alarm,
 /// status, close, reopen, unassign, place, answer and classify a call, block and unblock a
-/// number), with its unit id and note within their limits.
+/// number, open and work an incident), with its unit id and note within their limits.
 /// Anything else (a roster change, a repair record, a session record, a refusal) is not a
 /// message a seat can send at all, so it is never journaled as one.
 fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Command, D::Error> {
@@ -126,6 +128,12 @@ fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Com
             return Err(D::Error::custom(format!("a note over {MAX_NOTE} bytes")))
         }
         Command::Close { .. } | Command::Answer { .. } | Command::Classify { .. } | Command::Unblock { .. } => None,
+        Command::OpenIncident { .. }
+        | Command::AttachCall { .. }
+        | Command::IncidentProgress { .. }
+        | Command::IncidentNote { .. }
+        | Command::CloseIncident { .. } => None,
+        Command::DispatchIncident { unit, .. } => Some(unit),
         Command::Block { number, reason, .. } if !is_number(number) || reason.len() > MAX_NOTE => {
             return Err(D::Error::custom(format!(
                 "a block needs a caller's number and a reason under {MAX_NOTE} bytes"

@@ -96,6 +96,7 @@ impl Recent {
                 alarms: self.world.alarms().to_vec(),
                 calls: self.world.calls().to_vec(),
                 blocks: self.world.blocks().cloned().collect(),
+                incidents: self.world.incidents().to_vec(),
             }),
         }
     }

@@ -6,7 +6,8 @@
 //! is free there (logged in at that node and not holding an unclassified call), once seats
 //! have had [`HubLimits::rejoin_within`](super::HubLimits) to log in after a start. Each move is
 //! a `Route` command journaled as the switchboard, so the record says where a call rang, when
-//! and why, and the timers are rebuilt from the world after a restart.
+//! and why, and the timers are rebuilt from the world after a restart. An incident opened from
+//! a call is handed to the Polres whose zones hold its place (`HandIncident`, journaled alike).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use tokio::sync::watch;
 use super::logins::Person;
 use super::protocol::Present;
 use super::{Hub, Jurisdictions};
-use crate::model::{now_millis, Call, CallId, Command, Millis, Role};
+use crate::model::{now_millis, Call, CallId, Command, Incident, IncidentId, Millis, Role};
 use crate::org::{Node, Org, Tier};
 use crate::world::World;
 
@@ -38,10 +39,19 @@ pub struct Move {
     pub why: String,
 }
 
+/// An incident to hand to the node responsible for its place, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hand {
+    pub incident: IncidentId,
+    pub node: String,
+    pub why: String,
+}
+
 /// What the switchboard does now, and when it must look again (the earliest deadline).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Plan {
     pub moves: Vec<Move>,
+    pub hands: Vec<Hand>,
     pub next: Option<Millis>,
 }
 
@@ -72,6 +82,10 @@ impl Board<'_> {
                 Next::Wait(deadline) => plan.next = Some(plan.next.map_or(deadline, |n| n.min(deadline))),
                 Next::Stay => {}
             }
+        }
+        for incident in world.open_incidents().filter(|i| i.node.is_none()) {
+            let (node, why) = self.responsible(incident);
+            plan.hands.push(Hand { incident: incident.id, node: node.id.clone(), why });
         }
         plan
     }
@@ -107,6 +121,21 @@ impl Board<'_> {
         let node = self.located(call)?;
         let moves = !call.rings.is_empty() && !call.rings.iter().any(|r| r.node == node.id);
         moves.then(|| (node, format!("the caller's location came: it lies in {}", node.name)))
+    }
+
+    /// The node an incident goes to: the Polres whose zones hold its place (or the deepest
+    /// node holding it, above the Polsek), else the intake.
+    fn responsible(&self, incident: &Incident) -> (&Node, String) {
+        let place = incident.lon.zip(incident.lat);
+        let zones = place.map(|(lon, lat)| self.jurisdictions.zones.lookup(lon, lat)).unwrap_or_default();
+        let nodes = self.org().nodes_at(zones.iter().map(|z| z.code.as_str()));
+        match nodes.iter().rev().find(|n| n.tier <= Tier::Polres) {
+            Some(node) => (node, format!("its place lies in {}", node.name)),
+            None => {
+                let intake = self.intake();
+                (intake, format!("its place is not in any zone: the intake, {}", intake.name))
+            }
+        }
     }
 
     /// The intake: the first Polda of the tree, or its root.
@@ -166,12 +195,15 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
     let mut presence = hub.seats.changed.subscribe();
     // Moves sent, by call, with how many rings it had then: each is made once.
     let mut sent: HashMap<CallId, usize> = HashMap::new();
+    // Incidents handed, until the hub's world shows them handed.
+    let mut handed: HashSet<IncidentId> = HashSet::new();
     loop {
         let plan = {
             let present = presence.borrow_and_update().clone();
             let recent = hub.recent();
             board.plan(recent.world(), &present, now_millis())
         };
+        hand_over(&hub, &person, &plan.hands, &mut handed).await;
         // A move stays in `sent` until the hub's world shows it made (or the call gone).
         sent.retain(|id, rung| plan.moves.iter().any(|m| m.call == *id && m.rung == *rung));
         let mut failed = false;
@@ -206,6 +238,21 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
         }
         if *stop.borrow() {
             return;
+        }
+    }
+}
+
+/// Journals each hand-over once (until the world shows it, or the incident is gone).
+async fn hand_over(hub: &Hub, person: &Person, hands: &[Hand], handed: &mut HashSet<IncidentId>) {
+    handed.retain(|id| hands.iter().any(|h| h.incident == *id));
+    let due: Vec<&Hand> = hands.iter().filter(|h| !handed.contains(&h.incident)).collect();
+    for hand in due {
+        let command = Command::HandIncident { incident: hand.incident, node: hand.node.clone(), why: hand.why.clone() };
+        match hub.journal(person, command).await {
+            (Some(_), None) => {
+                handed.insert(hand.incident);
+            }
+            (_, refused) => tracing::warn!("switchboard: incident {} not handed: {refused:?}", hand.incident),
         }
     }
 }

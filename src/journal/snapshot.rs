@@ -19,10 +19,10 @@ use super::files::{numbered_files, sync_dir};
 use super::stream::Cursor;
 use crate::model::calls::NumberBlock;
 use crate::model::legacy::{AlarmV1, AlarmV2};
-use crate::model::{Alarm, Call, Unit};
+use crate::model::{Alarm, Call, Incident, Unit};
 use crate::world::World;
 
-/// Today's snapshots (units, alarms, calls and the block list).
+/// Today's snapshots (units, alarms, calls, the block list and incidents).
 const MAGIC: &[u8; 8] = b"PNTSNAP4";
 /// Snapshots of units and alarms (with repeats, notes and closures) without calls, written up
 /// to 2026-12-01, still read.
@@ -49,6 +49,7 @@ struct Body {
     alarms: Vec<Alarm>,
     calls: Vec<Call>,
     blocks: Vec<NumberBlock>,
+    incidents: Vec<Incident>,
 }
 
 /// A snapshot's body in the third format.
@@ -92,7 +93,8 @@ pub fn write(journal: &Path, checkpoint: Checkpoint, world: &World) -> Result<Pa
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let (units, alarms, calls) = (world.units().to_vec(), world.alarms().to_vec(), world.calls().to_vec());
     let blocks = world.blocks().cloned().collect();
-    let body = Body { checkpoint, units, alarms, calls, blocks };
+    let incidents = world.incidents().to_vec();
+    let body = Body { checkpoint, units, alarms, calls, blocks, incidents };
     let payload = postcard::to_stdvec(&body).context("cannot encode a snapshot")?;
     let mut bytes = Vec::with_capacity(payload.len() + 40);
     bytes.extend_from_slice(MAGIC);
@@ -150,6 +152,7 @@ pub fn read(path: &Path) -> Result<Snapshot> {
             alarms: old.alarms,
             calls: Vec::new(),
             blocks: Vec::new(),
+            incidents: Vec::new(),
         })
     } else if magic == MAGIC_V2 {
         postcard::from_bytes::<BodyV2>(payload).map(|old| Body {
@@ -158,6 +161,7 @@ pub fn read(path: &Path) -> Result<Snapshot> {
             alarms: old.alarms.into_iter().map(Into::into).collect(),
             calls: Vec::new(),
             blocks: Vec::new(),
+            incidents: Vec::new(),
         })
     } else {
         postcard::from_bytes::<BodyV1>(payload).map(|old| Body {
@@ -166,13 +170,16 @@ pub fn read(path: &Path) -> Result<Snapshot> {
             alarms: old.alarms.into_iter().map(Into::into).collect(),
             calls: Vec::new(),
             blocks: Vec::new(),
+            incidents: Vec::new(),
         })
     }
     .with_context(|| format!("{}: cannot decode", path.display()))?;
     Ok(Snapshot {
         path: path.to_path_buf(),
         checkpoint: body.checkpoint,
-        world: World::from_parts(body.units, body.alarms).with_calls(body.calls, body.blocks),
+        world: World::from_parts(body.units, body.alarms)
+            .with_calls(body.calls, body.blocks)
+            .with_incidents(body.incidents),
     })
 }
 

@@ -175,6 +175,8 @@ pub struct Call {
     pub verdict: Option<Verdict>,
     /// What the number's history says, as the call rang (a flag never drops a call).
     pub flags: Vec<Flag>,
+    /// The incident it opened or joined.
+    pub incident: Option<super::IncidentId>,
 }
 
 /// A number on the block list: why, who put it there, since and until when.

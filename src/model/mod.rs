@@ -6,9 +6,11 @@ use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
 pub mod calls;
+pub mod incidents;
 pub mod legacy;
 
 pub use calls::{Call, CallId, CallPhase, CallState, CallerLocation, Channel, Classification};
+pub use incidents::{Incident, IncidentId, IncidentKind, IncidentState};
 
 /// Milliseconds since the Unix epoch (UTC).
 pub type Millis = i64;
@@ -419,6 +421,50 @@ pub enum Command {
     /// A commander takes a number off the block list.
     Unblock {
         number: String,
+    },
+    /// The call taker holding a call opens an incident from it (the call is then valid): its
+    /// kind, priority (none: the kind's), place (none: the caller's AML location), address and
+    /// a first line of narrative.
+    OpenIncident {
+        call: CallId,
+        kind: IncidentKind,
+        priority: Option<u8>,
+        at: Option<(f64, f64)>,
+        address: String,
+        note: String,
+    },
+    /// Another call about an open incident joins it (the call is then valid).
+    AttachCall {
+        incident: IncidentId,
+        call: CallId,
+    },
+    /// The switchboard hands an incident to the node responsible for its place. Never a seat's.
+    HandIncident {
+        incident: IncidentId,
+        node: String,
+        why: String,
+    },
+    /// A unit is sent to an incident.
+    DispatchIncident {
+        incident: IncidentId,
+        unit: DeviceId,
+    },
+    /// The units on an incident are en route, on scene, or done there (cleared: they are
+    /// available again).
+    IncidentProgress {
+        incident: IncidentId,
+        to: IncidentState,
+    },
+    /// A line added to an incident's narrative.
+    IncidentNote {
+        incident: IncidentId,
+        text: String,
+    },
+    /// An incident is closed with a disposition and a note; its units are available again.
+    CloseIncident {
+        incident: IncidentId,
+        disposition: Disposition,
+        note: String,
     },
 }
 

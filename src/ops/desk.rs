@@ -9,7 +9,7 @@ use super::link::{Credentials, HubAddress, HubLink, Inbound, LinkState};
 use crate::hub::protocol::Present;
 use crate::model::calls::ANSWER_TARGET_MS;
 use crate::model::{
-    now_millis, Alarm, AlarmId, Call, Camera, Classification, Command, Event, Millis, Role, UnitStatus, Zone,
+    now_millis, Alarm, AlarmId, Call, Camera, Classification, Command, Event, Incident, Millis, Role, UnitStatus, Zone,
 };
 use crate::spatial::congestion::Congestion;
 use crate::spatial::dispatch::{Candidate, Router};
@@ -190,6 +190,7 @@ impl Desk {
             units: (0..self.world.units().len() as u32).collect(),
             alarms: (0..self.world.alarms().len() as u32).collect(),
             calls: (0..self.world.calls().len() as u32).collect(),
+            incidents: (0..self.world.incidents().len() as u32).collect(),
         };
         self.live.update(&self.world, &all);
         self.note_streets(&all.alarms);
@@ -277,6 +278,18 @@ impl Desk {
         }
     }
 
+    /// Open incidents this desk sees, most urgent first: those handed to its node or a node
+    /// below it, and those not handed yet.
+    pub fn incident_queue(&self) -> Vec<&Incident> {
+        let mine = |incident: &Incident| match (&self.org, &self.node, incident.node.as_deref()) {
+            (Some(org), Some(desk), Some(node)) => org.oversees(desk, node),
+            _ => true,
+        };
+        let mut open: Vec<&Incident> = self.world.open_incidents().filter(|i| mine(i)).collect();
+        open.sort_by_key(|i| (i.priority, i.id));
+        open
+    }
+
     /// A node's name as the tree gives it (its id without a tree).
     pub fn node_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.org.as_ref().and_then(|org| org.node(id)).map_or(id, |n| n.name.as_str())
@@ -333,6 +346,12 @@ impl Desk {
     /// distress is among them.
     pub fn candidates(&self, alarm: &Alarm) -> Vec<Candidate> {
         let (Some(lon), Some(lat)) = (alarm.lon, alarm.lat) else { return Vec::new() };
+        self.candidates_at(lon, lat)
+    }
+
+    /// The nearest available units to a place (by road ETA when the map has roads), officers
+    /// in distress left out.
+    pub fn candidates_at(&self, lon: f64, lat: f64) -> Vec<Candidate> {
         let units = self.world.units();
         let filter = UnitFilter { excluded: self.units_in_distress(), ..UnitFilter::available() };
         let now = now_millis();

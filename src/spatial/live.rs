@@ -54,7 +54,7 @@ impl LiveIndex {
         let all = ChangeSet {
             units: (0..world.units().len() as u32).collect(),
             alarms: (0..world.alarms().len() as u32).collect(),
-            calls: Vec::new(),
+            ..ChangeSet::default()
         };
         live.update(world, &all);
         live

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::model::calls::{Flag, Ring, Verdict, HISTORY_MS, INVALID_MIN_CALLS, REPEAT_CALLS, REPEAT_WINDOW_MS};
 use crate::model::calls::{NumberBlock, HISTORY_CALLS, SILENT_STREAK};
 use crate::model::iso8601;
-use crate::model::{Call, CallId, CallPhase, CallState, CallerLocation, Channel, Classification, Millis, Role, Tier};
+use crate::model::{
+    Call, CallId, CallPhase, CallState, CallerLocation, Channel, Classification, IncidentId, Millis, Role, Tier,
+};
 
 use super::Outcome;
 
@@ -130,6 +132,7 @@ impl CallBook {
             location: None,
             verdict: None,
             flags,
+            incident: None,
         });
         self.by_key.insert(key, id);
         self.by_number.entry(report.number.to_string()).or_default().push(id);
@@ -259,6 +262,50 @@ impl CallBook {
         call.verdict = Some(Verdict { class, by: user.to_string(), time });
         self.mark(id);
         Outcome::Applied
+    }
+
+    /// A call taken into an incident by the person holding it (or a commander): valid, and
+    /// linked; refused if it is not theirs, or already judged otherwise.
+    pub fn take_into(
+        &mut self,
+        id: CallId,
+        incident: IncidentId,
+        user: &str,
+        role: Role,
+        time: Millis,
+    ) -> Result<Call, Outcome> {
+        let call = self.open_or_valid(id)?;
+        if call.incident.is_some() {
+            return Err(Outcome::Refused(format!(
+                "call {id} is already on incident {}",
+                call.incident.unwrap_or_default()
+            )));
+        }
+        if call.answered_at.is_none() {
+            return Err(Outcome::Refused(format!("call {id} has not been answered")));
+        }
+        if role != Role::Commander && call.answered_by.as_deref().is_some_and(|by| by != user) {
+            return Err(Outcome::Refused(format!(
+                "call {id} is {}'s",
+                call.answered_by.as_deref().unwrap_or_default()
+            )));
+        }
+        if call.verdict.is_none() {
+            call.verdict = Some(Verdict { class: Classification::Valid, by: user.to_string(), time });
+        }
+        call.incident = Some(incident);
+        let taken = call.clone();
+        self.mark(id);
+        Ok(taken)
+    }
+
+    /// An open call, or one already judged valid (it may still join an incident).
+    fn open_or_valid(&mut self, id: CallId) -> Result<&mut Call, Outcome> {
+        let valid = self.call(id).and_then(|c| c.verdict.as_ref()).is_some_and(|v| v.class == Classification::Valid);
+        if valid {
+            return Ok(&mut self.calls[id as usize - 1]);
+        }
+        self.open_call(id)
     }
 
     fn open_call(&mut self, id: CallId) -> Result<&mut Call, Outcome> {

@@ -6,14 +6,17 @@
 use std::collections::HashMap;
 
 pub mod calls;
+pub mod incidents;
 
 use calls::{CallBook, Report};
+use incidents::{IncidentBook, Opening};
 
 use crate::model::calls::NumberBlock;
 use crate::model::{
     Alarm, AlarmId, AlarmState, Call, CallId, Closure, Command, DeviceId, Event, Millis, PositionSource, Role, Unit,
     UnitStatus, MAX_NOTE,
 };
+use crate::model::{Classification, Incident, IncidentId, IncidentKind, IncidentState};
 
 /// An alarm from a device whose latest alarm is still open and this recent (from its last
 /// repeat) is a repeat of it, not a new one.
@@ -25,11 +28,12 @@ pub struct ChangeSet {
     pub units: Vec<u32>,
     pub alarms: Vec<u32>,
     pub calls: Vec<u32>,
+    pub incidents: Vec<u32>,
 }
 
 impl ChangeSet {
     pub fn is_empty(&self) -> bool {
-        self.units.is_empty() && self.alarms.is_empty() && self.calls.is_empty()
+        self.units.is_empty() && self.alarms.is_empty() && self.calls.is_empty() && self.incidents.is_empty()
     }
 }
 
@@ -52,6 +56,7 @@ pub struct World {
     alarm_changed: Vec<bool>,
     changes: ChangeSet,
     calls: CallBook,
+    incidents: IncidentBook,
 }
 
 impl World {
@@ -180,12 +185,35 @@ impl World {
             Command::RecordRepair { .. } => Outcome::Applied,
             Command::Route { call, node, tier, why } => self.calls.route(*call, node, *tier, why, time),
             Command::Answer { call } => self.calls.answer(*call, user, time),
+            // A valid call becomes an incident (of a kind to be told) at the caller's place.
+            Command::Classify { call, class: Classification::Valid } => {
+                let opening = Opening { kind: IncidentKind::Other, priority: None, at: None, address: "", note: "" };
+                self.open_incident(*call, &opening, user, role, time)
+            }
             Command::Classify { call, class } => self.calls.classify(*call, *class, user, role, time),
             Command::Block { .. } | Command::Unblock { .. } if role != Role::Commander => {
                 Outcome::Refused("only a commander may block or unblock a number".into())
             }
             Command::Block { number, reason, until } => self.calls.block(number, reason, *until, user, time),
             Command::Unblock { number } => self.calls.unblock(number),
+            Command::OpenIncident { call, kind, priority, at, address, note } => {
+                let opening = Opening { kind: *kind, priority: *priority, at: *at, address, note };
+                self.open_incident(*call, &opening, user, role, time)
+            }
+            Command::AttachCall { incident, call } => self.attach_call(*incident, *call, user, role, time),
+            Command::HandIncident { incident, node, why } => self.incidents.hand(*incident, node, why, time),
+            Command::DispatchIncident { incident, unit } => self.dispatch_incident(*incident, unit, user, time),
+            Command::IncidentProgress { incident, to } => match self.incidents.progress(*incident, *to, user, time) {
+                Ok(units) => self.units_follow(&units, *to),
+                Err(refused) => refused,
+            },
+            Command::IncidentNote { incident, text } => self.incidents.note(*incident, text, user, time),
+            Command::CloseIncident { incident, disposition, note } => {
+                match self.incidents.close(*incident, *disposition, note, user, time) {
+                    Ok(units) => self.units_follow(&units, IncidentState::Closed),
+                    Err(refused) => refused,
+                }
+            }
             Command::Enrol { .. } if role != Role::Commander => {
                 Outcome::Refused("only a commander may change the roster".into())
             }
@@ -199,6 +227,71 @@ impl World {
                 Outcome::Applied
             }
         }
+    }
+
+    /// An incident from a call the person holds: the call becomes valid and joins it.
+    fn open_incident(&mut self, call: CallId, opening: &Opening, user: &str, role: Role, time: Millis) -> Outcome {
+        if let Err(refused) = opening.check() {
+            return refused;
+        }
+        let id = self.incidents.next_id();
+        match self.calls.take_into(call, id, user, role, time) {
+            Ok(taken) => {
+                self.incidents.open(&taken, opening, user, time);
+                Outcome::Applied
+            }
+            Err(refused) => refused,
+        }
+    }
+
+    /// A further call about an open incident joins it.
+    fn attach_call(&mut self, incident: IncidentId, call: CallId, user: &str, role: Role, time: Millis) -> Outcome {
+        if let Err(refused) = self.incidents.open_one(incident) {
+            return refused;
+        }
+        match self.calls.take_into(call, incident, user, role, time) {
+            Ok(taken) => {
+                self.incidents.attach(incident, &taken, user, time);
+                Outcome::Applied
+            }
+            Err(refused) => refused,
+        }
+    }
+
+    fn dispatch_incident(&mut self, incident: IncidentId, unit: &str, user: &str, time: Millis) -> Outcome {
+        let Some(slot) = self.unit_slots.get(unit).copied() else {
+            return Outcome::Refused(format!("no unit {unit}"));
+        };
+        if self.units[slot as usize].status == UnitStatus::OffDuty {
+            return Outcome::Refused(format!("unit {unit} is off duty"));
+        }
+        let outcome = self.incidents.dispatch(incident, &unit.to_string(), user, time);
+        if outcome == Outcome::Applied {
+            self.units[slot as usize].status = UnitStatus::Dispatched;
+            self.mark_unit(slot);
+        }
+        outcome
+    }
+
+    /// An incident's units follow it: en route, on scene; when it is cleared or closed, each
+    /// is available again unless another alarm or incident has it.
+    fn units_follow(&mut self, units: &[DeviceId], to: IncidentState) -> Outcome {
+        for unit in units {
+            let Some(slot) = self.unit_slots.get(unit).copied() else { continue };
+            let status = &mut self.units[slot as usize].status;
+            let next = match to {
+                IncidentState::EnRoute if *status != UnitStatus::OffDuty => UnitStatus::EnRoute,
+                IncidentState::OnScene if *status != UnitStatus::OffDuty => UnitStatus::OnScene,
+                IncidentState::Cleared | IncidentState::Closed => {
+                    self.release(Some(unit.clone()), 0);
+                    continue;
+                }
+                _ => continue,
+            };
+            *status = next;
+            self.mark_unit(slot);
+        }
+        Outcome::Applied
     }
 
     fn alarm_transition(&mut self, id: AlarmId, from: &[AlarmState], to: AlarmState) -> Outcome {
@@ -231,7 +324,8 @@ impl World {
         let elsewhere = self
             .alarms
             .iter()
-            .any(|a| a.id != from && a.state.is_open() && a.dispatched_unit.as_deref() == Some(unit.as_str()));
+            .any(|a| a.id != from && a.state.is_open() && a.dispatched_unit.as_deref() == Some(unit.as_str()))
+            || self.incidents.holds(&unit);
         let working = matches!(
             self.units[slot as usize].status,
             UnitStatus::Dispatched | UnitStatus::EnRoute | UnitStatus::OnScene
@@ -336,7 +430,7 @@ impl World {
         let changes = std::mem::take(&mut self.changes);
         changes.units.iter().for_each(|s| self.unit_changed[*s as usize] = false);
         changes.alarms.iter().for_each(|s| self.alarm_changed[*s as usize] = false);
-        ChangeSet { calls: self.calls.take_changes(), ..changes }
+        ChangeSet { calls: self.calls.take_changes(), incidents: self.incidents.take_changes(), ..changes }
     }
 
     pub fn units(&self) -> &[Unit] {
@@ -368,6 +462,24 @@ impl World {
         self.calls.open_calls()
     }
 
+    pub fn incidents(&self) -> &[Incident] {
+        self.incidents.incidents()
+    }
+
+    pub fn incident(&self, id: IncidentId) -> Option<&Incident> {
+        self.incidents.incident(id)
+    }
+
+    /// The incidents not closed, oldest first.
+    pub fn open_incidents(&self) -> impl Iterator<Item = &Incident> + '_ {
+        self.incidents.open_incidents()
+    }
+
+    /// This world with these incidents (as saved by a journal snapshot).
+    pub fn with_incidents(self, incidents: Vec<Incident>) -> Self {
+        Self { incidents: IncidentBook::from_saved(incidents), ..self }
+    }
+
     /// The block list of numbers, by number.
     pub fn blocks(&self) -> impl Iterator<Item = &NumberBlock> + '_ {
         self.calls.blocks()
@@ -394,6 +506,7 @@ impl World {
             alarms,
             changes: ChangeSet::default(),
             calls: CallBook::default(),
+            incidents: IncidentBook::default(),
         }
     }
 
@@ -403,6 +516,7 @@ impl World {
             && self.alarms == other.alarms
             && self.calls.calls() == other.calls.calls()
             && self.calls.blocks().eq(other.calls.blocks())
+            && self.incidents.incidents() == other.incidents.incidents()
     }
 }
 
@@ -554,7 +668,7 @@ mod tests {
     fn change_sets_list_each_changed_slot_once() {
         let mut w = World::new();
         w.apply(&[pos("a", 1, 106.8), pos("b", 1, 106.8), pos("a", 2, 106.9)]);
-        assert_eq!(w.take_changes(), ChangeSet { units: vec![0, 1], alarms: vec![], calls: vec![] });
+        assert_eq!(w.take_changes(), ChangeSet { units: vec![0, 1], ..ChangeSet::default() });
         assert!(w.take_changes().is_empty());
         w.apply(&[pos("b", 3, 106.7)]);
         assert_eq!(w.take_changes().units, vec![1]);

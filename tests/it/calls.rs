@@ -110,6 +110,16 @@ fn call_when(service: &Service, id: u64, what: &str, done: impl Fn(&Call) -> boo
     }
 }
 
+/// Waits (up to 20 s) until the hub's world satisfies `done`.
+fn world_when(service: &Service, what: &str, done: impl Fn(&pantau::world::World) -> bool) {
+    let hub = service.hub.clone().expect("the hub");
+    let started = Instant::now();
+    while !done(&hub.world().0) {
+        assert!(started.elapsed() < Duration::from_secs(20), "{what} did not happen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn aml_sms(number: &str, (lon, lat): (f64, f64)) -> String {
     let top = chrono::Utc::now().format("%Y%m%d%H%M%S");
     let sms = format!("A\"ML=1;lt={lat:.6};lg={lon:.6};rd=15;top={top};lc=68;pm=G;si=510101234567890;mcc=510;mnc=10");
@@ -305,4 +315,122 @@ fn a_hub_started_again_goes_on_timing_its_calls() {
     assert!(moved.rings.last().is_some_and(|r| r.since >= polsek_ring.since + within.as_millis() as i64));
     runtime.block_on(sari.logout());
     runtime.block_on(again.stop()).expect("stops");
+}
+
+/// A unit's position `metres` east of a point (about: 1e-5 degree of longitude near the
+/// equator is 1.1 m).
+fn unit_at(unit: &str, (lon, lat): (f64, f64), metres: f64) -> pantau::model::Event {
+    let fix = pantau::model::Fix {
+        time: now_millis(),
+        lon: lon + metres / 111_000.0,
+        lat,
+        speed: None,
+        heading: None,
+        accuracy: None,
+    };
+    pantau::model::Event::Position { device: unit.into(), fix, feed: pantau::model::FeedKind::Simulator }
+}
+
+#[test]
+fn a_valid_call_becomes_an_incident_the_polres_works_to_the_end_with_every_milestone() {
+    use pantau::model::incidents::Milestone;
+    use pantau::model::{Disposition, IncidentKind, IncidentState, UnitStatus};
+    let dir = tempfile::tempdir().expect("tmp");
+    let tree = tree();
+    let (runtime, service, _) = centre(dir.path(), &tree, Duration::from_secs(10), Duration::from_secs(10));
+    let units = vec![unit_at("near-1", tree.inside, 150.0), unit_at("far-2", tree.inside, 2_500.0)];
+    runtime.block_on(service.ingest.send(units));
+    let (mut sari, mut budi) = (seat(&runtime, &service, "sari"), seat(&runtime, &service, "budi"));
+    post(&runtime, &service, "/calls", r#"{"call":"v-1","event":"ringing","number":"+6281500005"}"#.into());
+    post(&runtime, &service, "/sms", aml_sms("+6281500005", tree.inside));
+    call_when(&service, 1, "ringing at the caller's Polsek", |c| c.node() == Some(&tree.polsek));
+    runtime.block_on(sari.command(Command::Answer { call: 1 })).expect("an answer").expect("answered");
+    let open = Command::OpenIncident {
+        call: 1,
+        kind: IncidentKind::Robbery,
+        priority: None,
+        at: None,
+        address: "Jl. Contoh 7".into(),
+        note: "two men on a motorbike took a bag".into(),
+    };
+    runtime.block_on(sari.command(open)).expect("an answer").expect("the incident opens");
+
+    // The switchboard hands it to the Polres of its place; the Polsek cannot dispatch to it.
+    let hub = service.hub.clone().expect("hub");
+    world_when(&service, "the incident handed over", |w| w.incident(1).is_some_and(|i| i.node.is_some()));
+    let incident = hub.world().0.incident(1).cloned().expect("incident 1");
+    assert_eq!(
+        (incident.node.as_deref(), incident.priority, incident.kind.apco_code()),
+        (Some(tree.polres.as_str()), 1, Some("ROBBERY"))
+    );
+    assert!(incident.lat.is_some(), "placed where the caller's phone said");
+    let call = hub.world().0.call(1).cloned().expect("call 1");
+    assert_eq!((call.verdict.map(|v| v.class), call.incident), (Some(Classification::Valid), Some(1)));
+    let from_polsek = Command::DispatchIncident { incident: 1, unit: "near-1".into() };
+    let refused = runtime.block_on(sari.command(from_polsek)).expect("an answer");
+    assert!(refused.is_err_and(|r| r.contains("outside")), "the Polres's incident, not the Polsek's");
+
+    // The Polres sends the nearest unit and works it to the end (the close through `act`).
+    let nearest = {
+        let world = hub.world().0;
+        let distance = |u: &pantau::model::Unit| u.last_fix.map_or(f64::MAX, |f| (f.lon - tree.inside.0).abs());
+        world.units().iter().min_by(|a, b| distance(a).total_cmp(&distance(b))).map(|u| u.id.clone()).expect("units")
+    };
+    assert_eq!(nearest, "near-1");
+    let dispatch = Command::DispatchIncident { incident: 1, unit: nearest.clone() };
+    runtime.block_on(budi.command(dispatch)).expect("an answer").expect("dispatched");
+    for to in [IncidentState::EnRoute, IncidentState::OnScene] {
+        runtime
+            .block_on(budi.command(Command::IncidentProgress { incident: 1, to }))
+            .expect("an answer")
+            .expect("moved on");
+    }
+    let unit_is = |status| hub.world().0.unit(&nearest).is_some_and(|u| u.status == status);
+    world_when(&service, "the unit on scene with its incident", |_| unit_is(UnitStatus::OnScene));
+    runtime
+        .block_on(budi.command(Command::IncidentProgress { incident: 1, to: IncidentState::Cleared }))
+        .expect("an answer")
+        .expect("cleared");
+    let url = format!("ws://{}", service.bound.desks.expect("desks"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["act", "--hub", &url, "--user", "budi", "incident", "close", "--incident", "1"])
+        .args(["--disposition", "arrest-made", "--note", "both held at the Polres"])
+        .env("PANTAU_PASSWORD", PASSWORD)
+        .output()
+        .expect("act incident close");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    world_when(&service, "the incident closed", |w| w.incident(1).is_some_and(|i| i.state == IncidentState::Closed));
+    let closed = hub.world().0.incident(1).cloned().expect("incident 1");
+    assert_eq!(closed.disposition, Some(Disposition::ArrestMade));
+    assert!(unit_is(UnitStatus::Available), "the unit is free again");
+    let milestones: Vec<(Milestone, &str)> = closed.steps.iter().map(|s| (s.milestone, s.by.as_str())).collect();
+    assert_eq!(
+        milestones,
+        [
+            (Milestone::Received, "telephony"),
+            (Milestone::Answered, "sari"),
+            (Milestone::Classified, "sari"),
+            (Milestone::Transferred, "switchboard"),
+            (Milestone::Dispatched, "budi"),
+            (Milestone::EnRoute, "budi"),
+            (Milestone::OnScene, "budi"),
+            (Milestone::Cleared, "budi"),
+            (Milestone::Closed, "budi"),
+        ]
+    );
+    assert!(closed.steps.windows(2).all(|w| w[0].time <= w[1].time), "in time order: {:?}", closed.steps);
+    // The service levels read from the record: answered well within 10 s, on scene within 10 min.
+    let answer = closed.reached(Milestone::Answered).zip(closed.reached(Milestone::Received)).map(|(a, r)| a - r);
+    let on_scene = closed.reached(Milestone::OnScene).zip(closed.reached(Milestone::Received)).map(|(o, r)| o - r);
+    assert!(answer.is_some_and(|ms| (0..10_000).contains(&ms)), "{answer:?}");
+    assert!(on_scene.is_some_and(|ms| (0..600_000).contains(&ms)), "{on_scene:?}");
+    assert_eq!(closed.narrative.first().map(|e| e.text.as_str()), Some("two men on a motorbike took a bag"));
+
+    for seat in [sari, budi] {
+        runtime.block_on(seat.logout());
+    }
+    runtime.block_on(service.stop()).expect("stops");
+    let replayed = pantau::journal::replay(&dir.path().join("journal")).expect("replay");
+    assert_eq!(replayed.incident(1), Some(&closed), "the record replays to the same incident");
 }

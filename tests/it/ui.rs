@@ -694,3 +694,32 @@ fn a_call_taker_answers_a_flagged_call_and_classifies_it_with_one_key() {
     harness.into_state().session.stop().expect("clean stop");
     drop(dir);
 }
+
+/// Valid (V) on a held call opens an incident of the kind chosen in the form, with its first
+/// line; it shows on the incidents panel with its Polri name and APCO code, and opens there.
+#[test]
+fn valid_on_a_held_call_opens_an_incident_with_the_form_s_kind() {
+    let (console, _dir) = console(Role::Operator);
+    ring_call(&console);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .wgpu()
+        .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console);
+    step_until(&mut harness, "the call", |h| h.query_by_label("Answer call 3").is_some());
+    harness.get_by_label("Answer call 3").click();
+    step_until(&mut harness, "the form", |h| h.query_by_label("Open incident from call 3").is_some());
+    harness.state_mut().incident_form = (pantau::model::IncidentKind::Robbery, "bag snatched near the market".into());
+    harness.key_press(egui::Key::V);
+    step_until(&mut harness, "the incident on the panel", |h| h.query_by_label_contains("#1 P1").is_some());
+    let row = shown_text(&harness.get_by_label_contains("#1 P1"));
+    assert!(row.contains("Pencurian dengan kekerasan (curas) (ROBBERY)"), "{row}");
+    harness.get_by_label_contains("#1 P1").click();
+    step_until(&mut harness, "the incident opened", |h| h.query_by_label_contains("bag snatched").is_some());
+    harness.run_steps(2);
+    std::fs::create_dir_all("target/ui").expect("target/ui");
+    harness.render().expect("a frame").save("target/ui/incident-opened.png").expect("save");
+    let call = harness.state().session.desk.world().call(3).cloned().expect("call 3");
+    assert_eq!(call.verdict.map(|v| v.class), Some(pantau::model::Classification::Valid));
+    assert_eq!(call.incident, Some(1));
+    harness.into_state().session.stop().expect("clean stop");
+}

@@ -91,7 +91,11 @@ fn answered(ui: &mut egui::Ui, console: &mut Console, call: &Call, keys: bool) {
             }
         }
     });
-    if let Some(class) = verdict {
-        console.session.desk.command(Command::Classify { call: call.id, class });
+    match verdict {
+        // Valid opens the incident with what the form holds.
+        Some(Classification::Valid) => super::incidents::open_from(console, call),
+        Some(class) => console.session.desk.command(Command::Classify { call: call.id, class }),
+        None => {}
     }
+    super::incidents::form(ui, console, call);
 }

@@ -23,6 +23,12 @@ pub fn age(t: Millis, now: Millis) -> String {
     format!("{:02}:{:02}", s / 60, s % 60)
 }
 
+/// The local time of day of `t`, as the status strip's clock shows it (HH:MM:SS).
+pub fn clock(t: Millis) -> String {
+    let local = chrono::DateTime::from_timestamp_millis(t).unwrap_or_default().with_timezone(&chrono::Local);
+    local.format("%H:%M:%S").to_string()
+}
+
 /// A palette colour, opaque (text, legend swatches, strokes).
 pub fn colour(c: Rgba) -> Color32 {
     let [r, g, b, _] = bytes(c);

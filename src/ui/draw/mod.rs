@@ -8,6 +8,7 @@
 
 pub mod calls;
 pub mod clusters;
+pub mod incidents;
 pub mod look;
 pub mod map_view;
 pub mod panels;

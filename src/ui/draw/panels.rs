@@ -143,6 +143,7 @@ pub fn right(ui: &mut egui::Ui, console: &mut Console) {
     egui::Panel::right("desk-right").resizable(true).default_size(380.0).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             super::calls::queue(ui, console);
+            super::incidents::queue(ui, console);
             alarm_queue(ui, console);
             history(ui, console);
             ui.separator();

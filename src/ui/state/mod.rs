@@ -16,7 +16,7 @@ use eframe::egui;
 
 use super::canvas::Canvas;
 use super::speaker::Speaker;
-use crate::model::{now_millis, AlarmId, Disposition, Millis, Role};
+use crate::model::{now_millis, AlarmId, Disposition, IncidentId, IncidentKind, Millis, Role};
 use crate::ops::Session;
 use crate::render::live::LiveStyle;
 use crate::render::style::Palette;
@@ -69,6 +69,11 @@ pub struct Console {
     candidates_at: Millis,
     /// The close form of the selected alarm: the disposition chosen (none yet) and the note.
     pub closing: (Option<Disposition>, String),
+    /// The incident opened on the incidents panel, and its nearest available units.
+    pub selected_incident: Option<IncidentId>,
+    pub incident_candidates: Vec<Candidate>,
+    /// The call taker's incident form: the kind chosen and the first line of narrative.
+    pub incident_form: (IncidentKind, String),
     /// What the history list is filtered by.
     pub history_search: String,
     /// An alarm without a position waiting for a click on the map to place it.
@@ -135,6 +140,9 @@ impl Console {
             assigned: None,
             candidates_at: 0,
             closing: (None, String::new()),
+            selected_incident: None,
+            incident_candidates: Vec::new(),
+            incident_form: (IncidentKind::Other, String::new()),
             history_search: String::new(),
             placing: None,
             search: String::new(),
@@ -283,6 +291,20 @@ impl Console {
         self.assigned = None;
         self.closing = (None, String::new());
         self.routes_dirty = true;
+    }
+
+    /// Opens an incident on the panel: its nearest available units are worked out and the map
+    /// flies there.
+    pub fn select_incident(&mut self, id: IncidentId) {
+        let Some(incident) = self.session.desk.world().incident(id).cloned() else { return };
+        self.selected_incident = Some(id);
+        self.incident_candidates = match (incident.lon, incident.lat) {
+            (Some(lon), Some(lat)) => {
+                self.fly_to(lon, lat, self.view.zoom.max(15.0));
+                self.session.desk.candidates_at(lon, lat)
+            }
+            _ => Vec::new(),
+        };
     }
 
     pub fn dispatch(&mut self, alarm: AlarmId, unit: &str) {

@@ -1,0 +1,144 @@
+//! The incidents panel: the open incidents this seat sees, most urgent first, each with its
+//! kind (Polri's name and the APCO code), where it was handed, its state and units. The one
+//! opened shows its narrative and milestones, its nearest available units with **Dispatch**,
+//! and the steps that follow (en route, on scene, cleared, close as handled). Also the call
+//! taker's form that opens an incident from a call they hold.
+
+use eframe::egui::{self, RichText};
+
+use super::look::{age, clock, readable};
+use crate::model::incidents::Milestone;
+use crate::model::{now_millis, Call, Command, Disposition, Incident, IncidentKind, IncidentState};
+use crate::ui::state::Console;
+
+pub fn queue(ui: &mut egui::Ui, console: &mut Console) {
+    let incidents: Vec<Incident> = console.session.desk.incident_queue().into_iter().cloned().collect();
+    if incidents.is_empty() {
+        return;
+    }
+    ui.heading(format!("Incidents ({} open)", incidents.len()));
+    let mut chosen = None;
+    for incident in &incidents {
+        let selected = console.selected_incident == Some(incident.id);
+        let shade = if incident.units.is_empty() { console.palette.alarm } else { console.palette.alarm_acknowledged };
+        let text = RichText::new(summary(console, incident)).color(readable(shade, ui.visuals().panel_fill)).strong();
+        if ui.selectable_label(selected, text).clicked() {
+            chosen = Some(incident.id);
+        }
+    }
+    if let Some(id) = chosen {
+        console.select_incident(id);
+    }
+    let open = console.selected_incident.and_then(|id| incidents.iter().find(|i| i.id == id).cloned());
+    if let Some(incident) = open {
+        detail(ui, console, &incident);
+    }
+    ui.separator();
+}
+
+/// One line: number, priority, kind, where it was handed, state, units, age.
+fn summary(console: &Console, incident: &Incident) -> String {
+    let desk = &console.session.desk;
+    let code = incident.kind.apco_code().unwrap_or("-");
+    let node = incident.node.as_deref().map_or("not handed yet".to_string(), |n| desk.node_name(n).to_string());
+    let units: Vec<String> =
+        incident.units.iter().map(|u| desk.world().unit(u).map_or(u.clone(), |unit| unit.callsign.clone())).collect();
+    let received = incident.reached(Milestone::Received).unwrap_or_default();
+    format!(
+        "#{} P{} {} ({code}) · {node} · {} · {}{}",
+        incident.id,
+        incident.priority,
+        incident.kind.polri_name(),
+        state_name(incident.state),
+        age(received, now_millis()),
+        if units.is_empty() { String::new() } else { format!(" · {}", units.join(", ")) }
+    )
+}
+
+fn state_name(state: IncidentState) -> &'static str {
+    match state {
+        IncidentState::Open => "waiting for a unit",
+        IncidentState::Dispatched => "dispatched",
+        IncidentState::EnRoute => "en route",
+        IncidentState::OnScene => "on scene",
+        IncidentState::Cleared => "cleared",
+        IncidentState::Closed => "closed",
+    }
+}
+
+fn detail(ui: &mut egui::Ui, console: &mut Console, incident: &Incident) {
+    if !incident.address.is_empty() {
+        ui.label(format!("Address: {}", incident.address));
+    }
+    for entry in &incident.narrative {
+        ui.label(format!("{} · {}: {}", clock(entry.time), entry.by, entry.text));
+    }
+    let steps: Vec<String> =
+        incident.steps.iter().map(|s| format!("{:?} {} ({})", s.milestone, clock(s.time), s.by)).collect();
+    ui.label(RichText::new(steps.join(" · ")).small());
+    let mut command = None;
+    if matches!(incident.state, IncidentState::Open | IncidentState::Cleared) {
+        ui.label(RichText::new("Nearest available units").strong());
+        if console.incident_candidates.is_empty() {
+            ui.label("none available (or the incident has no place)");
+        }
+        for candidate in console.incident_candidates.iter().take(3) {
+            let Some(unit) = console.session.desk.world().units().get(candidate.slot as usize) else { continue };
+            let eta = candidate.eta_s.map_or(String::new(), |s| format!(" · {:.0} min", (s / 60.0).ceil()));
+            let label = format!(
+                "Dispatch {} · {:.1} km{eta}",
+                unit.callsign,
+                candidate.road_m.unwrap_or(candidate.straight_m) / 1000.0
+            );
+            if ui.button(label).clicked() {
+                command = Some(Command::DispatchIncident { incident: incident.id, unit: unit.id.clone() });
+            }
+        }
+    }
+    ui.horizontal_wrapped(|ui| {
+        let next = match incident.state {
+            IncidentState::Dispatched => Some(("En route", IncidentState::EnRoute)),
+            IncidentState::EnRoute => Some(("On scene", IncidentState::OnScene)),
+            IncidentState::OnScene => Some(("Cleared", IncidentState::Cleared)),
+            _ => None,
+        };
+        if let Some((label, to)) = next {
+            if ui.button(label).clicked() {
+                command = Some(Command::IncidentProgress { incident: incident.id, to });
+            }
+        }
+        if ui.button("Close as handled").clicked() {
+            command = Some(Command::CloseIncident {
+                incident: incident.id,
+                disposition: Disposition::Handled,
+                note: String::new(),
+            });
+        }
+    });
+    if let Some(command) = command {
+        console.session.desk.command(command);
+        console.select_incident(incident.id);
+    }
+}
+
+/// The call taker's form on a call they hold: the kind, a first line, and **Open incident**
+/// (the call becomes valid; the incident goes to the Polres of the caller's place).
+pub fn form(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
+    let (kind, note) = &mut console.incident_form;
+    egui::ComboBox::from_id_salt(("incident-kind", call.id)).selected_text(kind.polri_name()).show_ui(ui, |ui| {
+        for choice in IncidentKind::ALL {
+            ui.selectable_value(kind, choice, choice.polri_name());
+        }
+    });
+    ui.add(egui::TextEdit::singleline(note).hint_text("what the caller says"));
+    if ui.button(format!("Open incident from call {}", call.id)).clicked() {
+        open_from(console, call);
+    }
+}
+
+/// Opens an incident from the call with what the form holds, and empties the form.
+pub fn open_from(console: &mut Console, call: &Call) {
+    let (kind, note) = std::mem::replace(&mut console.incident_form, (IncidentKind::Other, String::new()));
+    let open = Command::OpenIncident { call: call.id, kind, priority: None, at: None, address: String::new(), note };
+    console.session.desk.command(open);
+}
