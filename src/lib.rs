@@ -8,6 +8,7 @@ pub mod basemap;
 pub mod cli;
 pub mod crs;
 pub mod demo;
+pub mod exchange;
 pub mod feeds;
 pub mod hub;
 pub mod ingest;

@@ -16,6 +16,7 @@
 //! | `users add / passwd / disable / list` | `users` |
 //! | `watch` | `watch` |
 //! | `act` | `act` |
+//! | `export eidd / cap` | `export` |
 //! | `certs` | `certs` |
 //!
 //! What several of them share (`--map demo`, image sizes) is in `args`; what `watch` and `act`
@@ -30,6 +31,7 @@ mod args;
 mod certs;
 mod demo;
 mod desk;
+mod export;
 mod import;
 mod info;
 mod journal;
@@ -95,6 +97,9 @@ pub enum Command {
     Act(act::ActArgs),
     /// Make a self-signed TLS certificate and key for the hub; prints the fingerprint seats pin.
     Certs(certs::CertsArgs),
+    /// Documents for other agencies: an incident as EIDD-style JSON, an area warning as CAP 1.2.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -116,5 +121,6 @@ pub fn run(cli: Cli) -> Result<()> {
             false => std::process::exit(1),
         },
         Command::Certs(args) => certs::run(args),
+        Command::Export(command) => export::run(command),
     }
 }

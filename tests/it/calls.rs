@@ -427,10 +427,46 @@ fn a_valid_call_becomes_an_incident_the_polres_works_to_the_end_with_every_miles
     assert!(on_scene.is_some_and(|ms| (0..600_000).contains(&ms)), "{on_scene:?}");
     assert_eq!(closed.narrative.first().map(|e| e.text.as_str()), Some("two men on a motorbike took a bag"));
 
+    // Handed to another agency: the incident as an EIDD-style document, from the hub.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["export", "eidd", "--incident", "1", "--hub", &url, "--user", "budi"])
+        .env("PANTAU_PASSWORD", PASSWORD)
+        .output()
+        .expect("export eidd");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let eidd: serde_json::Value = serde_json::from_slice(&out.stdout).expect("EIDD JSON");
+    assert_eq!(eidd["incidentComponent"]["incidentTypeCommonRegistryText"], "ROBBERY");
+    assert_eq!(eidd["callComponent"][0]["callbackNumber"], "+6281500005");
+    assert_eq!(eidd["callComponent"][0]["deviceLocation"]["radiusMetres"], 15.0);
+    assert_eq!(eidd["vehicleComponent"][0]["vehicleIdentifier"], "near-1");
+    assert_eq!(eidd["incidentStatusComponent"].as_array().map(Vec::len), Some(9));
+    assert_eq!(eidd["dispositionComponent"]["dispositionCode"], "arrest made");
+
     for seat in [sari, budi] {
         runtime.block_on(seat.logout());
     }
     runtime.block_on(service.stop()).expect("stops");
-    let replayed = pantau::journal::replay(&dir.path().join("journal")).expect("replay");
+    let journal = dir.path().join("journal");
+    let replayed = pantau::journal::replay(&journal).expect("replay");
     assert_eq!(replayed.incident(1), Some(&closed), "the record replays to the same incident");
+
+    // A warning to the public around its place, as CAP 1.2, from the journal.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["export", "cap", "--incident", "1", "--journal"])
+        .arg(&journal)
+        .args(["--radius", "500", "--headline", "Hindari Jl. Contoh", "--area", "Jl. Contoh & sekitarnya"])
+        .output()
+        .expect("export cap");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(xml.contains("<event>Pencurian dengan kekerasan (curas)</event>"), "{xml}");
+    assert!(
+        xml.contains("<areaDesc>Jl. Contoh &amp; sekitarnya</areaDesc>") && xml.contains(" 0.500</circle>"),
+        "{xml}"
+    );
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["export", "cap", "--at", "106.8,-6.2", "--radius", "500", "--headline", "x", "--urgency", "Now"])
+        .output()
+        .expect("export cap");
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--urgency: Now is not one of"));
 }

@@ -656,6 +656,15 @@ fn a_call_taker_answers_a_flagged_call_and_classifies_it_with_one_key() {
         .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console);
     step_until(&mut harness, "the calls in the panel", |h| h.query_by_label("Answer call 3").is_some());
     assert!(harness.query_by_label_contains("repeat-caller: call 3 from this number").is_some(), "the flag and why");
+    // The caller's AML circle is on the map, in alarm red while the call rings.
+    harness.run_steps(2);
+    let image = harness.render().expect("a frame");
+    let red = common::rgb(harness.state().palette.alarm);
+    let on_map = (300..1150_u32)
+        .flat_map(|x| (60..850_u32).map(move |y| (x, y)))
+        .filter(|&(x, y)| common::close(image.get_pixel(x, y).0, red, 30))
+        .count();
+    assert!(on_map > 40, "the ringing caller's circle is drawn in alarm red: {on_map} pixels");
     harness.get_by_label("Answer call 3").click();
     step_until(&mut harness, "the call answered", |h| h.query_by_label_contains("Caller at").is_some());
     let at = shown_text(&harness.get_by_label_contains("Caller at"));
@@ -721,5 +730,8 @@ fn valid_on_a_held_call_opens_an_incident_with_the_form_s_kind() {
     let call = harness.state().session.desk.world().call(3).cloned().expect("call 3");
     assert_eq!(call.verdict.map(|v| v.class), Some(pantau::model::Classification::Valid));
     assert_eq!(call.incident, Some(1));
+    harness.state_mut().wall = true;
+    step_until(&mut harness, "the wall's incidents", |h| h.query_by_label_contains("INCIDENTS open").is_some());
+    assert_eq!(shown_text(&harness.get_by_label_contains("INCIDENTS open")), "INCIDENTS open: P1 1");
     harness.into_state().session.stop().expect("clean stop");
 }

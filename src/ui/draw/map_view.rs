@@ -1,7 +1,8 @@
 //! The map area: input (drag to pan, wheel or pinch to zoom about the cursor, right-drag or
 //! Q/E to rotate, arrows and +/- keys, N for north up), picking alarms and units by click
 //! (through the CPU indices), and the overlays: scale bar, north arrow, home button (H), cursor coordinates,
-//! the zone under the cursor, callsigns when zoomed in. On the wall, a focus view of the newest
+//! the zone under the cursor, callsigns when zoomed in, the callers of open 110 calls (their
+//! AML circles) and the open incidents' places. On the wall, a focus view of the newest
 //! alarm sits beside the overview, or in a window of its own for another screen. The map
 //! itself is the canvas's texture; overlay colours come from the console's palette.
 
@@ -338,9 +339,58 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     if console.wall {
         pin_labels(&painter, console, rect, ppp);
     }
+    callers(&painter, console, rect, ppp);
+    incidents(&painter, console, rect, ppp);
     scale_bar(&painter, view, rect, ppp, palette);
     north_arrow(&painter, view, rect, palette);
     cursor_caption(&painter, console, rect);
+}
+
+/// Where the callers of the open 110 calls are, as their phones said (AML): the circle of the
+/// radius they gave, in alarm red while the call rings, with the number beside it.
+fn callers(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
+    let view = &console.view;
+    let font = FontId::proportional(if console.wall { 18.0 } else { 13.0 });
+    for call in console.session.desk.call_queue() {
+        let Some(at) = &call.location else { continue };
+        let centre = to_screen(view, rect, ppp, at.lon, at.lat);
+        let metres_east = f64::from(at.radius) / (111_320.0 * at.lat.to_radians().cos().max(0.01));
+        let edge = to_screen(view, rect, ppp, at.lon + metres_east, at.lat);
+        let radius = (edge.x - centre.x).abs().max(8.0);
+        let [r, g, b, _] = if call.is_waiting() { console.palette.alarm } else { console.palette.alarm_acknowledged };
+        painter.circle(centre, radius, translucent([r, g, b, 0.18]), Stroke::new(2.5, colour([r, g, b, 1.0])));
+        painter.circle_filled(centre, 4.0, colour([r, g, b, 1.0]));
+        let label = format!("110 {}", call.number);
+        let galley = painter.layout_no_wrap(label, font.clone(), colour(console.palette.callsign));
+        let at = centre + Vec2::new(radius.min(40.0) + 6.0, -galley.size().y / 2.0);
+        painter.rect_filled(
+            Rect::from_min_size(at, galley.size()).expand(2.0),
+            3.0,
+            colour(console.palette.overlay_back),
+        );
+        painter.galley(at, galley, Color32::WHITE);
+    }
+}
+
+/// The open incidents' places: a square in alarm red while no unit is on it, its number
+/// inside.
+fn incidents(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
+    let size = if console.wall { 26.0 } else { 18.0 };
+    for incident in console.session.desk.incident_queue() {
+        let (Some(lon), Some(lat)) = (incident.lon, incident.lat) else { continue };
+        let at = to_screen(&console.view, rect, ppp, lon, lat);
+        let fill = if incident.units.is_empty() { console.palette.alarm } else { console.palette.alarm_acknowledged };
+        let square = Rect::from_center_size(at, Vec2::splat(size));
+        painter.rect(
+            square,
+            3.0,
+            colour(fill),
+            Stroke::new(2.0, colour(console.palette.overlay_back)),
+            egui::StrokeKind::Outside,
+        );
+        let font = FontId::proportional(size * 0.6);
+        painter.text(at, egui::Align2::CENTER_CENTER, incident.id.to_string(), font, Color32::WHITE);
+    }
 }
 
 /// The road a search result chose: every piece of it under a broad translucent stroke.

@@ -2,7 +2,8 @@
 //! with the oldest wait (at a desk), congested kilometres, the clock and the role, and the
 //! switch to and from the video wall. On the wall it stays on one line (statuses with no units
 //! left out) in large type readable from across the room, beside the wall's list: the 110
-//! figures of the day (ringing, answered within 10 s, escalations, prank share), then type,
+//! figures of the day (ringing, answered within 10 s, escalations, prank share) and the open
+//! incidents by priority, then type,
 //! place, age, state and unit of every open alarm.
 
 use eframe::egui::{self, RichText};
@@ -109,8 +110,9 @@ fn day_start(now: i64) -> i64 {
     midnight.map_or(now, |m| m.timestamp_millis())
 }
 
-/// The wall's 110 block: calls ringing and the longest wait, and today's answer rate within
-/// the target, escalations and prank share (only once a call has rung today).
+/// The wall's 110 block: calls ringing and the longest wait, today's answer rate within the
+/// target, escalations and prank share (only once a call has rung today), and the open
+/// incidents by priority (red while one waits for a unit).
 fn call_block(ui: &mut egui::Ui, console: &Console) {
     let now = now_millis();
     let f = console.session.desk.call_figures(day_start(now));
@@ -133,6 +135,22 @@ fn call_block(ui: &mut egui::Ui, console: &Console) {
         share(f.not_genuine, f.classified)
     );
     ui.label(RichText::new(today).size(WALL_TEXT * 0.8).color(ui.visuals().strong_text_color()));
+    let incidents = console.session.desk.incident_queue();
+    if !incidents.is_empty() {
+        let by_priority: Vec<String> = (1..=5)
+            .filter_map(|p| {
+                let n = incidents.iter().filter(|i| i.priority == p).count();
+                (n > 0).then(|| format!("P{p} {n}"))
+            })
+            .collect();
+        let text = format!("INCIDENTS open: {}", by_priority.join(" · "));
+        let shade = if incidents.iter().any(|i| i.units.is_empty()) {
+            console.palette.alarm
+        } else {
+            console.palette.alarm_acknowledged
+        };
+        ui.label(RichText::new(text).size(WALL_TEXT * 0.8).color(readable(shade, ui.visuals().panel_fill)).strong());
+    }
     ui.separator();
 }
 
