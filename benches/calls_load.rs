@@ -12,6 +12,8 @@
 //! `cargo bench --bench calls_load -- [CALLS]` (default 1,000).
 
 use std::collections::HashMap;
+
+use futures::StreamExt;
 use std::time::{Duration, Instant};
 
 use pantau::hub::client::{Login, Seat};
@@ -24,6 +26,8 @@ use pantau::service::{DesksConfig, ServeConfig, Service};
 const PASSWORD: &str = "a long enough password";
 const POSITIONS_PER_SECOND: usize = 5_000;
 const UNITS: usize = 2_000;
+/// Connections the bridge sends calls over at once.
+const BRIDGE_CONNECTIONS: usize = 64;
 
 fn main() -> anyhow::Result<()> {
     let calls: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1_000);
@@ -58,19 +62,23 @@ fn main() -> anyhow::Result<()> {
         let mut seat = Seat::connect(&url, login).await?;
         let positions = tokio::spawn(feed_positions(service.ingest.clone()));
         tokio::time::sleep(Duration::from_secs(2)).await;
-        // Every call rings at once; each send time kept by its bridge id.
+        // Every call rings at once, as a bridge sends them: over at most BRIDGE_CONNECTIONS
+        // connections (the listener allows 256 per source); each send time kept by its id.
         let client = reqwest::Client::new();
-        let sent_at: HashMap<String, Instant> = (0..calls).map(|n| (format!("load-{n}"), Instant::now())).collect();
+        let sent_at = std::sync::Arc::new(std::sync::Mutex::new(HashMap::new()));
         let posts = (0..calls).map(|n| {
             let body = format!(r#"{{"call":"load-{n}","event":"ringing","number":"+62811{n:07}"}}"#);
-            let client = client.clone();
-            let http = http.clone();
-            async move { client.post(http).body(body).send().await.map(|r| r.status().as_u16()) }
+            let (client, http, sent_at) = (client.clone(), http.clone(), sent_at.clone());
+            async move {
+                sent_at.lock().map(|mut s| s.insert(format!("load-{n}"), Instant::now())).ok();
+                client.post(http).body(body).send().await.map(|r| r.status().as_u16())
+            }
         });
         let started = Instant::now();
-        let statuses = futures::future::join_all(posts).await;
+        let statuses: Vec<_> = futures::stream::iter(posts).buffer_unordered(BRIDGE_CONNECTIONS).collect().await;
         let taken = statuses.iter().filter(|s| matches!(s, Ok(200))).count();
         println!("{taken} of {calls} calls taken in {:?}", started.elapsed());
+        let sent_at = sent_at.lock().map(|s| s.clone()).unwrap_or_default();
         let ringing = ringing_at_seat(&mut seat, &sent_at, started, calls).await?;
         report("call -> ringing at the intake seat (sent to received)", ringing);
         // Let every call's 10 s run out, and the moves land.
@@ -186,6 +194,7 @@ async fn ringing_at_seat(
     calls: usize,
 ) -> anyhow::Result<Vec<Duration>> {
     let mut keys: HashMap<u64, String> = HashMap::new();
+    let mut routed = std::collections::HashSet::new();
     let mut ringing = Vec::new();
     while ringing.len() < calls && started.elapsed() < Duration::from_secs(60) {
         let Some(FromHub::Batch { events, .. }) = seat.next().await? else { continue };
@@ -195,7 +204,8 @@ async fn ringing_at_seat(
                 Event::Call { call, phase: CallPhase::Ringing, .. } => {
                     keys.insert(keys.len() as u64 + 1, call);
                 }
-                Event::Command { command: Command::Route { call, .. }, .. } => {
+                // Its first route: where it first rings.
+                Event::Command { command: Command::Route { call, .. }, .. } if routed.insert(call) => {
                     if let Some(at) = keys.get(&call).and_then(|key| sent_at.get(key)) {
                         ringing.push(now - *at);
                     }

@@ -238,6 +238,34 @@ impl Hub {
         }
     }
 
+    /// Journals commands as the person in one batch; each one's refusal by the world, or why
+    /// the batch was not taken. (The hub's own bulk records: the switchboard's moves.)
+    async fn journal_all(&self, person: &Person, commands: Vec<Command>) -> Result<Vec<Option<String>>, String> {
+        if commands.is_empty() {
+            return Ok(Vec::new());
+        }
+        let time = now_millis();
+        let events: Vec<Event> = commands
+            .into_iter()
+            .map(|command| Event::Command { user: person.name.clone(), role: person.role, time, command })
+            .collect();
+        let count = events.len();
+        match self.ingest.send(events).await {
+            Ack::Done { accepted, outcomes, .. } if accepted == count => Ok(outcomes
+                .into_iter()
+                .map(|o| match o {
+                    Outcome::Refused(reason) => Some(reason),
+                    Outcome::Applied => None,
+                })
+                .collect()),
+            Ack::Done { rejected, .. } => {
+                Err(rejected.first().map_or_else(|| "not taken".into(), |r| r.reason().to_string()))
+            }
+            Ack::Shed => Err("the writer is overloaded".into()),
+            Ack::Failed(e) => Err(format!("not journaled: {e}")),
+        }
+    }
+
     /// The organisation node a person logs in at must be in the tree.
     fn check_node(&self, person: &Person) -> Result<(), String> {
         match (&self.jurisdictions, &person.org) {

@@ -206,23 +206,28 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
         hand_over(&hub, &person, &plan.hands, &mut handed).await;
         // A move stays in `sent` until the hub's world shows it made (or the call gone).
         sent.retain(|id, rung| plan.moves.iter().any(|m| m.call == *id && m.rung == *rung));
+        // Every move of one look goes in one batch: a thousand calls due at once are moved
+        // together, not one journal write after another.
+        let due: Vec<Move> = plan.moves.into_iter().filter(|m| sent.get(&m.call) != Some(&m.rung)).collect();
+        let routes = due
+            .iter()
+            .map(|m| Command::Route { call: m.call, node: m.node.clone(), tier: m.tier, why: m.why.clone() })
+            .collect();
         let mut failed = false;
-        for step in plan.moves {
-            if sent.get(&step.call) == Some(&step.rung) {
-                continue;
+        match hub.journal_all(&person, routes).await {
+            Ok(outcomes) => {
+                for (step, refused) in due.iter().zip(outcomes) {
+                    match refused {
+                        None => {
+                            sent.insert(step.call, step.rung);
+                        }
+                        Some(refused) => tracing::warn!("switchboard: call {} not moved: {refused}", step.call),
+                    }
+                }
             }
-            let (call, rung) = (step.call, step.rung);
-            let route = Command::Route { call, node: step.node, tier: step.tier, why: step.why };
-            match hub.journal(&person, route).await {
-                (Some(_), None) => {
-                    sent.insert(call, rung);
-                }
-                (Some(_), Some(refused)) => tracing::warn!("switchboard: call {call} not moved: {refused}"),
-                (None, reason) => {
-                    let reason = reason.unwrap_or_default();
-                    tracing::warn!("switchboard: call {call} not moved, trying again: {reason}");
-                    failed = true;
-                }
+            Err(reason) => {
+                tracing::warn!("switchboard: {} calls not moved, trying again: {reason}", due.len());
+                failed = true;
             }
         }
         let wait = match plan.next {
