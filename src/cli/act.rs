@@ -121,39 +121,49 @@ pub enum IncidentAction {
     },
     /// Join another call about it to an open incident.
     Attach {
+        /// The incident's number
         #[arg(long)]
         incident: IncidentId,
+        /// The call's number
         #[arg(long)]
         call: CallId,
     },
     /// Send a unit to an incident.
     Dispatch {
+        /// The incident's number
         #[arg(long)]
         incident: IncidentId,
+        /// The unit's id
         #[arg(long)]
         unit: String,
     },
     /// The incident's units are en route, on scene, or cleared.
     Progress {
+        /// The incident's number
         #[arg(long)]
         incident: IncidentId,
+        /// en-route, on-scene or cleared
         #[arg(long, value_enum)]
         to: IncidentState,
     },
     /// Add a line to the narrative.
     Note {
+        /// The incident's number
         #[arg(long)]
         incident: IncidentId,
+        /// The line to add
         #[arg(long)]
         text: String,
     },
     /// Close an incident.
     Close {
+        /// The incident's number
         #[arg(long)]
         incident: IncidentId,
         /// handled, arrest-made, referred, no-offence, unable-to-locate, false-alarm, test, duplicate
         #[arg(long, value_parser = disposition)]
         disposition: Disposition,
+        /// The closing note
         #[arg(long, default_value = "")]
         note: String,
     },

@@ -18,6 +18,7 @@ use crate::world::World;
 pub enum ExportCommand {
     /// An incident as an EIDD-style JSON document (NENA-STA-021).
     Eidd {
+        /// The incident's number
         #[arg(long)]
         incident: IncidentId,
         #[command(flatten)]
@@ -39,8 +40,10 @@ pub struct Source {
     /// A hub: ws://HOST:PORT or wss://HOST:PORT (with --user; --pin for a self-signed hub)
     #[arg(long, requires = "user")]
     pub hub: Option<String>,
+    /// Who logs in to the hub (password from PANTAU_PASSWORD)
     #[arg(long)]
     pub user: Option<String>,
+    /// SHA-256 fingerprint of a wss:// hub's certificate
     #[arg(long)]
     pub pin: Option<String>,
 }
@@ -58,21 +61,28 @@ pub struct CapArgs {
     /// The circle's radius, metres
     #[arg(long)]
     radius: f64,
+    /// The warning's headline, as the public reads it
     #[arg(long)]
     headline: String,
     /// What is happening [default: the incident's kind]
     #[arg(long)]
     event: Option<String>,
+    /// What is happening, in full
     #[arg(long, default_value = "")]
     description: String,
+    /// What the public should do
     #[arg(long, default_value = "")]
     instruction: String,
+    /// CAP category: Geo, Met, Safety, Security, Rescue, Fire, Health, Env, Transport, Infra, CBRNE, Other
     #[arg(long, default_value = "Security")]
     category: String,
+    /// CAP urgency: Immediate, Expected, Future, Past, Unknown
     #[arg(long, default_value = "Immediate")]
     urgency: String,
+    /// CAP severity: Extreme, Severe, Moderate, Minor, Unknown
     #[arg(long, default_value = "Moderate")]
     severity: String,
+    /// CAP certainty: Observed, Likely, Possible, Unlikely, Unknown
     #[arg(long, default_value = "Observed")]
     certainty: String,
     /// The area's name as the public knows it

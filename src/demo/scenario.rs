@@ -1,7 +1,8 @@
 //! The demo's live scenario: the demo fleet patrolling the demo roads from its stations, panic
 //! alarms at the alarm sites a few times a minute (and the odd SOS from a unit), and rush-hour
-//! congestion waves on the major roads. It is the ordinary simulator, so its events take the
-//! normal feed and event path.
+//! congestion waves on the major roads, and 110 calls from people at the alarm sites' places
+//! (locations by AML, repeat pranksters, hang-ups). It is the ordinary simulator, so its events
+//! take the normal feed and event path.
 
 use anyhow::{Context, Result};
 
@@ -9,12 +10,24 @@ use super::DemoFiles;
 use crate::basemap::Archive;
 use crate::layer_files::{load_units, read_points};
 use crate::model::Millis;
+use crate::sim::calls::{CallTraffic, CallTrafficConfig};
 use crate::sim::{Fleet, SimConfig, Simulator};
 use crate::spatial::RoadGraph;
 
 /// One fix every five seconds per unit.
 pub const REPORT_HZ: f64 = 0.2;
 pub const ALARMS_PER_MIN: f64 = 3.0;
+
+/// The demo's 110 traffic for a seed: callers are where the alarm sites are (shops, banks,
+/// markets: where people are).
+pub fn call_traffic(files: &DemoFiles, seed: u64, start: Millis) -> Result<CallTraffic> {
+    let places = read_points(&files.alarm_sites)
+        .with_context(|| format!("{}: cannot read the alarm sites", files.alarm_sites.display()))?
+        .into_iter()
+        .map(|p| (p.lon, p.lat))
+        .collect();
+    Ok(CallTraffic::new(CallTrafficConfig { seed, ..CallTrafficConfig::default() }, places, start))
+}
 
 /// The scenario's usual settings for a seed.
 pub fn config(seed: u64) -> SimConfig {

@@ -4,6 +4,7 @@
 //! desk's line to its hub (`link`), and the session the desktop app runs on (`session`: a
 //! centre hosted in the process, or a hub elsewhere).
 
+pub mod colleagues;
 pub mod desk;
 pub mod link;
 pub mod session;

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use super::colleagues::Colleague;
 use super::desk::{Desk, Layers};
 use super::link::{Credentials, HubAddress, LinkState};
 use crate::basemap::Archive;
@@ -21,6 +22,7 @@ use crate::ingest::IngestHandle;
 use crate::layer_files::{load_cameras, load_units, load_zones};
 use crate::model::{now_millis, Command, Event, EventKind, Role, UnitStatus};
 use crate::service::{DesksConfig, ServeConfig, Service};
+use crate::sim::calls::CallTraffic;
 use crate::sim::Simulator;
 use crate::spatial::RoadGraph;
 
@@ -99,6 +101,8 @@ struct Hosted {
     runtime: tokio::runtime::Runtime,
     service: Option<Service>,
     scenario: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    /// The demo's colleagues at the other seats.
+    colleagues: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
     /// The users file of a hub kept for this window alone.
     _own_users: Option<tempfile::TempDir>,
 }
@@ -155,7 +159,7 @@ impl Session {
     /// calls do nothing.)
     pub fn stop(&mut self) -> Result<()> {
         let Some(hosted) = &mut self.hosted else { return Ok(()) };
-        if let Some((stop, thread)) = hosted.scenario.take() {
+        for (stop, thread) in [hosted.colleagues.take(), hosted.scenario.take()].into_iter().flatten() {
             stop.store(true, Ordering::Relaxed);
             let _ = thread.join();
         }
@@ -179,24 +183,28 @@ fn host(config: &SessionConfig, serve: &ServeConfig, user: &str, role: Role, lay
     let roster = config.units.as_deref().map(load_units).transpose()?;
     let simulator = match &config.scenario {
         Some((files, seed)) => {
-            Some(crate::demo::scenario::simulator(files, crate::demo::scenario::config(*seed), now_millis())?)
+            let sim = crate::demo::scenario::simulator(files, crate::demo::scenario::config(*seed), now_millis())?;
+            let calls = crate::demo::scenario::call_traffic(files, *seed, now_millis())?;
+            Some((sim, calls))
         }
         None => None,
     };
     let mut serve = serve.clone();
-    let (own_users, credentials) = match serve.desks {
-        Some(_) => (None, None),
+    let (own_users, credentials, colleagues) = match serve.desks {
+        Some(_) => (None, None, Vec::new()),
         None => {
-            let (dir, desks, credentials) = own_hub(config, user, role)?;
+            let (dir, desks, credentials, colleagues) = own_hub(config, user, role)?;
             serve.desks = Some(desks);
-            (Some(dir), Some(credentials))
+            (Some(dir), Some(credentials), colleagues)
         }
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let service = runtime.block_on(Service::start(serve.clone()))?;
     let ingest = service.ingest.clone();
     let hub_addr = service.bound.desks;
-    let mut hosted = Hosted { runtime, service: Some(service), scenario: None, _own_users: own_users };
+    let mut hosted =
+        Hosted { runtime, service: Some(service), scenario: None, colleagues: None, _own_users: own_users };
+    let hub_url = own_address(hub_addr, &serve).map(|a| a.url);
     let attached = match &roster {
         Some(units) => hosted.runtime.block_on(enrol(&ingest, units)),
         None => Ok(()),
@@ -220,22 +228,39 @@ fn host(config: &SessionConfig, serve: &ServeConfig, user: &str, role: Role, lay
             return Err(e);
         }
     };
-    hosted.scenario = simulator.map(|sim| drive(sim, ingest));
+    hosted.scenario = simulator.map(|(sim, calls)| drive(sim, calls, ingest));
+    if let (Ok(url), false) = (hub_url, colleagues.is_empty()) {
+        let seed = config.scenario.as_ref().map_or(0, |(_, seed)| *seed);
+        match super::colleagues::start(url, colleagues, seed) {
+            Ok(running) => hosted.colleagues = Some(running),
+            Err(e) => tracing::warn!("the demo's colleagues did not start: {e}"),
+        }
+    }
     Ok((hosted, desk))
 }
 
-/// A hub on loopback for this window alone: a users file holding only the person at it, with a
-/// password made up for this run and known to nobody else.
-fn own_hub(config: &SessionConfig, user: &str, role: Role) -> Result<(tempfile::TempDir, DesksConfig, Credentials)> {
+/// A hub on loopback for this window alone: a users file holding the person at it, with a
+/// password made up for this run and known to nobody else, and in the demo scenario the
+/// colleagues at the Polres and Polda seats (passwords likewise).
+fn own_hub(
+    config: &SessionConfig,
+    user: &str,
+    role: Role,
+) -> Result<(tempfile::TempDir, DesksConfig, Credentials, Vec<Colleague>)> {
     crate::users::check_name(user).with_context(|| format!("--user {user}"))?;
     let dir = tempfile::Builder::new()
         .prefix("pantau-seat-")
         .tempdir()
         .context("cannot make a folder for the window's login")?;
     let users = dir.path().join("users.toml");
-    let password: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    let made_up = || -> String { (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect() };
+    let password = made_up();
     let mut file = crate::users::Users::load_or_new(&users)?;
     file.add(user, role, None, &password)?;
+    let colleagues = demo_colleagues(config, user, made_up)?;
+    for colleague in &colleagues {
+        file.add(&colleague.user, Role::Operator, Some(colleague.node.clone()), &colleague.password)?;
+    }
     file.save(&users)?;
     let with_zones = !config.zones.is_empty();
     let desks = DesksConfig {
@@ -246,7 +271,20 @@ fn own_hub(config: &SessionConfig, user: &str, role: Role) -> Result<(tempfile::
         zones: config.zones.clone(),
         limits: crate::hub::HubLimits::default(),
     };
-    Ok((dir, desks, Credentials { user: user.to_string(), password }))
+    Ok((dir, desks, Credentials { user: user.to_string(), password }, colleagues))
+}
+
+/// The demo's colleagues: a call taker at the Polres (who also works its incidents) and one
+/// at the Polda, when the demo scenario runs on a tree that has them.
+fn demo_colleagues(config: &SessionConfig, user: &str, password: impl Fn() -> String) -> Result<Vec<Colleague>> {
+    let (Some(_), Some(path)) = (&config.scenario, &config.org) else { return Ok(Vec::new()) };
+    let org = crate::org::Org::load(path)?;
+    let at = |tier| org.nodes().iter().find(|n| n.tier == tier).map(|n| n.id.clone());
+    let people = [("rina", crate::org::Tier::Polres, true), ("agus", crate::org::Tier::Polda, false)];
+    let colleagues = people.into_iter().filter(|(name, _, _)| *name != user).filter_map(|(name, tier, works)| {
+        Some(Colleague { user: name.into(), password: password(), node: at(tier)?, works_incidents: works })
+    });
+    Ok(colleagues.collect())
 }
 
 /// Where the window reaches its own hub: over loopback, trusting its own certificate.
@@ -302,8 +340,9 @@ async fn enrol(ingest: &IngestHandle, roster: &[crate::model::Unit]) -> Result<(
     }
 }
 
-/// Runs the simulator in real time on its own thread, feeding the writer like any feed.
-fn drive(mut sim: Simulator, ingest: IngestHandle) -> (Arc<AtomicBool>, JoinHandle<()>) {
+/// Runs the simulator and the 110 traffic in real time on their own thread, feeding the writer
+/// like any feed.
+fn drive(mut sim: Simulator, mut calls: CallTraffic, ingest: IngestHandle) -> (Arc<AtomicBool>, JoinHandle<()>) {
     let stop = Arc::new(AtomicBool::new(false));
     let stopping = stop.clone();
     let thread = std::thread::spawn(move || {
@@ -313,8 +352,9 @@ fn drive(mut sim: Simulator, ingest: IngestHandle) -> (Arc<AtomicBool>, JoinHand
             // Whole milliseconds only, the remainder kept for the next step: no drift.
             let ms = last.elapsed().as_millis() as u64;
             last += Duration::from_millis(ms);
-            let (alarms, positions): (Vec<Event>, Vec<Event>) =
+            let (mut alarms, positions): (Vec<Event>, Vec<Event>) =
                 sim.step(ms as i64).into_iter().partition(|e| e.kind() != EventKind::Position);
+            alarms.extend(calls.step(ms as i64));
             ingest.submit_detached(positions);
             ingest.submit_detached(alarms);
         }

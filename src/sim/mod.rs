@@ -2,8 +2,9 @@
 //! loops, short stops, returns to station), panic alarms from units and from fixed sites, all
 //! deterministic from a seed. It produces ordinary events, so it can feed a service over the
 //! network ([`send`]: OsmAnd or MQTT, `pantau sim`, also the load generator) or the in-process
-//! demo.
+//! demo. `calls.rs`: 110 traffic as a telephony bridge and callers' phones report it.
 
+pub mod calls;
 pub mod send;
 
 use rand::{Rng, SeedableRng};

@@ -156,3 +156,30 @@ fn polseks_of_the_alarm(files: &pantau::demo::DemoFiles) -> (String, String) {
     };
     (polsek(true), polsek(false))
 }
+
+/// The demo centre is a living one from the first second: colleagues sit at the Polres and
+/// Polda seats of its hub (logged in as seats, on the presence list), calls ring on its 110
+/// lines, and the newcomer's own seat is theirs alone.
+#[test]
+fn the_demo_centre_has_colleagues_at_the_other_seats_and_calls_ringing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let files = demo::write(1, &dir.path().join("demo")).expect("demo city");
+    let mut config = SessionConfig::quiet_demo(&files, dir.path().join("journal"), "operator", Role::Operator);
+    config.scenario = Some((files.clone(), 1));
+    let mut session = Session::start(config).expect("session");
+    let desk = &mut session.desk;
+    wait_until(desk, "the colleagues at their seats", |d| {
+        let names: Vec<String> = present(d).into_iter().map(|(user, _, _)| user).collect();
+        names.iter().any(|n| n == "rina") && names.iter().any(|n| n == "agus")
+    });
+    let seats: Vec<(String, Role, String)> = present(desk);
+    assert!(seats.contains(&("rina".into(), Role::Operator, "rina-desk".into())), "{seats:?}");
+    assert!(seats.contains(&("operator".into(), Role::Operator, "window".into())), "the newcomer's own seat");
+    let started = Instant::now();
+    while desk.world().calls().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no 110 call rang in the demo's first minute");
+        desk.poll();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    session.stop().expect("clean stop");
+}
