@@ -3,16 +3,12 @@
 //! point or an incident's place. The incident is read from a journal (`--journal DIR`, replayed
 //! read-only) or from a hub (`--hub URL --user NAME`, password from `PANTAU_PASSWORD`).
 
-use std::path::PathBuf;
-
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 
-use super::seat::{connect, HubArgs};
+use super::seat::WorldSource;
 use crate::exchange::{cap, eidd};
-use crate::hub::protocol::{FromHub, Want};
 use crate::model::{now_millis, IncidentId};
-use crate::world::World;
 
 #[derive(Subcommand, Debug)]
 pub enum ExportCommand {
@@ -22,30 +18,13 @@ pub enum ExportCommand {
         #[arg(long)]
         incident: IncidentId,
         #[command(flatten)]
-        source: Source,
+        source: WorldSource,
         /// The sending agency's name [default: the node the incident was handed to]
         #[arg(long)]
         agency: Option<String>,
     },
     /// A public area warning as CAP 1.2 XML: a circle around --at, or around an incident's place.
     Cap(Box<CapArgs>),
-}
-
-/// Where the world is read from.
-#[derive(Args, Debug)]
-pub struct Source {
-    /// A journal folder, replayed read-only
-    #[arg(long, conflicts_with = "hub")]
-    pub journal: Option<PathBuf>,
-    /// A hub: ws://HOST:PORT or wss://HOST:PORT (with --user; --pin for a self-signed hub)
-    #[arg(long, requires = "user")]
-    pub hub: Option<String>,
-    /// Who logs in to the hub (password from PANTAU_PASSWORD)
-    #[arg(long)]
-    pub user: Option<String>,
-    /// SHA-256 fingerprint of a wss:// hub's certificate
-    #[arg(long)]
-    pub pin: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -57,7 +36,7 @@ pub struct CapArgs {
     #[arg(long)]
     incident: Option<IncidentId>,
     #[command(flatten)]
-    source: Source,
+    source: WorldSource,
     /// The circle's radius, metres
     #[arg(long)]
     radius: f64,
@@ -146,39 +125,4 @@ fn cap_warning(args: CapArgs) -> Result<()> {
     warning.check().map_err(|e| anyhow::anyhow!("--{e}"))?;
     print!("{}", warning.xml());
     Ok(())
-}
-
-impl Source {
-    /// The world from the journal or the hub.
-    fn world(&self) -> Result<World> {
-        match (&self.journal, &self.hub, &self.user) {
-            (Some(dir), _, _) => crate::journal::replay(dir).with_context(|| format!("--journal {}", dir.display())),
-            (None, Some(hub), Some(user)) => {
-                let args = HubArgs { hub: hub.clone(), pin: self.pin.clone(), user: user.clone(), seat: None };
-                hub_world(&args)
-            }
-            _ => bail!("give --journal DIR or --hub URL --user NAME"),
-        }
-    }
-}
-
-/// Logs in and takes the hub's world.
-fn hub_world(args: &HubArgs) -> Result<World> {
-    let login = args.login("export", Want::World)?;
-    let pin = args.pin()?;
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
-        let mut seat = connect(&args.hub, pin, login).await?;
-        let world = loop {
-            match seat.next().await? {
-                Some(FromHub::World { units, alarms, calls, blocks, incidents, .. }) => {
-                    break World::from_parts(units, alarms).with_calls(calls, blocks).with_incidents(incidents)
-                }
-                Some(_) => continue,
-                None => bail!("--hub {}: the hub closed before sending its world", args.hub),
-            }
-        };
-        seat.logout().await;
-        Ok(world)
-    })
 }

@@ -1,7 +1,8 @@
 //! `pantau query`: spatial questions for scripts and analysts. For each query point (`--at`
 //! or a `--points` file) it prints one JSON object: the zones holding it, the nearest
 //! available units (by road with `--map`), or the cameras that see it; `route` prints the
-//! fastest road route between two points; `calls` asks a hub for its open 110 calls.
+//! fastest road route between two points; `calls` asks a hub for its open 110 calls, and
+//! `breaches` and `repeat-callers` read the 110 service's levels from a journal or a hub.
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +56,27 @@ pub enum QueryCommand {
         #[command(flatten)]
         hub: super::seat::HubArgs,
     },
+    /// 110 service-level breaches, one JSON object a line: calls answered after 10 s (or never,
+    /// past it) and incidents reached on scene after 10 minutes (or not yet, past it).
+    Breaches {
+        #[command(flatten)]
+        source: super::seat::WorldSource,
+        /// Only calls and incidents from this time on (ISO-8601 or epoch ms) [default: all]
+        #[arg(long, value_parser = crate::feeds::osmand::parse_timestamp)]
+        since: Option<i64>,
+    },
+    /// The numbers that call most (two calls or more), with how many were not genuine and
+    /// where they rang first, one JSON object a line.
+    RepeatCallers {
+        #[command(flatten)]
+        source: super::seat::WorldSource,
+        /// Only calls from this time on (ISO-8601 or epoch ms) [default: the last 30 days]
+        #[arg(long, value_parser = crate::feeds::osmand::parse_timestamp)]
+        since: Option<i64>,
+        /// How many numbers to list
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+    },
     /// The fastest road route between two points.
     Route {
         /// The base map whose roads are driven, or `demo`/`demo:SEED`.
@@ -99,6 +121,22 @@ pub fn run(command: QueryCommand) -> Result<()> {
         QueryCommand::Cameras { cameras, points } => cameras_seeing(&cameras, &points),
         QueryCommand::Route { map, from, to } => route(&map, from, to),
         QueryCommand::Calls { hub } => open_calls(&hub),
+        QueryCommand::Breaches { source, since } => {
+            let world = source.world()?;
+            let now = crate::model::now_millis();
+            for breach in crate::world::service_levels::breaches(&world, since.unwrap_or(i64::MIN), now) {
+                print(serde_json::to_value(breach)?);
+            }
+            Ok(())
+        }
+        QueryCommand::RepeatCallers { source, since, top } => {
+            let world = source.world()?;
+            let since = since.unwrap_or_else(|| crate::model::now_millis() - crate::model::calls::HISTORY_MS);
+            for caller in crate::world::service_levels::repeat_callers(&world, since, top) {
+                print(serde_json::to_value(caller)?);
+            }
+            Ok(())
+        }
     }
 }
 

@@ -1,13 +1,17 @@
 //! What `pantau watch` and `pantau act` share: the hub's address (and for `wss://` the pinned
 //! fingerprint of its certificate), who logs in (the password from `PANTAU_PASSWORD`, else
-//! asked on the terminal), and the login itself.
+//! asked on the terminal), and the login itself; and where `export` and the 110 queries read
+//! the world from (a journal, or a hub's world).
 
-use anyhow::{bail, Result};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use super::users::PASSWORD_VARIABLE;
 use crate::hub::client::{Login, LoginError, Seat};
-use crate::hub::protocol::Want;
+use crate::hub::protocol::{FromHub, Want};
+use crate::world::World;
 
 #[derive(Args, Debug, Clone)]
 pub struct HubArgs {
@@ -60,4 +64,56 @@ fn password(user: &str) -> Result<String> {
     }
     let asked = rpassword::prompt_password(format!("password for {user}: "));
     asked.map_err(|e| anyhow::anyhow!("no {PASSWORD_VARIABLE} and cannot ask on the terminal: {e}"))
+}
+
+/// Where the world is read from.
+#[derive(Args, Debug)]
+pub struct WorldSource {
+    /// A journal folder, replayed read-only
+    #[arg(long, conflicts_with = "hub")]
+    pub journal: Option<PathBuf>,
+    /// A hub: ws://HOST:PORT or wss://HOST:PORT (with --user; --pin for a self-signed hub)
+    #[arg(long, requires = "user")]
+    pub hub: Option<String>,
+    /// Who logs in to the hub (password from PANTAU_PASSWORD)
+    #[arg(long)]
+    pub user: Option<String>,
+    /// SHA-256 fingerprint of a wss:// hub's certificate
+    #[arg(long)]
+    pub pin: Option<String>,
+}
+
+impl WorldSource {
+    /// The world from the journal or the hub.
+    pub fn world(&self) -> Result<World> {
+        match (&self.journal, &self.hub, &self.user) {
+            (Some(dir), _, _) => crate::journal::replay(dir).with_context(|| format!("--journal {}", dir.display())),
+            (None, Some(hub), Some(user)) => {
+                let args = HubArgs { hub: hub.clone(), pin: self.pin.clone(), user: user.clone(), seat: None };
+                hub_world(&args)
+            }
+            _ => bail!("give --journal DIR or --hub URL --user NAME"),
+        }
+    }
+}
+
+/// Logs in and takes the hub's world.
+fn hub_world(args: &HubArgs) -> Result<World> {
+    let login = args.login("export", Want::World)?;
+    let pin = args.pin()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let mut seat = connect(&args.hub, pin, login).await?;
+        let world = loop {
+            match seat.next().await? {
+                Some(FromHub::World { units, alarms, calls, blocks, incidents, .. }) => {
+                    break World::from_parts(units, alarms).with_calls(calls, blocks).with_incidents(incidents)
+                }
+                Some(_) => continue,
+                None => bail!("--hub {}: the hub closed before sending its world", args.hub),
+            }
+        };
+        seat.logout().await;
+        Ok(world)
+    })
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 pub mod calls;
 pub mod incidents;
+pub mod service_levels;
 
 use calls::{CallBook, Report};
 use incidents::{IncidentBook, Opening};

@@ -253,6 +253,27 @@ fn a_repeat_caller_is_flagged_and_calls_nobody_can_take_move_up_at_once() {
     assert!(flag.why.contains("by rudi") && flag.why.contains("calls every two minutes"), "{}", flag.why);
     let unblock = Command::Unblock { number: "+6281299999".into() };
     runtime.block_on(rudi.command(unblock)).expect("an answer").expect("unblocked");
+
+    // The numbers that call most, and the calls left ringing past 10 s, as a supervisor asks.
+    let query = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
+            .args(["query"])
+            .args(args)
+            .args(["--hub", &url, "--user", "rudi"])
+            .env("PANTAU_PASSWORD", PASSWORD)
+            .output()
+            .expect("query");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON"))
+            .collect::<Vec<serde_json::Value>>()
+    };
+    let callers = query(&["repeat-callers"]);
+    assert_eq!((callers[0]["number"].as_str(), callers[0]["calls"].as_u64()), (Some("+6281299999"), Some(4)));
+    let breaches = query(&["breaches"]);
+    let late: Vec<u64> = breaches.iter().filter(|b| b["what"] == "answer").filter_map(|b| b["call"].as_u64()).collect();
+    assert!(late.contains(&1) && late.contains(&2), "calls ringing minutes unanswered: {breaches:?}");
     runtime.block_on(rudi.logout());
     runtime.block_on(sari.logout());
     runtime.block_on(service.stop()).expect("stops");

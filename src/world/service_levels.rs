@@ -1,0 +1,181 @@
+//! The 110 service's levels read from the world: calls answered later than the answer target
+//! (or not yet, and already past it), incidents whose first unit reached the scene later than
+//! the on-scene target (or not yet, and already past it), and the numbers that call most.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::World;
+use crate::model::calls::ANSWER_TARGET_MS;
+use crate::model::incidents::Milestone;
+use crate::model::{CallId, Classification, IncidentId, Millis};
+
+/// The on-scene target (Kapolri, January 2026): ten minutes from the call.
+pub const ON_SCENE_TARGET_MS: Millis = 10 * 60_000;
+
+/// A target missed, or being missed now.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Breach {
+    /// A call answered after the target, or not answered (still ringing, or the caller hung up)
+    /// past it (`answered_after_ms` none).
+    Answer {
+        call: CallId,
+        number: String,
+        node: Option<String>,
+        rang_at: Millis,
+        answered_after_ms: Option<Millis>,
+        waited_ms: Millis,
+    },
+    /// An incident reached on scene after the target, or not yet and past it.
+    OnScene {
+        incident: IncidentId,
+        node: Option<String>,
+        received_at: Millis,
+        on_scene_after_ms: Option<Millis>,
+        waited_ms: Millis,
+    },
+}
+
+/// Every breach among the calls and incidents that began at or after `since`, at `now`.
+pub fn breaches(world: &World, since: Millis, now: Millis) -> Vec<Breach> {
+    let mut found = Vec::new();
+    for call in world.calls().iter().filter(|c| c.rang_at >= since) {
+        let answered = call.answered_at.map(|t| t.saturating_sub(call.rang_at));
+        // Unanswered: still ringing, or the caller gave up.
+        let unanswered = match call.ended_at {
+            _ if call.is_waiting() => now.saturating_sub(call.rang_at),
+            Some(ended) => ended.saturating_sub(call.rang_at),
+            None => 0,
+        };
+        let waited = answered.unwrap_or(unanswered);
+        if waited > ANSWER_TARGET_MS {
+            let node = call.node().map(str::to_string);
+            found.push(Breach::Answer {
+                call: call.id,
+                number: call.number.clone(),
+                node,
+                rang_at: call.rang_at,
+                answered_after_ms: answered,
+                waited_ms: waited,
+            });
+        }
+    }
+    for incident in world.incidents() {
+        let Some(received) = incident.reached(Milestone::Received).filter(|t| *t >= since) else { continue };
+        let on_scene = incident.reached(Milestone::OnScene).map(|t| t.saturating_sub(received));
+        let waited =
+            on_scene.unwrap_or_else(|| if incident.state.is_open() { now.saturating_sub(received) } else { 0 });
+        if waited > ON_SCENE_TARGET_MS {
+            let node = incident.node.clone();
+            found.push(Breach::OnScene {
+                incident: incident.id,
+                node,
+                received_at: received,
+                on_scene_after_ms: on_scene,
+                waited_ms: waited,
+            });
+        }
+    }
+    found
+}
+
+/// A number's calls since a time: how many, how many judged not genuine (prank, silent,
+/// hang-up) or invalid, and the nodes they rang at first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Caller {
+    pub number: String,
+    pub calls: usize,
+    pub not_genuine: usize,
+    pub invalid: usize,
+    pub nodes: Vec<String>,
+}
+
+/// The `top` numbers by calls since `since` (withheld numbers left out), most first.
+pub fn repeat_callers(world: &World, since: Millis, top: usize) -> Vec<Caller> {
+    let mut by_number: BTreeMap<&str, Caller> = BTreeMap::new();
+    for call in world.calls().iter().filter(|c| c.rang_at >= since && c.number != "anonymous") {
+        let caller = by_number
+            .entry(call.number.as_str())
+            .or_insert_with(|| Caller { number: call.number.clone(), ..Caller::default() });
+        caller.calls += 1;
+        match call.verdict.as_ref().map(|v| v.class) {
+            Some(Classification::Prank | Classification::Silent | Classification::Hangup) => caller.not_genuine += 1,
+            Some(Classification::Invalid) => caller.invalid += 1,
+            _ => {}
+        }
+        if let Some(first) = call.rings.first() {
+            if !caller.nodes.contains(&first.node) {
+                caller.nodes.push(first.node.clone());
+            }
+        }
+    }
+    let mut callers: Vec<Caller> = by_number.into_values().filter(|c| c.calls > 1).collect();
+    callers.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.number.cmp(&b.number)));
+    callers.truncate(top);
+    callers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CallPhase, Channel, Command, Event, Role};
+
+    fn ring(key: &str, number: &str, time: Millis) -> Event {
+        Event::Call {
+            call: key.into(),
+            phase: CallPhase::Ringing,
+            number: number.into(),
+            channel: Channel::Voice,
+            trunk: None,
+            time,
+        }
+    }
+
+    fn answer(call: CallId, time: Millis) -> Event {
+        Event::Command { user: "sari".into(), role: Role::Operator, time, command: Command::Answer { call } }
+    }
+
+    #[test]
+    fn calls_answered_late_or_still_ringing_past_the_target_are_breaches() {
+        let mut world = World::new();
+        world.apply(&[
+            ring("a", "+1", 0),
+            ring("b", "+2", 0),
+            ring("c", "+3", 50_000),
+            answer(1, 4_000),
+            answer(2, 15_000),
+        ]);
+        let found = breaches(&world, 0, 61_000);
+        let calls: Vec<(CallId, Option<Millis>, Millis)> = found
+            .iter()
+            .filter_map(|b| match b {
+                Breach::Answer { call, answered_after_ms, waited_ms, .. } => {
+                    Some((*call, *answered_after_ms, *waited_ms))
+                }
+                Breach::OnScene { .. } => None,
+            })
+            .collect();
+        assert_eq!(calls, [(2, Some(15_000), 15_000), (3, None, 11_000)]);
+        assert!(breaches(&world, 1, 61_000).iter().all(|b| matches!(b, Breach::Answer { call: 3, .. })), "since");
+    }
+
+    #[test]
+    fn the_numbers_that_call_most_come_first() {
+        let mut world = World::new();
+        world.apply(&[
+            ring("a", "+1", 0),
+            ring("b", "+1", 1),
+            ring("c", "+1", 2),
+            ring("d", "+2", 3),
+            ring("e", "+2", 4),
+            ring("f", "+3", 5),
+        ]);
+        world.apply(&[ring("g", "anonymous", 6), ring("h", "anonymous", 7)]);
+        let top: Vec<(String, usize)> =
+            repeat_callers(&world, 0, 10).into_iter().map(|c| (c.number, c.calls)).collect();
+        assert_eq!(top, [("+1".to_string(), 3), ("+2".to_string(), 2)]);
+        assert_eq!(repeat_callers(&world, 0, 1).len(), 1);
+    }
+}
