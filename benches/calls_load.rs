@@ -118,6 +118,7 @@ fn per_call_costs(files: &pantau::demo::DemoFiles, calls: usize) -> anyhow::Resu
         channel: Channel::Voice,
         trunk: None,
         time: now - 1_000 + round as i64,
+        text: None,
     };
     for round in 0..10 {
         let history: Vec<Event> = (0..calls)

@@ -29,6 +29,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("call_json", call_json),
     ("aml_https", aml_https),
     ("aml_sms", aml_sms),
+    ("message_json", message_json),
     ("nmea", nmea_session),
     ("mqtt_message", mqtt_message),
     ("tokens", tokens_file),
@@ -90,6 +91,11 @@ fn aml_sms(data: &[u8]) -> bool {
     calls::parse_sms(data, NOW).is_ok_and(|read| applied(read.event))
 }
 
+/// A message to 110 (`POST /messages`), applied likewise.
+fn message_json(data: &[u8]) -> bool {
+    calls::parse_message(data, NOW).is_ok_and(|read| applied(read.event))
+}
+
 /// A call or location through the ingest checks and into a world where the location's number
 /// is on a call, twice; whatever the world makes of it, it must not panic.
 fn applied(event: Event) -> bool {
@@ -104,6 +110,7 @@ fn applied(event: Event) -> bool {
             channel,
             trunk: None,
             time: NOW,
+            text: None,
         }]);
     }
     let Ok(event) = Validator::new(Default::default()).check(event, NOW) else { return false };

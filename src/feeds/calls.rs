@@ -4,8 +4,11 @@
 //! - `POST /aml` with the body of AML's HTTPS transport (ETSI TS 103 625: form fields
 //!   `device_number`, `location_latitude`, `location_longitude`, `location_time`,
 //!   `location_accuracy`, `location_source`, `location_certainty`, ...);
-//! - `POST /sms` with `{"number", "sms", "token"?}` for an SMS the gateway received; an AML SMS
-//!   (`A"ML=1;lt=..;lg=..;rd=..;top=..;lc=..;pm=..;...`) becomes the caller's location.
+//! - `POST /sms` with `{"number", "sms", "id"?, "token"?}` for an SMS the gateway received; an
+//!   AML SMS (`A"ML=1;lt=..;lg=..;rd=..;top=..;lc=..;pm=..;...`) becomes the caller's location,
+//!   any other is a message to 110;
+//! - `POST /messages` with `{"channel", "from", "text", "id"?, "token"?}` for messages on
+//!   WhatsApp, the app, email or social media; a message waits for a call taker like a call.
 //!
 //! Every field is checked and a bad one is refused by name. (The `aml-lib` crate reads the
 //! same formats but leniently, leaving a bad field empty; a centre must know which field was
@@ -16,7 +19,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::osmand::parse_timestamp;
-use crate::model::calls::{is_number, AmlTransport, FixMethod, MAX_CALL_FIELD};
+use crate::model::calls::{is_number, AmlTransport, FixMethod, MAX_CALL_FIELD, MAX_MESSAGE};
 use crate::model::{CallPhase, CallerLocation, Channel, Event, Millis};
 
 /// Tokens of the telephony are checked under names of their own, apart from the devices':
@@ -26,6 +29,7 @@ pub const TOKEN_PREFIX: &str = "110:";
 pub const BRIDGE: &str = "110:pbx";
 pub const AML_HTTPS: &str = "110:aml";
 pub const SMS_GATEWAY: &str = "110:sms";
+pub const MESSAGES: &str = "110:messages";
 
 /// A bridge's time further than this before the receive time (or a minute after it) is not
 /// believed: the call is timed as received (a PBX with a wrong clock must not lose calls).
@@ -73,7 +77,8 @@ pub fn parse_call(body: &[u8], now: Millis) -> Result<Read, String> {
     let time = if believed { time } else { now };
     let device = trunk.as_ref().map_or_else(|| BRIDGE.to_string(), |t| format!("{TOKEN_PREFIX}{t}"));
     let channel = b.channel.unwrap_or_default();
-    Ok(Read { device, token: b.token, event: Event::Call { call, phase: b.event, number, channel, trunk, time } })
+    let event = Event::Call { call, phase: b.event, number, channel, trunk, time, text: None };
+    Ok(Read { device, token: b.token, event })
 }
 
 #[derive(Deserialize)]
@@ -81,15 +86,61 @@ pub fn parse_call(body: &[u8], now: Millis) -> Result<Read, String> {
 struct SmsBody {
     number: String,
     sms: String,
+    /// The gateway's id for the message (a resend with it is the same message).
+    id: Option<String>,
     token: Option<String>,
 }
 
-/// Reads a `POST /sms` body: an AML SMS from a caller's phone.
+/// Reads a `POST /sms` body: an AML SMS from a caller's phone becomes their location; any
+/// other SMS to 110 is a message that waits for a call taker like a call.
 pub fn parse_sms(body: &[u8], now: Millis) -> Result<Read, String> {
     let b: SmsBody = serde_json::from_slice(body).map_err(|e| format!("bad SMS JSON: {e}"))?;
     let number = caller(&b.number)?;
+    if !b.sms.trim_start().starts_with("A\"ML=") {
+        let event = message(Channel::Sms, number, &b.sms, b.id.as_deref(), now)?;
+        return Ok(Read { device: SMS_GATEWAY.into(), token: b.token, event });
+    }
     let location = aml_sms(&b.sms, now)?;
     Ok(Read { device: SMS_GATEWAY.into(), token: b.token, event: Event::CallerLocation { number, location } })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageBody {
+    channel: Channel,
+    from: String,
+    text: String,
+    id: Option<String>,
+    token: Option<String>,
+}
+
+/// Reads a `POST /messages` body: a message to 110 on WhatsApp, the app, email or social
+/// media (or SMS), from a number, or for email and social media a handle.
+pub fn parse_message(body: &[u8], now: Millis) -> Result<Read, String> {
+    let b: MessageBody = serde_json::from_slice(body).map_err(|e| format!("bad message JSON: {e}"))?;
+    let from = match b.channel {
+        Channel::Email | Channel::Social | Channel::App if !is_number(&b.from) => field("from", &b.from)?,
+        Channel::Sms | Channel::Whatsapp | Channel::Email | Channel::Social | Channel::App => {
+            caller(&b.from).map_err(|e| e.replacen("number:", "from:", 1))?
+        }
+        other => return Err(format!("channel: {other:?} is a call's, not a message's").to_lowercase()),
+    };
+    let event = message(b.channel, from, &b.text, b.id.as_deref(), now)?;
+    Ok(Read { device: MESSAGES.into(), token: b.token, event })
+}
+
+/// A message as a call that waits for a call taker: its id the sender's (or made from the
+/// sender and the time), its text kept.
+fn message(channel: Channel, from: String, text: &str, id: Option<&str>, now: Millis) -> Result<Event, String> {
+    if text.trim().is_empty() || text.len() > MAX_MESSAGE {
+        return Err(format!("text: must be 1 to {MAX_MESSAGE} bytes"));
+    }
+    let call = match id {
+        Some(id) => field("id", id)?,
+        None => format!("{from}@{now}"),
+    };
+    let text = Some(text.chars().filter(|c| !c.is_control() || *c == '\n').collect());
+    Ok(Event::Call { call, phase: CallPhase::Ringing, number: from, channel, trunk: None, time: now, text })
 }
 
 /// Reads an AML SMS: `A"ML=1` then `key=value` pairs split by `;`.
@@ -298,6 +349,27 @@ mod tests {
             assert!(refused.contains(said), "{bad}: {refused:?}");
         }
         assert!(parse_aml_https(b"device_number=1&device_number=2", NOW).is_err_and(|e| e.contains("given twice")));
+    }
+
+    #[test]
+    fn an_sms_that_is_not_aml_and_a_message_wait_as_calls_with_their_text() {
+        let read = parse_sms(br#"{"number":"+6281","sms":"tolong\u0007 ada kecelakaan\nJl. A"}"#, NOW).expect("an SMS");
+        let Event::Call { channel, text, phase, call, .. } = read.event else { panic!("not a call") };
+        assert_eq!(
+            (channel, phase, text.as_deref()),
+            (Channel::Sms, CallPhase::Ringing, Some("tolong ada kecelakaan\nJl. A"))
+        );
+        assert_eq!(call, format!("+6281@{NOW}"), "made from the sender and the time without an id");
+        let email = parse_message(br#"{"channel":"email","from":"warga@example.id","text":"x","id":"m-1"}"#, NOW)
+            .expect("an email");
+        assert!(
+            matches!(email.event, Event::Call { channel: Channel::Email, ref number, ref call, .. } if number == "warga@example.id" && call == "m-1")
+        );
+        assert_eq!(email.device, MESSAGES);
+        let long = format!(r#"{{"channel":"app","from":"+6281","text":"{}"}}"#, "x".repeat(MAX_MESSAGE + 1));
+        assert!(parse_message(long.as_bytes(), NOW).is_err_and(|e| e.starts_with("text:")));
+        assert!(parse_message(br#"{"channel":"panic","from":"+6281","text":"x"}"#, NOW)
+            .is_err_and(|e| e.starts_with("channel:")));
     }
 
     #[test]

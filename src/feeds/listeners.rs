@@ -237,6 +237,7 @@ pub fn api_router(state: FeedState) -> Router {
         .route("/calls", post(call_request))
         .route("/aml", post(aml_request))
         .route("/sms", post(sms_request))
+        .route("/messages", post(message_request))
         .route("/traccar", post(traccar_request))
         .route("/metrics", get(metrics_request))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -272,6 +273,13 @@ async fn sms_request(State(s): State<FeedState>, headers: HeaderMap, body: Bytes
     match calls::parse_sms(&body, now_millis()) {
         Ok(read) => s.accept_read(FeedKind::Aml, read, &headers).await,
         Err(e) => s.refuse("malformed_aml", StatusCode::BAD_REQUEST, format!("{e}\n")),
+    }
+}
+
+async fn message_request(State(s): State<FeedState>, headers: HeaderMap, body: Bytes) -> Response {
+    match calls::parse_message(&body, now_millis()) {
+        Ok(read) => s.accept_read(FeedKind::Telephony, read, &headers).await,
+        Err(e) => s.refuse("malformed_message", StatusCode::BAD_REQUEST, format!("{e}\n")),
     }
 }
 

@@ -34,6 +34,8 @@ pub type CallId = u64;
 
 /// Longest telephony call id, number or trunk name taken, in bytes.
 pub const MAX_CALL_FIELD: usize = 64;
+/// Longest message text taken, in bytes (ten SMS parts).
+pub const MAX_MESSAGE: usize = 1_600;
 
 /// How the public reached the centre.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -177,6 +179,8 @@ pub struct Call {
     pub flags: Vec<Flag>,
     /// The incident it opened or joined.
     pub incident: Option<super::IncidentId>,
+    /// What the sender wrote, when it came as a message.
+    pub text: Option<String>,
 }
 
 /// A number on the block list: why, who put it there, since and until when.

@@ -524,6 +524,8 @@ pub enum Event {
         channel: Channel,
         trunk: Option<String>,
         time: Millis,
+        /// What the sender wrote, when it is a message (SMS, WhatsApp, app, email, social).
+        text: Option<String>,
     },
     /// A caller's phone sent its location (AML): it joins the newest open call from the number.
     CallerLocation {

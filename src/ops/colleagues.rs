@@ -264,6 +264,7 @@ mod tests {
             channel: Channel::Voice,
             trunk: None,
             time: t,
+            text: None,
         };
         let route = Command::Route { call: 1, node: "polres-a".into(), tier: Tier::Polres, why: "here".into() };
         let unit = |id: &str, lon: f64| Event::Position {

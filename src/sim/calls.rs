@@ -128,7 +128,15 @@ impl CallTraffic {
 }
 
 fn report(key: &str, phase: CallPhase, number: &str, time: Millis) -> Event {
-    Event::Call { call: key.into(), phase, number: number.into(), channel: Channel::Voice, trunk: None, time }
+    Event::Call {
+        call: key.into(),
+        phase,
+        number: number.into(),
+        channel: Channel::Voice,
+        trunk: None,
+        time,
+        text: None,
+    }
 }
 
 /// An Indonesian mobile number (+628 and ten digits).

@@ -21,6 +21,7 @@ pub struct Report<'a> {
     pub channel: Channel,
     pub trunk: Option<&'a str>,
     pub time: Millis,
+    pub text: Option<&'a str>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -133,6 +134,7 @@ impl CallBook {
             verdict: None,
             flags,
             incident: None,
+            text: report.text.map(str::to_string),
         });
         self.by_key.insert(key, id);
         self.by_number.entry(report.number.to_string()).or_default().push(id);
@@ -339,7 +341,7 @@ mod tests {
 
     fn ring(book: &mut CallBook, key: &str, number: &str, time: Millis) -> Outcome {
         let phase = CallPhase::Ringing;
-        book.report(Report { key, phase, number, channel: Channel::Voice, trunk: None, time })
+        book.report(Report { key, phase, number, channel: Channel::Voice, trunk: None, time, text: None })
     }
 
     fn at(lon: f64) -> CallerLocation {
@@ -413,8 +415,15 @@ mod tests {
     fn a_reused_bridge_id_is_a_new_call_and_reports_must_name_the_number() {
         let mut book = CallBook::default();
         ring(&mut book, "k", "+6281", 10);
-        let report =
-            |phase, number, time| Report { key: "k", phase, number, channel: Channel::Voice, trunk: None, time };
+        let report = |phase, number, time| Report {
+            key: "k",
+            phase,
+            number,
+            channel: Channel::Voice,
+            trunk: None,
+            time,
+            text: None,
+        };
         assert!(
             matches!(book.report(report(CallPhase::Ended, "+6299", 12)), Outcome::Refused(r) if r.contains("+6281"))
         );
@@ -466,6 +475,7 @@ mod tests {
             channel: Channel::Voice,
             trunk: None,
             time: 14,
+            text: None,
         };
         assert_eq!(book.report(ended), Outcome::Applied);
         assert!(!book.call(1).is_some_and(Call::is_open));
@@ -480,6 +490,7 @@ mod tests {
             channel: Channel::Voice,
             trunk: None,
             time: 1,
+            text: None,
         };
         assert!(matches!(book.report(stray), Outcome::Refused(_)));
     }

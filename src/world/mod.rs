@@ -114,9 +114,17 @@ impl World {
                 Outcome::Applied
             }
             Event::Command { user, role, time, command } => self.command(user, *role, *time, command),
-            Event::Call { call, phase, number, channel, trunk, time } => {
-                let trunk = trunk.as_deref();
-                self.calls.report(Report { key: call, phase: *phase, number, channel: *channel, trunk, time: *time })
+            Event::Call { call, phase, number, channel, trunk, time, text } => {
+                let (trunk, text) = (trunk.as_deref(), text.as_deref());
+                self.calls.report(Report {
+                    key: call,
+                    phase: *phase,
+                    number,
+                    channel: *channel,
+                    trunk,
+                    time: *time,
+                    text,
+                })
             }
             Event::CallerLocation { number, location } => self.calls.locate(number, location),
         }

@@ -130,6 +130,7 @@ mod tests {
             channel: Channel::Voice,
             trunk: None,
             time,
+            text: None,
         }
     }
 

@@ -295,13 +295,30 @@ fn bad_telephony_and_aml_input_is_refused_by_field() {
         ("/aml", https("95"), "location_latitude:"),
         ("/aml", "device_number=%2B6281".to_string(), "location_latitude: missing"),
         ("/sms", r#"{"number":"+6281","sms":"A\"ML=1;lt=-6.2;lg=106.8;rd=-5;top=20261201100000"}"#.to_string(), "rd:"),
-        ("/sms", r#"{"number":"+6281","sms":"hello, police?"}"#.to_string(), "A\"ML: missing"),
+        ("/sms", r#"{"number":"+6281","sms":"A\"ML=2;lt=-6.2"}"#.to_string(), "A\"ML: version 2"),
+        ("/sms", r#"{"number":"+6281","sms":"  "}"#.to_string(), "text:"),
+        ("/messages", r#"{"channel":"voice","from":"+6281","text":"hi"}"#.to_string(), "channel:"),
+        ("/messages", r#"{"channel":"whatsapp","from":"budi@example","text":"hi"}"#.to_string(), "from:"),
+        ("/messages", r#"{"channel":"email","from":"a b","text":"hi"}"#.to_string(), "from:"),
         ("/sms", "\u{00ff}\u{00fe}".to_string(), "bad SMS JSON"),
     ] {
         let (status, text) = post(&runtime, &service, path, body.clone());
         assert_eq!(status, 400, "{path} {body}: {text}");
         assert!(text.contains(said), "{path} {body}: {text}");
     }
+    // A text to 110 and a WhatsApp message wait for a call taker like calls, their text kept.
+    let sms = r#"{"number":"+6281777","sms":"tolong, ada kecelakaan di Jl. Merdeka","id":"gw-1"}"#;
+    assert_eq!(post(&runtime, &service, "/sms", sms.into()).0, 200);
+    let whatsapp = r#"{"channel":"whatsapp","from":"+6281888","text":"ada tawuran di pasar"}"#;
+    assert_eq!(post(&runtime, &service, "/messages", whatsapp.into()).0, 200);
+    let first = call_when(&service, 1, "the SMS waiting", |c| c.text.is_some());
+    assert_eq!(
+        (first.channel, first.text.as_deref()),
+        (pantau::model::Channel::Sms, Some("tolong, ada kecelakaan di Jl. Merdeka"))
+    );
+    let second = call_when(&service, 2, "the message waiting", |c| c.is_waiting());
+    assert_eq!((second.channel, second.number.as_str()), (pantau::model::Channel::Whatsapp, "+6281888"));
+
     // Well-formed, but nobody from that number is on a call: journaled, and said.
     let (status, text) = post(&runtime, &service, "/aml", https("-6.2"));
     assert_eq!(status, 200);

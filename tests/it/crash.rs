@@ -1,6 +1,6 @@
 //! Crash safety: `pantau serve` is killed with SIGKILL in the middle of ingest, restarted on
-//! the same journal, and every alarm it acknowledged before dying is in the journal, whose
-//! chain verifies. The restarted service also shuts down cleanly on SIGTERM, leaving a
+//! the same journal, and every alarm and 110 call it acknowledged before dying is in the
+//! journal, whose chain verifies, and in the world it rebuilds. The restarted service also shuts down cleanly on SIGTERM, leaving a
 //! snapshot that matches the journal. A full disk (a file-size limit on the process, raised
 //! again while it runs) refuses alarms while it lasts and leaves a journal that verifies.
 
@@ -48,6 +48,7 @@ fn every_acknowledged_alarm_survives_sigkill() {
     let dir = tempfile::tempdir().expect("tmp");
     let (mut child, osmand, http) = start(dir.path());
     let acked = Arc::new(Mutex::new(HashSet::new()));
+    let acked_calls = Arc::new(Mutex::new(HashSet::new()));
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let deadline = Instant::now() + Duration::from_millis(1500);
     runtime.block_on(async {
@@ -55,6 +56,7 @@ fn every_acknowledged_alarm_survives_sigkill() {
         let mut tasks = Vec::new();
         for worker in 0..4 {
             let (client, acked, osmand, http) = (client.clone(), acked.clone(), osmand.clone(), http.clone());
+            let acked_calls = acked_calls.clone();
             tasks.push(tokio::spawn(async move {
                 let mut i = 0u64;
                 while Instant::now() < deadline {
@@ -64,6 +66,13 @@ fn every_acknowledged_alarm_survives_sigkill() {
                     if let Ok(r) = client.post(format!("http://{http}/alarms")).body(body).send().await {
                         if r.status() == 200 {
                             acked.lock().expect("lock").insert(device);
+                        }
+                    }
+                    let key = format!("w{worker}-call-{i}");
+                    let call = format!(r#"{{"call":"{key}","event":"ringing","number":"+62811{worker}{i:06}"}}"#);
+                    if let Ok(r) = client.post(format!("http://{http}/calls")).body(call).send().await {
+                        if r.status() == 200 {
+                            acked_calls.lock().expect("lock").insert(key);
                         }
                     }
                     let t = pantau::model::now_millis() / 1000;
@@ -107,6 +116,12 @@ fn every_acknowledged_alarm_survives_sigkill() {
     let journaled = journaled_alarms(dir.path());
     let lost: Vec<&String> = acked.difference(&journaled).collect();
     assert!(lost.is_empty(), "{} acknowledged alarms lost: {:?}", lost.len(), lost.iter().take(5).collect::<Vec<_>>());
+    let acked_calls = acked_calls.lock().expect("lock").clone();
+    assert!(acked_calls.len() > 20, "only {} calls were acknowledged before the kill", acked_calls.len());
+    let world = journal::replay(dir.path()).expect("replay");
+    let kept: HashSet<String> = world.calls().iter().map(|c| c.key.clone()).collect();
+    let lost: Vec<&String> = acked_calls.difference(&kept).collect();
+    assert!(lost.is_empty(), "{} acknowledged calls lost: {:?}", lost.len(), lost.iter().take(5).collect::<Vec<_>>());
 }
 
 /// Alarms journaled in `dir`, by device.

@@ -624,6 +624,7 @@ fn ring_call(console: &Console) {
         channel: Channel::Voice,
         trunk: None,
         time,
+        text: None,
     };
     let location = CallerLocation {
         lon,

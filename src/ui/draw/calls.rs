@@ -52,6 +52,10 @@ fn call_row(ui: &mut egui::Ui, console: &mut Console, call: &Call, now: i64, key
     let text =
         RichText::new(format!("CALL {} · {status}", call.number)).color(readable(shade, ui.visuals().panel_fill));
     ui.label(text.strong());
+    if let Some(text) = &call.text {
+        let channel = format!("{:?}", call.channel).to_uppercase();
+        ui.label(RichText::new(format!("  {channel}: {text}")).color(ui.visuals().strong_text_color()));
+    }
     for flag in &call.flags {
         ui.label(
             RichText::new(format!("  flag {}: {}", flag.rule, flag.why))
