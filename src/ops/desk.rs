@@ -6,8 +6,16 @@
 //! shown at the desk that caused it.
 
 use super::link::{Credentials, HubAddress, HubLink, Inbound, LinkState};
+use crate::crs::geodesy::haversine_m;
 use crate::hub::protocol::Present;
 use crate::model::calls::ANSWER_TARGET_MS;
+use crate::model::incidents::Milestone;
+use crate::model::IncidentKind;
+
+/// A call about an open incident of its kind this near and this recent is offered as the
+/// same incident.
+const DUPLICATE_WITHIN_M: f64 = 500.0;
+const DUPLICATE_WITHIN_MS: Millis = 3_600_000;
 use crate::model::{
     now_millis, Alarm, AlarmId, Call, Camera, Classification, Command, Event, Incident, Millis, Role, UnitStatus, Zone,
 };
@@ -288,6 +296,23 @@ impl Desk {
         let mut open: Vec<&Incident> = self.world.open_incidents().filter(|i| mine(i)).collect();
         open.sort_by_key(|i| (i.priority, i.id));
         open
+    }
+
+    /// Open incidents of a kind that a call may well be about: received in the last hour within
+    /// 500 m of the caller's location, nearest first.
+    pub fn likely_duplicates(&self, call: &Call, kind: IncidentKind) -> Vec<(&Incident, f64)> {
+        let Some(at) = &call.location else { return Vec::new() };
+        let recent =
+            |i: &Incident| i.reached(Milestone::Received).is_some_and(|t| call.rang_at - t <= DUPLICATE_WITHIN_MS);
+        let mut near: Vec<(&Incident, f64)> = self
+            .world
+            .open_incidents()
+            .filter(|i| i.kind == kind && recent(i) && !i.calls.contains(&call.id))
+            .filter_map(|i| Some((i, haversine_m(at.lon, at.lat, i.lon?, i.lat?))))
+            .filter(|(_, metres)| *metres <= DUPLICATE_WITHIN_M)
+            .collect();
+        near.sort_by(|a, b| a.1.total_cmp(&b.1));
+        near
     }
 
     /// A node's name as the tree gives it (its id without a tree).

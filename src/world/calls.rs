@@ -61,6 +61,12 @@ impl CallBook {
         self.calls.get((id as usize).wrapping_sub(1))
     }
 
+    /// A number's calls, newest first.
+    pub fn calls_from<'a>(&'a self, number: &str) -> impl Iterator<Item = &'a Call> + 'a {
+        let ids = self.by_number.get(number).map(Vec::as_slice).unwrap_or_default();
+        ids.iter().rev().map(|id| &self.calls[*id as usize - 1])
+    }
+
     /// The block list, by number.
     pub fn blocks(&self) -> impl Iterator<Item = &NumberBlock> + '_ {
         self.blocks.values()

@@ -466,6 +466,11 @@ impl World {
         self.calls.call(id)
     }
 
+    /// A number's calls, newest first.
+    pub fn calls_from<'a>(&'a self, number: &str) -> impl Iterator<Item = &'a Call> + 'a {
+        self.calls.calls_from(number)
+    }
+
     /// The calls still open (ringing, or answered without a verdict), oldest first.
     pub fn open_calls(&self) -> impl Iterator<Item = &Call> + '_ {
         self.calls.open_calls()

@@ -736,3 +736,74 @@ fn valid_on_a_held_call_opens_an_incident_with_the_form_s_kind() {
     assert_eq!(shown_text(&harness.get_by_label_contains("INCIDENTS open")), "INCIDENTS open: P1 1");
     harness.into_state().session.stop().expect("clean stop");
 }
+
+/// A commander's call taking: the number's earlier calls shown, a second call about the same
+/// robbery offered as the same incident and attached in one click, and the number blocked
+/// with a reason.
+#[test]
+fn a_second_call_about_an_incident_is_offered_as_the_same_one_and_a_commander_blocks_a_number() {
+    use pantau::model::calls::{AmlTransport, FixMethod};
+    use pantau::model::{CallPhase, CallerLocation, Channel, Event, IncidentKind};
+    let (console, _dir) = console(Role::Commander);
+    ring_call(&console);
+    let mut harness = harness(console);
+    step_until(&mut harness, "the call", |h| h.query_by_label("Answer call 3").is_some());
+    harness.get_by_label("Answer call 3").click();
+    step_until(&mut harness, "the history", |h| h.query_by_label_contains("Earlier: 2 calls in 30 days").is_some());
+    harness.state_mut().incident_form = (IncidentKind::Robbery, "a bag snatched".into());
+    harness.run_steps(2);
+    let button = harness.get_by_label("Open incident from call 3").rect();
+    assert!(button.bottom() < 900.0, "the button is on screen: {button:?}");
+    harness.get_by_label("Open incident from call 3").click();
+    step_until(&mut harness, "the incident", |h| h.state().session.desk.world().incident(1).is_some());
+
+    // Someone else calls about it from 100 m away.
+    let (lon, lat) = demo::CENTRE;
+    let now = pantau::model::now_millis();
+    let location = CallerLocation {
+        lon: lon + 0.0009,
+        lat,
+        radius: 10.0,
+        time: now,
+        method: FixMethod::Gnss,
+        confidence: None,
+        transport: AmlTransport::Sms,
+    };
+    let ring = Event::Call {
+        call: "w".into(),
+        phase: CallPhase::Ringing,
+        number: "+6281999".into(),
+        channel: Channel::Voice,
+        trunk: None,
+        time: now,
+        text: None,
+    };
+    let located = Event::CallerLocation { number: "+6281999".into(), location };
+    drop(harness.state().session.ingest().expect("running").send(vec![ring, located]));
+    step_until(&mut harness, "the second call", |h| h.query_by_label("Answer call 4").is_some());
+    step_until(&mut harness, "its location", |h| {
+        h.state().session.desk.world().call(4).is_some_and(|c| c.location.is_some())
+    });
+    harness.get_by_label("Answer call 4").click();
+    step_until(&mut harness, "the second call answered", |h| {
+        h.query_by_label_contains("First call from this number").is_some()
+    });
+    harness.state_mut().incident_form.0 = IncidentKind::Robbery;
+    step_until(&mut harness, "the offer", |h| h.query_by_label_contains("Same as #1").is_some());
+    let offer = shown_text(&harness.get_by_label_contains("Same as #1"));
+    assert!(offer.contains("m away"), "{offer}");
+    harness.get_by_label_contains("Same as #1").click();
+    step_until(&mut harness, "the call attached", |h| {
+        h.state().session.desk.world().incident(1).is_some_and(|i| i.calls == [3, 4])
+    });
+
+    // The commander blocks the first number, with why.
+    harness.state_mut().block_reason = "calls every two minutes".into();
+    harness.get_by_label("Answer call 1").click();
+    step_until(&mut harness, "the block button", |h| h.query_by_label("Block number").is_some());
+    harness.get_by_label("Block number").click();
+    step_until(&mut harness, "the block", |h| {
+        h.state().session.desk.world().blocks().any(|b| b.number == "+6281234500077")
+    });
+    harness.into_state().session.stop().expect("clean stop");
+}

@@ -1,13 +1,14 @@
 //! The call taker's panel: the 110 calls this seat may take, the longest waiting first, each
 //! with the caller's number, the flags its history raised, where it rings and how long the
 //! caller has waited (red once past the answer target), and **Answer**. A call this seat answered shows
-//! the caller's AML location (with **Show**) and the five verdicts, one key each: V valid,
-//! I invalid, P prank, S silent, H hang-up (when no text field has the keyboard).
+//! the caller's AML location (with **Show**), the number's earlier calls and verdicts, the five
+//! verdicts, one key each: V valid, I invalid, P prank, S silent, H hang-up (when no text field
+//! has the keyboard), open incidents it is likely about, and for a commander, the block.
 
 use eframe::egui::{self, Key, RichText};
 
 use super::look::{age, readable};
-use crate::model::calls::ANSWER_TARGET_MS;
+use crate::model::calls::{ANSWER_TARGET_MS, HISTORY_MS};
 use crate::model::{now_millis, Call, Classification, Command};
 use crate::ui::state::Console;
 
@@ -70,6 +71,43 @@ fn call_row(ui: &mut egui::Ui, console: &mut Console, call: &Call, now: i64, key
     }
 }
 
+/// The number's earlier calls: how many in 30 days and the last verdicts, newest first.
+fn history(ui: &mut egui::Ui, console: &Console, call: &Call) {
+    if call.number == "anonymous" {
+        ui.label("Number withheld: no history");
+        return;
+    }
+    let earlier: Vec<&Call> = console
+        .session
+        .desk
+        .world()
+        .calls_from(&call.number)
+        .filter(|c| c.id != call.id && call.rang_at.saturating_sub(c.rang_at) <= HISTORY_MS)
+        .collect();
+    if earlier.is_empty() {
+        ui.label("First call from this number in 30 days");
+        return;
+    }
+    let verdicts: Vec<&str> =
+        earlier.iter().take(5).map(|c| c.verdict.as_ref().map_or("not judged", |v| v.class.name())).collect();
+    ui.label(format!("Earlier: {} calls in 30 days · last {}", earlier.len(), verdicts.join(", ")));
+}
+
+/// A commander's block of the number, with the reason typed (its calls still ring, flagged).
+fn block(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
+    if call.number == "anonymous" || console.session.desk.world().blocks().any(|b| b.number == call.number) {
+        return;
+    }
+    ui.horizontal(|ui| {
+        ui.add(egui::TextEdit::singleline(&mut console.block_reason).hint_text("why block this number"));
+        let ready = !console.block_reason.trim().is_empty();
+        if ui.add_enabled(ready, egui::Button::new("Block number")).clicked() {
+            let reason = std::mem::take(&mut console.block_reason);
+            console.session.desk.command(Command::Block { number: call.number.clone(), reason, until: None });
+        }
+    });
+}
+
 /// The call this seat took: where the caller is, and the verdicts.
 fn answered(ui: &mut egui::Ui, console: &mut Console, call: &Call, keys: bool) {
     match &call.location {
@@ -85,6 +123,7 @@ fn answered(ui: &mut egui::Ui, console: &mut Console, call: &Call, keys: bool) {
             ui.label("No location from the caller's phone");
         }
     }
+    history(ui, console, call);
     let keys = keys && !ui.ctx().egui_wants_keyboard_input();
     let mut verdict = None;
     ui.horizontal_wrapped(|ui| {
@@ -102,4 +141,8 @@ fn answered(ui: &mut egui::Ui, console: &mut Console, call: &Call, keys: bool) {
         None => {}
     }
     super::incidents::form(ui, console, call);
+    super::incidents::likely_same(ui, console, call);
+    if console.role() == crate::model::Role::Commander {
+        block(ui, console, call);
+    }
 }

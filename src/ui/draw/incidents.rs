@@ -136,6 +136,26 @@ pub fn form(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
     }
 }
 
+/// Open incidents of the form's kind near the caller, offered as the same one: **Attach**
+/// joins the call to it (the call is then valid).
+pub fn likely_same(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
+    let kind = console.incident_form.0;
+    let offers: Vec<(u64, String)> = console
+        .session
+        .desk
+        .likely_duplicates(call, kind)
+        .into_iter()
+        .map(|(incident, metres)| {
+            (incident.id, format!("Same as #{} ({}, {metres:.0} m away)? Attach", incident.id, kind.polri_name()))
+        })
+        .collect();
+    for (incident, label) in offers {
+        if ui.button(label).clicked() {
+            console.session.desk.command(Command::AttachCall { incident, call: call.id });
+        }
+    }
+}
+
 /// Opens an incident from the call with what the form holds, and empties the form.
 pub fn open_from(console: &mut Console, call: &Call) {
     let (kind, note) = std::mem::replace(&mut console.incident_form, (IncidentKind::Other, String::new()));

@@ -74,6 +74,8 @@ pub struct Console {
     pub incident_candidates: Vec<Candidate>,
     /// The call taker's incident form: the kind chosen and the first line of narrative.
     pub incident_form: (IncidentKind, String),
+    /// Why a commander blocks the number of the call they hold.
+    pub block_reason: String,
     /// What the history list is filtered by.
     pub history_search: String,
     /// An alarm without a position waiting for a click on the map to place it.
@@ -143,6 +145,7 @@ impl Console {
             selected_incident: None,
             incident_candidates: Vec::new(),
             incident_form: (IncidentKind::Other, String::new()),
+            block_reason: String::new(),
             history_search: String::new(),
             placing: None,
             search: String::new(),
