@@ -130,7 +130,8 @@ fn per_call_costs(files: &pantau::demo::DemoFiles, calls: usize) -> anyhow::Resu
     world.apply(&(0..calls).map(|n| report(n, 10, CallPhase::Ringing)).collect::<Vec<_>>());
     let applied = started.elapsed();
     println!("ringing report with flags (10 earlier calls per number): {:?} per call", applied / calls as u32);
-    let board = Board { jurisdictions: &jurisdictions, answer_within: 10_000, seats_back_at: 0 };
+    let intake = pantau::hub::switchboard::Intake::Nearest;
+    let board = Board { jurisdictions: &jurisdictions, answer_within: 10_000, seats_back_at: 0, intake };
     let runs = 20;
     let started = Instant::now();
     for _ in 0..runs {

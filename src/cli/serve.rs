@@ -88,6 +88,12 @@ pub struct ServeArgs {
     /// Copies of the stream the NATS cluster keeps, 1 to 5, set when the primary creates it [default: 1]
     #[arg(long)]
     pub nats_replicas: Option<usize>,
+    /// Seconds a 110 call rings at a node before it moves up a tier, 1 to 300 [default: 10]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub answer_s: Option<u64>,
+    /// Where a new 110 call rings first: nearest (where the caller is) or central (the Polda intake) [default: nearest]
+    #[arg(long, value_enum)]
+    pub intake: Option<crate::hub::switchboard::Intake>,
 }
 
 impl ServeArgs {
@@ -119,6 +125,8 @@ impl ServeArgs {
             follow: self.follow.clone(),
             nats_stream: self.nats_stream.clone(),
             nats_replicas: self.nats_replicas,
+            answer_s: self.answer_s,
+            intake: self.intake,
         }
     }
 }

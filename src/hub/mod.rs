@@ -61,6 +61,8 @@ pub struct HubLimits {
     /// For this long after the hub starts, seats are taken to be logging back in: a node with
     /// no call taker yet keeps its calls until then (a restart does not push every call up).
     pub rejoin_within: Duration,
+    /// Where a new call rings first: where the caller is, or always at the central intake.
+    pub intake: switchboard::Intake,
     /// Logins one address may try in a minute (a whole centre behind one address logs in again
     /// at once after a restart); beyond, they are refused unchecked, and only the first such
     /// refusal of the minute is journaled.
@@ -80,6 +82,7 @@ impl Default for HubLimits {
             logins_per_minute: 300,
             answer_within: Duration::from_secs(10),
             rejoin_within: Duration::from_secs(10),
+            intake: switchboard::Intake::Nearest,
         }
     }
 }

@@ -28,6 +28,18 @@ const RETRY_MS: u64 = 200;
 /// The name the switchboard's commands are journaled under.
 pub const SWITCHBOARD: &str = "switchboard";
 
+/// Where a new call rings first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Intake {
+    /// At the deepest node whose zones hold the caller's location (the intake without one).
+    #[default]
+    Nearest,
+    /// Always at the intake (the first Polda), which filters and hands valid calls on, as
+    /// Polri's central 110 intake works.
+    Central,
+}
+
 /// A call to send to a node, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Move {
@@ -61,6 +73,7 @@ pub struct Board<'a> {
     pub jurisdictions: &'a Jurisdictions,
     pub answer_within: Millis,
     pub seats_back_at: Millis,
+    pub intake: Intake,
 }
 
 impl Board<'_> {
@@ -96,10 +109,13 @@ impl Board<'_> {
 
     /// Where a new call rings first.
     fn first_ring(&self, call: &Call) -> (&Node, String) {
+        let intake = self.intake();
+        if self.intake == Intake::Central {
+            return (intake, format!("the central intake, {}", intake.name));
+        }
         if let Some(node) = self.located(call) {
             return (node, format!("the caller's location lies in {}", node.name));
         }
-        let intake = self.intake();
         let why = match &call.location {
             Some(_) => format!("the caller's location is outside every zone: the intake, {}", intake.name),
             None => format!("no caller location yet: the intake, {}", intake.name),
@@ -118,6 +134,9 @@ impl Board<'_> {
     /// whose location has come since: it moves to where the caller is, once per node (a call
     /// that has rung where the caller is climbs from there as any other).
     fn located_late(&self, call: &Call) -> Option<(&Node, String)> {
+        if self.intake == Intake::Central {
+            return None;
+        }
         let node = self.located(call)?;
         let moves = !call.rings.is_empty() && !call.rings.iter().any(|r| r.node == node.id);
         moves.then(|| (node, format!("the caller's location came: it lies in {}", node.name)))
@@ -190,7 +209,7 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
     let millis = |d: Duration| d.as_millis() as Millis;
     let (answer_within, seats_back_at) =
         (millis(hub.limits.answer_within), now_millis() + millis(hub.limits.rejoin_within));
-    let board = Board { jurisdictions, answer_within, seats_back_at };
+    let board = Board { jurisdictions, answer_within, seats_back_at, intake: hub.limits.intake };
     let person = Person { name: SWITCHBOARD.into(), role: Role::Commander, org: None };
     let mut presence = hub.seats.changed.subscribe();
     // Moves sent, by call, with how many rings it had then: each is made once.

@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 
@@ -13,6 +14,7 @@ use crate::feeds::connections;
 use crate::feeds::http::HttpLimits;
 use crate::feeds::mqtt::{BrokerUrl, DEFAULT_MAX_PAYLOAD};
 use crate::feeds::osmand::SpeedUnit;
+use crate::hub::switchboard::Intake;
 use crate::hub::HubLimits;
 use crate::journal::FsyncPolicy;
 use crate::relay::RelayConfig;
@@ -86,6 +88,10 @@ pub struct ServeSettings {
     pub nats_stream: Option<String>,
     /// Copies of the stream the cluster keeps, 1 to 5 (default 1; set when it is created).
     pub nats_replicas: Option<usize>,
+    /// Seconds a 110 call rings at a node before it moves up a tier, 1 to 300 (default 10).
+    pub answer_s: Option<u64>,
+    /// Where a new call rings first: `nearest` (where the caller is) or `central` (the intake).
+    pub intake: Option<Intake>,
 }
 
 impl ServeSettings {
@@ -128,6 +134,8 @@ impl ServeSettings {
             follow: self.follow.or(lower.follow),
             nats_stream: self.nats_stream.or(lower.nats_stream),
             nats_replicas: self.nats_replicas.or(lower.nats_replicas),
+            answer_s: self.answer_s.or(lower.answer_s),
+            intake: self.intake.or(lower.intake),
         }
     }
 
@@ -136,6 +144,12 @@ impl ServeSettings {
     /// tokens required, fsync per batch, speeds in knots, [`DEFAULT_QUEUE_CAPACITY`]).
     pub fn into_config(self) -> Result<ServeConfig> {
         let segment_mb = self.segment_mb.unwrap_or(DEFAULT_SEGMENT_MB);
+        let answer_s = self.answer_s.unwrap_or(10);
+        anyhow::ensure!((1..=300).contains(&answer_s), "answer-s: {answer_s} is not 1 to 300 seconds");
+        anyhow::ensure!(
+            self.desks.is_some() || (self.answer_s.is_none() && self.intake.is_none()),
+            "--answer-s and --intake set the hub's switchboard: give --desks (and --org)"
+        );
         if !(1..=1024).contains(&segment_mb) {
             anyhow::bail!("segment-mb = {segment_mb}: a journal segment is 1 to 1024 MiB");
         }
@@ -193,7 +207,11 @@ impl ServeSettings {
                 users: self.users.unwrap_or_else(|| PathBuf::from(crate::users::DEFAULT_FILE)),
                 org: self.org,
                 zones: self.zones.unwrap_or_default(),
-                limits: HubLimits::default(),
+                limits: HubLimits {
+                    answer_within: Duration::from_secs(answer_s),
+                    intake: self.intake.unwrap_or_default(),
+                    ..HubLimits::default()
+                },
             }),
             relay,
         })

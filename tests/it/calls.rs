@@ -57,6 +57,16 @@ fn centre(
     answer_within: Duration,
     rejoin_within: Duration,
 ) -> (tokio::runtime::Runtime, Service, ServeConfig) {
+    let limits = pantau::hub::HubLimits { answer_within, rejoin_within, ..Default::default() };
+    centre_with(dir, tree, limits)
+}
+
+/// A hub as [`centre`] makes it, under these limits.
+fn centre_with(
+    dir: &Path,
+    tree: &Tree,
+    limits: pantau::hub::HubLimits,
+) -> (tokio::runtime::Runtime, Service, ServeConfig) {
     let users = dir.join("users.toml");
     let mut people = pantau::users::Users::load_or_new(&users).expect("users");
     for (name, node) in [("sari", &tree.polsek), ("budi", &tree.polres), ("dewi", &tree.polda)] {
@@ -64,7 +74,6 @@ fn centre(
     }
     people.add("rudi", Role::Commander, None, PASSWORD).expect("add");
     people.save(&users).expect("save");
-    let limits = pantau::hub::HubLimits { answer_within, rejoin_within, ..Default::default() };
     let mut config = ServeConfig::loopback(dir.join("journal"));
     config.desks = Some(DesksConfig {
         addr: "127.0.0.1:0".parse().expect("addr"),
@@ -507,4 +516,52 @@ fn a_valid_call_becomes_an_incident_the_polres_works_to_the_end_with_every_miles
         .output()
         .expect("export cap");
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--urgency: Now is not one of"));
+}
+
+/// With the central intake, every call rings first at the Polda, whatever its place, and stays
+/// there when the caller's location comes; a valid one still goes to the Polres of its place.
+#[test]
+fn a_central_intake_takes_every_call_first_and_hands_valid_ones_to_the_polres() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tree = tree();
+    let intake = pantau::hub::switchboard::Intake::Central;
+    let limits = pantau::hub::HubLimits { intake, answer_within: Duration::from_secs(30), ..Default::default() };
+    let (runtime, service, _) = centre_with(dir.path(), &tree, limits);
+    let (sari, mut dewi) = (seat(&runtime, &service, "sari"), seat(&runtime, &service, "dewi"));
+    post(&runtime, &service, "/calls", r#"{"call":"c-1","event":"ringing","number":"+6281600006"}"#.into());
+    post(&runtime, &service, "/sms", aml_sms("+6281600006", tree.inside));
+    let at_intake = call_when(&service, 1, "ringing at the intake with its location", |c| {
+        c.location.is_some() && c.node().is_some()
+    });
+    assert_eq!(at_intake.node(), Some(tree.polda.as_str()));
+    assert!(at_intake.rings[0].why.contains("the central intake"), "{:?}", at_intake.rings);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        service.hub.as_ref().expect("hub").world().0.call(1).map(|c| c.rings.len()),
+        Some(1),
+        "it stays at the intake"
+    );
+    runtime.block_on(dewi.command(Command::Answer { call: 1 })).expect("an answer").expect("answered");
+    let valid = Command::Classify { call: 1, class: Classification::Valid };
+    runtime.block_on(dewi.command(valid)).expect("an answer").expect("valid");
+    world_when(&service, "the incident handed to the Polres", |w| {
+        w.incident(1).and_then(|i| i.node.as_deref()) == Some(tree.polres.as_str())
+    });
+    for seat in [sari, dewi] {
+        runtime.block_on(seat.logout());
+    }
+    runtime.block_on(service.stop()).expect("stops");
+
+    // The switchboard's settings are refused by name when wrong.
+    let serve = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pantau")).arg("serve").args(args).output().expect("serve")
+    };
+    let sideways = serve(&["--desks", "127.0.0.1:0", "--intake", "sideways"]);
+    assert!(!sideways.status.success() && String::from_utf8_lossy(&sideways.stderr).contains("--intake"));
+    let never = serve(&["--desks", "127.0.0.1:0", "--answer-s", "0"]);
+    assert!(!never.status.success() && String::from_utf8_lossy(&never.stderr).contains("--answer-s"));
+    let journal = dir.path().join("j");
+    let no_hub = serve(&["--insecure", "--journal", journal.to_str().expect("utf-8"), "--intake", "central"]);
+    let said = String::from_utf8_lossy(&no_hub.stderr);
+    assert!(!no_hub.status.success() && said.contains("give --desks"), "{said}");
 }
