@@ -147,7 +147,7 @@ fn per_call_costs(files: &pantau::demo::DemoFiles, calls: usize) -> anyhow::Resu
             user: "switchboard".into(),
             role: Role::Commander,
             time: now,
-            command: Command::Route { call: m.call, node: m.node, tier: m.tier, why: m.why },
+            command: Command::Route { call: m.call, rung: m.rung, node: m.node, tier: m.tier, why: m.why },
         })
         .collect();
     routed.apply(&routes);

@@ -30,6 +30,10 @@ pub const BRIDGE: &str = "110:pbx";
 pub const AML_HTTPS: &str = "110:aml";
 pub const SMS_GATEWAY: &str = "110:sms";
 pub const MESSAGES: &str = "110:messages";
+/// Trunk names that would share the other endpoints' tokens.
+const RESERVED_TRUNKS: [&str; 3] = ["aml", "sms", "messages"];
+/// Told apart messages without an id that one sender sends within one millisecond.
+static MESSAGES_READ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A bridge's time further than this before the receive time (or a minute after it) is not
 /// believed: the call is timed as received (a PBX with a wrong clock must not lose calls).
@@ -67,6 +71,11 @@ pub fn parse_call(body: &[u8], now: Millis) -> Result<Read, String> {
     let call = field("call", &b.call)?;
     let number = number(&b.number)?;
     let trunk = b.trunk.as_deref().map(|t| field("trunk", t)).transpose()?;
+    if let Some(reserved) = trunk.as_deref().filter(|t| RESERVED_TRUNKS.contains(t)) {
+        return Err(format!(
+            "trunk: {reserved} names the location and message endpoints' tokens; call the trunk otherwise"
+        ));
+    }
     let time = match &b.time {
         None => now,
         Some(serde_json::Value::String(s)) => parse_timestamp(s).map_err(|e| format!("time: {e}"))?,
@@ -137,7 +146,7 @@ fn message(channel: Channel, from: String, text: &str, id: Option<&str>, now: Mi
     }
     let call = match id {
         Some(id) => field("id", id)?,
-        None => format!("{from}@{now}"),
+        None => format!("{from}@{now}#{}", MESSAGES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
     };
     let text = Some(text.chars().filter(|c| !c.is_control() || *c == '\n').collect());
     Ok(Event::Call { call, phase: CallPhase::Ringing, number: from, channel, trunk: None, time: now, text })
@@ -359,7 +368,12 @@ mod tests {
             (channel, phase, text.as_deref()),
             (Channel::Sms, CallPhase::Ringing, Some("tolong ada kecelakaan\nJl. A"))
         );
-        assert_eq!(call, format!("+6281@{NOW}"), "made from the sender and the time without an id");
+        assert!(call.starts_with(&format!("+6281@{NOW}#")), "made from the sender and the time without an id: {call}");
+        let again = parse_sms(br#"{"number":"+6281","sms":"lagi"}"#, NOW).expect("an SMS");
+        assert!(
+            matches!(again.event, Event::Call { call: ref other, .. } if *other != call),
+            "two in one millisecond are two"
+        );
         let email = parse_message(br#"{"channel":"email","from":"warga@example.id","text":"x","id":"m-1"}"#, NOW)
             .expect("an email");
         assert!(
@@ -392,6 +406,7 @@ mod tests {
             (r#"{"call":"c","event":"ringing","number":"1","time":"yesterday"}"#, "time:"),
             (r#"{"call":"c","event":"ringing","number":"1","trunk":"a\nb"}"#, "trunk:"),
             (r#"{"call":"c\u202e","event":"ringing","number":"1"}"#, "call:"),
+            (r#"{"call":"c","event":"ringing","number":"1","trunk":"sms"}"#, "trunk: sms"),
             (r#"{"call":"c","event":"ringing","number":"1","extra":1}"#, "unknown field"),
         ] {
             let refused = parse_call(body.as_bytes(), NOW).err().unwrap_or_default();

@@ -25,14 +25,11 @@ impl Jurisdictions {
             return Ok(());
         }
         let seat_name = self.org.node(seat).map_or(seat, |n| n.name.as_str());
-        if let Some((what, node)) = node_of(world, command) {
-            return match node {
-                Some(node) if !self.org.oversees(seat, &node) => {
-                    let name = self.org.node(&node).map_or(node.as_str(), |n| n.name.as_str());
-                    Err(format!("{what} is {name}'s, outside {seat_name}'s jurisdiction"))
-                }
-                _ => Ok(()),
-            };
+        for (what, node) in nodes_of(world, command) {
+            if let Some(node) = node.filter(|node| !self.org.oversees(seat, node)) {
+                let name = self.org.node(&node).map_or(node.as_str(), |n| n.name.as_str());
+                return Err(format!("{what} is {name}'s, outside {seat_name}'s jurisdiction"));
+            }
         }
         for (what, place) in places(world, command) {
             let codes: Vec<&str> = self.zones.lookup(place.0, place.1).into_iter().map(|z| z.code.as_str()).collect();
@@ -49,21 +46,22 @@ impl Jurisdictions {
     }
 }
 
-/// For a command on a call or an incident: what it acts on and the node that has it (where a
-/// call rings, whom an incident was handed to; none yet: anyone's).
-fn node_of(world: &World, command: &Command) -> Option<(String, Option<String>)> {
+/// For a command on calls or incidents: what it acts on and the node that has each (where a
+/// call rings, whom an incident was handed to; none yet: anyone's). A unit sent to an incident
+/// is checked by its place, as for an alarm.
+fn nodes_of(world: &World, command: &Command) -> Vec<(String, Option<String>)> {
     let call = |id: u64| (format!("call {id}"), world.call(id).and_then(|c| c.node()).map(str::to_string));
     let incident = |id: u64| (format!("incident {id}"), world.incident(id).and_then(|i| i.node.clone()));
     match command {
         Command::Answer { call: id } | Command::Classify { call: id, .. } | Command::OpenIncident { call: id, .. } => {
-            Some(call(*id))
+            vec![call(*id)]
         }
-        Command::AttachCall { incident: id, .. }
-        | Command::DispatchIncident { incident: id, .. }
+        Command::AttachCall { incident: id, call: c } => vec![incident(*id), call(*c)],
+        Command::DispatchIncident { incident: id, .. }
         | Command::IncidentProgress { incident: id, .. }
         | Command::IncidentNote { incident: id, .. }
-        | Command::CloseIncident { incident: id, .. } => Some(incident(*id)),
-        _ => None,
+        | Command::CloseIncident { incident: id, .. } => vec![incident(*id)],
+        _ => Vec::new(),
     }
 }
 
@@ -85,7 +83,7 @@ fn places(world: &World, command: &Command) -> Vec<(String, (f64, f64))> {
         | Command::Reopen { alarm: id }
         | Command::Unassign { alarm: id } => alarm(*id).into_iter().collect(),
         Command::Dispatch { alarm: id, unit: u } => alarm(*id).into_iter().chain(unit(u)).collect(),
-        Command::SetStatus { unit: u, .. } => unit(u).into_iter().collect(),
+        Command::SetStatus { unit: u, .. } | Command::DispatchIncident { unit: u, .. } => unit(u).into_iter().collect(),
         Command::Place { lon, lat, .. } => vec![("the place".to_string(), (*lon, *lat))],
         _ => Vec::new(),
     }

@@ -222,7 +222,7 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
             let recent = hub.recent();
             board.plan(recent.world(), &present, now_millis())
         };
-        hand_over(&hub, &person, &plan.hands, &mut handed).await;
+        let hands_failed = !hand_over(&hub, &person, &plan.hands, &mut handed).await;
         // A move stays in `sent` until the hub's world shows it made (or the call gone).
         sent.retain(|id, rung| plan.moves.iter().any(|m| m.call == *id && m.rung == *rung));
         // Every move of one look goes in one batch: a thousand calls due at once are moved
@@ -230,7 +230,13 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
         let due: Vec<Move> = plan.moves.into_iter().filter(|m| sent.get(&m.call) != Some(&m.rung)).collect();
         let routes = due
             .iter()
-            .map(|m| Command::Route { call: m.call, node: m.node.clone(), tier: m.tier, why: m.why.clone() })
+            .map(|m| Command::Route {
+                call: m.call,
+                rung: m.rung,
+                node: m.node.clone(),
+                tier: m.tier,
+                why: m.why.clone(),
+            })
             .collect();
         let mut failed = false;
         match hub.journal_all(&person, routes).await {
@@ -250,7 +256,7 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
             }
         }
         let wait = match plan.next {
-            _ if failed => Duration::from_millis(RETRY_MS),
+            _ if failed || hands_failed => Duration::from_millis(RETRY_MS),
             Some(at) => Duration::from_millis(u64::try_from(at - now_millis()).unwrap_or(0)),
             None => Duration::from_secs(3600),
         };
@@ -266,8 +272,9 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Journals each hand-over once (until the world shows it, or the incident is gone).
-async fn hand_over(hub: &Hub, person: &Person, hands: &[Hand], handed: &mut HashSet<IncidentId>) {
+/// Journals each hand-over once (until the world shows it, or the incident is gone); false
+/// when one was not taken and must be tried again.
+async fn hand_over(hub: &Hub, person: &Person, hands: &[Hand], handed: &mut HashSet<IncidentId>) -> bool {
     handed.retain(|id| hands.iter().any(|h| h.incident == *id));
     let due: Vec<&Hand> = hands.iter().filter(|h| !handed.contains(&h.incident)).collect();
     for hand in due {
@@ -276,7 +283,12 @@ async fn hand_over(hub: &Hub, person: &Person, hands: &[Hand], handed: &mut Hash
             (Some(_), None) => {
                 handed.insert(hand.incident);
             }
-            (_, refused) => tracing::warn!("switchboard: incident {} not handed: {refused:?}", hand.incident),
+            (Some(_), Some(refused)) => tracing::warn!("switchboard: incident {} not handed: {refused}", hand.incident),
+            (None, reason) => {
+                tracing::warn!("switchboard: incident {} not handed, trying again: {reason:?}", hand.incident);
+                return false;
+            }
         }
     }
+    true
 }

@@ -215,7 +215,10 @@ pub struct Incident {
     pub calls: Vec<CallId>,
     /// The organisation node it was handed to (the Polres responsible for the place).
     pub node: Option<String>,
+    /// Every unit ever sent to it.
     pub units: Vec<DeviceId>,
+    /// The units working it now (dispatched, en route, on scene); none once cleared.
+    pub active: Vec<DeviceId>,
     pub state: IncidentState,
     pub narrative: Vec<Entry>,
     pub steps: Vec<Step>,

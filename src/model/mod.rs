@@ -397,6 +397,8 @@ pub enum Command {
     /// intake node), then up a tier each time it is not answered in time. Never a seat's.
     Route {
         call: CallId,
+        /// How many places it had rung when the move was decided.
+        rung: usize,
         node: String,
         tier: Tier,
         why: String,

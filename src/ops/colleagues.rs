@@ -266,7 +266,8 @@ mod tests {
             time: t,
             text: None,
         };
-        let route = Command::Route { call: 1, node: "polres-a".into(), tier: Tier::Polres, why: "here".into() };
+        let route =
+            Command::Route { call: 1, rung: 0, node: "polres-a".into(), tier: Tier::Polres, why: "here".into() };
         let unit = |id: &str, lon: f64| Event::Position {
             device: id.into(),
             fix: Fix { time: t, lon, lat: -6.2, speed: None, heading: None, accuracy: None },

@@ -227,9 +227,12 @@ impl CallBook {
     }
 
     /// The switchboard sends a waiting call to a node.
-    pub fn route(&mut self, id: CallId, node: &str, tier: Tier, why: &str, time: Millis) -> Outcome {
+    /// The switchboard sends a waiting call to a node, from its `rung`th ring (a move made
+    /// on an older view of the call is refused, so a call never moves twice for one reason).
+    pub fn route(&mut self, id: CallId, rung: usize, node: &str, tier: Tier, why: &str, time: Millis) -> Outcome {
         let call = match self.open_call(id) {
-            Ok(call) if call.is_waiting() => call,
+            Ok(call) if call.is_waiting() && call.rings.len() == rung => call,
+            Ok(call) if call.is_waiting() => return Outcome::Refused(format!("call {id} has moved since")),
             Ok(call) => return Outcome::Refused(format!("call {id} is {:?}", call.state).to_lowercase()),
             Err(refused) => return refused,
         };
@@ -238,10 +241,16 @@ impl CallBook {
         Outcome::Applied
     }
 
-    /// A call taker takes a waiting call.
+    /// A call taker takes a waiting call, or claims one picked up at a telephone that no seat
+    /// has answered yet (it keeps the time it was picked up).
     pub fn answer(&mut self, id: CallId, user: &str, time: Millis) -> Outcome {
         let call = match self.open_call(id) {
             Ok(call) if call.is_waiting() => call,
+            Ok(call) if call.answered_by.is_none() && call.state == CallState::Answered => {
+                call.answered_by = Some(user.to_string());
+                self.mark(id);
+                return Outcome::Applied;
+            }
             Ok(call) => {
                 let by = call.answered_by.as_deref().map_or(String::new(), |u| format!(" by {u}"));
                 return Outcome::Refused(format!("call {id} was already answered{by}"));
@@ -361,11 +370,15 @@ mod tests {
         assert_eq!(ring(&mut book, "pbx-1", "+6281", 10), Outcome::Applied);
         assert_eq!(ring(&mut book, "pbx-1", "+6281", 11), Outcome::Applied, "a resend");
         assert_eq!(book.calls().len(), 1);
-        assert_eq!(book.route(1, "polsek-a", Tier::Polsek, "caller's location", 12), Outcome::Applied);
+        assert_eq!(book.route(1, 0, "polsek-a", Tier::Polsek, "caller's location", 12), Outcome::Applied);
+        assert!(
+            matches!(book.route(1, 0, "polres", Tier::Polres, "again", 13), Outcome::Refused(r) if r.contains("moved since")),
+            "one move per ring"
+        );
         assert_eq!(book.answer(1, "sari", 15), Outcome::Applied);
         assert!(matches!(book.answer(1, "budi", 16), Outcome::Refused(r) if r.contains("by sari")));
         assert!(
-            matches!(book.route(1, "polres", Tier::Polres, "late", 17), Outcome::Refused(_)),
+            matches!(book.route(1, 1, "polres", Tier::Polres, "late", 17), Outcome::Refused(_)),
             "an answered call stays"
         );
         let budi = book.classify(1, Classification::Prank, "budi", Role::Operator, 18);

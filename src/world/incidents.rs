@@ -70,10 +70,7 @@ impl IncidentBook {
 
     /// Whether an open incident has the unit working on it (dispatched, en route, on scene).
     pub fn holds(&self, unit: &str) -> bool {
-        self.open_incidents().any(|i| {
-            matches!(i.state, IncidentState::Dispatched | IncidentState::EnRoute | IncidentState::OnScene)
-                && i.units.iter().any(|u| u == unit)
-        })
+        self.open_incidents().any(|i| i.active.iter().any(|u| u == unit))
     }
 
     pub fn take_changes(&mut self) -> Vec<u32> {
@@ -108,6 +105,7 @@ impl IncidentBook {
             calls: vec![call.id],
             node: None,
             units: Vec::new(),
+            active: Vec::new(),
             state: IncidentState::Open,
             narrative,
             steps,
@@ -154,26 +152,31 @@ impl IncidentBook {
         Outcome::Applied
     }
 
-    /// A unit joins it (the world has checked the unit may go).
+    /// A unit joins it (the world has checked the unit may go). A unit sent to an incident
+    /// already under way joins it without moving it back.
     pub fn dispatch(&mut self, id: IncidentId, unit: &DeviceId, by: &str, time: Millis) -> Outcome {
         let incident = match self.open_one(id) {
             Ok(incident) => incident,
             Err(refused) => return refused,
         };
-        if incident.units.contains(unit) && incident.state != IncidentState::Cleared {
+        if incident.active.contains(unit) {
             return Outcome::Refused(format!("unit {unit} is already on incident {id}"));
         }
         if !incident.units.contains(unit) {
             incident.units.push(unit.clone());
         }
-        incident.state = IncidentState::Dispatched;
+        incident.active.push(unit.clone());
+        if matches!(incident.state, IncidentState::Open | IncidentState::Cleared) {
+            incident.state = IncidentState::Dispatched;
+        }
         let note = format!("unit {unit}");
         incident.steps.push(Step { milestone: Milestone::Dispatched, by: by.into(), time, note });
         self.mark(id);
         Outcome::Applied
     }
 
-    /// The units move on: en route, on scene, cleared. Returns the units it had.
+    /// The units move on: en route, on scene, cleared (then none works it). Returns the units
+    /// working it.
     pub fn progress(
         &mut self,
         id: IncidentId,
@@ -192,12 +195,13 @@ impl IncidentBook {
                 )))
             }
         };
-        if incident.units.is_empty() {
-            return Err(Outcome::Refused(format!("incident {id} has no unit")));
+        if incident.active.is_empty() {
+            return Err(Outcome::Refused(format!("incident {id} has no unit working it")));
         }
         incident.state = to;
         incident.steps.push(Step { milestone, by: by.into(), time, note: String::new() });
-        let units = incident.units.clone();
+        let units =
+            if to == IncidentState::Cleared { std::mem::take(&mut incident.active) } else { incident.active.clone() };
         self.mark(id);
         Ok(units)
     }
@@ -215,7 +219,7 @@ impl IncidentBook {
         Outcome::Applied
     }
 
-    /// Closes it; returns the units it had.
+    /// Closes it; returns the units that were still working it.
     pub fn close(
         &mut self,
         id: IncidentId,
@@ -231,7 +235,7 @@ impl IncidentBook {
         incident.state = IncidentState::Closed;
         incident.disposition = Some(disposition);
         incident.steps.push(Step { milestone: Milestone::Closed, by: by.into(), time, note: note.into() });
-        let units = incident.units.clone();
+        let units = std::mem::take(&mut incident.active);
         self.mark(id);
         Ok(units)
     }

@@ -192,7 +192,7 @@ impl World {
                 None => Outcome::Refused(format!("no unit {unit}")),
             },
             Command::RecordRepair { .. } => Outcome::Applied,
-            Command::Route { call, node, tier, why } => self.calls.route(*call, node, *tier, why, time),
+            Command::Route { call, rung, node, tier, why } => self.calls.route(*call, *rung, node, *tier, why, time),
             Command::Answer { call } => self.calls.answer(*call, user, time),
             // A valid call becomes an incident (of a kind to be told) at the caller's place.
             Command::Classify { call, class: Classification::Valid } => {
@@ -282,15 +282,18 @@ impl World {
         outcome
     }
 
-    /// An incident's units follow it: en route, on scene; when it is cleared or closed, each
-    /// is available again unless another alarm or incident has it.
+    /// An incident's units follow it, each only forwards (one already on scene stays there
+    /// when a backup is en route); when it is cleared or closed, each is available again
+    /// unless another alarm or incident has it.
     fn units_follow(&mut self, units: &[DeviceId], to: IncidentState) -> Outcome {
         for unit in units {
             let Some(slot) = self.unit_slots.get(unit).copied() else { continue };
             let status = &mut self.units[slot as usize].status;
             let next = match to {
-                IncidentState::EnRoute if *status != UnitStatus::OffDuty => UnitStatus::EnRoute,
-                IncidentState::OnScene if *status != UnitStatus::OffDuty => UnitStatus::OnScene,
+                IncidentState::EnRoute if *status == UnitStatus::Dispatched => UnitStatus::EnRoute,
+                IncidentState::OnScene if matches!(*status, UnitStatus::Dispatched | UnitStatus::EnRoute) => {
+                    UnitStatus::OnScene
+                }
                 IncidentState::Cleared | IncidentState::Closed => {
                     self.release(Some(unit.clone()), 0);
                     continue;
@@ -676,6 +679,89 @@ mod tests {
         assert_eq!(w.alarm(1).map(|a| a.state), Some(AlarmState::Raised));
         let out = w.apply(&[cmd(Role::Operator, Command::Resolve { alarm: 9 })]);
         assert!(matches!(&out[0], Outcome::Refused(_)));
+    }
+
+    #[test]
+    fn an_incident_s_units_move_only_forwards_and_a_cleared_one_is_not_pulled_back() {
+        use crate::model::{CallPhase, Channel, Disposition, IncidentKind};
+        let mut w = World::new();
+        let ring = Event::Call {
+            call: "k".into(),
+            phase: CallPhase::Ringing,
+            number: "+6281".into(),
+            channel: Channel::Voice,
+            trunk: None,
+            time: 5,
+            text: None,
+        };
+        let open = Command::OpenIncident {
+            call: 1,
+            kind: IncidentKind::Theft,
+            priority: None,
+            at: Some((106.8, -6.2)),
+            address: String::new(),
+            note: String::new(),
+        };
+        let status = |w: &World, u: &str| w.unit(u).map(|u| u.status);
+        w.apply(&[
+            pos("a", 1, 106.8),
+            pos("b", 1, 106.8),
+            ring,
+            cmd(Role::Operator, Command::Answer { call: 1 }),
+            cmd(Role::Operator, open),
+        ]);
+        let progress = |to| cmd(Role::Operator, Command::IncidentProgress { incident: 1, to });
+        let send = |unit: &str| cmd(Role::Operator, Command::DispatchIncident { incident: 1, unit: unit.into() });
+        let out = w.apply(&[send("a"), progress(IncidentState::EnRoute), progress(IncidentState::OnScene), send("b")]);
+        assert!(out.iter().all(|o| *o == Outcome::Applied), "{out:?}");
+        assert_eq!(w.incident(1).map(|i| i.state), Some(IncidentState::OnScene), "a backup does not move it back");
+        w.apply(&[progress(IncidentState::EnRoute)]);
+        assert_eq!((status(&w, "a"), status(&w, "b")), (Some(UnitStatus::OnScene), Some(UnitStatus::EnRoute)));
+        w.apply(&[progress(IncidentState::Cleared)]);
+        assert_eq!((status(&w, "a"), status(&w, "b")), (Some(UnitStatus::Available), Some(UnitStatus::Available)));
+        // a goes to an alarm; b back to the incident: a is the alarm's alone.
+        w.apply(&[
+            alarm("x", None),
+            cmd(Role::Operator, Command::Dispatch { alarm: 1, unit: "a".into() }),
+            send("b"),
+            progress(IncidentState::EnRoute),
+        ]);
+        assert_eq!((status(&w, "a"), status(&w, "b")), (Some(UnitStatus::Dispatched), Some(UnitStatus::EnRoute)));
+        w.apply(&[cmd(Role::Operator, Command::Resolve { alarm: 1 })]);
+        assert_eq!(status(&w, "a"), Some(UnitStatus::Available), "the incident holds only the units working it");
+        w.apply(&[cmd(
+            Role::Operator,
+            Command::CloseIncident { incident: 1, disposition: Disposition::Handled, note: String::new() },
+        )]);
+        assert_eq!(status(&w, "b"), Some(UnitStatus::Available));
+        assert_eq!(
+            w.incident(1).map(|i| i.units.clone()),
+            Some(vec!["a".to_string(), "b".to_string()]),
+            "every unit sent stays on the record"
+        );
+    }
+
+    #[test]
+    fn a_call_picked_up_at_a_telephone_is_claimed_by_the_seat_that_answers_it() {
+        use crate::model::{CallPhase, Channel};
+        let mut w = World::new();
+        let report = |phase| Event::Call {
+            call: "k".into(),
+            phase,
+            number: "+6281".into(),
+            channel: Channel::Voice,
+            trunk: None,
+            time: 5,
+            text: None,
+        };
+        w.apply(&[report(CallPhase::Ringing), report(CallPhase::Answered)]);
+        assert_eq!(w.apply(&[cmd(Role::Operator, Command::Answer { call: 1 })]), [Outcome::Applied]);
+        let call = w.call(1).cloned().expect("call 1");
+        assert_eq!(
+            (call.answered_by.as_deref(), call.answered_at),
+            (Some("op1"), Some(5)),
+            "claimed, picked up when it was"
+        );
     }
 
     #[test]

@@ -63,7 +63,9 @@ fn call_row(ui: &mut egui::Ui, console: &mut Console, call: &Call, now: i64, key
                 .color(readable(console.palette.alarm, ui.visuals().panel_fill)),
         );
     }
-    if call.is_waiting() && ui.button(format!("Answer call {}", call.id)).clicked() {
+    // A call picked up at a telephone without a seat is claimed with the same button.
+    let takeable = call.is_waiting() || call.answered_by.is_none();
+    if takeable && ui.button(format!("Answer call {}", call.id)).clicked() {
         console.session.desk.command(Command::Answer { call: call.id });
     }
     if mine && call.verdict.is_none() {

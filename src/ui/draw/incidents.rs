@@ -20,7 +20,7 @@ pub fn queue(ui: &mut egui::Ui, console: &mut Console) {
     let mut chosen = None;
     for incident in &incidents {
         let selected = console.selected_incident == Some(incident.id);
-        let shade = if incident.units.is_empty() { console.palette.alarm } else { console.palette.alarm_acknowledged };
+        let shade = if incident.active.is_empty() { console.palette.alarm } else { console.palette.alarm_acknowledged };
         let text = RichText::new(summary(console, incident)).color(readable(shade, ui.visuals().panel_fill)).strong();
         if ui.selectable_label(selected, text).clicked() {
             chosen = Some(incident.id);
@@ -42,7 +42,7 @@ fn summary(console: &Console, incident: &Incident) -> String {
     let code = incident.kind.apco_code().unwrap_or("-");
     let node = incident.node.as_deref().map_or("not handed yet".to_string(), |n| desk.node_name(n).to_string());
     let units: Vec<String> =
-        incident.units.iter().map(|u| desk.world().unit(u).map_or(u.clone(), |unit| unit.callsign.clone())).collect();
+        incident.active.iter().map(|u| desk.world().unit(u).map_or(u.clone(), |unit| unit.callsign.clone())).collect();
     let received = incident.reached(Milestone::Received).unwrap_or_default();
     format!(
         "#{} P{} {} ({code}) · {node} · {} · {}{}",

@@ -379,7 +379,7 @@ fn incidents(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
     for incident in console.session.desk.incident_queue() {
         let (Some(lon), Some(lat)) = (incident.lon, incident.lat) else { continue };
         let at = to_screen(&console.view, rect, ppp, lon, lat);
-        let fill = if incident.units.is_empty() { console.palette.alarm } else { console.palette.alarm_acknowledged };
+        let fill = if incident.active.is_empty() { console.palette.alarm } else { console.palette.alarm_acknowledged };
         let square = Rect::from_center_size(at, Vec2::splat(size));
         painter.rect(
             square,

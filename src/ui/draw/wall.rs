@@ -144,7 +144,7 @@ fn call_block(ui: &mut egui::Ui, console: &Console) {
             })
             .collect();
         let text = format!("INCIDENTS open: {}", by_priority.join(" · "));
-        let shade = if incidents.iter().any(|i| i.units.is_empty()) {
+        let shade = if incidents.iter().any(|i| i.active.is_empty()) {
             console.palette.alarm
         } else {
             console.palette.alarm_acknowledged
