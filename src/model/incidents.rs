@@ -13,8 +13,11 @@ pub type IncidentId = u64;
 /// Longest narrative entry or address, in bytes.
 pub const MAX_TEXT: usize = 2_000;
 
+/// Incident priorities run from 1 (highest) to this.
+pub const LOWEST_PRIORITY: u8 = 5;
+
 /// The kinds a call taker chooses from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentKind {
     TrafficAccident,
@@ -40,6 +43,7 @@ pub enum IncidentKind {
     Kidnapping,
     Protest,
     PublicAssistance,
+    #[default]
     Other,
 }
 

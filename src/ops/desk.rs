@@ -243,14 +243,19 @@ impl Desk {
         }
     }
 
+    /// Whether something at `node` is this desk's to see: it is at the desk's node or below it,
+    /// or not yet sent anywhere (or the desk has no tree or node).
+    fn oversees(&self, node: Option<&str>) -> bool {
+        match (&self.org, &self.node, node) {
+            (Some(org), Some(desk), Some(node)) => org.oversees(desk, node),
+            _ => true,
+        }
+    }
+
     /// Open 110 calls this desk may take, the longest waiting first: those ringing (or answered)
     /// at its node or a node below it, and those not yet sent anywhere.
     pub fn call_queue(&self) -> Vec<&Call> {
-        let mine = |call: &Call| match (&self.org, &self.node, call.node()) {
-            (Some(org), Some(desk), Some(rings)) => org.oversees(desk, rings),
-            _ => true,
-        };
-        let mut open: Vec<&Call> = self.world.open_calls().filter(|c| mine(c)).collect();
+        let mut open: Vec<&Call> = self.world.open_calls().filter(|c| self.oversees(c.node())).collect();
         open.sort_by_key(|c| (!c.is_waiting(), c.rings.last().map_or(c.rang_at, |r| r.since), c.id));
         open
     }
@@ -262,14 +267,10 @@ impl Desk {
         let queue = self.call_queue();
         let ringing: Vec<&&Call> = queue.iter().filter(|c| c.is_waiting()).collect();
         let oldest = ringing.iter().map(|c| c.rang_at).min();
-        let mine = |call: &&Call| match (&self.org, &self.node, call.node()) {
-            (Some(org), Some(desk), Some(rings)) => org.oversees(desk, rings),
-            _ => true,
-        };
         // Calls are numbered as they ring: today's are at the end (an hour's slack for bridges'
         // clocks).
         let recent = self.world.calls().iter().rev().take_while(|c| c.rang_at >= day_start - 3_600_000);
-        let today: Vec<&Call> = recent.filter(|c| c.rang_at >= day_start).filter(mine).collect();
+        let today: Vec<&Call> = recent.filter(|c| c.rang_at >= day_start && self.oversees(c.node())).collect();
         let answered: Vec<i64> = today.iter().filter_map(|c| Some(c.answered_at? - c.rang_at)).collect();
         let judged: Vec<Classification> = today.iter().filter_map(|c| c.verdict.as_ref().map(|v| v.class)).collect();
         CallFigures {
@@ -289,26 +290,23 @@ impl Desk {
     /// Open incidents this desk sees, most urgent first: those handed to its node or a node
     /// below it, and those not handed yet.
     pub fn incident_queue(&self) -> Vec<&Incident> {
-        let mine = |incident: &Incident| match (&self.org, &self.node, incident.node.as_deref()) {
-            (Some(org), Some(desk), Some(node)) => org.oversees(desk, node),
-            _ => true,
-        };
-        let mut open: Vec<&Incident> = self.world.open_incidents().filter(|i| mine(i)).collect();
+        let mut open: Vec<&Incident> =
+            self.world.open_incidents().filter(|i| self.oversees(i.node.as_deref())).collect();
         open.sort_by_key(|i| (i.priority, i.id));
         open
     }
 
     /// Open incidents of a kind that a call may well be about: received in the last hour within
-    /// 500 m of the caller's location, nearest first.
-    pub fn likely_duplicates(&self, call: &Call, kind: IncidentKind) -> Vec<(&Incident, f64)> {
-        let Some(at) = &call.location else { return Vec::new() };
+    /// 500 m of `at` (where the call taker placed it, else the caller's location), nearest first.
+    pub fn likely_duplicates(&self, call: &Call, kind: IncidentKind, at: Option<(f64, f64)>) -> Vec<(&Incident, f64)> {
+        let Some((lon, lat)) = at.or_else(|| call.location.as_ref().map(|l| (l.lon, l.lat))) else { return Vec::new() };
         let recent =
             |i: &Incident| i.reached(Milestone::Received).is_some_and(|t| call.rang_at - t <= DUPLICATE_WITHIN_MS);
         let mut near: Vec<(&Incident, f64)> = self
             .world
             .open_incidents()
             .filter(|i| i.kind == kind && recent(i) && !i.calls.contains(&call.id))
-            .filter_map(|i| Some((i, haversine_m(at.lon, at.lat, i.lon?, i.lat?))))
+            .filter_map(|i| Some((i, haversine_m(lon, lat, i.lon?, i.lat?))))
             .filter(|(_, metres)| *metres <= DUPLICATE_WITHIN_M)
             .collect();
         near.sort_by(|a, b| a.1.total_cmp(&b.1));
@@ -354,6 +352,12 @@ impl Desk {
         // An alarm's slot is its id less one (as the world numbers them).
         let slot = usize::try_from(alarm.id).ok()?.checked_sub(1)?;
         self.alarm_streets.get(slot)?.as_deref()
+    }
+
+    /// The street nearest a point, in words ("Jl. Sudirman, 20 m"), for naming a place picked
+    /// on the map.
+    pub fn street_at(&self, lon: f64, lat: f64) -> Option<String> {
+        self.streets.nearest(lon, lat).map(street_in_words)
     }
 
     /// Works out the streets of the alarms in these slots (new, placed or moved).

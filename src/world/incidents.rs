@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::incidents::{Entry, Milestone, Step, MAX_TEXT};
+use crate::model::incidents::{Entry, Milestone, Step, LOWEST_PRIORITY, MAX_TEXT};
 use crate::model::{Call, DeviceId, Disposition, Incident, IncidentId, IncidentKind, IncidentState, Millis};
 
 use super::Outcome;
@@ -22,8 +22,8 @@ pub struct Opening<'a> {
 impl Opening<'_> {
     /// Refuses what no incident may hold.
     pub fn check(&self) -> Result<(), Outcome> {
-        if self.priority.is_some_and(|p| !(1..=5).contains(&p)) {
-            return Err(Outcome::Refused("a priority is 1 (highest) to 5".into()));
+        if self.priority.is_some_and(|p| !(1..=LOWEST_PRIORITY).contains(&p)) {
+            return Err(Outcome::Refused(format!("a priority is 1 (highest) to {LOWEST_PRIORITY}")));
         }
         if self.at.is_some_and(|(lon, lat)| !((-180.0..=180.0).contains(&lon) && (-85.06..=85.06).contains(&lat))) {
             return Err(Outcome::Refused("the place is not on the map".into()));

@@ -718,7 +718,8 @@ fn valid_on_a_held_call_opens_an_incident_with_the_form_s_kind() {
     step_until(&mut harness, "the call", |h| h.query_by_label("Answer call 3").is_some());
     harness.get_by_label("Answer call 3").click();
     step_until(&mut harness, "the form", |h| h.query_by_label("Open incident from call 3").is_some());
-    harness.state_mut().incident_form = (pantau::model::IncidentKind::Robbery, "bag snatched near the market".into());
+    harness.state_mut().incident_form.kind = pantau::model::IncidentKind::Robbery;
+    harness.state_mut().incident_form.note = "bag snatched near the market".into();
     harness.key_press(egui::Key::V);
     step_until(&mut harness, "the incident on the panel", |h| h.query_by_label_contains("#1 P1").is_some());
     let row = shown_text(&harness.get_by_label_contains("#1 P1"));
@@ -737,6 +738,94 @@ fn valid_on_a_held_call_opens_an_incident_with_the_form_s_kind() {
     harness.into_state().session.stop().expect("clean stop");
 }
 
+/// A call with no location from the phone: the call taker finds the road the caller names,
+/// then puts the incident at the exact spot with a click on the map; the incident opens there
+/// with the street as its address and the priority chosen on the form.
+#[test]
+fn a_call_without_aml_is_placed_by_road_search_then_a_click_on_the_map() {
+    use pantau::model::{CallPhase, Channel, Event, IncidentKind};
+    let (console, _dir) = console(Role::Operator);
+    let roads: Vec<pantau::ui::Place> = console
+        .session
+        .road_names
+        .iter()
+        .map(|(name, [lon, lat])| pantau::ui::Place { id: name.clone(), label: name.clone(), lon: *lon, lat: *lat })
+        .collect();
+    let road = roads.iter().min_by(|a, b| a.label.len().cmp(&b.label.len()).then(a.label.cmp(&b.label))).cloned();
+    let road = road.expect("the demo city names its roads");
+    let console = Console::new(console.session, false, Vec::new(), Vec::new(), roads);
+    let ring = Event::Call {
+        call: "n".into(),
+        phase: CallPhase::Ringing,
+        number: "+6281300000001".into(),
+        channel: Channel::Voice,
+        trunk: None,
+        time: pantau::model::now_millis(),
+        text: None,
+    };
+    drop(console.session.ingest().expect("running").send(vec![ring]));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .wgpu()
+        .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console);
+    step_until(&mut harness, "the call", |h| h.query_by_label("Answer call 1").is_some());
+    harness.get_by_label("Answer call 1").click();
+    step_until(&mut harness, "the form", |h| h.query_by_label_contains("Incident place not known").is_some());
+
+    // The caller names the road.
+    harness.state_mut().incident_form.place_query = road.label.clone();
+    let offer = format!("Place here: {}", road.label);
+    step_until(&mut harness, "the road offered", |h| h.query_by_label(&offer).is_some());
+    harness.get_by_label(&offer).click();
+    let by_road = format!("Incident at {}", road.label);
+    step_until(&mut harness, "the road chosen", |h| h.query_by_label(&by_road).is_some());
+
+    // Then the exact spot on it, on the map.
+    harness.get_by_label("Pick on map").click();
+    step_until(&mut harness, "waiting for the click", |h| h.query_by_label("click the map… (cancel)").is_some());
+    let last = std::cell::Cell::new(None);
+    step_until(&mut harness, "the flight to the road to land", |h| {
+        let now = Some(h.state().view);
+        last.replace(now) == now
+    });
+    let (view, overview) = (harness.state().view, harness.state().overview);
+    let (x, y) = view.lonlat_to_screen(road.lon + 0.0004, road.lat);
+    let ppp = harness.ctx.pixels_per_point();
+    let clicked = overview.min + egui::vec2(x as f32 / ppp, y as f32 / ppp);
+    click_at(&mut harness, clicked);
+    let place = harness.state().incident_form.place.clone().expect("the clicked place");
+    let off = pantau::crs::geodesy::haversine_m(place.lon, place.lat, road.lon + 0.0004, road.lat);
+    assert!(off < 5.0, "the incident goes where the map was clicked, not {off:.1} m off");
+    let point = format!("({:.5}, {:.5})", place.lat, place.lon);
+    assert!(
+        place.address.starts_with("Jalan ") && place.address.ends_with(&point),
+        "the street and the point: {place:?}"
+    );
+    assert!(harness.state().placing.is_none(), "one click places it");
+
+    harness.state_mut().incident_form.kind = IncidentKind::TrafficAccident;
+    harness.state_mut().incident_form.priority = Some(2);
+    harness.run_steps(2);
+    std::fs::create_dir_all("target/ui").expect("target/ui");
+    let image = harness.render().expect("a frame");
+    image.save("target/ui/incident-form.png").expect("save");
+    // The place chosen is marked on the map, in the alarm colour, where it was clicked.
+    let red = common::rgb(harness.state().palette.alarm);
+    let (cx, cy) = ((clicked.x * ppp) as i64, (clicked.y * ppp) as i64);
+    let marked = (cx - 14..=cx + 14)
+        .flat_map(|x| (cy - 14..=cy + 14).map(move |y| (x as u32, y as u32)))
+        .filter(|&(x, y)| common::close(image.get_pixel(x, y).0, red, 30))
+        .count();
+    assert!(marked > 40, "the form's place is marked where it was clicked: {marked} pixels");
+    harness.get_by_label("Open incident from call 1").click();
+    step_until(&mut harness, "the incident", |h| h.state().session.desk.world().incident(1).is_some());
+    let incident = harness.state().session.desk.world().incident(1).cloned().expect("incident 1");
+    assert_eq!((incident.lon, incident.lat), (Some(place.lon), Some(place.lat)));
+    assert_eq!(incident.address, place.address);
+    assert_eq!((incident.kind, incident.priority), (IncidentKind::TrafficAccident, 2));
+    harness.into_state().session.stop().expect("clean stop");
+}
+
 /// A commander's call taking: the number's earlier calls shown, a second call about the same
 /// robbery offered as the same incident and attached in one click, and the number blocked
 /// with a reason.
@@ -750,7 +839,8 @@ fn a_second_call_about_an_incident_is_offered_as_the_same_one_and_a_commander_bl
     step_until(&mut harness, "the call", |h| h.query_by_label("Answer call 3").is_some());
     harness.get_by_label("Answer call 3").click();
     step_until(&mut harness, "the history", |h| h.query_by_label_contains("Earlier: 2 calls in 30 days").is_some());
-    harness.state_mut().incident_form = (IncidentKind::Robbery, "a bag snatched".into());
+    harness.state_mut().incident_form.kind = IncidentKind::Robbery;
+    harness.state_mut().incident_form.note = "a bag snatched".into();
     harness.run_steps(2);
     let button = harness.get_by_label("Open incident from call 3").rect();
     assert!(button.bottom() < 900.0, "the button is on screen: {button:?}");
@@ -788,7 +878,7 @@ fn a_second_call_about_an_incident_is_offered_as_the_same_one_and_a_commander_bl
     step_until(&mut harness, "the second call answered", |h| {
         h.query_by_label_contains("First call from this number").is_some()
     });
-    harness.state_mut().incident_form.0 = IncidentKind::Robbery;
+    harness.state_mut().incident_form.kind = IncidentKind::Robbery;
     step_until(&mut harness, "the offer", |h| h.query_by_label_contains("Same as #1").is_some());
     let offer = shown_text(&harness.get_by_label_contains("Same as #1"));
     assert!(offer.contains("m away"), "{offer}");

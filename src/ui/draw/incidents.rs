@@ -7,9 +7,12 @@
 use eframe::egui::{self, RichText};
 
 use super::look::{age, clock, readable};
-use crate::model::incidents::Milestone;
+use crate::model::incidents::{Milestone, LOWEST_PRIORITY};
 use crate::model::{now_millis, Call, Command, Disposition, Incident, IncidentKind, IncidentState};
-use crate::ui::state::Console;
+use crate::ui::state::{Console, FormPlace, IncidentForm, Placing};
+
+/// How many search results the form's place search offers.
+const PLACE_RESULTS: usize = 5;
 
 pub fn queue(ui: &mut egui::Ui, console: &mut Console) {
     let incidents: Vec<Incident> = console.session.desk.incident_queue().into_iter().cloned().collect();
@@ -121,29 +124,78 @@ fn detail(ui: &mut egui::Ui, console: &mut Console, incident: &Incident) {
     }
 }
 
-/// The call taker's form on a call they hold: the kind, a first line, and **Open incident**
-/// (the call becomes valid; the incident goes to the Polres of the caller's place).
+/// The call taker's form on a call they hold: the kind, the priority (the kind's unless
+/// changed), the place (the caller's AML location unless one is found by road, place, zone or
+/// coordinates, or clicked on the map), a first line, and **Open incident** (the call becomes
+/// valid; the incident goes to the Polres of its place).
 pub fn form(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
-    let (kind, note) = &mut console.incident_form;
-    egui::ComboBox::from_id_salt(("incident-kind", call.id)).selected_text(kind.polri_name()).show_ui(ui, |ui| {
-        for choice in IncidentKind::ALL {
-            ui.selectable_value(kind, choice, choice.polri_name());
-        }
+    if console.incident_form.call != Some(call.id) {
+        console.incident_form = IncidentForm { call: Some(call.id), ..IncidentForm::default() };
+    }
+    let form = &mut console.incident_form;
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt(("incident-kind", call.id)).selected_text(form.kind.polri_name()).show_ui(
+            ui,
+            |ui| {
+                for choice in IncidentKind::ALL {
+                    ui.selectable_value(&mut form.kind, choice, choice.polri_name());
+                }
+            },
+        );
+        let shown =
+            form.priority.map_or_else(|| format!("P{} (kind's)", form.kind.default_priority()), |p| format!("P{p}"));
+        egui::ComboBox::from_id_salt(("incident-priority", call.id)).selected_text(shown).show_ui(ui, |ui| {
+            ui.selectable_value(&mut form.priority, None, "the kind's");
+            for p in 1..=LOWEST_PRIORITY {
+                ui.selectable_value(&mut form.priority, Some(p), format!("P{p}"));
+            }
+        });
     });
-    ui.add(egui::TextEdit::singleline(note).hint_text("what the caller says"));
+    place(ui, console, call);
+    ui.add(egui::TextEdit::singleline(&mut console.incident_form.note).hint_text("what the caller says"));
     if ui.button(format!("Open incident from call {}", call.id)).clicked() {
         open_from(console, call);
+    }
+}
+
+/// Where the incident is: what the form holds, a search (its first results offered), and a
+/// button that waits for a click on the map.
+fn place(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
+    let chosen = match (&console.incident_form.place, &call.location) {
+        (Some(place), _) => format!("Incident at {}", place.address),
+        (None, Some(at)) => format!("Incident at the caller's AML location (±{:.0} m)", at.radius),
+        (None, None) => "Incident place not known: find it or click the map".to_string(),
+    };
+    ui.label(chosen);
+    ui.horizontal(|ui| {
+        let hint = "road, place, zone or lat, lon";
+        ui.add(egui::TextEdit::singleline(&mut console.incident_form.place_query).hint_text(hint));
+        let waiting = console.placing == Some(Placing::Incident);
+        let label = if waiting { "click the map… (cancel)" } else { "Pick on map" };
+        if ui.button(label).clicked() {
+            console.placing = if waiting { None } else { Some(Placing::Incident) };
+        }
+    });
+    let found = console.find(&console.incident_form.place_query, PLACE_RESULTS);
+    for result in found {
+        if ui.link(format!("Place here: {}", result.label)).clicked() {
+            let address = result.road.clone().unwrap_or_else(|| result.label.clone());
+            console.incident_form.place = Some(FormPlace { lon: result.lon, lat: result.lat, address });
+            console.incident_form.place_query.clear();
+            console.fly_to(result.lon, result.lat, result.zoom);
+        }
     }
 }
 
 /// Open incidents of the form's kind near the caller, offered as the same one: **Attach**
 /// joins the call to it (the call is then valid).
 pub fn likely_same(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
-    let kind = console.incident_form.0;
+    let kind = console.incident_form.kind;
+    let at = console.incident_form.place.as_ref().map(|p| (p.lon, p.lat));
     let offers: Vec<(u64, String)> = console
         .session
         .desk
-        .likely_duplicates(call, kind)
+        .likely_duplicates(call, kind, at)
         .into_iter()
         .map(|(incident, metres)| {
             (incident.id, format!("Same as #{} ({}, {metres:.0} m away)? Attach", incident.id, kind.polri_name()))
@@ -158,7 +210,9 @@ pub fn likely_same(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
 
 /// Opens an incident from the call with what the form holds, and empties the form.
 pub fn open_from(console: &mut Console, call: &Call) {
-    let (kind, note) = std::mem::replace(&mut console.incident_form, (IncidentKind::Other, String::new()));
-    let open = Command::OpenIncident { call: call.id, kind, priority: None, at: None, address: String::new(), note };
+    let form = std::mem::take(&mut console.incident_form);
+    let (at, address) = form.place.map_or((None, String::new()), |p| (Some((p.lon, p.lat)), p.address));
+    let open =
+        Command::OpenIncident { call: call.id, kind: form.kind, priority: form.priority, at, address, note: form.note };
     console.session.desk.command(open);
 }

@@ -269,13 +269,13 @@ fn hover(console: &mut Console, at: Option<Pos2>, rect: Rect, ppp: f32) {
         console.cursor.and_then(|(lon, lat)| console.session.desk.live.zones.lookup_slots(lon, lat).last().copied());
 }
 
-/// A click places the alarm waiting to be placed, else selects the alarm under it, else the
+/// A click places the alarm or incident waiting to be placed, else selects the alarm under it, else the
 /// unit under it, else clears the unit.
 fn pick(console: &mut Console, rect: Rect, ppp: f32, at: Pos2) {
     let view = console.view;
-    if let Some(alarm) = console.placing.take() {
+    if let Some(placing) = console.placing.take() {
         let (lon, lat) = to_lonlat(&view, rect, ppp, at);
-        console.session.desk.command(crate::model::Command::Place { alarm, lon, lat });
+        console.place(placing, lon, lat);
         return;
     }
     let near = |lon: f64, lat: f64| to_screen(&view, rect, ppp, lon, lat).distance(at);
@@ -341,6 +341,7 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     }
     callers(&painter, console, rect, ppp);
     incidents(&painter, console, rect, ppp);
+    form_place(&painter, console, rect, ppp);
     scale_bar(&painter, view, rect, ppp, palette);
     north_arrow(&painter, view, rect, palette);
     cursor_caption(&painter, console, rect);
@@ -391,6 +392,18 @@ fn incidents(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
         let font = FontId::proportional(size * 0.6);
         painter.text(at, egui::Align2::CENTER_CENTER, incident.id.to_string(), font, Color32::WHITE);
     }
+}
+
+/// Where the call taker's form puts the incident it will open: a hollow square in the alarm
+/// colour with a dot at the point, told apart from the filled squares of open incidents.
+fn form_place(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
+    let Some(place) = &console.incident_form.place else { return };
+    let at = to_screen(&console.view, rect, ppp, place.lon, place.lat);
+    let square = Rect::from_center_size(at, Vec2::splat(if console.wall { 26.0 } else { 18.0 }));
+    let stroke = Stroke::new(3.0, colour(console.palette.alarm));
+    painter.rect_stroke(square, 3.0, Stroke::new(6.0, colour(console.palette.overlay_back)), egui::StrokeKind::Middle);
+    painter.rect_stroke(square, 3.0, stroke, egui::StrokeKind::Middle);
+    painter.circle_filled(at, 3.0, colour(console.palette.alarm));
 }
 
 /// The road a search result chose: every piece of it under a broad translucent stroke.

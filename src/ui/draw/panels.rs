@@ -11,7 +11,7 @@ use super::look::{age, colour, readable, status_name};
 use crate::model::{now_millis, Alarm, AlarmState, Command, Disposition, UnitStatus};
 use crate::render::live::LayerId;
 use crate::spatial::congestion::Level;
-use crate::ui::state::Console;
+use crate::ui::state::{Console, Placing};
 
 /// The congestion legend: the levels the congestion layer draws (free flow is not drawn).
 const CONGESTION_LEGEND: [(&str, Level); 3] =
@@ -205,10 +205,10 @@ fn place_alarm(ui: &mut egui::Ui, console: &mut Console, alarm: &Alarm) {
     if alarm.lon.is_some() {
         return;
     }
-    let waiting = console.placing == Some(alarm.id);
+    let waiting = console.placing == Some(Placing::Alarm(alarm.id));
     let label = if waiting { "click the map where it is… (cancel)" } else { "No position: place it on the map" };
     if ui.add_enabled(console.may_act(), egui::Button::new(label)).clicked() {
-        console.placing = if waiting { None } else { Some(alarm.id) };
+        console.placing = if waiting { None } else { Some(Placing::Alarm(alarm.id)) };
     }
 }
 

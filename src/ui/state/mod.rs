@@ -16,7 +16,7 @@ use eframe::egui;
 
 use super::canvas::Canvas;
 use super::speaker::Speaker;
-use crate::model::{now_millis, AlarmId, Disposition, IncidentId, IncidentKind, Millis, Role};
+use crate::model::{now_millis, AlarmId, CallId, Disposition, IncidentId, IncidentKind, Millis, Role};
 use crate::ops::Session;
 use crate::render::live::LiveStyle;
 use crate::render::style::Palette;
@@ -43,6 +43,38 @@ pub struct Place {
 
 /// The share of the road nodes (in each direction) the home view is fitted to.
 const HOME_SHARE: f64 = 0.96;
+
+/// What the next click on the map places.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placing {
+    /// An alarm that came without a position.
+    Alarm(AlarmId),
+    /// The incident on the call taker's form.
+    Incident,
+}
+
+/// The call taker's incident form, kept for the call it was started on.
+#[derive(Clone, Debug, Default)]
+pub struct IncidentForm {
+    pub call: Option<CallId>,
+    pub kind: IncidentKind,
+    /// None: the kind's own priority.
+    pub priority: Option<u8>,
+    pub note: String,
+    /// Where the incident is, as the call taker chose it (a search result or a click on the
+    /// map), with the words it is recorded under; none: the caller's AML location.
+    pub place: Option<FormPlace>,
+    /// What the form's place search looks for.
+    pub place_query: String,
+}
+
+/// A place chosen on the incident form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormPlace {
+    pub lon: f64,
+    pub lat: f64,
+    pub address: String,
+}
 
 pub struct Console {
     pub session: Session,
@@ -72,14 +104,14 @@ pub struct Console {
     /// The incident opened on the incidents panel, and its nearest available units.
     pub selected_incident: Option<IncidentId>,
     pub incident_candidates: Vec<Candidate>,
-    /// The call taker's incident form: the kind chosen and the first line of narrative.
-    pub incident_form: (IncidentKind, String),
+    /// The call taker's incident form on the call they hold.
+    pub incident_form: IncidentForm,
     /// Why a commander blocks the number of the call they hold.
     pub block_reason: String,
     /// What the history list is filtered by.
     pub history_search: String,
-    /// An alarm without a position waiting for a click on the map to place it.
-    pub placing: Option<AlarmId>,
+    /// What the next click on the map places, if anything.
+    pub placing: Option<Placing>,
     pub search: String,
     /// The road a search result chose, drawn highlighted.
     pub highlighted_road: Option<String>,
@@ -144,7 +176,7 @@ impl Console {
             closing: (None, String::new()),
             selected_incident: None,
             incident_candidates: Vec::new(),
-            incident_form: (IncidentKind::Other, String::new()),
+            incident_form: IncidentForm::default(),
             block_reason: String::new(),
             history_search: String::new(),
             placing: None,
@@ -284,6 +316,20 @@ impl Console {
         match desk.alarm_street(alarm) {
             Some(street) => format!("{who} · {street}"),
             None => who,
+        }
+    }
+
+    /// Places what waited for a click on the map at the point clicked: an alarm by a command,
+    /// the form's incident by naming the street there.
+    pub fn place(&mut self, placing: Placing, lon: f64, lat: f64) {
+        match placing {
+            Placing::Alarm(alarm) => self.session.desk.command(crate::model::Command::Place { alarm, lon, lat }),
+            Placing::Incident => {
+                let street = self.session.desk.street_at(lon, lat);
+                let point = format!("{lat:.5}, {lon:.5}");
+                let address = street.map_or_else(|| point.clone(), |s| format!("{s} ({point})"));
+                self.incident_form.place = Some(FormPlace { lon, lat, address });
+            }
         }
     }
 
