@@ -1,5 +1,6 @@
 //! The simulator: patrol units driving the imported road network at believable speeds (patrol
-//! loops, short stops, returns to station), panic alarms from units and from fixed sites, all
+//! loops, short stops, returns to station; a run starts with the units already out on their
+//! beats), panic alarms from units and from fixed sites, all
 //! deterministic from a seed. It produces ordinary events, so it can feed a service over the
 //! network ([`send`]: OsmAnd or MQTT, `pantau sim`, also the load generator) or the in-process
 //! demo. `calls.rs`: 110 traffic as a telephony bridge and callers' phones report it.
@@ -14,6 +15,9 @@ use crate::crs::geodesy::{haversine_m, kmh_to_mps, offset_m};
 use crate::model::{AlarmNotes, Event, FeedKind, Fix, Millis};
 use crate::spatial::roads::Edge;
 use crate::spatial::{RoadGraph, RoadNode};
+
+/// At the start, each unit has driven up to this many streets from its station.
+const SPREAD_STREETS: u32 = 60;
 
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -184,7 +188,28 @@ impl Simulator {
                 / 2.0
         };
         let rush = rush_hour.then(|| RushHour { centre: (mid(&lons), mid(&lats)), start });
-        Self { max_speed_kmh: graph.max_speed_kmh(), graph, units, drivable, sites, rush, rng, config, now: start }
+        let mut sim =
+            Self { max_speed_kmh: graph.max_speed_kmh(), graph, units, drivable, sites, rush, rng, config, now: start };
+        for i in 0..sim.units.len() {
+            sim.spread(i);
+        }
+        sim
+    }
+
+    /// Puts a unit somewhere on its beat, as a shift already under way would find it: a random
+    /// number of streets (up to [`SPREAD_STREETS`]) driven from its station, part-way along the
+    /// last one.
+    fn spread(&mut self, i: usize) {
+        let home = self.units[i].home;
+        let (mut from, mut at) = (home, home);
+        for _ in 0..self.rng.random_range(0..=SPREAD_STREETS) {
+            let next = self.pick_street(at, from);
+            (from, at) = (at, next);
+        }
+        let next = self.pick_street(at, from);
+        self.enter(i, at, next);
+        let u = &mut self.units[i];
+        u.along_m = u.length_m * self.rng.random_range(0.0..1.0);
     }
 
     pub fn now(&self) -> Millis {

@@ -72,6 +72,33 @@ fn units_drive_at_believable_speeds_and_alarms_arrive() {
     assert_eq!(rejected, 0);
 }
 
+/// A run starts as a shift under way: forty units from one station are already spread over
+/// their beat, each at its own place within a few kilometres, none parked at the station.
+#[test]
+fn a_run_starts_with_the_units_spread_over_their_beats() {
+    let station = (106.8272, -6.1754);
+    let units = (1..=40).map(|i| (format!("u{i}"), station.0, station.1)).collect();
+    let fleet = pantau::sim::Fleet { units, sites: Vec::new(), rush_hour: false };
+    let config = SimConfig { units: 40, rate_hz: 1.0, alarms_per_min: 0.0, seed: 9 };
+    let mut sim = Simulator::with_fleet(graph(), fleet, config, START).expect("sim");
+    let first: HashMap<String, Fix> = sim
+        .step(1000)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Position { device, fix, .. } => Some((device, fix)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(first.len(), 40, "every unit reports in its first second");
+    let mut metres: Vec<f64> = first.values().map(|f| haversine_m(f.lon, f.lat, station.0, station.1)).collect();
+    metres.sort_by(f64::total_cmp);
+    let places: std::collections::HashSet<(i64, i64)> =
+        first.values().map(|f| ((f.lon * 1e5) as i64, (f.lat * 1e5) as i64)).collect();
+    assert!(places.len() >= 38, "each at its own place: {} places for 40 units", places.len());
+    assert!(metres[20] > 300.0, "half are more than 300 m out: {metres:?}");
+    assert!(metres[39] < 8_000.0, "none has left its beat: {metres:?}");
+}
+
 #[test]
 fn the_same_seed_gives_the_same_run() {
     assert_eq!(run(3, 2), run(3, 2));
