@@ -301,8 +301,8 @@ async fn catch_up(url: &str, login: Login) -> anyhow::Result<Duration> {
     let mut world = pantau::world::World::new();
     loop {
         match seat.next().await? {
-            Some(FromHub::World { seq, units, alarms, .. }) => {
-                world = pantau::world::World::from_parts(units, alarms);
+            Some(FromHub::World { seq, world: saved }) => {
+                world = pantau::world::World::from_saved(*saved);
                 if seq >= target {
                     break;
                 }

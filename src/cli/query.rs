@@ -150,7 +150,7 @@ fn open_calls(hub: &super::seat::HubArgs) -> Result<()> {
         let mut seat = super::seat::connect(&hub.hub, pin, login).await?;
         let calls = loop {
             match seat.next().await? {
-                Some(FromHub::World { calls, .. }) => break calls,
+                Some(FromHub::World { world, .. }) => break world.calls,
                 Some(_) => continue,
                 None => bail!("--hub {}: the hub closed before sending its world", hub.hub),
             }

@@ -106,9 +106,7 @@ fn hub_world(args: &HubArgs) -> Result<World> {
         let mut seat = connect(&args.hub, pin, login).await?;
         let world = loop {
             match seat.next().await? {
-                Some(FromHub::World { units, alarms, calls, blocks, incidents, .. }) => {
-                    break World::from_parts(units, alarms).with_calls(calls, blocks).with_incidents(incidents)
-                }
+                Some(FromHub::World { world, .. }) => break World::from_saved(*world),
                 Some(_) => continue,
                 None => bail!("--hub {}: the hub closed before sending its world", args.hub),
             }

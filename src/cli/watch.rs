@@ -94,7 +94,7 @@ fn print(message: FromHub, printed: &mut Option<u64>) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match message {
-        FromHub::World { seq, units, alarms, .. } => {
+        FromHub::World { seq, world } => {
             if let Some(last) = *printed {
                 if seq < last {
                     eprintln!("watch: the hub is at seq {seq}, behind the {last} printed (it lost records?); nothing is printed twice");
@@ -108,7 +108,7 @@ fn print(message: FromHub, printed: &mut Option<u64>) -> std::io::Result<()> {
                     writeln!(out, "{}", serde_json::json!({"seq": null, "kind": "gap", "from": last + 1, "to": seq}))?;
                 }
             } else {
-                eprintln!("watch: from seq {} ({} units, {} alarms)", seq + 1, units.len(), alarms.len());
+                eprintln!("watch: from seq {} ({} units, {} alarms)", seq + 1, world.units.len(), world.alarms.len());
             }
             *printed = Some(seq);
         }

@@ -94,8 +94,8 @@ impl FeedState {
     }
 
     /// Takes a call or a location read from a request, its token from the body or the header;
-    /// says when the world journaled it without acting on it (a location from a number with
-    /// no open call, a report of a call that never rang).
+    /// says when the world journaled it without acting on it (a report of a call that never
+    /// rang, a location older than its call's).
     async fn accept_read(&self, feed: FeedKind, read: calls::Read, headers: &HeaderMap) -> Response {
         let token = read.token.or_else(|| bearer(headers));
         if let Some(refused) = self.unauthorized(feed, &read.device, token.as_deref()) {

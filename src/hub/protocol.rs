@@ -6,8 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::calls::{is_number, NumberBlock};
-use crate::model::{Alarm, Call, Command, Event, Incident, Millis, Role, Unit, MAX_NOTE};
+use crate::model::calls::is_number;
+use crate::model::{Command, Event, Millis, Role, MAX_NOTE};
+use crate::world::Saved;
 
 /// The protocol version this build speaks.
 pub const VERSION: u32 = 1;
@@ -84,14 +85,8 @@ pub enum FromHub {
     /// when it fell behind).
     World {
         seq: u64,
-        units: Vec<Unit>,
-        alarms: Vec<Alarm>,
-        #[serde(default)]
-        calls: Vec<Call>,
-        #[serde(default)]
-        blocks: Vec<NumberBlock>,
-        #[serde(default)]
-        incidents: Vec<Incident>,
+        #[serde(flatten)]
+        world: Box<Saved>,
     },
     /// Applied events, numbered from `first_seq`; `refused` lists the events (by index in
     /// `events`) the world recorded but did not carry out, with the reason.

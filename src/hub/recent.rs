@@ -90,14 +90,9 @@ impl Recent {
             Want::Nothing => CatchUp::Frames(Vec::new()),
             Want::After(seq) if seq == self.seq => CatchUp::Frames(Vec::new()),
             Want::After(seq) if seq < self.seq && self.holds_after(seq) => CatchUp::Frames(self.frames_after(seq)),
-            Want::After(_) | Want::World => CatchUp::World(FromHub::World {
-                seq: self.seq,
-                units: self.world.units().to_vec(),
-                alarms: self.world.alarms().to_vec(),
-                calls: self.world.calls().to_vec(),
-                blocks: self.world.blocks().cloned().collect(),
-                incidents: self.world.incidents().to_vec(),
-            }),
+            Want::After(_) | Want::World => {
+                CatchUp::World(FromHub::World { seq: self.seq, world: Box::new(self.world.saved()) })
+            }
         }
     }
 

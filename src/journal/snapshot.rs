@@ -3,7 +3,7 @@
 //! (a month of positions at 1,000 units is billions of records).
 //!
 //! A snapshot is a cache, never the record: the journal stays the truth. Each file in
-//! `snapshots/` is `PNTSNAP4 | blake3(body) | postcard(body)` (PNTSNAP1 to PNTSNAP3, older
+//! `snapshots/` is `PNTSNAP5 | blake3(body) | postcard(body)` (PNTSNAP1 to PNTSNAP4, older
 //! shapes, are still read), written to a temporary name,
 //! synced and renamed, the two newest kept. One that is damaged, or that does not fit the
 //! journal (a cursor past a segment's end, a chain that does not continue from its hash), is
@@ -20,10 +20,13 @@ use super::stream::Cursor;
 use crate::model::calls::NumberBlock;
 use crate::model::legacy::{AlarmV1, AlarmV2};
 use crate::model::{Alarm, Call, Incident, Unit};
-use crate::world::World;
+use crate::world::{Saved, World};
 
-/// Today's snapshots (units, alarms, calls, the block list and incidents).
-const MAGIC: &[u8; 8] = b"PNTSNAP4";
+/// Today's snapshots: the world as [`Saved`] holds it.
+const MAGIC: &[u8; 8] = b"PNTSNAP5";
+/// Snapshots with calls, the block list and incidents but no early callers' locations,
+/// written on 2026-12-01, still read.
+const MAGIC_V4: &[u8; 8] = b"PNTSNAP4";
 /// Snapshots of units and alarms (with repeats, notes and closures) without calls, written up
 /// to 2026-12-01, still read.
 const MAGIC_V3: &[u8; 8] = b"PNTSNAP3";
@@ -44,6 +47,13 @@ pub struct Checkpoint {
 
 #[derive(Serialize, Deserialize)]
 struct Body {
+    checkpoint: Checkpoint,
+    world: Saved,
+}
+
+/// A snapshot's body in the fourth format.
+#[derive(Deserialize)]
+struct BodyV4 {
     checkpoint: Checkpoint,
     units: Vec<Unit>,
     alarms: Vec<Alarm>,
@@ -91,10 +101,7 @@ fn folder(journal: &Path) -> PathBuf {
 pub fn write(journal: &Path, checkpoint: Checkpoint, world: &World) -> Result<PathBuf> {
     let dir = folder(journal);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let (units, alarms, calls) = (world.units().to_vec(), world.alarms().to_vec(), world.calls().to_vec());
-    let blocks = world.blocks().cloned().collect();
-    let incidents = world.incidents().to_vec();
-    let body = Body { checkpoint, units, alarms, calls, blocks, incidents };
+    let body = Body { checkpoint, world: world.saved() };
     let payload = postcard::to_stdvec(&body).context("cannot encode a snapshot")?;
     let mut bytes = Vec::with_capacity(payload.len() + 40);
     bytes.extend_from_slice(MAGIC);
@@ -136,7 +143,7 @@ pub fn list(journal: &Path) -> Result<Vec<(u64, PathBuf)>> {
 pub fn read(path: &Path) -> Result<Snapshot> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let magic = bytes.get(..8).unwrap_or_default();
-    if bytes.len() < 40 || ![MAGIC, MAGIC_V3, MAGIC_V2, MAGIC_V1].iter().any(|m| magic == &m[..]) {
+    if bytes.len() < 40 || ![MAGIC, MAGIC_V4, MAGIC_V3, MAGIC_V2, MAGIC_V1].iter().any(|m| magic == &m[..]) {
         bail!("{}: not a pantau snapshot", path.display());
     }
     let payload = &bytes[40..];
@@ -145,42 +152,44 @@ pub fn read(path: &Path) -> Result<Snapshot> {
     }
     let body: Body = if magic == MAGIC {
         postcard::from_bytes(payload)
+    } else if magic == MAGIC_V4 {
+        postcard::from_bytes::<BodyV4>(payload).map(|old| Body {
+            checkpoint: old.checkpoint,
+            world: Saved {
+                units: old.units,
+                alarms: old.alarms,
+                calls: old.calls,
+                blocks: old.blocks,
+                incidents: old.incidents,
+                early_locations: Vec::new(),
+            },
+        })
     } else if magic == MAGIC_V3 {
         postcard::from_bytes::<BodyV3>(payload).map(|old| Body {
             checkpoint: old.checkpoint,
-            units: old.units,
-            alarms: old.alarms,
-            calls: Vec::new(),
-            blocks: Vec::new(),
-            incidents: Vec::new(),
+            world: Saved { units: old.units, alarms: old.alarms, ..Saved::default() },
         })
     } else if magic == MAGIC_V2 {
         postcard::from_bytes::<BodyV2>(payload).map(|old| Body {
             checkpoint: old.checkpoint,
-            units: old.units,
-            alarms: old.alarms.into_iter().map(Into::into).collect(),
-            calls: Vec::new(),
-            blocks: Vec::new(),
-            incidents: Vec::new(),
+            world: Saved {
+                units: old.units,
+                alarms: old.alarms.into_iter().map(Into::into).collect(),
+                ..Saved::default()
+            },
         })
     } else {
         postcard::from_bytes::<BodyV1>(payload).map(|old| Body {
             checkpoint: old.checkpoint,
-            units: old.units,
-            alarms: old.alarms.into_iter().map(Into::into).collect(),
-            calls: Vec::new(),
-            blocks: Vec::new(),
-            incidents: Vec::new(),
+            world: Saved {
+                units: old.units,
+                alarms: old.alarms.into_iter().map(Into::into).collect(),
+                ..Saved::default()
+            },
         })
     }
     .with_context(|| format!("{}: cannot decode", path.display()))?;
-    Ok(Snapshot {
-        path: path.to_path_buf(),
-        checkpoint: body.checkpoint,
-        world: World::from_parts(body.units, body.alarms)
-            .with_calls(body.calls, body.blocks)
-            .with_incidents(body.incidents),
-    })
+    Ok(Snapshot { path: path.to_path_buf(), checkpoint: body.checkpoint, world: World::from_saved(body.world) })
 }
 
 /// Snapshots newest first, each read when asked for; damaged ones are logged and passed over.

@@ -22,6 +22,12 @@ pub const HISTORY_CALLS: usize = 1_000;
 /// This many silent calls in a row, the last ones classified, flag a silent streak.
 pub const SILENT_STREAK: usize = 3;
 
+/// A phone sends its AML location as the emergency call starts, so it may reach the centre
+/// before the bridge says the call rings: a location up to this long before the call joins it.
+pub const EARLY_LOCATION_MS: Millis = 60_000;
+/// At most this many such locations wait for their calls (the oldest go first).
+pub const MAX_EARLY_LOCATIONS: usize = 10_000;
+
 /// Whether a caller's number is as the network gives it: digits with an optional leading `+`
 /// (up to 32), or `anonymous` when the network withheld it.
 pub fn is_number(value: &str) -> bool {

@@ -136,9 +136,7 @@ impl Desk {
 
     fn take(&mut self, message: FromHub) {
         match message {
-            FromHub::World { units, alarms, calls, blocks, incidents, .. } => {
-                self.world = World::from_parts(units, alarms).with_calls(calls, blocks).with_incidents(incidents);
-            }
+            FromHub::World { world, .. } => self.world = World::from_saved(*world),
             FromHub::Batch { events, .. } => {
                 self.world.apply(&events);
             }

@@ -292,10 +292,9 @@ impl Line {
     /// Hands one message from the hub on; says when the session has ended.
     fn take(&mut self, message: FromHub) -> Option<Ended> {
         let inbound = match message {
-            FromHub::World { seq, units, alarms, calls, blocks, incidents } => {
+            FromHub::World { seq, world } => {
                 self.last_seq = Some(seq);
-                let world = World::from_parts(units, alarms).with_calls(calls, blocks).with_incidents(incidents);
-                Inbound::World { seq, world: Box::new(world) }
+                Inbound::World { seq, world: Box::new(World::from_saved(*world)) }
             }
             FromHub::Batch { events, .. } if events.is_empty() => return None,
             FromHub::Batch { first_seq, events, .. } => {

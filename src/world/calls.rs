@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::calls::{Flag, Ring, Verdict, HISTORY_MS, INVALID_MIN_CALLS, REPEAT_CALLS, REPEAT_WINDOW_MS};
-use crate::model::calls::{NumberBlock, HISTORY_CALLS, SILENT_STREAK};
+use crate::model::calls::{NumberBlock, EARLY_LOCATION_MS, HISTORY_CALLS, MAX_EARLY_LOCATIONS, SILENT_STREAK};
 use crate::model::iso8601;
 use crate::model::{
     Call, CallId, CallPhase, CallState, CallerLocation, Channel, Classification, IncidentId, Millis, Role, Tier,
@@ -36,13 +36,16 @@ pub struct CallBook {
     open: BTreeSet<CallId>,
     /// The block list, by number (ordered, so it is saved the same way every time).
     blocks: BTreeMap<String, NumberBlock>,
+    /// Locations that came from a number with no open call, the newest per number: a call
+    /// from it ringing within [`EARLY_LOCATION_MS`] of one takes it.
+    early: BTreeMap<String, CallerLocation>,
     changed: Vec<bool>,
     changes: Vec<u32>,
 }
 
 impl CallBook {
     /// Calls as a snapshot saved them, nothing marked changed.
-    pub fn from_saved(calls: Vec<Call>, blocks: Vec<NumberBlock>) -> Self {
+    pub fn from_saved(calls: Vec<Call>, blocks: Vec<NumberBlock>, early: Vec<(String, CallerLocation)>) -> Self {
         let by_key = calls.iter().map(|c| ((c.trunk.clone(), c.key.clone()), c.id)).collect();
         let mut by_number: HashMap<String, Vec<CallId>> = HashMap::new();
         for call in &calls {
@@ -50,7 +53,13 @@ impl CallBook {
         }
         let open = calls.iter().filter(|c| c.is_open()).map(|c| c.id).collect();
         let blocks = blocks.into_iter().map(|b| (b.number.clone(), b)).collect();
-        Self { changed: vec![false; calls.len()], calls, by_key, by_number, open, blocks, changes: Vec::new() }
+        let early = early.into_iter().collect();
+        Self { changed: vec![false; calls.len()], calls, by_key, by_number, open, blocks, early, changes: Vec::new() }
+    }
+
+    /// The locations waiting for their calls, by number.
+    pub fn early_locations(&self) -> impl Iterator<Item = (&String, &CallerLocation)> + '_ {
+        self.early.iter()
     }
 
     pub fn calls(&self) -> &[Call] {
@@ -124,6 +133,7 @@ impl CallBook {
     fn open(&mut self, report: Report, key: (Option<String>, String)) -> Outcome {
         let id = self.calls.len() as CallId + 1;
         let flags = self.flags(report.number, report.time);
+        let location = self.take_early(report.number, report.time);
         self.calls.push(Call {
             id,
             key: report.key.to_string(),
@@ -136,11 +146,11 @@ impl CallBook {
             answered_by: None,
             ended_at: None,
             rings: Vec::new(),
-            location: None,
             verdict: None,
             flags,
             incident: None,
             text: report.text.map(str::to_string),
+            location,
         });
         self.by_key.insert(key, id);
         self.by_number.entry(report.number.to_string()).or_default().push(id);
@@ -208,14 +218,15 @@ impl CallBook {
     }
 
     /// A caller's location joins the newest open call from the number, unless that call has a
-    /// newer one.
+    /// newer one; with no call open from it yet, it waits for one.
     pub fn locate(&mut self, number: &str, location: &CallerLocation) -> Outcome {
         let newest_open = self
             .by_number
             .get(number)
             .and_then(|ids| ids.iter().rev().copied().find(|id| self.calls[*id as usize - 1].is_open()));
         let Some(id) = newest_open else {
-            return Outcome::Refused(format!("no open call from {number}"));
+            self.keep_early(number, location);
+            return Outcome::Applied;
         };
         let call = &mut self.calls[id as usize - 1];
         if call.location.as_ref().is_some_and(|had| had.time > location.time) {
@@ -226,7 +237,31 @@ impl CallBook {
         Outcome::Applied
     }
 
-    /// The switchboard sends a waiting call to a node.
+    /// Keeps a location from a number with no open call (the newest per number), dropping
+    /// those too old for any call still to take once more than [`MAX_EARLY_LOCATIONS`] wait,
+    /// and then the oldest.
+    fn keep_early(&mut self, number: &str, location: &CallerLocation) {
+        if self.early.get(number).is_some_and(|had| had.time >= location.time) {
+            return;
+        }
+        self.early.insert(number.to_string(), location.clone());
+        if self.early.len() > MAX_EARLY_LOCATIONS {
+            let newest = self.early.values().map(|l| l.time).max().unwrap_or(location.time);
+            self.early.retain(|_, l| newest - l.time <= EARLY_LOCATION_MS);
+        }
+        while self.early.len() > MAX_EARLY_LOCATIONS {
+            let oldest = self.early.iter().min_by_key(|(n, l)| (l.time, n.as_str())).map(|(n, _)| n.clone());
+            self.early.remove(&oldest.unwrap_or_default());
+        }
+    }
+
+    /// The location a number's phone sent up to [`EARLY_LOCATION_MS`] before its call rang
+    /// (older ones are dropped).
+    fn take_early(&mut self, number: &str, rang_at: Millis) -> Option<CallerLocation> {
+        let location = self.early.remove(number)?;
+        (rang_at - location.time <= EARLY_LOCATION_MS).then_some(location)
+    }
+
     /// The switchboard sends a waiting call to a node, from its `rung`th ring (a move made
     /// on an older view of the call is refused, so a call never moves twice for one reason).
     pub fn route(&mut self, id: CallId, rung: usize, node: &str, tier: Tier, why: &str, time: Millis) -> Outcome {
@@ -478,7 +513,34 @@ mod tests {
             book.call(3).and_then(|c| c.location.as_ref()).is_some()
                 && book.call(1).is_some_and(|c| c.location.is_none())
         );
-        assert!(matches!(book.locate("+6289", &at(106.8)), Outcome::Refused(r) if r.contains("+6289")));
+    }
+
+    /// AML leaves the phone as the call starts, so it can beat the bridge's ringing report: it
+    /// waits for the number's next call (up to a minute), the newest per number, and a bounded
+    /// number of them wait.
+    #[test]
+    fn a_location_before_its_call_waits_for_it_a_minute_and_no_longer() {
+        let mut book = CallBook::default();
+        let early = |time| CallerLocation { time, ..at(106.8) };
+        assert_eq!(book.locate("+6281", &early(1_000)), Outcome::Applied);
+        assert_eq!(book.locate("+6281", &early(500)), Outcome::Applied, "an older one is kept out");
+        ring(&mut book, "x", "+6282", 2_000);
+        assert!(book.call(1).is_some_and(|c| c.location.is_none()), "another number's call does not take it");
+        ring(&mut book, "a", "+6281", 1_000 + EARLY_LOCATION_MS);
+        assert_eq!(book.call(2).and_then(|c| c.location.as_ref()).map(|l| l.time), Some(1_000));
+        ring(&mut book, "b", "+6281", 1_000 + EARLY_LOCATION_MS + 1);
+        assert!(book.call(3).is_some_and(|c| c.location.is_none()), "taken once");
+
+        assert_eq!(book.locate("+6283", &early(0)), Outcome::Applied);
+        ring(&mut book, "c", "+6283", EARLY_LOCATION_MS + 1);
+        assert!(book.call(4).is_some_and(|c| c.location.is_none()), "over a minute before the call");
+        assert_eq!(book.early_locations().count(), 0, "a stale one is dropped when its number calls");
+
+        for n in 0..=MAX_EARLY_LOCATIONS as i64 {
+            book.locate(&format!("+6299{n}"), &early(n));
+        }
+        assert_eq!(book.early_locations().count(), MAX_EARLY_LOCATIONS);
+        assert!(book.early_locations().all(|(n, _)| n != "+62990"), "the oldest went first");
     }
 
     #[test]
@@ -499,7 +561,7 @@ mod tests {
         assert_eq!(book.report(ended), Outcome::Applied);
         assert!(!book.call(1).is_some_and(Call::is_open));
         assert_eq!(book.open_calls().map(|c| c.id).collect::<Vec<_>>(), [2]);
-        let saved = CallBook::from_saved(book.calls().to_vec(), Vec::new());
+        let saved = CallBook::from_saved(book.calls().to_vec(), Vec::new(), Vec::new());
         assert_eq!(saved.open_calls().map(|c| c.id).collect::<Vec<_>>(), [2], "rebuilt from a snapshot");
         assert!(matches!(book.answer(1, "sari", 15), Outcome::Refused(r) if r.contains("ended unanswered")));
         let stray = Report {

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 pub mod calls;
 pub mod incidents;
 pub mod service_levels;
@@ -17,7 +19,7 @@ use crate::model::{
     Alarm, AlarmId, AlarmState, Call, CallId, Closure, Command, DeviceId, Event, Millis, PositionSource, Role, Unit,
     UnitStatus, MAX_NOTE,
 };
-use crate::model::{Classification, Incident, IncidentId, IncidentKind, IncidentState};
+use crate::model::{CallerLocation, Classification, Incident, IncidentId, IncidentKind, IncidentState};
 
 /// An alarm from a device whose latest alarm is still open and this recent (from its last
 /// repeat) is a repeat of it, not a new one.
@@ -44,6 +46,23 @@ pub enum Outcome {
     Applied,
     /// Recorded, but not carried out (e.g. a viewer trying to dispatch), with the reason.
     Refused(String),
+}
+
+/// What a world is rebuilt from: a journal snapshot's body, or a hub's welcome to a seat
+/// (whose older peers may leave out what came later, hence the defaults).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Saved {
+    pub units: Vec<Unit>,
+    pub alarms: Vec<Alarm>,
+    #[serde(default)]
+    pub calls: Vec<Call>,
+    #[serde(default)]
+    pub blocks: Vec<NumberBlock>,
+    #[serde(default)]
+    pub incidents: Vec<Incident>,
+    /// Callers' locations that came before their calls rang, by number.
+    #[serde(default)]
+    pub early_locations: Vec<(String, CallerLocation)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -492,25 +511,14 @@ impl World {
         self.incidents.open_incidents()
     }
 
-    /// This world with these incidents (as saved by a journal snapshot).
-    pub fn with_incidents(self, incidents: Vec<Incident>) -> Self {
-        Self { incidents: IncidentBook::from_saved(incidents), ..self }
-    }
-
     /// The block list of numbers, by number.
     pub fn blocks(&self) -> impl Iterator<Item = &NumberBlock> + '_ {
         self.calls.blocks()
     }
 
-    /// This world with these calls and blocks (as saved by a journal snapshot), nothing marked
-    /// changed.
-    pub fn with_calls(self, calls: Vec<Call>, blocks: Vec<NumberBlock>) -> Self {
-        Self { calls: CallBook::from_saved(calls, blocks), ..self }
-    }
-
-    /// A world holding these units and alarms (as saved by a journal snapshot), nothing
-    /// marked changed.
-    pub fn from_parts(units: Vec<Unit>, alarms: Vec<Alarm>) -> Self {
+    /// A world holding what a snapshot or a hub's welcome saved, nothing marked changed.
+    pub fn from_saved(saved: Saved) -> Self {
+        let Saved { units, alarms, calls, blocks, incidents, early_locations } = saved;
         let unit_slots = units.iter().enumerate().map(|(slot, u)| (u.id.clone(), slot as u32)).collect();
         // Alarms are in id order, so the last one seen per device is its latest.
         let latest_alarm = alarms.iter().map(|a| (a.source.clone(), a.id)).collect();
@@ -522,18 +530,37 @@ impl World {
             unit_slots,
             alarms,
             changes: ChangeSet::default(),
-            calls: CallBook::default(),
-            incidents: IncidentBook::default(),
+            calls: CallBook::from_saved(calls, blocks, early_locations),
+            incidents: IncidentBook::from_saved(incidents),
         }
     }
 
-    /// Same units, alarms, calls and blocks (ignores pending change sets).
+    /// A world holding only these units and alarms.
+    pub fn from_parts(units: Vec<Unit>, alarms: Vec<Alarm>) -> Self {
+        Self::from_saved(Saved { units, alarms, ..Saved::default() })
+    }
+
+    /// Everything [`World::from_saved`] needs to build this world again.
+    pub fn saved(&self) -> Saved {
+        Saved {
+            units: self.units.clone(),
+            alarms: self.alarms.clone(),
+            calls: self.calls.calls().to_vec(),
+            blocks: self.calls.blocks().cloned().collect(),
+            incidents: self.incidents.incidents().to_vec(),
+            early_locations: self.calls.early_locations().map(|(n, l)| (n.clone(), l.clone())).collect(),
+        }
+    }
+
+    /// Same units, alarms, calls, blocks, incidents and early locations (ignores pending change
+    /// sets).
     pub fn same_state(&self, other: &World) -> bool {
         self.units == other.units
             && self.alarms == other.alarms
             && self.calls.calls() == other.calls.calls()
             && self.calls.blocks().eq(other.calls.blocks())
             && self.incidents.incidents() == other.incidents.incidents()
+            && self.calls.early_locations().eq(other.calls.early_locations())
     }
 }
 

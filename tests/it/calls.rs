@@ -328,10 +328,13 @@ fn bad_telephony_and_aml_input_is_refused_by_field() {
     let second = call_when(&service, 2, "the message waiting", |c| c.is_waiting());
     assert_eq!((second.channel, second.number.as_str()), (pantau::model::Channel::Whatsapp, "+6281888"));
 
-    // Well-formed, but nobody from that number is on a call: journaled, and said.
+    // Well-formed, from a number not on a call yet: it waits for the call, which takes it.
     let (status, text) = post(&runtime, &service, "/aml", https("-6.2"));
-    assert_eq!(status, 200);
-    assert!(text.contains("no open call from +6281"), "{text}");
+    assert_eq!(status, 200, "{text}");
+    let ring = r#"{"call":"late-ring","event":"ringing","number":"+6281"}"#;
+    assert_eq!(post(&runtime, &service, "/calls", ring.into()).0, 200);
+    let located = call_when(&service, 3, "the early location on its call", |c| c.location.is_some());
+    assert_eq!(located.location.map(|l| (l.lat, l.lon)), Some((-6.2, 106.8)));
     // A body over the API's limit is refused before it is read.
     let huge = format!(r#"{{"call":"x","event":"ringing","number":"{}"}}"#, "1".repeat(200_000));
     assert_eq!(post(&runtime, &service, "/calls", huge).0, 413);

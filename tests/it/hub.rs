@@ -572,8 +572,8 @@ fn a_seat_that_falls_behind_is_sent_the_world_again_and_ends_equal() {
         let (mut world, mut seq, mut worlds) = (pantau::world::World::new(), 0, 0);
         while seq < hub_seq {
             match tokio::time::timeout(Duration::from_secs(20), seat.next()).await.expect("in time").expect("stream") {
-                Some(FromHub::World { seq: at, units, alarms, .. }) => {
-                    (world, seq) = (pantau::world::World::from_parts(units, alarms), at);
+                Some(FromHub::World { seq: at, world: saved }) => {
+                    (world, seq) = (pantau::world::World::from_saved(*saved), at);
                     worlds += 1;
                 }
                 Some(FromHub::Batch { first_seq, events, .. }) => {

@@ -268,6 +268,60 @@ fn replay_starts_from_the_newest_sound_snapshot() {
     assert!(journal::replay(dir.path()).expect("replay").same_state(&live));
 }
 
+/// A caller's AML location journaled before the bridge said the call rings, a snapshot
+/// taken between the two: replay from the snapshot joins the location to the call as the
+/// live world did, and a snapshot in the previous format (PNTSNAP4) is still read.
+#[test]
+fn a_location_waiting_for_its_call_survives_a_snapshot_and_old_snapshots_still_read() {
+    use pantau::model::calls::{AmlTransport, FixMethod};
+    use pantau::model::{CallPhase, CallerLocation, Channel};
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut j, _) = Journal::open(JournalConfig::new(dir.path())).expect("open");
+    let mut live = World::new();
+    let now = 1_800_000_000_000;
+    let location = CallerLocation {
+        lon: 106.8,
+        lat: -6.2,
+        radius: 12.0,
+        time: now,
+        method: FixMethod::Gnss,
+        confidence: None,
+        transport: AmlTransport::Https,
+    };
+    let ring = Event::Call {
+        call: "k1".into(),
+        phase: CallPhase::Ringing,
+        number: "+628155".into(),
+        channel: Channel::Voice,
+        trunk: None,
+        time: now + 3_000,
+        text: None,
+    };
+    for batch in [vec![Event::CallerLocation { number: "+628155".into(), location: location.clone() }], vec![ring]] {
+        j.append(&batch, 1).expect("append");
+        live.apply(&batch);
+        if live.calls().is_empty() {
+            j.snapshot(&live).expect("snapshot between the location and its call");
+        }
+    }
+    drop(j);
+    assert_eq!(live.call(1).and_then(|c| c.location.clone()), Some(location), "the call took the early location");
+    assert!(journal::replay(dir.path()).expect("replay").same_state(&live));
+
+    // The same snapshot as the fourth format wrote it (no early locations), still read.
+    let (_, path) = snapshot::list(dir.path()).expect("list").pop().expect("a snapshot");
+    let saved = snapshot::read(&path).expect("read").checkpoint;
+    let old = World::new().saved();
+    let body =
+        postcard::to_stdvec(&(saved, old.units, old.alarms, old.calls, old.blocks, old.incidents)).expect("encode");
+    let mut bytes = b"PNTSNAP4".to_vec();
+    bytes.extend_from_slice(blake3::hash(&body).as_bytes());
+    bytes.extend_from_slice(&body);
+    std::fs::write(&path, bytes).expect("write");
+    let read = snapshot::read(&path).expect("a PNTSNAP4 snapshot is read");
+    assert_eq!(read.checkpoint, saved);
+}
+
 #[test]
 fn the_sequence_goes_on_after_a_restart_just_after_a_segment_rolled() {
     let dir = tempfile::tempdir().expect("tmp");
