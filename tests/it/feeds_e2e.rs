@@ -164,6 +164,59 @@ async fn tokens_are_required_unless_insecure() {
     s.stop().await.expect("clean shutdown");
 }
 
+/// The telephony endpoints are closed like the devices': a call or a location without its
+/// trunk's or transport's token, or with another's (a device's, another trunk's), is refused
+/// and never reaches the journal; with the right one it is taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_and_locations_need_their_own_tokens() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tokens = dir.path().join("tokens.txt");
+    std::fs::write(
+        &tokens,
+        "pjr-01 s3cret
+110:e1-0 tr4nk
+110:aml 4ml
+110:sms sm5
+",
+    )
+    .expect("tokens");
+    let s = start(&dir.path().join("journal"), Some(&tokens)).await;
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: String, token: Option<&str>| {
+        let request = http.post(url(s.bound.http, path)).body(body);
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        async move { request.send().await.expect("the API answers").status().as_u16() }
+    };
+    let call = |token: &str| {
+        let field = if token.is_empty() { String::new() } else { format!(r#","token":"{token}""#) };
+        format!(r#"{{"call":"c1","event":"ringing","number":"+6281","trunk":"e1-0"{field}}}"#)
+    };
+    for refused in ["", "s3cret", "4ml", "wrong"] {
+        assert_eq!(post("/calls", call(refused), None).await, 401, "token {refused:?}");
+    }
+    assert_eq!(post("/calls", call("").replace("e1-0", "e1-1"), Some("tr4nk")).await, 401, "another trunk's");
+    let aml = format!(
+        "v=3&device_number=%2B6281&location_latitude=-6.2&location_longitude=106.8&location_time={}&location_accuracy=20",
+        pantau::model::now_millis()
+    );
+    assert_eq!(post("/aml", aml.clone(), None).await, 401);
+    assert_eq!(post("/aml", aml.clone(), Some("tr4nk")).await, 401);
+    let sms = r#"{"number":"+6281","sms":"tolong"}"#.to_string();
+    assert_eq!(post("/sms", sms.clone(), Some("4ml")).await, 401);
+    assert!(s.ingest.snapshot().await.expect("world").calls().is_empty(), "nothing refused was taken");
+
+    assert_eq!(post("/calls", call("tr4nk"), None).await, 200);
+    assert_eq!(post("/aml", aml, Some("4ml")).await, 200);
+    assert_eq!(post("/sms", sms, Some("sm5")).await, 200);
+    let world = s.ingest.snapshot().await.expect("world");
+    assert_eq!(world.calls().len(), 2, "the call and the SMS to 110");
+    assert!(world.call(1).is_some_and(|c| c.location.is_some()), "the location joined the call");
+    s.stop().await.expect("clean shutdown");
+}
+
 /// ISO-8601 for epoch seconds, without a date library in the test.
 fn chrono_like(t: i64) -> String {
     pantau::model::iso8601(t * 1000)
