@@ -22,6 +22,7 @@ use crate::model::{
 use crate::spatial::congestion::Congestion;
 use crate::spatial::dispatch::{Candidate, Router};
 use crate::spatial::{CameraIndex, LiveIndex, RoadGraph, Streets, UnitFilter, ZoneIndex};
+use crate::world::service_levels::{calls_since, Breach};
 use crate::world::{ChangeSet, Outcome, World};
 
 use super::tracks::Tracks;
@@ -267,10 +268,7 @@ impl Desk {
         let queue = self.call_queue();
         let ringing: Vec<&&Call> = queue.iter().filter(|c| c.is_waiting()).collect();
         let oldest = ringing.iter().map(|c| c.rang_at).min();
-        // Calls are numbered as they ring: today's are at the end (an hour's slack for bridges'
-        // clocks).
-        let recent = self.world.calls().iter().rev().take_while(|c| c.rang_at >= day_start - 3_600_000);
-        let today: Vec<&Call> = recent.filter(|c| c.rang_at >= day_start && self.oversees(c.node())).collect();
+        let today: Vec<&Call> = calls_since(&self.world, day_start).filter(|c| self.oversees(c.node())).collect();
         let answered: Vec<i64> = today.iter().filter_map(|c| Some(c.answered_at? - c.rang_at)).collect();
         let judged: Vec<Classification> = today.iter().filter_map(|c| c.verdict.as_ref().map(|v| v.class)).collect();
         CallFigures {
@@ -285,6 +283,16 @@ impl Desk {
                 .filter(|c| **c != Classification::Valid && **c != Classification::Invalid)
                 .count(),
         }
+    }
+
+    /// The answer and on-scene targets missed since `since` by the calls and incidents this
+    /// desk sees, at `now`.
+    pub fn breaches(&self, since: Millis, now: Millis) -> Vec<Breach> {
+        let node = |breach: &Breach| match breach {
+            Breach::Answer { node, .. } | Breach::OnScene { node, .. } => node.clone(),
+        };
+        let all = crate::world::service_levels::breaches(&self.world, since, now);
+        all.into_iter().filter(|b| self.oversees(node(b).as_deref())).collect()
     }
 
     /// Open incidents this desk sees, most urgent first: those handed to its node or a node

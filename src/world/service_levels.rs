@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::World;
 use crate::model::calls::ANSWER_TARGET_MS;
 use crate::model::incidents::Milestone;
-use crate::model::{CallId, Classification, IncidentId, Millis};
+use crate::model::{Call, CallId, Classification, IncidentId, Millis};
 
 /// The on-scene target (Kapolri, January 2026): ten minutes from the call.
 pub const ON_SCENE_TARGET_MS: Millis = 10 * 60_000;
@@ -38,10 +38,23 @@ pub enum Breach {
     },
 }
 
-/// Every breach among the calls and incidents that began at or after `since`, at `now`.
+/// Calls and incidents are numbered as they come, and a bridge's time is believed only within
+/// an hour of when its report came: so the ones since a time are all in the newest ones back to
+/// an hour before it.
+const CLOCK_SLACK_MS: Millis = 3_600_000;
+
+/// The calls that rang at or after `since`, oldest first, found from the newest back.
+pub fn calls_since(world: &World, since: Millis) -> impl Iterator<Item = &Call> + '_ {
+    let calls = world.calls();
+    let first = calls.len() - calls.iter().rev().take_while(|c| c.rang_at >= since - CLOCK_SLACK_MS).count();
+    calls[first..].iter().filter(move |c| c.rang_at >= since)
+}
+
+/// Every breach among the calls and incidents that began at or after `since`, at `now`, oldest
+/// first. Only the calls and incidents of that period are read, however long the record.
 pub fn breaches(world: &World, since: Millis, now: Millis) -> Vec<Breach> {
     let mut found = Vec::new();
-    for call in world.calls().iter().filter(|c| c.rang_at >= since) {
+    for call in calls_since(world, since) {
         let answered = call.answered_at.map(|t| t.saturating_sub(call.rang_at));
         // Unanswered: still ringing, or the caller gave up.
         let unanswered = match call.ended_at {
@@ -62,7 +75,10 @@ pub fn breaches(world: &World, since: Millis, now: Millis) -> Vec<Breach> {
             });
         }
     }
-    for incident in world.incidents() {
+    let incidents = world.incidents();
+    let received = |i: &crate::model::Incident| i.reached(Milestone::Received).unwrap_or(Millis::MAX);
+    let first = incidents.len() - incidents.iter().rev().take_while(|i| received(i) >= since - CLOCK_SLACK_MS).count();
+    for incident in &incidents[first..] {
         let Some(received) = incident.reached(Milestone::Received).filter(|t| *t >= since) else { continue };
         let on_scene = incident.reached(Milestone::OnScene).map(|t| t.saturating_sub(received));
         let waited =

@@ -698,9 +698,18 @@ fn a_call_taker_answers_a_flagged_call_and_classifies_it_with_one_key() {
         .filter(|&(x, y)| common::close(image.get_pixel(x, y).0, red, 40))
         .count();
     assert!(pixels > 200, "the 110 block is drawn in alarm red: {pixels} pixels");
-    let today = shown_text(&harness.get_by_label_contains("today:"));
+    let today = shown_text(&harness.get_by_label_contains("% in 10 s"));
     assert!(today.contains("100% in 10 s"), "answered within seconds of ringing: {today}");
     assert!(today.contains("prank 100%"), "{today}");
+    // The two earlier calls from the number rang for minutes unanswered: missed targets.
+    let missed = shown_text(&harness.get_by_label_contains("MISSED today"));
+    assert!(missed.contains("2 calls over 10 s · 0 incidents"), "{missed}");
+    harness.state_mut().wall = false;
+    step_until(&mut harness, "the desk's list", |h| h.query_by_label_contains("Missed targets today (2)").is_some());
+    harness.get_by_label_contains("Missed targets today (2)").click();
+    step_until(&mut harness, "the list open", |h| h.query_by_label_contains("call 1 +6281234500077").is_some());
+    let line = shown_text(&harness.get_by_label_contains("call 1 +6281234500077"));
+    assert!(line.contains("not answered, 20") || line.contains("not answered, 19"), "{line}");
     harness.into_state().session.stop().expect("clean stop");
     drop(dir);
 }

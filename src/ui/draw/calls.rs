@@ -7,10 +7,14 @@
 
 use eframe::egui::{self, Key, RichText};
 
-use super::look::{age, readable};
+use super::look::{age, clock, day_start, readable};
 use crate::model::calls::{ANSWER_TARGET_MS, HISTORY_MS};
 use crate::model::{now_millis, Call, Classification, Command};
 use crate::ui::state::Console;
+use crate::world::service_levels::Breach;
+
+/// The missed targets listed on the desk (the rest are counted).
+const BREACHES_SHOWN: usize = 50;
 
 /// The verdicts with their keys, in the order of the buttons.
 const VERDICT_KEYS: [(Classification, Key, &str); 5] = [
@@ -93,6 +97,50 @@ fn history(ui: &mut egui::Ui, console: &Console, call: &Call) {
     let verdicts: Vec<&str> =
         earlier.iter().take(5).map(|c| c.verdict.as_ref().map_or("not judged", |v| v.class.name())).collect();
     ui.label(format!("Earlier: {} calls in 30 days · last {}", earlier.len(), verdicts.join(", ")));
+}
+
+/// Today's missed targets at this desk's nodes, folded: each call answered after 10 s (or
+/// not at all) and each incident with no unit on scene within 10 minutes, newest first.
+pub fn breaches(ui: &mut egui::Ui, console: &mut Console) {
+    let now = now_millis();
+    let breaches = console.session.desk.breaches(day_start(now), now);
+    if breaches.is_empty() {
+        return;
+    }
+    let title = RichText::new(format!("Missed targets today ({})", breaches.len()))
+        .color(readable(console.palette.alarm, ui.visuals().panel_fill));
+    egui::CollapsingHeader::new(title).id_salt("breaches").show(ui, |ui| {
+        for breach in breaches.iter().rev().take(BREACHES_SHOWN) {
+            ui.label(breach_line(console, breach));
+        }
+        if breaches.len() > BREACHES_SHOWN {
+            ui.label(format!("… and {} more (pantau query breaches)", breaches.len() - BREACHES_SHOWN));
+        }
+    });
+}
+
+/// One missed target in words: what, where, when and by how much.
+fn breach_line(console: &Console, breach: &Breach) -> String {
+    let desk = &console.session.desk;
+    let at = |node: &Option<String>| node.as_deref().map_or("not routed", |n| desk.node_name(n)).to_string();
+    let secs = |ms: i64| (ms + 999) / 1000;
+    match breach {
+        Breach::Answer { call, number, node, rang_at, answered_after_ms, waited_ms } => {
+            let how = match answered_after_ms {
+                Some(_) => format!("answered after {} s", secs(*waited_ms)),
+                None => format!("not answered, {} s", secs(*waited_ms)),
+            };
+            format!("{} call {call} {number} at {}: {how}", clock(*rang_at), at(node))
+        }
+        Breach::OnScene { incident, node, received_at, on_scene_after_ms, waited_ms } => {
+            let minutes = waited_ms / 60_000;
+            let how = match on_scene_after_ms {
+                Some(_) => format!("on scene after {minutes} min"),
+                None => format!("no unit on scene, {minutes} min"),
+            };
+            format!("{} incident #{incident} at {}: {how}", clock(*received_at), at(node))
+        }
+    }
 }
 
 /// A commander's block of the number, with the reason typed (its calls still ring, flagged).

@@ -29,6 +29,13 @@ pub fn clock(t: Millis) -> String {
     local.format("%H:%M:%S").to_string()
 }
 
+/// The start of today, local time, in epoch milliseconds.
+pub fn day_start(now: Millis) -> Millis {
+    let local = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default().with_timezone(&chrono::Local);
+    let midnight = local.date_naive().and_hms_opt(0, 0, 0).and_then(|m| m.and_local_timezone(chrono::Local).earliest());
+    midnight.map_or(now, |m| m.timestamp_millis())
+}
+
 /// A palette colour, opaque (text, legend swatches, strokes).
 pub fn colour(c: Rgba) -> Color32 {
     let [r, g, b, _] = bytes(c);

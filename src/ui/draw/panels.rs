@@ -144,6 +144,7 @@ pub fn right(ui: &mut egui::Ui, console: &mut Console) {
         egui::ScrollArea::vertical().show(ui, |ui| {
             super::calls::queue(ui, console);
             super::incidents::queue(ui, console);
+            super::calls::breaches(ui, console);
             alarm_queue(ui, console);
             history(ui, console);
             ui.separator();

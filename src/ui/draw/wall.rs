@@ -8,10 +8,11 @@
 
 use eframe::egui::{self, RichText};
 
-use super::look::{age, readable, status_name};
+use super::look::{age, day_start, readable, status_name};
 use crate::model::calls::ANSWER_TARGET_MS;
 use crate::model::{now_millis, AlarmState, UnitStatus};
 use crate::ui::state::Console;
+use crate::world::service_levels::Breach;
 
 /// Type size of the wall's status strip and alarm list.
 pub const WALL_TEXT: f32 = 26.0;
@@ -103,13 +104,6 @@ fn ringing_calls(ui: &mut egui::Ui, console: &Console, size: f32) {
     ui.separator();
 }
 
-/// The start of today, local time, in epoch milliseconds.
-fn day_start(now: i64) -> i64 {
-    let local = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default().with_timezone(&chrono::Local);
-    let midnight = local.date_naive().and_hms_opt(0, 0, 0).and_then(|m| m.and_local_timezone(chrono::Local).earliest());
-    midnight.map_or(now, |m| m.timestamp_millis())
-}
-
 /// The wall's 110 block: calls ringing and the longest wait, today's answer rate within the
 /// target, escalations and prank share (only once a call has rung today), and the open
 /// incidents by priority (red while one waits for a unit).
@@ -135,6 +129,7 @@ fn call_block(ui: &mut egui::Ui, console: &Console) {
         share(f.not_genuine, f.classified)
     );
     ui.label(RichText::new(today).size(WALL_TEXT * 0.8).color(ui.visuals().strong_text_color()));
+    breaches_line(ui, console, now);
     let incidents = console.session.desk.incident_queue();
     if !incidents.is_empty() {
         let by_priority: Vec<String> = (1..=5)
@@ -152,6 +147,22 @@ fn call_block(ui: &mut egui::Ui, console: &Console) {
         ui.label(RichText::new(text).size(WALL_TEXT * 0.8).color(readable(shade, ui.visuals().panel_fill)).strong());
     }
     ui.separator();
+}
+
+/// Today's missed targets, in alarm red while there are any: calls answered after 10 s or
+/// not at all, incidents with no unit on scene within 10 minutes.
+fn breaches_line(ui: &mut egui::Ui, console: &Console, now: i64) {
+    let breaches = console.session.desk.breaches(day_start(now), now);
+    let calls = breaches.iter().filter(|b| matches!(b, Breach::Answer { .. })).count();
+    let incidents = breaches.len() - calls;
+    let (text, shade) = match breaches.len() {
+        0 => ("missed targets today: none".to_string(), console.palette.quiet),
+        _ => (
+            format!("MISSED today: {calls} calls over 10 s · {incidents} incidents over 10 min"),
+            console.palette.alarm,
+        ),
+    };
+    ui.label(RichText::new(text).size(WALL_TEXT * 0.8).color(readable(shade, ui.visuals().panel_fill)).strong());
 }
 
 fn wall_switch(ui: &mut egui::Ui, console: &mut Console) {
