@@ -11,6 +11,7 @@ mod record;
 pub mod repair;
 pub mod snapshot;
 mod stream;
+pub mod timeline;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -252,6 +253,14 @@ impl Lane {
         Ok(Self { records, ahead })
     }
 
+    /// Where this stream goes on from: at the record read ahead, or at its end.
+    fn resume(&self) -> Option<Cursor> {
+        match &self.ahead {
+            Some(Ok(_)) => self.records.last_start(),
+            _ => self.records.position(),
+        }
+    }
+
     /// The sequence number next in line (a read error goes first, to stop the merge).
     fn next_seq(&self) -> Option<u64> {
         self.ahead.as_ref().map(|r| r.as_ref().map_or(0, |r| r.seq))
@@ -273,6 +282,12 @@ impl JournalRecords {
             events: Lane::open(&dir.join("events"), from.map(|c| c.events))?,
             positions: Lane::open(&dir.join("positions"), from.map(|c| c.positions))?,
         })
+    }
+
+    /// A checkpoint after the records taken so far, the last of them `seq`: reading from it
+    /// goes on with the next record. None while a stream has no segment to point into.
+    pub fn checkpoint(&self, seq: u64) -> Option<snapshot::Checkpoint> {
+        Some(snapshot::Checkpoint { seq, events: self.events.resume()?, positions: self.positions.resume()? })
     }
 
     /// The two streams as read so far, by name.

@@ -314,6 +314,9 @@ pub struct StreamRecords {
     last_seq: Option<u64>,
     /// Where to begin (a snapshot's cursor), until the first segment is loaded.
     start: Option<Cursor>,
+    /// The loaded segment's index, and where the last record returned began.
+    segment: u64,
+    last_start: Option<Cursor>,
     pub segment_count: u64,
     pub problems: Vec<String>,
 }
@@ -334,6 +337,8 @@ impl StreamRecords {
         }
         Ok(Self {
             start,
+            segment: 0,
+            last_start: None,
             segments: segments.into_iter(),
             name: String::new(),
             bytes: Vec::new(),
@@ -351,6 +356,17 @@ impl StreamRecords {
         self.head
     }
 
+    /// Where the record last returned began: reading from there returns it again.
+    pub fn last_start(&self) -> Option<Cursor> {
+        self.last_start
+    }
+
+    /// Where reading stands: after the last record returned (at the end of the stream once
+    /// exhausted). None before a segment has been loaded.
+    pub fn position(&self) -> Option<Cursor> {
+        (self.segment > 0).then_some(Cursor { segment: self.segment, offset: self.at as u64, head: self.head })
+    }
+
     /// Loads the next segment; false when none is left.
     fn next_segment(&mut self) -> Result<bool> {
         loop {
@@ -365,6 +381,7 @@ impl StreamRecords {
                     }
                     self.head = prev;
                     self.at = HEADER;
+                    self.segment = index;
                     if let Some(cursor) = self.start.take().filter(|c| c.segment == index) {
                         let offset = usize::try_from(cursor.offset).unwrap_or(usize::MAX);
                         if !(HEADER..=self.bytes.len()).contains(&offset) {
@@ -387,6 +404,7 @@ impl StreamRecords {
         while self.at < self.bytes.len() {
             match record::decode(&self.bytes[self.at..], &self.head) {
                 Ok((r, len)) => {
+                    self.last_start = Some(Cursor { segment: self.segment, offset: self.at as u64, head: self.head });
                     if self.last_seq.is_some_and(|last| last >= r.seq) {
                         self.problems.push(format!("{}: sequence goes backwards at seq {}", self.name, r.seq));
                     }

@@ -516,6 +516,11 @@ impl World {
         self.calls.blocks()
     }
 
+    /// Callers' locations waiting for their calls, by number.
+    pub fn early_locations(&self) -> impl Iterator<Item = (&String, &CallerLocation)> + '_ {
+        self.calls.early_locations()
+    }
+
     /// A world holding what a snapshot or a hub's welcome saved, nothing marked changed.
     pub fn from_saved(saved: Saved) -> Self {
         let Saved { units, alarms, calls, blocks, incidents, early_locations } = saved;
@@ -548,7 +553,7 @@ impl World {
             calls: self.calls.calls().to_vec(),
             blocks: self.calls.blocks().cloned().collect(),
             incidents: self.incidents.incidents().to_vec(),
-            early_locations: self.calls.early_locations().map(|(n, l)| (n.clone(), l.clone())).collect(),
+            early_locations: self.early_locations().map(|(n, l)| (n.clone(), l.clone())).collect(),
         }
     }
 

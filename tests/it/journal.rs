@@ -322,6 +322,55 @@ fn a_location_waiting_for_its_call_survives_a_snapshot_and_old_snapshots_still_r
     assert_eq!(read.checkpoint, saved);
 }
 
+/// Seeking: the world at any moment equals the journal applied up to that moment, across
+/// segment boundaries and keyframes, before and after more records come; a damaged keyframe
+/// is made again.
+#[test]
+fn seeking_any_moment_equals_applying_the_journal_up_to_it() {
+    use pantau::journal::timeline;
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = JournalConfig { segment_bytes: 64 * 1024, ..JournalConfig::new(dir.path()) };
+    let (mut j, _) = Journal::open(config.clone()).expect("open");
+    // Ten minutes of record time per batch, eight hours in all.
+    let batches: Vec<(i64, Vec<Event>)> =
+        workload().into_iter().enumerate().map(|(b, batch)| (b as i64 * 600_000, batch)).collect();
+    for (time, batch) in &batches[..30] {
+        j.append(batch, *time).expect("append");
+    }
+    let applied_up_to = |time: i64| {
+        let mut world = World::new();
+        for (_, batch) in batches.iter().take_while(|(t, _)| *t <= time) {
+            world.apply(batch);
+        }
+        world
+    };
+    let check = |times: &[i64]| {
+        for &time in times {
+            let (world, _) = timeline::seek(dir.path(), time).expect("seek");
+            assert!(world.same_state(&applied_up_to(time)), "the world at {time}");
+        }
+    };
+    check(&[-1, 0, 599_999, 3_600_000, 7_000_000, 29 * 600_000]);
+    let keys = timeline::keyframes(dir.path()).expect("keyframes");
+    assert!(keys.len() >= 4, "a keyframe an hour: {keys:?}");
+    // More records: the timeline goes on from its last keyframe.
+    for (time, batch) in &batches[30..] {
+        j.append(batch, *time).expect("append");
+    }
+    drop(j);
+    check(&[29 * 600_000, 31 * 600_000 - 1, 40 * 600_000, 49 * 600_000 + 1]);
+    assert!(timeline::keyframes(dir.path()).expect("keyframes").len() > keys.len());
+    // A keyframe with a flipped bit: made again, and the answers do not change.
+    let middle = timeline::keyframes(dir.path()).expect("keyframes")[2].clone();
+    let sound = std::fs::read(&middle.path).expect("read");
+    let mut bytes = sound.clone();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x10;
+    std::fs::write(&middle.path, bytes).expect("write");
+    check(&[3_600_000, 45 * 600_000]);
+    assert_eq!(std::fs::read(&middle.path).expect("read"), sound, "made again as it was");
+}
+
 #[test]
 fn the_sequence_goes_on_after_a_restart_just_after_a_segment_rolled() {
     let dir = tempfile::tempdir().expect("tmp");

@@ -1,0 +1,259 @@
+//! The journal's timeline: keyframes that rebuild the world as it stood at any moment without
+//! replaying the journal from its start. Like snapshots it is a cache, never the record: it is
+//! made from the journal (`update`), can be thrown away and made again, and a keyframe that
+//! fails its hash is a reason to make it again, not to trust it.
+//!
+//! A keyframe is written after the first record at least [`EVERY_MS`] (of record time) past
+//! the one before, and after the last record read. Each holds where the journal goes on from
+//! there (a [`Checkpoint`]), every unit whole (units all move, and only the last keyframe's are
+//! read), and only the alarms, calls and incidents that changed since the keyframe before, so
+//! a month of keyframes costs little more than the record's own calls. Files are
+//! `timeline/SEQ-TIME.key`: `PNTTIME1 | blake3(rest) | u32 LE units length | postcard(units) |
+//! postcard(delta)`.
+//!
+//! [`seek`] takes the keyframes up to a time, patches their deltas together, starts from the
+//! last one's units and replays the records after it up to that time: the same world as
+//! applying every record of the journal up to that time (record times are taken as rising).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::snapshot::Checkpoint;
+use super::JournalRecords;
+use crate::model::calls::NumberBlock;
+use crate::model::{Alarm, Call, CallerLocation, Incident, Millis, Unit};
+use crate::world::{Saved, World};
+
+const MAGIC: &[u8; 8] = b"PNTTIME1";
+/// A keyframe at least this often, in record time.
+pub const EVERY_MS: Millis = 3_600_000;
+
+/// What changed between two keyframes, and where the journal goes on after the second.
+#[derive(Serialize, Deserialize)]
+struct Delta {
+    checkpoint: Checkpoint,
+    alarms: Vec<Alarm>,
+    calls: Vec<Call>,
+    incidents: Vec<Incident>,
+    blocks: Vec<NumberBlock>,
+    early_locations: Vec<(String, CallerLocation)>,
+}
+
+/// A keyframe file: the last record it holds (its sequence number and time).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keyframe {
+    pub seq: u64,
+    pub time: Millis,
+    pub path: PathBuf,
+}
+
+/// What [`update`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Updated {
+    pub records: u64,
+    pub keyframes: u64,
+}
+
+fn folder(journal: &Path) -> PathBuf {
+    journal.join("timeline")
+}
+
+/// The keyframes on disk, oldest first.
+pub fn keyframes(journal: &Path) -> Result<Vec<Keyframe>> {
+    let dir = folder(journal);
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry.with_context(|| format!("cannot list {}", dir.display()))?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".key")) else {
+            continue;
+        };
+        let Some((seq, time)) = name.split_once('-').and_then(|(s, t)| Some((s.parse().ok()?, t.parse().ok()?))) else {
+            continue;
+        };
+        found.push(Keyframe { seq, time, path });
+    }
+    found.sort_by_key(|k| k.seq);
+    Ok(found)
+}
+
+/// Brings the timeline up to the journal's head: replays from the last keyframe (or the start)
+/// and writes keyframes as it goes. Records appended while it runs are left for the next time.
+pub fn update(journal: &Path) -> Result<Updated> {
+    let Some(head) = super::head(journal)? else { return Ok(Updated::default()) };
+    let keys = keyframes(journal)?;
+    if keys.last().is_some_and(|last| last.seq >= head.seq) {
+        return Ok(Updated::default());
+    }
+    let resumed = keys.last().map(|last| patched(&keys).map(|(saved, checkpoint)| (saved, checkpoint, last.time)));
+    let (mut world, mut records, mut last_time) = match resumed {
+        Some(Ok((saved, checkpoint, time))) => {
+            (World::from_saved(saved), JournalRecords::open_at(journal, Some(&checkpoint))?, Some(time))
+        }
+        Some(Err(e)) => {
+            tracing::warn!("journal {}: timeline unusable ({e:#}); making it again", journal.display());
+            let dir = folder(journal);
+            std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+            (World::new(), JournalRecords::open(journal)?, None)
+        }
+        None => (World::new(), JournalRecords::open(journal)?, None),
+    };
+    let mut done = Updated::default();
+    let mut unkeyed = false;
+    while let Some(record) = records.next() {
+        let record = record?;
+        world.apply_one(&record.event);
+        done.records += 1;
+        unkeyed = true;
+        let last = record.seq >= head.seq;
+        if last || last_time.is_none_or(|t| record.time - t >= EVERY_MS) {
+            let checkpoint = records.checkpoint(record.seq).context("the journal has a stream with no segment")?;
+            write(journal, &mut world, checkpoint, record.time)?;
+            (last_time, unkeyed) = (Some(record.time), false);
+            done.keyframes += 1;
+        }
+        if last {
+            return Ok(done);
+        }
+    }
+    if let Some(problem) = records.problems().next() {
+        bail!("journal {}: {problem}", journal.display());
+    }
+    anyhow::ensure!(!unkeyed, "journal {}: it ends before its head {}", journal.display(), head.seq);
+    Ok(done)
+}
+
+/// Writes a keyframe of `world` (which holds every record up to the checkpoint's), taking its
+/// changes since the last one.
+fn write(journal: &Path, world: &mut World, checkpoint: Checkpoint, time: Millis) -> Result<()> {
+    let changes = world.take_changes();
+    let pick = |slots: &[u32], all_len: usize| {
+        let mut slots: Vec<usize> = slots.iter().map(|s| *s as usize).filter(|s| *s < all_len).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        slots
+    };
+    let alarms = pick(&changes.alarms, world.alarms().len()).into_iter().map(|s| world.alarms()[s].clone()).collect();
+    let calls = pick(&changes.calls, world.calls().len()).into_iter().map(|s| world.calls()[s].clone()).collect();
+    let incidents =
+        pick(&changes.incidents, world.incidents().len()).into_iter().map(|s| world.incidents()[s].clone()).collect();
+    let blocks = world.blocks().cloned().collect();
+    let early_locations = world.early_locations().map(|(n, l)| (n.clone(), l.clone())).collect();
+    let delta = Delta { checkpoint, alarms, calls, incidents, blocks, early_locations };
+    let units = postcard::to_stdvec(world.units()).context("cannot encode a keyframe's units")?;
+    let delta = postcard::to_stdvec(&delta).context("cannot encode a keyframe")?;
+    let mut rest = Vec::with_capacity(4 + units.len() + delta.len());
+    rest.extend_from_slice(&u32::try_from(units.len()).context("a keyframe's units are over 4 GB")?.to_le_bytes());
+    rest.extend_from_slice(&units);
+    rest.extend_from_slice(&delta);
+    let mut bytes = Vec::with_capacity(40 + rest.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(blake3::hash(&rest).as_bytes());
+    bytes.extend_from_slice(&rest);
+    let dir = folder(journal);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(format!("{:020}-{time}.key", checkpoint.seq));
+    let partial = path.with_extension("key.partial");
+    std::fs::write(&partial, &bytes).with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, &path).with_context(|| format!("cannot rename {}", partial.display()))
+}
+
+/// A keyframe file's two parts, checked: its units' bytes and its delta.
+fn read(key: &Keyframe) -> Result<(Vec<u8>, Delta)> {
+    let bytes = std::fs::read(&key.path).with_context(|| format!("cannot read {}", key.path.display()))?;
+    if bytes.len() < 44 || &bytes[..8] != MAGIC {
+        bail!("{}: not a pantau timeline keyframe", key.path.display());
+    }
+    let rest = &bytes[40..];
+    if blake3::hash(rest).as_bytes() != &bytes[8..40] {
+        bail!("{}: damaged (its hash does not match)", key.path.display());
+    }
+    let units_len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+    let (units, delta) = rest[4..].split_at_checked(units_len).context("a keyframe's units run past its end")?;
+    let delta = postcard::from_bytes(delta).with_context(|| format!("{}: cannot decode", key.path.display()))?;
+    Ok((units.to_vec(), delta))
+}
+
+/// The world saved at the last of `keys` (each keyframe's changes laid over the ones before),
+/// and where the journal goes on from there.
+fn patched(keys: &[Keyframe]) -> Result<(Saved, Checkpoint)> {
+    let mut saved = Saved::default();
+    let mut last = None;
+    for key in keys {
+        let (units, delta) = read(key)?;
+        lay_over(&mut saved.alarms, delta.alarms, |a| a.id).with_context(|| format!("{}", key.path.display()))?;
+        lay_over(&mut saved.calls, delta.calls, |c| c.id).with_context(|| format!("{}", key.path.display()))?;
+        lay_over(&mut saved.incidents, delta.incidents, |i| i.id).with_context(|| format!("{}", key.path.display()))?;
+        (saved.blocks, saved.early_locations) = (delta.blocks, delta.early_locations);
+        last = Some((units, delta.checkpoint, key));
+    }
+    let (units, checkpoint, key) = last.context("no keyframes")?;
+    saved.units = postcard::from_bytes::<Vec<Unit>>(&units)
+        .with_context(|| format!("{}: cannot decode its units", key.path.display()))?;
+    Ok((saved, checkpoint))
+}
+
+/// Puts each changed item in its place by id (ids run 1, 2, ... with no gaps).
+fn lay_over<T>(all: &mut Vec<T>, changed: Vec<T>, id: impl Fn(&T) -> u64) -> Result<()> {
+    for item in changed {
+        let slot = usize::try_from(id(&item)).ok().and_then(|id| id.checked_sub(1)).context("an id of 0")?;
+        match slot.cmp(&all.len()) {
+            std::cmp::Ordering::Less => all[slot] = item,
+            std::cmp::Ordering::Equal => all.push(item),
+            std::cmp::Ordering::Greater => bail!("id {} comes after a gap (the keyframes do not follow on)", slot + 1),
+        }
+    }
+    Ok(())
+}
+
+/// The world as it stood at `time`: every record up to the first later than `time` applied.
+/// Returns it with the sequence number of the last record applied (0 for none). The timeline
+/// is brought up to date first (a damaged one is made again); where that cannot be done (a
+/// journal on read-only media), what there is of it is used, and failing that the journal is
+/// replayed from its start.
+pub fn seek(journal: &Path, time: Millis) -> Result<(World, u64)> {
+    if let Err(e) = update(journal) {
+        tracing::warn!("journal {}: cannot bring its timeline up to date: {e:#}", journal.display());
+    }
+    let keys = keyframes(journal).unwrap_or_default();
+    seek_from(journal, &keys, time).or_else(|e| {
+        tracing::warn!("journal {}: timeline unusable ({e:#}); making it again", journal.display());
+        let remade =
+            std::fs::remove_dir_all(folder(journal)).map_err(anyhow::Error::from).and_then(|()| update(journal));
+        match remade.and_then(|_| keyframes(journal)) {
+            Ok(keys) => seek_from(journal, &keys, time),
+            Err(e) => {
+                tracing::warn!(
+                    "journal {}: cannot make its timeline ({e:#}); replaying from the start",
+                    journal.display()
+                );
+                seek_from(journal, &[], time)
+            }
+        }
+    })
+}
+
+fn seek_from(journal: &Path, keys: &[Keyframe], time: Millis) -> Result<(World, u64)> {
+    let before: Vec<Keyframe> = keys.iter().take_while(|k| k.time <= time).cloned().collect();
+    let (mut world, mut seq, mut records) = match before.last() {
+        Some(last) => {
+            let (saved, checkpoint) = patched(&before)?;
+            (World::from_saved(saved), last.seq, JournalRecords::open_at(journal, Some(&checkpoint))?)
+        }
+        None => (World::new(), 0, JournalRecords::open(journal)?),
+    };
+    for record in records.by_ref() {
+        let record = record?;
+        if record.time > time {
+            break;
+        }
+        world.apply_one(&record.event);
+        seq = record.seq;
+    }
+    world.take_changes();
+    Ok((world, seq))
+}
