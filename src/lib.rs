@@ -10,6 +10,7 @@ pub mod crs;
 pub mod demo;
 pub mod exchange;
 pub mod feeds;
+pub mod history;
 pub mod hub;
 pub mod ingest;
 pub mod journal;

@@ -58,6 +58,45 @@ pub fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
+/// A moment as analysts give it: epoch milliseconds, ISO-8601 with a zone
+/// (`2026-11-24T16:00:00+07:00`), `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD` (UTC).
+pub fn parse_time(s: &str) -> Result<crate::model::Millis> {
+    let text = s.trim();
+    if let Ok(ms) = text.parse::<i64>() {
+        return Ok(ms);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp_millis());
+    }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
+        return Ok(t.and_utc().timestamp_millis());
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp_millis()));
+    }
+    bail!("{s:?} is not a time: give epoch milliseconds or ISO-8601 (2026-11-24T16:00:00+07:00)")
+}
+
+/// A span of time: a whole number and a unit, `d`, `h`, `m` or `s` (`30d`, `12h`), in
+/// milliseconds; at most 400 days.
+pub fn parse_span(s: &str) -> Result<crate::model::Millis> {
+    let text = s.trim();
+    let unit = text.chars().last().ok_or_else(|| anyhow!("an empty span"))?;
+    let per = match unit {
+        'd' => 86_400_000,
+        'h' => 3_600_000,
+        'm' => 60_000,
+        's' => 1_000,
+        _ => bail!("{s:?}: a span ends in d, h, m or s (30d, 12h)"),
+    };
+    let count: i64 =
+        text[..text.len() - 1].parse().map_err(|_| anyhow!("{s:?}: a span is a whole number and a unit"))?;
+    if !(1..=400 * 86_400_000 / per).contains(&count) {
+        bail!("{s:?}: a span is from one second to 400 days");
+    }
+    Ok(count * per)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

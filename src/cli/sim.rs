@@ -16,8 +16,25 @@ use crate::sim::{SimConfig, Simulator};
 pub struct SimArgs {
     /// The base map whose roads the units drive, or `demo`/`demo:SEED` for the demo city with
     /// its own fleet and alarm sites.
-    #[arg(long)]
+    #[arg(long, default_value = "demo")]
     pub map: PathBuf,
+    /// Instead of sending to a service, write this span of a simulated centre (`30d`, `12h`)
+    /// straight into a new journal in `--out`, ending at `--end`, and print the code of the
+    /// zone made to rise in its last week.
+    #[arg(long, value_parser = super::args::parse_span)]
+    pub history: Option<crate::model::Millis>,
+    /// The folder of the history's journal (it must not hold one).
+    #[arg(long, requires = "history")]
+    pub out: Option<PathBuf>,
+    /// With `--history`: each unit reports its position this often, seconds.
+    #[arg(long, default_value_t = 10, requires = "history")]
+    pub report_every: u32,
+    /// With `--history`: when it ends (default: the last full hour).
+    #[arg(long, value_parser = super::args::parse_time, requires = "history")]
+    pub end: Option<crate::model::Millis>,
+    /// With `--history`: 110 calls a minute, on the day's average.
+    #[arg(long, default_value_t = 4.0, requires = "history")]
+    pub calls_per_min: f64,
     /// How many patrol units drive the roads (the demo city brings its own fleet).
     #[arg(long, default_value_t = 100)]
     pub units: usize,
@@ -49,6 +66,9 @@ pub struct SimArgs {
 }
 
 pub fn run(args: SimArgs) -> Result<()> {
+    if let Some(span) = args.history {
+        return history(&args, span);
+    }
     if !(args.rate > 0.0 && args.duration > 0.0 && args.speedup > 0.0 && args.alarms_per_min >= 0.0) {
         bail!("--rate, --duration and --speedup must be positive, --alarms-per-min not negative");
     }
@@ -92,4 +112,83 @@ pub fn run(args: SimArgs) -> Result<()> {
         bail!("{target}: nothing was delivered (is the service or broker running there?)");
     }
     Ok(())
+}
+
+/// `--history`: the demo city's centre (or units on a map's roads, unrouted) written into a
+/// journal.
+fn history(args: &SimArgs, span: crate::model::Millis) -> Result<()> {
+    let out = args.out.clone().context("--history needs --out DIR, a new folder for the journal")?;
+    if !(1..=3600).contains(&args.report_every) {
+        bail!("--report-every {}: from 1 to 3600 seconds", args.report_every);
+    }
+    if !(args.calls_per_min >= 0.0 && args.calls_per_min <= 1000.0) {
+        bail!("--calls-per-min {}: from 0 to 1000", args.calls_per_min);
+    }
+    let hour = 3_600_000;
+    let end = args.end.unwrap_or_else(|| crate::model::now_millis() / hour * hour);
+    let config = crate::history::HistoryConfig {
+        start: end - span,
+        span_ms: span,
+        report_every_ms: i64::from(args.report_every) * 1000,
+        calls_per_min: args.calls_per_min,
+        seed: args.seed,
+    };
+    let setting = history_setting(args, &config)?;
+    let started = std::time::Instant::now();
+    let written = crate::history::write(&out, setting, &config)?;
+    eprintln!(
+        "sim: {} records ({} calls, {} incidents) from {} to {} into {} in {:.1} s, {} timeline keyframes",
+        written.records,
+        written.calls,
+        written.incidents,
+        crate::model::iso8601(config.start),
+        crate::model::iso8601(end),
+        out.display(),
+        started.elapsed().as_secs_f64(),
+        written.keyframes
+    );
+    match written.rising {
+        Some((zone, from)) => {
+            eprintln!("sim: zone {zone}'s incidents rise from {}", crate::model::iso8601(from));
+            println!("{zone}");
+        }
+        None => eprintln!("sim: no organisation tree and zones, so no zone was made to rise"),
+    }
+    Ok(())
+}
+
+/// What the history is made of: the demo city's fleet, traffic, tree and places, or units
+/// on a map's roads with callers at its road nodes.
+fn history_setting(args: &SimArgs, config: &crate::history::HistoryConfig) -> Result<crate::history::Setting> {
+    let rate = 1000.0 / config.report_every_ms as f64;
+    let sim_config = SimConfig { units: args.units, rate_hz: rate, alarms_per_min: 0.02, seed: args.seed };
+    let traffic = |places: Vec<(f64, f64)>| {
+        let traffic = crate::sim::calls::CallTrafficConfig { seed: args.seed, ..Default::default() };
+        crate::sim::calls::CallTraffic::new(traffic, places, config.start)
+    };
+    if let Some(city) = demo_seed(&args.map, crate::demo::DEFAULT_SEED)? {
+        let files = crate::demo::cached(city)?;
+        let places: Vec<(f64, f64)> =
+            crate::layer_files::read_points(&files.alarm_sites)?.into_iter().map(|p| (p.lon, p.lat)).collect();
+        let org = crate::org::Org::load(&files.org)?;
+        let zones = crate::spatial::ZoneIndex::new(crate::layer_files::load_zones(&files.zones)?);
+        return Ok(crate::history::Setting {
+            sim: crate::demo::scenario::simulator(&files, sim_config, config.start)?,
+            traffic: traffic(places.clone()),
+            roster: crate::layer_files::load_units(&files.units)?,
+            jurisdictions: Some(crate::hub::jurisdiction::Jurisdictions { org, zones }),
+            places,
+        });
+    }
+    let graph = crate::spatial::RoadGraph::from_archive(&Archive::open(&args.map)?)?;
+    let step = (graph.nodes.len() / 2_000).max(1);
+    let places: Vec<(f64, f64)> = graph.nodes.iter().step_by(step).map(|p| (p[0], p[1])).collect();
+    let sim = Simulator::new(graph, sim_config, config.start).with_context(|| format!("{}", args.map.display()))?;
+    Ok(crate::history::Setting {
+        sim,
+        traffic: traffic(places.clone()),
+        roster: Vec::new(),
+        jurisdictions: None,
+        places,
+    })
 }

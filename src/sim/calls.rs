@@ -63,6 +63,11 @@ impl CallTraffic {
         Self { config, rng, places, pranksters, live: Vec::new(), count: 0, now: start }
     }
 
+    /// Rings at a new rate from now on (a day's rhythm).
+    pub fn set_calls_per_min(&mut self, calls_per_min: f64) {
+        self.config.calls_per_min = calls_per_min.max(0.0);
+    }
+
     /// Reports of the next `dt_ms`: calls ringing, locations, hang-ups.
     pub fn step(&mut self, dt_ms: Millis) -> Vec<Event> {
         self.now += dt_ms;
