@@ -3,6 +3,7 @@
 
 #![deny(clippy::unwrap_used)]
 
+pub mod analysis;
 pub mod basemap;
 #[cfg(feature = "desktop")]
 pub mod cli;

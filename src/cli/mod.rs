@@ -37,6 +37,7 @@ mod info;
 mod journal;
 mod query;
 mod render;
+mod report;
 mod seat;
 mod serve;
 mod sim;
@@ -97,6 +98,9 @@ pub enum Command {
     Act(act::ActArgs),
     /// Make a self-signed TLS certificate and key for the hub; prints the fingerprint seats pin.
     Certs(certs::CertsArgs),
+    /// Response times per Polres, zone or shift from a journal (CSV or JSON), or the zones the
+    /// early warning flags.
+    Report(report::ReportArgs),
     /// Documents for other agencies: an incident as EIDD-style JSON, an area warning as CAP 1.2.
     #[command(subcommand)]
     Export(export::ExportCommand),
@@ -122,5 +126,6 @@ pub fn run(cli: Cli) -> Result<()> {
         },
         Command::Certs(args) => certs::run(args),
         Command::Export(command) => export::run(command),
+        Command::Report(args) => report::run(args),
     }
 }

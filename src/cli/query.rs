@@ -1,8 +1,9 @@
 //! `pantau query`: spatial questions for scripts and analysts. For each query point (`--at`
 //! or a `--points` file) it prints one JSON object: the zones holding it, the nearest
 //! available units (by road with `--map`), or the cameras that see it; `route` prints the
-//! fastest road route between two points; `calls` asks a hub for its open 110 calls, and
-//! `breaches` and `repeat-callers` read the 110 service's levels from a journal or a hub.
+//! fastest road route between two points; `calls` asks a hub for its open 110 calls,
+//! `breaches` and `repeat-callers` read the 110 service's levels from a journal or a hub, and
+//! `near-history` who was near a place in a period from a journal.
 
 use std::path::{Path, PathBuf};
 
@@ -77,6 +78,25 @@ pub enum QueryCommand {
         #[arg(long, default_value_t = 20)]
         top: usize,
     },
+    /// Who was near a place in a period, from a journal: every unit with a fix within
+    /// `--radius` metres of `--at` timed between `--from` and `--to`, one JSON object a line,
+    /// the closest first.
+    NearHistory {
+        /// The journal folder.
+        #[arg(long)]
+        journal: PathBuf,
+        /// The place, as LON,LAT.
+        #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
+        at: (f64, f64),
+        /// Metres around the place.
+        #[arg(long)]
+        radius: f64,
+        /// The period, epoch ms or ISO-8601.
+        #[arg(long, value_parser = super::args::parse_time)]
+        from: i64,
+        #[arg(long, value_parser = super::args::parse_time)]
+        to: i64,
+    },
     /// The fastest road route between two points.
     Route {
         /// The base map whose roads are driven, or `demo`/`demo:SEED`.
@@ -120,6 +140,7 @@ pub fn run(command: QueryCommand) -> Result<()> {
         }
         QueryCommand::Cameras { cameras, points } => cameras_seeing(&cameras, &points),
         QueryCommand::Route { map, from, to } => route(&map, from, to),
+        QueryCommand::NearHistory { journal, at, radius, from, to } => near_history(&journal, at, radius, from, to),
         QueryCommand::Calls { hub } => open_calls(&hub),
         QueryCommand::Breaches { source, since } => {
             let world = source.world()?;
@@ -268,6 +289,16 @@ fn route(map: &Path, from: (f64, f64), to: (f64, f64)) -> Result<()> {
             json!({"from": [from.0, from.1], "to": [to.0, to.1], "eta_s": seconds.round(), "road_m": metres.round(), "route": line}),
         ),
         None => bail!("{}: no road route from {from:?} to {to:?}", map.display()),
+    }
+    Ok(())
+}
+
+fn near_history(journal: &Path, at: (f64, f64), radius: f64, from: i64, to: i64) -> Result<()> {
+    if !journal.join("events").is_dir() {
+        bail!("--journal {}: not a journal (no events/ in it)", journal.display());
+    }
+    for sighting in crate::analysis::near::near(journal, at, radius, from, to)? {
+        println!("{}", serde_json::to_string(&sighting)?);
     }
     Ok(())
 }

@@ -133,9 +133,10 @@ fn history(args: &SimArgs, span: crate::model::Millis) -> Result<()> {
         calls_per_min: args.calls_per_min,
         seed: args.seed,
     };
-    let setting = history_setting(args, &config)?;
+    let (setting, centre) = history_setting(args, &config)?;
     let started = std::time::Instant::now();
     let written = crate::history::write(&out, setting, &config)?;
+    centre.write(&out)?;
     eprintln!(
         "sim: {} records ({} calls, {} incidents) from {} to {} into {} in {:.1} s, {} timeline keyframes",
         written.records,
@@ -159,7 +160,10 @@ fn history(args: &SimArgs, span: crate::model::Millis) -> Result<()> {
 
 /// What the history is made of: the demo city's fleet, traffic, tree and places, or units
 /// on a map's roads with callers at its road nodes.
-fn history_setting(args: &SimArgs, config: &crate::history::HistoryConfig) -> Result<crate::history::Setting> {
+fn history_setting(
+    args: &SimArgs,
+    config: &crate::history::HistoryConfig,
+) -> Result<(crate::history::Setting, crate::analysis::CentreFiles)> {
     let rate = 1000.0 / config.report_every_ms as f64;
     let sim_config = SimConfig { units: args.units, rate_hz: rate, alarms_per_min: 0.02, seed: args.seed };
     let traffic = |places: Vec<(f64, f64)>| {
@@ -172,23 +176,28 @@ fn history_setting(args: &SimArgs, config: &crate::history::HistoryConfig) -> Re
             crate::layer_files::read_points(&files.alarm_sites)?.into_iter().map(|p| (p.lon, p.lat)).collect();
         let org = crate::org::Org::load(&files.org)?;
         let zones = crate::spatial::ZoneIndex::new(crate::layer_files::load_zones(&files.zones)?);
-        return Ok(crate::history::Setting {
+        let setting = crate::history::Setting {
             sim: crate::demo::scenario::simulator(&files, sim_config, config.start)?,
             traffic: traffic(places.clone()),
             roster: crate::layer_files::load_units(&files.units)?,
             jurisdictions: Some(crate::hub::jurisdiction::Jurisdictions { org, zones }),
             places,
-        });
+        };
+        let absolute = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let centre =
+            crate::analysis::CentreFiles { org: Some(absolute(&files.org)), zones: vec![absolute(&files.zones)] };
+        return Ok((setting, centre));
     }
     let graph = crate::spatial::RoadGraph::from_archive(&Archive::open(&args.map)?)?;
     let step = (graph.nodes.len() / 2_000).max(1);
     let places: Vec<(f64, f64)> = graph.nodes.iter().step_by(step).map(|p| (p[0], p[1])).collect();
     let sim = Simulator::new(graph, sim_config, config.start).with_context(|| format!("{}", args.map.display()))?;
-    Ok(crate::history::Setting {
+    let setting = crate::history::Setting {
         sim,
         traffic: traffic(places.clone()),
         roster: Vec::new(),
         jurisdictions: None,
         places,
-    })
+    };
+    Ok((setting, crate::analysis::CentreFiles::default()))
 }

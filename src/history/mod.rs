@@ -232,9 +232,10 @@ impl Rising {
         let key = format!("rise-{}", self.count);
         let number = format!("+628{:010}", rng.random_range(1_000_000_000_u64..9_999_999_999));
         let (lon, lat) = self.places[rng.random_range(0..self.places.len())];
+        // Close to the place (a zone's edge may run near it).
         let location = CallerLocation {
-            lon: lon + rng.random_range(-0.0003..0.0003),
-            lat: lat + rng.random_range(-0.0003..0.0003),
+            lon: lon + rng.random_range(-0.00003..0.00003),
+            lat: lat + rng.random_range(-0.00003..0.00003),
             radius: rng.random_range(8.0..40.0),
             time: now,
             method: FixMethod::Gnss,

@@ -257,3 +257,33 @@ fn seek_from(journal: &Path, keys: &[Keyframe], time: Millis) -> Result<(World, 
     world.take_changes();
     Ok((world, seq))
 }
+
+/// Reads the journal's records from the last keyframe at or before `time` (the start without
+/// one) on, telling `each` every record's time and event until it answers false. The timeline
+/// is brought up to date first where it can be.
+pub fn read_from(
+    journal: &Path,
+    time: Millis,
+    mut each: impl FnMut(Millis, &crate::model::Event) -> bool,
+) -> Result<()> {
+    if let Err(e) = update(journal) {
+        tracing::warn!("journal {}: cannot bring its timeline up to date: {e:#}", journal.display());
+    }
+    let keys = keyframes(journal).unwrap_or_default();
+    let start = keys.iter().take_while(|k| k.time <= time).last().map(read).transpose();
+    let mut records = match start {
+        Ok(Some((_, delta))) => JournalRecords::open_at(journal, Some(&delta.checkpoint))?,
+        _ => JournalRecords::open(journal)?,
+    };
+    for record in records.by_ref() {
+        let record = record?;
+        if !each(record.time, &record.event) {
+            return Ok(());
+        }
+    }
+    let problem = records.problems().next();
+    match problem {
+        Some(problem) => bail!("journal {}: {problem}", journal.display()),
+        None => Ok(()),
+    }
+}
