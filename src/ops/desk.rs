@@ -22,7 +22,8 @@ use crate::model::{
 use crate::spatial::congestion::Congestion;
 use crate::spatial::dispatch::{Candidate, Router};
 use crate::spatial::{CameraIndex, LiveIndex, RoadGraph, Streets, UnitFilter, ZoneIndex};
-use crate::world::service_levels::{calls_since, Breach};
+use crate::world::service_levels::calls_since;
+pub use crate::world::service_levels::Breach;
 use crate::world::{ChangeSet, Outcome, World};
 
 use super::tracks::Tracks;

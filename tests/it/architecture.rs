@@ -23,6 +23,8 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("hub", &["model", "org", "users", "world", "spatial", "ingest", "feeds"]),
     ("relay", &["model", "org", "world", "journal", "spatial", "ingest"]),
     ("exchange", &["model", "world"]),
+    ("analysis", &["crs", "model", "org", "world", "journal", "spatial", "layer_files"]),
+    ("history", &["crs", "model", "world", "journal", "sim", "hub"]),
     (
         "service",
         &["model", "org", "users", "world", "journal", "spatial", "ingest", "feeds", "layer_files", "hub", "relay"],
@@ -54,6 +56,8 @@ const ROOMS: &[(&str, &[&str])] = &[
             "crs",
             "model",
             "exchange",
+            "analysis",
+            "history",
             "org",
             "users",
             "basemap",

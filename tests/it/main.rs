@@ -13,6 +13,7 @@ mod fuzz_corpus;
 #[path = "../../fuzz/src/targets.rs"]
 mod fuzz_targets;
 mod golden;
+mod history;
 mod hub;
 mod import_cli;
 mod journal;

@@ -10,8 +10,8 @@ use eframe::egui::{self, Key, RichText};
 use super::look::{age, clock, day_start, readable};
 use crate::model::calls::{ANSWER_TARGET_MS, HISTORY_MS};
 use crate::model::{now_millis, Call, Classification, Command};
+use crate::ops::desk::Breach;
 use crate::ui::state::Console;
-use crate::world::service_levels::Breach;
 
 /// The missed targets listed on the desk (the rest are counted).
 const BREACHES_SHOWN: usize = 50;

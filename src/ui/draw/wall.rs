@@ -11,8 +11,8 @@ use eframe::egui::{self, RichText};
 use super::look::{age, day_start, readable, status_name};
 use crate::model::calls::ANSWER_TARGET_MS;
 use crate::model::{now_millis, AlarmState, UnitStatus};
+use crate::ops::desk::Breach;
 use crate::ui::state::Console;
-use crate::world::service_levels::Breach;
 
 /// Type size of the wall's status strip and alarm list.
 pub const WALL_TEXT: f32 = 26.0;
