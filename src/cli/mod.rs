@@ -37,6 +37,7 @@ mod info;
 mod journal;
 mod query;
 mod render;
+mod replay;
 mod report;
 mod seat;
 mod serve;
@@ -98,6 +99,9 @@ pub enum Command {
     Act(act::ActArgs),
     /// Make a self-signed TLS certificate and key for the hub; prints the fingerprint seats pin.
     Certs(certs::CertsArgs),
+    /// The map as it was at a moment, from a journal, to a PNG stamped with the moment and the
+    /// journal's record.
+    Replay(replay::ReplayArgs),
     /// Response times per Polres, zone or shift from a journal (CSV or JSON), or the zones the
     /// early warning flags.
     Report(report::ReportArgs),
@@ -127,5 +131,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Certs(args) => certs::run(args),
         Command::Export(command) => export::run(command),
         Command::Report(args) => report::run(args),
+        Command::Replay(args) => replay::run(args),
     }
 }

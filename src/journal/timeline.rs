@@ -266,18 +266,32 @@ pub fn read_from(
     time: Millis,
     mut each: impl FnMut(Millis, &crate::model::Event) -> bool,
 ) -> Result<()> {
+    read_after(journal, |k| k.time <= time, |record| each(record.time, &record.event))
+}
+
+/// Reads the journal's records from the last keyframe before record `seq` on, telling `each`
+/// every record until it answers false.
+pub fn read_records_from(journal: &Path, seq: u64, each: impl FnMut(&super::Record) -> bool) -> Result<()> {
+    read_after(journal, |k| k.seq < seq, each)
+}
+
+/// Reads from the last of the leading keyframes `before` accepts.
+fn read_after(
+    journal: &Path,
+    before: impl Fn(&Keyframe) -> bool,
+    mut each: impl FnMut(&super::Record) -> bool,
+) -> Result<()> {
     if let Err(e) = update(journal) {
         tracing::warn!("journal {}: cannot bring its timeline up to date: {e:#}", journal.display());
     }
     let keys = keyframes(journal).unwrap_or_default();
-    let start = keys.iter().take_while(|k| k.time <= time).last().map(read).transpose();
+    let start = keys.iter().take_while(|k| before(k)).last().map(read).transpose();
     let mut records = match start {
         Ok(Some((_, delta))) => JournalRecords::open_at(journal, Some(&delta.checkpoint))?,
         _ => JournalRecords::open(journal)?,
     };
     for record in records.by_ref() {
-        let record = record?;
-        if !each(record.time, &record.event) {
+        if !each(&record?) {
             return Ok(());
         }
     }

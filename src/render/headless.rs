@@ -30,10 +30,20 @@ impl Image {
     }
 
     pub fn write_png(&self, path: &Path) -> Result<()> {
+        self.write_png_with_text(path, &[])
+    }
+
+    /// The PNG with `text` as its text chunks (keyword, text), e.g. what it was made from.
+    pub fn write_png_with_text(&self, path: &Path, text: &[(&str, String)]) -> Result<()> {
         let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), self.width, self.height);
         encoder.set_color(png::ColorType::Rgba);
         encoder.set_depth(png::BitDepth::Eight);
+        for (keyword, words) in text {
+            encoder
+                .add_text_chunk(keyword.to_string(), words.clone())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
         let mut writer = encoder.write_header().with_context(|| format!("cannot write {}", path.display()))?;
         writer.write_image_data(&self.rgba).with_context(|| format!("cannot write {}", path.display()))?;
         writer.finish().with_context(|| format!("cannot write {}", path.display()))?;

@@ -231,3 +231,50 @@ fn report_figures_match_a_small_journal_worked_by_hand() {
     assert_eq!((r.dispatch_p50_s, r.travel_p50_s, r.on_scene_p50_s), (Some(94.0), Some(300.0), Some(600.0)));
     assert_eq!((r.response_p50_s, r.on_scene_within_target), (Some(394.0), Some(1.0)));
 }
+
+/// The map at a moment, headless: units where they were then, stamped (in the picture and its
+/// text chunks) with the moment and the record it was read up to, whose hash is the journal's.
+#[test]
+fn replay_draws_the_moment_and_stamps_it_with_the_journal_record() {
+    let journal = two_days();
+    let dir = tempfile::tempdir().expect("tmp");
+    let png = dir.path().join("at.png");
+    let at = END - 20 * 3_600_000;
+    let out = pantau(&[
+        "replay",
+        "--journal",
+        journal.to_str().expect("utf-8"),
+        "--at",
+        &pantau::model::iso8601(at),
+        "--map",
+        "demo",
+        "--out",
+        png.to_str().expect("utf-8"),
+        "--size",
+        "800x600",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).expect("png")));
+    let reader = decoder.read_info().expect("a PNG");
+    let text: std::collections::BTreeMap<String, String> =
+        reader.info().uncompressed_latin1_text.iter().map(|t| (t.keyword.clone(), t.text.clone())).collect();
+    let (seq, hash) = text["pantau:journal-head"].split_once(' ').expect("SEQ HASH");
+    let seq: u64 = seq.parse().expect("seq");
+    let record = JournalRecords::open(journal).expect("open").map(|r| r.expect("record")).find(|r| r.seq == seq);
+    let record = record.expect("the stamped record");
+    let hex: String = record.hash.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hash, hex, "the stamp is the journal's own chain hash");
+    assert!(record.time <= at, "read up to the moment");
+    assert_eq!(text["pantau:time"], pantau::model::iso8601(at));
+    // The units are on the map in their status colours (most of them available).
+    let image = pantau::render::Image::read_png(&png).expect("read");
+    let palette = pantau::render::Theme::builtin(pantau::render::ThemeName::Night).palette.clone();
+    let green = common::rgb(palette.unit(pantau::model::UnitStatus::Available));
+    let markers = (0..image.width)
+        .flat_map(|x| (0..image.height).map(move |y| (x, y)))
+        .filter(|&(x, y)| common::close(image.pixel(x, y), green, 24))
+        .count();
+    assert!(markers > 300, "available units drawn: {markers} pixels");
+    let refused = pantau(&["replay", "--journal", "/nonexistent", "--at", "0", "--map", "demo", "--out", "x.png"]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("not a journal"));
+}

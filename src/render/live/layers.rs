@@ -87,6 +87,7 @@ impl Buffers {
         pass: &mut wgpu::RenderPass<'a>,
         p: &'a Pipelines,
         zoom: f64,
+        units_gathered: bool,
         shown: impl Fn(LayerId) -> bool,
     ) {
         // Cameras and alarm sites crowd a city-wide view: they appear from street zooms; units
@@ -94,7 +95,7 @@ impl Buffers {
         let shown = |layer: LayerId| {
             let crowded = match layer {
                 LayerId::Cameras | LayerId::Places => zoom < DETAIL_ZOOM,
-                LayerId::Units => zoom < CLUSTER_ZOOM,
+                LayerId::Units => units_gathered && zoom < CLUSTER_ZOOM,
                 _ => false,
             };
             shown(layer) && !crowded

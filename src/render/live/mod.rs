@@ -81,11 +81,21 @@ pub struct LiveStyle {
     pub stale_seconds: f32,
     /// Marker size factor (the video wall draws larger).
     pub marker_scale: f32,
+    /// Below [`CLUSTER_ZOOM`] units are left to the console, which gathers them; a picture
+    /// made without one draws every unit at every zoom.
+    pub units_gathered: bool,
 }
 
 impl Default for LiveStyle {
     fn default() -> Self {
-        Self { visible: [true; 8], opacity: [1.0; 8], trail_seconds: 180.0, stale_seconds: 120.0, marker_scale: 1.0 }
+        Self {
+            visible: [true; 8],
+            opacity: [1.0; 8],
+            trail_seconds: 180.0,
+            stale_seconds: 120.0,
+            marker_scale: 1.0,
+            units_gathered: true,
+        }
     }
 }
 
@@ -183,6 +193,6 @@ impl Layer for LiveLayers {
     fn render<'a>(&'a self, pass: &mut wgpu::RenderPass<'a>) {
         pass.set_bind_group(0, &self.bind, &[]);
         let shown = |layer: LayerId| self.style.visible[layer as usize];
-        self.layers.draw(pass, &self.pipelines, self.zoom, shown);
+        self.layers.draw(pass, &self.pipelines, self.zoom, self.style.units_gathered, shown);
     }
 }
