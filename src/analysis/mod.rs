@@ -1,12 +1,14 @@
 //! The analyst's reading of the record: response-time reports by Polres, zone or shift
 //! (`report.rs`), the early warning of zones whose incidents rise improbably (`warning.rs`),
-//! and who was near a place in a period (`near.rs`). Everything here reads a world rebuilt from the journal (or the journal's
+//! who was near a place in a period (`near.rs`) and hotspots as a kernel density of incidents
+//! (`heat.rs`). Everything here reads a world rebuilt from the journal (or the journal's
 //! positions) and changes nothing.
 //!
 //! A journal does not name its zones and organisation tree; `centre.toml` beside it does
 //! (`org = PATH`, `zones = [PATH, ...]`, written by `pantau sim --history`), unless they are
 //! given with the command.
 
+pub mod heat;
 pub mod near;
 pub mod report;
 pub mod warning;
