@@ -22,7 +22,7 @@ impl Console {
         let now = now_millis();
         // A neutral selection behind coloured row text (egui's blue put red alarms at 1.3:1).
         ui.visuals_mut().selection.bg_fill = egui::Color32::from_gray(72);
-        self.tick(canvas.as_deref_mut(), now);
+        self.tick(ui.ctx(), canvas.as_deref_mut(), now);
         if ui.input(|i| i.key_pressed(egui::Key::F11)) {
             self.set_wall(ui.ctx(), !self.wall);
         }

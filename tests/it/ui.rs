@@ -906,3 +906,109 @@ fn a_second_call_about_an_incident_is_offered_as_the_same_one_and_a_commander_bl
     });
     harness.into_state().session.stop().expect("clean stop");
 }
+
+/// The analyst's hotspots: incidents clustered at one place and scattered elsewhere; with the
+/// hotspots shown, the density is worked out off the render thread and laid over the map, its
+/// peak at the cluster; the early warning says the record is too short to compare weeks.
+#[test]
+fn hotspots_show_where_incidents_cluster_and_the_warning_needs_a_week_before() {
+    use pantau::model::calls::{AmlTransport, FixMethod};
+    use pantau::model::{CallPhase, CallerLocation, Channel, Command, Event, IncidentKind};
+    let (mut console, _dir) = console(Role::Operator);
+    let (lon, lat) = demo::CENTRE;
+    let cluster = (lon + 0.01, lat + 0.005);
+    let now = pantau::model::now_millis();
+    let mut events = Vec::new();
+    for i in 0..80_u64 {
+        let (x, y) = if i < 50 {
+            (cluster.0 + (i % 7) as f64 * 2e-4, cluster.1 + (i / 7) as f64 * 2e-4)
+        } else {
+            (lon - 0.03 + (i % 5) as f64 * 0.012, lat - 0.03 + (i / 5 % 6) as f64 * 0.01)
+        };
+        let number = format!("+6281300{i:05}");
+        let location = CallerLocation {
+            lon: x,
+            lat: y,
+            radius: 10.0,
+            time: now,
+            method: FixMethod::Gnss,
+            confidence: None,
+            transport: AmlTransport::Https,
+        };
+        let call = Event::Call {
+            call: format!("h{i}"),
+            phase: CallPhase::Ringing,
+            number: number.clone(),
+            channel: Channel::Voice,
+            trunk: None,
+            time: now - 3_600_000 + i as i64 * 1000,
+            text: None,
+        };
+        let as_op = |command| Event::Command { user: "operator".into(), role: Role::Operator, time: now, command };
+        let open = Command::OpenIncident {
+            call: i + 1,
+            kind: IncidentKind::Theft,
+            priority: None,
+            at: None,
+            address: String::new(),
+            note: String::new(),
+        };
+        events.extend([
+            call,
+            Event::CallerLocation { number, location },
+            as_op(Command::Answer { call: i + 1 }),
+            as_op(open),
+        ]);
+    }
+    drop(console.session.ingest().expect("running").send(events));
+    console.view = pantau::render::View::new(lon, lat, 13.5, 1000, 800);
+    console.hotspots.shown = true;
+    console.hotspots.days = 1;
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .wgpu()
+        .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console);
+    step_until(&mut harness, "the incidents", |h| h.state().session.desk.world().incidents().len() == 80);
+    step_until(&mut harness, "the hotspots worked out", |h| {
+        h.state().hotspots.grid.is_some() && h.state().hotspots.counted == 80
+    });
+    step_until(&mut harness, "the latest map drawn", |h| {
+        h.state().hotspots.grid.as_ref().is_some_and(|g| g.0.max() > 0.0)
+    });
+    let (grid, _, peak) = harness.state().hotspots.grid.clone().expect("grid");
+    let hottest = grid.values.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).unwrap_or(0);
+    let [w, s, e, n] = grid.bounds;
+    let at = (
+        w + (hottest % grid.width) as f64 / grid.width as f64 * (e - w),
+        n - (hottest / grid.width) as f64 / grid.height as f64 * (n - s),
+    );
+    let off = pantau::crs::geodesy::haversine_m(at.0, at.1, cluster.0 + 6e-4, cluster.1 + 7e-4);
+    assert!(off < 400.0, "the peak is at the cluster: {off:.0} m off, {peak:.1} per km²");
+    harness.run_steps(2);
+    let image = harness.render().expect("a frame");
+    std::fs::create_dir_all("target/ui").expect("target/ui");
+    image.save("target/ui/hotspots.png").expect("save");
+    let (view, overview) = (harness.state().view, harness.state().overview);
+    let ppp = harness.ctx.pixels_per_point();
+    let (x, y) = view.lonlat_to_screen(cluster.0 + 6e-4, cluster.1 + 7e-4);
+    let (cx, cy) = ((overview.min.x + x as f32 / ppp) * ppp, (overview.min.y + y as f32 / ppp) * ppp);
+    let warm = |p: [u8; 4]| p[0] > 200 && p[2] < 120 && p[0] as i32 - p[2] as i32 > 120;
+    let warm_in = |x0: f32, y0: f32, half: i64| {
+        (x0 as i64 - half..x0 as i64 + half)
+            .flat_map(|x| (y0 as i64 - half..y0 as i64 + half).map(move |y| (x as u32, y as u32)))
+            .filter(|&(x, y)| warm(image.get_pixel(x, y).0))
+            .count()
+    };
+    // Around the cluster (its incidents' squares drawn over the middle), and nowhere far off.
+    let hot = warm_in(cx, cy, 20);
+    assert!(hot > 500, "the cluster is drawn hot: {hot} of 1600 pixels");
+    let corner = warm_in((overview.min.x + 60.0) * ppp, (overview.min.y + 60.0) * ppp, 20);
+    assert_eq!(corner, 0, "nothing hot where there were no incidents");
+    // The panel says what the map counts; the early warning, on a record of one hour.
+    harness.get_by_label("Analysis").click();
+    step_until(&mut harness, "the panel open", |h| h.query_by_label_contains("Early warning").is_some());
+    assert!(harness.query_by_label_contains("80 incidents · at most").is_some());
+    harness.get_by_label_contains("Early warning").click();
+    step_until(&mut harness, "the answer", |h| h.query_by_label_contains("no full week").is_some());
+    harness.into_state().session.stop().expect("clean stop");
+}

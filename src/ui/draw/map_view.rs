@@ -328,6 +328,7 @@ fn pick_cluster(console: &mut Console, rect: Rect, ppp: f32, at: Pos2) {
 fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     let painter = ui.painter().with_clip_rect(rect);
     let (view, palette) = (&console.view, &console.palette);
+    hotspots(&painter, console, rect, ppp);
     highlighted_road(&painter, console, rect, ppp);
     if console.style.visible[LayerId::Units as usize] {
         trails(&painter, console, rect, ppp);
@@ -404,6 +405,21 @@ fn form_place(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) 
     painter.rect_stroke(square, 3.0, Stroke::new(6.0, colour(console.palette.overlay_back)), egui::StrokeKind::Middle);
     painter.rect_stroke(square, 3.0, stroke, egui::StrokeKind::Middle);
     painter.circle_filled(at, 3.0, colour(console.palette.alarm));
+}
+
+/// The hotspots' density laid over the map: its texture stretched over the box it was worked
+/// out for, corner by corner (so it turns with the map).
+fn hotspots(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
+    let Some((grid, texture, _)) = console.hotspots.grid.as_ref().filter(|_| console.hotspots.shown) else { return };
+    let [w, s, e, n] = grid.bounds;
+    let corner = |lon, lat| to_screen(&console.view, rect, ppp, lon, lat);
+    let mut mesh = egui::Mesh::with_texture(texture.id());
+    let uv = [(w, n, 0.0, 0.0), (e, n, 1.0, 0.0), (e, s, 1.0, 1.0), (w, s, 0.0, 1.0)];
+    for (lon, lat, u, v) in uv {
+        mesh.vertices.push(egui::epaint::Vertex { pos: corner(lon, lat), uv: Pos2::new(u, v), color: Color32::WHITE });
+    }
+    mesh.indices.extend([0, 1, 2, 0, 2, 3]);
+    painter.add(egui::Shape::mesh(mesh));
 }
 
 /// The road a search result chose: every piece of it under a broad translucent stroke.

@@ -3,9 +3,10 @@
 //! calls on the console. `clusters`: units gathered at low zoom, piles counted; `panels`: the
 //! desk's side panels and legend; `map_view`: the map area, its input and overlays, and the
 //! wall's focus view; `wall`: the status strip; `seats`: the login screen, the hub-lost banner and who is
-//! logged in where; `look`: names, ages and palette colours shared
-//! by the others.
+//! logged in where; `analysis`: the analyst's hotspots and early warning; `look`: names,
+//! ages and palette colours shared by the others.
 
+pub mod analysis;
 pub mod calls;
 pub mod clusters;
 pub mod incidents;

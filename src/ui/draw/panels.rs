@@ -26,6 +26,8 @@ pub fn left(ui: &mut egui::Ui, console: &mut Console) {
             ui.separator();
             units(ui, console);
             ui.separator();
+            super::analysis::panel(ui, console);
+            ui.separator();
             super::seats::present(ui, console);
         });
     });

@@ -2,11 +2,13 @@
 //! unit, the alarm's nearest units), the map view and its flights (`flight`), the search box
 //! and what it finds (`search`), the wall and its focus view, the live layers' look and the
 //! palette. Each frame it takes in what the desk brought and feeds the canvas's live layers
-//! (`layers`). It draws nothing (`ui::draw` does, from this state); everything the operator
-//! does becomes a desk command, and nothing here changes the world directly.
+//! (`layers`), and works out the analyst's hotspots off the render thread (`hotspots`). It
+//! draws nothing (`ui::draw` does, from this state); everything the operator does becomes a
+//! desk command, and nothing here changes the world directly.
 
 pub mod alerts;
 mod flight;
+pub mod hotspots;
 mod layers;
 mod search;
 
@@ -146,6 +148,8 @@ pub struct Console {
     polled: bool,
     /// The login screen's name and password (the password cleared once sent).
     pub login: (String, String),
+    /// The analyst's hotspots and early warning.
+    pub hotspots: hotspots::Hotspots,
 }
 
 impl Console {
@@ -202,6 +206,7 @@ impl Console {
             seen_alarms,
             polled: false,
             login: Default::default(),
+            hotspots: hotspots::Hotspots::default(),
         }
     }
 
@@ -228,13 +233,14 @@ impl Console {
     /// A frame's change of state before anything is drawn: what the feeds brought, the wall
     /// following new alarms, the selection kept current, and the live layers updated (without
     /// a canvas, as in the UI tests, the changes are still taken).
-    pub(crate) fn tick(&mut self, canvas: Option<&mut Canvas>, now: Millis) {
+    pub(crate) fn tick(&mut self, ctx: &egui::Context, canvas: Option<&mut Canvas>, now: Millis) {
         if !std::mem::take(&mut self.polled) {
             self.poll();
             self.polled = false;
         }
         self.follow_new_alarms();
         self.refresh_selection(now);
+        self.update_hotspots(ctx, now);
         match canvas {
             Some(canvas) => self.update_layers(canvas, now),
             None => drop(self.session.desk.take_changes()),

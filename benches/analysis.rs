@@ -1,0 +1,184 @@
+//! The analyst's desk, measured on history written by `pantau sim --history` (the demo city's
+//! 306 units reporting every 10 s, 110 traffic at 4 calls a minute on the day's average):
+//! - writing the history (records a second), and the journal's and the timeline's size per day;
+//! - seeking: the world at 40 moments spread over the record, each from the timeline, against
+//!   applying the journal from its start up to the same moment (the baseline, a few moments);
+//! - a report over 1,000,000 incidents (the history's incidents repeated over a year) by zone,
+//!   against one pass that only reads each incident's received time (the floor);
+//! - the heat map of 1,000,000 incidents on a 512 x 512 grid at a 300 m bandwidth, against
+//!   only counting the points into cells (the floor).
+//!
+//! `cargo bench --bench analysis -- [DAYS]` (default 3).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use pantau::analysis::heat;
+use pantau::analysis::report::{report, GroupBy};
+use pantau::analysis::Places;
+use pantau::journal::{timeline, JournalRecords};
+use pantau::model::incidents::Milestone;
+use pantau::model::Millis;
+use pantau::world::{Saved, World};
+use rand::{Rng, SeedableRng};
+
+const END: Millis = 1_796_058_000_000;
+
+fn main() -> anyhow::Result<()> {
+    let days: i64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(3);
+    let dir = tempfile::tempdir()?;
+    let journal = dir.path().join("history");
+    let started = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["sim", "--history", &format!("{days}d"), "--out", journal.to_str().unwrap_or_default()])
+        .args(["--report-every", "10", "--end", &END.to_string()])
+        .status()?;
+    anyhow::ensure!(status.success(), "sim --history failed");
+    let written = started.elapsed();
+    let records = JournalRecords::open(&journal)?.count();
+    println!(
+        "history: {days} days, {records} records in {:.1} s ({:.0} records/s)",
+        secs(written),
+        records as f64 / secs(written)
+    );
+    for part in ["events", "positions", "timeline", "snapshots"] {
+        let bytes = folder_bytes(&journal.join(part))?;
+        println!("  {part}: {:.1} MB a day", bytes as f64 / 1e6 / days as f64);
+    }
+    seeking(&journal, days)?;
+    let (world, _) = timeline::seek(&journal, END)?;
+    let places = Places::load(&journal, None, &[])?;
+    reporting(&world, &places)?;
+    heat_map(&world);
+    Ok(())
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn folder_bytes(dir: &Path) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        total += entry?.metadata()?.len();
+    }
+    Ok(total)
+}
+
+/// Percentiles of durations, in milliseconds.
+fn spread(mut times: Vec<Duration>) -> String {
+    times.sort();
+    let at = |q: f64| times[((q * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1].as_secs_f64() * 1e3;
+    format!("p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms", at(0.5), at(0.99), at(1.0))
+}
+
+fn seeking(journal: &Path, days: i64) -> anyhow::Result<()> {
+    let start = END - days * 86_400_000;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(15);
+    let moments: Vec<Millis> = (0..40).map(|_| rng.random_range(start..END)).collect();
+    timeline::update(journal)?;
+    let mut times = Vec::new();
+    for &at in &moments {
+        let t = Instant::now();
+        let (world, _) = timeline::seek(journal, at)?;
+        times.push(t.elapsed());
+        std::hint::black_box(world);
+    }
+    println!("seek, from the timeline (40 moments): {}", spread(times.clone()));
+    // The baseline: every record from the start up to the moment, for the last three moments.
+    let mut full = Vec::new();
+    for &at in moments.iter().rev().take(3) {
+        let t = Instant::now();
+        let mut world = World::new();
+        for record in JournalRecords::open(journal)? {
+            let record = record?;
+            if record.time > at {
+                break;
+            }
+            world.apply_one(&record.event);
+        }
+        full.push(t.elapsed());
+        std::hint::black_box(world);
+    }
+    let mean = |v: &[Duration]| v.iter().map(|d| d.as_secs_f64()).sum::<f64>() / v.len() as f64;
+    println!(
+        "seek, applying the journal from its start (3 moments): {}; the timeline is {:.0}x faster on average",
+        spread(full.clone()),
+        mean(&full) / mean(&times)
+    );
+    Ok(())
+}
+
+/// The world's incidents repeated, each copy shifted by the record's span, to 1,000,000.
+fn a_year_of(world: &World) -> World {
+    let base = world.incidents();
+    let first = base.iter().filter_map(|i| i.reached(Milestone::Received)).min().unwrap_or(0);
+    let span = base.iter().filter_map(|i| i.reached(Milestone::Received)).max().unwrap_or(0) - first + 1;
+    let mut incidents = Vec::with_capacity(1_000_000);
+    let mut copy = 0;
+    while incidents.len() < 1_000_000 && !base.is_empty() {
+        for incident in base {
+            let mut i = incident.clone();
+            i.id = incidents.len() as u64 + 1;
+            i.steps.iter_mut().for_each(|s| s.time -= copy * span);
+            incidents.push(i);
+            if incidents.len() == 1_000_000 {
+                break;
+            }
+        }
+        copy += 1;
+    }
+    World::from_saved(Saved { incidents, ..Saved::default() })
+}
+
+fn reporting(world: &World, places: &Places) -> anyhow::Result<()> {
+    let year = a_year_of(world);
+    let times: Vec<Millis> = year.incidents().iter().filter_map(|i| i.reached(Milestone::Received)).collect();
+    let (from, to) = (times.iter().min().copied().unwrap_or(0), END + 1);
+    let t = Instant::now();
+    let floor: usize =
+        year.incidents().iter().filter(|i| i.reached(Milestone::Received).is_some_and(|r| r >= from)).count();
+    let floor_time = t.elapsed();
+    let t = Instant::now();
+    let rows = report(&year, places, GroupBy::Zone, from, to);
+    let took = t.elapsed();
+    let all = rows.last().map_or(0, |r| r.incidents);
+    anyhow::ensure!(all == floor, "the report counted {all} of {floor}");
+    println!(
+        "report by zone over {} incidents ({:.0} days): {:.2} s; reading the times alone {:.3} s ({:.0}x)",
+        year.incidents().len(),
+        (to - from) as f64 / 86_400_000.0,
+        secs(took),
+        secs(floor_time),
+        secs(took) / secs(floor_time).max(1e-9)
+    );
+    Ok(())
+}
+
+fn heat_map(world: &World) {
+    let year = a_year_of(world);
+    let points = heat::incidents(&year, &heat::Filter::period(Millis::MIN, Millis::MAX));
+    let (mut w, mut s, mut e, mut n) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for &(lon, lat) in &points {
+        (w, s, e, n) = (w.min(lon), s.min(lat), e.max(lon), n.max(lat));
+    }
+    let bounds = [w, s, e, n];
+    let mut dense = Vec::new();
+    let mut floor = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        std::hint::black_box(heat::density(&points, bounds, 512, 512, 300.0));
+        dense.push(t.elapsed());
+        // The floor: the same points counted into the same cells, nothing spread.
+        let t = Instant::now();
+        std::hint::black_box(heat::density(&points, bounds, 512, 512, 1e-3));
+        floor.push(t.elapsed());
+    }
+    println!(
+        "heat map of {} incidents, 512 x 512 cells, 300 m: {}; counting into cells alone {}",
+        points.len(),
+        spread(dense),
+        spread(floor)
+    );
+}
