@@ -7,9 +7,10 @@
 //! the one before, and after the last record read. Each holds where the journal goes on from
 //! there (a [`Checkpoint`]), every unit whole (units all move, and only the last keyframe's are
 //! read), and only the alarms, calls and incidents that changed since the keyframe before, so
-//! a month of keyframes costs little more than the record's own calls. Files are
-//! `timeline/SEQ-TIME.key`: `PNTTIME1 | blake3(rest) | u32 LE units length | postcard(units) |
-//! postcard(delta)`.
+//! a month of keyframes costs little more than the record's own calls. Each keyframe is two
+//! files, `timeline/SEQ-TIME.key` (the delta) and `SEQ-TIME.units`, each `PNTTIME2 |
+//! blake3(rest) | postcard(rest)`: a seek reads every delta before its moment but only the
+//! last keyframe's units.
 //!
 //! [`seek`] takes the keyframes up to a time, patches their deltas together, starts from the
 //! last one's units and replays the records after it up to that time: the same world as
@@ -26,7 +27,7 @@ use crate::model::calls::NumberBlock;
 use crate::model::{Alarm, Call, CallerLocation, Incident, Millis, Unit};
 use crate::world::{Saved, World};
 
-const MAGIC: &[u8; 8] = b"PNTTIME1";
+const MAGIC: &[u8; 8] = b"PNTTIME2";
 /// A keyframe at least this often, in record time.
 pub const EVERY_MS: Millis = 3_600_000;
 
@@ -146,55 +147,67 @@ fn write(journal: &Path, world: &mut World, checkpoint: Checkpoint, time: Millis
     let delta = Delta { checkpoint, alarms, calls, incidents, blocks, early_locations };
     let units = postcard::to_stdvec(world.units()).context("cannot encode a keyframe's units")?;
     let delta = postcard::to_stdvec(&delta).context("cannot encode a keyframe")?;
-    let mut rest = Vec::with_capacity(4 + units.len() + delta.len());
-    rest.extend_from_slice(&u32::try_from(units.len()).context("a keyframe's units are over 4 GB")?.to_le_bytes());
-    rest.extend_from_slice(&units);
-    rest.extend_from_slice(&delta);
-    let mut bytes = Vec::with_capacity(40 + rest.len());
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(blake3::hash(&rest).as_bytes());
-    bytes.extend_from_slice(&rest);
     let dir = folder(journal);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(format!("{:020}-{time}.key", checkpoint.seq));
-    let partial = path.with_extension("key.partial");
-    std::fs::write(&partial, &bytes).with_context(|| format!("cannot write {}", partial.display()))?;
-    std::fs::rename(&partial, &path).with_context(|| format!("cannot rename {}", partial.display()))
+    // The units first: a keyframe is there once its delta is.
+    write_file(&path.with_extension("units"), &units)?;
+    write_file(&path, &delta)
 }
 
-/// A keyframe file's two parts, checked: its units' bytes and its delta.
-fn read(key: &Keyframe) -> Result<(Vec<u8>, Delta)> {
-    let bytes = std::fs::read(&key.path).with_context(|| format!("cannot read {}", key.path.display()))?;
-    if bytes.len() < 44 || &bytes[..8] != MAGIC {
-        bail!("{}: not a pantau timeline keyframe", key.path.display());
+/// Writes `MAGIC | blake3(payload) | payload` to a temporary name and renames it.
+fn write_file(path: &Path, payload: &[u8]) -> Result<()> {
+    let mut bytes = Vec::with_capacity(40 + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(blake3::hash(payload).as_bytes());
+    bytes.extend_from_slice(payload);
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, &bytes).with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, path).with_context(|| format!("cannot rename {}", partial.display()))
+}
+
+/// A keyframe file's payload, checked.
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let mut bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() < 40 || &bytes[..8] != MAGIC {
+        bail!("{}: not a pantau timeline file", path.display());
     }
-    let rest = &bytes[40..];
-    if blake3::hash(rest).as_bytes() != &bytes[8..40] {
-        bail!("{}: damaged (its hash does not match)", key.path.display());
+    if blake3::hash(&bytes[40..]).as_bytes() != &bytes[8..40] {
+        bail!("{}: damaged (its hash does not match)", path.display());
     }
-    let units_len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-    let (units, delta) = rest[4..].split_at_checked(units_len).context("a keyframe's units run past its end")?;
-    let delta = postcard::from_bytes(delta).with_context(|| format!("{}: cannot decode", key.path.display()))?;
-    Ok((units.to_vec(), delta))
+    Ok(bytes.split_off(40))
+}
+
+/// A keyframe's delta.
+fn read(key: &Keyframe) -> Result<Delta> {
+    let payload = read_file(&key.path)?;
+    postcard::from_bytes(&payload).with_context(|| format!("{}: cannot decode", key.path.display()))
+}
+
+/// A keyframe's units.
+fn read_units(key: &Keyframe) -> Result<Vec<Unit>> {
+    let path = key.path.with_extension("units");
+    let payload = read_file(&path)?;
+    postcard::from_bytes(&payload).with_context(|| format!("{}: cannot decode", path.display()))
 }
 
 /// The world saved at the last of `keys` (each keyframe's changes laid over the ones before),
 /// and where the journal goes on from there.
 fn patched(keys: &[Keyframe]) -> Result<(Saved, Checkpoint)> {
     let mut saved = Saved::default();
-    let mut last = None;
+    let mut checkpoint = None;
     for key in keys {
-        let (units, delta) = read(key)?;
-        lay_over(&mut saved.alarms, delta.alarms, |a| a.id).with_context(|| format!("{}", key.path.display()))?;
-        lay_over(&mut saved.calls, delta.calls, |c| c.id).with_context(|| format!("{}", key.path.display()))?;
-        lay_over(&mut saved.incidents, delta.incidents, |i| i.id).with_context(|| format!("{}", key.path.display()))?;
+        let delta = read(key)?;
+        let at = || format!("{}", key.path.display());
+        lay_over(&mut saved.alarms, delta.alarms, |a| a.id).with_context(at)?;
+        lay_over(&mut saved.calls, delta.calls, |c| c.id).with_context(at)?;
+        lay_over(&mut saved.incidents, delta.incidents, |i| i.id).with_context(at)?;
         (saved.blocks, saved.early_locations) = (delta.blocks, delta.early_locations);
-        last = Some((units, delta.checkpoint, key));
+        checkpoint = Some(delta.checkpoint);
     }
-    let (units, checkpoint, key) = last.context("no keyframes")?;
-    saved.units = postcard::from_bytes::<Vec<Unit>>(&units)
-        .with_context(|| format!("{}: cannot decode its units", key.path.display()))?;
-    Ok((saved, checkpoint))
+    let last = keys.last().context("no keyframes")?;
+    saved.units = read_units(last)?;
+    Ok((saved, checkpoint.context("no keyframes")?))
 }
 
 /// Puts each changed item in its place by id (ids run 1, 2, ... with no gaps).
@@ -287,7 +300,7 @@ fn read_after(
     let keys = keyframes(journal).unwrap_or_default();
     let start = keys.iter().take_while(|k| before(k)).last().map(read).transpose();
     let mut records = match start {
-        Ok(Some((_, delta))) => JournalRecords::open_at(journal, Some(&delta.checkpoint))?,
+        Ok(Some(delta)) => JournalRecords::open_at(journal, Some(&delta.checkpoint))?,
         _ => JournalRecords::open(journal)?,
     };
     for record in records.by_ref() {

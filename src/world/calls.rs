@@ -24,6 +24,9 @@ pub struct Report<'a> {
     pub text: Option<&'a str>,
 }
 
+/// Early locations kept before those too old for any call are looked for.
+const PRUNE_EARLY_PAST: usize = 64;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallBook {
     calls: Vec<Call>,
@@ -238,16 +241,17 @@ impl CallBook {
     }
 
     /// Keeps a location from a number with no open call (the newest per number), dropping
-    /// those too old for any call still to take once more than [`MAX_EARLY_LOCATIONS`] wait,
-    /// and then the oldest.
+    /// those too old for any call to take once more than [`PRUNE_EARLY_PAST`] wait, and the
+    /// oldest beyond [`MAX_EARLY_LOCATIONS`].
     fn keep_early(&mut self, number: &str, location: &CallerLocation) {
         if self.early.get(number).is_some_and(|had| had.time >= location.time) {
             return;
         }
         self.early.insert(number.to_string(), location.clone());
-        if self.early.len() > MAX_EARLY_LOCATIONS {
-            let newest = self.early.values().map(|l| l.time).max().unwrap_or(location.time);
-            self.early.retain(|_, l| newest - l.time <= EARLY_LOCATION_MS);
+        // Most never see their call (the caller hung up before the location came): past a
+        // handful, those too old for any call to take are dropped.
+        if self.early.len() > PRUNE_EARLY_PAST {
+            self.early.retain(|_, l| location.time - l.time <= EARLY_LOCATION_MS);
         }
         while self.early.len() > MAX_EARLY_LOCATIONS {
             let oldest = self.early.iter().min_by_key(|(n, l)| (l.time, n.as_str())).map(|(n, _)| n.clone());
