@@ -77,6 +77,9 @@ pub struct Desk {
     pub refusal: Option<String>,
     /// Each unit's recent track, from the fixes applied.
     pub tracks: Tracks,
+    /// The live world, kept (and fed the hub's batches) while the record at some moment is
+    /// shown in its place.
+    live_world: Option<World>,
 }
 
 /// Adds `new` slots to a sorted list of distinct slots, keeping it so (its size stays bounded
@@ -115,6 +118,7 @@ impl Desk {
             pending: ChangeSet::default(),
             refusal: None,
             tracks: Tracks::default(),
+            live_world: None,
         })
     }
 
@@ -163,6 +167,14 @@ impl Desk {
                     }
                 }
                 Inbound::World { seq, world } => self.start_from(*world, seq),
+                Inbound::Batch { first_seq, events } if self.live_world.is_some() => {
+                    count += events.len();
+                    if let Some(live) = &mut self.live_world {
+                        live.apply(&events);
+                        live.take_changes();
+                    }
+                    self.seq = Some(first_seq.saturating_add(events.len().saturating_sub(1) as u64));
+                }
                 Inbound::Batch { first_seq, events } => {
                     count += events.len();
                     for (event, outcome) in events.iter().zip(self.world.apply(&events)) {
@@ -194,18 +206,46 @@ impl Desk {
     /// Starts again from a world the hub sent: every slot counts as changed. (The world only
     /// grows, in the same order everywhere, so slots keep their meaning.)
     fn start_from(&mut self, world: World, seq: u64) {
-        self.world = world;
         self.seq = Some(seq);
-        let all = ChangeSet {
-            units: (0..self.world.units().len() as u32).collect(),
-            alarms: (0..self.world.alarms().len() as u32).collect(),
-            calls: (0..self.world.calls().len() as u32).collect(),
-            incidents: (0..self.world.incidents().len() as u32).collect(),
-        };
-        self.live.update(&self.world, &all);
-        self.note_streets(&all.alarms);
-        merge(&mut self.pending.units, &all.units);
-        merge(&mut self.pending.alarms, &all.alarms);
+        if let Some(live) = &mut self.live_world {
+            *live = world;
+            return;
+        }
+        let before = (self.world.units().len(), self.world.alarms().len());
+        self.world = world;
+        self.redraw_all(before);
+    }
+
+    /// Shows the record at some moment in place of the live world, or (none) the live world
+    /// again. While the past is shown the hub's batches go on into the live world, kept aside,
+    /// and this desk's commands are refused.
+    pub fn show_past(&mut self, past: Option<World>) {
+        let before = (self.world.units().len(), self.world.alarms().len());
+        match (past, self.live_world.take()) {
+            (Some(past), kept) => {
+                let live = std::mem::replace(&mut self.world, past);
+                self.live_world = Some(kept.unwrap_or(live));
+            }
+            (None, Some(live)) => self.world = live,
+            (None, None) => return,
+        }
+        self.redraw_all(before);
+    }
+
+    /// Whether the past is shown (a replay) rather than the live world.
+    pub fn showing_past(&self) -> bool {
+        self.live_world.is_some()
+    }
+
+    /// Everything counts as changed after the world was replaced: the indexes are made again,
+    /// and every slot is drawn again, up to the larger of the old and new worlds (slots the new
+    /// one lacks are hidden).
+    fn redraw_all(&mut self, (units_before, alarms_before): (usize, usize)) {
+        self.live.rebuild(&self.world);
+        let alarms: Vec<u32> = (0..self.world.alarms().len() as u32).collect();
+        self.note_streets(&alarms);
+        merge(&mut self.pending.units, &(0..units_before.max(self.world.units().len()) as u32).collect::<Vec<_>>());
+        merge(&mut self.pending.alarms, &(0..alarms_before.max(self.world.alarms().len()) as u32).collect::<Vec<_>>());
     }
 
     /// Fixes feed congestion and, applied, the unit's track.
@@ -460,6 +500,10 @@ impl Desk {
     /// shows the result; a refusal comes back as [`Desk::refusal`]). Nothing is sent while the
     /// desk is not live on its hub: the view may be stale, and the operator is told.
     pub fn command(&mut self, command: Command) {
+        if self.showing_past() {
+            self.refusal = Some("not sent: the map shows the past; go back to live to act".into());
+            return;
+        }
         match self.link.state() {
             LinkState::Live => {
                 self.refusal = None;

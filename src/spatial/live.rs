@@ -61,6 +61,21 @@ impl LiveIndex {
     }
 
     /// Brings the index up to date with the slots a batch changed.
+    /// Starts again from another world (the record at some moment, or the live one after
+    /// it): the units and alarms counted afresh, the cameras kept.
+    pub fn rebuild(&mut self, world: &World) {
+        self.units = UnitIndex::default();
+        self.counts.iter_mut().for_each(|c| *c = ZoneCounts { cameras: c.cameras, ..ZoneCounts::default() });
+        self.unit_places.clear();
+        self.alarm_places.clear();
+        let all = ChangeSet {
+            units: (0..world.units().len() as u32).collect(),
+            alarms: (0..world.alarms().len() as u32).collect(),
+            ..ChangeSet::default()
+        };
+        self.update(world, &all);
+    }
+
     pub fn update(&mut self, world: &World, changes: &ChangeSet) {
         for &slot in &changes.units {
             if let Some(unit) = world.units().get(slot as usize) {

@@ -1012,3 +1012,69 @@ fn hotspots_show_where_incidents_cluster_and_the_warning_needs_a_week_before() {
     step_until(&mut harness, "the answer", |h| h.query_by_label_contains("no full week").is_some());
     harness.into_state().session.stop().expect("clean stop");
 }
+
+/// Replay: the desk shows the record at a chosen moment (a unit where it was then, an alarm
+/// that came later absent), under a banner saying so; commands are refused; the live world
+/// goes on taking batches meanwhile, and back to live it is all there.
+#[test]
+fn replay_shows_the_record_at_a_moment_and_goes_back_to_live() {
+    use pantau::model::{Command, Event, FeedKind, Fix};
+    let (console, _dir) = console(Role::Operator);
+    let (lon, lat) = demo::CENTRE;
+    let at = |dx: f64| {
+        let fix =
+            Fix { time: pantau::model::now_millis(), lon: lon + dx, lat, speed: None, heading: None, accuracy: None };
+        Event::Position { device: "replay-u".into(), fix, feed: FeedKind::Osmand }
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .wgpu()
+        .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console);
+    let send =
+        |h: &Harness<'_, Console>, events: Vec<Event>| drop(h.state().session.ingest().expect("running").send(events));
+    let fix_lon = |h: &Harness<'_, Console>| {
+        h.state().session.desk.world().unit("replay-u").and_then(|u| u.last_fix).map(|f| f.lon)
+    };
+    send(&harness, vec![at(0.001)]);
+    step_until(&mut harness, "the first fix", |h| fix_lon(h) == Some(lon + 0.001));
+    let moment = pantau::model::now_millis();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    send(&harness, vec![at(0.002), sos("replay-u", 1, pantau::model::now_millis())]);
+    step_until(&mut harness, "the second fix and the alarm", |h| {
+        fix_lon(h) == Some(lon + 0.002) && h.state().session.desk.world().alarms().len() == 1
+    });
+
+    let now = pantau::model::now_millis();
+    harness.state_mut().start_replay(moment, now);
+    step_until(&mut harness, "the past shown", |h| h.state().replay.shown == Some(moment));
+    assert!(harness.state().session.desk.showing_past());
+    assert_eq!(fix_lon(&harness), Some(lon + 0.001), "the unit where it was then");
+    assert!(harness.state().session.desk.world().alarms().is_empty(), "the alarm came later");
+    harness
+        .state_mut()
+        .session
+        .desk
+        .command(Command::SetStatus { unit: "replay-u".into(), status: UnitStatus::OffDuty });
+    let refusal = harness.state().session.desk.refusal.clone().unwrap_or_default();
+    assert!(refusal.contains("shows the past"), "{refusal}");
+    // The banner across the map, in its colour, and the live world going on meanwhile.
+    harness.run_steps(2);
+    let image = harness.render().expect("a frame");
+    let band = common::rgb(harness.state().palette.alarm_acknowledged);
+    let overview = harness.state().overview;
+    let ppp = harness.ctx.pixels_per_point();
+    let top = (overview.min.y * ppp) as u32 + 4;
+    let banner = ((overview.min.x * ppp) as u32..(overview.max.x * ppp) as u32)
+        .filter(|&x| common::close(image.get_pixel(x, top).0, band, 12))
+        .count();
+    assert!(banner as f32 > overview.width() * ppp * 0.5, "a banner across the map: {banner} pixels");
+    send(&harness, vec![at(0.003)]);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    harness.run_steps(3);
+    assert_eq!(fix_lon(&harness), Some(lon + 0.001), "still the past");
+    harness.state_mut().stop_replay();
+    step_until(&mut harness, "live again", |h| !h.state().session.desk.showing_past());
+    step_until(&mut harness, "the live fix", |h| fix_lon(h) == Some(lon + 0.003));
+    assert_eq!(harness.state().session.desk.world().alarms().len(), 1);
+    harness.into_state().session.stop().expect("clean stop");
+}

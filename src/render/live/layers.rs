@@ -306,8 +306,13 @@ impl LiveLayers {
         let palette = self.palette();
         let trail_colour = packed(palette.trail);
         for &slot in changed {
-            let Some(unit) = units.get(slot as usize) else { continue };
-            let Some(fix) = unit.last_fix else { continue };
+            // A slot the world shown lacks, or without a fix (the record before the unit joined
+            // or reported): hidden, whatever was drawn there.
+            let Some(fix) = units.get(slot as usize).and_then(|u| u.last_fix) else {
+                hide(&mut self.layers.units, "units", slot);
+                continue;
+            };
+            let unit = &units[slot as usize];
             let pos = self.rel(fix.lon, fix.lat);
             let since = self.clock(fix.time);
             let mut f = flags;
@@ -369,8 +374,10 @@ impl LiveLayers {
         let flags = LayerId::Alarms.flags();
         let palette = self.palette();
         for &slot in changed {
-            let Some(alarm) = alarms.get(slot as usize) else { continue };
-            let (Some(lon), Some(lat)) = (alarm.lon, alarm.lat) else { continue };
+            let Some((alarm, lon, lat)) = alarms.get(slot as usize).and_then(|a| Some((a, a.lon?, a.lat?))) else {
+                hide(&mut self.layers.alarms, "alarms", slot);
+                continue;
+            };
             let raised = alarm.state == AlarmState::Raised;
             let mut f = flags | if raised { 0 } else { FLAG_QUIET };
             if selected == Some(slot) {
@@ -447,5 +454,13 @@ impl LiveLayers {
             }
         }
         buffer(&mut self.layers.routes, "routes").replace(segments);
+    }
+}
+
+/// Hides a marker slot that was drawn (a slot never written stays as it is).
+fn hide(slots: &mut Option<SlotBuffer<Marker>>, label: &'static str, slot: u32) {
+    let markers = buffer(slots, label);
+    if markers.get(slot as usize).is_some_and(|m| m.size > 0.0) {
+        markers.set(slot as usize, Marker::default());
     }
 }

@@ -1,10 +1,11 @@
-//! The analyst's panel: the incident hotspots (shown or not; which kind, the last days, hours
+//! The analyst's panel: replay (the record at a chosen moment, with a slider, play forwards
+//! or backwards at 1 to 60 times, and back to live), the incident hotspots (shown or not; which kind, the last days, hours
 //! of the day, days of the week; the kernel's bandwidth) and the early warning, each zone's
 //! latest week against its own weeks before, flagged zones in alarm red.
 
 use eframe::egui::{self, RichText};
 
-use super::look::readable;
+use super::look::{clock, readable};
 use crate::model::{now_millis, IncidentKind};
 use crate::ui::state::Console;
 
@@ -16,6 +17,8 @@ const WARNINGS_SHOWN: usize = 6;
 
 pub fn panel(ui: &mut egui::Ui, console: &mut Console) {
     ui.collapsing("Analysis", |ui| {
+        replay(ui, console);
+        ui.separator();
         hotspots(ui, console);
         ui.separator();
         early_warning(ui, console);
@@ -82,5 +85,38 @@ fn early_warning(ui: &mut egui::Ui, console: &mut Console) {
             ui.label(why.as_str());
         }
         None => {}
+    }
+}
+
+/// The speeds offered, record seconds a second (negative: backwards).
+const SPEEDS: [(f64, &str); 6] =
+    [(-60.0, "◀ 60x"), (-1.0, "◀ 1x"), (0.0, "pause"), (1.0, "1x ▶"), (10.0, "10x ▶"), (60.0, "60x ▶")];
+
+fn replay(ui: &mut egui::Ui, console: &mut Console) {
+    let now = now_millis();
+    if console.replay_journal().is_none() {
+        ui.label("Replay: this desk has no journal of its own (it is a seat of a hub elsewhere)");
+        return;
+    }
+    if !console.replay.on {
+        if ui.button("Replay the record…").clicked() {
+            console.start_replay(now - 3_600_000, now);
+        }
+        return;
+    }
+    let r = &mut console.replay;
+    let (first, last) = r.range;
+    let shown = clock(r.at);
+    ui.add(egui::Slider::new(&mut r.at, first..=last).show_value(false).text(shown));
+    ui.horizontal_wrapped(|ui| {
+        for (speed, label) in SPEEDS {
+            ui.selectable_value(&mut r.speed, speed, label);
+        }
+    });
+    if let Some(why) = &r.error {
+        ui.label(why.as_str());
+    }
+    if ui.button("Back to live").clicked() {
+        console.stop_replay();
     }
 }

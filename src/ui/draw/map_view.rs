@@ -345,6 +345,7 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     form_place(&painter, console, rect, ppp);
     scale_bar(&painter, view, rect, ppp, palette);
     north_arrow(&painter, view, rect, palette);
+    replay_banner(&painter, console, rect);
     cursor_caption(&painter, console, rect);
 }
 
@@ -420,6 +421,19 @@ fn hotspots(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
     }
     mesh.indices.extend([0, 1, 2, 0, 2, 3]);
     painter.add(egui::Shape::mesh(mesh));
+}
+
+/// While the past is shown, a banner across the top of the map says so and when, large
+/// enough to read across the room: nobody takes the record for the live map.
+fn replay_banner(painter: &egui::Painter, console: &Console, rect: Rect) {
+    let Some(at) = console.replay.shown.filter(|_| console.session.desk.showing_past()) else { return };
+    let when = chrono::DateTime::from_timestamp_millis(at).unwrap_or_default().with_timezone(&chrono::Local);
+    let text = format!("REPLAY · the map shows {} · not live", when.format("%Y-%m-%d %H:%M:%S"));
+    let size = if console.wall { 30.0 } else { 22.0 };
+    let galley = painter.layout_no_wrap(text, FontId::proportional(size), Color32::WHITE);
+    let band = Rect::from_min_size(rect.min, Vec2::new(rect.width(), galley.size().y + 12.0));
+    painter.rect_filled(band, 0.0, colour(console.palette.alarm_acknowledged));
+    painter.galley(Pos2::new(band.center().x - galley.size().x / 2.0, band.min.y + 6.0), galley, Color32::WHITE);
 }
 
 /// The road a search result chose: every piece of it under a broad translucent stroke.

@@ -2,7 +2,8 @@
 //! unit, the alarm's nearest units), the map view and its flights (`flight`), the search box
 //! and what it finds (`search`), the wall and its focus view, the live layers' look and the
 //! palette. Each frame it takes in what the desk brought and feeds the canvas's live layers
-//! (`layers`), and works out the analyst's hotspots off the render thread (`hotspots`). It
+//! (`layers`), works out the analyst's hotspots off the render thread (`hotspots`) and shows
+//! the record at a chosen moment in place of the live world (`replay`). It
 //! draws nothing (`ui::draw` does, from this state); everything the operator does becomes a
 //! desk command, and nothing here changes the world directly.
 
@@ -10,6 +11,7 @@ pub mod alerts;
 mod flight;
 pub mod hotspots;
 mod layers;
+pub mod replay;
 mod search;
 
 use std::collections::HashMap;
@@ -150,6 +152,8 @@ pub struct Console {
     pub login: (String, String),
     /// The analyst's hotspots and early warning.
     pub hotspots: hotspots::Hotspots,
+    /// The record at a chosen moment, shown in place of the live world.
+    pub replay: replay::Replay,
 }
 
 impl Console {
@@ -207,6 +211,7 @@ impl Console {
             polled: false,
             login: Default::default(),
             hotspots: hotspots::Hotspots::default(),
+            replay: replay::Replay::default(),
         }
     }
 
@@ -238,6 +243,7 @@ impl Console {
             self.poll();
             self.polled = false;
         }
+        self.update_replay(now);
         self.follow_new_alarms();
         self.refresh_selection(now);
         self.update_hotspots(ctx, now);

@@ -1,0 +1,99 @@
+//! Replay: the map and panels show the record at a chosen moment instead of the live world,
+//! from the hosted centre's journal (its timeline rebuilds any moment from the keyframes before
+//! it). The moment moves with the slider or plays forwards or backwards at 1 to 60 times real
+//! time; each new moment is sought on a thread of its own, and the desk shows it when it comes.
+//! Going back to live shows the live world, which went on taking the hub's batches meanwhile.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Receiver};
+
+use super::Console;
+use crate::journal::timeline;
+use crate::model::Millis;
+use crate::world::World;
+
+/// A moment this close to the one shown is not sought again.
+const CLOSE_ENOUGH_MS: Millis = 1_000;
+
+#[derive(Default)]
+pub struct Replay {
+    /// The past is wanted on screen.
+    pub on: bool,
+    /// The moment wanted.
+    pub at: Millis,
+    /// Seconds of record a second of real time (negative: backwards; 0: paused).
+    pub speed: f64,
+    /// The record's first moment and now, as the slider's range.
+    pub range: (Millis, Millis),
+    /// The moment on screen, and the one being sought.
+    pub shown: Option<Millis>,
+    seeking: Option<(Millis, Receiver<Result<World, String>>)>,
+    /// Why the last seek failed.
+    pub error: Option<String>,
+    /// When the moment last moved on (for playing).
+    moved_at: Option<Millis>,
+}
+
+impl Console {
+    /// The hosted centre's journal, where there is one to replay.
+    pub fn replay_journal(&self) -> Option<PathBuf> {
+        self.session.journal.clone()
+    }
+
+    /// Starts a replay at `at` (its range from the record's first moment to now).
+    pub fn start_replay(&mut self, at: Millis, now: Millis) {
+        let first = self
+            .replay_journal()
+            .and_then(|j| timeline::keyframes(&j).ok())
+            .and_then(|keys| keys.first().map(|k| k.time))
+            .unwrap_or(now - 3_600_000);
+        self.replay = Replay { on: true, at: at.clamp(first, now), range: (first, now), ..Replay::default() };
+    }
+
+    /// Back to the live world.
+    pub fn stop_replay(&mut self) {
+        self.replay.on = false;
+    }
+
+    /// Moves the moment on when playing, takes in a finished seek, and starts the next.
+    pub(super) fn update_replay(&mut self, now: Millis) {
+        if !self.replay.on {
+            if self.session.desk.showing_past() {
+                self.session.desk.show_past(None);
+                self.replay = Replay::default();
+            }
+            return;
+        }
+        let r = &mut self.replay;
+        r.range.1 = r.range.1.max(now);
+        if let Some(last) = r.moved_at.replace(now) {
+            r.at = (r.at + ((now - last) as f64 * r.speed) as Millis).clamp(r.range.0, r.range.1);
+        }
+        if let Some((at, done)) = &self.replay.seeking {
+            let Ok(found) = done.try_recv() else { return };
+            let at = *at;
+            self.replay.seeking = None;
+            match found {
+                Ok(world) => {
+                    self.session.desk.show_past(Some(world));
+                    (self.replay.shown, self.replay.error) = (Some(at), None);
+                }
+                // Not tried again until the moment moves.
+                Err(why) => (self.replay.shown, self.replay.error) = (Some(at), Some(why)),
+            }
+        }
+        let at = self.replay.at;
+        if self.replay.shown.is_some_and(|shown| (shown - at).abs() < CLOSE_ENOUGH_MS) {
+            return;
+        }
+        let Some(journal) = self.replay_journal() else {
+            self.replay.error = Some("this desk has no journal of its own to replay".into());
+            return;
+        };
+        let (send, done) = channel();
+        let seek = move || drop(send.send(timeline::seek(&journal, at).map(|(w, _)| w).map_err(|e| format!("{e:#}"))));
+        if std::thread::Builder::new().name("replay seek".into()).spawn(seek).is_ok() {
+            self.replay.seeking = Some((at, done));
+        }
+    }
+}
