@@ -232,3 +232,44 @@ pub fn to_csv(rows: &[Row]) -> String {
     }
     out
 }
+
+/// What the report's charts draw, for the calls and incidents of `[from, to)`: every answer
+/// time and every response time (call to first unit on scene), in seconds, and the calls
+/// that rang in each hour.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Series {
+    pub answer_s: Vec<f64>,
+    pub response_s: Vec<f64>,
+    /// (the hour's start, calls), oldest first, every hour of the period that had a call.
+    pub calls_per_hour: Vec<(Millis, usize)>,
+}
+
+pub fn series(world: &World, from: Millis, to: Millis) -> Series {
+    let mut out = Series::default();
+    let mut hours: BTreeMap<Millis, usize> = BTreeMap::new();
+    for call in world.calls().iter().filter(|c| (from..to).contains(&c.rang_at)) {
+        if let Some(at) = call.answered_at {
+            out.answer_s.push(at.saturating_sub(call.rang_at) as f64 / 1000.0);
+        }
+        *hours.entry(call.rang_at.div_euclid(3_600_000) * 3_600_000).or_default() += 1;
+    }
+    for incident in world.incidents() {
+        let received = incident.reached(Milestone::Received).filter(|t| (from..to).contains(t));
+        if let (Some(received), Some(on_scene)) = (received, incident.reached(Milestone::OnScene)) {
+            out.response_s.push(on_scene.saturating_sub(received) as f64 / 1000.0);
+        }
+    }
+    out.calls_per_hour = hours.into_iter().collect();
+    out
+}
+
+/// How many of `values` fall in each bin of `width` from 0 (the last bin takes everything
+/// above), as (bin start, count).
+pub fn histogram(values: &[f64], width: f64, bins: usize) -> Vec<(f64, usize)> {
+    let mut counts = vec![0; bins.max(1)];
+    for v in values {
+        let bin = ((v / width).floor().max(0.0) as usize).min(counts.len() - 1);
+        counts[bin] += 1;
+    }
+    counts.into_iter().enumerate().map(|(i, n)| (i as f64 * width, n)).collect()
+}

@@ -28,8 +28,8 @@ use crate::model::{Alarm, Call, CallerLocation, Incident, Millis, Unit};
 use crate::world::{Saved, World};
 
 const MAGIC: &[u8; 8] = b"PNTTIME2";
-/// A keyframe at least this often, in record time.
-pub const EVERY_MS: Millis = 3_600_000;
+/// A keyframe at least this often, in record time (a seek replays at most this much).
+pub const EVERY_MS: Millis = 1_800_000;
 
 /// What changed between two keyframes, and where the journal goes on after the second.
 #[derive(Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use eframe::egui;
 
 use super::canvas::Canvas;
-use super::draw::{map_view, panels, seats, wall};
+use super::draw::{map_view, panels, reports, seats, wall};
 use super::state::Console;
 use crate::model::now_millis;
 
@@ -37,6 +37,9 @@ impl Console {
         egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
             map_view::show(ui, self, canvas, now);
         });
+        if self.reports.open {
+            reports::window(ui.ctx(), self);
+        }
         seats::login(ui, self);
         self.advance_flight();
         ui.ctx().request_repaint_after(REPAINT_EVERY);

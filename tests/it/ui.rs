@@ -907,14 +907,11 @@ fn a_second_call_about_an_incident_is_offered_as_the_same_one_and_a_commander_bl
     harness.into_state().session.stop().expect("clean stop");
 }
 
-/// The analyst's hotspots: incidents clustered at one place and scattered elsewhere; with the
-/// hotspots shown, the density is worked out off the render thread and laid over the map, its
-/// peak at the cluster; the early warning says the record is too short to compare weeks.
-#[test]
-fn hotspots_show_where_incidents_cluster_and_the_warning_needs_a_week_before() {
+/// 80 calls answered and opened as theft incidents over the last hour: 50 clustered at one
+/// place (returned), 30 scattered over the city.
+fn incidents_clustered() -> (Vec<pantau::model::Event>, (f64, f64)) {
     use pantau::model::calls::{AmlTransport, FixMethod};
     use pantau::model::{CallPhase, CallerLocation, Channel, Command, Event, IncidentKind};
-    let (mut console, _dir) = console(Role::Operator);
     let (lon, lat) = demo::CENTRE;
     let cluster = (lon + 0.01, lat + 0.005);
     let now = pantau::model::now_millis();
@@ -960,6 +957,17 @@ fn hotspots_show_where_incidents_cluster_and_the_warning_needs_a_week_before() {
             as_op(open),
         ]);
     }
+    (events, cluster)
+}
+
+/// The analyst's hotspots: incidents clustered at one place and scattered elsewhere; with the
+/// hotspots shown, the density is worked out off the render thread and laid over the map, its
+/// peak at the cluster; the early warning says the record is too short to compare weeks.
+#[test]
+fn hotspots_show_where_incidents_cluster_and_the_warning_needs_a_week_before() {
+    let (mut console, _dir) = console(Role::Operator);
+    let (events, cluster) = incidents_clustered();
+    let (lon, lat) = demo::CENTRE;
     drop(console.session.ingest().expect("running").send(events));
     console.view = pantau::render::View::new(lon, lat, 13.5, 1000, 800);
     console.hotspots.shown = true;
@@ -1076,5 +1084,37 @@ fn replay_shows_the_record_at_a_moment_and_goes_back_to_live() {
     step_until(&mut harness, "live again", |h| !h.state().session.desk.showing_past());
     step_until(&mut harness, "the live fix", |h| fix_lon(h) == Some(lon + 0.003));
     assert_eq!(harness.state().session.desk.world().alarms().len(), 1);
+    harness.into_state().session.stop().expect("clean stop");
+}
+
+/// The reports window on the incidents of the last hour: the table's rows by shift and in all,
+/// and the charts, worked out over the world on screen.
+#[test]
+fn the_reports_window_tables_and_charts_response_times() {
+    let (console, _dir) = console(Role::Analyst);
+    let (events, _) = incidents_clustered();
+    drop(console.session.ingest().expect("running").send(events));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .wgpu()
+        .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console);
+    step_until(&mut harness, "the incidents", |h| h.state().session.desk.world().incidents().len() == 80);
+    harness.state_mut().reports.open = true;
+    step_until(&mut harness, "the report", |h| h.query_by_label_contains("Answer times (80 calls answered)").is_some());
+    let rows = &harness.state().reports.worked.as_ref().expect("worked").rows;
+    let all = rows.last().expect("the all row");
+    assert_eq!((all.group.as_str(), all.calls, all.answered, all.incidents), ("all", 80, 80, 80));
+    assert!(rows.len() >= 2, "a shift and all: {rows:?}");
+    harness.run_steps(2);
+    std::fs::create_dir_all("target/ui").expect("target/ui");
+    harness.render().expect("a frame").save("target/ui/reports.png").expect("save");
+    // An analyst studies; the world refuses an analyst's operational command.
+    harness.state_mut().session.desk.command(pantau::model::Command::CloseIncident {
+        incident: 1,
+        disposition: pantau::model::Disposition::Handled,
+        note: String::new(),
+    });
+    step_until(&mut harness, "the refusal", |h| h.state().session.desk.refusal.is_some());
+    assert!(harness.state().session.desk.world().incident(1).is_some_and(|i| i.state.is_open()), "still open");
     harness.into_state().session.stop().expect("clean stop");
 }

@@ -22,6 +22,10 @@ pub fn panel(ui: &mut egui::Ui, console: &mut Console) {
         hotspots(ui, console);
         ui.separator();
         early_warning(ui, console);
+        ui.separator();
+        if ui.button("Reports: response times, charts").clicked() {
+            console.reports.open = true;
+        }
     });
 }
 

@@ -2,9 +2,10 @@
 //! less) and an `egui::Ui`, keep nothing between frames, and turn what the operator does into
 //! calls on the console. `clusters`: units gathered at low zoom, piles counted; `panels`: the
 //! desk's side panels and legend; `map_view`: the map area, its input and overlays, and the
-//! wall's focus view; `wall`: the status strip; `seats`: the login screen, the hub-lost banner and who is
-//! logged in where; `analysis`: the analyst's hotspots and early warning; `look`: names,
-//! ages and palette colours shared by the others.
+//! wall's focus view; `wall`: the status strip; `seats`: the login screen, the hub-lost banner
+//! and who is logged in where; `analysis`: the analyst's replay, hotspots and early warning;
+//! `reports`: the analyst's reports window with its charts; `look`: names, ages and palette
+//! colours shared by the others.
 
 pub mod analysis;
 pub mod calls;
@@ -13,5 +14,6 @@ pub mod incidents;
 pub mod look;
 pub mod map_view;
 pub mod panels;
+pub mod reports;
 pub mod seats;
 pub mod wall;

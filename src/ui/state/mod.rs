@@ -3,7 +3,8 @@
 //! and what it finds (`search`), the wall and its focus view, the live layers' look and the
 //! palette. Each frame it takes in what the desk brought and feeds the canvas's live layers
 //! (`layers`), works out the analyst's hotspots off the render thread (`hotspots`) and shows
-//! the record at a chosen moment in place of the live world (`replay`). It
+//! the record at a chosen moment in place of the live world (`replay`), and keeps the
+//! analyst's last report (`reports`). It
 //! draws nothing (`ui::draw` does, from this state); everything the operator does becomes a
 //! desk command, and nothing here changes the world directly.
 
@@ -12,6 +13,7 @@ mod flight;
 pub mod hotspots;
 mod layers;
 pub mod replay;
+pub mod reports;
 mod search;
 
 use std::collections::HashMap;
@@ -154,6 +156,8 @@ pub struct Console {
     pub hotspots: hotspots::Hotspots,
     /// The record at a chosen moment, shown in place of the live world.
     pub replay: replay::Replay,
+    /// The analyst's reports window.
+    pub reports: reports::Reports,
 }
 
 impl Console {
@@ -212,6 +216,7 @@ impl Console {
             login: Default::default(),
             hotspots: hotspots::Hotspots::default(),
             replay: replay::Replay::default(),
+            reports: reports::Reports::default(),
         }
     }
 
