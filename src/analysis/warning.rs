@@ -49,7 +49,8 @@ pub fn warnings(world: &World, places: &Places, to: Millis) -> Result<Vec<Warnin
     ensure!(places.has_zones(), "the early warning counts incidents by zone: give the zones");
     let start = world.calls().iter().map(|c| c.rang_at).min().unwrap_or(to);
     // Full weeks, give or take the record's first hour.
-    let weeks = usize::try_from((to - start + SLACK_MS) / WEEK_MS - 1).unwrap_or(0).min(BASELINE_WEEKS);
+    let span = to.saturating_sub(start).saturating_add(SLACK_MS);
+    let weeks = usize::try_from(span / WEEK_MS - 1).unwrap_or(0).min(BASELINE_WEEKS);
     ensure!(
         weeks >= 1,
         "the record from {} to {} holds no full week before the latest: nothing to compare with",
@@ -61,7 +62,7 @@ pub fn warnings(world: &World, places: &Places, to: Millis) -> Result<Vec<Warnin
         zones.iter().map(|(code, _)| (code.clone(), vec![0; weeks + 1])).collect();
     for incident in world.incidents() {
         let Some(received) = incident.reached(Milestone::Received).filter(|t| *t < to) else { continue };
-        let Ok(week) = usize::try_from((to - 1 - received) / WEEK_MS) else { continue };
+        let Ok(week) = usize::try_from(to.saturating_sub(1).saturating_sub(received) / WEEK_MS) else { continue };
         if week > weeks {
             continue;
         }

@@ -91,9 +91,10 @@ pub enum QueryCommand {
         /// Metres around the place.
         #[arg(long)]
         radius: f64,
-        /// The period, epoch ms or ISO-8601.
+        /// The period's start, epoch ms or ISO-8601.
         #[arg(long, value_parser = super::args::parse_time)]
         from: i64,
+        /// The period's end (included), epoch ms or ISO-8601.
         #[arg(long, value_parser = super::args::parse_time)]
         to: i64,
     },

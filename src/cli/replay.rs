@@ -33,10 +33,13 @@ pub struct ReplayArgs {
     /// View centre as LON,LAT (default: the map's bounds fitted).
     #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true)]
     pub center: Option<(f64, f64)>,
+    /// Web-map zoom, 0-22 (default: the map's bounds fitted).
     #[arg(long, value_parser = parse_zoom)]
     pub zoom: Option<f64>,
+    /// Image size as WIDTHxHEIGHT.
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
     pub size: (u32, u32),
+    /// The map's colours.
     #[arg(long, value_enum, default_value_t = ThemeName::Night)]
     pub theme: ThemeName,
 }

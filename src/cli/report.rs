@@ -35,12 +35,14 @@ pub struct ReportArgs {
     /// The rows: per Polres, per zone (the finest level) or per shift (WIB).
     #[arg(long, value_enum, required_unless_present = "warnings")]
     pub by: Option<GroupBy>,
+    /// CSV (a header and a line per row) or JSON (an object a line).
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
     /// Instead of response times: the zones flagged by the early warning for the week to
     /// `--to` (with `--all`, every zone's test).
     #[arg(long)]
     pub warnings: bool,
+    /// With `--warnings`: every zone's test, flagged or not.
     #[arg(long, requires = "warnings")]
     pub all: bool,
     /// The organisation tree (default: as `centre.toml` beside the journal says).

@@ -126,8 +126,9 @@ fn history(args: &SimArgs, span: crate::model::Millis) -> Result<()> {
     }
     let hour = 3_600_000;
     let end = args.end.unwrap_or_else(|| crate::model::now_millis() / hour * hour);
+    let start = end.checked_sub(span).filter(|s| *s >= 0).context("--end: the history would begin before 1970")?;
     let config = crate::history::HistoryConfig {
-        start: end - span,
+        start,
         span_ms: span,
         report_every_ms: i64::from(args.report_every) * 1000,
         calls_per_min: args.calls_per_min,

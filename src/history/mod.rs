@@ -96,7 +96,7 @@ pub fn write(out: &Path, setting: Setting, config: &HistoryConfig) -> Result<Wri
     let Setting { mut sim, mut traffic, roster, jurisdictions, places } = setting;
     ensure!(!places.is_empty(), "no places for callers to be");
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x415);
-    let end = config.start + config.span_ms;
+    let end = config.start.checked_add(config.span_ms).context("the history would end past the year 292 million")?;
     let mut rising = jurisdictions.as_ref().and_then(|j| choose_rising(j, &places, config, end, &mut rng));
     let board = jurisdictions.as_ref().map(|j| Board {
         jurisdictions: j,

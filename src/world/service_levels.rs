@@ -46,7 +46,8 @@ const CLOCK_SLACK_MS: Millis = 3_600_000;
 /// The calls that rang at or after `since`, oldest first, found from the newest back.
 pub fn calls_since(world: &World, since: Millis) -> impl Iterator<Item = &Call> + '_ {
     let calls = world.calls();
-    let first = calls.len() - calls.iter().rev().take_while(|c| c.rang_at >= since - CLOCK_SLACK_MS).count();
+    let first =
+        calls.len() - calls.iter().rev().take_while(|c| c.rang_at >= since.saturating_sub(CLOCK_SLACK_MS)).count();
     calls[first..].iter().filter(move |c| c.rang_at >= since)
 }
 
@@ -77,7 +78,8 @@ pub fn breaches(world: &World, since: Millis, now: Millis) -> Vec<Breach> {
     }
     let incidents = world.incidents();
     let received = |i: &crate::model::Incident| i.reached(Milestone::Received).unwrap_or(Millis::MAX);
-    let first = incidents.len() - incidents.iter().rev().take_while(|i| received(i) >= since - CLOCK_SLACK_MS).count();
+    let first = incidents.len()
+        - incidents.iter().rev().take_while(|i| received(i) >= since.saturating_sub(CLOCK_SLACK_MS)).count();
     for incident in &incidents[first..] {
         let Some(received) = incident.reached(Milestone::Received).filter(|t| *t >= since) else { continue };
         let on_scene = incident.reached(Milestone::OnScene).map(|t| t.saturating_sub(received));

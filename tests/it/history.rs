@@ -85,6 +85,14 @@ fn the_early_warning_flags_the_zone_the_history_made_rise_and_no_steady_one() {
     let refused =
         pantau(&["report", "--journal", journal.to_str().expect("utf-8"), "--by", "zone", "--from", "yesterday"]);
     assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("is not a time"));
+    // Times at the ends of the range are answered, never a crash.
+    for to in [i64::MAX.to_string(), i64::MIN.to_string(), "1".into()] {
+        let out = pantau(&["report", "--journal", journal.to_str().expect("utf-8"), "--warnings", "--to", &to]);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!said.contains("panicked"), "--to {to}: {said}");
+    }
+    let early = pantau(&["sim", "--history", "400d", "--out", "never", "--end", "0"]);
+    assert!(!early.status.success() && String::from_utf8_lossy(&early.stderr).contains("before 1970"));
 }
 
 /// The world at a moment, from the timeline, against every record up to it applied in order:
