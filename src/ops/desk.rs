@@ -77,9 +77,9 @@ pub struct Desk {
     pub refusal: Option<String>,
     /// Each unit's recent track, from the fixes applied.
     pub tracks: Tracks,
-    /// The live world, kept (and fed the hub's batches) while the record at some moment is
-    /// shown in its place.
-    live_world: Option<World>,
+    /// The live world and tracks, kept (the world fed the hub's batches) while the record at
+    /// some moment is shown in their place.
+    live_world: Option<(World, Tracks)>,
 }
 
 /// Adds `new` slots to a sorted list of distinct slots, keeping it so (its size stays bounded
@@ -169,8 +169,12 @@ impl Desk {
                 Inbound::World { seq, world } => self.start_from(*world, seq),
                 Inbound::Batch { first_seq, events } if self.live_world.is_some() => {
                     count += events.len();
-                    if let Some(live) = &mut self.live_world {
-                        live.apply(&events);
+                    if let Some((live, tracks)) = &mut self.live_world {
+                        for (event, outcome) in events.iter().zip(live.apply(&events)) {
+                            if let (Event::Position { fix, device, .. }, Outcome::Applied) = (event, outcome) {
+                                tracks.add(device, fix);
+                            }
+                        }
                         live.take_changes();
                     }
                     self.seq = Some(first_seq.saturating_add(events.len().saturating_sub(1) as u64));
@@ -207,7 +211,7 @@ impl Desk {
     /// grows, in the same order everywhere, so slots keep their meaning.)
     fn start_from(&mut self, world: World, seq: u64) {
         self.seq = Some(seq);
-        if let Some(live) = &mut self.live_world {
+        if let Some((live, _)) = &mut self.live_world {
             *live = world;
             return;
         }
@@ -216,17 +220,17 @@ impl Desk {
         self.redraw_all(before);
     }
 
-    /// Shows the record at some moment in place of the live world, or (none) the live world
-    /// again. While the past is shown the hub's batches go on into the live world, kept aside,
-    /// and this desk's commands are refused.
-    pub fn show_past(&mut self, past: Option<World>) {
+    /// Shows the record at some moment (its world and the units' tracks up to it) in place of
+    /// the live world, or (none) the live world again. While the past is shown the hub's
+    /// batches go on into the live world, kept aside, and this desk's commands are refused.
+    pub fn show_past(&mut self, past: Option<(World, Tracks)>) {
         let before = (self.world.units().len(), self.world.alarms().len());
         match (past, self.live_world.take()) {
-            (Some(past), kept) => {
-                let live = std::mem::replace(&mut self.world, past);
+            (Some((world, tracks)), kept) => {
+                let live = (std::mem::replace(&mut self.world, world), std::mem::replace(&mut self.tracks, tracks));
                 self.live_world = Some(kept.unwrap_or(live));
             }
-            (None, Some(live)) => self.world = live,
+            (None, Some((world, tracks))) => (self.world, self.tracks) = (world, tracks),
             (None, None) => return,
         }
         self.redraw_all(before);

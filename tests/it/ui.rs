@@ -1058,6 +1058,8 @@ fn replay_shows_the_record_at_a_moment_and_goes_back_to_live() {
     assert!(harness.state().session.desk.showing_past());
     assert_eq!(fix_lon(&harness), Some(lon + 0.001), "the unit where it was then");
     assert!(harness.state().session.desk.world().alarms().is_empty(), "the alarm came later");
+    let track: Vec<f64> = harness.state().session.desk.tracks.of("replay-u", moment).map(|p| p.lon).collect();
+    assert_eq!(track, [lon + 0.001], "its track up to the moment, from the journal");
     harness
         .state_mut()
         .session
@@ -1083,6 +1085,8 @@ fn replay_shows_the_record_at_a_moment_and_goes_back_to_live() {
     harness.state_mut().stop_replay();
     step_until(&mut harness, "live again", |h| !h.state().session.desk.showing_past());
     step_until(&mut harness, "the live fix", |h| fix_lon(h) == Some(lon + 0.003));
+    let live = pantau::model::now_millis();
+    assert!(harness.state().session.desk.tracks.of("replay-u", live).count() >= 1, "the live tracks are back");
     assert_eq!(harness.state().session.desk.world().alarms().len(), 1);
     harness.into_state().session.stop().expect("clean stop");
 }

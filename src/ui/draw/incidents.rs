@@ -69,6 +69,26 @@ fn state_name(state: IncidentState) -> &'static str {
     }
 }
 
+/// Where the centre keeps its own journal: one button per milestone shows the record at that
+/// moment.
+fn replay_milestones(ui: &mut egui::Ui, console: &mut Console, incident: &Incident) {
+    if console.replay_journal().is_none() {
+        return;
+    }
+    let mut jump = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Replay at").small());
+        for step in &incident.steps {
+            if ui.small_button(format!("{:?}", step.milestone)).clicked() {
+                jump = Some(step.time);
+            }
+        }
+    });
+    if let Some(at) = jump {
+        console.replay_at(at, now_millis());
+    }
+}
+
 fn detail(ui: &mut egui::Ui, console: &mut Console, incident: &Incident) {
     if !incident.address.is_empty() {
         ui.label(format!("Address: {}", incident.address));
@@ -79,6 +99,7 @@ fn detail(ui: &mut egui::Ui, console: &mut Console, incident: &Incident) {
     let steps: Vec<String> =
         incident.steps.iter().map(|s| format!("{:?} {} ({})", s.milestone, clock(s.time), s.by)).collect();
     ui.label(RichText::new(steps.join(" · ")).small());
+    replay_milestones(ui, console, incident);
     let mut command = None;
     if matches!(incident.state, IncidentState::Open | IncidentState::Cleared) {
         ui.label(RichText::new("Nearest available units").strong());

@@ -452,7 +452,8 @@ fn highlighted_road(painter: &egui::Painter, console: &Console, rect: Rect, ppp:
 /// in its status colour over a halo, with a dot where the track starts.
 fn trails(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
     let desk = &console.session.desk;
-    let now = crate::model::now_millis();
+    // The tracks end at the moment shown: now, or the replayed one.
+    let now = console.replay.shown.filter(|_| desk.showing_past()).unwrap_or_else(crate::model::now_millis);
     let width = if console.wall { 5.0 } else { 3.5 };
     for unit in console.trails_shown.iter().filter_map(|id| desk.world().unit(id)) {
         let mut points: Vec<Pos2> =

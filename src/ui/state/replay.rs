@@ -1,4 +1,5 @@
-//! Replay: the map and panels show the record at a chosen moment instead of the live world,
+//! Replay: the map and panels show the record at a chosen moment instead of the live world
+//! (with the units' tracks over the 15 minutes before it),
 //! from the hosted centre's journal (its timeline rebuilds any moment from the keyframes before
 //! it). The moment moves with the slider or plays forwards or backwards at 1 to 60 times real
 //! time; each new moment is sought on a thread of its own, and the desk shows it when it comes.
@@ -9,8 +10,12 @@ use std::sync::mpsc::{channel, Receiver};
 
 use super::Console;
 use crate::journal::timeline;
-use crate::model::Millis;
+use crate::model::{Event, Millis};
+use crate::ops::tracks::{Tracks, TRACK_MS};
 use crate::world::World;
+
+/// What a seek brings back: the world and the tracks at the moment, or why not.
+type Sought = Result<(World, Tracks), String>;
 
 /// A moment this close to the one shown is not sought again.
 const CLOSE_ENOUGH_MS: Millis = 1_000;
@@ -27,14 +32,39 @@ pub struct Replay {
     pub range: (Millis, Millis),
     /// The moment on screen, and the one being sought.
     pub shown: Option<Millis>,
-    seeking: Option<(Millis, Receiver<Result<World, String>>)>,
+    seeking: Option<(Millis, Receiver<Sought>)>,
     /// Why the last seek failed.
     pub error: Option<String>,
     /// When the moment last moved on (for playing).
     moved_at: Option<Millis>,
 }
 
+/// The world at `at` and the units' tracks over the [`TRACK_MS`] before it.
+fn past(journal: &std::path::Path, at: Millis) -> anyhow::Result<(World, Tracks)> {
+    let (world, _) = timeline::seek(journal, at)?;
+    let mut tracks = Tracks::default();
+    let since = at.saturating_sub(TRACK_MS);
+    timeline::read_from(journal, since, |time, event| {
+        if let Event::Position { device, fix, .. } = event {
+            if (since..=at).contains(&fix.time) {
+                tracks.add(device, fix);
+            }
+        }
+        time <= at
+    })?;
+    Ok((world, tracks))
+}
+
 impl Console {
+    /// Shows the record at `at`: the replay moves there (paused), or starts there.
+    pub fn replay_at(&mut self, at: Millis, now: Millis) {
+        if self.replay.on {
+            (self.replay.at, self.replay.speed) = (at.clamp(self.replay.range.0, self.replay.range.1), 0.0);
+        } else {
+            self.start_replay(at, now);
+        }
+    }
+
     /// The hosted centre's journal, where there is one to replay.
     pub fn replay_journal(&self) -> Option<PathBuf> {
         self.session.journal.clone()
@@ -91,7 +121,7 @@ impl Console {
             return;
         };
         let (send, done) = channel();
-        let seek = move || drop(send.send(timeline::seek(&journal, at).map(|(w, _)| w).map_err(|e| format!("{e:#}"))));
+        let seek = move || drop(send.send(past(&journal, at).map_err(|e| format!("{e:#}"))));
         if std::thread::Builder::new().name("replay seek".into()).spawn(seek).is_ok() {
             self.replay.seeking = Some((at, done));
         }
