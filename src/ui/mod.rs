@@ -6,11 +6,13 @@
 //! Data flows one way: `state` (the console kept between frames) knows nothing of `draw` (the
 //! stateless drawing of a frame from it); `frame` joins the two once per frame and `app` runs
 //! it in the window. `canvas` (the GPU map target) and `speaker` (alert sounds) sit below them
-//! all. Colours come from the theme's palette (`render::style::Palette`).
+//! all, and `evidence` (the stamped picture of a moment, drawn headless) beside them. Colours
+//! come from the theme's palette (`render::style::Palette`).
 
 mod app;
 pub mod canvas;
 pub mod draw;
+pub mod evidence;
 mod frame;
 pub mod speaker;
 pub mod state;

@@ -1060,6 +1060,29 @@ fn replay_shows_the_record_at_a_moment_and_goes_back_to_live() {
     assert!(harness.state().session.desk.world().alarms().is_empty(), "the alarm came later");
     let track: Vec<f64> = harness.state().session.desk.tracks.of("replay-u", moment).map(|p| p.lon).collect();
     assert_eq!(track, [lon + 0.001], "its track up to the moment, from the journal");
+    // Evidence of the moment: the stamped picture and the track shown.
+    harness.state_mut().trails_shown.insert("replay-u".into());
+    harness.state_mut().save_evidence();
+    step_until(&mut harness, "the evidence saved", |h| h.state().replay.saved.is_some());
+    let said = harness.state().replay.saved.clone().unwrap_or_default();
+    assert!(said.starts_with("saved "), "{said}");
+    let stem = format!("evidence/pantau-{moment}");
+    let lines: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{stem}.geojson")).expect("the tracks")).expect("GeoJSON");
+    assert_eq!(lines["features"][0]["properties"]["unit"], "replay-u");
+    let seq = lines["properties"]["journal_seq"].as_u64().expect("the record it was read to");
+    assert!(seq >= 1);
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(format!("{stem}.png")).expect("png")));
+    let reader = decoder.read_info().expect("a PNG");
+    let head = reader
+        .info()
+        .uncompressed_latin1_text
+        .iter()
+        .find(|t| t.keyword == "pantau:journal-head")
+        .map(|t| t.text.clone());
+    assert_eq!(head.as_deref().and_then(|h| h.split(' ').next()), Some(seq.to_string().as_str()));
+    drop(std::fs::remove_file(format!("{stem}.png")));
+    drop(std::fs::remove_file(format!("{stem}.geojson")));
     harness
         .state_mut()
         .session

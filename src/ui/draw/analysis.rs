@@ -120,7 +120,15 @@ fn replay(ui: &mut egui::Ui, console: &mut Console) {
     if let Some(why) = &r.error {
         ui.label(why.as_str());
     }
-    if ui.button("Back to live").clicked() {
-        console.stop_replay();
+    ui.horizontal(|ui| {
+        if ui.button("Save evidence").on_hover_text("the map as shown, stamped, and the tracks shown").clicked() {
+            console.save_evidence();
+        }
+        if ui.button("Back to live").clicked() {
+            console.stop_replay();
+        }
+    });
+    if let Some(said) = &console.replay.saved {
+        ui.label(said.as_str());
     }
 }

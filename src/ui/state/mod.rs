@@ -249,6 +249,7 @@ impl Console {
             self.polled = false;
         }
         self.update_replay(now);
+        self.take_saved_evidence();
         self.follow_new_alarms();
         self.refresh_selection(now);
         self.update_hotspots(ctx, now);

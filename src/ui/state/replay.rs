@@ -12,10 +12,12 @@ use super::Console;
 use crate::journal::timeline;
 use crate::model::{Event, Millis};
 use crate::ops::tracks::{Tracks, TRACK_MS};
+use crate::render::ThemeName;
+use crate::ui::evidence::{picture, tracks_geojson, Stamp};
 use crate::world::World;
 
 /// What a seek brings back: the world and the tracks at the moment, or why not.
-type Sought = Result<(World, Tracks), String>;
+type Sought = Result<(World, Tracks, u64), String>;
 
 /// A moment this close to the one shown is not sought again.
 const CLOSE_ENOUGH_MS: Millis = 1_000;
@@ -30,18 +32,23 @@ pub struct Replay {
     pub speed: f64,
     /// The record's first moment and now, as the slider's range.
     pub range: (Millis, Millis),
-    /// The moment on screen, and the one being sought.
+    /// The moment on screen (and the last record read for it), and the one being sought.
     pub shown: Option<Millis>,
+    pub shown_seq: u64,
     seeking: Option<(Millis, Receiver<Sought>)>,
     /// Why the last seek failed.
     pub error: Option<String>,
     /// When the moment last moved on (for playing).
     moved_at: Option<Millis>,
+    /// Evidence being saved, then where it went or why not.
+    saving: Option<Receiver<String>>,
+    pub saved: Option<String>,
 }
 
-/// The world at `at` and the units' tracks over the [`TRACK_MS`] before it.
-fn past(journal: &std::path::Path, at: Millis) -> anyhow::Result<(World, Tracks)> {
-    let (world, _) = timeline::seek(journal, at)?;
+/// The world at `at`, the units' tracks over the [`TRACK_MS`] before it, and the last record
+/// read.
+fn past(journal: &std::path::Path, at: Millis) -> anyhow::Result<(World, Tracks, u64)> {
+    let (world, seq) = timeline::seek(journal, at)?;
     let mut tracks = Tracks::default();
     let since = at.saturating_sub(TRACK_MS);
     timeline::read_from(journal, since, |time, event| {
@@ -52,7 +59,7 @@ fn past(journal: &std::path::Path, at: Millis) -> anyhow::Result<(World, Tracks)
         }
         time <= at
     })?;
-    Ok((world, tracks))
+    Ok((world, tracks, seq))
 }
 
 impl Console {
@@ -104,9 +111,9 @@ impl Console {
             let at = *at;
             self.replay.seeking = None;
             match found {
-                Ok(world) => {
-                    self.session.desk.show_past(Some(world));
-                    (self.replay.shown, self.replay.error) = (Some(at), None);
+                Ok((world, tracks, seq)) => {
+                    self.session.desk.show_past(Some((world, tracks)));
+                    (self.replay.shown, self.replay.shown_seq, self.replay.error) = (Some(at), seq, None);
                 }
                 // Not tried again until the moment moves.
                 Err(why) => (self.replay.shown, self.replay.error) = (Some(at), Some(why)),
@@ -125,5 +132,65 @@ impl Console {
         if std::thread::Builder::new().name("replay seek".into()).spawn(seek).is_ok() {
             self.replay.seeking = Some((at, done));
         }
+    }
+
+    /// Saves the moment shown as evidence under `evidence/` in the working folder, on a thread:
+    /// the map in the current view, stamped, and the tracks shown as GeoJSON.
+    pub fn save_evidence(&mut self) {
+        let (Some(at), Some(journal)) =
+            (self.replay.shown.filter(|_| self.session.desk.showing_past()), self.replay_journal())
+        else {
+            self.replay.saved = Some("nothing to save: show a moment of the record first".into());
+            return;
+        };
+        let desk = &self.session.desk;
+        let tracks: Vec<(String, String, Vec<crate::ops::tracks::TrackPoint>)> = self
+            .trails_shown
+            .iter()
+            .filter_map(|id| desk.world().unit(id))
+            .map(|u| (u.id.clone(), u.callsign.clone(), desk.tracks.of(&u.id, at).copied().collect()))
+            .collect();
+        let (world, seq, map, view) =
+            (desk.world().clone(), self.replay.shown_seq, self.session.map.clone(), self.view);
+        let (send, done) = channel();
+        let save = move || drop(send.send(evidence(&journal, &world, at, seq, &map, view, &tracks)));
+        if std::thread::Builder::new().name("evidence".into()).spawn(save).is_ok() {
+            self.replay.saving = Some(done);
+        }
+    }
+
+    /// Takes in where the evidence went, once saved.
+    pub(super) fn take_saved_evidence(&mut self) {
+        if let Some(said) = self.replay.saving.as_ref().and_then(|done| done.try_recv().ok()) {
+            (self.replay.saved, self.replay.saving) = (Some(said), None);
+        }
+    }
+}
+
+/// Writes `evidence/pantau-MOMENT.png` and `.geojson` (the moment in epoch milliseconds);
+/// says where, or why not.
+fn evidence(
+    journal: &std::path::Path,
+    world: &World,
+    at: Millis,
+    seq: u64,
+    map: &std::path::Path,
+    view: crate::render::View,
+    tracks: &[(String, String, Vec<crate::ops::tracks::TrackPoint>)],
+) -> String {
+    let dir = std::path::Path::new("evidence");
+    // Named by the moment in epoch milliseconds (the stamp inside says it in words).
+    let stem = dir.join(format!("pantau-{at}"));
+    let (png, geojson) = (stem.with_extension("png"), stem.with_extension("geojson"));
+    let saved = std::fs::create_dir_all(dir).map_err(anyhow::Error::from).and_then(|()| {
+        let stamp = Stamp::read(journal, at, seq)?;
+        picture(world, &stamp, map, Some(view), (view.width, view.height), ThemeName::Day, &png)?;
+        let lines = tracks_geojson(tracks, &stamp);
+        std::fs::write(&geojson, serde_json::to_string_pretty(&lines)?)?;
+        Ok(())
+    });
+    match saved {
+        Ok(()) => format!("saved {} and {}", png.display(), geojson.display()),
+        Err(e) => format!("not saved: {e:#}"),
     }
 }
