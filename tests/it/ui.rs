@@ -1018,6 +1018,32 @@ fn hotspots_show_where_incidents_cluster_and_the_warning_needs_a_week_before() {
     assert!(harness.query_by_label_contains("80 incidents · at most").is_some());
     harness.get_by_label_contains("Early warning").click();
     step_until(&mut harness, "the answer", |h| h.query_by_label_contains("no full week").is_some());
+    // A flagged zone is outlined on the map in alarm red, its counts written in it.
+    let zone = harness.state().session.desk.live.zones.zones()[0].clone();
+    let flagged = pantau::analysis::warning::Warning {
+        zone: zone.code.clone(),
+        name: zone.name.clone(),
+        count: 40,
+        baseline: 12.0,
+        weeks: 4,
+        probability: 1e-9,
+        flagged: true,
+    };
+    harness.state_mut().hotspots.shown = false;
+    let mut red_on_map = |h: &mut Harness<'_, Console>| {
+        h.run_steps(2);
+        let image = h.render().expect("a frame");
+        let red = common::rgb(h.state().palette.alarm);
+        let (o, ppp) = (h.state().overview, h.ctx.pixels_per_point());
+        ((o.min.x * ppp) as u32..(o.max.x * ppp) as u32)
+            .flat_map(|x| ((o.min.y * ppp) as u32..(o.max.y * ppp) as u32).map(move |y| (x, y)))
+            .filter(|&(x, y)| common::close(image.get_pixel(x, y).0, red, 30))
+            .count()
+    };
+    let before = red_on_map(&mut harness);
+    harness.state_mut().hotspots.warnings = Some(Ok(vec![flagged]));
+    let after = red_on_map(&mut harness);
+    assert!(after > before + 1500, "the flagged zone outlined in red: {before} -> {after} pixels");
     harness.into_state().session.stop().expect("clean stop");
 }
 

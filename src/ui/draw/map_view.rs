@@ -329,6 +329,7 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     let painter = ui.painter().with_clip_rect(rect);
     let (view, palette) = (&console.view, &console.palette);
     hotspots(&painter, console, rect, ppp);
+    warned_zones(&painter, console, rect, ppp);
     highlighted_road(&painter, console, rect, ppp);
     if console.style.visible[LayerId::Units as usize] {
         trails(&painter, console, rect, ppp);
@@ -434,6 +435,30 @@ fn replay_banner(painter: &egui::Painter, console: &Console, rect: Rect) {
     let band = Rect::from_min_size(rect.min, Vec2::new(rect.width(), galley.size().y + 12.0));
     painter.rect_filled(band, 0.0, colour(console.palette.alarm_acknowledged));
     painter.galley(Pos2::new(band.center().x - galley.size().x / 2.0, band.min.y + 6.0), galley, Color32::WHITE);
+}
+
+/// The zones the early warning flagged: outlined in alarm red, with their latest week's count
+/// against the weeks before.
+fn warned_zones(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
+    let Some(Ok(tests)) = &console.hotspots.warnings else { return };
+    let zones = console.session.desk.live.zones.zones();
+    let stroke = Stroke::new(if console.wall { 6.0 } else { 4.0 }, colour(console.palette.alarm));
+    let font = FontId::proportional(if console.wall { 22.0 } else { 15.0 });
+    for test in tests.iter().filter(|t| t.flagged) {
+        let Some(zone) = zones.iter().find(|z| z.code == test.zone) else { continue };
+        for polygon in &zone.polygon.0 {
+            let ring: Vec<Pos2> =
+                polygon.exterior().points().map(|p| to_screen(&console.view, rect, ppp, p.x(), p.y())).collect();
+            painter.add(egui::Shape::closed_line(ring, stroke));
+        }
+        let Some(centre) = geo::InteriorPoint::interior_point(&zone.polygon) else { continue };
+        let at = to_screen(&console.view, rect, ppp, centre.x(), centre.y());
+        let text = format!("{}: {} this week, {:.0} before", zone.name, test.count, test.baseline);
+        let galley = painter.layout_no_wrap(text, font.clone(), Color32::WHITE);
+        let place = Rect::from_center_size(at, galley.size()).expand(4.0);
+        painter.rect_filled(place, 3.0, colour(console.palette.alarm));
+        painter.galley(place.min + Vec2::splat(4.0), galley, Color32::WHITE);
+    }
 }
 
 /// The road a search result chose: every piece of it under a broad translucent stroke.
