@@ -1030,7 +1030,7 @@ fn hotspots_show_where_incidents_cluster_and_the_warning_needs_a_week_before() {
         flagged: true,
     };
     harness.state_mut().hotspots.shown = false;
-    let mut red_on_map = |h: &mut Harness<'_, Console>| {
+    let red_on_map = |h: &mut Harness<'_, Console>| {
         h.run_steps(2);
         let image = h.render().expect("a frame");
         let red = common::rgb(h.state().palette.alarm);
