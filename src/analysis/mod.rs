@@ -91,6 +91,11 @@ impl Places {
         self.zones.zones().iter().filter(move |z| Some(z.level) == self.finest)
     }
 
+    /// A finest zone by its code.
+    pub fn finest_zone(&self, code: &str) -> Option<&Zone> {
+        self.finest_zones().find(|z| z.code == code)
+    }
+
     /// The Polres a node is (or lies under); a node above every Polres, as itself.
     pub fn polres(&self, node: Option<&str>) -> String {
         let Some(node) = node else { return "not routed".into() };

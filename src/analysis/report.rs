@@ -233,6 +233,22 @@ pub fn to_csv(rows: &[Row]) -> String {
     out
 }
 
+/// A report by zone as GeoJSON: each zone's row on its polygon (rows of no zone, such as calls
+/// without a place, carry no geometry; the `all` row is left out).
+pub fn to_geojson(rows: &[Row], places: &Places) -> geojson::FeatureCollection {
+    let features = rows
+        .iter()
+        .filter(|r| r.group != "all")
+        .map(|row| {
+            let geometry =
+                places.finest_zone(&row.group).map(|zone| geojson::Geometry::new(geojson::Value::from(&zone.polygon)));
+            let properties = serde_json::to_value(row).ok().and_then(|v| v.as_object().cloned());
+            geojson::Feature { geometry, properties, ..geojson::Feature::default() }
+        })
+        .collect();
+    geojson::FeatureCollection { features, bbox: None, foreign_members: None }
+}
+
 /// What the report's charts draw, for the calls and incidents of `[from, to)`: every answer
 /// time and every response time (call to first unit on scene), in seconds, and the calls
 /// that rang in each hour.

@@ -1,6 +1,6 @@
-//! `pantau report`: response times per Polres, zone or shift from a journal as CSV or JSON
-//! lines, or with `--warnings` the zones whose incidents rose improbably in the latest week
-//! (JSON lines: code, count, baseline, probability).
+//! `pantau report`: response times per Polres, zone or shift from a journal as CSV, JSON
+//! lines or (by zone) GeoJSON, or with `--warnings` the zones whose incidents rose improbably
+//! in the latest week (JSON lines: code, count, baseline, probability).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use super::args::parse_time;
-use crate::analysis::report::{report, to_csv, GroupBy};
+use crate::analysis::report::{report, to_csv, to_geojson, GroupBy};
 use crate::analysis::warning::warnings;
 use crate::analysis::Places;
 use crate::journal::timeline;
@@ -19,6 +19,8 @@ use crate::model::Millis;
 pub enum Format {
     Csv,
     Json,
+    /// With `--by zone`: a FeatureCollection, each zone's row on its polygon.
+    Geojson,
 }
 
 #[derive(Args, Debug)]
@@ -35,7 +37,7 @@ pub struct ReportArgs {
     /// The rows: per Polres, per zone (the finest level) or per shift (WIB).
     #[arg(long, value_enum, required_unless_present = "warnings")]
     pub by: Option<GroupBy>,
-    /// CSV (a header and a line per row) or JSON (an object a line).
+    /// CSV (a header and a line per row), JSON (an object a line) or, by zone, GeoJSON.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
     /// Instead of response times: the zones flagged by the early warning for the week to
@@ -92,6 +94,8 @@ pub fn run(args: ReportArgs) -> Result<()> {
                 writeln!(out, "{}", serde_json::to_string(&row)?)?;
             }
         }
+        Format::Geojson if by != GroupBy::Zone => bail!("--format geojson draws zones: give --by zone"),
+        Format::Geojson => writeln!(out, "{}", to_geojson(&rows, &places))?,
     }
     Ok(())
 }

@@ -82,6 +82,17 @@ fn the_early_warning_flags_the_zone_the_history_made_rise_and_no_steady_one() {
     let cells: Vec<&str> = all.split(',').collect();
     assert_eq!((cells[0], cells[1]), ("all", world.calls().len().to_string().as_str()));
     assert_eq!(cells[10], world.incidents().len().to_string());
+    // As GeoJSON: each zone's row on its polygon, the rising zone's incidents among them.
+    let out = pantau(&["report", "--journal", journal.to_str().expect("utf-8"), "--by", "zone", "--format", "geojson"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let zones: serde_json::Value = serde_json::from_slice(&out.stdout).expect("GeoJSON");
+    let features = zones["features"].as_array().expect("features");
+    let rose = features.iter().find(|f| f["properties"]["group"] == rising.as_str()).expect("the rising zone's row");
+    assert_eq!(rose["geometry"]["type"], "MultiPolygon");
+    assert!(rose["properties"]["incidents"].as_u64().expect("incidents") > 0);
+    let by_shift =
+        pantau(&["report", "--journal", journal.to_str().expect("utf-8"), "--by", "shift", "--format", "geojson"]);
+    assert!(!by_shift.status.success() && String::from_utf8_lossy(&by_shift.stderr).contains("--by zone"));
     let refused =
         pantau(&["report", "--journal", journal.to_str().expect("utf-8"), "--by", "zone", "--from", "yesterday"]);
     assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("is not a time"));
