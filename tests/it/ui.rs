@@ -1136,6 +1136,12 @@ fn replay_shows_the_record_at_a_moment_and_goes_back_to_live() {
     step_until(&mut harness, "the live fix", |h| fix_lon(h) == Some(lon + 0.003));
     let live = pantau::model::now_millis();
     assert!(harness.state().session.desk.tracks.of("replay-u", live).count() >= 1, "the live tracks are back");
+    // Who was near the unit's last place in the last hour (a click on the map asks).
+    harness.state_mut().place(pantau::ui::state::Placing::Near, lon + 0.003, lat);
+    step_until(&mut harness, "who was near", |h| h.state().near.found.is_some());
+    let found = harness.state().near.found.clone().expect("found").expect("searched");
+    assert_eq!(found.iter().map(|s| s.unit.as_str()).collect::<Vec<_>>(), ["replay-u"]);
+    assert!(found[0].closest_m < 1.0 && found[0].fixes >= 2, "{found:?}");
     assert_eq!(harness.state().session.desk.world().alarms().len(), 1);
     harness.into_state().session.stop().expect("clean stop");
 }

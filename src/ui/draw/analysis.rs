@@ -23,6 +23,8 @@ pub fn panel(ui: &mut egui::Ui, console: &mut Console) {
         ui.separator();
         early_warning(ui, console);
         ui.separator();
+        near(ui, console);
+        ui.separator();
         if ui.button("Reports: response times, charts").clicked() {
             console.reports.open = true;
         }
@@ -130,5 +132,56 @@ fn replay(ui: &mut egui::Ui, console: &mut Console) {
     });
     if let Some(said) = &console.replay.saved {
         ui.label(said.as_str());
+    }
+}
+
+/// Who was near a place: the radius, the window before the moment shown, a click on the map,
+/// and the units found (a click on one flies to where it came closest).
+fn near(ui: &mut egui::Ui, console: &mut Console) {
+    if console.replay_journal().is_none() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        ui.label("Who was within");
+        ui.add(egui::DragValue::new(&mut console.near.radius_m).range(10.0..=5_000.0).suffix(" m"));
+        ui.label("in the last");
+        ui.add(egui::DragValue::new(&mut console.near.window_min).range(1..=1_440).suffix(" min"));
+    });
+    let waiting = console.placing == Some(crate::ui::state::Placing::Near);
+    let label = if waiting { "click the place on the map… (cancel)" } else { "Pick the place on the map" };
+    if ui.button(label).clicked() {
+        console.placing = if waiting { None } else { Some(crate::ui::state::Placing::Near) };
+    }
+    if console.searching_near() {
+        ui.label("searching the journal…");
+    }
+    let mut fly = None;
+    match &console.near.found {
+        Some(Ok(found)) if found.is_empty() => {
+            ui.label("nobody was there");
+        }
+        Some(Ok(found)) => {
+            for s in found.iter().take(12) {
+                let who = s.callsign.as_deref().unwrap_or(s.unit.as_str());
+                let text = format!(
+                    "{who}: {:.0} m at {} ({} fixes, {}–{})",
+                    s.closest_m,
+                    clock(s.closest.time),
+                    s.fixes,
+                    clock(s.first),
+                    clock(s.last)
+                );
+                if ui.link(text).clicked() {
+                    fly = Some((s.closest.lon, s.closest.lat));
+                }
+            }
+        }
+        Some(Err(why)) => {
+            ui.label(why.as_str());
+        }
+        None => {}
+    }
+    if let Some((lon, lat)) = fly {
+        console.fly_to(lon, lat, 17.0);
     }
 }

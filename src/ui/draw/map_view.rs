@@ -344,6 +344,7 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     callers(&painter, console, rect, ppp);
     incidents(&painter, console, rect, ppp);
     form_place(&painter, console, rect, ppp);
+    near_place(&painter, console, rect, ppp);
     scale_bar(&painter, view, rect, ppp, palette);
     north_arrow(&painter, view, rect, palette);
     replay_banner(&painter, console, rect);
@@ -459,6 +460,16 @@ fn warned_zones(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32
         painter.rect_filled(place, 3.0, colour(console.palette.alarm));
         painter.galley(place.min + Vec2::splat(4.0), galley, Color32::WHITE);
     }
+}
+
+/// The place the analyst asked who was near: its circle of the radius asked.
+fn near_place(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
+    let Some(((lon, lat), _, _)) = console.near.asked else { return };
+    let centre = to_screen(&console.view, rect, ppp, lon, lat);
+    let east = console.near.radius_m / (111_320.0 * lat.to_radians().cos().max(0.01));
+    let radius = (to_screen(&console.view, rect, ppp, lon + east, lat).x - centre.x).abs().max(6.0);
+    let [r, g, b, _] = console.palette.route;
+    painter.circle(centre, radius, translucent([r, g, b, 0.12]), Stroke::new(2.5, colour(console.palette.route)));
 }
 
 /// The road a search result chose: every piece of it under a broad translucent stroke.

@@ -4,7 +4,7 @@
 //! palette. Each frame it takes in what the desk brought and feeds the canvas's live layers
 //! (`layers`), works out the analyst's hotspots off the render thread (`hotspots`) and shows
 //! the record at a chosen moment in place of the live world (`replay`), and keeps the
-//! analyst's last report (`reports`). It
+//! analyst's last report (`reports`) and who was near a place (`near`). It
 //! draws nothing (`ui::draw` does, from this state); everything the operator does becomes a
 //! desk command, and nothing here changes the world directly.
 
@@ -12,6 +12,7 @@ pub mod alerts;
 mod flight;
 pub mod hotspots;
 mod layers;
+pub mod near;
 pub mod replay;
 pub mod reports;
 mod search;
@@ -57,6 +58,8 @@ pub enum Placing {
     Alarm(AlarmId),
     /// The incident on the call taker's form.
     Incident,
+    /// The place the analyst asks who was near.
+    Near,
 }
 
 /// The call taker's incident form, kept for the call it was started on.
@@ -158,6 +161,8 @@ pub struct Console {
     pub replay: replay::Replay,
     /// The analyst's reports window.
     pub reports: reports::Reports,
+    /// Who was near a place the analyst picked.
+    pub near: near::Near,
 }
 
 impl Console {
@@ -217,6 +222,7 @@ impl Console {
             hotspots: hotspots::Hotspots::default(),
             replay: replay::Replay::default(),
             reports: reports::Reports::default(),
+            near: near::Near::default(),
         }
     }
 
@@ -250,6 +256,7 @@ impl Console {
         }
         self.update_replay(now);
         self.take_saved_evidence();
+        self.take_near();
         self.follow_new_alarms();
         self.refresh_selection(now);
         self.update_hotspots(ctx, now);
@@ -348,6 +355,7 @@ impl Console {
                 let address = street.map_or_else(|| point.clone(), |s| format!("{s} ({point})"));
                 self.incident_form.place = Some(FormPlace { lon, lat, address });
             }
+            Placing::Near => self.search_near((lon, lat)),
         }
     }
 
