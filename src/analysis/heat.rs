@@ -1,10 +1,10 @@
-//! Hotspots: a kernel density of points (incidents, alarms, calls) over a lon/lat box, as a
+//! Hotspots: a kernel density of points (incidents, panic alarms, 110 callers) over a lon/lat box, as a
 //! grid of cells, in points per square kilometre. The kernel is Gaussian with its bandwidth in
 //! metres. Points are first counted into cells (the box widened by three bandwidths, so points
 //! just outside still count), then the counts are blurred along each axis in turn: the cost is
 //! one pass over the points and two over the cells, so a million incidents take milliseconds.
 //! Which points are given (the kinds, the period, the hours of the day, the days of the week)
-//! is the caller's choice; `incidents` picks them from a world.
+//! is the caller's choice; `points` picks them from a world.
 
 use chrono::{Datelike, Timelike};
 
@@ -62,23 +62,64 @@ impl Filter {
         Self { kind: None, from, to, hours: [true; 24], weekdays: [true; 7] }
     }
 
-    fn takes(&self, kind: IncidentKind, time: Millis) -> bool {
-        let local = chrono::DateTime::from_timestamp_millis(time + WIB_MS).unwrap_or_default();
+    /// Whether something of `kind` (none: not an incident) at `time` is counted.
+    fn takes(&self, kind: Option<IncidentKind>, time: Millis) -> bool {
+        let local = chrono::DateTime::from_timestamp_millis(time.saturating_add(WIB_MS)).unwrap_or_default();
         (self.from..self.to).contains(&time)
-            && self.kind.is_none_or(|k| k == kind)
+            && (self.kind.is_none() || kind.is_none() || self.kind == kind)
             && self.hours[local.hour() as usize]
             && self.weekdays[local.weekday().num_days_from_monday() as usize]
     }
 }
 
+/// What a heat map counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Source {
+    /// Incidents, at their place.
+    #[default]
+    Incidents,
+    /// Panic alarms, where they were raised.
+    Alarms,
+    /// 110 calls, where the caller's phone said it was.
+    Calls,
+}
+
+impl Source {
+    pub const ALL: [Source; 3] = [Source::Incidents, Source::Alarms, Source::Calls];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Incidents => "incidents",
+            Source::Alarms => "panic alarms",
+            Source::Calls => "110 callers",
+        }
+    }
+}
+
 /// The places of the incidents the filter takes.
 pub fn incidents(world: &World, filter: &Filter) -> Vec<(f64, f64)> {
-    world
-        .incidents()
-        .iter()
-        .filter(|i| i.reached(Milestone::Received).is_some_and(|t| filter.takes(i.kind, t)))
-        .filter_map(|i| i.lon.zip(i.lat))
-        .collect()
+    points(world, Source::Incidents, filter)
+}
+
+/// The places of what `source` counts that the filter takes (its kind only narrows incidents).
+pub fn points(world: &World, source: Source, filter: &Filter) -> Vec<(f64, f64)> {
+    match source {
+        Source::Incidents => world
+            .incidents()
+            .iter()
+            .filter(|i| i.reached(Milestone::Received).is_some_and(|t| filter.takes(Some(i.kind), t)))
+            .filter_map(|i| i.lon.zip(i.lat))
+            .collect(),
+        Source::Alarms => {
+            world.alarms().iter().filter(|a| filter.takes(None, a.time)).filter_map(|a| a.lon.zip(a.lat)).collect()
+        }
+        Source::Calls => world
+            .calls()
+            .iter()
+            .filter(|c| filter.takes(None, c.rang_at))
+            .filter_map(|c| c.location.as_ref().map(|l| (l.lon, l.lat)))
+            .collect(),
+    }
 }
 
 /// The density of `points` over `bounds` (west, south, east, north) on a `width` x `height`

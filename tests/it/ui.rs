@@ -1016,6 +1016,11 @@ fn hotspots_show_where_incidents_cluster_and_the_warning_needs_a_week_before() {
     harness.get_by_label("Analysis").click();
     step_until(&mut harness, "the panel open", |h| h.query_by_label_contains("Early warning").is_some());
     assert!(harness.query_by_label_contains("80 incidents · at most").is_some());
+    // The same for the callers: each of the 80 calls came with its caller's location.
+    harness.state_mut().hotspots.source = pantau::analysis::heat::Source::Calls;
+    step_until(&mut harness, "the callers' map", |h| h.query_by_label_contains("80 110 callers · at most").is_some());
+    harness.state_mut().hotspots.source = pantau::analysis::heat::Source::Alarms;
+    step_until(&mut harness, "no alarms", |h| h.state().hotspots.counted == 0);
     harness.get_by_label_contains("Early warning").click();
     step_until(&mut harness, "the answer", |h| h.query_by_label_contains("no full week").is_some());
     // A flagged zone is outlined on the map in alarm red, its counts written in it.

@@ -33,7 +33,14 @@ pub fn panel(ui: &mut egui::Ui, console: &mut Console) {
 
 fn hotspots(ui: &mut egui::Ui, console: &mut Console) {
     let h = &mut console.hotspots;
-    ui.checkbox(&mut h.shown, "Incident hotspots");
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut h.shown, "Hotspots of");
+        egui::ComboBox::from_id_salt("hotspot-source").selected_text(h.source.name()).show_ui(ui, |ui| {
+            for source in crate::analysis::heat::Source::ALL {
+                ui.selectable_value(&mut h.source, source, source.name());
+            }
+        });
+    });
     let kind = h.kind.map_or("every kind", IncidentKind::polri_name);
     egui::ComboBox::from_id_salt("hotspot-kind").selected_text(kind).show_ui(ui, |ui| {
         ui.selectable_value(&mut h.kind, None, "every kind");
@@ -60,7 +67,7 @@ fn hotspots(ui: &mut egui::Ui, console: &mut Console) {
     });
     ui.add(egui::Slider::new(&mut h.bandwidth_m, 100.0..=2000.0).text("m bandwidth").logarithmic(true));
     if let Some((_, _, peak)) = h.grid.as_ref().filter(|_| h.shown) {
-        ui.label(format!("{} incidents · at most {peak:.1} per km²", h.counted));
+        ui.label(format!("{} {} · at most {peak:.1} per km²", h.counted, h.source.name()));
     }
 }
 

@@ -1,4 +1,5 @@
-//! The analyst's hotspots on the map: the incidents the filter takes (kind, the last days,
+//! The analyst's hotspots on the map: the incidents, panic alarms or 110 callers the filter
+//! takes (an incident's kind, the last days,
 //! hours of the day, days of the week) as a kernel density over the part of the city in view,
 //! worked out on a thread of its own whenever the filter, the view or the incidents change,
 //! and laid over the map as a texture (the GPU stretches and blends it). Also the early
@@ -21,14 +22,17 @@ const DAY_MS: Millis = 86_400_000;
 /// What a heat map was worked out for: when it differs, it is worked out again.
 #[derive(Clone, Debug, PartialEq)]
 struct Wanted {
+    source: heat::Source,
     filter: Filter,
     bounds: [i64; 4],
     bandwidth_m: u32,
-    incidents: usize,
+    /// The world's incidents, alarms and calls (more of any: worked out again).
+    counted: (usize, usize, usize),
 }
 
 pub struct Hotspots {
     pub shown: bool,
+    pub source: heat::Source,
     pub kind: Option<IncidentKind>,
     /// The last this many days (0: the whole record).
     pub days: u32,
@@ -50,6 +54,7 @@ impl Default for Hotspots {
     fn default() -> Self {
         Self {
             shown: false,
+            source: heat::Source::Incidents,
             kind: None,
             days: 30,
             hours: (0, 23),
@@ -91,16 +96,18 @@ impl Console {
             self.hotspots.working = None;
         }
         let bounds = self.view_bounds();
+        let world = self.session.desk.world();
         let wanted = Wanted {
+            source: self.hotspots.source,
             filter: self.hotspots.filter(now),
             bounds: bounds.map(|v| (v * 1e4).round() as i64),
             bandwidth_m: self.hotspots.bandwidth_m as u32,
-            incidents: self.session.desk.world().incidents().len(),
+            counted: (world.incidents().len(), world.alarms().len(), world.calls().len()),
         };
         if self.hotspots.drawn.as_ref() == Some(&wanted) {
             return;
         }
-        let points = heat::incidents(self.session.desk.world(), &wanted.filter);
+        let points = heat::points(self.session.desk.world(), wanted.source, &wanted.filter);
         let count = points.len();
         let (width, height) = grid_size(self.view.width, self.view.height);
         let bandwidth = self.hotspots.bandwidth_m;
