@@ -78,6 +78,11 @@ impl Places {
         Ok(Self::new(org, all))
     }
 
+    /// Every zone given, indexed.
+    pub fn zones(&self) -> &ZoneIndex {
+        &self.zones
+    }
+
     pub fn has_org(&self) -> bool {
         self.org.is_some()
     }

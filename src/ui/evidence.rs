@@ -10,12 +10,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use serde_json::json;
 
-use crate::analysis::CentreFiles;
+use crate::analysis::Places;
 use crate::journal::timeline;
 use crate::model::{iso8601, Millis};
 use crate::ops::tracks::TrackPoint;
-use crate::render::{self, Gpu, LiveLayers, MapLayer, Theme, ThemeName, View, WorldLabel};
-use crate::spatial::zones::ZoneIndex;
+use crate::render::{self, Gpu, LiveLayers, MapLayer, Theme, ThemeName, View};
 use crate::world::World;
 
 /// What a picture is read from: the journal, the moment, and the record it was read up to.
@@ -75,25 +74,15 @@ pub fn picture(
     let mut live = LiveLayers::new(&gpu.device, render::TARGET_FORMAT, view.center_lonlat(), stamp.at);
     live.set_palette(layer.theme().palette.clone());
     live.style.units_gathered = false;
-    let mut labels = Vec::new();
-    let zones = CentreFiles::read(&stamp.journal)?.zones;
-    if !zones.is_empty() {
-        let mut all = Vec::new();
-        for path in &zones {
-            all.extend(crate::layer_files::load_zones(path)?);
-        }
-        let index = ZoneIndex::new(all);
-        live.set_zones(&index);
-        labels.extend(render::live::zone_names(index.zones()));
-    }
+    let places = Places::load(&stamp.journal, None, &[])?;
+    live.set_zones(places.zones());
+    let mut labels = render::live::zone_names(places.zones().zones());
     let slots: Vec<u32> = (0..world.units().len() as u32).collect();
     live.update_units(world.units(), &slots, None);
     let alarm_slots: Vec<u32> = (0..world.alarms().len() as u32).collect();
     live.update_alarms(world.alarms(), &alarm_slots, None, |_| true);
-    if let Some(slot) = crate::basemap::mesh::slot("boundary.4") {
-        let (wx, wy) = view.screen_to_world(f64::from(view.width) / 2.0, 28.0);
-        labels.push(WorldLabel { text: stamp.words(), world: [wx, wy], slot });
-    }
+    let (wx, wy) = view.screen_to_world(f64::from(view.width) / 2.0, 28.0);
+    labels.extend(render::live::caption(stamp.words(), [wx, wy]));
     layer.set_world_labels(labels);
     let image = render::render_image_with(&gpu, &mut layer, Some((&mut live, stamp.at)), &view)?;
     let text = [("pantau:time", iso8601(stamp.at)), ("pantau:journal-head", format!("{} {}", stamp.seq, stamp.head))];

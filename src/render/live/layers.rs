@@ -151,6 +151,12 @@ fn packed(c: Rgba) -> u32 {
 /// The zones' names, each at a point inside its zone found the way the tiler places
 /// district names (so a zone the map already names is not named twice), styled as map
 /// districts of its level. The map layer draws them (see `MapLayer::set_world_labels`).
+/// A caption at a world point (a picture's stamp), in the largest boundary names' style.
+pub fn caption(text: String, world: [f64; 2]) -> Option<WorldLabel> {
+    let slot = crate::basemap::mesh::slot("boundary.4")?;
+    Some(WorldLabel { text, world, slot })
+}
+
 pub fn zone_names(zones: &[Zone]) -> Vec<WorldLabel> {
     zones
         .iter()

@@ -15,7 +15,7 @@ mod gpu;
 mod layers;
 
 pub use gpu::{shader_source, Globals, Marker, Pipelines, Sector, Segment, SlotBuffer, SHADER_CONSTANTS};
-pub use layers::{unit_colour, zone_names, CLUSTER_ZOOM, DETAIL_ZOOM};
+pub use layers::{caption, unit_colour, zone_names, CLUSTER_ZOOM, DETAIL_ZOOM};
 
 use gpu::{LAYER_MASK, LAYER_SHIFT, OPACITY_LAYERS};
 

@@ -1,9 +1,9 @@
 //! The analyst's hotspots on the map: the incidents, panic alarms or 110 callers the filter
-//! takes (an incident's kind, the last days,
-//! hours of the day, days of the week) as a kernel density over the part of the city in view,
-//! worked out on a thread of its own whenever the filter, the view or the incidents change,
-//! and laid over the map as a texture (the GPU stretches and blends it). Also the early
-//! warning, on demand: each zone's latest week against its own weeks before.
+//! takes (an incident's kind, the last days, hours of the day, days of the week) as a kernel
+//! density over the part of the city in view, worked out on a thread of its own whenever the
+//! filter, the view or the record change, and laid over the map as a texture (the GPU
+//! stretches and blends it). Also the early warning, on demand: each zone's latest week
+//! against its own weeks before.
 
 use std::sync::mpsc::{channel, Receiver};
 
