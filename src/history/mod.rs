@@ -19,7 +19,7 @@ use crate::hub::jurisdiction::Jurisdictions;
 use crate::hub::switchboard::{Board, Intake};
 use crate::journal::{timeline, FsyncPolicy, Journal, JournalConfig};
 use crate::model::calls::{AmlTransport, FixMethod};
-use crate::model::{CallPhase, CallerLocation, Channel, Command, Event, Millis, Role, Unit, UnitStatus};
+use crate::model::{CallPhase, CallerLocation, Channel, Event, Millis, Unit};
 use crate::sim::calls::CallTraffic;
 use crate::sim::Simulator;
 use crate::world::World;
@@ -116,7 +116,7 @@ pub fn write(out: &Path, setting: Setting, config: &HistoryConfig) -> Result<Wri
     let (mut journal, _) = Journal::open(journal_config)?;
     let mut world = World::new();
     let mut written = Written { rising: rising.as_ref().map(|r| (r.code.clone(), r.from)), ..Written::default() };
-    let enrol = enrolment(&roster, config.start);
+    let enrol = crate::model::enrolment(&roster, config.start);
     written.records += commit(&mut journal, &mut world, enrol, config.start)?;
     let mut now = config.start;
     while now < end {
@@ -158,24 +158,6 @@ fn commit(journal: &mut Journal, world: &mut World, batch: Vec<Event>, time: Mil
     world.apply(&batch);
     journal.append(&batch, time)?;
     Ok(batch.len() as u64)
-}
-
-/// The roster enrolled at the start, as a session enrols it.
-fn enrolment(roster: &[Unit], time: Millis) -> Vec<Event> {
-    let command = |command| Event::Command { user: "roster".into(), role: Role::Commander, time, command };
-    let mut events = Vec::new();
-    for unit in roster {
-        events.push(command(Command::Enrol {
-            unit: unit.id.clone(),
-            callsign: unit.callsign.clone(),
-            kind: unit.kind,
-            home_station: unit.home_station.clone(),
-        }));
-        if unit.status != UnitStatus::Available {
-            events.push(command(Command::SetStatus { unit: unit.id.clone(), status: unit.status }));
-        }
-    }
-    events
 }
 
 /// How busy 110 is at `time` against the day's mean: the hour's share and the weekend's.

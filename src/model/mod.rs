@@ -573,6 +573,28 @@ pub fn now_millis() -> Millis {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as Millis)
 }
 
+/// Who enrols a roster in the journal: the centre itself, not a person at a desk.
+pub const ROSTER_USER: &str = "roster";
+
+/// The commands that put every unit of a roster on the world's roster (and off duty where
+/// it says so), as journaled at `time`.
+pub fn enrolment(roster: &[Unit], time: Millis) -> Vec<Event> {
+    let command = |command| Event::Command { user: ROSTER_USER.to_string(), role: Role::Commander, time, command };
+    let mut events = Vec::new();
+    for unit in roster {
+        events.push(command(Command::Enrol {
+            unit: unit.id.clone(),
+            callsign: unit.callsign.clone(),
+            kind: unit.kind,
+            home_station: unit.home_station.clone(),
+        }));
+        if unit.status != UnitStatus::Available {
+            events.push(command(Command::SetStatus { unit: unit.id.clone(), status: unit.status }));
+        }
+    }
+    events
+}
+
 /// Milliseconds since the epoch as ISO-8601 UTC (`2026-11-24T10:00:00.000Z`).
 pub fn iso8601(t: Millis) -> String {
     chrono::DateTime::from_timestamp_millis(t).unwrap_or_default().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()

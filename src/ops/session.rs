@@ -20,7 +20,7 @@ use crate::basemap::Archive;
 use crate::demo::DemoFiles;
 use crate::ingest::IngestHandle;
 use crate::layer_files::{load_cameras, load_units, load_zones};
-use crate::model::{now_millis, Command, Event, EventKind, Role, UnitStatus};
+use crate::model::{now_millis, Event, EventKind, Role};
 use crate::service::{DesksConfig, ServeConfig, Service};
 use crate::sim::calls::CallTraffic;
 use crate::sim::Simulator;
@@ -315,25 +315,9 @@ fn first_world(desk: &mut Desk) -> Result<()> {
     Ok(())
 }
 
-/// Who enrols the roster in the journal: the session itself, not the person at the desk.
-const ROSTER_USER: &str = "roster";
-
 /// Puts every unit of a roster on the world's roster (and off duty where it says so).
 async fn enrol(ingest: &IngestHandle, roster: &[crate::model::Unit]) -> Result<()> {
-    let time = now_millis();
-    let command = |command| Event::Command { user: ROSTER_USER.to_string(), role: Role::Commander, time, command };
-    let mut events = Vec::new();
-    for unit in roster {
-        events.push(command(Command::Enrol {
-            unit: unit.id.clone(),
-            callsign: unit.callsign.clone(),
-            kind: unit.kind,
-            home_station: unit.home_station.clone(),
-        }));
-        if unit.status != UnitStatus::Available {
-            events.push(command(Command::SetStatus { unit: unit.id.clone(), status: unit.status }));
-        }
-    }
+    let events = crate::model::enrolment(roster, now_millis());
     match ingest.send(events).await {
         crate::ingest::Ack::Done { .. } => Ok(()),
         other => anyhow::bail!("the roster was not recorded: {other:?}"),

@@ -202,18 +202,21 @@ fn an_officers_sos_sounds_an_alert_that_escalates_until_acknowledged() {
     harness.into_state().session.stop().expect("clean stop");
 }
 
+/// The session's named roads as places to search.
+fn road_places(console: &Console) -> Vec<pantau::ui::Place> {
+    let names = console.session.road_names.iter();
+    names
+        .map(|(name, [lon, lat])| pantau::ui::Place { id: name.clone(), label: name.clone(), lon: *lon, lat: *lat })
+        .collect()
+}
+
 /// Search: a typed point in either order (saying which it read), exact names of roads, zones
 /// and callsigns before the cameras that mention them, a zone framed whole, and a clear word
 /// for two numbers that are no point.
 #[test]
 fn search_reads_both_coordinate_orders_and_ranks_exact_names_first() {
     let (console, _dir) = console(Role::Operator);
-    let roads: Vec<pantau::ui::Place> = console
-        .session
-        .road_names
-        .iter()
-        .map(|(name, [lon, lat])| pantau::ui::Place { id: name.clone(), label: name.clone(), lon: *lon, lat: *lat })
-        .collect();
+    let roads = road_places(&console);
     let console = Console::new(console.session, false, Vec::new(), Vec::new(), roads.clone());
     let (lon, lat) = demo::CENTRE;
     let lat_lon = console.find(&format!("{lat:.5}, {lon:.5}"), 5);
@@ -754,12 +757,7 @@ fn valid_on_a_held_call_opens_an_incident_with_the_form_s_kind() {
 fn a_call_without_aml_is_placed_by_road_search_then_a_click_on_the_map() {
     use pantau::model::{CallPhase, Channel, Event, IncidentKind};
     let (console, _dir) = console(Role::Operator);
-    let roads: Vec<pantau::ui::Place> = console
-        .session
-        .road_names
-        .iter()
-        .map(|(name, [lon, lat])| pantau::ui::Place { id: name.clone(), label: name.clone(), lon: *lon, lat: *lat })
-        .collect();
+    let roads = road_places(&console);
     let road = roads.iter().min_by(|a, b| a.label.len().cmp(&b.label.len()).then(a.label.cmp(&b.label))).cloned();
     let road = road.expect("the demo city names its roads");
     let console = Console::new(console.session, false, Vec::new(), Vec::new(), roads);
