@@ -14,6 +14,8 @@ use crate::world::World;
 
 /// Kernel reach, in bandwidths.
 const REACH: f64 = 3.0;
+/// The widest kernel, in cells.
+const MAX_SIGMA: f64 = 64.0;
 const WIB_MS: Millis = 7 * 3_600_000;
 /// Metres per degree of latitude.
 const M_PER_DEG: f64 = 111_320.0;
@@ -133,7 +135,9 @@ pub fn density(points: &[(f64, f64)], bounds: [f64; 4], width: usize, height: us
     let (cell_x_deg, cell_y_deg) = ((e - w) / width as f64, (n - s) / height as f64);
     let metres_x = cell_x_deg * M_PER_DEG * ((s + n) / 2.0).to_radians().cos();
     let metres_y = cell_y_deg * M_PER_DEG;
-    let (sigma_x, sigma_y) = (bandwidth_m / metres_x, bandwidth_m / metres_y);
+    // A kernel wider than MAX_SIGMA cells is drawn at that width: the view is then within a
+    // bandwidth of everything, and the padded grid stays small.
+    let (sigma_x, sigma_y) = ((bandwidth_m / metres_x).min(MAX_SIGMA), (bandwidth_m / metres_y).min(MAX_SIGMA));
     // The padded grid: the box widened by the kernel's reach on every side.
     let (pad_x, pad_y) = ((sigma_x * REACH).ceil() as usize, (sigma_y * REACH).ceil() as usize);
     let (pw, ph) = (width + 2 * pad_x, height + 2 * pad_y);

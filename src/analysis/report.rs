@@ -184,7 +184,7 @@ pub fn percentile_s(values: &mut [Millis], q: f64) -> Option<f64> {
 
 /// The shift a moment falls in (WIB).
 pub fn shift(time: Millis) -> String {
-    let hour = chrono::DateTime::from_timestamp_millis(time + WIB_MS).unwrap_or_default().hour();
+    let hour = chrono::DateTime::from_timestamp_millis(time.saturating_add(WIB_MS)).unwrap_or_default().hour();
     match hour {
         6..14 => "pagi 06-14",
         14..22 => "siang 14-22",

@@ -60,9 +60,11 @@ pub fn run(args: ReportArgs) -> Result<()> {
         bail!("--journal {}: not a journal (no events/ in it)", args.journal.display());
     }
     let places = Places::load(&args.journal, args.org.as_deref(), &args.zones)?;
-    timeline::update(&args.journal).context("cannot bring the journal's timeline up to date")?;
-    let last = timeline::keyframes(&args.journal)?.last().map(|k| k.time);
-    let to = args.to.or(last.map(|t| t + 1)).context("the journal is empty")?;
+    let last = match args.to {
+        Some(_) => None,
+        None => timeline::last_time(&args.journal)?,
+    };
+    let to = args.to.or(last.map(|t| t.saturating_add(1))).context("the journal is empty")?;
     let from = args.from.unwrap_or(Millis::MIN);
     if from >= to {
         bail!("--from must come before --to");

@@ -126,6 +126,10 @@ fn history(args: &SimArgs, span: crate::model::Millis) -> Result<()> {
     }
     let hour = 3_600_000;
     let end = args.end.unwrap_or_else(|| crate::model::now_millis() / hour * hour);
+    // Year 9999 at the latest: a history's clock then stays far from the end of the range.
+    if end > 253_402_300_799_000 {
+        bail!("--end: after the year 9999");
+    }
     let start = end.checked_sub(span).filter(|s| *s >= 0).context("--end: the history would begin before 1970")?;
     let config = crate::history::HistoryConfig {
         start,

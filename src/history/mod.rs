@@ -163,7 +163,7 @@ fn commit(journal: &mut Journal, world: &mut World, batch: Vec<Event>, time: Mil
 /// How busy 110 is at `time` against the day's mean: the hour's share and the weekend's.
 pub fn rhythm(time: Millis) -> f64 {
     let mean = HOURLY.iter().sum::<f64>() / 24.0;
-    let local = chrono::DateTime::from_timestamp_millis(time + WIB_MS).unwrap_or_default();
+    let local = chrono::DateTime::from_timestamp_millis(time.saturating_add(WIB_MS)).unwrap_or_default();
     let day = match local.weekday() {
         chrono::Weekday::Fri => WEEKEND[0],
         chrono::Weekday::Sat => WEEKEND[1],

@@ -99,6 +99,10 @@ impl Journal {
         for (file, bytes) in &recovery.truncated {
             tracing::warn!("journal: cut a torn tail of {bytes} bytes from {}", file.display());
         }
+        if !recovery.truncated.is_empty() {
+            // Keyframes made while the tail was there may point into what was cut.
+            timeline::forget(&config.dir)?;
+        }
         let next_seq = events.last_seq().max(positions.last_seq()) + 1;
         Ok((Self { events, positions, next_seq, unsnapshotted: 0, rewind_to: None, config }, recovery))
     }

@@ -40,6 +40,8 @@ pub fn repair(dir: &Path) -> Result<(Vec<Repaired>, Vec<PathBuf>)> {
         return Ok((repaired, Vec::new()));
     }
     let snapshots = quarantine_snapshots(dir, &quarantine, &repaired)?;
+    // The timeline is a cache made from the journal as it was: made again from what is kept.
+    super::timeline::forget(dir)?;
     record(dir, &repaired)?;
     Ok((repaired, snapshots))
 }

@@ -314,9 +314,11 @@ pub struct StreamRecords {
     last_seq: Option<u64>,
     /// Where to begin (a snapshot's cursor), until the first segment is loaded.
     start: Option<Cursor>,
-    /// The loaded segment's index, and where the last record returned began.
+    /// The loaded segment's index, where the last record returned began, and where the last
+    /// whole record read ends (damage after it is skipped, never pointed into).
     segment: u64,
     last_start: Option<Cursor>,
+    good_end: usize,
     pub segment_count: u64,
     pub problems: Vec<String>,
 }
@@ -339,6 +341,7 @@ impl StreamRecords {
             start,
             segment: 0,
             last_start: None,
+            good_end: 0,
             segments: segments.into_iter(),
             name: String::new(),
             bytes: Vec::new(),
@@ -361,10 +364,10 @@ impl StreamRecords {
         self.last_start
     }
 
-    /// Where reading stands: after the last record returned (at the end of the stream once
-    /// exhausted). None before a segment has been loaded.
+    /// Where reading stands: after the last whole record read (at the end of the stream once
+    /// exhausted, or before damage read past). None before a segment has been loaded.
     pub fn position(&self) -> Option<Cursor> {
-        (self.segment > 0).then_some(Cursor { segment: self.segment, offset: self.at as u64, head: self.head })
+        (self.segment > 0).then_some(Cursor { segment: self.segment, offset: self.good_end as u64, head: self.head })
     }
 
     /// Loads the next segment; false when none is left.
@@ -390,6 +393,7 @@ impl StreamRecords {
                         }
                         (self.at, self.head) = (offset, cursor.head);
                     }
+                    self.good_end = self.at;
                     return Ok(true);
                 }
                 Err(e) => {
@@ -411,6 +415,7 @@ impl StreamRecords {
                     self.last_seq = Some(r.seq);
                     self.head = r.hash;
                     self.at += len;
+                    self.good_end = self.at;
                     return Some(r);
                 }
                 Err(e) => {

@@ -4,7 +4,7 @@
 //! fails its hash is a reason to make it again, not to trust it.
 //!
 //! A keyframe is written after the first record at least [`EVERY_MS`] (of record time) past
-//! the one before, and after the last record read. Each holds where the journal goes on from
+//! the one before (not at the journal's head: a seek replays the rest). Each holds where the journal goes on from
 //! there (a [`Checkpoint`]), every unit whole (units all move, and only the last keyframe's are
 //! read), and only the alarms, calls and incidents that changed since the keyframe before, so
 //! a month of keyframes costs little more than the record's own calls. Each keyframe is two
@@ -83,8 +83,33 @@ pub fn keyframes(journal: &Path) -> Result<Vec<Keyframe>> {
 }
 
 /// Brings the timeline up to the journal's head: replays from the last keyframe (or the start)
-/// and writes keyframes as it goes. Records appended while it runs are left for the next time.
+/// and writes keyframes as it goes (never at the head itself, so a journal still growing does
+/// not get one per call). Records appended while it runs are left for the next time.
 pub fn update(journal: &Path) -> Result<Updated> {
+    let _lock = lock(journal);
+    update_locked(journal)
+}
+
+/// Holds the timeline's lock (a file beside it) while it lives, so two threads or processes
+/// never write or remove keyframes at once; none where the journal cannot be written.
+fn lock(journal: &Path) -> Option<std::fs::File> {
+    let path = journal.join("timeline.lock");
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).ok()?;
+    file.lock().ok()?;
+    Some(file)
+}
+
+/// Forgets the timeline (after the journal was cut: its keyframes may point past the cut).
+pub fn forget(journal: &Path) -> Result<()> {
+    let _lock = lock(journal);
+    let dir = folder(journal);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+fn update_locked(journal: &Path) -> Result<Updated> {
     let Some(head) = super::head(journal)? else { return Ok(Updated::default()) };
     let keys = keyframes(journal)?;
     if keys.last().is_some_and(|last| last.seq >= head.seq) {
@@ -104,28 +129,29 @@ pub fn update(journal: &Path) -> Result<Updated> {
         None => (World::new(), JournalRecords::open(journal)?, None),
     };
     let mut done = Updated::default();
-    let mut unkeyed = false;
     while let Some(record) = records.next() {
         let record = record?;
         world.apply_one(&record.event);
         done.records += 1;
-        unkeyed = true;
-        let last = record.seq >= head.seq;
-        if last || last_time.is_none_or(|t| record.time - t >= EVERY_MS) {
+        let at_head = record.seq >= head.seq;
+        if !at_head && last_time.is_none_or(|t| record.time.saturating_sub(t) >= EVERY_MS) {
+            // Never a keyframe after damage read past: its cursor would point into it.
+            if let Some(problem) = records.problems().next() {
+                bail!("journal {}: {problem}", journal.display());
+            }
             let checkpoint = records.checkpoint(record.seq).context("the journal has a stream with no segment")?;
             write(journal, &mut world, checkpoint, record.time)?;
-            (last_time, unkeyed) = (Some(record.time), false);
+            last_time = Some(record.time);
             done.keyframes += 1;
         }
-        if last {
+        if at_head {
             return Ok(done);
         }
     }
     if let Some(problem) = records.problems().next() {
         bail!("journal {}: {problem}", journal.display());
     }
-    anyhow::ensure!(!unkeyed, "journal {}: it ends before its head {}", journal.display(), head.seq);
-    Ok(done)
+    bail!("journal {}: it ends before its head {}", journal.display(), head.seq)
 }
 
 /// Writes a keyframe of `world` (which holds every record up to the checkpoint's), taking its
@@ -161,7 +187,7 @@ fn write_file(path: &Path, payload: &[u8]) -> Result<()> {
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(blake3::hash(payload).as_bytes());
     bytes.extend_from_slice(payload);
-    let partial = path.with_extension("partial");
+    let partial = PathBuf::from(format!("{}.partial", path.display()));
     std::fs::write(&partial, &bytes).with_context(|| format!("cannot write {}", partial.display()))?;
     std::fs::rename(&partial, path).with_context(|| format!("cannot rename {}", partial.display()))
 }
@@ -229,14 +255,15 @@ fn lay_over<T>(all: &mut Vec<T>, changed: Vec<T>, id: impl Fn(&T) -> u64) -> Res
 /// journal on read-only media), what there is of it is used, and failing that the journal is
 /// replayed from its start.
 pub fn seek(journal: &Path, time: Millis) -> Result<(World, u64)> {
-    if let Err(e) = update(journal) {
+    let _lock = lock(journal);
+    if let Err(e) = update_locked(journal) {
         tracing::warn!("journal {}: cannot bring its timeline up to date: {e:#}", journal.display());
     }
     let keys = keyframes(journal).unwrap_or_default();
     seek_from(journal, &keys, time).or_else(|e| {
         tracing::warn!("journal {}: timeline unusable ({e:#}); making it again", journal.display());
         let remade =
-            std::fs::remove_dir_all(folder(journal)).map_err(anyhow::Error::from).and_then(|()| update(journal));
+            std::fs::remove_dir_all(folder(journal)).map_err(anyhow::Error::from).and_then(|()| update_locked(journal));
         match remade.and_then(|_| keyframes(journal)) {
             Ok(keys) => seek_from(journal, &keys, time),
             Err(e) => {
@@ -267,6 +294,9 @@ fn seek_from(journal: &Path, keys: &[Keyframe], time: Millis) -> Result<(World, 
         world.apply_one(&record.event);
         seq = record.seq;
     }
+    if let Some(problem) = records.problems().next() {
+        bail!("journal {}: {problem}", journal.display());
+    }
     world.take_changes();
     Ok((world, seq))
 }
@@ -288,17 +318,34 @@ pub fn read_records_from(journal: &Path, seq: u64, each: impl FnMut(&super::Reco
     read_after(journal, |k| k.seq < seq, each)
 }
 
+/// The time of the journal's last record (none for an empty journal), read from its last
+/// keyframe on.
+pub fn last_time(journal: &Path) -> Result<Option<Millis>> {
+    let mut last = None;
+    read_after(
+        journal,
+        |_| true,
+        |record| {
+            last = Some(record.time);
+            true
+        },
+    )?;
+    Ok(last)
+}
+
 /// Reads from the last of the leading keyframes `before` accepts.
 fn read_after(
     journal: &Path,
     before: impl Fn(&Keyframe) -> bool,
     mut each: impl FnMut(&super::Record) -> bool,
 ) -> Result<()> {
-    if let Err(e) = update(journal) {
+    let lock = lock(journal);
+    if let Err(e) = update_locked(journal) {
         tracing::warn!("journal {}: cannot bring its timeline up to date: {e:#}", journal.display());
     }
     let keys = keyframes(journal).unwrap_or_default();
     let start = keys.iter().take_while(|k| before(k)).last().map(read).transpose();
+    drop(lock);
     let mut records = match start {
         Ok(Some(delta)) => JournalRecords::open_at(journal, Some(&delta.checkpoint))?,
         _ => JournalRecords::open(journal)?,

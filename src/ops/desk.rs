@@ -17,7 +17,8 @@ use crate::model::IncidentKind;
 const DUPLICATE_WITHIN_M: f64 = 500.0;
 const DUPLICATE_WITHIN_MS: Millis = 3_600_000;
 use crate::model::{
-    now_millis, Alarm, AlarmId, Call, Camera, Classification, Command, Event, Incident, Millis, Role, UnitStatus, Zone,
+    now_millis, Alarm, AlarmId, AlarmState, Call, Camera, Classification, Command, Event, Incident, Millis, Role,
+    UnitStatus, Zone,
 };
 use crate::spatial::congestion::Congestion;
 use crate::spatial::dispatch::{Candidate, Router};
@@ -171,8 +172,13 @@ impl Desk {
                     count += events.len();
                     if let Some((live, tracks)) = &mut self.live_world {
                         for (event, outcome) in events.iter().zip(live.apply(&events)) {
-                            if let (Event::Position { fix, device, .. }, Outcome::Applied) = (event, outcome) {
-                                tracks.add(device, fix);
+                            if let Event::Position { fix, device, .. } = event {
+                                if let Some(c) = &mut self.congestion {
+                                    c.add_fix(fix);
+                                }
+                                if outcome == Outcome::Applied {
+                                    tracks.add(device, fix);
+                                }
                             }
                         }
                         live.take_changes();
@@ -234,6 +240,19 @@ impl Desk {
             (None, None) => return,
         }
         self.redraw_all(before);
+    }
+
+    /// The live world, also while the past is shown in its place.
+    pub fn live_world(&self) -> &World {
+        self.live_world.as_ref().map_or(&self.world, |(world, _)| world)
+    }
+
+    /// The open officer alarms of the live world this desk sees, with their state: what the
+    /// distress alerts sound for, a replay or not.
+    pub fn live_officer_alarms(&self) -> Vec<(AlarmId, AlarmState)> {
+        let world = self.live_world();
+        let open = world.alarms().iter().filter(|a| a.state.is_open() && world.unit(&a.source).is_some());
+        open.filter(|a| self.in_view(a)).map(|a| (a.id, a.state)).collect()
     }
 
     /// Whether the past is shown (a replay) rather than the live world.

@@ -26,6 +26,8 @@ pub struct Report<'a> {
 
 /// Early locations kept before those too old for any call are looked for.
 const PRUNE_EARLY_PAST: usize = 64;
+/// Kept this much longer than a call would take them, for phones' clocks that disagree.
+const PRUNE_SLACK_MS: Millis = 5 * 60_000;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallBook {
@@ -251,7 +253,8 @@ impl CallBook {
         // Most never see their call (the caller hung up before the location came): past a
         // handful, those too old for any call to take are dropped.
         if self.early.len() > PRUNE_EARLY_PAST {
-            self.early.retain(|_, l| location.time - l.time <= EARLY_LOCATION_MS);
+            // With slack for phones whose clocks run ahead of the one sending now.
+            self.early.retain(|_, l| location.time.saturating_sub(l.time) <= EARLY_LOCATION_MS + PRUNE_SLACK_MS);
         }
         while self.early.len() > MAX_EARLY_LOCATIONS {
             let oldest = self.early.iter().min_by_key(|(n, l)| (l.time, n.as_str())).map(|(n, _)| n.clone());

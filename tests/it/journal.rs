@@ -369,6 +369,17 @@ fn seeking_any_moment_equals_applying_the_journal_up_to_it() {
     std::fs::write(&middle.path, bytes).expect("write");
     check(&[3_600_000, 45 * 600_000]);
     assert_eq!(std::fs::read(&middle.path).expect("read"), sound, "made again as it was");
+
+    // A torn tail cut at the next opening: keyframes made while it was there are forgotten.
+    let segment = dir.path().join("events/000001.seg");
+    let mut file = std::fs::OpenOptions::new().append(true).open(&segment).expect("segment");
+    file.write_all(&[200, 0, 0, 0, 1, 2, 3]).expect("a torn record");
+    drop(file);
+    let (j, recovery) = Journal::open(config).expect("opens, cutting the tail");
+    assert!(!recovery.truncated.is_empty());
+    drop(j);
+    assert!(timeline::keyframes(dir.path()).expect("keyframes").is_empty(), "the timeline is forgotten");
+    check(&[45 * 600_000]);
 }
 
 #[test]

@@ -38,11 +38,10 @@ impl Default for Alerts {
 }
 
 impl Alerts {
-    /// The sounds due at `now` for the desk's open officer alarms (none while muted, though
-    /// the alerts are still recorded).
+    /// The sounds due at `now` for the desk's open officer alarms in the live world, even while
+    /// a replay is on screen (none while muted, though the alerts are still recorded).
     pub fn due(&mut self, desk: &Desk, now: Millis) -> Vec<Sound> {
-        let officers: Vec<(AlarmId, AlarmState)> =
-            desk.alarm_queue().into_iter().filter(|a| desk.is_officer_alarm(a)).map(|a| (a.id, a.state)).collect();
+        let officers = desk.live_officer_alarms();
         self.next_escalation.retain(|id, _| officers.iter().any(|(open, _)| open == id));
         let mut sounds = Vec::new();
         for (alarm, state) in officers {

@@ -5,7 +5,7 @@
 //! stretches and blends it). Also the early warning, on demand: each zone's latest week
 //! against its own weeks before.
 
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{channel, Receiver, TryRecvError};
 
 use eframe::egui;
 
@@ -88,7 +88,15 @@ impl Console {
             return;
         }
         if let Some((wanted, done)) = &self.hotspots.working {
-            let Ok(grid) = done.try_recv() else { return };
+            let grid = match done.try_recv() {
+                Ok(grid) => grid,
+                Err(TryRecvError::Empty) => return,
+                // The worker is gone: try again.
+                Err(TryRecvError::Disconnected) => {
+                    self.hotspots.working = None;
+                    return;
+                }
+            };
             let max = grid.max();
             let texture = ctx.load_texture("hotspots", heat_image(&grid, max), egui::TextureOptions::LINEAR);
             self.hotspots.drawn = Some(wanted.clone());

@@ -293,6 +293,10 @@ impl Console {
 
     /// On the wall, every new alarm is brought into the focus view at once.
     fn follow_new_alarms(&mut self) {
+        if self.session.desk.showing_past() {
+            // The wall follows the live alarms; those of the past shown are not new.
+            return;
+        }
         let alarms = self.session.desk.world().alarms();
         if alarms.len() == self.seen_alarms {
             return;

@@ -2,7 +2,7 @@
 //! the radius in the window before the moment shown (now, or the replayed moment) is listed,
 //! the closest first, from the hosted centre's journal, worked out on a thread of its own.
 
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{channel, Receiver, TryRecvError};
 
 use super::Console;
 use crate::analysis::near::{near, Sighting};
@@ -48,9 +48,12 @@ impl Console {
 
     /// Takes in the units found, once the search is done.
     pub(super) fn take_near(&mut self) {
-        if let Some(found) = self.near.working.as_ref().and_then(|done| done.try_recv().ok()) {
-            (self.near.found, self.near.working) = (Some(found), None);
-        }
+        let found = match self.near.working.as_ref().map(Receiver::try_recv) {
+            Some(Ok(found)) => found,
+            Some(Err(TryRecvError::Disconnected)) => Err("the search stopped before it was done".into()),
+            _ => return,
+        };
+        (self.near.found, self.near.working) = (Some(found), None);
     }
 
     /// Whether a search is under way.

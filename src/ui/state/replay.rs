@@ -6,7 +6,7 @@
 //! Going back to live shows the live world, which went on taking the hub's batches meanwhile.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{channel, Receiver, TryRecvError};
 
 use super::Console;
 use crate::journal::timeline;
@@ -84,6 +84,8 @@ impl Console {
             .and_then(|j| timeline::keyframes(&j).ok())
             .and_then(|keys| keys.first().map(|k| k.time))
             .unwrap_or(now - 3_600_000);
+        // A record whose first moment is after now (a clock set back) still has a range.
+        let first = first.min(now);
         self.replay = Replay { on: true, at: at.clamp(first, now), range: (first, now), ..Replay::default() };
     }
 
@@ -102,13 +104,17 @@ impl Console {
             return;
         }
         let r = &mut self.replay;
-        r.range.1 = r.range.1.max(now);
+        r.range.1 = r.range.1.max(now).max(r.range.0);
         if let Some(last) = r.moved_at.replace(now) {
             r.at = (r.at + ((now - last) as f64 * r.speed) as Millis).clamp(r.range.0, r.range.1);
         }
         if let Some((at, done)) = &self.replay.seeking {
-            let Ok(found) = done.try_recv() else { return };
             let at = *at;
+            let found = match done.try_recv() {
+                Ok(found) => found,
+                Err(TryRecvError::Empty) => return,
+                Err(TryRecvError::Disconnected) => Err("the seek stopped before it was done".into()),
+            };
             self.replay.seeking = None;
             match found {
                 Ok((world, tracks, seq)) => {
@@ -161,9 +167,12 @@ impl Console {
 
     /// Takes in where the evidence went, once saved.
     pub(super) fn take_saved_evidence(&mut self) {
-        if let Some(said) = self.replay.saving.as_ref().and_then(|done| done.try_recv().ok()) {
-            (self.replay.saved, self.replay.saving) = (Some(said), None);
-        }
+        let said = match self.replay.saving.as_ref().map(Receiver::try_recv) {
+            Some(Ok(said)) => said,
+            Some(Err(TryRecvError::Disconnected)) => "not saved: the saving stopped before it was done".into(),
+            _ => return,
+        };
+        (self.replay.saved, self.replay.saving) = (Some(said), None);
     }
 }
 
