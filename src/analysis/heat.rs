@@ -8,17 +8,15 @@
 
 use chrono::{Datelike, Timelike};
 
+use crate::crs::geodesy::METRES_PER_DEGREE;
 use crate::model::incidents::Milestone;
-use crate::model::{IncidentKind, Millis};
+use crate::model::{IncidentKind, Millis, WIB_MS};
 use crate::world::World;
 
 /// Kernel reach, in bandwidths.
 const REACH: f64 = 3.0;
 /// The widest kernel, in cells.
 const MAX_SIGMA: f64 = 64.0;
-const WIB_MS: Millis = 7 * 3_600_000;
-/// Metres per degree of latitude.
-const M_PER_DEG: f64 = 111_320.0;
 
 /// A density grid over a box: row 0 is the north edge, values in points per km².
 #[derive(Clone, Debug, PartialEq)]
@@ -133,8 +131,8 @@ pub fn density(points: &[(f64, f64)], bounds: [f64; 4], width: usize, height: us
         return grid;
     }
     let (cell_x_deg, cell_y_deg) = ((e - w) / width as f64, (n - s) / height as f64);
-    let metres_x = cell_x_deg * M_PER_DEG * ((s + n) / 2.0).to_radians().cos();
-    let metres_y = cell_y_deg * M_PER_DEG;
+    let metres_x = cell_x_deg * METRES_PER_DEGREE * ((s + n) / 2.0).to_radians().cos();
+    let metres_y = cell_y_deg * METRES_PER_DEGREE;
     // A kernel wider than MAX_SIGMA cells is drawn at that width: the view is then within a
     // bandwidth of everything, and the padded grid stays small.
     let (sigma_x, sigma_y) = ((bandwidth_m / metres_x).min(MAX_SIGMA), (bandwidth_m / metres_y).min(MAX_SIGMA));
@@ -209,12 +207,12 @@ mod tests {
         let (width, height, bandwidth) = (80, 80, 300.0);
         let grid = density(&points, bounds, width, height, bandwidth);
         let lat0 = -6.2_f64;
-        let mx = M_PER_DEG * lat0.to_radians().cos();
+        let mx = METRES_PER_DEGREE * lat0.to_radians().cos();
         let direct = |lon: f64, lat: f64| {
             let sum: f64 = points
                 .iter()
                 .map(|&(px, py)| {
-                    let (dx, dy) = ((px - lon) * mx, (py - lat) * M_PER_DEG);
+                    let (dx, dy) = ((px - lon) * mx, (py - lat) * METRES_PER_DEGREE);
                     (-(dx * dx + dy * dy) / (2.0 * bandwidth * bandwidth)).exp()
                 })
                 .sum();

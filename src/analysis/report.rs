@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::Places;
 use crate::model::calls::ANSWER_TARGET_MS;
 use crate::model::incidents::Milestone;
-use crate::model::{Call, Classification, Incident, Millis};
+use crate::model::{Call, Classification, Incident, Millis, WIB_MS};
 use crate::world::service_levels::ON_SCENE_TARGET_MS;
 use crate::world::World;
 
@@ -27,9 +27,6 @@ pub enum GroupBy {
     /// The shift (WIB): pagi 06-14, siang 14-22, malam 22-06.
     Shift,
 }
-
-/// Local time for shifts (WIB, UTC+7).
-const WIB_MS: Millis = 7 * 3_600_000;
 
 /// One row of a report.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -19,7 +19,7 @@ use crate::hub::jurisdiction::Jurisdictions;
 use crate::hub::switchboard::{Board, Intake};
 use crate::journal::{timeline, FsyncPolicy, Journal, JournalConfig};
 use crate::model::calls::{AmlTransport, FixMethod};
-use crate::model::{CallPhase, CallerLocation, Channel, Event, Millis, Unit};
+use crate::model::{CallPhase, CallerLocation, Channel, Event, Millis, Unit, WIB_MS};
 use crate::sim::calls::CallTraffic;
 use crate::sim::Simulator;
 use crate::world::World;
@@ -31,8 +31,6 @@ const HOURLY: [f64; 24] = [
     0.55, 0.40, 0.30, 0.25, 0.30, 0.50, 0.80, 1.00, 1.05, 1.00, 1.00, 1.05, 1.10, 1.05, 1.00, 1.05, 1.15, 1.30, 1.40,
     1.50, 1.50, 1.35, 1.05, 0.80,
 ];
-/// Local time's offset from UTC (the demo city, and Jakarta, are on WIB).
-const WIB_MS: Millis = 7 * 3_600_000;
 /// How much busier weekends are (Friday, Saturday, Sunday).
 const WEEKEND: [f64; 3] = [1.10, 1.20, 1.15];
 /// In the rising zone's last week, genuine calls come this many times as often as before.

@@ -15,6 +15,12 @@ pub use incidents::{Incident, IncidentId, IncidentKind, IncidentState};
 /// Milliseconds since the Unix epoch (UTC).
 pub type Millis = i64;
 
+/// A day, in milliseconds.
+pub const DAY_MS: Millis = 86_400_000;
+/// Local time's offset from UTC where shifts, hours of the day and weekdays are counted (WIB,
+/// UTC+7: the demo city and Jakarta).
+pub const WIB_MS: Millis = 7 * 3_600_000;
+
 /// A device or unit identifier as the field reports it (IMEI, callsign, Traccar unique id).
 pub type DeviceId = String;
 

@@ -10,6 +10,7 @@ use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec
 
 use super::clusters;
 use super::look::{colour, translucent};
+use crate::crs::geodesy::METRES_PER_DEGREE;
 use crate::crs::{ground_metres_per_world_unit, world_to_lonlat};
 use crate::model::Millis;
 use crate::render::live::{LayerId, CLUSTER_ZOOM};
@@ -139,6 +140,12 @@ fn paint_view(
             ui.painter().rect_filled(rect, 0.0, colour(ground));
         }
     }
+}
+
+/// How many points on screen `metres` east of a place span.
+fn radius_points(view: &View, rect: Rect, ppp: f32, (lon, lat): (f64, f64), metres: f64) -> f32 {
+    let degrees = metres / (METRES_PER_DEGREE * lat.to_radians().cos().max(0.01));
+    (to_screen(view, rect, ppp, lon + degrees, lat).x - to_screen(view, rect, ppp, lon, lat).x).abs()
 }
 
 /// Screen point (points, in `rect`) of a lon/lat in `view`.
@@ -359,9 +366,7 @@ fn callers(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
     for call in console.session.desk.call_queue() {
         let Some(at) = &call.location else { continue };
         let centre = to_screen(view, rect, ppp, at.lon, at.lat);
-        let metres_east = f64::from(at.radius) / (111_320.0 * at.lat.to_radians().cos().max(0.01));
-        let edge = to_screen(view, rect, ppp, at.lon + metres_east, at.lat);
-        let radius = (edge.x - centre.x).abs().max(8.0);
+        let radius = radius_points(view, rect, ppp, (at.lon, at.lat), f64::from(at.radius)).max(8.0);
         let [r, g, b, _] = if call.is_waiting() { console.palette.alarm } else { console.palette.alarm_acknowledged };
         painter.circle(centre, radius, translucent([r, g, b, 0.18]), Stroke::new(2.5, colour([r, g, b, 1.0])));
         painter.circle_filled(centre, 4.0, colour([r, g, b, 1.0]));
@@ -466,8 +471,7 @@ fn warned_zones(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32
 fn near_place(painter: &egui::Painter, console: &Console, rect: Rect, ppp: f32) {
     let Some(((lon, lat), _, _)) = console.near.asked else { return };
     let centre = to_screen(&console.view, rect, ppp, lon, lat);
-    let east = console.near.radius_m / (111_320.0 * lat.to_radians().cos().max(0.01));
-    let radius = (to_screen(&console.view, rect, ppp, lon + east, lat).x - centre.x).abs().max(6.0);
+    let radius = radius_points(&console.view, rect, ppp, (lon, lat), console.near.radius_m).max(6.0);
     let [r, g, b, _] = console.palette.route;
     painter.circle(centre, radius, translucent([r, g, b, 0.12]), Stroke::new(2.5, colour(console.palette.route)));
 }

@@ -13,11 +13,10 @@ use super::Console;
 use crate::analysis::heat::{self, Filter, Grid};
 use crate::analysis::warning::{warnings, Warning};
 use crate::analysis::Places;
-use crate::model::{IncidentKind, Millis};
+use crate::model::{IncidentKind, Millis, DAY_MS};
 
 /// The grid's longer side, in cells.
 const CELLS: usize = 256;
-const DAY_MS: Millis = 86_400_000;
 
 /// What a heat map was worked out for: when it differs, it is worked out again.
 #[derive(Clone, Debug, PartialEq)]

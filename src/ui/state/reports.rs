@@ -5,9 +5,7 @@
 use super::Console;
 use crate::analysis::report::{report, series, GroupBy, Row, Series};
 use crate::analysis::Places;
-use crate::model::Millis;
-
-const DAY_MS: Millis = 86_400_000;
+use crate::model::{Millis, DAY_MS};
 
 /// A report worked out, kept until asked again.
 pub struct Worked {
