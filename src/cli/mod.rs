@@ -11,13 +11,14 @@
 //! | `serve` | `serve` |
 //! | `journal verify` | `journal` |
 //! | `sim` | `sim` |
-//! | `query zone / nearest / cameras / route` | `query` |
+//! | `query zone / nearest / cameras / route / coverage / ...` | `query` |
 //! | `demo` | `demo` |
 //! | `users add / passwd / disable / list` | `users` |
 //! | `watch` | `watch` |
 //! | `act` | `act` |
 //! | `export eidd / cap` | `export` |
 //! | `certs` | `certs` |
+//! | `zones check` | `zones` |
 //!
 //! What several of them share (`--map demo`, image sizes) is in `args`; what `watch` and `act`
 //! share (the hub, the login) is in `seat`.
@@ -44,6 +45,7 @@ mod serve;
 mod sim;
 mod users;
 mod watch;
+mod zones;
 
 pub use app::AppArgs;
 pub use demo::DemoArgs;
@@ -105,6 +107,9 @@ pub enum Command {
     /// Response times per Polres, zone or shift from a journal (CSV or JSON), or the zones the
     /// early warning flags.
     Report(report::ReportArgs),
+    /// Zone files: check their topology (overlaps, gaps, invalid rings).
+    #[command(subcommand)]
+    Zones(zones::ZonesCommand),
     /// Documents for other agencies: an incident as EIDD-style JSON, an area warning as CAP 1.2.
     #[command(subcommand)]
     Export(export::ExportCommand),
@@ -132,5 +137,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export(command) => export::run(command),
         Command::Report(args) => report::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Zones(command) => zones::run(command),
     }
 }

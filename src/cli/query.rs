@@ -3,7 +3,8 @@
 //! available units (by road with `--map`), or the cameras that see it; `route` prints the
 //! fastest road route between two points; `calls` asks a hub for its open 110 calls,
 //! `breaches` and `repeat-callers` read the 110 service's levels from a journal or a hub, and
-//! `near-history` who was near a place in a period from a journal.
+//! `near-history` who was near a place in a period from a journal, and `coverage` which roads
+//! the available units reach in time.
 
 use std::path::{Path, PathBuf};
 
@@ -98,6 +99,22 @@ pub enum QueryCommand {
         #[arg(long, value_parser = super::args::parse_time)]
         to: i64,
     },
+    /// The roads the available units reach within `--minutes` by road (one multi-source
+    /// search): one JSON object with the covered share of all road length and of each zone's.
+    Coverage {
+        /// The base map whose roads are driven, or `demo`/`demo:SEED`.
+        #[arg(long)]
+        map: PathBuf,
+        /// Units (GeoJSON / Shapefile / FlatGeobuf points or CSV); those available count.
+        #[arg(long)]
+        units: PathBuf,
+        /// The drive time, in minutes (0-240].
+        #[arg(long, default_value_t = 10.0, value_parser = parse_minutes, allow_hyphen_values = true)]
+        minutes: f64,
+        /// Zone polygon files for per-zone shares [default: the demo city's zones on `demo`].
+        #[arg(long, num_args = 1..)]
+        zones: Vec<PathBuf>,
+    },
     /// The fastest road route between two points.
     Route {
         /// The base map whose roads are driven, or `demo`/`demo:SEED`.
@@ -141,6 +158,7 @@ pub fn run(command: QueryCommand) -> Result<()> {
         }
         QueryCommand::Cameras { cameras, points } => cameras_seeing(&cameras, &points),
         QueryCommand::Route { map, from, to } => route(&map, from, to),
+        QueryCommand::Coverage { map, units, minutes, zones } => coverage(&map, &units, minutes, &zones),
         QueryCommand::NearHistory { journal, at, radius, from, to } => near_history(&journal, at, radius, from, to),
         QueryCommand::Calls { hub } => open_calls(&hub),
         QueryCommand::Breaches { source, since } => {
@@ -292,6 +310,62 @@ fn route(map: &Path, from: (f64, f64), to: (f64, f64)) -> Result<()> {
         None => bail!("{}: no road route from {from:?} to {to:?}", map.display()),
     }
     Ok(())
+}
+
+/// Minutes of drive time, more than 0 and at most 4 hours.
+fn parse_minutes(s: &str) -> Result<f64> {
+    let minutes: f64 = s.trim().parse().map_err(|_| anyhow::anyhow!("{s:?} is not a number of minutes"))?;
+    if !(minutes > 0.0 && minutes <= 240.0) {
+        bail!("{s:?}: minutes must be more than 0 and at most 240");
+    }
+    Ok(minutes)
+}
+
+fn coverage(map: &Path, units: &Path, minutes: f64, zone_files: &[PathBuf]) -> Result<()> {
+    let archive_path = map_path(map, crate::demo::DEFAULT_SEED)?;
+    let router = Router::new(RoadGraph::from_archive(&Archive::open(&archive_path)?)?);
+    if router.graph().node_count() == 0 {
+        bail!("--map {}: the map has no roads to drive", map.display());
+    }
+    let units = crate::layer_files::load_units(units)?;
+    let zone_files = match (zone_files, super::args::demo_seed(map, crate::demo::DEFAULT_SEED)?) {
+        ([], Some(seed)) => vec![crate::demo::cached(seed)?.zones],
+        (given, _) => given.to_vec(),
+    };
+    let mut zones = Vec::new();
+    for path in &zone_files {
+        zones.extend(crate::layer_files::load_zones(path)?);
+    }
+    let index = ZoneIndex::new(zones);
+    let limit_s = (minutes * 60.0) as f32;
+    let coverage = crate::spatial::coverage::Coverage::of_units(&router, &index, &units, limit_s);
+    let totals = coverage.totals();
+    let per_zone: Vec<serde_json::Value> = index
+        .zones()
+        .iter()
+        .enumerate()
+        .map(|(slot, z)| {
+            let (covered, road) = totals.zones[slot];
+            json!({"code": z.code, "name": z.name, "level": z.level, "road_km": km(road), "covered_km": km(covered), "covered_share": totals.zone_share(slot).map(round4)})
+        })
+        .collect();
+    print(json!({
+        "minutes": minutes,
+        "units_available": coverage.sources().count(),
+        "road_km": km(totals.road_m),
+        "covered_km": km(totals.covered_m),
+        "covered_share": round4(totals.share()),
+        "zones": per_zone,
+    }));
+    Ok(())
+}
+
+fn km(metres: f64) -> f64 {
+    (metres / 10.0).round() / 100.0
+}
+
+fn round4(share: f64) -> f64 {
+    (share * 10_000.0).round() / 10_000.0
 }
 
 fn near_history(journal: &Path, at: (f64, f64), radius: f64, from: i64, to: i64) -> Result<()> {

@@ -74,6 +74,12 @@ pub enum LonLatError {
     OutsideMap(String),
 }
 
+/// Whether a point lies on the globe: finite, longitude within ±180°, latitude within ±90°
+/// (a NaN compares false, so it is not).
+pub fn on_globe(lon: f64, lat: f64) -> bool {
+    lon.abs() <= 180.0 && lat.abs() <= 90.0
+}
+
 /// `LON,LAT` in degrees (spaces allowed around each), inside Web Mercator's square.
 pub fn parse_lonlat(s: &str) -> Result<(f64, f64), LonLatError> {
     let (lon, lat) = s.split_once(',').ok_or_else(|| LonLatError::Shape(s.to_string()))?;

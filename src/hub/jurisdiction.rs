@@ -85,6 +85,9 @@ fn places(world: &World, command: &Command) -> Vec<(String, (f64, f64))> {
         Command::Dispatch { alarm: id, unit: u } => alarm(*id).into_iter().chain(unit(u)).collect(),
         Command::SetStatus { unit: u, .. } | Command::DispatchIncident { unit: u, .. } => unit(u).into_iter().collect(),
         Command::Place { lon, lat, .. } => vec![("the place".to_string(), (*lon, *lat))],
+        Command::MoveUp { unit: u, post, lon, lat } => {
+            unit(u).into_iter().chain([(format!("post {post}"), (*lon, *lat))]).collect()
+        }
         _ => Vec::new(),
     }
 }

@@ -129,6 +129,12 @@ fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Com
         | Command::IncidentNote { .. }
         | Command::CloseIncident { .. } => None,
         Command::DispatchIncident { unit, .. } => Some(unit),
+        Command::MoveUp { unit, post, lon, lat } if post.len() > MAX_NOTE || !crate::crs::on_globe(*lon, *lat) => {
+            return Err(D::Error::custom(format!(
+                "a move-up to {unit:?} needs a post name under {MAX_NOTE} bytes on the globe"
+            )))
+        }
+        Command::MoveUp { unit, .. } => Some(unit),
         Command::Block { number, reason, .. } if !is_number(number) || reason.len() > MAX_NOTE => {
             return Err(D::Error::custom(format!(
                 "a block needs a caller's number and a reason under {MAX_NOTE} bytes"

@@ -212,7 +212,7 @@ pub fn cut(mut text: String, max: usize) -> (String, bool) {
 }
 
 fn on_globe(f: &Fix) -> bool {
-    f.lon.is_finite() && f.lat.is_finite() && f.lon.abs() <= 180.0 && f.lat.abs() <= 90.0
+    crate::crs::on_globe(f.lon, f.lat)
 }
 
 #[cfg(test)]

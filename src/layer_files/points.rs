@@ -26,7 +26,7 @@ impl TaggedPoint {
 
     /// Whether the point lies on the globe (finite, longitude within ±180, latitude ±90).
     pub fn on_globe(&self) -> bool {
-        self.lon.abs() <= 180.0 && self.lat.abs() <= 90.0
+        crate::crs::on_globe(self.lon, self.lat)
     }
 }
 

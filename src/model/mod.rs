@@ -474,6 +474,15 @@ pub enum Command {
         disposition: Disposition,
         note: String,
     },
+    /// A commander moves an available unit up to a post (a station, a checkpoint) to fill a
+    /// gap in coverage: the post becomes its station and it is returning there (free to be
+    /// sent on the way) until it reports available.
+    MoveUp {
+        unit: DeviceId,
+        post: String,
+        lon: f64,
+        lat: f64,
+    },
 }
 
 /// The tiers of the organisation, top down; a node's parent is of a higher tier.

@@ -67,7 +67,8 @@ impl Router {
         self.max_kmh = self.graph.max_speed_kmh().max(observed);
     }
 
-    fn edge_seconds(&self, e: &super::roads::Edge) -> f32 {
+    /// An edge's drive time in seconds: at its observed speed where congestion has one.
+    pub fn edge_seconds(&self, e: &super::roads::Edge) -> f32 {
         match self.live_kmh.get(e.id as usize) {
             Some(&kmh) if kmh > 0.0 => e.length_m / (kmh / KMH_PER_MPS as f32),
             _ => e.seconds(),

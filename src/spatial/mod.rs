@@ -1,15 +1,19 @@
 //! Spatial services, the questions operators ask all day: nearest units (R-tree on the unit
 //! sphere), which zone holds a point (rayonisasi), which cameras see it, and the routable road
-//! graph for drive times; [`LiveIndex`] keeps them current with the world and counts what each
+//! graph for drive times, and which roads available units reach within minutes (coverage);
+//! [`LiveIndex`] keeps them current with the world and counts what each
 //! zone holds.
 
 pub mod borders;
 pub mod cameras;
 pub mod congestion;
+pub mod coverage;
 pub mod dispatch;
 pub mod live;
+pub mod moveup;
 pub mod roads;
 pub mod streets;
+pub mod topology;
 pub mod units;
 pub mod zones;
 

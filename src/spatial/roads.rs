@@ -308,10 +308,11 @@ fn csr_offsets(edges: &[(RoadNode, Edge)], nodes: usize) -> Vec<u32> {
     offsets
 }
 
+/// A node waiting in a Dijkstra queue with its cost so far (the cheapest pops first).
 #[derive(PartialEq)]
-struct Visit {
-    cost: f32,
-    node: RoadNode,
+pub(super) struct Visit {
+    pub(super) cost: f32,
+    pub(super) node: RoadNode,
 }
 
 impl Eq for Visit {}
@@ -436,6 +437,16 @@ impl Builder {
             reverse_edges: reversed.into_iter().map(|(_, e)| e).collect(),
         }
     }
+}
+
+/// A graph of straight streets between given points (`(a, b, km/h, one-way)`), for tests.
+#[cfg(test)]
+pub(super) fn graph_of(points: &[[f64; 2]], streets: &[(RoadNode, RoadNode, f32, bool)]) -> RoadGraph {
+    let mut builder = Builder { nodes: points.to_vec(), ..Builder::default() };
+    for &(a, b, speed, oneway) in streets {
+        builder.edge(a, b, speed, false, oneway);
+    }
+    builder.finish()
 }
 
 #[cfg(test)]

@@ -242,6 +242,10 @@ impl World {
                     Err(refused) => refused,
                 }
             }
+            Command::MoveUp { .. } if role != Role::Commander => {
+                Outcome::Refused("only a commander may move a unit up to a post".into())
+            }
+            Command::MoveUp { unit, post, .. } => self.move_up(unit, post),
             Command::Enrol { .. } if role != Role::Commander => {
                 Outcome::Refused("only a commander may change the roster".into())
             }
@@ -255,6 +259,19 @@ impl World {
                 Outcome::Applied
             }
         }
+    }
+
+    /// An available unit goes to a post: its station is the post and it is returning there.
+    fn move_up(&mut self, unit: &str, post: &str) -> Outcome {
+        let Some(slot) = self.unit_slots.get(unit).copied() else { return Outcome::Refused(format!("no unit {unit}")) };
+        let entry = &mut self.units[slot as usize];
+        if !matches!(entry.status, UnitStatus::Available | UnitStatus::Returning) {
+            return Outcome::Refused(format!("unit {unit} is {:?}, not free to move up", entry.status).to_lowercase());
+        }
+        entry.status = UnitStatus::Returning;
+        entry.home_station = Some(post.to_string());
+        self.mark_unit(slot);
+        Outcome::Applied
     }
 
     /// An incident from a call the person holds: the call becomes valid and joins it.

@@ -5,6 +5,7 @@
 mod architecture;
 mod calls;
 mod common;
+mod coverage;
 mod crash;
 mod demo;
 mod feeds_e2e;
