@@ -105,7 +105,8 @@ pub enum QueryCommand {
         /// The base map whose roads are driven, or `demo`/`demo:SEED`.
         #[arg(long)]
         map: PathBuf,
-        /// Units (GeoJSON / Shapefile / FlatGeobuf points or CSV); those available count.
+        /// Units (GeoJSON / Shapefile / FlatGeobuf points or CSV); those available or returning,
+        /// with a fix from the last 30 minutes, count.
         #[arg(long)]
         units: PathBuf,
         /// The drive time, in minutes (0-240].
@@ -338,7 +339,8 @@ fn coverage(map: &Path, units: &Path, minutes: f64, zone_files: &[PathBuf]) -> R
     }
     let index = ZoneIndex::new(zones);
     let limit_s = (minutes * 60.0) as f32;
-    let coverage = crate::spatial::coverage::Coverage::of_units(&router, &index, &units, limit_s);
+    let now = crate::model::now_millis();
+    let coverage = crate::spatial::coverage::Coverage::of_units(&router, &index, &units, limit_s, now);
     let totals = coverage.totals();
     let per_zone: Vec<serde_json::Value> = index
         .zones()
@@ -351,7 +353,7 @@ fn coverage(map: &Path, units: &Path, minutes: f64, zone_files: &[PathBuf]) -> R
         .collect();
     print(json!({
         "minutes": minutes,
-        "units_available": coverage.sources().count(),
+        "units_counted": coverage.sources().count(),
         "road_km": km(totals.road_m),
         "covered_km": km(totals.covered_m),
         "covered_share": round4(totals.share()),

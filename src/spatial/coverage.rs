@@ -13,8 +13,10 @@ use std::collections::{BinaryHeap, HashMap};
 use super::dispatch::Router;
 use super::roads::{Edge, RoadGraph, RoadNode, Visit};
 use super::zones::ZoneIndex;
-use crate::model::{Unit, UnitStatus};
+use crate::model::{Millis, Unit, UnitStatus};
 
+/// A unit whose last fix is older than this is not counted: nobody knows where it is.
+pub const FRESH_MS: Millis = 30 * 60_000;
 /// Where no unit arrives in time.
 const UNREACHED: f32 = f32::INFINITY;
 const NO_OWNER: u32 = u32::MAX;
@@ -154,16 +156,16 @@ impl Coverage {
         }
     }
 
-    /// Coverage on the router's graph at its live speeds, per zone of `zones`, from the
-    /// available units with a fix (each keyed by its slot in `units`).
-    pub fn of_units(router: &Router, zones: &ZoneIndex, units: &[Unit], limit_s: f32) -> Self {
+    /// Coverage on the router's graph at its live speeds, per zone of `zones`, from the units
+    /// free to be sent at `now` (each keyed by its slot in `units`; see [`covers`]).
+    pub fn of_units(router: &Router, zones: &ZoneIndex, units: &[Unit], limit_s: f32, now: Millis) -> Self {
         let graph = router.graph();
         let mut coverage = Self::new(graph, zones.zones().len(), |lon, lat| zones.lookup_slots(lon, lat), limit_s);
         for (_, e) in graph.edges() {
             coverage.seconds[e.id as usize] = router.edge_seconds(e);
         }
         coverage.set_sources(units.iter().enumerate().filter_map(|(slot, unit)| {
-            let fix = unit.last_fix.filter(|_| unit.status == UnitStatus::Available)?;
+            let fix = unit.last_fix.filter(|_| covers(unit, now))?;
             Some((slot as SourceKey, router.snap(fix.lon, fix.lat)))
         }));
         coverage
@@ -403,6 +405,13 @@ impl Coverage {
             (p.a, p.b, covered)
         })
     }
+}
+
+/// Whether a unit counts towards coverage at `now`: free to be sent (available, or returning
+/// to its station or a post it was moved up to) with a fix no older than [`FRESH_MS`].
+pub fn covers(unit: &Unit, now: Millis) -> bool {
+    let free = matches!(unit.status, UnitStatus::Available | UnitStatus::Returning);
+    free && unit.last_fix.is_some_and(|f| now - f.time <= FRESH_MS)
 }
 
 /// Start of each node's entries in a list sorted by node.

@@ -266,7 +266,7 @@ impl World {
         let Some(slot) = self.unit_slots.get(unit).copied() else { return Outcome::Refused(format!("no unit {unit}")) };
         let entry = &mut self.units[slot as usize];
         if !matches!(entry.status, UnitStatus::Available | UnitStatus::Returning) {
-            return Outcome::Refused(format!("unit {unit} is {:?}, not free to move up", entry.status).to_lowercase());
+            return Outcome::Refused(format!("unit {unit} is {:?}, not free to move up", entry.status));
         }
         entry.status = UnitStatus::Returning;
         entry.home_station = Some(post.to_string());
@@ -613,6 +613,21 @@ mod tests {
 
     fn cmd(role: Role, command: Command) -> Event {
         Event::Command { user: "op1".into(), role, time: 20, command }
+    }
+
+    #[test]
+    fn a_commander_moves_a_free_unit_up_to_a_post() {
+        let mut w = World::new();
+        w.apply(&[pos("u1", 1, 106.8), pos("u2", 1, 106.81)]);
+        let up = |unit: &str| Command::MoveUp { unit: unit.into(), post: "Pos Monas".into(), lon: 106.82, lat: -6.17 };
+        assert!(matches!(w.apply_one(&cmd(Role::Operator, up("u1"))), Outcome::Refused(r) if r.contains("commander")));
+        assert_eq!(w.apply_one(&cmd(Role::Commander, up("u1"))), Outcome::Applied);
+        let moved = w.unit("u1").expect("u1");
+        assert_eq!((moved.status, moved.home_station.as_deref()), (UnitStatus::Returning, Some("Pos Monas")));
+        w.apply(&[cmd(Role::Operator, Command::SetStatus { unit: "u2".into(), status: UnitStatus::OnScene })]);
+        assert!(matches!(w.apply_one(&cmd(Role::Commander, up("u2"))), Outcome::Refused(r) if r.contains("OnScene")));
+        assert!(matches!(w.apply_one(&cmd(Role::Commander, up("u9"))), Outcome::Refused(_)));
+        assert_eq!(w.unit("u2").map(|u| u.status), Some(UnitStatus::OnScene));
     }
 
     #[test]

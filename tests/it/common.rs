@@ -61,6 +61,11 @@ fn import_once(
     })
 }
 
+/// How long a step may wait for the hub, the writer or a frame before the test fails: long,
+/// because a loaded two-core machine running every test at once can be many times slower than
+/// an idle one (a hang still fails; speed is measured by the benchmarks).
+pub const WAIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Jakarta roads (Shapefile) + 2025 kelurahan (GeoJSON).
 pub fn jakarta() -> &'static Path {
     static CELL: OnceLock<PathBuf> = OnceLock::new();

@@ -118,7 +118,7 @@ fn coverage_matches_a_search_from_each_unit_on_jakarta_roads() {
     let graph = router.graph();
     assert!(graph.node_count() > 60_000, "{} nodes", graph.node_count());
     let units = units_on_roads(&router, 300, 16);
-    let coverage = Coverage::of_units(&router, &ZoneIndex::new(Vec::new()), &units, TEN_MINUTES);
+    let coverage = Coverage::of_units(&router, &ZoneIndex::new(Vec::new()), &units, TEN_MINUTES, 0);
     assert_eq!(coverage.sources().count(), 300);
     let mut best = vec![f32::INFINITY; graph.node_count()];
     for unit in &units {
@@ -156,7 +156,7 @@ fn coverage_kept_up_move_by_move_equals_a_fresh_search() {
     let zones = kelurahan();
     let units = units_on_roads(&router, 120, 3);
     let places = units_on_roads(&router, 200, 4);
-    let mut coverage = Coverage::of_units(&router, &zones, &units, TEN_MINUTES);
+    let mut coverage = Coverage::of_units(&router, &zones, &units, TEN_MINUTES, 0);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
     for round in 0..6 {
         for _ in 0..25 {
@@ -169,7 +169,7 @@ fn coverage_kept_up_move_by_move_equals_a_fresh_search() {
                 }
             }
         }
-        let mut fresh = Coverage::of_units(&router, &zones, &[], TEN_MINUTES);
+        let mut fresh = Coverage::of_units(&router, &zones, &[], TEN_MINUTES, 0);
         fresh.set_sources(coverage.sources().map(|(k, nodes)| (k, nodes.to_vec())));
         for node in 0..router.graph().node_count() as RoadNode {
             let (a, b) = (coverage.time_to(node), fresh.time_to(node));
@@ -208,7 +208,7 @@ fn a_dispatch_that_empties_a_zone_lowers_it_and_the_move_up_restores_it() {
     let router = jakarta_router();
     let zones = kelurahan();
     let units = units_on_roads(&router, 30, 21);
-    let mut coverage = Coverage::of_units(&router, &zones, &units, TEN_MINUTES);
+    let mut coverage = Coverage::of_units(&router, &zones, &units, TEN_MINUTES, 0);
     // The zone with the most road that one unit covers alone, and that unit.
     let lone = (0..units.len() as SourceKey)
         .filter_map(|key| {
@@ -261,7 +261,7 @@ fn the_move_up_choice_equals_the_best_of_trying_every_pair_on_small_cases() {
     let posts = posts(&router, &zones, 15);
     for seed in 0..4 {
         let units = units_on_roads(&router, 24, 100 + seed);
-        let mut coverage = Coverage::of_units(&router, &zones, &units, TEN_MINUTES);
+        let mut coverage = Coverage::of_units(&router, &zones, &units, TEN_MINUTES, 0);
         let chosen = suggest(&mut coverage, &posts).expect("a gain");
         let best = best_by_trying_all(&mut coverage, &posts).expect("a gain");
         assert!(chosen.gain_m <= best.gain_m + 1.0, "{chosen:?} beats the exhaustive {best:?}");

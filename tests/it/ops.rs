@@ -14,7 +14,7 @@ use pantau::ops::{Centre, Credentials, Desk, HubAddress, Layers, LinkState, Sess
 fn wait_until(desk: &mut Desk, what: &str, done: impl Fn(&Desk) -> bool) {
     let started = Instant::now();
     while !done(desk) {
-        assert!(started.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        assert!(started.elapsed() < common::WAIT_LIMIT, "timed out waiting for {what}");
         desk.poll();
         std::thread::sleep(Duration::from_millis(5));
     }

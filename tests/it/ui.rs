@@ -59,7 +59,7 @@ fn harness(console: Console) -> Harness<'static, Console> {
 fn step_until(harness: &mut Harness<'_, Console>, what: &str, done: impl Fn(&Harness<'_, Console>) -> bool) {
     let started = Instant::now();
     while !done(harness) {
-        assert!(started.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        assert!(started.elapsed() < common::WAIT_LIMIT, "timed out waiting for {what}");
         harness.step();
         std::thread::sleep(Duration::from_millis(10));
     }
