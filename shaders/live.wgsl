@@ -25,7 +25,7 @@ struct LiveGlobals {
     // UI scale for markers (video wall: larger)
     marker_scale: f32,
     // per layer (see LayerId): opacity
-    opacity: array<vec4<f32>, 2>,
+    opacity: array<vec4<f32>, 3>,
 }
 
 @group(0) @binding(0) var<uniform> g: LiveGlobals;

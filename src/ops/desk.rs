@@ -148,6 +148,16 @@ impl Desk {
         &self.world
     }
 
+    /// Drive times on the roads at the live speeds (none: the map has no roads).
+    pub fn router(&self) -> Option<&Router> {
+        self.router.as_ref()
+    }
+
+    /// When observed speeds were last handed to the router.
+    pub fn speeds_at(&self) -> Millis {
+        self.speeds_at
+    }
+
     /// The road graph behind drive times and congestion, if the map has roads.
     pub fn roads(&self) -> Option<&RoadGraph> {
         self.router.as_ref().map(Router::graph)

@@ -180,6 +180,9 @@ pub struct Palette {
     /// The fastest candidate's route, and the others'.
     pub route: Rgba,
     pub route_alternative: Rgba,
+    /// Roads some free unit reaches within the coverage time, and roads none does.
+    pub coverage_covered: Rgba,
+    pub coverage_gap: Rgba,
     pub zone_outline: Rgba,
     /// Zone fills, used in turn (`zone_fill_1` .. `zone_fill_6`).
     pub zone_fills: [Rgba; 6],
@@ -249,6 +252,8 @@ impl Palette {
             trail: e.take("trail")?,
             route: e.take("route")?,
             route_alternative: e.take("route_alternative")?,
+            coverage_covered: e.take("coverage_covered")?,
+            coverage_gap: e.take("coverage_gap")?,
             zone_outline: e.take("zone_outline")?,
             zone_fills: e.take_all(ZONE_FILL_KEYS)?,
             callsign: e.take("callsign")?,

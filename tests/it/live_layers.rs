@@ -226,3 +226,42 @@ fn zone_file_names_drawn_once() {
 fn same_picture(a: &Image, b: &Image) -> bool {
     a.rgba.len() == b.rgba.len() && a.rgba.iter().zip(&b.rgba).all(|(x, y)| x.abs_diff(*y) <= 8)
 }
+
+/// Drive-time coverage from one unit at the centre, one minute: the roads around it drawn in
+/// the covered colour, the roads beyond in the gap colour; hidden unless switched on.
+#[test]
+fn coverage_draws_reached_roads_and_gaps() {
+    use pantau::spatial::coverage::Coverage;
+    use pantau::spatial::dispatch::Router;
+    let router = Router::new(RoadGraph::from_archive(&Archive::open(&demo_city().map).expect("map")).expect("graph"));
+    let graph = router.graph();
+    let mut coverage = Coverage::new(graph, 0, |_, _| Vec::new(), 60.0);
+    coverage.set_sources([(0, router.snap(demo::CENTRE.0, demo::CENTRE.1))]);
+    let view = View::new(demo::CENTRE.0, demo::CENTRE.1, 15.0, 600, 400);
+    let palette = pantau::render::style::Palette::builtin(ThemeName::Day);
+    let count = |image: &Image, colour: [f32; 4]| {
+        let want = rgb(colour);
+        (0..600)
+            .flat_map(|x| (0..400).map(move |y| (x, y)))
+            .filter(|&(x, y)| close(image.pixel(x, y), want, 40))
+            .count()
+    };
+    let hidden = render(&view, |live| live.update_coverage(graph, coverage.pieces()));
+    let shown = render(&view, |live| {
+        live.update_coverage(graph, coverage.pieces());
+        live.style.visible[LayerId::Coverage as usize] = true;
+    });
+    std::fs::create_dir_all("target/ui").expect("target/ui");
+    shown.write_png(std::path::Path::new("target/ui/coverage-layer.png")).expect("save");
+    let (gap, covered) = (count(&shown, palette.coverage_gap), count(&shown, palette.coverage_covered));
+    assert!(gap > 2_000, "roads out of reach in the gap colour: {gap} pixels");
+    assert!(covered > 100, "roads within a minute in the covered colour: {covered} pixels");
+    assert!(count(&hidden, palette.coverage_gap) < gap / 20, "hidden until switched on");
+    // The unit's own spot is covered, not a gap.
+    let (x, y) = view.lonlat_to_screen(demo::CENTRE.0, demo::CENTRE.1);
+    let near: Vec<[u8; 4]> = (-6..=6)
+        .flat_map(|dx| (-6..=6).map(move |dy| (dx, dy)))
+        .map(|(dx, dy)| shown.pixel((x + dx as f64) as u32, (y + dy as f64) as u32))
+        .collect();
+    assert!(!near.iter().any(|p| close(*p, rgb(palette.coverage_gap), 40)), "no gap where the unit stands");
+}

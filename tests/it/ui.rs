@@ -1180,3 +1180,78 @@ fn the_reports_window_tables_and_charts_response_times() {
     assert!(harness.state().session.desk.world().incident(1).is_some_and(|i| i.state.is_open()), "still open");
     harness.into_state().session.stop().expect("clean stop");
 }
+
+/// A commander's desk on the demo city with its stations as posts.
+fn commander_with_stations() -> (Console, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let files = demo::write(1, &dir.path().join("demo")).expect("demo city");
+    let config = SessionConfig::quiet_demo(&files, dir.path().join("journal"), "commander", Role::Commander);
+    let session = Session::start(config).expect("session");
+    let stations = pantau::layer_files::points::read_points(&files.stations)
+        .expect("stations")
+        .into_iter()
+        .map(|p| {
+            let name = p.tag("name").or(p.tag("id")).unwrap_or("station").to_string();
+            pantau::ui::Place { id: name.clone(), label: name, lon: p.lon, lat: p.lat }
+        })
+        .collect();
+    (Console::new(session, false, stations, Vec::new(), Vec::new()), dir)
+}
+
+/// Six units, three at the centre and three 4 km east; the three at the centre are sent away
+/// and the centre's roads go uncovered; the suggested move-up sends one of the others to a
+/// station, and the commander's acceptance is journaled. (The map's drawing of coverage is
+/// checked in live_layers.rs.)
+#[test]
+fn a_commander_sees_coverage_fall_and_moves_a_unit_up() {
+    use pantau::model::{Command, Event, FeedKind, Fix};
+    let (console, _dir) = commander_with_stations();
+    let (lon, lat) = demo::CENTRE;
+    let now = pantau::model::now_millis();
+    let at =
+        |dx: f64, dy: f64| Fix { time: now, lon: lon + dx, lat: lat + dy, speed: None, heading: None, accuracy: None };
+    let places = [(0.0, 0.0), (0.002, 0.001), (-0.002, 0.0), (0.036, 0.0), (0.038, 0.002), (0.036, -0.002)];
+    let units: Vec<String> = (0..places.len()).map(|i| format!("demo-{:04}", i + 1)).collect();
+    let events: Vec<Event> = units
+        .iter()
+        .zip(places)
+        .map(|(id, (dx, dy))| Event::Position { device: id.clone(), fix: at(dx, dy), feed: FeedKind::Simulator })
+        .collect();
+    drop(console.session.ingest().expect("running").send(events));
+    let mut harness = harness(console);
+    let counted = |h: &Harness<'_, Console>| h.state().coverage.totals().map_or(0.0, |t| t.share());
+    step_until(&mut harness, "six units counted", |h| {
+        let fixed = h.state().session.desk.world().units().iter().filter(|u| u.last_fix.is_some()).count();
+        fixed == 6 && h.state().coverage.totals().is_some()
+    });
+    step_until(&mut harness, "the six units' coverage", |h| counted(h) > 0.0);
+    std::thread::sleep(Duration::from_millis(2_100));
+    harness.run_steps(2);
+    let before = counted(&harness);
+    assert!(harness.query_by_label_contains("of road within 10 min of a free unit").is_some());
+    for id in &units[..3] {
+        let status = UnitStatus::Dispatched;
+        harness.state_mut().session.desk.command(Command::SetStatus { unit: id.clone(), status });
+    }
+    step_until(&mut harness, "the centre uncovered", |h| counted(h) < before - 0.02);
+    let after = counted(&harness);
+    harness.get_by_label_contains("suggest a move-up").click();
+    step_until(&mut harness, "a suggestion", |h| h.query_by_label_contains("km covered").is_some());
+    let suggestion = harness.state().coverage.suggestion.clone().expect("a move-up");
+    assert!(units[3..].contains(&suggestion.unit), "a free unit moves: {suggestion:?}");
+    assert!(suggestion.gain_km > 0.0 && suggestion.share_after > after, "{suggestion:?} from {after:.3}");
+
+    harness.get_by_label_contains("Accept: move").click();
+    step_until(&mut harness, "the unit moving up", |h| {
+        h.state().session.desk.world().unit(&suggestion.unit).map(|u| u.status) == Some(UnitStatus::Returning)
+    });
+    let mut console = harness.into_state();
+    let journal = console.session.journal.clone().expect("hosted");
+    console.session.stop().expect("clean stop");
+    let replayed = pantau::journal::replay(&journal).expect("replay");
+    let unit = replayed.unit(&suggestion.unit).expect("the unit");
+    assert_eq!(
+        (unit.status, unit.home_station.as_deref()),
+        (UnitStatus::Returning, Some(suggestion.post.name.as_str()))
+    );
+}

@@ -116,7 +116,7 @@ shader_constants! {
     /// this bit...
     LAYER_SHIFT = 8;
     /// ...in these bits (after the shift).
-    LAYER_MASK = 7;
+    LAYER_MASK = 15;
 }
 
 // The marker flags are distinct bits, below the layer bits.
@@ -137,8 +137,8 @@ pub fn shader_source() -> String {
     source
 }
 
-/// Layers whose opacity the uniform block carries (`opacity: array<vec4<f32>, 2>`).
-pub const OPACITY_LAYERS: usize = 8;
+/// Layers whose opacity the uniform block carries (`opacity: array<vec4<f32>, 3>`).
+pub const OPACITY_LAYERS: usize = 12;
 
 /// The uniform block of `live.wgsl` (`LiveGlobals`).
 #[repr(C)]
@@ -159,9 +159,9 @@ pub struct Globals {
 
 // WGSL `LiveGlobals`: viewport vec2<f32> @0 (8) + rotation vec2<f32> @8 (8) + offset vec2<f32>
 // @16 (8) + scale f32 @24 + time f32 @28 + highlight u32 @32 + trail_seconds f32 @36
-// + stale_seconds f32 @40 + marker_scale f32 @44 (4 each) + opacity array<vec4<f32>, 2> @48
-// (vec4 alignment 16; 32) = 80, struct alignment 16.
-const _: () = assert!(size_of::<Globals>() == 80);
+// + stale_seconds f32 @40 + marker_scale f32 @44 (4 each) + opacity array<vec4<f32>, 3> @48
+// (vec4 alignment 16; 48) = 96, struct alignment 16.
+const _: () = assert!(size_of::<Globals>() == 96);
 const _: () = assert!(std::mem::offset_of!(Globals, opacity) == 48);
 
 /// `0xAABBGGRR` as the shader's `unpack4x8unorm` reads it.

@@ -33,6 +33,8 @@ pub(super) struct Buffers {
     zone_fill_dirty: bool,
     zone_lines: Option<SlotBuffer<Segment>>,
     congestion: Option<SlotBuffer<Segment>>,
+    /// One slot per road piece, in the coverage's order.
+    coverage: Option<SlotBuffer<Segment>>,
     /// Congestion slot per road edge id.
     congestion_slots: FxHashMap<SegmentId, usize>,
     sectors: Option<SlotBuffer<Sector>>,
@@ -69,8 +71,9 @@ impl Buffers {
             });
         }
         let mut written = 0;
-        for b in [&mut self.zone_lines, &mut self.congestion, &mut self.routes, &mut self.trails].into_iter().flatten()
-        {
+        let segments =
+            [&mut self.zone_lines, &mut self.coverage, &mut self.congestion, &mut self.routes, &mut self.trails];
+        for b in segments.into_iter().flatten() {
             written += b.upload(device, queue);
         }
         for b in [&mut self.cameras, &mut self.places, &mut self.units, &mut self.alarms].into_iter().flatten() {
@@ -108,7 +111,7 @@ impl Buffers {
             }
             self.zone_lines.iter().for_each(|b| b.draw(pass, &p.segment));
         }
-        let segments = [(LayerId::Congestion, &self.congestion)];
+        let segments = [(LayerId::Coverage, &self.coverage), (LayerId::Congestion, &self.congestion)];
         for (layer, b) in segments {
             if shown(layer) {
                 b.iter().for_each(|b| b.draw(pass, &p.segment));
@@ -436,6 +439,34 @@ impl LiveLayers {
                 _pad: 0,
             };
             buffer(&mut self.layers.congestion, "congestion").set(slot, segment);
+        }
+    }
+
+    /// Drive-time coverage: every road piece `(from, to, covered share)`, in the same order each
+    /// time (one slot each), the covered ones thin, those mostly out of reach wide in the gap
+    /// colour; only pieces whose look changed are written.
+    pub fn update_coverage(&mut self, graph: &RoadGraph, pieces: impl Iterator<Item = (u32, u32, f32)>) {
+        let flags = LayerId::Coverage.flags();
+        let palette = self.palette();
+        let (covered, gap) = (packed(palette.coverage_covered), packed(palette.coverage_gap));
+        let mut segments = Vec::new();
+        for (from, to, share) in pieces {
+            let (a, z) = (graph.nodes[from as usize], graph.nodes[to as usize]);
+            let reached = share >= 0.5;
+            segments.push(Segment {
+                a: self.rel(a[0], a[1]),
+                b: self.rel(z[0], z[1]),
+                color: if reached { covered } else { gap },
+                width: if reached { 3.0 } else { 4.0 },
+                offset: 0.0,
+                since: -1.0,
+                flags,
+                _pad: 0,
+            });
+        }
+        let b = buffer(&mut self.layers.coverage, "coverage");
+        for (slot, segment) in segments.into_iter().enumerate() {
+            b.set(slot, segment);
         }
     }
 

@@ -23,7 +23,8 @@ use crate::crs::lonlat_to_world;
 use crate::model::Millis;
 use crate::render::{Frame, Gpu, Layer};
 
-/// The live layers, in drawing order (bottom first).
+/// The live layers (their numbers are the shader's layer bits; [`LayerId::ALL`] gives them in
+/// drawing order, bottom first).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LayerId {
     Zones = 0,
@@ -34,11 +35,17 @@ pub enum LayerId {
     Trails = 5,
     Units = 6,
     Alarms = 7,
+    /// Roads free units reach within the coverage time, and those none does.
+    Coverage = 8,
 }
 
+/// How many live layers there are.
+pub const LAYERS: usize = 9;
+
 impl LayerId {
-    pub const ALL: [LayerId; 8] = [
+    pub const ALL: [LayerId; LAYERS] = [
         LayerId::Zones,
+        LayerId::Coverage,
         LayerId::Congestion,
         LayerId::Cameras,
         LayerId::Places,
@@ -52,6 +59,7 @@ impl LayerId {
         match self {
             LayerId::Zones => "Zones",
             LayerId::Congestion => "Congestion",
+            LayerId::Coverage => "Coverage (10 min drive)",
             LayerId::Cameras => "Cameras",
             LayerId::Places => "Stations and alarm sites",
             LayerId::Routes => "Routes",
@@ -69,14 +77,14 @@ impl LayerId {
 
 // Every layer fits the flag bits the shader reads, and has an opacity in the uniform block.
 const _: () = assert!(LayerId::ALL.len() <= (LAYER_MASK + 1) as usize);
-const _: () = assert!(LayerId::ALL.len() == OPACITY_LAYERS);
+const _: () = assert!(LayerId::ALL.len() <= OPACITY_LAYERS);
 
 /// How a frame of live layers looks beyond the view: what is shown, how strongly, and for how
 /// long trails and fixes stay fresh.
 #[derive(Clone, Debug)]
 pub struct LiveStyle {
-    pub visible: [bool; 8],
-    pub opacity: [f32; 8],
+    pub visible: [bool; LAYERS],
+    pub opacity: [f32; LAYERS],
     pub trail_seconds: f32,
     pub stale_seconds: f32,
     /// Marker size factor (the video wall draws larger).
@@ -89,8 +97,9 @@ pub struct LiveStyle {
 impl Default for LiveStyle {
     fn default() -> Self {
         Self {
-            visible: [true; 8],
-            opacity: [1.0; 8],
+            // Coverage is the commander's: shown when asked for.
+            visible: std::array::from_fn(|i| i != LayerId::Coverage as usize),
+            opacity: [1.0; LAYERS],
             trail_seconds: 180.0,
             stale_seconds: 120.0,
             marker_scale: 1.0,
@@ -169,7 +178,7 @@ impl Layer for LiveLayers {
         let view = &frame.view;
         let (s, c) = view.bearing.to_radians().sin_cos();
         let mut opacity = [[0.0; 4]; OPACITY_LAYERS / 4];
-        for (i, o) in opacity.iter_mut().flatten().enumerate() {
+        for (i, o) in opacity.iter_mut().flatten().enumerate().take(LAYERS) {
             *o = if self.style.visible[i] { self.style.opacity[i] } else { 0.0 };
         }
         let globals = Globals {

@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod calls;
 pub mod clusters;
+pub mod coverage;
 pub mod incidents;
 pub mod look;
 pub mod map_view;

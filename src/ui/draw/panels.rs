@@ -26,6 +26,8 @@ pub fn left(ui: &mut egui::Ui, console: &mut Console) {
             ui.separator();
             units(ui, console);
             ui.separator();
+            super::coverage::panel(ui, console);
+            ui.separator();
             super::analysis::panel(ui, console);
             ui.separator();
             super::seats::present(ui, console);
@@ -44,7 +46,7 @@ fn layers(ui: &mut egui::Ui, console: &mut Console) {
     legend(ui, console);
 }
 
-/// Unit status and congestion colours, as the live layers draw them.
+/// Unit status, congestion and coverage colours, as the live layers draw them.
 /// A legend's mark in a map colour: a disc (units) or a line (congestion), drawn rather than
 /// written, so the names beside it keep the panel's readable text colour.
 fn swatch(ui: &mut egui::Ui, shade: egui::Color32, line: bool) {
@@ -73,6 +75,13 @@ fn legend(ui: &mut egui::Ui, console: &Console) {
                 ui.label(name);
             }
         }
+    });
+    ui.label(RichText::new("Coverage").strong());
+    ui.horizontal(|ui| {
+        swatch(ui, colour(palette.coverage_covered), true);
+        ui.label("a free unit within 10 min");
+        swatch(ui, colour(palette.coverage_gap), true);
+        ui.label("none");
     });
 }
 

@@ -1,5 +1,6 @@
 //! The status strip: units by status, open alarms with the oldest one's age, 110 calls ringing
-//! with the oldest wait (at a desk), congested kilometres, the clock and the role, and the
+//! with the oldest wait (at a desk), congested kilometres, the ten-minute coverage, the clock
+//! and the role, and the
 //! switch to and from the video wall. On the wall it stays on one line (statuses with no units
 //! left out) in large type readable from across the room, beside the wall's list: the 110
 //! figures of the day (ringing, answered within 10 s, escalations, prank share) and the open
@@ -12,6 +13,7 @@ use super::look::{age, day_start, readable, status_name};
 use crate::model::calls::ANSWER_TARGET_MS;
 use crate::model::{now_millis, AlarmState, UnitStatus};
 use crate::ops::desk::Breach;
+use crate::ui::state::coverage::{COVERAGE_MINUTES, MOVE_UP_BELOW};
 use crate::ui::state::Console;
 
 /// Type size of the wall's status strip and alarm list.
@@ -40,6 +42,7 @@ fn strip(ui: &mut egui::Ui, console: &mut Console, size: f32) {
     }
     ui.label(RichText::new(format!("congested {:.1} km", console.congested_km)).size(size));
     ui.separator();
+    coverage_figure(ui, console, size);
     let clock = chrono::Local::now().format("%H:%M:%S").to_string();
     ui.label(RichText::new(clock).size(size).monospace());
     let role = format!("{:?}", console.role()).to_lowercase();
@@ -50,6 +53,17 @@ fn strip(ui: &mut egui::Ui, console: &mut Console, size: f32) {
     ui.label(RichText::new(seat).size(size * 0.8));
     wall_switch(ui, console);
     sound_switch(ui, console);
+}
+
+/// The share of road a free unit reaches within ten minutes, in alarm red below the move-up
+/// threshold (nothing until it is counted).
+fn coverage_figure(ui: &mut egui::Ui, console: &Console, size: f32) {
+    let Some(share) = console.coverage.totals().map(|t| t.share()) else { return };
+    let low = share < MOVE_UP_BELOW;
+    let shade = if low { console.palette.alarm } else { console.palette.quiet };
+    let text = format!("{COVERAGE_MINUTES:.0}-min cover {:.0}%", share * 100.0);
+    ui.label(RichText::new(text).size(size).color(readable(shade, ui.visuals().panel_fill)).strong());
+    ui.separator();
 }
 
 /// Alert sounds on or off for this seat (alerts still show, and are still recorded).

@@ -4,11 +4,13 @@
 //! palette. Each frame it takes in what the desk brought and feeds the canvas's live layers
 //! (`layers`), works out the analyst's hotspots off the render thread (`hotspots`) and shows
 //! the record at a chosen moment in place of the live world (`replay`), and keeps the
-//! analyst's last report (`reports`) and who was near a place (`near`). It
+//! analyst's last report (`reports`) and who was near a place (`near`), and the commander's
+//! drive-time coverage and move-up (`coverage`). It
 //! draws nothing (`ui::draw` does, from this state); everything the operator does becomes a
 //! desk command, and nothing here changes the world directly.
 
 pub mod alerts;
+pub mod coverage;
 mod flight;
 pub mod hotspots;
 mod layers;
@@ -163,6 +165,8 @@ pub struct Console {
     pub reports: reports::Reports,
     /// Who was near a place the analyst picked.
     pub near: near::Near,
+    /// The commander's drive-time coverage and move-up.
+    pub coverage: coverage::CoverageDesk,
 }
 
 impl Console {
@@ -223,6 +227,7 @@ impl Console {
             replay: replay::Replay::default(),
             reports: reports::Reports::default(),
             near: near::Near::default(),
+            coverage: coverage::CoverageDesk::default(),
         }
     }
 
@@ -261,8 +266,14 @@ impl Console {
         self.refresh_selection(now);
         self.update_hotspots(ctx, now);
         match canvas {
-            Some(canvas) => self.update_layers(canvas, now),
-            None => drop(self.session.desk.take_changes()),
+            Some(canvas) => {
+                self.update_coverage(Some(&mut *canvas), now);
+                self.update_layers(canvas, now);
+            }
+            None => {
+                self.update_coverage(None, now);
+                drop(self.session.desk.take_changes());
+            }
         }
     }
 
