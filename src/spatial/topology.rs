@@ -14,6 +14,7 @@
 use std::collections::BTreeSet;
 
 use geo::algorithm::sweep::Intersections;
+use geo::algorithm::orient::{Direction, Orient};
 use geo::algorithm::Validation;
 use geo::{
     BooleanOps, BoundingRect, ChamberlainDuquetteArea, Coord, Haversine, InteriorPoint, Length, Line, LineString,
@@ -64,10 +65,13 @@ impl std::fmt::Display for Problem {
 /// Every problem in a set of zones (all levels together), invalid rings first.
 pub fn check(zones: &[Zone]) -> Vec<Problem> {
     let mut problems: Vec<Problem> = zones.iter().flat_map(invalid_rings).collect();
-    let valid: Vec<&Zone> = zones
+    // Files wind their rings either way; the unions and differences want one way.
+    let oriented: Vec<Zone> = zones
         .iter()
         .filter(|z| !problems.iter().any(|p| p.kind == ProblemKind::InvalidRing && p.zones[0] == z.code))
+        .map(|z| Zone { polygon: z.polygon.orient(Direction::Default), ..z.clone() })
         .collect();
+    let valid: Vec<&Zone> = oriented.iter().collect();
     let levels: BTreeSet<u8> = valid.iter().map(|z| z.level).collect();
     for &level in &levels {
         let of_level: Vec<&Zone> = valid.iter().copied().filter(|z| z.level == level).collect();

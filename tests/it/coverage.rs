@@ -303,8 +303,17 @@ fn query_coverage_prints_the_total_and_each_zone_and_refuses_bad_input() {
     assert!(!out.status.success() && text(&out).1.contains("no-such-units.geojson"), "{}", text(&out).1);
 }
 
-/// A square parent cut into four; `broken` moves one child over its neighbour (an overlap and
-/// a gap) and adds a zone whose ring crosses itself.
+/// A square parent cut into four (one wound clockwise, as some files wind them); `broken`
+/// moves one child over its neighbour (an overlap and a gap) and adds a zone whose ring
+/// crosses itself.
+/// The same feature with its ring's points in the other order.
+fn clockwise(mut feature: serde_json::Value) -> serde_json::Value {
+    if let Some(ring) = feature["geometry"]["coordinates"][0].as_array_mut() {
+        ring.reverse();
+    }
+    feature
+}
+
 fn zones_file(dir: &std::path::Path, broken: bool) -> std::path::PathBuf {
     let square = |code: &str, level: u8, x: f64, y: f64, size: f64| {
         let (x0, y0, x1, y1) = (106.8 + x, -6.2 + y, 106.8 + x + size, -6.2 + y + size);
@@ -315,7 +324,7 @@ fn zones_file(dir: &std::path::Path, broken: bool) -> std::path::PathBuf {
     let mut features = vec![
         square("P", 6, 0.0, 0.0, 0.02),
         square("A", 7, 0.0, 0.0, 0.01),
-        square("B", 7, 0.01, 0.0, 0.01),
+        clockwise(square("B", 7, 0.01, 0.0, 0.01)),
         square("C", 7, 0.0, 0.01, 0.01),
         square("D", 7, 0.01 - shift, 0.01, 0.01),
     ];
