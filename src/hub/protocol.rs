@@ -105,7 +105,8 @@ pub const MAX_UNIT_ID: usize = 64;
 
 /// Reads a command a seat may send: a desk's own (acknowledge, dispatch, resolve, false alarm,
 /// status, close, reopen, unassign, place, answer and classify a call, block and unblock a
-/// number, open and work an incident), with its unit id and note within their limits.
+/// number, open and work an incident, move a unit up to a post), with its unit id, note and
+/// post within their limits (a post on the globe).
 /// Anything else (a roster change, a repair record, a session record, a refusal) is not a
 /// message a seat can send at all, so it is never journaled as one.
 fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Command, D::Error> {
@@ -202,4 +203,32 @@ pub fn event_line(seq: u64, event: &Event, refused: Option<&str>) -> serde_json:
         }
     }
     serde_json::Value::Object(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_command(command: serde_json::Value) -> Result<Command, String> {
+        let text = serde_json::json!({"type": "command", "id": 1, "command": command}).to_string();
+        match ToHub::decode(&text)? {
+            ToHub::Command { command, .. } => Ok(command),
+            other => Err(format!("not a command: {other:?}")),
+        }
+    }
+
+    #[test]
+    fn a_move_up_is_read_with_its_post_on_the_globe_and_its_names_within_limits() {
+        let up = |unit: &str, post: &str, lon: f64, lat: f64| {
+            decode_command(serde_json::json!({"move_up": {"unit": unit, "post": post, "lon": lon, "lat": lat}}))
+        };
+        assert!(matches!(up("demo-0001", "Polsek Tengah", 109.0, -5.2), Ok(Command::MoveUp { .. })));
+        assert!(up("demo-0001", "Polsek Tengah", 190.0, -5.2).is_err_and(|e| e.contains("on the globe")));
+        assert!(up("demo-0001", "Polsek Tengah", 109.0, -95.0).is_err());
+        assert!(up("demo-0001", &"p".repeat(MAX_NOTE + 1), 109.0, -5.2).is_err());
+        assert!(up(&"u".repeat(MAX_UNIT_ID + 1), "Polsek", 109.0, -5.2).is_err_and(|e| e.contains("unit id")));
+        // JSON has no NaN: a string where the number goes is refused by the reader.
+        let text = r#"{"move_up": {"unit": "u", "post": "p", "lon": "NaN", "lat": 0}}"#;
+        assert!(decode_command(serde_json::from_str(text).expect("json")).is_err());
+    }
 }

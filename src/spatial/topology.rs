@@ -13,8 +13,8 @@
 
 use std::collections::BTreeSet;
 
-use geo::algorithm::sweep::Intersections;
 use geo::algorithm::orient::{Direction, Orient};
+use geo::algorithm::sweep::Intersections;
 use geo::algorithm::Validation;
 use geo::{
     BooleanOps, BoundingRect, ChamberlainDuquetteArea, Coord, Haversine, InteriorPoint, Length, Line, LineString,
