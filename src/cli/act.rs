@@ -91,6 +91,19 @@ pub enum Action {
         #[arg(long)]
         number: String,
     },
+    /// Move a free unit up to a post, a station or a checkpoint (commanders only): the post
+    /// becomes its station and it is returning there.
+    MoveUp {
+        /// The unit's id
+        #[arg(long)]
+        unit: String,
+        /// The post's name
+        #[arg(long)]
+        post: String,
+        /// Where the post is, as LON,LAT
+        #[arg(long, value_parser = crate::crs::parse_lonlat, allow_hyphen_values = true)]
+        at: (f64, f64),
+    },
     /// Open and work incidents.
     #[command(subcommand)]
     Incident(IncidentAction),
@@ -212,6 +225,7 @@ impl Action {
             Action::Classify { call, class } => Command::Classify { call, class },
             Action::Block { number, reason, until } => Command::Block { number, reason, until },
             Action::Unblock { number } => Command::Unblock { number },
+            Action::MoveUp { unit, post, at: (lon, lat) } => Command::MoveUp { unit, post, lon, lat },
             Action::Incident(action) => action.command(),
         }
     }

@@ -20,7 +20,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("feeds", &["crs", "model", "world", "ingest"]),
     ("layer_files", &["crs", "model", "basemap", "feeds"]),
     ("sim", &["crs", "model", "spatial", "feeds"]),
-    ("hub", &["model", "org", "users", "world", "spatial", "ingest", "feeds"]),
+    ("hub", &["crs", "model", "org", "users", "world", "spatial", "ingest", "feeds"]),
     ("relay", &["model", "org", "world", "journal", "spatial", "ingest"]),
     ("exchange", &["model", "world"]),
     ("analysis", &["crs", "model", "org", "world", "journal", "spatial", "layer_files"]),

@@ -255,6 +255,14 @@ fn seats_share_one_world_and_the_hub_decides_who_may_do_what() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains(&format!("outside {other_name}'s jurisdiction")), "{}", text(&out));
 
+    // Moving a unit up to a post is a commander's: an operator's is refused by the world.
+    let at = format!("{},{}", place.0, place.1);
+    let out = act(&url, "sari", PASSWORD, &["move-up", "--unit", "panic-1", "--post", "Pos Pasar", "--at", &at]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("only a commander may move a unit up"), "{}", text(&out));
+    let out = act(&url, "sari", PASSWORD, &["move-up", "--unit", "u", "--post", "P", "--at", "200,0"]);
+    assert!(!out.status.success() && text(&out).contains("200,0"), "{}", text(&out));
+
     // A modified seat sending what no seat may (a roster change, a forged login record): the
     // hub cannot read it as a seat's command and closes the session, journaling why.
     runtime.block_on(async {
