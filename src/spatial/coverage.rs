@@ -193,6 +193,10 @@ impl Coverage {
     }
 
     fn recompute(&mut self) {
+        // Counted afresh: new speeds change what every piece counted before.
+        self.counted.iter_mut().for_each(|t| *t = UNREACHED);
+        self.totals.covered_m = 0.0;
+        self.totals.zones.iter_mut().for_each(|z| z.0 = 0.0);
         for node in 0..self.best.len() {
             self.best[node] = UNREACHED;
             self.owner[node] = NO_OWNER;
@@ -478,6 +482,18 @@ mod tests {
         coverage.remove(7);
         assert!(coverage.totals().covered_m.abs() < 1e-6 && coverage.totals().zones[0].0.abs() < 1e-6);
         assert!((coverage.totals().road_m - 2.0 * piece).abs() < 1.0);
+    }
+
+    #[test]
+    fn new_speeds_count_every_street_again() {
+        let graph = street();
+        let mut coverage = Coverage::new(&graph, 1, |_, _| vec![0], 60.0);
+        coverage.set_sources([(7, vec![0])]);
+        // Traffic halves every speed: a minute now covers 300 m, the same as a fresh count.
+        coverage.set_speeds(&graph, |e| e.seconds() * 2.0);
+        let covered = coverage.totals().covered_m;
+        assert!((covered - 300.0).abs() < 1.0, "{covered}");
+        assert_eq!(coverage.totals().zones[0].0, covered);
     }
 
     #[test]

@@ -56,7 +56,12 @@ impl Console {
     /// Follows the world (every two seconds) and redraws the roads whose coverage changed
     /// (when there is a canvas to draw on).
     pub(super) fn update_coverage(&mut self, canvas: Option<&mut Canvas>, now: Millis) {
-        if now - self.coverage.at >= COVERAGE_EVERY_MS && self.wants_coverage() {
+        if !self.wants_coverage() {
+            // Not kept up: no figure rather than an old one shown as live.
+            self.coverage.coverage = None;
+            return;
+        }
+        if now - self.coverage.at >= COVERAGE_EVERY_MS {
             self.coverage.at = now;
             self.follow_world(now);
         }
@@ -69,7 +74,8 @@ impl Console {
         let desk = &self.session.desk;
         let Some(router) = desk.router() else { return };
         let limit_s = COVERAGE_MINUTES * 60.0;
-        let world = desk.world();
+        // A live figure: the live world, also while a replay is shown.
+        let world = desk.live_world();
         let Some(coverage) = &mut self.coverage.coverage else {
             self.coverage.coverage = Some(Coverage::of_units(router, &desk.live.zones, world.units(), limit_s, now));
             self.coverage.speeds_at = desk.speeds_at();
@@ -117,7 +123,7 @@ impl Console {
             .collect();
         let share_before = coverage.totals().share();
         let found = suggest(coverage, &posts);
-        let units = desk.world().units();
+        let units = desk.live_world().units();
         let Some((found, unit)) = found.and_then(|f| units.get(f.unit as usize).map(|u| (f, u))) else {
             self.coverage.no_suggestion = Some("no move to a station gains coverage".into());
             return;
