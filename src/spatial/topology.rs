@@ -136,7 +136,11 @@ fn invalid_rings(zone: &Zone) -> Vec<Problem> {
 
 /// Where a ring first crosses or touches itself away from its own corners.
 fn self_crossing(ring: &LineString<f64>) -> Option<Coord<f64>> {
-    let lines: Vec<(usize, Line<f64>)> = ring.lines().enumerate().filter(|(_, l)| l.start != l.end).collect();
+    // A point repeated (common in exported files) is one corner, not a segment of its own.
+    let mut points = ring.0.clone();
+    points.dedup();
+    let ring = LineString::new(points);
+    let lines: Vec<(usize, Line<f64>)> = ring.lines().enumerate().collect();
     let count = ring.0.len().saturating_sub(1);
     let neighbours = |a: usize, b: usize| a.abs_diff(b) == 1 || a.abs_diff(b) + 1 == count;
     let segments: Vec<IndexedLine> = lines.into_iter().map(|(i, line)| IndexedLine { i, line }).collect();

@@ -303,9 +303,19 @@ fn query_coverage_prints_the_total_and_each_zone_and_refuses_bad_input() {
     assert!(!out.status.success() && text(&out).1.contains("no-such-units.geojson"), "{}", text(&out).1);
 }
 
-/// A square parent cut into four (one wound clockwise, as some files wind them); `broken`
+/// A square parent cut into four (one wound clockwise with a corner written twice, as some
+/// files have them); `broken`
 /// moves one child over its neighbour (an overlap and a gap) and adds a zone whose ring
 /// crosses itself.
+/// The same feature with its second point written twice, as exported files often do.
+fn repeated_corner(mut feature: serde_json::Value) -> serde_json::Value {
+    if let Some(ring) = feature["geometry"]["coordinates"][0].as_array_mut() {
+        let corner = ring[1].clone();
+        ring.insert(1, corner);
+    }
+    feature
+}
+
 /// The same feature with its ring's points in the other order.
 fn clockwise(mut feature: serde_json::Value) -> serde_json::Value {
     if let Some(ring) = feature["geometry"]["coordinates"][0].as_array_mut() {
@@ -324,7 +334,7 @@ fn zones_file(dir: &std::path::Path, broken: bool) -> std::path::PathBuf {
     let mut features = vec![
         square("P", 6, 0.0, 0.0, 0.02),
         square("A", 7, 0.0, 0.0, 0.01),
-        clockwise(square("B", 7, 0.01, 0.0, 0.01)),
+        repeated_corner(clockwise(square("B", 7, 0.01, 0.0, 0.01))),
         square("C", 7, 0.0, 0.01, 0.01),
         square("D", 7, 0.01 - shift, 0.01, 0.01),
     ];
