@@ -605,3 +605,25 @@ fn a_journal_written_before_calls_still_replays() {
     );
     assert!(alarms[2].closure.is_none() && alarms[2].notes.cut, "reopened by the commander");
 }
+
+/// A journal written by main at a6f4c0a (2026-12-01), before the move-up command was added:
+/// an hour of the simulated centre (`pantau sim --history 1h --report-every 1800
+/// --calls-per-min 1 --end 2026-12-01T06:00:00Z --seed 3`) with the roster, positions, 110
+/// calls routed, answered and judged, incidents opened, dispatched, worked and closed, and a
+/// snapshot in PNTSNAP5. It must still replay, with and without its snapshot, to the same world.
+#[test]
+fn a_journal_written_before_move_up_still_replays() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journal-2026-12-01-calls");
+    let report = journal::verify(&fixture).expect("verify");
+    assert!(report.ok, "{:?} {:?}", report.problems, report.snapshot_problems);
+    assert_eq!((report.records, report.snapshots), (2003, 1));
+    assert_eq!((report.counts["positions"], report.counts["calls"], report.counts["commands"]), (612, 352, 1039));
+    let world = replayed_with_and_without_its_snapshot(&fixture);
+    let calls = world.calls().len();
+    let judged = world.calls().iter().filter(|c| c.verdict.is_some()).count();
+    let incidents = world.incidents();
+    let closed = incidents.iter().filter(|i| i.state == pantau::model::IncidentState::Closed).count();
+    // 178 calls and 12 incidents, as the writer itself counted them when it wrote the journal.
+    assert_eq!((world.units().len(), calls, incidents.len()), (306, 178, 12));
+    assert_eq!((judged, closed), (133, 5), "verdicts and closures replayed");
+}
