@@ -88,6 +88,11 @@ fn places(world: &World, command: &Command) -> Vec<(String, (f64, f64))> {
         Command::MoveUp { unit: u, post, lon, lat } => {
             unit(u).into_iter().chain([(format!("post {post}"), (*lon, *lat))]).collect()
         }
+        Command::SavePlan { plan } => {
+            let checkpoints = plan.checkpoints.iter().map(|c| (format!("checkpoint {}", c.name), (c.lon, c.lat)));
+            let waypoints = plan.escorts.iter().flat_map(|e| &e.waypoints);
+            checkpoints.chain(waypoints.map(|w| (format!("waypoint {}", w.name), (w.lon, w.lat)))).collect()
+        }
         _ => Vec::new(),
     }
 }

@@ -105,8 +105,8 @@ pub const MAX_UNIT_ID: usize = 64;
 
 /// Reads a command a seat may send: a desk's own (acknowledge, dispatch, resolve, false alarm,
 /// status, close, reopen, unassign, place, answer and classify a call, block and unblock a
-/// number, open and work an incident, move a unit up to a post), with its unit id, note and
-/// post within their limits (a post on the globe).
+/// number, open and work an incident, move a unit up to a post, save or drop an operation plan),
+/// with its unit id, note, post and plan within their limits (places on the globe).
 /// Anything else (a roster change, a repair record, a session record, a refusal) is not a
 /// message a seat can send at all, so it is never journaled as one.
 fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Command, D::Error> {
@@ -136,6 +136,14 @@ fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Com
             )))
         }
         Command::MoveUp { unit, .. } => Some(unit),
+        Command::SavePlan { plan } => match plan.check() {
+            Ok(()) => None,
+            Err(why) => return Err(D::Error::custom(why)),
+        },
+        Command::DropPlan { id } if id.len() > crate::model::plans::MAX_PLAN_NAME => {
+            return Err(D::Error::custom("a plan id over 200 bytes"))
+        }
+        Command::DropPlan { .. } => None,
         Command::Block { number, reason, .. } if !is_number(number) || reason.len() > MAX_NOTE => {
             return Err(D::Error::custom(format!(
                 "a block needs a caller's number and a reason under {MAX_NOTE} bytes"

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 pub mod calls;
 pub mod incidents;
 pub mod legacy;
+pub mod plans;
 
 pub use calls::{Call, CallId, CallPhase, CallState, CallerLocation, Channel, Classification};
 pub use incidents::{Incident, IncidentId, IncidentKind, IncidentState};
@@ -482,6 +483,15 @@ pub enum Command {
         post: String,
         lon: f64,
         lat: f64,
+    },
+    /// A commander saves an operation plan (replacing the one with its id); the world follows
+    /// it from then on.
+    SavePlan {
+        plan: plans::Plan,
+    },
+    /// A commander drops a plan by its id.
+    DropPlan {
+        id: String,
     },
 }
 

@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 
 pub mod calls;
 pub mod incidents;
+pub mod plans;
 pub mod service_levels;
 
 use calls::{CallBook, Report};
 use incidents::{IncidentBook, Opening};
+use plans::{Followed, PlanBook, PlanFlag};
 
 use crate::model::calls::NumberBlock;
 use crate::model::{
@@ -63,6 +65,9 @@ pub struct Saved {
     /// Callers' locations that came before their calls rang, by number.
     #[serde(default)]
     pub early_locations: Vec<(String, CallerLocation)>,
+    /// The operation plans followed, with their escorts' progress.
+    #[serde(default)]
+    pub plans: Vec<Followed>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -77,6 +82,7 @@ pub struct World {
     changes: ChangeSet,
     calls: CallBook,
     incidents: IncidentBook,
+    plans: PlanBook,
 }
 
 impl World {
@@ -95,6 +101,7 @@ impl World {
                 let slot = self.unit_slot(device);
                 self.units[slot as usize].last_fix = Some(*fix);
                 self.mark_unit(slot);
+                self.plans.position(device, fix);
                 Outcome::Applied
             }
             Event::Alarm { device, kind, fix, priority, time, notes, .. } => {
@@ -246,6 +253,11 @@ impl World {
                 Outcome::Refused("only a commander may move a unit up to a post".into())
             }
             Command::MoveUp { unit, post, .. } => self.move_up(unit, post),
+            Command::SavePlan { .. } | Command::DropPlan { .. } if role != Role::Commander => {
+                Outcome::Refused("only a commander may save or drop an operation plan".into())
+            }
+            Command::SavePlan { plan } => self.plans.save(plan),
+            Command::DropPlan { id } => self.plans.drop_plan(id),
             Command::Enrol { .. } if role != Role::Commander => {
                 Outcome::Refused("only a commander may change the roster".into())
             }
@@ -519,6 +531,16 @@ impl World {
         self.incidents.incidents()
     }
 
+    /// The operation plans followed, with their escorts' progress.
+    pub fn plans(&self) -> &[Followed] {
+        self.plans.plans()
+    }
+
+    /// What the plans flag at `now` (late convoys, units off their posts).
+    pub fn plan_flags(&self, now: Millis) -> Vec<PlanFlag> {
+        self.plans.flags(|id| self.unit(id), now)
+    }
+
     pub fn incident(&self, id: IncidentId) -> Option<&Incident> {
         self.incidents.incident(id)
     }
@@ -540,7 +562,7 @@ impl World {
 
     /// A world holding what a snapshot or a hub's welcome saved, nothing marked changed.
     pub fn from_saved(saved: Saved) -> Self {
-        let Saved { units, alarms, calls, blocks, incidents, early_locations } = saved;
+        let Saved { units, alarms, calls, blocks, incidents, early_locations, plans } = saved;
         let unit_slots = units.iter().enumerate().map(|(slot, u)| (u.id.clone(), slot as u32)).collect();
         // Alarms are in id order, so the last one seen per device is its latest.
         let latest_alarm = alarms.iter().map(|a| (a.source.clone(), a.id)).collect();
@@ -554,6 +576,7 @@ impl World {
             changes: ChangeSet::default(),
             calls: CallBook::from_saved(calls, blocks, early_locations),
             incidents: IncidentBook::from_saved(incidents),
+            plans: PlanBook::restore(plans),
         }
     }
 
@@ -571,10 +594,11 @@ impl World {
             blocks: self.calls.blocks().cloned().collect(),
             incidents: self.incidents.incidents().to_vec(),
             early_locations: self.early_locations().map(|(n, l)| (n.clone(), l.clone())).collect(),
+            plans: self.plans.plans().to_vec(),
         }
     }
 
-    /// Same units, alarms, calls, blocks, incidents and early locations (ignores pending change
+    /// Same units, alarms, calls, blocks, incidents, early locations and plans (ignores pending change
     /// sets).
     pub fn same_state(&self, other: &World) -> bool {
         self.units == other.units
@@ -583,6 +607,7 @@ impl World {
             && self.calls.blocks().eq(other.calls.blocks())
             && self.incidents.incidents() == other.incidents.incidents()
             && self.calls.early_locations().eq(other.calls.early_locations())
+            && self.plans == other.plans
     }
 }
 
@@ -628,6 +653,40 @@ mod tests {
         assert!(matches!(w.apply_one(&cmd(Role::Commander, up("u2"))), Outcome::Refused(r) if r.contains("OnScene")));
         assert!(matches!(w.apply_one(&cmd(Role::Commander, up("u9"))), Outcome::Refused(_)));
         assert_eq!(w.unit("u2").map(|u| u.status), Some(UnitStatus::OnScene));
+    }
+
+    #[test]
+    fn only_a_commander_saves_a_plan_and_its_progress_survives_a_snapshot() {
+        use crate::model::plans::{Escort, Plan, Waypoint};
+        let at = |lon| Waypoint { name: format!("at {lon}"), lon, lat: -6.2, eta: 5 };
+        let escort = Escort {
+            name: "convoy".into(),
+            units: vec!["u1".into()],
+            waypoints: vec![at(106.8), at(106.9)],
+            hold: vec![],
+        };
+        let plan = Plan {
+            id: "op".into(),
+            name: "Op".into(),
+            checkpoints: vec![],
+            escorts: vec![escort],
+            deployments: vec![],
+        };
+        let save = || Command::SavePlan { plan: plan.clone() };
+        let mut w = World::new();
+        assert!(matches!(w.apply_one(&cmd(Role::Operator, save())), Outcome::Refused(r) if r.contains("commander")));
+        assert_eq!(w.apply_one(&cmd(Role::Commander, save())), Outcome::Applied);
+        w.apply(&[pos("u1", 3, 106.8)]);
+        assert_eq!(w.plans()[0].reached[0], vec![Some(3), None]);
+        assert_eq!(w.plan_flags(5 + plans::LATE_GRACE_MS + 1).len(), 1);
+        let bytes = postcard::to_stdvec(&w.saved()).expect("encode");
+        let again = World::from_saved(postcard::from_bytes(&bytes).expect("decode"));
+        assert!(again.same_state(&w));
+        assert_eq!(again.plans()[0].reached[0], vec![Some(3), None]);
+        let drop = Command::DropPlan { id: "op".into() };
+        assert!(matches!(w.apply_one(&cmd(Role::Analyst, drop.clone())), Outcome::Refused(_)));
+        assert_eq!(w.apply_one(&cmd(Role::Commander, drop)), Outcome::Applied);
+        assert!(!again.same_state(&w));
     }
 
     #[test]

@@ -13,7 +13,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("org", &["model"]),
     ("users", &["model"]),
     ("basemap", &["crs"]),
-    ("world", &["model"]),
+    ("world", &["crs", "model"]),
     ("journal", &["model", "world"]),
     ("spatial", &["crs", "model", "world", "basemap"]),
     ("ingest", &["crs", "model", "world", "journal"]),
