@@ -41,6 +41,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("journal_snapshot", journal_snapshot),
     ("mvt_tile", mvt_tile),
     ("hub_message", hub_message),
+    ("plan_toml", plan_file),
 ];
 
 /// A message a seat sends the hub (a WebSocket text frame): taken when it reads as a login or
@@ -169,6 +170,25 @@ fn layer_file(data: &[u8], extension: &str) -> bool {
     let zones = load_zones(&path).is_ok_and(|z| !z.is_empty());
     let units = load_units(&path).is_ok_and(|u| !u.is_empty());
     cameras || zones || units
+}
+
+/// An operation plan file as `pantau plan check` and `pantau act plan` read it; a plan read is
+/// then saved into a world, which checks it again.
+fn plan_file(data: &[u8]) -> bool {
+    let Ok(dir) = tempfile::tempdir() else { return false };
+    let path = dir.path().join("plan.toml");
+    if std::fs::write(&path, data).is_err() {
+        return false;
+    }
+    let Ok(draft) = pantau::layer_files::read_plan(&path) else { return false };
+    let mut world = pantau::world::World::new();
+    let save = pantau::model::Event::Command {
+        user: "fuzz".into(),
+        role: pantau::model::Role::Commander,
+        time: NOW,
+        command: pantau::model::Command::SavePlan { plan: draft.plan },
+    };
+    world.apply_one(&save) == pantau::world::Outcome::Applied
 }
 
 /// An events segment as found on disk: verified, replayed, then opened (which recovers);

@@ -1,11 +1,14 @@
 //! `pantau act`: one command at the hub as the logged-in person (acknowledge, dispatch,
 //! resolve, false-alarm, status; answer and classify a call; block and unblock a number; open
-//! and work an incident). Prints the sequence number it was journaled as; a refusal
+//! and work an incident; save or drop an operation plan). Prints the sequence number it was journaled as; a refusal
 //! is printed with its reason and exits 1.
+
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 
+use super::plan::complete_plan;
 use super::seat::{connect, HubArgs};
 use crate::hub::protocol::Want;
 use crate::model::{
@@ -103,6 +106,22 @@ pub enum Action {
         /// Where the post is, as LON,LAT
         #[arg(long, value_parser = crate::crs::parse_lonlat, allow_hyphen_values = true)]
         at: (f64, f64),
+    },
+    /// Save an operation plan from its file (commanders only), replacing the plan with its id;
+    /// escort times and roads left out are worked out on `--map`'s roads first.
+    Plan {
+        /// The plan (TOML; see `pantau plan check`)
+        #[arg(long)]
+        file: PathBuf,
+        /// The base map whose roads time the escorts
+        #[arg(long)]
+        map: Option<PathBuf>,
+    },
+    /// Stop following an operation plan (commanders only).
+    DropPlan {
+        /// The plan's id
+        #[arg(long)]
+        id: String,
     },
     /// Open and work incidents.
     #[command(subcommand)]
@@ -214,8 +233,8 @@ fn until(text: &str) -> Result<i64, String> {
 }
 
 impl Action {
-    fn command(self) -> Command {
-        match self {
+    fn command(self) -> Result<Command> {
+        Ok(match self {
             Action::Acknowledge { alarm } => Command::Acknowledge { alarm },
             Action::Dispatch { alarm, unit } => Command::Dispatch { alarm, unit },
             Action::Resolve { alarm } => Command::Resolve { alarm },
@@ -226,19 +245,22 @@ impl Action {
             Action::Block { number, reason, until } => Command::Block { number, reason, until },
             Action::Unblock { number } => Command::Unblock { number },
             Action::MoveUp { unit, post, at: (lon, lat) } => Command::MoveUp { unit, post, lon, lat },
+            Action::Plan { file, map } => Command::SavePlan { plan: complete_plan(&file, map.as_deref())?.0 },
+            Action::DropPlan { id } => Command::DropPlan { id },
             Action::Incident(action) => action.command(),
-        }
+        })
     }
 }
 
 /// Runs the command; `Ok(false)` when the hub refused it.
 pub fn run(args: ActArgs) -> Result<bool> {
+    let command = args.action.command()?;
     let login = args.hub.login("act", Want::Nothing)?;
     let pin = args.hub.pin()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let mut seat = connect(&args.hub.hub, pin, login).await?;
-        let answer = seat.command(args.action.command()).await;
+        let answer = seat.command(command).await;
         seat.logout().await;
         match answer? {
             Ok(seq) => {

@@ -19,6 +19,7 @@
 //! | `export eidd / cap` | `export` |
 //! | `certs` | `certs` |
 //! | `zones check` | `zones` |
+//! | `plan check` | `plan` |
 //!
 //! What several of them share (`--map demo`, image sizes) is in `args`; what `watch` and `act`
 //! share (the hub, the login) is in `seat`.
@@ -36,6 +37,7 @@ mod export;
 mod import;
 mod info;
 mod journal;
+mod plan;
 mod query;
 mod render;
 mod replay;
@@ -113,6 +115,10 @@ pub enum Command {
     /// Documents for other agencies: an incident as EIDD-style JSON, an area warning as CAP 1.2.
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Operation plans (checkpoints, escorts, deployments): check a plan file and time its
+    /// escorts on a map's roads.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -138,5 +144,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Report(args) => report::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Zones(command) => zones::run(command),
+        Command::Plan(command) => plan::run(command),
     }
 }

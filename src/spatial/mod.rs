@@ -1,6 +1,7 @@
 //! Spatial services, the questions operators ask all day: nearest units (R-tree on the unit
 //! sphere), which zone holds a point (rayonisasi), which cameras see it, and the routable road
-//! graph for drive times, and which roads available units reach within minutes (coverage);
+//! graph for drive times, which roads available units reach within minutes (coverage), and
+//! an escort's route timed and its streets named;
 //! [`LiveIndex`] keeps them current with the world and counts what each
 //! zone holds.
 
@@ -11,6 +12,7 @@ pub mod coverage;
 pub mod dispatch;
 pub mod live;
 pub mod moveup;
+pub mod plans;
 pub mod roads;
 pub mod streets;
 pub mod topology;

@@ -25,13 +25,14 @@ use crate::common::demo_city;
 const PASSWORD: &str = "a long enough password";
 
 /// The people of the test centre: a Polres operator, a Polsek operator (another Polsek than
-/// where the alarm is), a viewer and the wall.
+/// where the alarm is), the wall (a viewer) and a commander over the whole centre.
 fn users_file(dir: &Path, polres: &str, other_polsek: &str) -> PathBuf {
     let path = dir.join("users.toml");
     let mut users = pantau::users::Users::load_or_new(&path).expect("users");
     users.add("sari", Role::Operator, Some(polres.into()), PASSWORD).expect("add");
     users.add("joko", Role::Operator, Some(other_polsek.into()), PASSWORD).expect("add");
     users.add("wall", Role::Viewer, None, PASSWORD).expect("add");
+    users.add("bayu", Role::Commander, None, PASSWORD).expect("add");
     users.save(&path).expect("save");
     path
 }
@@ -262,6 +263,26 @@ fn seats_share_one_world_and_the_hub_decides_who_may_do_what() {
     assert!(text(&out).contains("only a commander may move a unit up"), "{}", text(&out));
     let out = act(&url, "sari", PASSWORD, &["move-up", "--unit", "u", "--post", "P", "--at", "200,0"]);
     assert!(!out.status.success() && text(&out).contains("200,0"), "{}", text(&out));
+
+    // An operation plan is a commander's too; the commander's is journaled and seen by all.
+    let plan = dir.path().join("plan.toml");
+    let (lon, lat) = place;
+    std::fs::write(
+        &plan,
+        format!(
+            "id = \"op-1\"\nname = \"Operasi Pasar\"\n[[checkpoint]]\nname = \"Pos Pasar\"\nat = [{lon}, {lat}]\n\
+             from = 2026-12-01T06:00:00+07:00\nuntil = 2026-12-01T18:00:00+07:00\nunits = [\"u1\"]\n"
+        ),
+    )
+    .expect("plan");
+    let save = ["plan", "--file", plan.to_str().expect("utf-8")];
+    let out = act(&url, "sari", PASSWORD, &save);
+    assert!(out.status.code() == Some(1) && text(&out).contains("only a commander may save"), "{}", text(&out));
+    let out = act(&url, "bayu", PASSWORD, &save);
+    assert!(out.status.success(), "{}", text(&out));
+    let line = watch.wait_for("the saved plan", |l| l["user"] == "bayu" && l["command"]["save_plan"].is_object());
+    assert_eq!((line["user"].as_str(), line["outcome"].as_str()), (Some("bayu"), Some("applied")), "{line}");
+    assert_eq!(line["command"]["save_plan"]["plan"]["checkpoints"][0]["name"], "Pos Pasar", "{line}");
 
     // A modified seat sending what no seat may (a roster change, a forged login record): the
     // hub cannot read it as a seat's command and closes the session, journaling why.

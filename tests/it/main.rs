@@ -23,6 +23,7 @@ mod limits;
 mod live_layers;
 mod mqtt;
 mod ops;
+mod plans;
 mod properties;
 mod query_cli;
 mod readme;

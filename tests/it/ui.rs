@@ -1255,3 +1255,90 @@ fn a_commander_sees_coverage_fall_and_moves_a_unit_up() {
         (UnitStatus::Returning, Some(suggestion.post.name.as_str()))
     );
 }
+
+/// A plan on the commander's desk: a convoy that has not reached a waypoint past its time, a
+/// checkpoint whose unit is 2 km away and a deployment short of units are flagged in the
+/// panel and the status strip and drawn on the map in the alarm colour; **Drop** stops it,
+/// journaled.
+#[test]
+fn a_commander_s_plan_flags_a_late_convoy_and_a_unit_off_post_then_is_dropped() {
+    use pantau::model::plans::{Checkpoint, Deployment, Escort, Plan, Waypoint};
+    use pantau::model::{Command, Event, FeedKind, Fix, UnitKind};
+    let (console, _dir) = console(Role::Commander);
+    let (lon, lat) = demo::CENTRE;
+    let now = pantau::model::now_millis();
+    let fix = |dx: f64| Fix { time: now, lon: lon + dx, lat, speed: None, heading: None, accuracy: None };
+    let events = vec![
+        Event::Position { device: "demo-0001".into(), fix: fix(0.0), feed: FeedKind::Simulator },
+        Event::Position { device: "demo-0002".into(), fix: fix(-0.018), feed: FeedKind::Simulator },
+    ];
+    drop(console.session.ingest().expect("running").send(events));
+    let zone = console.session.desk.live.zones.lookup(lon, lat).first().map(|z| z.code.clone()).expect("a zone");
+    let minutes = |m: i64| now + m * 60_000;
+    let waypoint = |name: &str, dx: f64, eta| Waypoint { name: name.into(), lon: lon + dx, lat, eta };
+    let plan = Plan {
+        id: "op-1".into(),
+        name: "Operasi Pusat".into(),
+        checkpoints: vec![Checkpoint {
+            name: "Pos Timur".into(),
+            lon: lon + 0.01,
+            lat,
+            radius_m: 150.0,
+            from: minutes(-60),
+            until: minutes(60),
+            units: vec!["demo-0002".into()],
+        }],
+        escorts: vec![Escort {
+            name: "Konvoi".into(),
+            units: vec!["demo-0001".into()],
+            waypoints: vec![waypoint("Start", 0.0, minutes(-10)), waypoint("Finish", 0.02, minutes(-5))],
+            hold: vec![],
+        }],
+        deployments: vec![Deployment { zone, kind: UnitKind::Drone, count: 3, from: minutes(-60), until: minutes(60) }],
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .wgpu()
+        .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console);
+    step_until(&mut harness, "the two units", |h| {
+        h.state().session.desk.world().units().iter().filter(|u| u.last_fix.is_some()).count() == 2
+    });
+    // Alarm red on the map (between the side panels), exactly as the overlays paint it.
+    let red = |image: &image::RgbaImage, palette: &pantau::render::style::Palette| {
+        let [r, g, b, _] = pantau::render::style::bytes(palette.alarm);
+        image.enumerate_pixels().filter(|(x, _, p)| (300..1250).contains(x) && p.0[..3] == [r, g, b]).count()
+    };
+    let palette = harness.state().palette.clone();
+    let before = red(&harness.render().expect("a frame"), &palette);
+    harness.state_mut().session.desk.command(Command::SavePlan { plan });
+    // The convoy's progress is learnt from the positions that come after the plan: until then
+    // it has not set off.
+    step_until(&mut harness, "the convoy not set off", |h| {
+        h.query_by_label_contains("Konvoi: 10 min late at Start, not there yet").is_some()
+    });
+    let moved = Fix { time: now + 1_000, ..fix(0.0) };
+    let position = Event::Position { device: "demo-0001".into(), fix: moved, feed: FeedKind::Simulator };
+    drop(harness.state().session.ingest().expect("running").send(vec![position]));
+    step_until(&mut harness, "the convoy late at its next waypoint", |h| {
+        h.query_by_label_contains("Konvoi: 5 min late at Finish").is_some()
+    });
+    step_until(&mut harness, "the flags counted", |h| h.query_by_label("plans: 2 flagged").is_some());
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("demo-0002 off post Pos Timur").is_some());
+    assert!(harness.query_by_label_contains("0 of 3 drone units").is_some());
+    let image = harness.render().expect("a frame");
+    image.save(common::scratch().join("plan-desk.png")).expect("save the frame");
+    let after = red(&image, &palette);
+    assert!(after > before + 200, "the late route and the checkpoint off post in alarm red: {before} then {after}");
+
+    harness.get_by_label("Drop op-1").click();
+    step_until(&mut harness, "the plan dropped", |h| h.state().session.desk.world().plans().is_empty());
+    step_until(&mut harness, "the flags gone", |h| h.query_by_label_contains("plans:").is_none());
+    let dropped = red(&harness.render().expect("a frame"), &palette);
+    assert!(dropped <= before, "nothing of the plan is left on the map: {dropped} red pixels, {before} before");
+    let mut console = harness.into_state();
+    let journal = console.session.journal.clone().expect("hosted");
+    console.session.stop().expect("clean stop");
+    let replayed = pantau::journal::replay(&journal).expect("replay");
+    assert!(replayed.plans().is_empty(), "the drop is journaled");
+}

@@ -58,7 +58,7 @@ fn worst_zones(ui: &mut egui::Ui, console: &Console, totals: &crate::spatial::co
 fn move_up(ui: &mut egui::Ui, console: &mut Console, low: bool) {
     let ask = if low { "Coverage is low: suggest a move-up" } else { "Suggest a move-up" };
     if ui.button(ask).clicked() {
-        console.suggest_move_up();
+        console.suggest_move_up(crate::model::now_millis());
     }
     if let Some(why) = &console.coverage.no_suggestion {
         ui.label(why.as_str());

@@ -338,6 +338,8 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     hotspots(&painter, console, rect, ppp);
     warned_zones(&painter, console, rect, ppp);
     highlighted_road(&painter, console, rect, ppp);
+    let screen = |lon, lat| to_screen(view, rect, ppp, lon, lat);
+    super::plans::on_map(&painter, console, &screen, &|at, metres| radius_points(view, rect, ppp, at, metres));
     if console.style.visible[LayerId::Units as usize] {
         trails(&painter, console, rect, ppp);
         units_gathered(&painter, console, rect, ppp);

@@ -4,7 +4,8 @@
 //! desk's side panels and legend; `map_view`: the map area, its input and overlays, and the
 //! wall's focus view; `wall`: the status strip; `seats`: the login screen, the hub-lost banner
 //! and who is logged in where; `analysis`: the analyst's replay, hotspots and early warning;
-//! `reports`: the analyst's reports window with its charts; `look`: names, ages and palette
+//! `reports`: the analyst's reports window with its charts; `coverage` and `plans`: the
+//! commander's coverage, move-up and operation plans; `look`: names, ages and palette
 //! colours shared by the others.
 
 pub mod analysis;
@@ -15,6 +16,7 @@ pub mod incidents;
 pub mod look;
 pub mod map_view;
 pub mod panels;
+pub mod plans;
 pub mod reports;
 pub mod seats;
 pub mod wall;

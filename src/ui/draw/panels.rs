@@ -28,6 +28,8 @@ pub fn left(ui: &mut egui::Ui, console: &mut Console) {
             ui.separator();
             super::coverage::panel(ui, console);
             ui.separator();
+            super::plans::panel(ui, console);
+            ui.separator();
             super::analysis::panel(ui, console);
             ui.separator();
             super::seats::present(ui, console);

@@ -1,6 +1,6 @@
 //! The status strip: units by status, open alarms with the oldest one's age, 110 calls ringing
-//! with the oldest wait (at a desk), congested kilometres, the ten-minute coverage, the clock
-//! and the role, and the
+//! with the oldest wait (at a desk), congested kilometres, the ten-minute coverage, the plans'
+//! flags (when any is up), the clock and the role, and the
 //! switch to and from the video wall. On the wall it stays on one line (statuses with no units
 //! left out) in large type readable from across the room, beside the wall's list: the 110
 //! figures of the day (ringing, answered within 10 s, escalations, prank share) and the open
@@ -43,6 +43,7 @@ fn strip(ui: &mut egui::Ui, console: &mut Console, size: f32) {
     ui.label(RichText::new(format!("congested {:.1} km", console.congested_km)).size(size));
     ui.separator();
     coverage_figure(ui, console, size);
+    plan_flags(ui, console, size);
     let clock = chrono::Local::now().format("%H:%M:%S").to_string();
     ui.label(RichText::new(clock).size(size).monospace());
     let role = format!("{:?}", console.role()).to_lowercase();
@@ -63,6 +64,18 @@ fn coverage_figure(ui: &mut egui::Ui, console: &Console, size: f32) {
     let shade = if low { console.palette.alarm } else { console.palette.quiet };
     let text = format!("{COVERAGE_MINUTES:.0}-min cover {:.0}%", share * 100.0);
     ui.label(RichText::new(text).size(size).color(readable(shade, ui.visuals().panel_fill)).strong());
+    ui.separator();
+}
+
+/// How many plan flags are up (a convoy late, a unit off its post), in alarm red; nothing
+/// while none is.
+fn plan_flags(ui: &mut egui::Ui, console: &Console, size: f32) {
+    let count = super::plans::flag_count(console);
+    if count == 0 {
+        return;
+    }
+    let text = format!("plans: {count} flagged");
+    ui.label(RichText::new(text).size(size).color(readable(console.palette.alarm, ui.visuals().panel_fill)).strong());
     ui.separator();
 }
 

@@ -1,7 +1,7 @@
 //! The commander's coverage on the desk: the roads a free unit reaches within ten minutes,
 //! kept up from the desk's world every two seconds (only units whose road node changed are
 //! searched again; new live speeds search everything), the share per zone, the wall's figure,
-//! and a move-up to a station suggested when asked for and sent, once accepted, as a command.
+//! and a move-up to a station or a planned checkpoint suggested when asked for and sent, once accepted, as a command.
 
 use super::Console;
 use crate::model::{Command, Millis};
@@ -106,8 +106,9 @@ impl Console {
     }
 
     /// Looks for the move-up that wins back the most road, from the free units to the
-    /// stations; a commander accepts it with [`Console::accept_move_up`].
-    pub fn suggest_move_up(&mut self) {
+    /// stations and the checkpoints of the plans not yet over at `now`; a commander accepts it
+    /// with [`Console::accept_move_up`].
+    pub fn suggest_move_up(&mut self, now: Millis) {
         self.coverage.suggestion = None;
         self.coverage.no_suggestion = None;
         let desk = &self.session.desk;
@@ -115,17 +116,20 @@ impl Console {
             self.coverage.no_suggestion = Some("no coverage yet: the map has no roads or none counted".into());
             return;
         };
-        let posts: Vec<Post> = self
-            .stations
-            .iter()
-            .map(|s| Post { name: s.label.clone(), lon: s.lon, lat: s.lat, nodes: router.snap(s.lon, s.lat) })
+        let stations = self.stations.iter().map(|s| (s.label.clone(), s.lon, s.lat));
+        let world = desk.live_world();
+        let checkpoints = world.plans().iter().flat_map(|f| &f.plan.checkpoints);
+        let open = checkpoints.filter(|c| c.until > now).map(|c| (c.name.clone(), c.lon, c.lat));
+        let posts: Vec<Post> = stations
+            .chain(open)
+            .map(|(name, lon, lat)| Post { name, lon, lat, nodes: router.snap(lon, lat) })
             .filter(|p| !p.nodes.is_empty())
             .collect();
         let share_before = coverage.totals().share();
         let found = suggest(coverage, &posts);
         let units = desk.live_world().units();
         let Some((found, unit)) = found.and_then(|f| units.get(f.unit as usize).map(|u| (f, u))) else {
-            self.coverage.no_suggestion = Some("no move to a station gains coverage".into());
+            self.coverage.no_suggestion = Some("no move to a station or checkpoint gains coverage".into());
             return;
         };
         self.coverage.suggestion = Some(Suggestion {

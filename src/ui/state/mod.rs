@@ -15,6 +15,7 @@ mod flight;
 pub mod hotspots;
 mod layers;
 pub mod near;
+pub mod plans;
 pub mod replay;
 pub mod reports;
 mod search;
@@ -167,6 +168,8 @@ pub struct Console {
     pub near: near::Near,
     /// The commander's drive-time coverage and move-up.
     pub coverage: coverage::CoverageDesk,
+    /// The operation plans' flags, shortfalls and escort routes.
+    pub plans: plans::PlanDesk,
 }
 
 impl Console {
@@ -228,6 +231,7 @@ impl Console {
             reports: reports::Reports::default(),
             near: near::Near::default(),
             coverage: coverage::CoverageDesk::default(),
+            plans: plans::PlanDesk::default(),
         }
     }
 
@@ -265,6 +269,7 @@ impl Console {
         self.follow_new_alarms();
         self.refresh_selection(now);
         self.update_hotspots(ctx, now);
+        self.update_plans(now);
         match canvas {
             Some(canvas) => {
                 self.update_coverage(Some(&mut *canvas), now);
