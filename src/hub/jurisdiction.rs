@@ -1,12 +1,14 @@
 //! Whether a person may act on a place: with an organisation tree, a seat of a node acts only
 //! on what lies in the zones of that node and the nodes below it (which commands a seat may
 //! send at all is decided as its message is read, in `protocol.rs`). The places a command
-//! touches are the alarm's position, the unit's last fix and a placed position; a place
+//! touches are the alarm's position, the unit's last fix, a placed position, and a plan's
+//! checkpoints and waypoints (with those of the plan it replaces or drops); a place
 //! without a position belongs to nobody yet, so any seat may act on it (refusing would leave
 //! an alarm nobody may take). A call belongs to the node it rings at (or rang at when it was
 //! answered): only a seat of that node or one above it may answer or classify it, or open an
 //! incident from it. An incident belongs to the node it was handed to.
 
+use crate::model::plans::Plan;
 use crate::model::{Command, Fix};
 use crate::org::Org;
 use crate::spatial::ZoneIndex;
@@ -88,11 +90,22 @@ fn places(world: &World, command: &Command) -> Vec<(String, (f64, f64))> {
         Command::MoveUp { unit: u, post, lon, lat } => {
             unit(u).into_iter().chain([(format!("post {post}"), (*lon, *lat))]).collect()
         }
-        Command::SavePlan { plan } => {
-            let checkpoints = plan.checkpoints.iter().map(|c| (format!("checkpoint {}", c.name), (c.lon, c.lat)));
-            let waypoints = plan.escorts.iter().flat_map(|e| &e.waypoints);
-            checkpoints.chain(waypoints.map(|w| (format!("waypoint {}", w.name), (w.lon, w.lat)))).collect()
-        }
+        // A plan replaced or dropped is checked by its places too, so a seat changes only plans
+        // wholly inside its jurisdiction.
+        Command::SavePlan { plan } => plan_places(plan).chain(saved_plan(world, &plan.id)).collect(),
+        Command::DropPlan { id } => saved_plan(world, id),
         _ => Vec::new(),
     }
+}
+
+/// A plan's checkpoints and waypoints.
+fn plan_places(plan: &Plan) -> impl Iterator<Item = (String, (f64, f64))> + '_ {
+    let checkpoints = plan.checkpoints.iter().map(|c| (format!("checkpoint {}", c.name), (c.lon, c.lat)));
+    let waypoints = plan.escorts.iter().flat_map(|e| &e.waypoints);
+    checkpoints.chain(waypoints.map(|w| (format!("waypoint {}", w.name), (w.lon, w.lat))))
+}
+
+/// The places of the plan the world follows under `id`, if any.
+fn saved_plan(world: &World, id: &str) -> Vec<(String, (f64, f64))> {
+    world.plans().iter().find(|f| f.plan.id == id).map(|f| plan_places(&f.plan).collect()).unwrap_or_default()
 }

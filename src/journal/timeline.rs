@@ -6,9 +6,10 @@
 //! A keyframe is written after the first record at least [`EVERY_MS`] (of record time) past
 //! the one before (not at the journal's head: a seek replays the rest). Each holds where the journal goes on from
 //! there (a [`Checkpoint`]), every unit whole (units all move, and only the last keyframe's are
-//! read), and only the alarms, calls and incidents that changed since the keyframe before, so
+//! read), the block list and the operation plans whole, and only the alarms, calls and
+//! incidents that changed since the keyframe before, so
 //! a month of keyframes costs little more than the record's own calls. Each keyframe is two
-//! files, `timeline/SEQ-TIME.key` (the delta) and `SEQ-TIME.units`, each `PNTTIME2 |
+//! files, `timeline/SEQ-TIME.key` (the delta) and `SEQ-TIME.units`, each `PNTTIME3 |
 //! blake3(rest) | postcard(rest)`: a seek reads every delta before its moment but only the
 //! last keyframe's units.
 //!
@@ -25,9 +26,11 @@ use super::snapshot::Checkpoint;
 use super::JournalRecords;
 use crate::model::calls::NumberBlock;
 use crate::model::{Alarm, Call, CallerLocation, Incident, Millis, Unit};
+use crate::world::plans::Followed;
 use crate::world::{Saved, World};
 
-const MAGIC: &[u8; 8] = b"PNTTIME2";
+/// (`PNTTIME2` keyframes, without the plans, are made again.)
+const MAGIC: &[u8; 8] = b"PNTTIME3";
 /// A keyframe at least this often, in record time (a seek replays at most this much).
 pub const EVERY_MS: Millis = 1_800_000;
 
@@ -40,6 +43,8 @@ struct Delta {
     incidents: Vec<Incident>,
     blocks: Vec<NumberBlock>,
     early_locations: Vec<(String, CallerLocation)>,
+    /// The operation plans followed, whole (at most `world::plans::MAX_PLANS`).
+    plans: Vec<Followed>,
 }
 
 /// A keyframe file: the last record it holds (its sequence number and time).
@@ -170,7 +175,8 @@ fn write(journal: &Path, world: &mut World, checkpoint: Checkpoint, time: Millis
         pick(&changes.incidents, world.incidents().len()).into_iter().map(|s| world.incidents()[s].clone()).collect();
     let blocks = world.blocks().cloned().collect();
     let early_locations = world.early_locations().map(|(n, l)| (n.clone(), l.clone())).collect();
-    let delta = Delta { checkpoint, alarms, calls, incidents, blocks, early_locations };
+    let plans = world.plans().to_vec();
+    let delta = Delta { checkpoint, alarms, calls, incidents, blocks, early_locations, plans };
     let units = postcard::to_stdvec(world.units()).context("cannot encode a keyframe's units")?;
     let delta = postcard::to_stdvec(&delta).context("cannot encode a keyframe")?;
     let dir = folder(journal);
@@ -228,7 +234,7 @@ fn patched(keys: &[Keyframe]) -> Result<(Saved, Checkpoint)> {
         lay_over(&mut saved.alarms, delta.alarms, |a| a.id).with_context(at)?;
         lay_over(&mut saved.calls, delta.calls, |c| c.id).with_context(at)?;
         lay_over(&mut saved.incidents, delta.incidents, |i| i.id).with_context(at)?;
-        (saved.blocks, saved.early_locations) = (delta.blocks, delta.early_locations);
+        (saved.blocks, saved.early_locations, saved.plans) = (delta.blocks, delta.early_locations, delta.plans);
         checkpoint = Some(delta.checkpoint);
     }
     let last = keys.last().context("no keyframes")?;

@@ -3,6 +3,8 @@
 //! they are applied, so a replay finds the same), and the flags the plans raise at a moment:
 //! a convoy late at a waypoint, a unit off its checkpoint in the checkpoint's window.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::Outcome;
@@ -68,6 +70,24 @@ impl PlanFlag {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanBook {
     plans: Vec<Followed>,
+    /// Per escorting unit, its escorts as (plan, escort) indexes, in plan order: a position
+    /// looks up its unit's convoys instead of scanning every plan.
+    by_unit: BTreeMap<String, Vec<(usize, usize)>>,
+}
+
+fn index_units(plans: &[Followed]) -> BTreeMap<String, Vec<(usize, usize)>> {
+    let mut by_unit: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    for (p, followed) in plans.iter().enumerate() {
+        for (e, escort) in followed.plan.escorts.iter().enumerate() {
+            for unit in &escort.units {
+                let convoys = by_unit.entry(unit.clone()).or_default();
+                if convoys.last() != Some(&(p, e)) {
+                    convoys.push((p, e));
+                }
+            }
+        }
+    }
+    by_unit
 }
 
 impl PlanBook {
@@ -99,6 +119,7 @@ impl PlanBook {
             }
             None => self.plans.push(followed),
         }
+        self.by_unit = index_units(&self.plans);
         Outcome::Applied
     }
 
@@ -106,6 +127,7 @@ impl PlanBook {
         match self.plans.iter().position(|f| f.plan.id == id) {
             Some(i) => {
                 self.plans.remove(i);
+                self.by_unit = index_units(&self.plans);
                 Outcome::Applied
             }
             None => Outcome::Refused(format!("no plan {id:?}")),
@@ -116,18 +138,15 @@ impl PlanBook {
     /// reached that it is now within [`REACH_M`] of (any waypoints before it, passed between
     /// two fixes, count as reached then too).
     pub fn position(&mut self, unit: &str, fix: &Fix) {
-        for followed in &mut self.plans {
-            for (escort, reached) in followed.plan.escorts.iter().zip(&mut followed.reached) {
-                if !escort.units.iter().any(|u| u == unit) {
-                    continue;
-                }
-                let next = reached.iter().position(Option::is_none).unwrap_or(reached.len());
-                let at = escort.waypoints[next..]
-                    .iter()
-                    .position(|w| haversine_m(fix.lon, fix.lat, w.lon, w.lat) <= REACH_M);
-                if let Some(at) = at {
-                    reached[next..=next + at].iter_mut().for_each(|r| *r = Some(fix.time));
-                }
+        let Some(convoys) = self.by_unit.get(unit) else { return };
+        for &(p, e) in convoys {
+            let followed = &mut self.plans[p];
+            let (escort, reached) = (&followed.plan.escorts[e], &mut followed.reached[e]);
+            let Some(next) = reached.iter().position(Option::is_none) else { continue };
+            let at =
+                escort.waypoints[next..].iter().position(|w| haversine_m(fix.lon, fix.lat, w.lon, w.lat) <= REACH_M);
+            if let Some(at) = at {
+                reached[next..=next + at].iter_mut().for_each(|r| *r = Some(fix.time));
             }
         }
     }
@@ -142,8 +161,18 @@ impl PlanBook {
         flags
     }
 
+    /// The plans a snapshot or a hub's welcome saved; any that the world could not have
+    /// followed (a plan that fails its check, progress not matching its waypoints, past
+    /// [`MAX_PLANS`]) is left out rather than trusted.
     pub fn restore(plans: Vec<Followed>) -> Self {
-        Self { plans }
+        let sound = |f: &Followed| {
+            f.plan.check().is_ok()
+                && f.reached.len() == f.plan.escorts.len()
+                && f.reached.iter().zip(&f.plan.escorts).all(|(r, e)| r.len() == e.waypoints.len())
+        };
+        let plans: Vec<Followed> = plans.into_iter().filter(sound).take(MAX_PLANS).collect();
+        let by_unit = index_units(&plans);
+        Self { plans, by_unit }
     }
 }
 
@@ -158,7 +187,7 @@ fn late_flags(followed: &Followed, now: Millis, flags: &mut Vec<PlanFlag>) {
             }
             _ => {
                 let Some(last) = reached.iter().rposition(Option::is_some) else { continue };
-                let late_ms = reached[last].unwrap_or(0) - escort.waypoints[last].eta;
+                let late_ms = reached[last].unwrap_or(0).saturating_sub(escort.waypoints[last].eta);
                 if late_ms <= LATE_GRACE_MS {
                     continue;
                 }
@@ -329,5 +358,19 @@ mod tests {
         assert!(matches!(book.save(&bad), Outcome::Refused(r) if r.contains("year 3000")));
         assert_eq!(book.drop_plan("op-ketupat"), Outcome::Applied);
         assert!(matches!(book.drop_plan("op-ketupat"), Outcome::Refused(_)));
+    }
+
+    #[test]
+    fn restoring_leaves_out_progress_that_does_not_fit_its_waypoints() {
+        let mut sound = Followed::new(plan());
+        sound.reached[0][0] = Some(9 * MIN);
+        let mut torn = Followed::new(Plan { id: "other".into(), ..plan() });
+        torn.reached[0].pop();
+        let book = PlanBook::restore(vec![sound.clone(), torn]);
+        assert_eq!(book.plans(), &[sound][..]);
+        // The restored book follows its convoy on.
+        let mut book = book;
+        book.position("p1", &fix(19 * MIN, 106.8230, -6.1950));
+        assert_eq!(book.plans()[0].reached[0], vec![Some(9 * MIN), Some(19 * MIN), None]);
     }
 }

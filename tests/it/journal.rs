@@ -322,6 +322,19 @@ fn a_location_waiting_for_its_call_survives_a_snapshot_and_old_snapshots_still_r
     assert_eq!(read.checkpoint, saved);
 }
 
+/// A plan with a convoy (unit-1) due at two waypoints along the units' road.
+fn convoy_plan() -> pantau::model::plans::Plan {
+    use pantau::model::plans::{Escort, Plan, Waypoint};
+    let at = |name: &str, lon: f64| Waypoint { name: name.into(), lon, lat: -6.2, eta: 10_000 };
+    let escort = Escort {
+        name: "convoy".into(),
+        units: vec!["unit-1".into()],
+        waypoints: vec![at("first", 106.805), at("second", 106.815)],
+        hold: vec![],
+    };
+    Plan { id: "op".into(), name: "Op".into(), checkpoints: vec![], escorts: vec![escort], deployments: vec![] }
+}
+
 /// Seeking: the world at any moment equals the journal applied up to that moment, across
 /// segment boundaries and keyframes, before and after more records come; a damaged keyframe
 /// is made again.
@@ -331,9 +344,14 @@ fn seeking_any_moment_equals_applying_the_journal_up_to_it() {
     let dir = tempfile::tempdir().expect("tmp");
     let config = JournalConfig { segment_bytes: 64 * 1024, ..JournalConfig::new(dir.path()) };
     let (mut j, _) = Journal::open(config.clone()).expect("open");
-    // Ten minutes of record time per batch, eight hours in all.
-    let batches: Vec<(i64, Vec<Event>)> =
+    // Ten minutes of record time per batch, eight hours in all; an operation plan whose convoy
+    // (unit-1, 110 m further east each batch) reaches its waypoints (within 150 m) in batches 4 and 14 is
+    // saved in batch 2 and dropped in batch 45, so keyframes carry it and its progress.
+    let mut batches: Vec<(i64, Vec<Event>)> =
         workload().into_iter().enumerate().map(|(b, batch)| (b as i64 * 600_000, batch)).collect();
+    let plan_command = |command| Event::Command { user: "chief".into(), role: Role::Commander, time: 0, command };
+    batches[2].1.push(plan_command(Command::SavePlan { plan: convoy_plan() }));
+    batches[45].1.push(plan_command(Command::DropPlan { id: "op".into() }));
     for (time, batch) in &batches[..30] {
         j.append(batch, *time).expect("append");
     }
@@ -351,6 +369,8 @@ fn seeking_any_moment_equals_applying_the_journal_up_to_it() {
         }
     };
     check(&[-1, 0, 599_999, 3_600_000, 7_000_000, 29 * 600_000]);
+    let (world, _) = timeline::seek(dir.path(), 29 * 600_000).expect("seek");
+    assert_eq!(world.plans()[0].reached[0], vec![Some(4001), Some(14_001)], "the convoy's progress");
     let keys = timeline::keyframes(dir.path()).expect("keyframes");
     assert!(keys.len() >= 8, "a keyframe every half hour: {keys:?}");
     // More records: the timeline goes on from its last keyframe.

@@ -14,6 +14,8 @@ use crate::ui::canvas::Canvas;
 const COVERAGE_EVERY_MS: Millis = 2_000;
 /// The drive time coverage is counted within.
 pub const COVERAGE_MINUTES: f32 = 10.0;
+/// At most this many checkpoints of the plans are tried as move-up posts (each is one trial).
+const MAX_CHECKPOINT_POSTS: usize = 64;
 /// Below this covered share of road length the desk asks for a move-up.
 pub const MOVE_UP_BELOW: f64 = 0.85;
 
@@ -119,7 +121,8 @@ impl Console {
         let stations = self.stations.iter().map(|s| (s.label.clone(), s.lon, s.lat));
         let world = desk.live_world();
         let checkpoints = world.plans().iter().flat_map(|f| &f.plan.checkpoints);
-        let open = checkpoints.filter(|c| c.until > now).map(|c| (c.name.clone(), c.lon, c.lat));
+        let open =
+            checkpoints.filter(|c| c.until > now).map(|c| (c.name.clone(), c.lon, c.lat)).take(MAX_CHECKPOINT_POSTS);
         let posts: Vec<Post> = stations
             .chain(open)
             .map(|(name, lon, lat)| Post { name, lon, lat, nodes: router.snap(lon, lat) })

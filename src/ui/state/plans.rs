@@ -1,7 +1,7 @@
 //! The operation plans on the desk: every two seconds, what the saved plans flag on the live
 //! world (convoys late at a waypoint, units off their checkpoints) and which deployments fall
-//! short; each escort's route on the roads, worked out again only when its waypoints change,
-//! for the map; and a commander's drop of a plan, sent as a command.
+//! short; each escort's route on the roads, worked out again only when its waypoints change
+//! (a few per update), for the map; and a commander's drop of a plan, sent as a command.
 
 use super::Console;
 use crate::model::plans::Waypoint;
@@ -11,6 +11,9 @@ use crate::world::plans::PlanFlag;
 
 /// How often the plans' flags follow the world.
 const PLANS_EVERY_MS: Millis = 2_000;
+/// At most this many escort routes are worked out on the roads per update (the rest are drawn
+/// straight until their turn), so many plans arriving at once do not stall a frame.
+const ROUTES_PER_UPDATE: usize = 8;
 
 /// An escort's route as drawn.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,6 +22,8 @@ pub struct EscortRoute {
     pub escort: String,
     /// The waypoints it was worked out for.
     waypoints: Vec<Waypoint>,
+    /// Along the roads (or, not yet, straight from waypoint to waypoint).
+    on_roads: bool,
     /// `[lon, lat]` along the roads.
     pub path: Vec<[f64; 2]>,
 }
@@ -44,20 +49,26 @@ impl Console {
         self.plans.shortfalls =
             world.plans().iter().flat_map(|f| shortfalls(&f.plan, world.units(), &desk.live.zones, now)).collect();
         let mut kept = std::mem::take(&mut self.plans.routes);
+        let mut budget = ROUTES_PER_UPDATE;
         for followed in world.plans() {
             for escort in &followed.plan.escorts {
                 let same = kept.iter().position(|r| {
                     r.plan == followed.plan.id && r.escort == escort.name && r.waypoints == escort.waypoints
                 });
-                let route = match same {
+                let mut route = match same {
                     Some(i) => kept.swap_remove(i),
                     None => EscortRoute {
                         plan: followed.plan.id.clone(),
                         escort: escort.name.clone(),
                         waypoints: escort.waypoints.clone(),
-                        path: route_path(desk.router(), escort),
+                        path: route_path(None, escort),
+                        on_roads: false,
                     },
                 };
+                if !route.on_roads && budget > 0 && desk.router().is_some() {
+                    budget -= 1;
+                    (route.path, route.on_roads) = (route_path(desk.router(), escort), true);
+                }
                 self.plans.routes.push(route);
             }
         }
