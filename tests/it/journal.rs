@@ -647,3 +647,23 @@ fn a_journal_written_before_move_up_still_replays() {
     assert_eq!((world.units().len(), calls, incidents.len()), (306, 178, 12));
     assert_eq!((judged, closed), (133, 5), "verdicts and closures replayed");
 }
+
+/// A journal written by main at c841b8c (2026-12-02), before zone edits were added: the hour
+/// of the simulated centre as above (`--end 2026-12-02T06:00:00Z`), then at its hub a
+/// commander's move-up, an operation plan saved by the commander and refused to an operator,
+/// and the snapshot written at the stop (PNTSNAP6, with the plan). It must still replay, with
+/// and without its snapshot, to the same world.
+#[test]
+fn a_journal_written_before_zone_edits_still_replays() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journal-2026-12-02-plans");
+    let report = journal::verify(&fixture).expect("verify");
+    assert!(report.ok, "{:?} {:?}", report.problems, report.snapshot_problems);
+    assert_eq!((report.records, report.snapshots), (2012, 1));
+    assert_eq!((report.counts["positions"], report.counts["calls"], report.counts["commands"]), (612, 352, 1048));
+    let world = replayed_with_and_without_its_snapshot(&fixture);
+    assert_eq!((world.units().len(), world.calls().len(), world.incidents().len()), (306, 178, 12));
+    let plans: Vec<_> = world.plans().iter().map(|f| (f.plan.id.as_str(), f.plan.checkpoints[0].name.as_str())).collect();
+    assert_eq!(plans, [("op-pasar", "Pos Pasar")], "the commander's plan, not the operator's refused one");
+    let moved = world.unit("demo-0002").expect("the unit moved up");
+    assert_eq!(moved.home_station.as_deref(), Some("Pos Pasar"));
+}
