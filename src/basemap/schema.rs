@@ -321,7 +321,8 @@ fn name_like_column(raw: &RawFeature) -> Option<&str> {
 /// Admin level on OSM's Indonesian scale: 4 province, 5 kota/kabupaten, 6 kecamatan,
 /// 7 kelurahan/desa.
 fn boundary_level(raw: &RawFeature, code: Option<&str>) -> u8 {
-    if let Some(level) = raw.tag("admin_level").and_then(|l| l.parse().ok()) {
+    // `admin_lvl`: a Shapefile's dBase names are ten letters at most.
+    if let Some(level) = raw.first_tag(&["admin_level", "admin_lvl"]).and_then(|l| l.parse().ok()) {
         return level;
     }
     if let Some(code) = code.filter(|c| c.chars().all(|ch| ch.is_ascii_digit() || ch == '.')) {

@@ -123,9 +123,43 @@ pub enum Action {
         #[arg(long)]
         id: String,
     },
+    /// Edit the zones (commanders only), as one edit: every zone of `--file` drawn or redrawn
+    /// under its code, and the `--remove` codes taken away. The hub refuses an edit that
+    /// leaves overlaps, gaps or broken rings, or touches zones outside the seat's jurisdiction.
+    EditZones {
+        /// Zones to put (GeoJSON, FlatGeobuf or Shapefile, read as `--zones` files are)
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Codes of zones to take away
+        #[arg(long)]
+        remove: Vec<String>,
+        /// The organisation node the zones put go to [default: whoever covered each code]
+        #[arg(long)]
+        node: Option<String>,
+    },
     /// Open and work incidents.
     #[command(subcommand)]
     Incident(IncidentAction),
+}
+
+/// The zone edit `act edit-zones` sends.
+fn zone_edit(file: Option<&std::path::Path>, remove: Vec<String>, node: Option<String>) -> Result<Command> {
+    use crate::model::zones::{EditedZone, ZoneChange};
+    let mut changes: Vec<ZoneChange> = Vec::new();
+    if let Some(file) = file {
+        for zone in crate::layer_files::load_zones(file)? {
+            let mut edited = EditedZone::from_zone(&zone);
+            edited.node = node.clone().or(edited.node);
+            changes.push(ZoneChange::Put(edited));
+        }
+    }
+    changes.extend(remove.into_iter().map(|code| ZoneChange::Remove { code }));
+    crate::model::zones::check_edit(&changes).map_err(|why| anyhow::anyhow!("not a zone edit: {why}"))?;
+    let what = match file {
+        Some(file) => format!("{} zones from {}", changes.len(), file.display()),
+        None => format!("{} zones removed", changes.len()),
+    };
+    Ok(Command::EditZones { what, changes })
 }
 
 #[derive(Subcommand, Debug)]
@@ -247,6 +281,7 @@ impl Action {
             Action::MoveUp { unit, post, at: (lon, lat) } => Command::MoveUp { unit, post, lon, lat },
             Action::Plan { file, map } => Command::SavePlan { plan: complete_plan(&file, map.as_deref())?.0 },
             Action::DropPlan { id } => Command::DropPlan { id },
+            Action::EditZones { file, remove, node } => zone_edit(file.as_deref(), remove, node)?,
             Action::Incident(action) => action.command(),
         })
     }

@@ -31,6 +31,7 @@ pub mod recent;
 mod seat;
 pub mod switchboard;
 pub mod tls;
+pub mod zones;
 
 pub use jurisdiction::Jurisdictions;
 use logins::{Logins, Person};
@@ -102,7 +103,8 @@ pub struct Hub {
     /// Taken away when the feed stops, so every seat's stream ends.
     frames: Mutex<Option<broadcast::Sender<Frame>>>,
     logins: Logins,
-    jurisdictions: Option<Jurisdictions>,
+    /// The tree and zones in force (the files' with the world's zone edits).
+    jurisdictions: Option<zones::InForce>,
     follows: Option<String>,
     ingest: IngestHandle,
     limits: HubLimits,
@@ -130,7 +132,7 @@ impl Hub {
             recent: Mutex::new(Recent::new(world, seq, tail, config.limits.recent_events)),
             frames: Mutex::new(Some(frames)),
             logins: Logins::new(config.users, config.limits.logins_per_minute),
-            jurisdictions: config.jurisdictions,
+            jurisdictions: config.jurisdictions.map(zones::InForce::new),
             follows: config.follows,
             ingest,
             limits: config.limits,
@@ -145,6 +147,9 @@ impl Hub {
                 let calls_may_change = batch.events.iter().any(|e| e.kind() != EventKind::Position);
                 let mut recent = feeding.recent();
                 let frame = recent.apply(batch);
+                if let Some(in_force) = feeding.jurisdictions.as_ref().filter(|_| calls_may_change) {
+                    in_force.follow(recent.world());
+                }
                 if let Some(frames) = feeding.frames().as_ref() {
                     // No seat listening is not an error.
                     let _ = frames.send(frame);
@@ -220,9 +225,8 @@ impl Hub {
     }
 
     fn in_jurisdiction(&self, person: &Person, command: &Command) -> Result<(), String> {
-        let Some(jurisdictions) = &self.jurisdictions else { return Ok(()) };
-        let seat = person.org.as_deref().unwrap_or(&jurisdictions.org.root().id);
-        jurisdictions.check(seat, self.recent().world(), command)
+        let Some(in_force) = &self.jurisdictions else { return Ok(()) };
+        in_force.check(person.org.as_deref(), self.recent().world(), command)
     }
 
     /// Journals a command as the person; its sequence number and the world's refusal.
@@ -272,7 +276,7 @@ impl Hub {
     /// The organisation node a person logs in at must be in the tree.
     fn check_node(&self, person: &Person) -> Result<(), String> {
         match (&self.jurisdictions, &person.org) {
-            (Some(j), Some(node)) if j.org.node(node).is_none() => {
+            (Some(j), Some(node)) if j.current().org.node(node).is_none() => {
                 Err(format!("user {}'s node {node} is not in the organisation tree", person.name))
             }
             _ => Ok(()),

@@ -13,8 +13,9 @@ use crate::world::Saved;
 /// The protocol version this build speaks.
 pub const VERSION: u32 = 1;
 
-/// Largest message a seat may send, in bytes (a login or a command is far smaller).
-pub const MAX_SEAT_MESSAGE: usize = 64 * 1024;
+/// Largest message a seat may send, in bytes: a zone edit of `model::zones::MAX_POINTS`
+/// corners fits (a login or any other command is far smaller).
+pub const MAX_SEAT_MESSAGE: usize = 256 * 1024;
 
 /// Largest message a seat accepts from the hub (the world of a national hub is the largest).
 pub const MAX_HUB_MESSAGE: usize = 512 * 1024 * 1024;
@@ -105,7 +106,8 @@ pub const MAX_UNIT_ID: usize = 64;
 
 /// Reads a command a seat may send: a desk's own (acknowledge, dispatch, resolve, false alarm,
 /// status, close, reopen, unassign, place, answer and classify a call, block and unblock a
-/// number, open and work an incident, move a unit up to a post, save or drop an operation plan),
+/// number, open and work an incident, move a unit up to a post, save or drop an operation plan,
+/// edit the zones),
 /// with its unit id, note, post and plan within their limits (places on the globe).
 /// Anything else (a roster change, a repair record, a session record, a refusal) is not a
 /// message a seat can send at all, so it is never journaled as one.
@@ -144,6 +146,13 @@ fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Com
             return Err(D::Error::custom("a plan id over 200 bytes"))
         }
         Command::DropPlan { .. } => None,
+        Command::EditZones { what, .. } if what.len() > MAX_NOTE => {
+            return Err(D::Error::custom(format!("a zone edit's description over {MAX_NOTE} bytes")))
+        }
+        Command::EditZones { changes, .. } => match crate::model::zones::check_edit(changes) {
+            Ok(()) => None,
+            Err(why) => return Err(D::Error::custom(why)),
+        },
         Command::Block { number, reason, .. } if !is_number(number) || reason.len() > MAX_NOTE => {
             return Err(D::Error::custom(format!(
                 "a block needs a caller's number and a reason under {MAX_NOTE} bytes"

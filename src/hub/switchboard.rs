@@ -205,11 +205,10 @@ fn free_taker_at(busy: &HashSet<&str>, present: &[Present], node: &str) -> bool 
 /// Runs the switchboard until `stop`: looks again after every applied batch, every change of
 /// who is logged in, and at the earliest deadline; journals each move once.
 pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
-    let Some(jurisdictions) = hub.jurisdictions.as_ref() else { return };
+    let Some(in_force) = hub.jurisdictions.as_ref() else { return };
     let millis = |d: Duration| d.as_millis() as Millis;
     let (answer_within, seats_back_at) =
         (millis(hub.limits.answer_within), now_millis() + millis(hub.limits.rejoin_within));
-    let board = Board { jurisdictions, answer_within, seats_back_at, intake: hub.limits.intake };
     let person = Person { name: SWITCHBOARD.into(), role: Role::Commander, org: None };
     let mut presence = hub.seats.changed.subscribe();
     // Moves sent, by call, with how many rings it had then: each is made once.
@@ -220,6 +219,10 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
         let plan = {
             let present = presence.borrow_and_update().clone();
             let recent = hub.recent();
+            // The zones in force now: a commander's edit reroutes the calls still waiting.
+            let jurisdictions = in_force.current();
+            let board =
+                Board { jurisdictions: &jurisdictions, answer_within, seats_back_at, intake: hub.limits.intake };
             board.plan(recent.world(), &present, now_millis())
         };
         let hands_failed = !hand_over(&hub, &person, &plan.hands, &mut handed).await;

@@ -3,7 +3,7 @@
 //! (a month of positions at 1,000 units is billions of records).
 //!
 //! A snapshot is a cache, never the record: the journal stays the truth. Each file in
-//! `snapshots/` is `PNTSNAP6 | blake3(body) | postcard(body)` (PNTSNAP1 to PNTSNAP5, older
+//! `snapshots/` is `PNTSNAP7 | blake3(body) | postcard(body)` (PNTSNAP1 to PNTSNAP6, older
 //! shapes, are still read), written to a temporary name,
 //! synced and renamed, the two newest kept. One that is damaged, or that does not fit the
 //! journal (a cursor past a segment's end, a chain that does not continue from its hash), is
@@ -20,10 +20,12 @@ use super::stream::Cursor;
 use crate::model::calls::NumberBlock;
 use crate::model::legacy::{AlarmV1, AlarmV2};
 use crate::model::{Alarm, Call, CallerLocation, Incident, Unit};
+use crate::world::plans::Followed;
 use crate::world::{Saved, World};
 
 /// Today's snapshots: the world as [`Saved`] holds it.
-const MAGIC: &[u8; 8] = b"PNTSNAP6";
+const MAGIC: &[u8; 8] = b"PNTSNAP7";
+const MAGIC_V6: &[u8; 8] = b"PNTSNAP6";
 /// Snapshots with early callers' locations but no operation plans, written on 2026-12-01,
 /// still read.
 const MAGIC_V5: &[u8; 8] = b"PNTSNAP5";
@@ -55,6 +57,19 @@ struct Body {
 }
 
 /// A snapshot's body in the fifth format.
+/// Before zone edits: the world saved without them.
+#[derive(Deserialize)]
+struct BodyV6 {
+    checkpoint: Checkpoint,
+    units: Vec<Unit>,
+    alarms: Vec<Alarm>,
+    calls: Vec<Call>,
+    blocks: Vec<NumberBlock>,
+    incidents: Vec<Incident>,
+    early_locations: Vec<(String, CallerLocation)>,
+    plans: Vec<Followed>,
+}
+
 #[derive(Deserialize)]
 struct BodyV5 {
     checkpoint: Checkpoint,
@@ -158,7 +173,9 @@ pub fn list(journal: &Path) -> Result<Vec<(u64, PathBuf)>> {
 pub fn read(path: &Path) -> Result<Snapshot> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let magic = bytes.get(..8).unwrap_or_default();
-    if bytes.len() < 40 || ![MAGIC, MAGIC_V5, MAGIC_V4, MAGIC_V3, MAGIC_V2, MAGIC_V1].iter().any(|m| magic == &m[..]) {
+    if bytes.len() < 40
+        || ![MAGIC, MAGIC_V6, MAGIC_V5, MAGIC_V4, MAGIC_V3, MAGIC_V2, MAGIC_V1].iter().any(|m| magic == &m[..])
+    {
         bail!("{}: not a pantau snapshot", path.display());
     }
     let payload = &bytes[40..];
@@ -167,6 +184,20 @@ pub fn read(path: &Path) -> Result<Snapshot> {
     }
     let body: Body = if magic == MAGIC {
         postcard::from_bytes(payload)
+    } else if magic == MAGIC_V6 {
+        postcard::from_bytes::<BodyV6>(payload).map(|old| Body {
+            checkpoint: old.checkpoint,
+            world: Saved {
+                units: old.units,
+                alarms: old.alarms,
+                calls: old.calls,
+                blocks: old.blocks,
+                incidents: old.incidents,
+                early_locations: old.early_locations,
+                plans: old.plans,
+                ..Saved::default()
+            },
+        })
     } else if magic == MAGIC_V5 {
         postcard::from_bytes::<BodyV5>(payload).map(|old| Body {
             checkpoint: old.checkpoint,
@@ -177,7 +208,7 @@ pub fn read(path: &Path) -> Result<Snapshot> {
                 blocks: old.blocks,
                 incidents: old.incidents,
                 early_locations: old.early_locations,
-                plans: Vec::new(),
+                ..Saved::default()
             },
         })
     } else if magic == MAGIC_V4 {

@@ -6,10 +6,10 @@
 //! A keyframe is written after the first record at least [`EVERY_MS`] (of record time) past
 //! the one before (not at the journal's head: a seek replays the rest). Each holds where the journal goes on from
 //! there (a [`Checkpoint`]), every unit whole (units all move, and only the last keyframe's are
-//! read), the block list and the operation plans whole, and only the alarms, calls and
+//! read), the block list, the operation plans and the zone edits whole, and only the alarms, calls and
 //! incidents that changed since the keyframe before, so
 //! a month of keyframes costs little more than the record's own calls. Each keyframe is two
-//! files, `timeline/SEQ-TIME.key` (the delta) and `SEQ-TIME.units`, each `PNTTIME3 |
+//! files, `timeline/SEQ-TIME.key` (the delta) and `SEQ-TIME.units`, each `PNTTIME4 |
 //! blake3(rest) | postcard(rest)`: a seek reads every delta before its moment but only the
 //! last keyframe's units.
 //!
@@ -25,12 +25,14 @@ use serde::{Deserialize, Serialize};
 use super::snapshot::Checkpoint;
 use super::JournalRecords;
 use crate::model::calls::NumberBlock;
+use crate::model::zones::EditedZone;
 use crate::model::{Alarm, Call, CallerLocation, Incident, Millis, Unit};
 use crate::world::plans::Followed;
 use crate::world::{Saved, World};
 
-/// (`PNTTIME2` keyframes, without the plans, are made again.)
-const MAGIC: &[u8; 8] = b"PNTTIME3";
+/// (Older keyframes, `PNTTIME2` without the plans and `PNTTIME3` without the zone edits, are
+/// made again.)
+const MAGIC: &[u8; 8] = b"PNTTIME4";
 /// A keyframe at least this often, in record time (a seek replays at most this much).
 pub const EVERY_MS: Millis = 1_800_000;
 
@@ -45,6 +47,9 @@ struct Delta {
     early_locations: Vec<(String, CallerLocation)>,
     /// The operation plans followed, whole (at most `world::plans::MAX_PLANS`).
     plans: Vec<Followed>,
+    /// The zone edits, whole (each edited code's latest zone), and how many edits.
+    zones: Vec<(String, Option<EditedZone>)>,
+    zone_edits: u64,
 }
 
 /// A keyframe file: the last record it holds (its sequence number and time).
@@ -176,7 +181,8 @@ fn write(journal: &Path, world: &mut World, checkpoint: Checkpoint, time: Millis
     let blocks = world.blocks().cloned().collect();
     let early_locations = world.early_locations().map(|(n, l)| (n.clone(), l.clone())).collect();
     let plans = world.plans().to_vec();
-    let delta = Delta { checkpoint, alarms, calls, incidents, blocks, early_locations, plans };
+    let (zones, zone_edits) = (world.zones().saved(), world.zones().version());
+    let delta = Delta { checkpoint, alarms, calls, incidents, blocks, early_locations, plans, zones, zone_edits };
     let units = postcard::to_stdvec(world.units()).context("cannot encode a keyframe's units")?;
     let delta = postcard::to_stdvec(&delta).context("cannot encode a keyframe")?;
     let dir = folder(journal);
@@ -235,6 +241,7 @@ fn patched(keys: &[Keyframe]) -> Result<(Saved, Checkpoint)> {
         lay_over(&mut saved.calls, delta.calls, |c| c.id).with_context(at)?;
         lay_over(&mut saved.incidents, delta.incidents, |i| i.id).with_context(at)?;
         (saved.blocks, saved.early_locations, saved.plans) = (delta.blocks, delta.early_locations, delta.plans);
+        (saved.zones, saved.zone_edits) = (delta.zones, delta.zone_edits);
         checkpoint = Some(delta.checkpoint);
     }
     let last = keys.last().context("no keyframes")?;

@@ -7,10 +7,12 @@ pub mod cameras;
 pub mod plans;
 pub mod points;
 pub mod units;
+pub mod zone_files;
 pub mod zones;
 
 pub use cameras::{cameras_from_archive, load_cameras, parse_direction};
 pub use plans::read_plan;
 pub use points::{read_points, TaggedPoint};
 pub use units::load_units;
+pub use zone_files::save_zones;
 pub use zones::load_zones;

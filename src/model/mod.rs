@@ -9,6 +9,7 @@ pub mod calls;
 pub mod incidents;
 pub mod legacy;
 pub mod plans;
+pub mod zones;
 
 pub use calls::{Call, CallId, CallPhase, CallState, CallerLocation, Channel, Classification};
 pub use incidents::{Incident, IncidentId, IncidentKind, IncidentState};
@@ -492,6 +493,12 @@ pub enum Command {
     /// A commander drops a plan by its id.
     DropPlan {
         id: String,
+    },
+    /// A commander's zone edit from the zone editor (zones drawn, redrawn, split, merged or
+    /// removed, their stations and units), taken whole or not at all; `what` says what it was.
+    EditZones {
+        what: String,
+        changes: Vec<zones::ZoneChange>,
     },
 }
 

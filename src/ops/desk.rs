@@ -61,7 +61,13 @@ pub struct Desk {
     router: Option<Router>,
     pub congestion: Option<Congestion>,
     pub streets: Streets,
+    /// The tree in force (the file's, with the zones the edits gave to other nodes).
     pub org: Option<Org>,
+    /// The zones and tree from the files, for the world's zone edits to be laid over.
+    files_zones: Vec<Zone>,
+    files_org: Option<Org>,
+    /// The world's zone-edit count the zone index and tree were last made for.
+    zone_edits: u64,
     /// Each alarm's street in words, worked out when the alarm arrives or moves (the panels
     /// name it every frame).
     alarm_streets: Vec<Option<String>>,
@@ -98,6 +104,7 @@ impl Desk {
     pub fn connect(address: HubAddress, credentials: Option<Credentials>, layers: Layers) -> anyhow::Result<Self> {
         let link = HubLink::open(address, credentials)?;
         let world = World::new();
+        let files_zones = layers.zones.clone();
         let live = LiveIndex::new(&world, ZoneIndex::new(layers.zones), CameraIndex::new(layers.cameras));
         let congestion = layers.roads.as_ref().map(Congestion::new);
         let router = layers.roads.map(Router::new);
@@ -110,7 +117,10 @@ impl Desk {
             router,
             congestion,
             streets: layers.streets,
+            files_org: layers.org.clone(),
             org: layers.org,
+            files_zones,
+            zone_edits: 0,
             alarm_streets: Vec::new(),
             speeds_at: 0,
             user: String::new(),
@@ -206,6 +216,7 @@ impl Desk {
                 Inbound::Refused(reason) => self.refusal = Some(reason),
             }
         }
+        self.follow_zone_edits();
         let changes = self.world.take_changes();
         if !changes.is_empty() {
             self.live.update(&self.world, &changes);
@@ -234,6 +245,7 @@ impl Desk {
         let before = (self.world.units().len(), self.world.alarms().len());
         self.world = world;
         self.redraw_all(before);
+        self.follow_zone_edits();
     }
 
     /// Shows the record at some moment (its world and the units' tracks up to it) in place of
@@ -268,6 +280,27 @@ impl Desk {
     /// Whether the past is shown (a replay) rather than the live world.
     pub fn showing_past(&self) -> bool {
         self.live_world.is_some()
+    }
+
+    /// The world's zone-edit count the desk's zones follow: it changes when they do.
+    pub fn zone_edits(&self) -> u64 {
+        self.zone_edits
+    }
+
+    /// Lays the world's zone edits over the files' zones and tree when they changed since:
+    /// the zone index and tree are made again, and every unit, alarm and camera placed in them.
+    fn follow_zone_edits(&mut self) {
+        let edits = self.world.zones();
+        if edits.version() == self.zone_edits {
+            return;
+        }
+        self.zone_edits = edits.version();
+        let zones = ZoneIndex::new(edits.lay_over(&self.files_zones));
+        self.org = self.files_org.as_ref().map(|org| org.with_zone_owners(edits.owners()));
+        let cameras = std::mem::replace(&mut self.live.cameras, CameraIndex::new(Vec::new()));
+        self.live = LiveIndex::new(&self.world, zones, cameras);
+        let sizes = (self.world.units().len(), self.world.alarms().len());
+        self.redraw_all(sizes);
     }
 
     /// Everything counts as changed after the world was replaced: the indexes are made again,

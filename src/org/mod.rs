@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::{bail, ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::zones::Owner;
 pub use crate::model::Tier;
 
 /// One node of the tree as written in the file.
@@ -124,6 +125,34 @@ impl Org {
     /// that node or above it.
     pub fn oversees(&self, seat: &str, node: &str) -> bool {
         self.path_up(node).iter().any(|n| n.id == seat)
+    }
+
+    /// The tree with the zones the editor moved: a removed code covered by nobody, a code
+    /// given to a node covered by that node alone (a node not in the tree is passed over: the
+    /// hub refuses such an edit before it is journaled), the rest as they were.
+    pub fn with_zone_owners<'a>(&self, owners: impl IntoIterator<Item = (&'a str, Owner<'a>)>) -> Self {
+        let mut nodes = self.nodes.clone();
+        for (code, owner) in owners {
+            let to = match owner {
+                Owner::Unchanged => continue,
+                Owner::Removed => None,
+                Owner::Node(node) if self.index.contains_key(node) => Some(node),
+                Owner::Node(_) => continue,
+            };
+            for node in &mut nodes {
+                node.zones.retain(|z| z != code);
+                if to == Some(node.id.as_str()) {
+                    node.zones.push(code.to_string());
+                }
+            }
+        }
+        // The same nodes, ids and parents as a checked tree: only the zone lists changed.
+        Self::new(nodes).unwrap_or_else(|_| self.clone())
+    }
+
+    /// The node that covers a zone code at the finest tier, if any.
+    pub fn owner_of(&self, code: &str) -> Option<&Node> {
+        self.by_zone.get(code).into_iter().flatten().map(|&i| &self.nodes[i]).max_by_key(|n| n.tier)
     }
 
     /// The tree as a file.

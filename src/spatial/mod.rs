@@ -17,6 +17,7 @@ pub mod roads;
 pub mod streets;
 pub mod topology;
 pub mod units;
+pub mod zone_edit;
 pub mod zones;
 
 pub use cameras::CameraIndex;

@@ -11,10 +11,12 @@ pub mod calls;
 pub mod incidents;
 pub mod plans;
 pub mod service_levels;
+pub mod zones;
 
 use calls::{CallBook, Report};
 use incidents::{IncidentBook, Opening};
 use plans::{Followed, PlanBook, PlanFlag};
+use zones::ZoneBook;
 
 use crate::model::calls::NumberBlock;
 use crate::model::{
@@ -68,6 +70,11 @@ pub struct Saved {
     /// The operation plans followed, with their escorts' progress.
     #[serde(default)]
     pub plans: Vec<Followed>,
+    /// The zone edits, each edited code's latest zone (none: removed), and how many edits.
+    #[serde(default)]
+    pub zones: Vec<(String, Option<crate::model::zones::EditedZone>)>,
+    #[serde(default)]
+    pub zone_edits: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -83,6 +90,7 @@ pub struct World {
     calls: CallBook,
     incidents: IncidentBook,
     plans: PlanBook,
+    zones: ZoneBook,
 }
 
 impl World {
@@ -258,6 +266,10 @@ impl World {
             }
             Command::SavePlan { plan } => self.plans.save(plan),
             Command::DropPlan { id } => self.plans.drop_plan(id),
+            Command::EditZones { .. } if role != Role::Commander => {
+                Outcome::Refused("only a commander may edit the zones".into())
+            }
+            Command::EditZones { changes, .. } => self.zones.apply(changes),
             Command::Enrol { .. } if role != Role::Commander => {
                 Outcome::Refused("only a commander may change the roster".into())
             }
@@ -536,6 +548,11 @@ impl World {
         self.plans.plans()
     }
 
+    /// The commanders' zone edits, to lay over the zone files.
+    pub fn zones(&self) -> &ZoneBook {
+        &self.zones
+    }
+
     /// What the plans flag at `now` (late convoys, units off their posts).
     pub fn plan_flags(&self, now: Millis) -> Vec<PlanFlag> {
         self.plans.flags(|id| self.unit(id), now)
@@ -562,7 +579,7 @@ impl World {
 
     /// A world holding what a snapshot or a hub's welcome saved, nothing marked changed.
     pub fn from_saved(saved: Saved) -> Self {
-        let Saved { units, alarms, calls, blocks, incidents, early_locations, plans } = saved;
+        let Saved { units, alarms, calls, blocks, incidents, early_locations, plans, zones, zone_edits } = saved;
         let unit_slots = units.iter().enumerate().map(|(slot, u)| (u.id.clone(), slot as u32)).collect();
         // Alarms are in id order, so the last one seen per device is its latest.
         let latest_alarm = alarms.iter().map(|a| (a.source.clone(), a.id)).collect();
@@ -577,6 +594,7 @@ impl World {
             calls: CallBook::from_saved(calls, blocks, early_locations),
             incidents: IncidentBook::from_saved(incidents),
             plans: PlanBook::restore(plans),
+            zones: ZoneBook::from_saved(zones, zone_edits),
         }
     }
 
@@ -595,11 +613,13 @@ impl World {
             incidents: self.incidents.incidents().to_vec(),
             early_locations: self.early_locations().map(|(n, l)| (n.clone(), l.clone())).collect(),
             plans: self.plans.plans().to_vec(),
+            zones: self.zones.saved(),
+            zone_edits: self.zones.version(),
         }
     }
 
-    /// Same units, alarms, calls, blocks, incidents, early locations and plans (ignores pending change
-    /// sets).
+    /// Same units, alarms, calls, blocks, incidents, early locations, plans and zone edits
+    /// (ignores pending change sets).
     pub fn same_state(&self, other: &World) -> bool {
         self.units == other.units
             && self.alarms == other.alarms
@@ -608,6 +628,7 @@ impl World {
             && self.incidents.incidents() == other.incidents.incidents()
             && self.calls.early_locations().eq(other.calls.early_locations())
             && self.plans == other.plans
+            && self.zones == other.zones
     }
 }
 

@@ -568,3 +568,55 @@ fn a_central_intake_takes_every_call_first_and_hands_valid_ones_to_the_polres() 
     let said = String::from_utf8_lossy(&no_hub.stderr);
     assert!(!no_hub.status.success() && said.contains("give --desks"), "{said}");
 }
+
+/// A commander's zone edit is journaled and the switchboard routes by it at once: the first
+/// Polsek's zone given to the other Polsek makes a call from inside it ring there, and after a
+/// restart too. An operator's edit, and a commander's that lays a zone over another, are
+/// refused with why.
+#[test]
+fn a_commanders_zone_edit_moves_where_calls_ring() {
+    use pantau::model::zones::{EditedZone, ZoneChange};
+    let dir = tempfile::tempdir().expect("tmp");
+    let tree = tree();
+    let (runtime, service, config) = centre(dir.path(), &tree, Duration::from_secs(60), Duration::from_secs(30));
+    let (mut sari, mut rudi) = (seat(&runtime, &service, "sari"), seat(&runtime, &service, "rudi"));
+    let zones = pantau::layer_files::load_zones(&demo_city().zones).expect("zones");
+    let org = pantau::org::Org::load(&demo_city().org).expect("org");
+    let index = pantau::spatial::ZoneIndex::new(zones.clone());
+    let covered_by = |z: &&pantau::model::Zone| org.owner_of(&z.code).is_some_and(|n| n.id == tree.polsek);
+    let here = index.lookup(tree.inside.0, tree.inside.1).into_iter().find(covered_by).expect("the Polsek's zone");
+    let mut moved = EditedZone::from_zone(here);
+    moved.node = Some(tree.other_polsek.clone());
+    let give = Command::EditZones { what: "to the other Polsek".into(), changes: vec![ZoneChange::Put(moved)] };
+
+    let refused = runtime.block_on(sari.command(give.clone())).expect("an answer");
+    assert!(refused.as_ref().is_err_and(|r| r.contains("outside")), "not hers to give away: {refused:?}");
+    let own = ZoneChange::Put(EditedZone::from_zone(here));
+    let own = Command::EditZones { what: "her own zone".into(), changes: vec![own] };
+    let refused = runtime.block_on(sari.command(own)).expect("an answer");
+    assert!(refused.as_ref().is_err_and(|r| r.contains("only a commander may edit the zones")), "{refused:?}");
+    let copy = EditedZone { code: "overlap-1".into(), ..EditedZone::from_zone(here) };
+    let overlap = Command::EditZones { what: "a copy".into(), changes: vec![ZoneChange::Put(copy)] };
+    let refused = runtime.block_on(rudi.command(overlap)).expect("an answer");
+    assert!(refused.as_ref().is_err_and(|r| r.contains("overlap")), "{refused:?}");
+    runtime.block_on(rudi.command(give)).expect("an answer").expect("the commander's edit is applied");
+
+    let ringing = r#"{"call":"pbx-zone-1","event":"ringing","number":"+6281100077","trunk":"e1-0"}"#;
+    assert_eq!(post(&runtime, &service, "/calls", ringing.into()).0, 200);
+    assert_eq!(post(&runtime, &service, "/sms", aml_sms("+6281100077", tree.inside)).0, 200);
+    let call = call_when(&service, 1, "ringing where the zone now belongs", |c| c.node() == Some(&tree.other_polsek));
+    assert!(call.rings.last().is_some_and(|r| r.why.contains("caller's location")), "{:?}", call.rings);
+
+    for seat in [sari, rudi] {
+        runtime.block_on(seat.logout());
+    }
+    runtime.block_on(service.stop()).expect("stops");
+    let service = runtime.block_on(Service::start(config)).expect("the hub again");
+    let ringing = r#"{"call":"pbx-zone-2","event":"ringing","number":"+6281100078","trunk":"e1-0"}"#;
+    assert_eq!(post(&runtime, &service, "/calls", ringing.into()).0, 200);
+    assert_eq!(post(&runtime, &service, "/sms", aml_sms("+6281100078", tree.inside)).0, 200);
+    call_when(&service, 2, "ringing by the edited zones after a restart", |c| c.node() == Some(&tree.other_polsek));
+    let world = service.hub.as_ref().expect("hub").world().0;
+    assert_eq!(world.zones().version(), 1, "one edit applied; the refused ones changed nothing");
+    runtime.block_on(service.stop()).expect("stops");
+}

@@ -638,7 +638,7 @@ fn idle_sockets_and_oversize_messages_do_not_keep_a_seat_out() {
         seat.logout().await;
         drop(idle);
 
-        // A message over 64 KiB closes the session (the hub reads no more of it).
+        // A message over the limit (256 KiB) closes the session (the hub reads no more of it).
         let (mut raw, _) = tokio_tungstenite::connect_async(url.as_str()).await.expect("connect");
         let hello = pantau::hub::protocol::ToHub::Login {
             version: pantau::hub::protocol::VERSION,
@@ -654,7 +654,7 @@ fn idle_sockets_and_oversize_messages_do_not_keep_a_seat_out() {
         assert_eq!(quick.hub().seats(), 1);
         let huge = format!(
             r#"{{"type":"command","id":1,"command":{{"place":{{"alarm":1,"lon":1,"lat":1}}}},"pad":"{}"}}"#,
-            "x".repeat(70_000)
+            "x".repeat(pantau::hub::protocol::MAX_SEAT_MESSAGE + 1000)
         );
         let _ = raw.send(tokio_tungstenite::tungstenite::Message::text(huge)).await;
         let deadline = Instant::now() + Duration::from_secs(5);

@@ -662,8 +662,10 @@ fn a_journal_written_before_zone_edits_still_replays() {
     assert_eq!((report.counts["positions"], report.counts["calls"], report.counts["commands"]), (612, 352, 1048));
     let world = replayed_with_and_without_its_snapshot(&fixture);
     assert_eq!((world.units().len(), world.calls().len(), world.incidents().len()), (306, 178, 12));
-    let plans: Vec<_> = world.plans().iter().map(|f| (f.plan.id.as_str(), f.plan.checkpoints[0].name.as_str())).collect();
+    let plans: Vec<_> =
+        world.plans().iter().map(|f| (f.plan.id.as_str(), f.plan.checkpoints[0].name.as_str())).collect();
     assert_eq!(plans, [("op-pasar", "Pos Pasar")], "the commander's plan, not the operator's refused one");
     let moved = world.unit("demo-0002").expect("the unit moved up");
     assert_eq!(moved.home_station.as_deref(), Some("Pos Pasar"));
+    assert!(world.zones().is_empty() && world.zones().version() == 0, "no zone edits then");
 }

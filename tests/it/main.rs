@@ -34,3 +34,4 @@ mod spatial;
 mod ui;
 mod users;
 mod window;
+mod zones;

@@ -172,8 +172,13 @@ fn handle_input(ui: &egui::Ui, console: &mut Console, response: &egui::Response,
     if taking_over {
         console.land();
     }
+    // The zone editor takes clicks, and drags that start on a corner.
+    let view = console.view;
+    let zone_editing = super::zone_editor::input(ui, console, response, &|p| to_lonlat(&view, rect, ppp, p));
     let view = &mut console.view;
-    pan_and_rotate(view, response, rect, ppp);
+    if !zone_editing {
+        pan_and_rotate(view, response, rect, ppp);
+    }
     let zoom_by = f64::from(scroll) / 120.0 + f64::from(pinch).log2() + zoom_keys(ui);
     if response.hovered() && zoom_by != 0.0 {
         zoom_about(view, rect, ppp, response.hover_pos().unwrap_or(rect.center()), zoom_by);
@@ -186,6 +191,9 @@ fn handle_input(ui: &egui::Ui, console: &mut Console, response: &egui::Response,
         console.placing = None;
     }
     hover(console, response.hover_pos(), rect, ppp);
+    if zone_editing {
+        return;
+    }
     if response.clicked() {
         if let Some(p) = response.interact_pointer_pos() {
             pick(console, rect, ppp, p);
@@ -340,6 +348,7 @@ fn overlays(ui: &egui::Ui, console: &Console, rect: Rect, ppp: f32) {
     highlighted_road(&painter, console, rect, ppp);
     let screen = |lon, lat| to_screen(view, rect, ppp, lon, lat);
     super::plans::on_map(&painter, console, &screen, &|at, metres| radius_points(view, rect, ppp, at, metres));
+    super::zone_editor::on_map(&painter, console, &screen);
     if console.style.visible[LayerId::Units as usize] {
         trails(&painter, console, rect, ppp);
         units_gathered(&painter, console, rect, ppp);

@@ -20,3 +20,4 @@ pub mod plans;
 pub mod reports;
 pub mod seats;
 pub mod wall;
+pub mod zone_editor;

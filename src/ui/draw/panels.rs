@@ -30,6 +30,8 @@ pub fn left(ui: &mut egui::Ui, console: &mut Console) {
             ui.separator();
             super::plans::panel(ui, console);
             ui.separator();
+            super::zone_editor::panel(ui, console);
+            ui.separator();
             super::analysis::panel(ui, console);
             ui.separator();
             super::seats::present(ui, console);

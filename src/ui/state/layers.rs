@@ -16,6 +16,14 @@ const WALL_LABEL_SCALE: f32 = 1.6;
 
 impl Console {
     pub(super) fn update_layers(&mut self, canvas: &mut Canvas, now: Millis) {
+        let zone_edits = self.session.desk.zone_edits();
+        if zone_edits != self.drawn_zone_edits {
+            // The zones changed under a commander's edit: outlines and names drawn again.
+            self.drawn_zone_edits = zone_edits;
+            let zones = &self.session.desk.live.zones;
+            canvas.live.set_zones(zones);
+            canvas.map.set_world_labels(crate::render::live::zone_names(zones.zones()));
+        }
         self.update_markers(canvas);
         if std::mem::take(&mut self.routes_dirty) {
             let routes: Vec<Vec<[f64; 2]>> = self.candidates.iter().map(|c| c.route.clone()).collect();

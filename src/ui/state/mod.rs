@@ -5,7 +5,8 @@
 //! (`layers`), works out the analyst's hotspots off the render thread (`hotspots`) and shows
 //! the record at a chosen moment in place of the live world (`replay`), and keeps the
 //! analyst's last report (`reports`) and who was near a place (`near`), and the commander's
-//! drive-time coverage and move-up (`coverage`). It
+//! drive-time coverage and move-up (`coverage`), and the zone editor's working copy
+//! (`zone_editor`). It
 //! draws nothing (`ui::draw` does, from this state); everything the operator does becomes a
 //! desk command, and nothing here changes the world directly.
 
@@ -19,6 +20,7 @@ pub mod plans;
 pub mod replay;
 pub mod reports;
 mod search;
+pub mod zone_editor;
 
 use std::collections::HashMap;
 
@@ -170,6 +172,10 @@ pub struct Console {
     pub coverage: coverage::CoverageDesk,
     /// The operation plans' flags, shortfalls and escort routes.
     pub plans: plans::PlanDesk,
+    /// The commander's zone editor.
+    pub zone_editor: zone_editor::ZoneEditor,
+    /// The desk's zone-edit count the canvas's zone outlines and names were drawn for.
+    drawn_zone_edits: u64,
 }
 
 impl Console {
@@ -232,6 +238,8 @@ impl Console {
             near: near::Near::default(),
             coverage: coverage::CoverageDesk::default(),
             plans: plans::PlanDesk::default(),
+            zone_editor: zone_editor::ZoneEditor::default(),
+            drawn_zone_edits: 0,
         }
     }
 

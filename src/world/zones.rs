@@ -1,0 +1,92 @@
+//! The zones as edited: every zone a commander's edits drew, redrew or removed, by code, laid
+//! over the zone files the centre started from. The world keeps only the edits (the files are
+//! the hub's and the desks'), so a replay of the journal brings back the same zones.
+
+use std::collections::BTreeMap;
+
+use super::Outcome;
+use crate::model::zones::{check_edit, EditedZone, Owner, ZoneChange};
+use crate::model::Zone;
+
+/// The most zone codes the edits may have touched in all.
+pub const MAX_EDITED: usize = 10_000;
+
+/// Each edited code's latest state: its zone, or none once removed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ZoneBook {
+    edits: BTreeMap<String, Option<EditedZone>>,
+    /// Edits applied, so a desk sees at a glance that the zones changed.
+    version: u64,
+}
+
+impl ZoneBook {
+    pub fn from_saved(saved: Vec<(String, Option<EditedZone>)>, version: u64) -> Self {
+        Self { edits: saved.into_iter().collect(), version }
+    }
+
+    pub fn saved(&self) -> Vec<(String, Option<EditedZone>)> {
+        self.edits.iter().map(|(code, zone)| (code.clone(), zone.clone())).collect()
+    }
+
+    /// Edits applied since the journal began; changes exactly when the zones do.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty()
+    }
+
+    /// Takes one edit whole, or refuses it whole.
+    pub fn apply(&mut self, changes: &[ZoneChange]) -> Outcome {
+        if let Err(why) = check_edit(changes) {
+            return Outcome::Refused(why);
+        }
+        let new_codes = changes.iter().filter(|c| !self.edits.contains_key(c.code())).count();
+        if self.edits.len() + new_codes > MAX_EDITED {
+            return Outcome::Refused(format!("the zone edits would touch over {MAX_EDITED} zones"));
+        }
+        for change in changes {
+            let zone = match change {
+                ZoneChange::Put(zone) => Some(zone.clone()),
+                ZoneChange::Remove { .. } => None,
+            };
+            self.edits.insert(change.code().to_string(), zone);
+        }
+        self.version += 1;
+        Outcome::Applied
+    }
+
+    /// The zones of `base` (the files') with the edits laid over: redrawn ones replaced,
+    /// removed ones gone, new ones added after them.
+    pub fn lay_over(&self, base: &[Zone]) -> Vec<Zone> {
+        let mut zones: Vec<Zone> = base
+            .iter()
+            .filter_map(|z| match self.edits.get(&z.code) {
+                None => Some(z.clone()),
+                Some(edited) => edited.as_ref().map(EditedZone::to_zone),
+            })
+            .collect();
+        let in_base = |code: &str| base.iter().any(|z| z.code == code);
+        zones.extend(
+            self.edits
+                .iter()
+                .filter(|(code, _)| !in_base(code))
+                .filter_map(|(_, z)| z.as_ref())
+                .map(EditedZone::to_zone),
+        );
+        zones
+    }
+
+    /// Who covers each edited code now, for the organisation tree.
+    pub fn owners(&self) -> impl Iterator<Item = (&str, Owner<'_>)> + '_ {
+        self.edits.iter().map(|(code, zone)| {
+            let owner = match zone {
+                None => Owner::Removed,
+                Some(EditedZone { node: Some(node), .. }) => Owner::Node(node),
+                Some(_) => Owner::Unchanged,
+            };
+            (code.as_str(), owner)
+        })
+    }
+}
