@@ -1342,3 +1342,90 @@ fn a_commander_s_plan_flags_a_late_convoy_and_a_unit_off_post_then_is_dropped() 
     let replayed = pantau::journal::replay(&journal).expect("replay");
     assert!(replayed.plans().is_empty(), "the drop is journaled");
 }
+
+/// The zone editor on the commander's desk: the zone at the centre split by a drawn part
+/// (the panel's **Finish**), its outline and corner handles drawn in the edit colour, the two
+/// zones sent to the hub (**Send**), journaled, and the desk's zones and tree following (the
+/// new zone covered by the old one's node); then a corner dragged 3 km across the zones (the
+/// new zone's with it, as they share it) breaks a ring: ringed on the map in alarm red with
+/// its number, named in the panel, and **Send** is held back.
+#[test]
+fn a_commander_splits_a_zone_and_a_broken_edit_is_drawn_and_held_back() {
+    use geo::BoundingRect;
+    use pantau::ui::state::zone_editor::Tool;
+    let (console, _dir) = console(Role::Commander);
+    let (lon, lat) = demo::CENTRE;
+    // The finest zone at the centre that a node of the tree covers by its code.
+    let org = console.session.desk.org.clone().expect("the demo's tree");
+    let zone = {
+        let zones = console.session.desk.live.zones.lookup(lon, lat);
+        let covered = zones.into_iter().filter(|z| org.owner_of(&z.code).is_some());
+        covered.max_by_key(|z| z.level).cloned().expect("a covered zone at the centre")
+    };
+    let owner = org.owner_of(&zone.code).map(|n| n.id.clone());
+    let r = zone.polygon.bounding_rect().expect("a box");
+    let (w, h) = (r.width(), r.height());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .wgpu()
+        .build_ui_state(|ui, c: &mut Console| c.frame(ui, None), console);
+    harness.state_mut().view =
+        pantau::render::View::fit((r.min().x - w, r.min().y - h, r.max().x + w, r.max().y + h), 1000, 800);
+    harness.get_by_label("Zone editor").click();
+    harness.run_steps(2);
+    harness.get_by_label("Edit zones").click();
+    step_until(&mut harness, "the editor open", |h| h.state().zone_editor.open);
+    {
+        let editor = &mut harness.state_mut().zone_editor;
+        editor.selected = Some(zone.code.clone());
+        editor.tool = Tool::Split;
+        editor.new_code = "rayon-baru".into();
+        editor.new_name = "Rayon Baru".into();
+        // The western half of the zone's box, drawn a little beyond it.
+        let mid = r.min().x + w / 2.0;
+        let (x0, y0, y1) = (r.min().x - w * 0.1, r.min().y - h * 0.1, r.max().y + h * 0.1);
+        editor.drawing = vec![(x0, y0), (mid, y0), (mid, y1), (x0, y1)];
+    }
+    harness.run_steps(2);
+    harness.get_by_label("Finish (4 corners)").click();
+    step_until(&mut harness, "the split", |h| h.state().zone_editor.touched.len() == 2);
+    assert!(harness.state().zone_editor.problems.is_empty(), "{:?}", harness.state().zone_editor.problems);
+    harness.run_steps(2);
+    let edit_colour = pantau::render::style::bytes(harness.state().palette.route_alternative);
+    let coloured = |image: &image::RgbaImage, [r, g, b, _]: [u8; 4]| {
+        image.enumerate_pixels().filter(|(x, _, p)| (300..1250).contains(x) && p.0[..3] == [r, g, b]).count()
+    };
+    let image = harness.render().expect("a frame");
+    image.save(common::scratch().join("zone-editor-split.png")).expect("save the frame");
+    assert!(coloured(&image, edit_colour) > 500, "the changed zones outlined in the edit colour");
+
+    harness.get_by_label("Send 2 changed zones to the hub").click();
+    step_until(&mut harness, "the edit applied", |h| h.state().session.desk.world().zones().version() == 1);
+    step_until(&mut harness, "the desk's zones following", |h| {
+        h.state().session.desk.live.zones.zones().iter().any(|z| z.code == "rayon-baru")
+    });
+    let desk = &harness.state().session.desk;
+    let new_owner = desk.org.as_ref().and_then(|o| o.owner_of("rayon-baru")).map(|n| n.id.clone());
+    assert_eq!(new_owner, owner, "the new zone is covered by the node that covered the old one");
+
+    // A corner of the remaining east part dragged 3 km west, over the new zone and beyond.
+    let rest = desk.live.zones.zones().iter().find(|z| z.code == zone.code).expect("the rest").clone();
+    let corner = rest.polygon.0[0].exterior().0[1];
+    harness.state_mut().zone_editor.selected = Some(zone.code.clone());
+    harness.state_mut().zone_drop_corner((corner.x, corner.y), (corner.x - 0.03, corner.y));
+    step_until(&mut harness, "the problem found", |h| !h.state().zone_editor.problems.is_empty());
+    harness.run_steps(2);
+    let first = harness.state().zone_editor.problems[0].to_string();
+    assert!(harness.query_by_label_contains(&format!("1. {first}")).is_some(), "named in the panel: {first}");
+    let image = harness.render().expect("a frame");
+    image.save(common::scratch().join("zone-editor-overlap.png")).expect("save the frame");
+    let alarm = pantau::render::style::bytes(harness.state().palette.alarm);
+    assert!(coloured(&image, alarm) > 300, "the problem ringed in alarm red");
+    let send = harness.get_by_label_contains("changed zones to the hub");
+    assert!(send.accesskit_node().is_disabled(), "an edit with a problem is not sent");
+    let mut console = harness.into_state();
+    let journal = console.session.journal.clone().expect("hosted");
+    console.session.stop().expect("clean stop");
+    let replayed = pantau::journal::replay(&journal).expect("replay");
+    assert_eq!(replayed.zones().version(), 1, "the split is journaled, the broken edit never sent");
+}

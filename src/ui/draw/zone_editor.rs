@@ -7,7 +7,7 @@
 use eframe::egui::{self, FontId, Pos2, Rect, RichText, Stroke, Vec2};
 use geo::BoundingRect;
 
-use super::look::{colour, readable, translucent};
+use super::look::{colour, readable};
 use crate::model::{Role, Zone};
 use crate::ui::state::zone_editor::{nearest_corner, Tool, SNAP_POINTS};
 use crate::ui::state::Console;
@@ -69,7 +69,7 @@ fn selected(ui: &mut egui::Ui, console: &mut Console) {
         ui.label("Click a zone to select it.");
         return;
     };
-    let owner = console.session.desk.org.as_ref().and_then(|o| o.owner_of(&zone.code)).map(|n| n.name.clone());
+    let owner = console.zone_node(zone);
     ui.label(RichText::new(format!("{} {} (level {})", zone.code, zone.name, zone.level)).strong());
     ui.label(format!("covered by {}", owner.as_deref().unwrap_or("no node of the tree")));
     let neighbours = touching(&editor.working, zone);
@@ -114,8 +114,8 @@ fn touching(zones: &[Zone], zone: &Zone) -> Vec<String> {
 fn outcome(ui: &mut egui::Ui, console: &mut Console) {
     let alarm = readable(console.palette.alarm, ui.visuals().panel_fill);
     let editor = &mut console.zone_editor;
-    for problem in &editor.problems {
-        ui.label(RichText::new(problem.to_string()).color(alarm));
+    for (n, problem) in editor.problems.iter().enumerate() {
+        ui.label(RichText::new(format!("{}. {problem}", n + 1)).color(alarm));
     }
     let changed = editor.touched.len();
     let send = ui.add_enabled(
@@ -191,7 +191,7 @@ pub fn on_map(painter: &egui::Painter, console: &Console, screen: &impl Fn(f64, 
         return;
     }
     let palette = &console.palette;
-    let (edit, halo, alarm) = (colour(palette.route_alternative), colour(palette.overlay_back), colour(palette.alarm));
+    let (edit, halo) = (colour(palette.route_alternative), colour(palette.overlay_back));
     let outline = |zone: &Zone, width: f32| {
         for ring in zone.polygon.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())) {
             let points: Vec<Pos2> = ring.0.iter().map(|c| screen(c.x, c.y)).collect();
@@ -231,15 +231,12 @@ pub fn on_map(painter: &egui::Painter, console: &Console, screen: &impl Fn(f64, 
             painter.circle(p, 5.0, edit, Stroke::new(2.0, halo));
         }
     }
-    let [r, g, b, _] = palette.alarm;
-    let font = FontId::proportional(if console.wall { 18.0 } else { 13.0 });
-    for problem in &editor.problems {
+    // Each problem ringed with its number in the panel's list (the list says what it is).
+    let (radius, font) =
+        if console.wall { (20.0, FontId::proportional(22.0)) } else { (14.0, FontId::proportional(15.0)) };
+    for (n, problem) in editor.problems.iter().enumerate() {
         let at = screen(problem.lon, problem.lat);
-        painter.circle(at, 14.0, translucent([r, g, b, 0.25]), Stroke::new(3.0, alarm));
-        let text = format!("{:?}: {}", problem.kind, problem.zones.join(" / ")).replace('_', " ");
-        let galley = painter.layout_no_wrap(text, font.clone(), alarm);
-        let top_left = at + Vec2::new(18.0, -galley.size().y / 2.0);
-        painter.rect_filled(Rect::from_min_size(top_left, galley.size()).expand(2.0), 3.0, halo);
-        painter.galley(top_left, galley, alarm);
+        painter.circle(at, radius, colour(palette.alarm), Stroke::new(3.0, halo));
+        painter.text(at, egui::Align2::CENTER_CENTER, (n + 1).to_string(), font.clone(), egui::Color32::WHITE);
     }
 }

@@ -14,7 +14,7 @@ use crate::layer_files::save_zones;
 use crate::model::zones::{EditedZone, ZoneChange};
 use crate::model::{Command, Zone};
 use crate::spatial::topology::Problem;
-use crate::spatial::zone_edit::{self, area_of, problems_around, Snapped};
+use crate::spatial::zone_edit::{self, new_problems, Snapped};
 
 /// How close (points on screen) a corner snaps to a neighbour's corner or edge or a road.
 pub const SNAP_POINTS: f32 = 12.0;
@@ -37,6 +37,8 @@ pub enum Tool {
 pub struct ZoneEditor {
     pub open: bool,
     pub tool: Tool,
+    /// The zones in force when the editor opened (or the last edit was sent).
+    pub original: Vec<Zone>,
     /// The zones as edited here, in force ones first.
     pub working: Vec<Zone>,
     /// The world's zone-edit count the working copy started from.
@@ -48,7 +50,7 @@ pub struct ZoneEditor {
     pub drawing: Vec<(f64, f64)>,
     /// A corner being dragged: where it was and where it is now.
     pub dragging: Option<((f64, f64), (f64, f64))>,
-    /// The problems around what was changed here.
+    /// The problems the changes here bring (what the hub would refuse the edit for).
     pub problems: Vec<Problem>,
     /// The code and name a split-off or drawn zone gets.
     pub new_code: String,
@@ -67,7 +69,7 @@ impl ZoneEditor {
     }
 
     /// Puts changed zones in the working copy (by code) and checks the topology around them.
-    fn take(&mut self, before: Vec<Zone>, changed: Vec<Zone>, removed: &[String]) {
+    fn take(&mut self, changed: Vec<Zone>, removed: &[String]) {
         let mut codes: Vec<String> = changed.iter().map(|z| z.code.clone()).collect();
         codes.extend(removed.iter().cloned());
         self.working.retain(|z| !removed.contains(&z.code));
@@ -78,15 +80,8 @@ impl ZoneEditor {
             }
         }
         self.touched.extend(codes);
-        self.check(&before);
-    }
-
-    /// The problems around every zone changed here.
-    fn check(&mut self, before: &[Zone]) {
         let touched: Vec<&str> = self.touched.iter().map(String::as_str).collect();
-        self.problems = area_of(before, &self.working, &touched)
-            .map(|around| problems_around(&self.working, around))
-            .unwrap_or_default();
+        self.problems = new_problems(&self.original, &self.working, &touched);
     }
 
     /// The finest zone holding a point.
@@ -116,9 +111,11 @@ impl Console {
             return;
         }
         let desk = &self.session.desk;
+        let zones = desk.live.zones.zones().to_vec();
         *editor = ZoneEditor {
             open: true,
-            working: desk.live.zones.zones().to_vec(),
+            original: zones.clone(),
+            working: zones,
             from_version: desk.world().zones().version(),
             ..ZoneEditor::default()
         };
@@ -144,17 +141,16 @@ impl Console {
     /// A click on the map with the editor open, at a snapped place.
     pub fn zone_click(&mut self, at: (f64, f64), raw: (f64, f64), tolerance_m: f64) {
         let editor = &mut self.zone_editor;
-        let before = editor.working.clone();
         editor.message = None;
         match editor.tool {
             Tool::Move => editor.selected = editor.zone_at(raw.0, raw.1).map(|z| z.code.clone()),
-            Tool::AddCorner => match zone_edit::add_corner(&before, raw, tolerance_m) {
-                Some((changed, _)) => editor.take(before, changed, &[]),
+            Tool::AddCorner => match zone_edit::add_corner(&editor.working, raw, tolerance_m) {
+                Some((changed, _)) => editor.take(changed, &[]),
                 None => editor.message = Some("no zone edge there".into()),
             },
-            Tool::RemoveCorner => match nearest_corner(&before, raw, tolerance_m) {
-                Some(corner) => match zone_edit::remove_corner(&before, corner) {
-                    Ok(changed) => editor.take(before, changed, &[]),
+            Tool::RemoveCorner => match nearest_corner(&editor.working, raw, tolerance_m) {
+                Some(corner) => match zone_edit::remove_corner(&editor.working, corner) {
+                    Ok(changed) => editor.take(changed, &[]),
                     Err(why) => editor.message = Some(why),
                 },
                 None => editor.message = Some("no corner there".into()),
@@ -167,9 +163,8 @@ impl Console {
     pub fn zone_drop_corner(&mut self, from: (f64, f64), to: (f64, f64)) {
         let editor = &mut self.zone_editor;
         editor.dragging = None;
-        let before = editor.working.clone();
-        let changed = zone_edit::move_corner(&before, from, to);
-        editor.take(before, changed, &[]);
+        let changed = zone_edit::move_corner(&editor.working, from, to);
+        editor.take(changed, &[]);
     }
 
     /// Splits the selected zone by the part drawn, or draws the new zone; the drawing ends.
@@ -188,7 +183,6 @@ impl Console {
         let mut ring: Vec<(f64, f64)> = points.clone();
         ring.push(points[0]);
         let part = Polygon::new(LineString::from(ring), Vec::new());
-        let before = editor.working.clone();
         let outcome = match editor.tool {
             Tool::Split => split_selected(editor, &part, &code, &name),
             _ => draw_new(editor, &part, &code, &name),
@@ -200,7 +194,7 @@ impl Console {
                 if let (Some(owner), Some(new)) = (owner, changed.iter_mut().find(|z| z.code == code)) {
                     new.properties.insert("node".into(), owner);
                 }
-                editor.take(before, changed, &[]);
+                editor.take(changed, &[]);
                 editor.selected = Some(code);
             }
             Err(why) => editor.message = Some(why),
@@ -214,8 +208,7 @@ impl Console {
         let (Some(za), Some(zb)) = (editor.zone(&a), editor.zone(&b)) else { return };
         match zone_edit::merge(za, zb) {
             Ok(merged) => {
-                let before = editor.working.clone();
-                editor.take(before, vec![merged], &[b]);
+                editor.take(vec![merged], &[b]);
             }
             Err(why) => editor.message = Some(why),
         }
@@ -231,8 +224,22 @@ impl Console {
         let units: Vec<&str> = editor.units.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
         set_property(&mut zone, "station", station);
         set_property(&mut zone, "units", &units.join(","));
-        let before = editor.working.clone();
-        editor.take(before, vec![zone], &[]);
+        editor.take(vec![zone], &[]);
+    }
+
+    /// The node that covers a zone: the one an edit here gave it, else the tree's for its
+    /// code, else the tree's for the place (the node of a coarser zone holding it).
+    pub fn zone_node(&self, zone: &Zone) -> Option<String> {
+        let org = self.session.desk.org.as_ref()?;
+        if let Some(node) = zone.properties.get("node") {
+            return Some(org.node(node).map_or_else(|| node.clone(), |n| n.name.clone()));
+        }
+        if let Some(node) = org.owner_of(&zone.code) {
+            return Some(node.name.clone());
+        }
+        let inside = geo::InteriorPoint::interior_point(&zone.polygon)?;
+        let holding = self.zone_editor.working.iter().filter(|z| z.polygon.contains(&inside)).map(|z| z.code.as_str());
+        org.nodes_at(holding).last().map(|n| n.name.clone())
     }
 
     /// Sends the zones changed here to the hub as one edit.
@@ -243,8 +250,10 @@ impl Console {
         }
         let what = format!("{} zones", changes.len());
         self.session.desk.command(Command::EditZones { what, changes });
-        self.zone_editor.touched.clear();
-        self.zone_editor.message = Some("sent to the hub".into());
+        let editor = &mut self.zone_editor;
+        editor.touched.clear();
+        editor.original = editor.working.clone();
+        editor.message = Some("sent to the hub".into());
     }
 
     /// Saves the working copy as a layer file (GeoJSON, FlatGeobuf or Shapefile by name).
