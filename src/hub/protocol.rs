@@ -248,4 +248,30 @@ mod tests {
         let text = r#"{"move_up": {"unit": "u", "post": "p", "lon": "NaN", "lat": 0}}"#;
         assert!(decode_command(serde_json::from_str(text).expect("json")).is_err());
     }
+
+    #[test]
+    fn a_zone_edit_is_read_within_its_limits() {
+        let square = |corners: usize| {
+            let mut ring: Vec<[f64; 2]> = (0..corners)
+                .map(|i| [106.8 + 0.01 * (i as f64 / corners as f64), -6.2 + (i % 2) as f64 * 0.01])
+                .collect();
+            ring.push(ring[0]);
+            serde_json::json!({"put": {"code": "r1", "name": "R1", "level": 8, "node": null, "station": null, "units": [],
+                "polygon": [{"exterior": ring.iter().map(|c| serde_json::json!({"x": c[0], "y": c[1]})).collect::<Vec<_>>(), "interiors": []}]}})
+        };
+        let edit = |changes: Vec<serde_json::Value>| {
+            decode_command(serde_json::json!({"edit_zones": {"what": "w", "changes": changes}}))
+        };
+        assert!(matches!(edit(vec![square(4)]), Ok(Command::EditZones { .. })));
+        let many = crate::model::zones::MAX_POINTS + 10;
+        assert!(edit(vec![square(many)]).is_err_and(|e| e.contains("corners")));
+        assert!(edit(vec![]).is_err_and(|e| e.contains("1 to")));
+        let removals: Vec<_> = (0..=crate::model::zones::MAX_CHANGES)
+            .map(|i| serde_json::json!({"remove": {"code": format!("z{i}")}}))
+            .collect();
+        assert!(edit(removals).is_err());
+        assert!(
+            edit(vec![serde_json::json!({"remove": {"code": "bad\u{0007}"}})]).is_err_and(|e| e.contains("control"))
+        );
+    }
 }

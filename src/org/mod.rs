@@ -197,6 +197,22 @@ mod tests {
     }
 
     #[test]
+    fn zones_moved_by_edits_change_hands() {
+        let org = tree().with_zone_owners([
+            ("31.71.01", Owner::Node("polsek-b")),
+            ("31.71.02", Owner::Removed),
+            ("31.71.03", Owner::Node("polsek-a")),
+            ("31.71.04", Owner::Node("no-such-node")),
+            ("31.71", Owner::Unchanged),
+        ]);
+        let owner = |code: &str| org.owner_of(code).map(|n| n.id.as_str());
+        assert_eq!(owner("31.71.01"), Some("polsek-b"));
+        assert_eq!((owner("31.71.02"), owner("31.71.04")), (None, None));
+        assert_eq!((owner("31.71.03"), owner("31.71")), (Some("polsek-a"), Some("polres")));
+        assert_eq!(owner("31"), Some("polda"), "the finest node covering a code");
+    }
+
+    #[test]
     fn bad_trees_are_refused_with_the_node() {
         let err = |nodes: Vec<Node>| Org::new(nodes).expect_err("bad").to_string();
         assert!(err(vec![]).contains("no root"));

@@ -662,6 +662,33 @@ mod tests {
     }
 
     #[test]
+    fn only_a_commander_edits_the_zones_and_the_edits_survive_a_snapshot() {
+        use crate::model::zones::{EditedZone, ZoneChange};
+        let ring = geo::LineString::from(vec![(106.8, -6.2), (106.9, -6.2), (106.9, -6.1), (106.8, -6.2)]);
+        let zone = EditedZone {
+            code: "rayon-1".into(),
+            name: "Rayon 1".into(),
+            level: 8,
+            polygon: geo::MultiPolygon(vec![geo::Polygon::new(ring, vec![])]),
+            node: Some("polsek-1".into()),
+            station: Some("Pos Monas".into()),
+            units: vec!["u1".into()],
+        };
+        let edit = || Command::EditZones { what: "new rayon".into(), changes: vec![ZoneChange::Put(zone.clone())] };
+        let mut w = World::new();
+        for role in [Role::Operator, Role::Analyst, Role::Viewer] {
+            assert!(matches!(w.apply_one(&cmd(role, edit())), Outcome::Refused(_)), "{role:?}");
+        }
+        assert_eq!(w.apply_one(&cmd(Role::Commander, edit())), Outcome::Applied);
+        assert_eq!(w.zones().version(), 1);
+        let restored = World::from_saved(w.saved());
+        assert!(restored.same_state(&w) && restored.zones().version() == 1, "the edits survive a snapshot");
+        let laid = restored.zones().lay_over(&[]);
+        assert_eq!(laid.len(), 1);
+        assert_eq!(EditedZone::from_zone(&laid[0]), zone, "the zone as edited, node, station and units");
+    }
+
+    #[test]
     fn a_commander_moves_a_free_unit_up_to_a_post() {
         let mut w = World::new();
         w.apply(&[pos("u1", 1, 106.8), pos("u2", 1, 106.81)]);

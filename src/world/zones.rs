@@ -90,3 +90,54 @@ impl ZoneBook {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use geo::{LineString, MultiPolygon, Polygon};
+
+    use super::*;
+
+    fn square(code: &str, x: f64, node: Option<&str>) -> EditedZone {
+        let ring = LineString::from(vec![(x, 0.0), (x + 1.0, 0.0), (x + 1.0, 1.0), (x, 1.0), (x, 0.0)]);
+        EditedZone {
+            code: code.into(),
+            name: code.to_uppercase(),
+            level: 7,
+            polygon: MultiPolygon(vec![Polygon::new(ring, vec![])]),
+            node: node.map(str::to_string),
+            station: None,
+            units: vec![],
+        }
+    }
+
+    #[test]
+    fn edits_are_taken_whole_or_refused_whole_and_laid_over_the_files() {
+        let files = vec![square("a", 0.0, None).to_zone(), square("b", 1.0, None).to_zone()];
+        let mut book = ZoneBook::default();
+        // B redrawn and given to a node, A removed, C new: one edit.
+        let edit = vec![
+            ZoneChange::Put(square("b", 1.0, Some("polsek-2"))),
+            ZoneChange::Remove { code: "a".into() },
+            ZoneChange::Put(square("c", 2.0, None)),
+        ];
+        assert_eq!(book.apply(&edit), Outcome::Applied);
+        let codes: Vec<String> = book.lay_over(&files).into_iter().map(|z| z.code).collect();
+        assert_eq!(codes, ["b", "c"]);
+        let owners: Vec<(&str, Owner)> = book.owners().collect();
+        assert_eq!(owners, [("a", Owner::Removed), ("b", Owner::Node("polsek-2")), ("c", Owner::Unchanged)]);
+
+        // A bad change refuses the whole edit: nothing of it is kept.
+        let mut flat = square("d", 3.0, None);
+        flat.polygon = MultiPolygon(vec![Polygon::new(LineString::from(vec![(3.0, 0.0), (4.0, 0.0)]), vec![])]);
+        let bad = vec![ZoneChange::Put(square("e", 4.0, None)), ZoneChange::Put(flat)];
+        assert!(matches!(book.apply(&bad), Outcome::Refused(r) if r.contains("under three corners")));
+        let twice = vec![ZoneChange::Remove { code: "b".into() }, ZoneChange::Remove { code: "b".into() }];
+        assert!(matches!(book.apply(&twice), Outcome::Refused(r) if r.contains("twice")));
+        assert!(matches!(book.apply(&[]), Outcome::Refused(_)));
+        let mut far = square("f", 0.0, None);
+        far.polygon.0[0].exterior_mut(|r| r.0[1].x = 181.0);
+        assert!(matches!(book.apply(&[ZoneChange::Put(far)]), Outcome::Refused(r) if r.contains("off the globe")));
+        assert_eq!(book.version(), 1, "only the first edit counted");
+        assert_eq!(ZoneBook::from_saved(book.saved(), book.version()), book, "saved and restored");
+    }
+}
