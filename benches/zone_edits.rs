@@ -47,16 +47,15 @@ fn edit_check(c: &mut Criterion) {
     let mut group = c.benchmark_group("zone edit");
     group.sample_size(10);
     group.bench_function("whole city's topology check (baseline)", |b| b.iter(|| check(&after).len()));
-    group.bench_function("a split checked around the edit", |b| {
-        b.iter(|| new_problems(&zones, &after, &touched).len())
-    });
+    group
+        .bench_function("a split checked around the edit", |b| b.iter(|| new_problems(&zones, &after, &touched).len()));
     let changes: Vec<ZoneChange> = after
         .iter()
         .filter(|z| touched.contains(&z.code.as_str()))
         .map(|z| ZoneChange::Put(EditedZone::from_zone(z)))
         .collect();
     let mut book = ZoneBook::default();
-    book.apply(&changes);
+    book.apply(None, &changes);
     group.bench_function("zones in force made again after an edit", |b| {
         b.iter(|| ZoneIndex::new(book.lay_over(&zones)).zones().len())
     });

@@ -159,7 +159,7 @@ fn zone_edit(file: Option<&std::path::Path>, remove: Vec<String>, node: Option<S
         Some(file) => format!("{} zones from {}", changes.len(), file.display()),
         None => format!("{} zones removed", changes.len()),
     };
-    Ok(Command::EditZones { what, changes })
+    Ok(Command::EditZones { what, base: None, changes })
 }
 
 #[derive(Subcommand, Debug)]

@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
 use crate::ingest::{Ack, IngestHandle, Subscription};
-use crate::model::{now_millis, Command, Event, EventKind};
+use crate::model::{now_millis, Command, Event, EventKind, Role};
 use crate::world::{Outcome, World};
 
 pub mod client;
@@ -105,6 +105,8 @@ pub struct Hub {
     logins: Logins,
     /// The tree and zones in force (the files' with the world's zone edits).
     jurisdictions: Option<zones::InForce>,
+    /// Zone edits are checked one at a time, off the async threads.
+    zone_checks: tokio::sync::Semaphore,
     follows: Option<String>,
     ingest: IngestHandle,
     limits: HubLimits,
@@ -127,12 +129,18 @@ impl Hub {
         stop: watch::Receiver<bool>,
     ) -> anyhow::Result<Arc<Self>> {
         let Subscription { world, seq, batches } = subscription;
+        let jurisdictions = config.jurisdictions.map(zones::InForce::new);
+        // The zones in force from the start: the files with the journal's edits laid over them.
+        if let Some(in_force) = &jurisdictions {
+            in_force.follow(&world);
+        }
         let (frames, _) = broadcast::channel(config.limits.seat_backlog.max(1));
         let hub = Arc::new(Self {
             recent: Mutex::new(Recent::new(world, seq, tail, config.limits.recent_events)),
             frames: Mutex::new(Some(frames)),
             logins: Logins::new(config.users, config.limits.logins_per_minute),
-            jurisdictions: config.jurisdictions.map(zones::InForce::new),
+            jurisdictions,
+            zone_checks: tokio::sync::Semaphore::new(1),
             follows: config.follows,
             ingest,
             limits: config.limits,
@@ -214,14 +222,33 @@ impl Hub {
             (None, Some(primary)) => {
                 Err(format!("this hub follows {primary} and takes no commands: act at the primary"))
             }
+            (None, None) if matches!(command, Command::EditZones { .. }) => {
+                self.zone_edit_allowed(&person, &command).await
+            }
             (None, None) => self.in_jurisdiction(&person, &command),
         };
         let command = match refusal {
             Ok(()) => command,
-            Err(reason) => Command::Refused { command: Box::new(command), reason },
+            Err(reason) => Command::Refused { command: Box::new(without_shapes(command)), reason },
         };
         let (seq, refused) = self.journal(&person, command).await;
         Answer { seq, refused, end }
+    }
+
+    /// Whether a person may make a zone edit: a commander's, checked against the zones in
+    /// force (jurisdiction, topology) on a blocking thread, one edit at a time.
+    async fn zone_edit_allowed(&self, person: &Person, command: &Command) -> Result<(), String> {
+        if person.role != Role::Commander {
+            return Err("only a commander may edit the zones".into());
+        }
+        let (Some(in_force), Command::EditZones { changes, .. }) = (&self.jurisdictions, command) else {
+            return Ok(());
+        };
+        let (now, seat, changes) = (in_force.current(), person.org.clone(), changes.clone());
+        let _turn = self.zone_checks.acquire().await.map_err(|_| "the hub is stopping".to_string())?;
+        tokio::task::spawn_blocking(move || zones::check_edit(&now, seat.as_deref(), &changes))
+            .await
+            .map_err(|e| format!("the zone edit could not be checked: {e}"))?
     }
 
     fn in_jurisdiction(&self, person: &Person, command: &Command) -> Result<(), String> {
@@ -295,6 +322,22 @@ impl Hub {
     pub fn world(&self) -> (World, u64) {
         let recent = self.recent();
         (recent.world().clone(), recent.seq())
+    }
+}
+
+/// A refused zone edit is journaled with its codes but not its shapes (up to 5,000 corners
+/// each time a seat tries); any other command whole.
+fn without_shapes(command: Command) -> Command {
+    match command {
+        Command::EditZones { what, base, changes } => Command::EditZones {
+            what: format!("{what} (refused: the shapes are not kept)"),
+            base,
+            changes: changes
+                .iter()
+                .map(|c| crate::model::zones::ZoneChange::Remove { code: c.code().to_string() })
+                .collect(),
+        },
+        other => other,
     }
 }
 

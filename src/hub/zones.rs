@@ -1,17 +1,20 @@
 //! The zones and tree in force at the hub: the files it started with, with the zone edits the
 //! world holds laid over them, made again whenever an edit is applied, so the 110 switchboard
 //! and the jurisdiction checks use the zones as the commanders last saved them. A commander's
-//! zone edit is checked here before it is journaled: every zone it changes (and every node it
-//! gives one to) must be the seat's, a node it names must be in the tree, and it must bring no
-//! new overlap, gap or broken ring (old problems elsewhere are not held against it).
+//! zone edit is checked here before it is journaled: every zone it changes, before and after,
+//! must lie in the ground of the nodes the seat oversees, a node it names must be in the tree
+//! and the seat's, a zone it removes must be in force, and it must bring no new overlap, gap
+//! or broken ring (old problems elsewhere are not held against it).
 
 use std::sync::{Arc, RwLock};
+
+use geo::MultiPolygon;
 
 use super::Jurisdictions;
 use crate::model::zones::ZoneChange;
 use crate::model::{Command, Zone};
 use crate::org::Org;
-use crate::spatial::zone_edit::new_problems;
+use crate::spatial::zone_edit::{new_problems, outside};
 use crate::spatial::ZoneIndex;
 use crate::world::World;
 
@@ -46,26 +49,29 @@ impl InForce {
         *self.now.write().unwrap_or_else(|p| p.into_inner()) = (version, made);
     }
 
-    /// Refuses a seat's command outside its jurisdiction, and a zone edit that is not the
-    /// seat's to make or that breaks the zones' topology.
+    /// Refuses a seat's command outside its jurisdiction (a zone edit is checked apart, by
+    /// [`check_edit`], off the hub's lock).
     pub fn check(&self, seat: Option<&str>, world: &World, command: &Command) -> Result<(), String> {
         let now = self.current();
-        let seat = seat.unwrap_or(&now.org.root().id);
-        now.check(seat, world, command)?;
-        match command {
-            Command::EditZones { changes, .. } => check_edit(&now, seat, changes),
-            _ => Ok(()),
-        }
+        now.check(seat.unwrap_or(&now.org.root().id), world, command)
     }
 }
 
-fn check_edit(now: &Jurisdictions, seat: &str, changes: &[ZoneChange]) -> Result<(), String> {
+/// Refuses a zone edit of a seat of node `seat` (none: the root) that is not the seat's to
+/// make (a zone, old or new, reaching outside the ground of the nodes it oversees; a node it
+/// does not oversee or that is not in the tree; a zone removed that is not in force) or that
+/// brings an overlap, a gap or a broken ring. Costs a topology check around the edit: run it
+/// off the async threads.
+pub fn check_edit(now: &Jurisdictions, seat: Option<&str>, changes: &[ZoneChange]) -> Result<(), String> {
     let org = &now.org;
+    let seat = seat.unwrap_or(&org.root().id);
     let seat_name = org.node(seat).map_or(seat, |n| n.name.as_str());
+    let before = now.zones.zones();
+    let in_force = |code: &str| before.iter().find(|z| z.code == code);
     for change in changes {
         let code = change.code();
-        if let Some(owner) = org.owner_of(code).filter(|o| !org.oversees(seat, &o.id)) {
-            return Err(format!("zone {code} is {}'s, outside {seat_name}'s jurisdiction", owner.name));
+        if let ZoneChange::Remove { .. } = change {
+            in_force(code).ok_or_else(|| format!("no zone {code} is in force to remove"))?;
         }
         let ZoneChange::Put(zone) = change else { continue };
         match zone.node.as_deref().map(|n| (n, org.node(n))) {
@@ -76,7 +82,22 @@ fn check_edit(now: &Jurisdictions, seat: &str, changes: &[ZoneChange]) -> Result
             _ => {}
         }
     }
-    let before = now.zones.zones();
+    if seat != org.root().id {
+        let ground = ground_of(now, seat);
+        let shapes = changes.iter().flat_map(|c| {
+            let old = in_force(c.code()).map(|z| &z.polygon);
+            let new = match c {
+                ZoneChange::Put(zone) => Some(&zone.polygon),
+                ZoneChange::Remove { .. } => None,
+            };
+            old.into_iter().chain(new).map(move |shape| (c.code(), shape))
+        });
+        for (code, shape) in shapes {
+            if let Some((lon, lat)) = outside(shape, &ground) {
+                return Err(format!("zone {code} reaches {lon:.5},{lat:.5}, outside {seat_name}'s jurisdiction"));
+            }
+        }
+    }
     let mut after: Vec<Zone> = before.iter().filter(|z| !changes.iter().any(|c| c.code() == z.code)).cloned().collect();
     after.extend(changes.iter().filter_map(|c| match c {
         ZoneChange::Put(zone) => Some(zone.to_zone()),
@@ -88,4 +109,11 @@ fn check_edit(now: &Jurisdictions, seat: &str, changes: &[ZoneChange]) -> Result
         None => Ok(()),
         Some(first) => Err(format!("the zone edit would leave {} problems, first {first}", problems.len())),
     }
+}
+
+/// The ground of the zones covered by the nodes a seat oversees.
+fn ground_of(now: &Jurisdictions, seat: &str) -> MultiPolygon<f64> {
+    let org = &now.org;
+    let theirs = now.zones.zones().iter().filter(|z| org.owner_of(&z.code).is_some_and(|n| org.oversees(seat, &n.id)));
+    geo::unary_union(theirs.map(|z| &z.polygon))
 }

@@ -136,7 +136,10 @@ fn write_shapefile(path: &Path, zones: &[Zone]) -> Result<()> {
         .context("cannot make a folder to write in")?;
     let name = path.file_name().context("no file name")?;
     let staged = folder.path().join(name);
-    let mut writer = shapefile::Writer::from_path(&staged, table)?;
+    // The shapes and the table written apart, so that finishing each (the headers, the last
+    // bytes) fails loudly rather than in a drop.
+    let mut shapes = shapefile::ShapeWriter::from_path(&staged)?;
+    let mut records = table.build_with_file_dest(staged.with_extension("dbf"))?;
     for zone in zones {
         let mut record = Record::default();
         for name in FIELDS {
@@ -147,10 +150,18 @@ fn write_shapefile(path: &Path, zones: &[Zone]) -> Result<()> {
             record.insert(dbf_name(name).to_string(), FieldValue::Character(Some(value)));
         }
         let shape = shapefile::Polygon::from(zone.polygon.clone());
-        writer.write_shape_and_record(&shape, &record).with_context(|| format!("zone {}", zone.code))?;
+        shapes.write_shape(&shape).with_context(|| format!("zone {}", zone.code))?;
+        records.write_record(&record).with_context(|| format!("zone {}", zone.code))?;
     }
-    drop(writer);
+    shapes.finalize().context("cannot finish the .shp and .shx")?;
+    records.finalize().context("cannot finish the .dbf")?;
+    drop((shapes, records));
     std::fs::write(staged.with_extension("prj"), WGS84_PRJ)?;
+    for ext in ["shx", "dbf", "prj", "shp"] {
+        let file = std::fs::File::open(staged.with_extension(ext))?;
+        file.sync_all().with_context(|| format!("cannot sync the .{ext}"))?;
+    }
+    // The .shp last: a reader finds the new files whole, or the old .shp.
     for ext in ["shx", "dbf", "prj", "shp"] {
         let (from, to) = (staged.with_extension(ext), path.with_extension(ext));
         std::fs::rename(&from, &to).with_context(|| format!("cannot move {} into place", to.display()))?;

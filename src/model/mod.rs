@@ -496,8 +496,11 @@ pub enum Command {
     },
     /// A commander's zone edit from the zone editor (zones drawn, redrawn, split, merged or
     /// removed, their stations and units), taken whole or not at all; `what` says what it was.
+    /// `base`: the count of zone edits the editor started from; the world refuses the edit if
+    /// the zones changed since (none: whatever is in force, as a script sends it).
     EditZones {
         what: String,
+        base: Option<u64>,
         changes: Vec<zones::ZoneChange>,
     },
 }

@@ -15,8 +15,15 @@ pub const MAX_CHANGES: usize = 64;
 pub const MAX_POINTS: usize = 5_000;
 /// Longest code, name, node or station, in bytes.
 pub const MAX_TEXT: usize = 128;
+/// Longest unit id a zone may list, in bytes (as a feed's device id).
+pub const MAX_UNIT_ID: usize = 64;
 /// Units one zone may list.
 pub const MAX_UNITS: usize = 256;
+/// Rings (outer ones and holes) one zone may have.
+pub const MAX_RINGS: usize = 64;
+/// Degrees of longitude or latitude the zones an edit puts may span together (a province's
+/// worth): the topology is checked over that box.
+pub const MAX_SPAN_DEG: f64 = 5.0;
 
 /// A zone as the editor leaves it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,7 +73,8 @@ impl ZoneChange {
 
 /// Whether an edit keeps to the limits: 1 to [`MAX_CHANGES`] changes, each code once, texts
 /// within [`MAX_TEXT`] bytes without control characters, at most [`MAX_POINTS`] corners in
-/// all, every corner on the globe, every ring closed with at least four corners.
+/// all and [`MAX_RINGS`] rings a zone, every corner on the globe, every ring closed with at
+/// least four corners, the zones put within [`MAX_SPAN_DEG`] of each other.
 pub fn check_edit(changes: &[ZoneChange]) -> Result<(), String> {
     if changes.is_empty() || changes.len() > MAX_CHANGES {
         return Err(format!("a zone edit changes 1 to {MAX_CHANGES} zones, not {}", changes.len()));
@@ -85,6 +93,17 @@ pub fn check_edit(changes: &[ZoneChange]) -> Result<(), String> {
     }
     if points > MAX_POINTS {
         return Err(format!("a zone edit carries {points} corners; at most {MAX_POINTS}"));
+    }
+    let corners = changes.iter().filter_map(|c| match c {
+        ZoneChange::Put(zone) => Some(zone.polygon.iter().flat_map(|p| p.exterior().0.iter())),
+        ZoneChange::Remove { .. } => None,
+    });
+    let (mut lo, mut hi) = ((f64::MAX, f64::MAX), (f64::MIN, f64::MIN));
+    for c in corners.flatten() {
+        (lo, hi) = ((lo.0.min(c.x), lo.1.min(c.y)), (hi.0.max(c.x), hi.1.max(c.y)));
+    }
+    if hi.0 - lo.0 > MAX_SPAN_DEG || hi.1 - lo.1 > MAX_SPAN_DEG {
+        return Err(format!("the zones of an edit span more than {MAX_SPAN_DEG} degrees"));
     }
     Ok(())
 }
@@ -107,9 +126,16 @@ fn check_zone(zone: &EditedZone) -> Result<(), String> {
     }
     for unit in &zone.units {
         check_text(&format!("zone {code:?}'s unit"), unit, false)?;
+        if unit.len() > MAX_UNIT_ID {
+            return Err(format!("zone {code:?} lists a unit id over {MAX_UNIT_ID} bytes"));
+        }
     }
     if zone.polygon.0.is_empty() {
         return Err(format!("zone {code:?} has no polygon"));
+    }
+    let rings = zone.polygon.iter().map(|p| 1 + p.interiors().len()).sum::<usize>();
+    if rings > MAX_RINGS {
+        return Err(format!("zone {code:?} has {rings} rings; at most {MAX_RINGS}"));
     }
     for ring in zone.polygon.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())) {
         if ring.0.len() < 4 || ring.0.first() != ring.0.last() {

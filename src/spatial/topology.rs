@@ -257,7 +257,7 @@ fn boxes_meet(a: Rect<f64>, b: Rect<f64>) -> bool {
 }
 
 /// Too small or too thin to be more than two copies of one border.
-fn is_sliver(polygon: &Polygon<f64>) -> bool {
+pub fn is_sliver(polygon: &Polygon<f64>) -> bool {
     let area = area_m2(polygon);
     let perimeter = Haversine.length(polygon.exterior());
     area < SLIVER_M2 || 2.0 * area / perimeter.max(f64::MIN_POSITIVE) < SLIVER_WIDTH_M

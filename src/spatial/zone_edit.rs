@@ -199,6 +199,14 @@ pub fn fill(drawn: &Polygon<f64>, parent: Option<&Zone>, siblings: &[&Zone]) -> 
     ground
 }
 
+/// A place where `shape` reaches outside `ground` by more than a sliver (none: it lies within).
+pub fn outside(shape: &MultiPolygon<f64>, ground: &MultiPolygon<f64>) -> Option<(f64, f64)> {
+    let beyond = shape.difference(ground);
+    let part = beyond.iter().find(|p| !topology::is_sliver(p))?;
+    let at = geo::InteriorPoint::interior_point(part).map_or_else(|| part.exterior().0[0], |p| p.0);
+    Some((at.x, at.y))
+}
+
 /// The problems around the zones `touched` (their boxes before and after, widened by a
 /// fifth): every zone there cut to that box and checked, so the check costs what the
 /// neighbourhood costs, not the whole city.

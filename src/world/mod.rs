@@ -269,7 +269,7 @@ impl World {
             Command::EditZones { .. } if role != Role::Commander => {
                 Outcome::Refused("only a commander may edit the zones".into())
             }
-            Command::EditZones { changes, .. } => self.zones.apply(changes),
+            Command::EditZones { base, changes, .. } => self.zones.apply(*base, changes),
             Command::Enrol { .. } if role != Role::Commander => {
                 Outcome::Refused("only a commander may change the roster".into())
             }
@@ -674,13 +674,19 @@ mod tests {
             station: Some("Pos Monas".into()),
             units: vec!["u1".into()],
         };
-        let edit = || Command::EditZones { what: "new rayon".into(), changes: vec![ZoneChange::Put(zone.clone())] };
+        let edit = || Command::EditZones {
+            what: "new rayon".into(),
+            base: Some(0),
+            changes: vec![ZoneChange::Put(zone.clone())],
+        };
         let mut w = World::new();
         for role in [Role::Operator, Role::Analyst, Role::Viewer] {
             assert!(matches!(w.apply_one(&cmd(role, edit())), Outcome::Refused(_)), "{role:?}");
         }
         assert_eq!(w.apply_one(&cmd(Role::Commander, edit())), Outcome::Applied);
         assert_eq!(w.zones().version(), 1);
+        let stale = w.apply_one(&cmd(Role::Commander, edit()));
+        assert!(matches!(stale, Outcome::Refused(r) if r.contains("changed since")), "made against edit 0");
         let restored = World::from_saved(w.saved());
         assert!(restored.same_state(&w) && restored.zones().version() == 1, "the edits survive a snapshot");
         let laid = restored.zones().lay_over(&[]);

@@ -5,11 +5,13 @@
 use std::collections::BTreeMap;
 
 use super::Outcome;
-use crate::model::zones::{check_edit, EditedZone, Owner, ZoneChange};
+use crate::model::zones::{check_edit, corners as corners_of, EditedZone, Owner, ZoneChange};
 use crate::model::Zone;
 
 /// The most zone codes the edits may have touched in all.
 pub const MAX_EDITED: usize = 10_000;
+/// The most corners the edited zones may hold in all (about 8 MB of coordinates).
+pub const MAX_EDITED_CORNERS: usize = 500_000;
 
 /// Each edited code's latest state: its zone, or none once removed.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -37,14 +39,29 @@ impl ZoneBook {
         self.edits.is_empty()
     }
 
-    /// Takes one edit whole, or refuses it whole.
-    pub fn apply(&mut self, changes: &[ZoneChange]) -> Outcome {
+    /// Takes one edit whole, or refuses it whole: made against other zones than those in force
+    /// now (`base`), or over the limits.
+    pub fn apply(&mut self, base: Option<u64>, changes: &[ZoneChange]) -> Outcome {
+        if let Some(base) = base.filter(|&b| b != self.version) {
+            return Outcome::Refused(format!(
+                "the zones changed since this edit was made (edit {base}, now {}): edit them again",
+                self.version
+            ));
+        }
         if let Err(why) = check_edit(changes) {
             return Outcome::Refused(why);
         }
         let new_codes = changes.iter().filter(|c| !self.edits.contains_key(c.code())).count();
         if self.edits.len() + new_codes > MAX_EDITED {
             return Outcome::Refused(format!("the zone edits would touch over {MAX_EDITED} zones"));
+        }
+        let kept = self.edits.iter().filter(|(code, _)| !changes.iter().any(|c| c.code() == *code));
+        let corners = kept.filter_map(|(_, z)| z.as_ref()).chain(changes.iter().filter_map(|c| match c {
+            ZoneChange::Put(zone) => Some(zone),
+            ZoneChange::Remove { .. } => None,
+        }));
+        if corners.map(|z| corners_of(&z.polygon)).sum::<usize>() > MAX_EDITED_CORNERS {
+            return Outcome::Refused(format!("the edited zones would hold over {MAX_EDITED_CORNERS} corners"));
         }
         for change in changes {
             let zone = match change {
@@ -120,7 +137,7 @@ mod tests {
             ZoneChange::Remove { code: "a".into() },
             ZoneChange::Put(square("c", 2.0, None)),
         ];
-        assert_eq!(book.apply(&edit), Outcome::Applied);
+        assert_eq!(book.apply(None, &edit), Outcome::Applied);
         let codes: Vec<String> = book.lay_over(&files).into_iter().map(|z| z.code).collect();
         assert_eq!(codes, ["b", "c"]);
         let owners: Vec<(&str, Owner)> = book.owners().collect();
@@ -130,13 +147,15 @@ mod tests {
         let mut flat = square("d", 3.0, None);
         flat.polygon = MultiPolygon(vec![Polygon::new(LineString::from(vec![(3.0, 0.0), (4.0, 0.0)]), vec![])]);
         let bad = vec![ZoneChange::Put(square("e", 4.0, None)), ZoneChange::Put(flat)];
-        assert!(matches!(book.apply(&bad), Outcome::Refused(r) if r.contains("under three corners")));
+        assert!(matches!(book.apply(None, &bad), Outcome::Refused(r) if r.contains("under three corners")));
         let twice = vec![ZoneChange::Remove { code: "b".into() }, ZoneChange::Remove { code: "b".into() }];
-        assert!(matches!(book.apply(&twice), Outcome::Refused(r) if r.contains("twice")));
-        assert!(matches!(book.apply(&[]), Outcome::Refused(_)));
+        assert!(matches!(book.apply(None, &twice), Outcome::Refused(r) if r.contains("twice")));
+        assert!(matches!(book.apply(None, &[]), Outcome::Refused(_)));
         let mut far = square("f", 0.0, None);
         far.polygon.0[0].exterior_mut(|r| r.0[1].x = 181.0);
-        assert!(matches!(book.apply(&[ZoneChange::Put(far)]), Outcome::Refused(r) if r.contains("off the globe")));
+        assert!(
+            matches!(book.apply(None, &[ZoneChange::Put(far)]), Outcome::Refused(r) if r.contains("off the globe"))
+        );
         assert_eq!(book.version(), 1, "only the first edit counted");
         assert_eq!(ZoneBook::from_saved(book.saved(), book.version()), book, "saved and restored");
     }

@@ -49,7 +49,7 @@ const ROOMS: &[(&str, &[&str])] = &[
         ],
     ),
     ("render", &["crs", "model", "basemap", "spatial"]),
-    ("ui", &["crs", "model", "world", "journal", "analysis", "spatial", "render", "ops"]),
+    ("ui", &["crs", "model", "world", "journal", "analysis", "spatial", "layer_files", "render", "ops"]),
     (
         "cli",
         &[

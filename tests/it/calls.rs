@@ -73,6 +73,7 @@ fn centre_with(
         people.add(name, Role::Operator, Some(node.clone()), PASSWORD).expect("add");
     }
     people.add("rudi", Role::Commander, None, PASSWORD).expect("add");
+    people.add("tono", Role::Commander, Some(tree.polsek.clone()), PASSWORD).expect("add");
     people.save(&users).expect("save");
     let mut config = ServeConfig::loopback(dir.join("journal"));
     config.desks = Some(DesksConfig {
@@ -587,16 +588,27 @@ fn a_commanders_zone_edit_moves_where_calls_ring() {
     let here = index.lookup(tree.inside.0, tree.inside.1).into_iter().find(covered_by).expect("the Polsek's zone");
     let mut moved = EditedZone::from_zone(here);
     moved.node = Some(tree.other_polsek.clone());
-    let give = Command::EditZones { what: "to the other Polsek".into(), changes: vec![ZoneChange::Put(moved)] };
+    let give =
+        Command::EditZones { what: "to the other Polsek".into(), base: None, changes: vec![ZoneChange::Put(moved)] };
 
     let refused = runtime.block_on(sari.command(give.clone())).expect("an answer");
-    assert!(refused.as_ref().is_err_and(|r| r.contains("outside")), "not hers to give away: {refused:?}");
-    let own = ZoneChange::Put(EditedZone::from_zone(here));
-    let own = Command::EditZones { what: "her own zone".into(), changes: vec![own] };
-    let refused = runtime.block_on(sari.command(own)).expect("an answer");
     assert!(refused.as_ref().is_err_and(|r| r.contains("only a commander may edit the zones")), "{refused:?}");
+    // A Polsek's commander edits only the Polsek's ground: not a neighbour's zone, nor a zone
+    // that is not there.
+    let mut tono = seat(&runtime, &service, "tono");
+    let theirs =
+        zones.iter().find(|z| org.owner_of(&z.code).is_some_and(|n| n.id == tree.other_polsek)).expect("theirs");
+    let grab = ZoneChange::Put(EditedZone { node: Some(tree.polsek.clone()), ..EditedZone::from_zone(theirs) });
+    let grab = Command::EditZones { what: "the neighbour's".into(), base: None, changes: vec![grab] };
+    let refused = runtime.block_on(tono.command(grab)).expect("an answer");
+    assert!(refused.as_ref().is_err_and(|r| r.contains("outside")), "{refused:?}");
+    let ghost = ZoneChange::Remove { code: "no-such-zone".into() };
+    let ghost = Command::EditZones { what: "a ghost".into(), base: None, changes: vec![ghost] };
+    let refused = runtime.block_on(tono.command(ghost)).expect("an answer");
+    assert!(refused.as_ref().is_err_and(|r| r.contains("no zone no-such-zone is in force")), "{refused:?}");
+    runtime.block_on(tono.logout());
     let copy = EditedZone { code: "overlap-1".into(), ..EditedZone::from_zone(here) };
-    let overlap = Command::EditZones { what: "a copy".into(), changes: vec![ZoneChange::Put(copy)] };
+    let overlap = Command::EditZones { what: "a copy".into(), base: None, changes: vec![ZoneChange::Put(copy)] };
     let refused = runtime.block_on(rudi.command(overlap)).expect("an answer");
     assert!(refused.as_ref().is_err_and(|r| r.contains("overlap")), "{refused:?}");
     runtime.block_on(rudi.command(give)).expect("an answer").expect("the commander's edit is applied");

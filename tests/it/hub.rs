@@ -284,6 +284,24 @@ fn seats_share_one_world_and_the_hub_decides_who_may_do_what() {
     assert_eq!((line["user"].as_str(), line["outcome"].as_str()), (Some("bayu"), Some("applied")), "{line}");
     assert_eq!(line["command"]["save_plan"]["plan"]["checkpoints"][0]["name"], "Pos Pasar", "{line}");
 
+    // Zones are a commander's to edit: the zone holding the alarm given to the other Polsek.
+    let files = demo_city();
+    let all = pantau::layer_files::load_zones(&files.zones).expect("zones");
+    let index = pantau::spatial::ZoneIndex::new(all);
+    let finest = index.lookup(place.0, place.1).into_iter().max_by_key(|z| z.level).cloned().expect("a zone");
+    let zone_file = dir.path().join("zone.geojson");
+    pantau::layer_files::save_zones(&zone_file, std::slice::from_ref(&finest)).expect("the zone's file");
+    let give = ["edit-zones", "--file", zone_file.to_str().expect("utf-8"), "--node", other_polsek.as_str()];
+    let out = act(&url, "sari", PASSWORD, &give);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let out = act(&url, "bayu", PASSWORD, &give);
+    assert!(out.status.success(), "{}", text(&out));
+    let line = watch.wait_for("the zone edit", |l| l["user"] == "bayu" && l["command"]["edit_zones"].is_object());
+    assert_eq!(line["outcome"], "applied", "{line}");
+    assert_eq!(line["command"]["edit_zones"]["changes"][0]["put"]["code"], finest.code.as_str(), "{line}");
+    let out = act(&url, "bayu", PASSWORD, &["edit-zones"]);
+    assert!(!out.status.success() && text(&out).contains("not a zone edit"), "{}", text(&out));
+
     // A modified seat sending what no seat may (a roster change, a forged login record): the
     // hub cannot read it as a seat's command and closes the session, journaling why.
     runtime.block_on(async {

@@ -155,6 +155,7 @@ fn a_journals_zone_edits_replay_and_zones_save_writes_them_out() {
         time: 1_000,
         command: Act::EditZones {
             what: "merge".into(),
+            base: Some(0),
             changes: vec![
                 ZoneChange::Put(EditedZone::from_zone(&merged)),
                 ZoneChange::Remove { code: zones[b].code.clone() },

@@ -137,6 +137,10 @@ fn outcome(ui: &mut egui::Ui, console: &mut Console) {
     if let Some(message) = &console.zone_editor.message {
         ui.label(message);
     }
+    if console.session.desk.world().zones().version() > console.zone_editor.from_version {
+        let text = "The zones changed at the hub since this copy was taken: close the editor and edit again.";
+        ui.label(RichText::new(text).color(alarm));
+    }
 }
 
 /// The map's clicks and drags while the editor is open; whether it took the drag (the map

@@ -249,8 +249,11 @@ impl Console {
             return;
         }
         let what = format!("{} zones", changes.len());
-        self.session.desk.command(Command::EditZones { what, changes });
+        let base = Some(self.zone_editor.from_version);
+        self.session.desk.command(Command::EditZones { what, base, changes });
         let editor = &mut self.zone_editor;
+        // The next edit goes on from this one (the hub refuses it if another came between).
+        editor.from_version += 1;
         editor.touched.clear();
         editor.original = editor.working.clone();
         editor.message = Some("sent to the hub".into());
