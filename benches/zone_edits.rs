@@ -26,9 +26,10 @@ fn jakarta() -> Vec<Zone> {
     zones
 }
 
-/// The zones with one kelurahan split by the western half of its box.
+/// The zones with one kelurahan (Gambir, in central Jakarta) split by the western half of its
+/// box.
 fn split_one(zones: &[Zone]) -> (Vec<Zone>, Vec<String>) {
-    let zone = zones.iter().find(|z| z.level == 7).expect("a kelurahan");
+    let zone = zones.iter().find(|z| z.code == "31.71.01.1001").expect("Gambir");
     let r = zone.polygon.bounding_rect().expect("a box");
     let mid = (r.min().x + r.max().x) / 2.0;
     let (x0, y0, y1) = (r.min().x - 0.01, r.min().y - 0.01, r.max().y + 0.01);
@@ -39,16 +40,40 @@ fn split_one(zones: &[Zone]) -> (Vec<Zone>, Vec<String>) {
     (after, vec![zone.code.clone(), "31.99.99.9001".into()])
 }
 
+/// A zone with its outer border cut into about `corners` corners (the same shape).
+fn densified(zone: &Zone, corners: usize) -> Zone {
+    let ring = &zone.polygon.0[0].exterior().0;
+    let per_edge = (corners / ring.len().max(1)).max(1);
+    let mut points = Vec::new();
+    for w in ring.windows(2) {
+        for i in 0..per_edge {
+            let t = i as f64 / per_edge as f64;
+            points.push((w[0].x + (w[1].x - w[0].x) * t, w[0].y + (w[1].y - w[0].y) * t));
+        }
+    }
+    points.push(points[0]);
+    let polygon = geo::MultiPolygon(vec![Polygon::new(LineString::from(points), vec![])]);
+    Zone { polygon, ..zone.clone() }
+}
+
 fn edit_check(c: &mut Criterion) {
     let zones = jakarta();
     let (after, touched) = split_one(&zones);
     let touched: Vec<&str> = touched.iter().map(String::as_str).collect();
-    assert!(new_problems(&zones, &after, &touched).is_empty(), "a clean split");
+    let found = new_problems(&zones, &after, &touched);
+    assert!(found.is_empty(), "a clean split: {found:?}");
     let mut group = c.benchmark_group("zone edit");
     group.sample_size(10);
     group.bench_function("whole city's topology check (baseline)", |b| b.iter(|| check(&after).len()));
     group
         .bench_function("a split checked around the edit", |b| b.iter(|| new_problems(&zones, &after, &touched).len()));
+    // The largest edit a seat may send: Gambir redrawn with its border cut into 5,000 corners.
+    let dense = densified(zones.iter().find(|z| z.code == "31.71.01.1001").expect("Gambir"), 4_990);
+    let mut big: Vec<Zone> = zones.iter().filter(|z| z.code != dense.code).cloned().collect();
+    big.push(dense);
+    group.bench_function("a 5,000-corner zone checked around the edit", |b| {
+        b.iter(|| new_problems(&zones, &big, &["31.71.01.1001"]).len())
+    });
     let changes: Vec<ZoneChange> = after
         .iter()
         .filter(|z| touched.contains(&z.code.as_str()))
