@@ -70,6 +70,22 @@ struct BodyV6 {
     plans: Vec<Followed>,
 }
 
+impl From<BodyV6> for Body {
+    fn from(old: BodyV6) -> Self {
+        let BodyV6 { checkpoint, units, alarms, calls, blocks, incidents, early_locations, plans } = old;
+        let world = Saved { units, alarms, calls, blocks, incidents, early_locations, plans, ..Saved::default() };
+        Self { checkpoint, world }
+    }
+}
+
+/// Before the operation plans: the PNTSNAP6 shape without them.
+impl From<BodyV5> for BodyV6 {
+    fn from(old: BodyV5) -> Self {
+        let BodyV5 { checkpoint, units, alarms, calls, blocks, incidents, early_locations } = old;
+        Self { checkpoint, units, alarms, calls, blocks, incidents, early_locations, plans: Vec::new() }
+    }
+}
+
 #[derive(Deserialize)]
 struct BodyV5 {
     checkpoint: Checkpoint,
@@ -185,32 +201,9 @@ pub fn read(path: &Path) -> Result<Snapshot> {
     let body: Body = if magic == MAGIC {
         postcard::from_bytes(payload)
     } else if magic == MAGIC_V6 {
-        postcard::from_bytes::<BodyV6>(payload).map(|old| Body {
-            checkpoint: old.checkpoint,
-            world: Saved {
-                units: old.units,
-                alarms: old.alarms,
-                calls: old.calls,
-                blocks: old.blocks,
-                incidents: old.incidents,
-                early_locations: old.early_locations,
-                plans: old.plans,
-                ..Saved::default()
-            },
-        })
+        postcard::from_bytes::<BodyV6>(payload).map(Body::from)
     } else if magic == MAGIC_V5 {
-        postcard::from_bytes::<BodyV5>(payload).map(|old| Body {
-            checkpoint: old.checkpoint,
-            world: Saved {
-                units: old.units,
-                alarms: old.alarms,
-                calls: old.calls,
-                blocks: old.blocks,
-                incidents: old.incidents,
-                early_locations: old.early_locations,
-                ..Saved::default()
-            },
-        })
+        postcard::from_bytes::<BodyV5>(payload).map(|old| Body::from(BodyV6::from(old)))
     } else if magic == MAGIC_V4 {
         postcard::from_bytes::<BodyV4>(payload).map(|old| Body {
             checkpoint: old.checkpoint,

@@ -40,12 +40,8 @@ pub fn snap(
     let here = Point::new(at.0, at.1);
     let metres = |p: Point<f64>| Haversine.distance(here, p);
     let others = || zones.iter().filter(|z| !skip.contains(&z.code.as_str()));
-    let corner = others()
-        .flat_map(|z| rings(&z.polygon).flat_map(|r| r.0.iter()).map(move |c| (metres(Point(*c)), *c, &z.code)))
-        .filter(|(d, _, _)| *d <= tolerance_m)
-        .min_by(|a, b| a.0.total_cmp(&b.0));
-    if let Some((_, c, code)) = corner {
-        return ((c.x, c.y), Snapped::Corner(code.clone()));
+    if let Some((c, code)) = nearest_corner(others(), at, tolerance_m) {
+        return (c, Snapped::Corner(code.to_string()));
     }
     let edge = others()
         .filter_map(|z| match z.polygon.closest_point(&here) {
@@ -64,8 +60,23 @@ pub fn snap(
     }
 }
 
+/// The zone corner nearest `at` within `tolerance_m`, with its zone's code.
+pub fn nearest_corner<'a>(
+    zones: impl Iterator<Item = &'a Zone>,
+    at: (f64, f64),
+    tolerance_m: f64,
+) -> Option<((f64, f64), &'a str)> {
+    let here = Point::new(at.0, at.1);
+    zones
+        .flat_map(|z| rings(&z.polygon).flat_map(|r| r.0.iter()).map(move |c| (c, z.code.as_str())))
+        .map(|(c, code)| (Haversine.distance(here, Point(*c)), (c.x, c.y), code))
+        .filter(|(d, _, _)| *d <= tolerance_m)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c, code)| (c, code))
+}
+
 /// Every ring of a shape, outer ones and holes.
-fn rings(polygon: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
+pub fn rings(polygon: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
     polygon.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
 }
 

@@ -9,7 +9,8 @@ use geo::BoundingRect;
 
 use super::look::{colour, readable};
 use crate::model::{Role, Zone};
-use crate::ui::state::zone_editor::{nearest_corner, Tool, SNAP_POINTS};
+use crate::spatial::zone_edit::{nearest_corner, rings};
+use crate::ui::state::zone_editor::{Tool, SNAP_POINTS};
 use crate::ui::state::Console;
 
 /// Corner handles are drawn for a selected zone with at most this many corners on screen.
@@ -166,9 +167,8 @@ pub fn input(
     }
     if response.drag_started_by(egui::PointerButton::Primary) && console.zone_editor.tool == Tool::Move {
         let editor = &console.zone_editor;
-        let selected: Vec<Zone> =
-            editor.working.iter().filter(|z| Some(&z.code) == editor.selected.as_ref()).cloned().collect();
-        if let Some(corner) = nearest_corner(&selected, raw, tolerance_m) {
+        let selected = editor.working.iter().filter(|z| Some(&z.code) == editor.selected.as_ref());
+        if let Some((corner, _)) = nearest_corner(selected, raw, tolerance_m) {
             console.zone_editor.dragging = Some((corner, corner));
         }
     }
@@ -197,7 +197,7 @@ pub fn on_map(painter: &egui::Painter, console: &Console, screen: &impl Fn(f64, 
     let palette = &console.palette;
     let (edit, halo) = (colour(palette.route_alternative), colour(palette.overlay_back));
     let outline = |zone: &Zone, width: f32| {
-        for ring in zone.polygon.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())) {
+        for ring in rings(&zone.polygon) {
             let points: Vec<Pos2> = ring.0.iter().map(|c| screen(c.x, c.y)).collect();
             painter.add(egui::Shape::line(points.clone(), Stroke::new(width + 3.0, halo)));
             painter.add(egui::Shape::line(points, Stroke::new(width, edit)));

@@ -148,8 +148,8 @@ impl Console {
                 Some((changed, _)) => editor.take(changed, &[]),
                 None => editor.message = Some("no zone edge there".into()),
             },
-            Tool::RemoveCorner => match nearest_corner(&editor.working, raw, tolerance_m) {
-                Some(corner) => match zone_edit::remove_corner(&editor.working, corner) {
+            Tool::RemoveCorner => match zone_edit::nearest_corner(editor.working.iter(), raw, tolerance_m) {
+                Some((corner, _)) => match zone_edit::remove_corner(&editor.working, corner) {
                     Ok(changed) => editor.take(changed, &[]),
                     Err(why) => editor.message = Some(why),
                 },
@@ -308,21 +308,5 @@ fn draw_new(editor: &ZoneEditor, part: &Polygon<f64>, code: &str, name: &str) ->
 }
 
 fn has_corner(zone: &Zone, at: (f64, f64)) -> bool {
-    zone.polygon
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .any(|r| r.0.iter().any(|c| c.x == at.0 && c.y == at.1))
-}
-
-/// The zone corner nearest `at` within `tolerance_m`.
-pub fn nearest_corner(zones: &[Zone], at: (f64, f64), tolerance_m: f64) -> Option<(f64, f64)> {
-    let here = Point::new(at.0, at.1);
-    zones
-        .iter()
-        .flat_map(|z| z.polygon.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())))
-        .flat_map(|r| r.0.iter())
-        .map(|c| (geo::Distance::distance(&geo::Haversine, here, Point(*c)), (c.x, c.y)))
-        .filter(|(d, _)| *d <= tolerance_m)
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+    zone_edit::rings(&zone.polygon).any(|r| r.0.iter().any(|c| c.x == at.0 && c.y == at.1))
 }
