@@ -669,3 +669,22 @@ fn a_journal_written_before_zone_edits_still_replays() {
     assert_eq!(moved.home_station.as_deref(), Some("Pos Pasar"));
     assert!(world.zones().is_empty() && world.zones().version() == 0, "no zone edits then");
 }
+
+/// A journal written by main at 416e500 (2026-12-02), before lost calls were added: the hour of
+/// the simulated centre (`sim --history 1h --report-every 1800 --end 2026-11-30T17:00:00Z`, 301
+/// calls and 17 incidents by the writer's count), then at its hub a zone edit refused to an
+/// operator and one applied for a commander (the demo's kelurahan 99.71.09.1003 put again), and
+/// the snapshot written at the stop (PNTSNAP7, with the edit). It must still replay, with and
+/// without its snapshot, to the same world.
+#[test]
+fn a_journal_written_before_lost_calls_still_replays() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journal-2026-12-02-zones");
+    let report = journal::verify(&fixture).expect("verify");
+    assert!(report.ok, "{:?} {:?}", report.problems, report.snapshot_problems);
+    assert_eq!((report.records, report.snapshots), (2711, 1));
+    assert_eq!((report.counts["positions"], report.counts["calls"], report.counts["commands"]), (612, 627, 1472));
+    let world = replayed_with_and_without_its_snapshot(&fixture);
+    assert_eq!((world.units().len(), world.calls().len(), world.incidents().len()), (306, 301, 17));
+    let edited: Vec<String> = world.zones().saved().into_iter().map(|(code, _)| code).collect();
+    assert_eq!((edited, world.zones().version()), (vec!["99.71.09.1003".to_string()], 1), "the commander's edit only");
+}
