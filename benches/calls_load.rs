@@ -2,8 +2,10 @@
 //! takes 5,000 positions a second while 1,000 calls ring at once on `POST /calls` (no caller
 //! location: each rings at the Polda intake, where one call taker sits and answers none, so
 //! each moves up to Mabes when its 10 s are up). Measures:
-//! - routing and the prank check per call: the switchboard's plan over 1,000 waiting calls,
-//!   and a ringing report applied to a world whose numbers have a history (flags), per call;
+//! - routing and the prank check per call: the switchboard's plan over 1,000 waiting calls
+//!   (every other one with the caller's AML location inside a demo zone, so its first ring is
+//!   found by the zone lookup and the tree), and a ringing report applied to a world whose
+//!   numbers have a history (flags), per call;
 //! - call -> ringing at the right seat: from the `POST /calls` being sent to the intake seat
 //!   receiving the route of that call, percentiles over the 1,000 calls;
 //! - the escalation timers: how long after its due time each call moved up (journaled time of
@@ -130,8 +132,42 @@ fn per_call_costs(files: &pantau::demo::DemoFiles, calls: usize) -> anyhow::Resu
     world.apply(&(0..calls).map(|n| report(n, 10, CallPhase::Ringing)).collect::<Vec<_>>());
     let applied = started.elapsed();
     println!("ringing report with flags (10 earlier calls per number): {:?} per call", applied / calls as u32);
+    // Every other caller's phone says where it is: a point inside one of the demo's zones.
+    let inside: Vec<(f64, f64)> = jurisdictions
+        .zones
+        .zones()
+        .iter()
+        .filter_map(|z| geo::InteriorPoint::interior_point(&z.polygon).map(|p| (p.x(), p.y())))
+        .collect();
+    let located: Vec<Event> = (0..calls)
+        .step_by(2)
+        .map(|n| {
+            let (lon, lat) = inside[n % inside.len()];
+            let (method, transport) =
+                (pantau::model::calls::FixMethod::Gnss, pantau::model::calls::AmlTransport::Https);
+            let location = pantau::model::CallerLocation {
+                lon,
+                lat,
+                radius: 15.0,
+                time: now - 500,
+                method,
+                confidence: Some(68),
+                transport,
+            };
+            Event::CallerLocation { number: format!("+62812{n:07}"), location }
+        })
+        .collect();
+    world.apply(&located);
+    let with_location = world.open_calls().filter(|c| c.location.is_some()).count();
+    println!("{with_location} of {calls} waiting calls carry a caller's location");
     let intake = pantau::hub::switchboard::Intake::Nearest;
-    let board = Board { jurisdictions: &jurisdictions, answer_within: 10_000, seats_back_at: 0, intake };
+    let board = Board {
+        jurisdictions: &jurisdictions,
+        answer_within: 10_000,
+        give_up_after: 1_800_000,
+        seats_back_at: 0,
+        intake,
+    };
     let runs = 20;
     let started = Instant::now();
     for _ in 0..runs {

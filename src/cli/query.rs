@@ -75,9 +75,12 @@ pub enum QueryCommand {
         /// Only calls from this time on (ISO-8601 or epoch ms) [default: the last 30 days]
         #[arg(long, value_parser = crate::feeds::osmand::parse_timestamp)]
         since: Option<i64>,
-        /// How many numbers to list
+        /// How many numbers to list (with --by-node: at each node)
         #[arg(long, default_value_t = 20)]
         top: usize,
+        /// Each node's own top numbers, by where their calls first rang (each line names its `node`)
+        #[arg(long)]
+        by_node: bool,
     },
     /// Who was near a place in a period, from a journal: every unit with a fix within
     /// `--radius` metres of `--at` timed between `--from` and `--to`, one JSON object a line,
@@ -170,11 +173,22 @@ pub fn run(command: QueryCommand) -> Result<()> {
             }
             Ok(())
         }
-        QueryCommand::RepeatCallers { source, since, top } => {
+        QueryCommand::RepeatCallers { source, since, top, by_node } => {
+            use crate::world::service_levels::{repeat_callers, repeat_callers_by_node};
             let world = source.world()?;
             let since = since.unwrap_or_else(|| crate::model::now_millis() - crate::model::calls::HISTORY_MS);
-            for caller in crate::world::service_levels::repeat_callers(&world, since, top) {
-                print(serde_json::to_value(caller)?);
+            if !by_node {
+                for caller in repeat_callers(&world, since, top) {
+                    print(serde_json::to_value(caller)?);
+                }
+                return Ok(());
+            }
+            for (node, callers) in repeat_callers_by_node(&world, since, top) {
+                for caller in callers {
+                    let mut line = serde_json::to_value(caller)?;
+                    line["node"] = node.clone().into();
+                    print(line);
+                }
             }
             Ok(())
         }

@@ -91,6 +91,9 @@ pub struct ServeArgs {
     /// Seconds a 110 call rings at a node before it moves up a tier, 1 to 300 [default: 10]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub answer_s: Option<u64>,
+    /// Seconds after it first rang that a 110 call nobody answered (its end never reported by the telephony bridge) is given up on as lost, 1 to 86400 [default: 1800]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub give_up_s: Option<u64>,
     /// Where a new 110 call rings first: nearest (where the caller is) or central (the Polda intake) [default: nearest]
     #[arg(long, value_enum)]
     pub intake: Option<crate::hub::switchboard::Intake>,
@@ -126,6 +129,7 @@ impl ServeArgs {
             nats_stream: self.nats_stream.clone(),
             nats_replicas: self.nats_replicas,
             answer_s: self.answer_s,
+            give_up_s: self.give_up_s,
             intake: self.intake,
         }
     }

@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::crs::geodesy::haversine_m;
 use crate::hub::protocol::Present;
-use crate::hub::switchboard::{Board, SWITCHBOARD};
+use crate::hub::switchboard::{steps, Board, SWITCHBOARD};
 use crate::model::{
     AlarmId, AlarmState, Call, CallId, Classification, Command, Disposition, Event, Incident, IncidentId, IncidentKind,
     IncidentState, Millis, Role, UnitStatus,
@@ -101,9 +101,8 @@ impl<'a> Centre<'a> {
     fn route(&mut self, world: &World, now: Millis, out: &mut Vec<Event>) {
         let Some(board) = &self.board else { return };
         let plan = board.plan(world, &self.present, now);
-        for m in plan.moves {
-            let route = Command::Route { call: m.call, rung: m.rung, node: m.node, tier: m.tier, why: m.why };
-            out.push(command(SWITCHBOARD, Role::Commander, now, route));
+        for (_, _, step) in steps(plan.moves, plan.give_ups) {
+            out.push(command(SWITCHBOARD, Role::Commander, now, step));
         }
         for h in plan.hands {
             let hand = Command::HandIncident { incident: h.incident, node: h.node, why: h.why };

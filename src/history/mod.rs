@@ -99,6 +99,7 @@ pub fn write(out: &Path, setting: Setting, config: &HistoryConfig) -> Result<Wri
     let board = jurisdictions.as_ref().map(|j| Board {
         jurisdictions: j,
         answer_within: crate::model::calls::ANSWER_TARGET_MS,
+        give_up_after: crate::model::calls::GIVE_UP_MS,
         seats_back_at: config.start,
         intake: Intake::Nearest,
     });

@@ -59,6 +59,8 @@ pub struct HubLimits {
     pub max_seats: usize,
     /// A call ringing at a node for this long without being answered rings a tier up.
     pub answer_within: Duration,
+    /// A call still ringing this long after it first rang is given up on (lost).
+    pub give_up_after: Duration,
     /// For this long after the hub starts, seats are taken to be logging back in: a node with
     /// no call taker yet keeps its calls until then (a restart does not push every call up).
     pub rejoin_within: Duration,
@@ -82,6 +84,7 @@ impl Default for HubLimits {
             max_seats: 512,
             logins_per_minute: 300,
             answer_within: Duration::from_secs(10),
+            give_up_after: Duration::from_millis(crate::model::calls::GIVE_UP_MS as u64),
             rejoin_within: Duration::from_secs(10),
             intake: switchboard::Intake::Nearest,
         }

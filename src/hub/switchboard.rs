@@ -6,8 +6,11 @@
 //! is free there (logged in at that node and not holding an unclassified call), once seats
 //! have had [`HubLimits::rejoin_within`](super::HubLimits) to log in after a start. Each move is
 //! a `Route` command journaled as the switchboard, so the record says where a call rang, when
-//! and why, and the timers are rebuilt from the world after a restart. An incident opened from
-//! a call is handed to the Polres whose zones hold its place (`HandIncident`, journaled alike).
+//! and why, and the timers are rebuilt from the world after a restart. A call still ringing
+//! [`HubLimits::give_up_after`](super::HubLimits) after its first ring (nobody answered at any
+//! tier, and the telephony bridge never said it ended) is given up on (`GiveUpCall`): lost, and
+//! counted as never answered, rather than ringing for good. An incident opened from a call is
+//! handed to the Polres whose zones hold its place (`HandIncident`, journaled alike).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -51,6 +54,14 @@ pub struct Move {
     pub why: String,
 }
 
+/// A call to give up on, from its `rung`th ring, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GiveUp {
+    pub call: CallId,
+    pub rung: usize,
+    pub why: String,
+}
+
 /// An incident to hand to the node responsible for its place, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hand {
@@ -63,6 +74,7 @@ pub struct Hand {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Plan {
     pub moves: Vec<Move>,
+    pub give_ups: Vec<GiveUp>,
     pub hands: Vec<Hand>,
     pub next: Option<Millis>,
 }
@@ -72,6 +84,8 @@ pub struct Plan {
 pub struct Board<'a> {
     pub jurisdictions: &'a Jurisdictions,
     pub answer_within: Millis,
+    /// A call still ringing this long after it first rang is given up on.
+    pub give_up_after: Millis,
     pub seats_back_at: Millis,
     pub intake: Intake,
 }
@@ -82,6 +96,16 @@ impl Board<'_> {
         let mut plan = Plan::default();
         let busy: HashSet<&str> = world.open_calls().filter_map(|c| c.answered_by.as_deref()).collect();
         for call in world.open_calls().filter(|c| c.is_waiting()) {
+            // Timed on the hub's clock from its first ring (the bridge's clock may be off).
+            let give_up_at = call.rings.first().map_or(Millis::MAX, |r| r.since.saturating_add(self.give_up_after));
+            if now >= give_up_at {
+                let why = format!(
+                    "not answered within {} s of its first ring, and the telephony bridge never said it ended",
+                    self.give_up_after / 1000
+                );
+                plan.give_ups.push(GiveUp { call: call.id, rung: call.rings.len(), why });
+                continue;
+            }
             let next = match (call.rings.last(), self.located_late(call)) {
                 (None, _) => Next::Move(self.first_ring(call)),
                 (Some(_), Some(found)) => Next::Move(found),
@@ -92,7 +116,8 @@ impl Board<'_> {
                     let (node, tier) = (node.id.clone(), node.tier);
                     plan.moves.push(Move { call: call.id, rung: call.rings.len(), node, tier, why });
                 }
-                Next::Wait(deadline) => plan.next = Some(plan.next.map_or(deadline, |n| n.min(deadline))),
+                Next::Wait(deadline) => plan.wake_at(deadline.min(give_up_at)),
+                Next::Stay if give_up_at < Millis::MAX => plan.wake_at(give_up_at),
                 Next::Stay => {}
             }
         }
@@ -182,13 +207,20 @@ impl Board<'_> {
     }
 }
 
+impl Plan {
+    /// Looks again at `at` too.
+    fn wake_at(&mut self, at: Millis) {
+        self.next = Some(self.next.map_or(at, |n| n.min(at)));
+    }
+}
+
 /// What becomes of a ringing call.
 enum Next<'a> {
     /// Up to this node, for this reason.
     Move((&'a Node, String)),
     /// Nothing until this deadline.
     Wait(Millis),
-    /// It rings at the top of the tree: it stays there until answered.
+    /// It rings at the top of the tree: it stays there until answered (or given up on).
     Stay,
 }
 
@@ -207,8 +239,11 @@ fn free_taker_at(busy: &HashSet<&str>, present: &[Present], node: &str) -> bool 
 pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
     let Some(in_force) = hub.jurisdictions.as_ref() else { return };
     let millis = |d: Duration| d.as_millis() as Millis;
-    let (answer_within, seats_back_at) =
-        (millis(hub.limits.answer_within), now_millis() + millis(hub.limits.rejoin_within));
+    let (answer_within, give_up_after, seats_back_at) = (
+        millis(hub.limits.answer_within),
+        millis(hub.limits.give_up_after),
+        now_millis() + millis(hub.limits.rejoin_within),
+    );
     let person = Person { name: SWITCHBOARD.into(), role: Role::Commander, org: None };
     let mut presence = hub.seats.changed.subscribe();
     // Moves sent, by call, with how many rings it had then: each is made once.
@@ -221,35 +256,28 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
             let recent = hub.recent();
             // The zones in force now: a commander's edit reroutes the calls still waiting.
             let jurisdictions = in_force.current();
-            let board =
-                Board { jurisdictions: &jurisdictions, answer_within, seats_back_at, intake: hub.limits.intake };
+            let intake = hub.limits.intake;
+            let board = Board { jurisdictions: &jurisdictions, answer_within, give_up_after, seats_back_at, intake };
             board.plan(recent.world(), &present, now_millis())
         };
         let hands_failed = !hand_over(&hub, &person, &plan.hands, &mut handed).await;
-        // A move stays in `sent` until the hub's world shows it made (or the call gone).
-        sent.retain(|id, rung| plan.moves.iter().any(|m| m.call == *id && m.rung == *rung));
-        // Every move of one look goes in one batch: a thousand calls due at once are moved
+        let steps = steps(plan.moves, plan.give_ups);
+        // A step stays in `sent` until the hub's world shows it made (or the call gone).
+        sent.retain(|id, rung| steps.iter().any(|(call, at, _)| call == id && at == rung));
+        // Every step of one look goes in one batch: a thousand calls due at once are moved
         // together, not one journal write after another.
-        let due: Vec<Move> = plan.moves.into_iter().filter(|m| sent.get(&m.call) != Some(&m.rung)).collect();
-        let routes = due
-            .iter()
-            .map(|m| Command::Route {
-                call: m.call,
-                rung: m.rung,
-                node: m.node.clone(),
-                tier: m.tier,
-                why: m.why.clone(),
-            })
-            .collect();
+        let due: Vec<(CallId, usize, Command)> =
+            steps.into_iter().filter(|(call, rung, _)| sent.get(call) != Some(rung)).collect();
+        let commands = due.iter().map(|(_, _, command)| command.clone()).collect();
         let mut failed = false;
-        match hub.journal_all(&person, routes).await {
+        match hub.journal_all(&person, commands).await {
             Ok(outcomes) => {
-                for (step, refused) in due.iter().zip(outcomes) {
+                for ((call, rung, _), refused) in due.iter().zip(outcomes) {
                     match refused {
                         None => {
-                            sent.insert(step.call, step.rung);
+                            sent.insert(*call, *rung);
                         }
-                        Some(refused) => tracing::warn!("switchboard: call {} not moved: {refused}", step.call),
+                        Some(refused) => tracing::warn!("switchboard: call {call} not moved: {refused}"),
                     }
                 }
             }
@@ -273,6 +301,17 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
             return;
         }
     }
+}
+
+/// The commands for the moves and give-ups of one look, each with its call and ring.
+pub fn steps(moves: Vec<Move>, give_ups: Vec<GiveUp>) -> Vec<(CallId, usize, Command)> {
+    let moves = moves.into_iter().map(|m| {
+        let route = Command::Route { call: m.call, rung: m.rung, node: m.node, tier: m.tier, why: m.why };
+        (m.call, m.rung, route)
+    });
+    let give_ups =
+        give_ups.into_iter().map(|g| (g.call, g.rung, Command::GiveUpCall { call: g.call, rung: g.rung, why: g.why }));
+    moves.chain(give_ups).collect()
 }
 
 /// Journals each hand-over once (until the world shows it, or the incident is gone); false

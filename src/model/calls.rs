@@ -9,6 +9,9 @@ use super::{Millis, Tier};
 /// The 110 service's answer target (Kapolri, January 2026): a call answered later is late,
 /// and one not answered by then moves up a tier.
 pub const ANSWER_TARGET_MS: Millis = 10_000;
+/// By default a call still ringing this long after it first rang is given up on (lost): its
+/// end was lost on the way from the telephony bridge, for no caller waits half an hour.
+pub const GIVE_UP_MS: Millis = 30 * 60_000;
 
 /// Calls from one number within [`REPEAT_WINDOW_MS`] that flag it a repeat caller.
 pub const REPEAT_CALLS: usize = 3;
@@ -67,7 +70,7 @@ pub enum CallPhase {
     Ended,
 }
 
-/// Where a call is: ringing (waiting for a call taker), answered, or ended.
+/// Where a call is: ringing (waiting for a call taker), answered, ended, or lost.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallState {
@@ -75,6 +78,10 @@ pub enum CallState {
     Ringing,
     Answered,
     Ended,
+    /// Nobody answered it and the telephony bridge never said it ended: the switchboard gave
+    /// up on it (journaled with why), so a bridge that lost its word does not leave a call
+    /// ringing for good. It counts as never answered.
+    Lost,
 }
 
 /// A call taker's verdict on a call.
@@ -223,7 +230,8 @@ impl Call {
 
     /// Still needs a call taker: waiting, or answered and not yet classified.
     pub fn is_open(&self) -> bool {
-        self.verdict.is_none() && (self.state != CallState::Ended || self.answered_at.is_some())
+        let over = matches!(self.state, CallState::Ended | CallState::Lost);
+        self.verdict.is_none() && (!over || self.answered_at.is_some())
     }
 
     /// The node it rings at now.

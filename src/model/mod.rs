@@ -503,6 +503,14 @@ pub enum Command {
         base: Option<u64>,
         changes: Vec<zones::ZoneChange>,
     },
+    /// The switchboard gives up on a call still ringing, unanswered at every tier it rang,
+    /// long after it first rang, with no end from the telephony bridge (its word lost): the
+    /// call is lost, from its `rung`th ring. Never a seat's.
+    GiveUpCall {
+        call: CallId,
+        rung: usize,
+        why: String,
+    },
 }
 
 /// The tiers of the organisation, top down; a node's parent is of a higher tier.

@@ -90,6 +90,9 @@ pub struct ServeSettings {
     pub nats_replicas: Option<usize>,
     /// Seconds a 110 call rings at a node before it moves up a tier, 1 to 300 (default 10).
     pub answer_s: Option<u64>,
+    /// Seconds after it first rang that a 110 call nobody answered, whose end the telephony
+    /// bridge never reported, is given up on as lost, 1 to 86,400 (default 1,800).
+    pub give_up_s: Option<u64>,
     /// Where a new call rings first: `nearest` (where the caller is) or `central` (the intake).
     pub intake: Option<Intake>,
 }
@@ -135,6 +138,7 @@ impl ServeSettings {
             nats_stream: self.nats_stream.or(lower.nats_stream),
             nats_replicas: self.nats_replicas.or(lower.nats_replicas),
             answer_s: self.answer_s.or(lower.answer_s),
+            give_up_s: self.give_up_s.or(lower.give_up_s),
             intake: self.intake.or(lower.intake),
         }
     }
@@ -146,9 +150,11 @@ impl ServeSettings {
         let segment_mb = self.segment_mb.unwrap_or(DEFAULT_SEGMENT_MB);
         let answer_s = self.answer_s.unwrap_or(10);
         anyhow::ensure!((1..=300).contains(&answer_s), "answer-s: {answer_s} is not 1 to 300 seconds");
+        let give_up_s = self.give_up_s.unwrap_or(crate::model::calls::GIVE_UP_MS as u64 / 1000);
+        anyhow::ensure!((1..=86_400).contains(&give_up_s), "give-up-s: {give_up_s} is not 1 to 86400 seconds");
         anyhow::ensure!(
-            self.desks.is_some() || (self.answer_s.is_none() && self.intake.is_none()),
-            "--answer-s and --intake set the hub's switchboard: give --desks (and --org)"
+            self.desks.is_some() || (self.answer_s.is_none() && self.give_up_s.is_none() && self.intake.is_none()),
+            "--answer-s, --give-up-s and --intake set the hub's switchboard: give --desks (and --org)"
         );
         if !(1..=1024).contains(&segment_mb) {
             anyhow::bail!("segment-mb = {segment_mb}: a journal segment is 1 to 1024 MiB");
@@ -209,6 +215,7 @@ impl ServeSettings {
                 zones: self.zones.unwrap_or_default(),
                 limits: HubLimits {
                     answer_within: Duration::from_secs(answer_s),
+                    give_up_after: Duration::from_secs(give_up_s),
                     intake: self.intake.unwrap_or_default(),
                     ..HubLimits::default()
                 },

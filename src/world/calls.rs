@@ -105,7 +105,8 @@ impl CallBook {
     pub fn report(&mut self, report: Report) -> Outcome {
         let key = (report.trunk.map(str::to_string), report.key.to_string());
         let known = self.by_key.get(&key).map(|id| &self.calls[*id as usize - 1]);
-        let resend = |c: &Call| c.number == report.number && c.state != CallState::Ended;
+        let over = |c: &Call| matches!(c.state, CallState::Ended | CallState::Lost);
+        let resend = |c: &Call| c.number == report.number && !over(c);
         let call = match (report.phase, known) {
             (CallPhase::Ringing, Some(call)) if resend(call) => return Outcome::Applied,
             (CallPhase::Ringing, _) => return self.open(report, key),
@@ -119,13 +120,14 @@ impl CallBook {
         let (id, time) = (call.id, report.time.max(call.rang_at));
         match report.phase {
             CallPhase::Ringing => return Outcome::Applied,
-            CallPhase::Answered if call.state == CallState::Ringing => {
+            // Picked up at a telephone, even one the switchboard had given up on.
+            CallPhase::Answered if matches!(call.state, CallState::Ringing | CallState::Lost) => {
                 call.state = CallState::Answered;
-                call.answered_at = Some(time);
+                (call.answered_at, call.ended_at) = (Some(time), None);
             }
             // A seat answered it first, or it ended: the bridge's word changes nothing.
             CallPhase::Answered => return Outcome::Applied,
-            CallPhase::Ended if call.state == CallState::Ended => return Outcome::Applied,
+            CallPhase::Ended if over(call) => return Outcome::Applied,
             CallPhase::Ended => {
                 call.state = CallState::Ended;
                 call.ended_at = Some(time);
@@ -197,11 +199,24 @@ impl CallBook {
             flags.push(Flag { rule: "silent-streak".into(), why });
         }
         if let Some(block) = self.blocks.get(number).filter(|b| b.holds_at(time)) {
-            let until = block.until.map_or_else(|| "until lifted".to_string(), |t| format!("until {}", iso8601(t)));
-            let why = format!("blocked by {} ({until}): {}", block.by, block.reason);
-            flags.push(Flag { rule: "blocked".into(), why });
+            flags.push(blocked(block));
         }
         flags
+    }
+
+    /// The number's calls still open take its block's flag, or lose it when it is lifted (news
+    /// to whoever holds them): at most its last [`HISTORY_CALLS`].
+    fn reflag_open_calls(&mut self, number: &str) {
+        let flag = self.blocks.get(number).map(blocked);
+        let Some(ids) = self.by_number.get(number) else { return };
+        let open: Vec<CallId> =
+            ids.iter().rev().take(HISTORY_CALLS).copied().filter(|id| self.calls[*id as usize - 1].is_open()).collect();
+        for id in open {
+            let flags = &mut self.calls[id as usize - 1].flags;
+            flags.retain(|f| f.rule != BLOCKED);
+            flags.extend(flag.clone());
+            self.mark(id);
+        }
     }
 
     /// A commander puts a number on the block list (or changes its entry).
@@ -211,13 +226,17 @@ impl CallBook {
         }
         let block = NumberBlock { number: number.into(), reason: reason.into(), by: user.into(), since: time, until };
         self.blocks.insert(number.to_string(), block);
+        self.reflag_open_calls(number);
         Outcome::Applied
     }
 
     /// A commander takes a number off the block list.
     pub fn unblock(&mut self, number: &str) -> Outcome {
         match self.blocks.remove(number) {
-            Some(_) => Outcome::Applied,
+            Some(_) => {
+                self.reflag_open_calls(number);
+                Outcome::Applied
+            }
             None => Outcome::Refused(format!("{number} is not blocked")),
         }
     }
@@ -279,6 +298,20 @@ impl CallBook {
             Err(refused) => return refused,
         };
         call.rings.push(Ring { node: node.to_string(), tier, since: time, why: why.to_string() });
+        self.mark(id);
+        Outcome::Applied
+    }
+
+    /// The switchboard gives up on a call still waiting at its `rung`th ring: it is lost (and
+    /// ended then), unless it moved or was answered since.
+    pub fn give_up(&mut self, id: CallId, rung: usize, time: Millis) -> Outcome {
+        let call = match self.open_call(id) {
+            Ok(call) if call.is_waiting() && call.rings.len() == rung => call,
+            Ok(call) if call.is_waiting() => return Outcome::Refused(format!("call {id} has moved since")),
+            Ok(call) => return Outcome::Refused(format!("call {id} is {:?}", call.state).to_lowercase()),
+            Err(refused) => return refused,
+        };
+        (call.state, call.ended_at) = (CallState::Lost, Some(time));
         self.mark(id);
         Outcome::Applied
     }
@@ -389,6 +422,15 @@ impl CallBook {
             self.changes.push(slot);
         }
     }
+}
+
+/// The flag a blocked number's calls carry.
+const BLOCKED: &str = "blocked";
+
+/// The flag that says who blocked a number, until when and why.
+fn blocked(block: &NumberBlock) -> Flag {
+    let until = block.until.map_or_else(|| "until lifted".to_string(), |t| format!("until {}", iso8601(t)));
+    Flag { rule: BLOCKED.into(), why: format!("blocked by {} ({until}): {}", block.by, block.reason) }
 }
 
 #[cfg(test)]
@@ -548,6 +590,92 @@ mod tests {
         }
         assert_eq!(book.early_locations().count(), MAX_EARLY_LOCATIONS);
         assert!(book.early_locations().all(|(n, _)| n != "+62990"), "the oldest went first");
+    }
+
+    #[test]
+    fn a_block_set_while_a_call_rings_flags_it_and_lifting_it_takes_the_flag_off() {
+        let mut book = CallBook::default();
+        ring(&mut book, "a", "+6289", 10);
+        ring(&mut book, "b", "+6289", 20);
+        book.route(1, 0, "polsek-a", Tier::Polsek, "here", 15);
+        book.answer(1, "sari", 16);
+        book.classify(1, Classification::Prank, "sari", Role::Operator, 17);
+        assert_eq!(book.block("+6289", "pranks every night", None, "rudi", 30), Outcome::Applied);
+        let rules =
+            |book: &CallBook, id| book.call(id).map(|c| c.flags.iter().map(|f| f.rule.clone()).collect::<Vec<_>>());
+        assert_eq!(rules(&book, 1), Some(vec![]), "a call already closed is left as it was");
+        assert_eq!(rules(&book, 2), Some(vec!["blocked".to_string()]), "the ringing call shows the block");
+        assert!(book
+            .call(2)
+            .is_some_and(|c| c.flags[0].why.contains("rudi") && c.flags[0].why.contains("pranks every night")));
+        book.take_changes();
+        assert_eq!(book.block("+6289", "changed", None, "rudi", 40), Outcome::Applied);
+        assert_eq!(rules(&book, 2), Some(vec!["blocked".to_string()]), "one flag, not two");
+        assert_eq!(
+            book.take_changes(),
+            [1],
+            "the open call (slot 1) is marked changed for the seats, the closed one not"
+        );
+        assert_eq!(book.unblock("+6289"), Outcome::Applied);
+        assert_eq!(rules(&book, 2), Some(vec![]), "lifted: the flag goes");
+    }
+
+    #[test]
+    fn a_call_given_up_on_is_lost_unless_it_moved_and_a_telephone_may_still_pick_it_up() {
+        let mut book = CallBook::default();
+        ring(&mut book, "a", "+6281", 10);
+        assert_eq!(book.route(1, 0, "mabes", Tier::Mabes, "up", 20), Outcome::Applied);
+        assert!(matches!(book.give_up(1, 0, 30), Outcome::Refused(r) if r.contains("moved since")));
+        assert_eq!(book.give_up(1, 1, 1_800_010), Outcome::Applied);
+        let call = book.call(1).expect("call 1");
+        assert_eq!((call.state, call.ended_at, call.is_open()), (CallState::Lost, Some(1_800_010), false));
+        assert_eq!(book.open_calls().count(), 0, "a lost call leaves the queue");
+        assert!(matches!(book.answer(1, "sari", 1_800_020), Outcome::Refused(_)), "no seat takes a lost call");
+        assert!(matches!(book.give_up(1, 1, 1_800_030), Outcome::Refused(_)), "given up once");
+        let report = |phase, time| Report {
+            key: "a",
+            phase,
+            number: "+6281",
+            channel: Channel::Voice,
+            trunk: None,
+            time,
+            text: None,
+        };
+        assert_eq!(book.report(report(CallPhase::Ended, 1_800_040)), Outcome::Applied);
+        assert_eq!(
+            book.call(1).map(|c| (c.state, c.ended_at)),
+            Some((CallState::Lost, Some(1_800_010))),
+            "a late end changes nothing"
+        );
+        assert_eq!(book.report(report(CallPhase::Ringing, 1_800_050)), Outcome::Applied);
+        assert_eq!(book.calls().len(), 2, "a ring after the give-up is a new call, not a resend");
+        assert_eq!(book.report(report(CallPhase::Answered, 1_800_060)), Outcome::Applied);
+        assert_eq!(
+            book.call(2).map(|c| c.state),
+            Some(CallState::Answered),
+            "the bridge's word goes to the newest call"
+        );
+
+        let mut book = CallBook::default();
+        ring(&mut book, "b", "+6282", 10);
+        assert_eq!(book.give_up(1, 0, 1_800_010), Outcome::Applied);
+        let picked_up = Report {
+            key: "b",
+            phase: CallPhase::Answered,
+            number: "+6282",
+            channel: Channel::Voice,
+            trunk: None,
+            time: 1_800_020,
+            text: None,
+        };
+        assert_eq!(book.report(picked_up), Outcome::Applied);
+        let call = book.call(1).expect("call 1");
+        assert_eq!((call.state, call.answered_at, call.ended_at), (CallState::Answered, Some(1_800_020), None));
+        assert_eq!(
+            book.answer(1, "sari", 1_800_030),
+            Outcome::Applied,
+            "picked up at a telephone after all: a seat claims it"
+        );
     }
 
     #[test]

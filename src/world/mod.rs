@@ -228,6 +228,7 @@ impl World {
             Command::RecordRepair { .. } => Outcome::Applied,
             Command::Route { call, rung, node, tier, why } => self.calls.route(*call, *rung, node, *tier, why, time),
             Command::Answer { call } => self.calls.answer(*call, user, time),
+            Command::GiveUpCall { call, rung, .. } => self.calls.give_up(*call, *rung, time),
             // A valid call becomes an incident (of a kind to be told) at the caller's place.
             Command::Classify { call, class: Classification::Valid } => {
                 let opening = Opening { kind: IncidentKind::Other, priority: None, at: None, address: "", note: "" };

@@ -112,8 +112,28 @@ pub struct Caller {
 
 /// The `top` numbers by calls since `since` (withheld numbers left out), most first.
 pub fn repeat_callers(world: &World, since: Millis, top: usize) -> Vec<Caller> {
+    rank(world.calls().iter().filter(|c| c.rang_at >= since), top)
+}
+
+/// For each node a call first rang at (in the tree's ids' order), the `top` numbers by the
+/// calls since `since` that first rang there, most first; nodes with no repeat caller left out.
+pub fn repeat_callers_by_node(world: &World, since: Millis, top: usize) -> Vec<(String, Vec<Caller>)> {
+    let mut by_node: BTreeMap<&str, Vec<&Call>> = BTreeMap::new();
+    for call in world.calls().iter().filter(|c| c.rang_at >= since) {
+        let node = call.rings.first().map_or("(not routed)", |r| r.node.as_str());
+        by_node.entry(node).or_default().push(call);
+    }
+    by_node
+        .into_iter()
+        .map(|(node, calls)| (node.to_string(), rank(calls.into_iter(), top)))
+        .filter(|(_, callers)| !callers.is_empty())
+        .collect()
+}
+
+/// The `top` numbers among `calls` by how many (withheld numbers left out), most first.
+fn rank<'a>(calls: impl Iterator<Item = &'a Call>, top: usize) -> Vec<Caller> {
     let mut by_number: BTreeMap<&str, Caller> = BTreeMap::new();
-    for call in world.calls().iter().filter(|c| c.rang_at >= since && c.number != "anonymous") {
+    for call in calls.filter(|c| c.number != "anonymous") {
         let caller = by_number
             .entry(call.number.as_str())
             .or_insert_with(|| Caller { number: call.number.clone(), ..Caller::default() });
@@ -181,6 +201,25 @@ mod tests {
     }
 
     #[test]
+    fn a_call_given_up_on_is_an_answer_target_missed() {
+        let mut world = World::new();
+        world.apply(&[ring("a", "+1", 0), route(1, "mabes")]);
+        let give_up = Command::GiveUpCall { call: 1, rung: 1, why: "nobody answered".into() };
+        world.apply(&[Event::Command {
+            user: "switchboard".into(),
+            role: Role::Commander,
+            time: 1_800_010,
+            command: give_up,
+        }]);
+        assert_eq!(world.call(1).map(|c| c.state), Some(crate::model::CallState::Lost));
+        let found = breaches(&world, 0, 3_600_000);
+        assert!(
+            matches!(found[..], [Breach::Answer { call: 1, answered_after_ms: None, waited_ms: 1_800_010, .. }]),
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn the_numbers_that_call_most_come_first() {
         let mut world = World::new();
         world.apply(&[
@@ -196,5 +235,42 @@ mod tests {
             repeat_callers(&world, 0, 10).into_iter().map(|c| (c.number, c.calls)).collect();
         assert_eq!(top, [("+1".to_string(), 3), ("+2".to_string(), 2)]);
         assert_eq!(repeat_callers(&world, 0, 1).len(), 1);
+    }
+
+    fn route(call: CallId, node: &str) -> Event {
+        let command =
+            Command::Route { call, rung: 0, node: node.into(), tier: crate::model::Tier::Polsek, why: String::new() };
+        Event::Command { user: "switchboard".into(), role: Role::Commander, time: 10, command }
+    }
+
+    #[test]
+    fn each_node_has_its_own_top_numbers_by_where_their_calls_first_rang() {
+        let mut world = World::new();
+        world.apply(&[
+            ring("a", "+1", 0),
+            ring("b", "+1", 1),
+            ring("c", "+1", 2),
+            ring("d", "+2", 3),
+            ring("e", "+2", 4),
+        ]);
+        world.apply(&[
+            route(1, "polsek-a"),
+            route(2, "polsek-a"),
+            route(3, "polsek-b"),
+            route(4, "polsek-b"),
+            route(5, "polsek-b"),
+        ]);
+        let by_node: Vec<(String, Vec<(String, usize)>)> = repeat_callers_by_node(&world, 0, 10)
+            .into_iter()
+            .map(|(node, callers)| (node, callers.into_iter().map(|c| (c.number, c.calls)).collect()))
+            .collect();
+        assert_eq!(
+            by_node,
+            [
+                ("polsek-a".to_string(), vec![("+1".to_string(), 2)]),
+                ("polsek-b".to_string(), vec![("+2".to_string(), 2)])
+            ],
+            "+1's third call rang at polsek-b alone, so it repeats only at polsek-a"
+        );
     }
 }

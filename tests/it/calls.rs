@@ -130,6 +130,17 @@ fn world_when(service: &Service, what: &str, done: impl Fn(&pantau::world::World
     }
 }
 
+/// `pantau act` against the hub as its own process, logged in as `user`.
+fn act(service: &Service, user: &str, args: &[&str]) -> std::process::Output {
+    let url = format!("ws://{}", service.bound.desks.expect("desks"));
+    std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["act", "--hub", &url, "--user", user])
+        .args(args)
+        .env("PANTAU_PASSWORD", PASSWORD)
+        .output()
+        .expect("run act")
+}
+
 fn aml_sms(number: &str, (lon, lat): (f64, f64)) -> String {
     let top = chrono::Utc::now().format("%Y%m%d%H%M%S");
     let sms = format!("A\"ML=1;lt={lat:.6};lg={lon:.6};rd=15;top={top};lc=68;pm=G;si=510101234567890;mcc=510;mnc=10");
@@ -142,7 +153,7 @@ fn an_unanswered_call_climbs_the_tiers_and_the_polda_closes_it_as_invalid() {
     let tree = tree();
     let within = Duration::from_millis(1500);
     let (runtime, service, _) = centre(dir.path(), &tree, within, Duration::from_secs(10));
-    let (mut sari, budi, mut dewi) =
+    let (mut sari, budi, dewi) =
         (seat(&runtime, &service, "sari"), seat(&runtime, &service, "budi"), seat(&runtime, &service, "dewi"));
 
     let ringing = r#"{"call":"pbx-0001","event":"ringing","number":"+6281100001","trunk":"e1-0"}"#;
@@ -173,9 +184,15 @@ fn an_unanswered_call_climbs_the_tiers_and_the_polda_closes_it_as_invalid() {
     // The Polsek's seat cannot take it at the Polda; the Polda's can, and closes it there.
     let refused = runtime.block_on(sari.command(Command::Answer { call: 1 })).expect("an answer");
     assert!(refused.is_err_and(|r| r.contains("outside")), "a Polsek seat does not take a Polda call");
-    runtime.block_on(dewi.command(Command::Answer { call: 1 })).expect("an answer").expect("the Polda answers");
-    let classify = Command::Classify { call: 1, class: Classification::Invalid };
-    runtime.block_on(dewi.command(classify)).expect("an answer").expect("classified");
+    // Dewi, at her seat, answers and judges it with `pantau act` as a script would.
+    let answered = act(&service, "dewi", &["answer", "--call", "1"]);
+    assert!(answered.status.success(), "{}", String::from_utf8_lossy(&answered.stderr));
+    let judged = act(&service, "dewi", &["classify", "--call", "1", "--as", "invalid"]);
+    assert!(judged.status.success(), "{}", String::from_utf8_lossy(&judged.stderr));
+    let again = act(&service, "dewi", &["classify", "--call", "1", "--as", "valid"]);
+    assert_eq!(again.status.code(), Some(1), "a second verdict is refused");
+    let said = format!("{}{}", String::from_utf8_lossy(&again.stdout), String::from_utf8_lossy(&again.stderr));
+    assert!(said.contains("classified invalid"), "{said}");
     let closed = call_when(&service, 1, "closed", |c| !c.is_open());
     let verdict = closed.verdict.clone().expect("a verdict");
     assert_eq!(
@@ -366,6 +383,59 @@ fn a_hub_started_again_goes_on_timing_its_calls() {
     assert!(moved.rings.last().is_some_and(|r| r.since >= polsek_ring.since + within.as_millis() as i64));
     runtime.block_on(sari.logout());
     runtime.block_on(again.stop()).expect("stops");
+}
+
+#[test]
+fn a_call_nobody_answers_climbs_to_mabes_and_is_given_up_on_when_the_bridge_never_ends_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tree = tree();
+    let (within, give_up) = (Duration::from_millis(500), Duration::from_secs(4));
+    let limits = pantau::hub::HubLimits {
+        answer_within: within,
+        give_up_after: give_up,
+        rejoin_within: Duration::from_secs(30),
+        ..Default::default()
+    };
+    let (runtime, service, _) = centre_with(dir.path(), &tree, limits);
+    // Seats at every tier below Mabes, none answering: the call climbs by time, not absence.
+    let seats: Vec<Seat> = ["sari", "budi", "dewi"].iter().map(|u| seat(&runtime, &service, u)).collect();
+    post(&runtime, &service, "/calls", r#"{"call":"lost-1","event":"ringing","number":"+6281500005"}"#.into());
+    post(&runtime, &service, "/sms", aml_sms("+6281500005", tree.inside));
+
+    let at_mabes = call_when(&service, 1, "climbing to Mabes", |c| c.node() == Some(&tree.mabes));
+    let climb: Vec<&str> = at_mabes.rings.iter().rev().take(4).rev().map(|r| r.node.as_str()).collect();
+    assert_eq!(climb, [&tree.polsek, &tree.polres, &tree.polda, &tree.mabes].map(String::as_str));
+    assert!(at_mabes.rings.last().is_some_and(|r| r.why.contains("not answered within 0.5 s")), "{:?}", at_mabes.rings);
+    assert!(at_mabes.is_waiting(), "Mabes is the top: it rings there until the give-up");
+
+    let lost = call_when(&service, 1, "given up on", |c| c.state == pantau::model::calls::CallState::Lost);
+    let waited = lost.ended_at.expect("ended when given up") - lost.rings[0].since;
+    assert!(waited >= give_up.as_millis() as i64, "given up after {waited} ms, before its time");
+    assert!(!lost.is_open() && lost.answered_at.is_none(), "lost, never answered: {lost:?}");
+    let hub = service.hub.clone().expect("hub");
+    assert_eq!(hub.world().0.open_calls().count(), 0, "no call rings for good");
+    // The bridge's late word that it ended changes nothing.
+    let ended = r#"{"call":"lost-1","event":"ended","number":"+6281500005"}"#;
+    assert_eq!(post(&runtime, &service, "/calls", ended.into()).0, 200);
+
+    for seat in seats {
+        runtime.block_on(seat.logout());
+    }
+    runtime.block_on(service.stop()).expect("stops");
+    let journal = dir.path().join("journal");
+    let replayed = pantau::journal::replay(&journal).expect("replay");
+    assert_eq!(replayed.call(1).map(|c| (c.state, c.ended_at)), Some((lost.state, lost.ended_at)));
+    let mut gave_up = Vec::new();
+    for record in pantau::journal::JournalRecords::open(&journal).expect("records") {
+        if let pantau::model::Event::Command { user, command: Command::GiveUpCall { call, why, .. }, .. } =
+            record.expect("a record").event
+        {
+            gave_up.push((user, call, why));
+        }
+    }
+    assert_eq!(gave_up.len(), 1, "given up once: {gave_up:?}");
+    assert_eq!((gave_up[0].0.as_str(), gave_up[0].1), ("switchboard", 1));
+    assert!(gave_up[0].2.contains("never said it ended"), "{}", gave_up[0].2);
 }
 
 /// A unit's position `metres` east of a point (about: 1e-5 degree of longitude near the

@@ -1,6 +1,7 @@
 //! Crash safety: `pantau serve` is killed with SIGKILL in the middle of ingest, restarted on
 //! the same journal, and every alarm and 110 call it acknowledged before dying is in the
-//! journal, whose chain verifies, and in the world it rebuilds. The restarted service also shuts down cleanly on SIGTERM, leaving a
+//! journal, whose chain verifies, and in the world it rebuilds; so is every incident a seat
+//! opened and was answered for. The restarted service also shuts down cleanly on SIGTERM, leaving a
 //! snapshot that matches the journal. A full disk (a file-size limit on the process, raised
 //! again while it runs) refuses alarms while it lasts and leaves a journal that verifies.
 
@@ -19,10 +20,17 @@ fn start(journal: &std::path::Path) -> (Child, String, String) {
 }
 
 /// Starts `pantau serve` through `command` (the binary, or a wrapper that runs it).
-fn start_with(mut command: Command, journal: &std::path::Path) -> (Child, String, String) {
+fn start_with(command: Command, journal: &std::path::Path) -> (Child, String, String) {
+    let (child, line) = spawn(command, journal, &[]);
+    (child, address(&line, "osmand"), address(&line, "http"))
+}
+
+/// Starts `pantau serve` on free ports with `more` arguments; the child and its ready line.
+fn spawn(mut command: Command, journal: &std::path::Path, more: &[&str]) -> (Child, String) {
     let mut child = command
         .args(["serve", "--insecure", "--osmand", "127.0.0.1:0", "--http", "127.0.0.1:0", "--journal"])
         .arg(journal)
+        .args(more)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -30,17 +38,18 @@ fn start_with(mut command: Command, journal: &std::path::Path) -> (Child, String
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).expect("ready line");
-    // "pantau serve: osmand 127.0.0.1:PORT, http 127.0.0.1:PORT, nmea off"
-    let addr = |name: &str| {
-        line.split(&format!("{name} "))
-            .nth(1)
-            .and_then(|r| r.split([',', '\n']).next())
-            .expect("address")
-            .trim()
-            .to_string()
-    };
-    let (osmand, http) = (addr("osmand"), addr("http"));
-    (child, osmand, http)
+    (child, line)
+}
+
+/// A listener's address in serve's ready line
+/// ("pantau serve: osmand 127.0.0.1:PORT, http 127.0.0.1:PORT, nmea off, desks off").
+fn address(line: &str, name: &str) -> String {
+    line.split(&format!("{name} "))
+        .nth(1)
+        .and_then(|r| r.split([',', '\n']).next())
+        .expect("address")
+        .trim()
+        .to_string()
 }
 
 #[test]
@@ -122,6 +131,76 @@ fn every_acknowledged_alarm_survives_sigkill() {
     let kept: HashSet<String> = world.calls().iter().map(|c| c.key.clone()).collect();
     let lost: Vec<&String> = acked_calls.difference(&kept).collect();
     assert!(lost.is_empty(), "{} acknowledged calls lost: {:?}", lost.len(), lost.iter().take(5).collect::<Vec<_>>());
+}
+
+#[test]
+fn every_incident_a_seat_was_answered_for_survives_sigkill() {
+    use pantau::hub::client::{Login, Seat};
+    use pantau::hub::protocol::Want;
+    use pantau::model::incidents::IncidentKind;
+    use pantau::model::{Command as Act, Role};
+
+    const PASSWORD: &str = "the night shift's password";
+    let dir = tempfile::tempdir().expect("tmp");
+    let (journal, users) = (dir.path().join("journal"), dir.path().join("users.toml"));
+    let mut people = pantau::users::Users::load_or_new(&users).expect("users");
+    people.add("sari", Role::Operator, None, PASSWORD).expect("add");
+    people.save(&users).expect("save");
+    let binary = Command::new(env!("CARGO_BIN_EXE_pantau"));
+    let users_arg = users.to_str().expect("utf-8");
+    let (mut child, line) = spawn(binary, &journal, &["--desks", "127.0.0.1:0", "--users", users_arg]);
+    let (http, desks) = (address(&line, "http"), address(&line, "desks"));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let opened = Arc::new(Mutex::new(Vec::new()));
+    runtime.block_on(async {
+        let login =
+            Login { user: "sari".into(), password: PASSWORD.into(), seat: "sari-desk".into(), want: Want::Nothing };
+        let mut seat = Seat::connect(&format!("ws://{desks}"), login).await.expect("a login");
+        let client = reqwest::Client::new();
+        let opened = opened.clone();
+        // Call after call answered and opened as an incident, until the kill cuts it short.
+        let work = tokio::spawn(async move {
+            for call in 1..=10_000_u64 {
+                let body = format!(r#"{{"call":"k-{call}","event":"ringing","number":"+6281300{call:05}"}}"#);
+                let posted = client.post(format!("http://{http}/calls")).body(body).send().await;
+                if !posted.is_ok_and(|r| r.status() == 200) {
+                    return;
+                }
+                if !matches!(seat.command(Act::Answer { call }).await, Ok(Ok(_))) {
+                    return;
+                }
+                let open = Act::OpenIncident {
+                    call,
+                    kind: IncidentKind::Theft,
+                    priority: None,
+                    at: Some((106.8, -6.2)),
+                    address: "Jl. Sabang".into(),
+                    note: format!("report {call}"),
+                };
+                match seat.command(open).await {
+                    Ok(Ok(_)) => opened.lock().expect("lock").push(call),
+                    _ => return,
+                }
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        child.kill().expect("SIGKILL");
+        let _ = work.await;
+    });
+    let _ = child.wait();
+    let opened = opened.lock().expect("lock").clone();
+    assert!(opened.len() >= 5, "only {} incidents were opened before the kill", opened.len());
+
+    let report = journal::verify(&journal).expect("verify");
+    assert!(report.ok, "chain broken after a crash: {:?}", report.problems);
+    let world = journal::replay(&journal).expect("replay");
+    for call in &opened {
+        let incident = world.incidents().iter().find(|i| i.calls.contains(call));
+        assert!(
+            incident.is_some_and(|i| i.narrative.first().is_some_and(|n| n.text == format!("report {call}"))),
+            "the incident opened from call {call} was acknowledged and is lost"
+        );
+    }
 }
 
 /// Alarms journaled in `dir`, by device.
