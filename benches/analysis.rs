@@ -3,6 +3,8 @@
 //! - writing the history (records a second), and the journal's and the timeline's size per day;
 //! - seeking: the world at 40 moments spread over the record, each from the timeline, against
 //!   applying the journal from its start up to the same moment (the baseline, a few moments);
+//!   from each, stepping on 1 s, 10 s and 60 s of record with the playhead (as the app's replay
+//!   plays on), and dropping the world (as the app does when it shows another);
 //! - a report over 1,000,000 incidents (the history's incidents repeated over a year) by zone,
 //!   against one pass that only reads each incident's received time (the floor);
 //! - the heat map of 1,000,000 incidents on a 512 x 512 grid at a 300 m bandwidth, against
@@ -78,14 +80,29 @@ fn seeking(journal: &Path, days: i64) -> anyhow::Result<()> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(15);
     let moments: Vec<Millis> = (0..40).map(|_| rng.random_range(start..END)).collect();
     timeline::update(journal)?;
-    let mut times = Vec::new();
+    let (mut times, mut drops) = (Vec::new(), Vec::new());
+    let mut steps: [Vec<Duration>; 3] = Default::default();
     for &at in &moments {
         let t = Instant::now();
-        let (world, _) = timeline::seek(journal, at)?;
+        let (mut world, _, mut head) = timeline::seek_playhead(journal, at)?;
         times.push(t.elapsed());
-        std::hint::black_box(world);
+        // Playing on from the moment: the playhead's records applied to the world shown.
+        let mut moment = at;
+        for (step, took) in [1_000, 10_000, 60_000].into_iter().zip(steps.iter_mut()) {
+            moment += step;
+            let t = Instant::now();
+            world.apply(&head.step_to(moment)?);
+            took.push(t.elapsed());
+        }
+        let t = Instant::now();
+        drop(world);
+        drops.push(t.elapsed());
     }
     println!("seek, from the timeline (40 moments): {}", spread(times.clone()));
+    for (step, took) in ["1 s", "10 s", "60 s"].into_iter().zip(steps) {
+        println!("step on {step} of record from the moment (read and applied): {}", spread(took));
+    }
+    println!("dropping the world of a moment: {}", spread(drops));
     // The baseline: every record from the start up to the moment, for the last three moments.
     let mut full = Vec::new();
     for &at in moments.iter().rev().take(3) {

@@ -16,6 +16,9 @@
 //! [`seek`] takes the keyframes up to a time, patches their deltas together, starts from the
 //! last one's units and replays the records after it up to that time: the same world as
 //! applying every record of the journal up to that time (record times are taken as rising).
+//! [`seek_playhead`] also keeps the journal open where the seek stopped, as a [`Playhead`]: a
+//! replay moving forwards a little (playing, or the slider nudged) takes only the records in
+//! between instead of seeking again.
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +38,9 @@ use crate::world::{Saved, World};
 const MAGIC: &[u8; 8] = b"PNTTIME4";
 /// A keyframe at least this often, in record time (a seek replays at most this much).
 pub const EVERY_MS: Millis = 1_800_000;
+/// A playhead steps forward at most this much record time at once; further is a seek (a step
+/// is applied again wherever the moment is shown, so it is kept short).
+pub const STEP_MS: Millis = 300_000;
 
 /// What changed between two keyframes, and where the journal goes on after the second.
 #[derive(Serialize, Deserialize)]
@@ -230,12 +236,14 @@ fn read_units(key: &Keyframe) -> Result<Vec<Unit>> {
 }
 
 /// The world saved at the last of `keys` (each keyframe's changes laid over the ones before),
-/// and where the journal goes on from there.
+/// and where the journal goes on from there. The deltas are read and decoded on every core
+/// (most of a late seek in a long record), then laid over in order.
 fn patched(keys: &[Keyframe]) -> Result<(Saved, Checkpoint)> {
+    use rayon::prelude::*;
+    let deltas: Vec<Delta> = keys.par_iter().map(read).collect::<Result<_>>()?;
     let mut saved = Saved::default();
     let mut checkpoint = None;
-    for key in keys {
-        let delta = read(key)?;
+    for (key, delta) in keys.iter().zip(deltas) {
         let at = || format!("{}", key.path.display());
         lay_over(&mut saved.alarms, delta.alarms, |a| a.id).with_context(at)?;
         lay_over(&mut saved.calls, delta.calls, |c| c.id).with_context(at)?;
@@ -268,6 +276,11 @@ fn lay_over<T>(all: &mut Vec<T>, changed: Vec<T>, id: impl Fn(&T) -> u64) -> Res
 /// journal on read-only media), what there is of it is used, and failing that the journal is
 /// replayed from its start.
 pub fn seek(journal: &Path, time: Millis) -> Result<(World, u64)> {
+    seek_playhead(journal, time).map(|(world, seq, _)| (world, seq))
+}
+
+/// As [`seek`], with the playhead left at `time` to step onward from.
+pub fn seek_playhead(journal: &Path, time: Millis) -> Result<(World, u64, Playhead)> {
     let _lock = lock(journal);
     if let Err(e) = update_locked(journal) {
         tracing::warn!("journal {}: cannot bring its timeline up to date: {e:#}", journal.display());
@@ -290,28 +303,90 @@ pub fn seek(journal: &Path, time: Millis) -> Result<(World, u64)> {
     })
 }
 
-fn seek_from(journal: &Path, keys: &[Keyframe], time: Millis) -> Result<(World, u64)> {
+fn seek_from(journal: &Path, keys: &[Keyframe], time: Millis) -> Result<(World, u64, Playhead)> {
+    let started = std::time::Instant::now();
     let before: Vec<Keyframe> = keys.iter().take_while(|k| k.time <= time).cloned().collect();
-    let (mut world, mut seq, mut records) = match before.last() {
+    let (mut world, mut seq, records) = match before.last() {
         Some(last) => {
             let (saved, checkpoint) = patched(&before)?;
             (World::from_saved(saved), last.seq, JournalRecords::open_at(journal, Some(&checkpoint))?)
         }
         None => (World::new(), 0, JournalRecords::open(journal)?),
     };
-    for record in records.by_ref() {
-        let record = record?;
-        if record.time > time {
-            break;
-        }
-        world.apply_one(&record.event);
-        seq = record.seq;
+    let (keyframed, from) = (started.elapsed(), seq);
+    let mut playhead = Playhead { journal: journal.to_path_buf(), records, next: None, time, seq, ended: false };
+    for event in playhead.step_to(time)? {
+        world.apply_one(&event);
     }
-    if let Some(problem) = records.problems().next() {
-        bail!("journal {}: {problem}", journal.display());
-    }
+    seq = playhead.seq;
     world.take_changes();
-    Ok((world, seq))
+    tracing::debug!(
+        "seek to {time}: {} keyframes laid over in {keyframed:?}, then {} records in {:?}",
+        before.len(),
+        seq - from,
+        started.elapsed() - keyframed
+    );
+    Ok((world, seq, playhead))
+}
+
+/// Where a seek left the journal: the moment, the last record it took, and the records after
+/// it, read on as the moment moves forwards.
+pub struct Playhead {
+    journal: PathBuf,
+    records: JournalRecords,
+    /// The first record after the moment, read and not yet taken.
+    next: Option<super::Record>,
+    time: Millis,
+    seq: u64,
+    /// The journal ran out: records written since may not be seen, so only a seek goes on.
+    ended: bool,
+}
+
+impl Playhead {
+    /// The moment it stands at.
+    pub fn time(&self) -> Millis {
+        self.time
+    }
+
+    /// The sequence number of the last record taken (0 for none).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Whether `time` is reached by stepping: forwards, at most [`STEP_MS`], and the journal
+    /// not run out.
+    pub fn reaches(&self, time: Millis) -> bool {
+        !self.ended && time >= self.time && time - self.time <= STEP_MS
+    }
+
+    /// The records' events after the moment up to `time`, in order, moving the moment there:
+    /// applied to the world at the moment, they give the world at `time`.
+    pub fn step_to(&mut self, time: Millis) -> Result<Vec<crate::model::Event>> {
+        let mut events = Vec::new();
+        loop {
+            let record = match self.next.take() {
+                Some(record) => record,
+                None => match self.records.next() {
+                    Some(record) => record?,
+                    None => {
+                        self.ended = true;
+                        break;
+                    }
+                },
+            };
+            if record.time > time {
+                self.next = Some(record);
+                break;
+            }
+            self.seq = record.seq;
+            events.push(record.event);
+        }
+        if let Some(problem) = self.records.problems().next() {
+            bail!("journal {}: {problem}", self.journal.display());
+        }
+        self.time = self.time.max(time);
+        Ok(events)
+    }
 }
 
 /// Reads the journal's records from the last keyframe at or before `time` (the start without

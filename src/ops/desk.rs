@@ -264,6 +264,20 @@ impl Desk {
         self.redraw_all(before);
     }
 
+    /// Moves the past shown onwards by the records after its moment (their events in order):
+    /// its world applies them as it would have live, and the units' tracks take their fixes.
+    /// Nothing while the live world is shown.
+    pub fn step_past(&mut self, events: &[Event]) {
+        if !self.showing_past() {
+            return;
+        }
+        for (event, outcome) in events.iter().zip(self.world.apply(events)) {
+            if let (Event::Position { fix, device, .. }, Outcome::Applied) = (event, outcome) {
+                self.tracks.add(device, fix);
+            }
+        }
+    }
+
     /// The live world, also while the past is shown in its place.
     pub fn live_world(&self) -> &World {
         self.live_world.as_ref().map_or(&self.world, |(world, _)| world)

@@ -130,6 +130,32 @@ fn seeking_a_history_equals_applying_its_records_up_to_that_moment() {
     }
 }
 
+/// A playhead left by a seek steps onwards through the records in between: the world it
+/// started from with each step's events applied equals the journal applied up to each moment.
+/// Backwards, too far on, or past the journal's end is a seek again.
+#[test]
+fn stepping_a_playhead_onwards_equals_seeking_each_moment() {
+    let journal = two_days();
+    let all = records(journal);
+    let start = all[0].0;
+    let mut time = start + 20 * 3_600_000 + 1_234;
+    let (mut world, _, mut head) = timeline::seek_playhead(journal, time).expect("seek");
+    for step in [1_000, 10_000, 60_000, 299_000, timeline::STEP_MS] {
+        time += step;
+        assert!(head.reaches(time), "{step} ms on");
+        world.apply(&head.step_to(time).expect("a step"));
+        let upto: Vec<Event> = all.iter().take_while(|(t, _)| *t <= time).map(|(_, e)| e.clone()).collect();
+        let mut expected = World::new();
+        expected.apply(&upto);
+        assert!(world.same_state(&expected), "the world {step} ms on");
+        assert_eq!((head.seq() as usize, head.time()), (upto.len(), time), "records taken");
+    }
+    assert!(!head.reaches(time - 1) && !head.reaches(time + timeline::STEP_MS + 1), "backwards or far: a seek");
+    let (_, seq, at_end) = timeline::seek_playhead(journal, END + 60_000).expect("seek past the end");
+    assert_eq!(seq as usize, all.len());
+    assert!(!at_end.reaches(END + 61_000), "past the journal's end, records written later need a seek");
+}
+
 /// Who was within 400 m of a unit's position in a half-hour window, against a scan of every
 /// record.
 #[test]

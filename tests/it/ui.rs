@@ -1112,6 +1112,17 @@ fn replay_shows_the_record_at_a_moment_and_goes_back_to_live() {
     assert_eq!(head.as_deref().and_then(|h| h.split(' ').next()), Some(seq.to_string().as_str()));
     drop(std::fs::remove_file(format!("{stem}.png")));
     drop(std::fs::remove_file(format!("{stem}.geojson")));
+    // A moment a little later comes as the records in between, stepped through from the one
+    // shown: the second fix and the alarm.
+    let later = moment + 1_500;
+    while pantau::model::now_millis() <= later + 100 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    harness.run_steps(1);
+    harness.state_mut().replay_at(later, pantau::model::now_millis());
+    step_until(&mut harness, "the moment a little later", |h| h.state().replay.shown == Some(later));
+    assert_eq!(fix_lon(&harness), Some(lon + 0.002), "the unit where it was a little later");
+    assert_eq!(harness.state().session.desk.world().alarms().len(), 1, "the alarm by then");
     harness
         .state_mut()
         .session
@@ -1133,7 +1144,7 @@ fn replay_shows_the_record_at_a_moment_and_goes_back_to_live() {
     send(&harness, vec![at(0.003)]);
     std::thread::sleep(std::time::Duration::from_millis(200));
     harness.run_steps(3);
-    assert_eq!(fix_lon(&harness), Some(lon + 0.001), "still the past");
+    assert_eq!(fix_lon(&harness), Some(lon + 0.002), "still the past moment, not the live fix");
     harness.state_mut().stop_replay();
     step_until(&mut harness, "live again", |h| !h.state().session.desk.showing_past());
     step_until(&mut harness, "the live fix", |h| fix_lon(h) == Some(lon + 0.003));

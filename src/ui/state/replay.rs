@@ -2,22 +2,40 @@
 //! (with the units' tracks over the 15 minutes before it),
 //! from the hosted centre's journal (its timeline rebuilds any moment from the keyframes before
 //! it). The moment moves with the slider or plays forwards or backwards at 1 to 60 times real
-//! time; each new moment is sought on a thread of its own, and the desk shows it when it comes.
+//! time; each new moment is sought on the replay's own thread, and the desk shows it when it
+//! comes. That thread keeps the journal open where the last moment was (a playhead): a moment a
+//! little later (playing forwards, the slider nudged on) comes as the records in between, which
+//! the desk applies to the world it shows, rather than as a whole world sought again.
 //! Going back to live shows the live world, which went on taking the hub's batches meanwhile.
 
-use std::path::PathBuf;
-use std::sync::mpsc::{channel, Receiver, TryRecvError};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 
 use super::Console;
-use crate::journal::timeline;
+use crate::journal::timeline::{self, Playhead};
 use crate::model::{Event, Millis};
 use crate::ops::tracks::{Tracks, TRACK_MS};
 use crate::render::ThemeName;
 use crate::ui::evidence::{picture, tracks_geojson, Stamp};
 use crate::world::World;
 
-/// What a seek brings back: the world and the tracks at the moment, or why not.
-type Sought = Result<(World, Tracks, u64), String>;
+/// What the replay's thread brings back for a moment, or why not.
+type Sought = Result<Found, String>;
+
+/// A moment found.
+enum Found {
+    /// Sought from the timeline: the world, the units' tracks and the last record read.
+    Seek(Box<(World, Tracks)>, u64),
+    /// Reached from the moment before: the records' events in between, and the last one's
+    /// sequence number.
+    Step(Vec<Event>, u64),
+}
+
+/// The replay's thread: moments asked, moments found.
+struct Seeker {
+    ask: Sender<Millis>,
+    found: Receiver<Sought>,
+}
 
 /// A moment this close to the one shown is not sought again.
 const CLOSE_ENOUGH_MS: Millis = 1_000;
@@ -35,7 +53,9 @@ pub struct Replay {
     /// The moment on screen (and the last record read for it), and the one being sought.
     pub shown: Option<Millis>,
     pub shown_seq: u64,
-    seeking: Option<(Millis, Receiver<Sought>)>,
+    /// The moment asked of the seeker and not found yet.
+    seeking: Option<Millis>,
+    seeker: Option<Seeker>,
     /// Why the last seek failed.
     pub error: Option<String>,
     /// When the moment last moved on (for playing).
@@ -45,10 +65,34 @@ pub struct Replay {
     pub saved: Option<String>,
 }
 
-/// The world at `at`, the units' tracks over the [`TRACK_MS`] before it, and the last record
-/// read.
-fn past(journal: &std::path::Path, at: Millis) -> anyhow::Result<(World, Tracks, u64)> {
-    let (world, seq) = timeline::seek(journal, at)?;
+/// The replay's thread: each moment asked (the latest of those waiting) is stepped to from the
+/// last one when the playhead reaches it, else sought; until the replay is dropped.
+fn seek_moments(journal: &Path, asks: &Receiver<Millis>, found: &Sender<Sought>) {
+    let mut playhead: Option<Playhead> = None;
+    while let Ok(mut at) = asks.recv() {
+        while let Ok(later) = asks.try_recv() {
+            at = later;
+        }
+        let sought = match playhead.as_mut().filter(|p| p.reaches(at)) {
+            Some(head) => head.step_to(at).map(|events| Found::Step(events, head.seq())),
+            None => past(journal, at).map(|(world, tracks, head)| {
+                let seq = head.seq();
+                playhead = Some(head);
+                Found::Seek(Box::new((world, tracks)), seq)
+            }),
+        };
+        if sought.is_err() {
+            playhead = None;
+        }
+        if found.send(sought.map_err(|e| format!("{e:#}"))).is_err() {
+            return;
+        }
+    }
+}
+
+/// The world at `at`, the units' tracks over the [`TRACK_MS`] before it, and the playhead.
+fn past(journal: &Path, at: Millis) -> anyhow::Result<(World, Tracks, Playhead)> {
+    let (world, _, playhead) = timeline::seek_playhead(journal, at)?;
     let mut tracks = Tracks::default();
     let since = at.saturating_sub(TRACK_MS);
     timeline::read_from(journal, since, |time, event| {
@@ -59,7 +103,7 @@ fn past(journal: &std::path::Path, at: Millis) -> anyhow::Result<(World, Tracks,
         }
         time <= at
     })?;
-    Ok((world, tracks, seq))
+    Ok((world, tracks, playhead))
 }
 
 impl Console {
@@ -108,36 +152,62 @@ impl Console {
         if let Some(last) = r.moved_at.replace(now) {
             r.at = (r.at + ((now - last) as f64 * r.speed) as Millis).clamp(r.range.0, r.range.1);
         }
-        if let Some((at, done)) = &self.replay.seeking {
-            let at = *at;
-            let found = match done.try_recv() {
+        if let (Some(at), Some(seeker)) = (self.replay.seeking, &self.replay.seeker) {
+            let found = match seeker.found.try_recv() {
                 Ok(found) => found,
                 Err(TryRecvError::Empty) => return,
                 Err(TryRecvError::Disconnected) => Err("the seek stopped before it was done".into()),
             };
             self.replay.seeking = None;
-            match found {
-                Ok((world, tracks, seq)) => {
-                    self.session.desk.show_past(Some((world, tracks)));
-                    (self.replay.shown, self.replay.shown_seq, self.replay.error) = (Some(at), seq, None);
-                }
-                // Not tried again until the moment moves.
-                Err(why) => (self.replay.shown, self.replay.error) = (Some(at), Some(why)),
-            }
+            self.show_found(at, found);
         }
         let at = self.replay.at;
         if self.replay.shown.is_some_and(|shown| (shown - at).abs() < CLOSE_ENOUGH_MS) {
             return;
         }
-        let Some(journal) = self.replay_journal() else {
-            self.replay.error = Some("this desk has no journal of its own to replay".into());
-            return;
-        };
-        let (send, done) = channel();
-        let seek = move || drop(send.send(past(&journal, at).map_err(|e| format!("{e:#}"))));
-        if std::thread::Builder::new().name("replay seek".into()).spawn(seek).is_ok() {
-            self.replay.seeking = Some((at, done));
+        let Some(seeker) = self.seeker() else { return };
+        if seeker.ask.send(at).is_ok() {
+            self.replay.seeking = Some(at);
+        } else {
+            // Its thread is gone: a new one next time.
+            self.replay.seeker = None;
         }
+    }
+
+    /// Shows a moment found: a world sought in place of the one shown, or the records of a
+    /// step applied to it.
+    fn show_found(&mut self, at: Millis, found: Sought) {
+        let seq = match found {
+            Ok(Found::Seek(past, seq)) => {
+                self.session.desk.show_past(Some(*past));
+                seq
+            }
+            Ok(Found::Step(events, seq)) => {
+                self.session.desk.step_past(&events);
+                seq
+            }
+            Err(why) => {
+                // Not tried again until the moment moves.
+                (self.replay.shown, self.replay.error) = (Some(at), Some(why));
+                return;
+            }
+        };
+        (self.replay.shown, self.replay.shown_seq, self.replay.error) = (Some(at), seq, None);
+    }
+
+    /// The replay's thread, started on first use.
+    fn seeker(&mut self) -> Option<&Seeker> {
+        if self.replay.seeker.is_none() {
+            let Some(journal) = self.replay_journal() else {
+                self.replay.error = Some("this desk has no journal of its own to replay".into());
+                return None;
+            };
+            let ((ask, asks), (send, found)) = (channel(), channel());
+            let run = move || seek_moments(&journal, &asks, &send);
+            std::thread::Builder::new().name("replay seek".into()).spawn(run).ok()?;
+            self.replay.seeker = Some(Seeker { ask, found });
+        }
+        self.replay.seeker.as_ref()
     }
 
     /// Saves the moment shown as evidence under `evidence/` in the working folder, on a thread:
