@@ -184,6 +184,18 @@ pub enum IncidentAction {
         /// The first line of the narrative
         #[arg(long, default_value = "")]
         note: String,
+        /// The caller's name, as given
+        #[arg(long, default_value = "")]
+        caller_name: String,
+    },
+    /// Link a panic alarm to an open incident (the same emergency).
+    LinkAlarm {
+        /// The incident's number
+        #[arg(long)]
+        incident: IncidentId,
+        /// The alarm's number
+        #[arg(long)]
+        alarm: AlarmId,
     },
     /// Join another call about it to an open incident.
     Attach {
@@ -238,9 +250,10 @@ pub enum IncidentAction {
 impl IncidentAction {
     fn command(self) -> Command {
         match self {
-            IncidentAction::Open { call, kind, priority, at, address, note } => {
-                Command::OpenIncident { call, kind, priority, at, address, note }
+            IncidentAction::Open { call, kind, priority, at, address, note, caller_name } => {
+                Command::OpenIncidentWithCaller { call, kind, priority, at, address, note, caller_name }
             }
+            IncidentAction::LinkAlarm { incident, alarm } => Command::LinkAlarm { incident, alarm },
             IncidentAction::Attach { incident, call } => Command::AttachCall { incident, call },
             IncidentAction::Dispatch { incident, unit } => Command::DispatchIncident { incident, unit },
             IncidentAction::Progress { incident, to } => Command::IncidentProgress { incident, to },

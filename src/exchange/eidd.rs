@@ -1,7 +1,8 @@
 //! An incident as an EIDD-style JSON document, after the NENA/APCO Emergency Incident Data
 //! Document (NENA-STA-021): one object carrying the incident's components, each a list or an
-//! object under its EIDD component name (incident, call, location, notes, responders and the
-//! vehicles they drive, status milestones, disposition). Its kind travels as its APCO ANS
+//! object under its EIDD component name (incident, call, the caller as a person, location with
+//! its zones, notes, linked alarms, responders and the vehicles they drive, status milestones,
+//! disposition). Its kind travels as its APCO ANS
 //! 2.103.1 common incident type code with Polri's own name beside it.
 
 use serde_json::{json, Value};
@@ -25,7 +26,11 @@ pub fn document(world: &World, id: IncidentId, sender: &Sender, now: i64) -> Res
         "senderAgency": { "name": sender.agency, "unit": sender.node_name },
         "incidentComponent": incident_component(incident),
         "callComponent": calls(world, incident),
+        "personComponent": incident.caller.as_ref().map(|number| vec![json!({
+            "personRole": "caller", "personName": incident.caller_name, "telephoneNumber": number,
+        })]).unwrap_or_default(),
         "locationComponent": location(incident),
+        "alarmComponent": alarms(world, incident),
         "notesComponent": incident.narrative.iter().map(|e| json!({
             "notesTimestamp": iso8601(e.time), "author": e.by, "notesActionComment": e.text,
         })).collect::<Vec<_>>(),
@@ -76,7 +81,25 @@ fn location(incident: &Incident) -> Value {
         "longitude": incident.lon,
         "datum": "WGS84",
         "civicAddressText": incident.address,
+        "zones": incident.zones,
     })
+}
+
+fn alarms(world: &World, incident: &Incident) -> Vec<Value> {
+    let alarms = incident.alarms.iter().filter_map(|id| world.alarm(*id));
+    alarms
+        .map(|alarm| {
+            json!({
+                "alarmIdentifier": alarm.id,
+                "alarmSource": alarm.source,
+                "alarmKind": alarm.kind,
+                "alarmTimestamp": iso8601(alarm.time),
+                "alarmStatus": format!("{:?}", alarm.state),
+                "latitude": alarm.lat,
+                "longitude": alarm.lon,
+            })
+        })
+        .collect()
 }
 
 fn vehicles(world: &World, incident: &Incident) -> Vec<Value> {

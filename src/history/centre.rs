@@ -105,7 +105,7 @@ impl<'a> Centre<'a> {
             out.push(command(SWITCHBOARD, Role::Commander, now, step));
         }
         for h in plan.hands {
-            let hand = Command::HandIncident { incident: h.incident, node: h.node, why: h.why };
+            let hand = Command::HandIncidentIn { incident: h.incident, node: h.node, why: h.why, zones: h.zones };
             out.push(command(SWITCHBOARD, Role::Commander, now, hand));
         }
     }

@@ -55,13 +55,15 @@ fn nodes_of(world: &World, command: &Command) -> Vec<(String, Option<String>)> {
     let call = |id: u64| (format!("call {id}"), world.call(id).and_then(|c| c.node()).map(str::to_string));
     let incident = |id: u64| (format!("incident {id}"), world.incident(id).and_then(|i| i.node.clone()));
     match command {
-        Command::Answer { call: id } | Command::Classify { call: id, .. } | Command::OpenIncident { call: id, .. } => {
-            vec![call(*id)]
-        }
+        Command::Answer { call: id }
+        | Command::Classify { call: id, .. }
+        | Command::OpenIncident { call: id, .. }
+        | Command::OpenIncidentWithCaller { call: id, .. } => vec![call(*id)],
         Command::AttachCall { incident: id, call: c } => vec![incident(*id), call(*c)],
         Command::DispatchIncident { incident: id, .. }
         | Command::IncidentProgress { incident: id, .. }
         | Command::IncidentNote { incident: id, .. }
+        | Command::LinkAlarm { incident: id, .. }
         | Command::CloseIncident { incident: id, .. } => vec![incident(*id)],
         _ => Vec::new(),
     }
@@ -83,7 +85,8 @@ fn places(world: &World, command: &Command) -> Vec<(String, (f64, f64))> {
         | Command::FalseAlarm { alarm: id }
         | Command::Close { alarm: id, .. }
         | Command::Reopen { alarm: id }
-        | Command::Unassign { alarm: id } => alarm(*id).into_iter().collect(),
+        | Command::Unassign { alarm: id }
+        | Command::LinkAlarm { alarm: id, .. } => alarm(*id).into_iter().collect(),
         Command::Dispatch { alarm: id, unit: u } => alarm(*id).into_iter().chain(unit(u)).collect(),
         Command::SetStatus { unit: u, .. } | Command::DispatchIncident { unit: u, .. } => unit(u).into_iter().collect(),
         Command::Place { lon, lat, .. } => vec![("the place".to_string(), (*lon, *lat))],

@@ -106,7 +106,7 @@ pub const MAX_UNIT_ID: usize = 64;
 
 /// Reads a command a seat may send: a desk's own (acknowledge, dispatch, resolve, false alarm,
 /// status, close, reopen, unassign, place, answer and classify a call, block and unblock a
-/// number, open and work an incident, move a unit up to a post, save or drop an operation plan,
+/// number, open and work an incident (and link an alarm to it), move a unit up to a post, save or drop an operation plan,
 /// edit the zones),
 /// with its unit id, note, post and plan within their limits (places on the globe).
 /// Anything else (a roster change, a repair record, a session record, a refusal) is not a
@@ -127,6 +127,8 @@ fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Com
         }
         Command::Close { .. } | Command::Answer { .. } | Command::Classify { .. } | Command::Unblock { .. } => None,
         Command::OpenIncident { .. }
+        | Command::OpenIncidentWithCaller { .. }
+        | Command::LinkAlarm { .. }
         | Command::AttachCall { .. }
         | Command::IncidentProgress { .. }
         | Command::IncidentNote { .. }

@@ -62,12 +62,14 @@ pub struct GiveUp {
     pub why: String,
 }
 
-/// An incident to hand to the node responsible for its place, and why.
+/// An incident to hand to the node responsible for its place, and why; the zones its place
+/// lies in (codes, coarsest first).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hand {
     pub incident: IncidentId,
     pub node: String,
     pub why: String,
+    pub zones: Vec<String>,
 }
 
 /// What the switchboard does now, and when it must look again (the earliest deadline).
@@ -122,8 +124,8 @@ impl Board<'_> {
             }
         }
         for incident in world.open_incidents().filter(|i| i.node.is_none()) {
-            let (node, why) = self.responsible(incident);
-            plan.hands.push(Hand { incident: incident.id, node: node.id.clone(), why });
+            let (node, why, zones) = self.responsible(incident);
+            plan.hands.push(Hand { incident: incident.id, node: node.id.clone(), why, zones });
         }
         plan
     }
@@ -168,16 +170,19 @@ impl Board<'_> {
     }
 
     /// The node an incident goes to: the Polres whose zones hold its place (or the deepest
-    /// node holding it, above the Polsek), else the intake.
-    fn responsible(&self, incident: &Incident) -> (&Node, String) {
+    /// node holding it, above the Polsek), else the intake; and the zones holding its place.
+    fn responsible(&self, incident: &Incident) -> (&Node, String, Vec<String>) {
         let place = incident.lon.zip(incident.lat);
         let zones = place.map(|(lon, lat)| self.jurisdictions.zones.lookup(lon, lat)).unwrap_or_default();
         let nodes = self.org().nodes_at(zones.iter().map(|z| z.code.as_str()));
+        let mut by_level: Vec<_> = zones.iter().map(|z| (z.level, z.code.clone())).collect();
+        by_level.sort();
+        let codes = by_level.into_iter().map(|(_, code)| code).collect();
         match nodes.iter().rev().find(|n| n.tier <= Tier::Polres) {
-            Some(node) => (node, format!("its place lies in {}", node.name)),
+            Some(node) => (node, format!("its place lies in {}", node.name), codes),
             None => {
                 let intake = self.intake();
-                (intake, format!("its place is not in any zone: the intake, {}", intake.name))
+                (intake, format!("its place is not in any zone: the intake, {}", intake.name), codes)
             }
         }
     }
@@ -320,7 +325,12 @@ async fn hand_over(hub: &Hub, person: &Person, hands: &[Hand], handed: &mut Hash
     handed.retain(|id| hands.iter().any(|h| h.incident == *id));
     let due: Vec<&Hand> = hands.iter().filter(|h| !handed.contains(&h.incident)).collect();
     for hand in due {
-        let command = Command::HandIncident { incident: hand.incident, node: hand.node.clone(), why: hand.why.clone() };
+        let command = Command::HandIncidentIn {
+            incident: hand.incident,
+            node: hand.node.clone(),
+            why: hand.why.clone(),
+            zones: hand.zones.clone(),
+        };
         match hub.journal(person, command).await {
             (Some(_), None) => {
                 handed.insert(hand.incident);

@@ -3,7 +3,7 @@
 //! (a month of positions at 1,000 units is billions of records).
 //!
 //! A snapshot is a cache, never the record: the journal stays the truth. Each file in
-//! `snapshots/` is `PNTSNAP7 | blake3(body) | postcard(body)` (PNTSNAP1 to PNTSNAP6, older
+//! `snapshots/` is `PNTSNAP8 | blake3(body) | postcard(body)` (PNTSNAP1 to PNTSNAP7, older
 //! shapes, are still read), written to a temporary name,
 //! synced and renamed, the two newest kept. One that is damaged, or that does not fit the
 //! journal (a cursor past a segment's end, a chain that does not continue from its hash), is
@@ -18,13 +18,16 @@ use serde::{Deserialize, Serialize};
 use super::files::{numbered_files, sync_dir};
 use super::stream::Cursor;
 use crate::model::calls::NumberBlock;
-use crate::model::legacy::{AlarmV1, AlarmV2};
+use crate::model::legacy::{AlarmV1, AlarmV2, IncidentV1};
+use crate::model::zones::EditedZone;
 use crate::model::{Alarm, Call, CallerLocation, Incident, Unit};
 use crate::world::plans::Followed;
 use crate::world::{Saved, World};
 
 /// Today's snapshots: the world as [`Saved`] holds it.
-const MAGIC: &[u8; 8] = b"PNTSNAP7";
+const MAGIC: &[u8; 8] = b"PNTSNAP8";
+/// Before incidents held their caller's name, zones and linked alarms (up to 2026-12-02).
+const MAGIC_V7: &[u8; 8] = b"PNTSNAP7";
 const MAGIC_V6: &[u8; 8] = b"PNTSNAP6";
 /// Snapshots with early callers' locations but no operation plans, written on 2026-12-01,
 /// still read.
@@ -56,7 +59,32 @@ struct Body {
     world: Saved,
 }
 
-/// A snapshot's body in the fifth format.
+/// Before incidents held their caller's name, zones and linked alarms: the world saved with
+/// incidents in their first shape.
+#[derive(Deserialize)]
+struct BodyV7 {
+    checkpoint: Checkpoint,
+    units: Vec<Unit>,
+    alarms: Vec<Alarm>,
+    calls: Vec<Call>,
+    blocks: Vec<NumberBlock>,
+    incidents: Vec<IncidentV1>,
+    early_locations: Vec<(String, CallerLocation)>,
+    plans: Vec<Followed>,
+    zones: Vec<(String, Option<EditedZone>)>,
+    zone_edits: u64,
+}
+
+impl From<BodyV7> for Body {
+    fn from(old: BodyV7) -> Self {
+        let BodyV7 { checkpoint, units, alarms, calls, blocks, incidents, early_locations, plans, zones, zone_edits } =
+            old;
+        let incidents = incidents.into_iter().map(Incident::from).collect();
+        let world = Saved { units, alarms, calls, blocks, incidents, early_locations, plans, zones, zone_edits };
+        Self { checkpoint, world }
+    }
+}
+
 /// Before zone edits: the world saved without them.
 #[derive(Deserialize)]
 struct BodyV6 {
@@ -65,16 +93,26 @@ struct BodyV6 {
     alarms: Vec<Alarm>,
     calls: Vec<Call>,
     blocks: Vec<NumberBlock>,
-    incidents: Vec<Incident>,
+    incidents: Vec<IncidentV1>,
     early_locations: Vec<(String, CallerLocation)>,
     plans: Vec<Followed>,
 }
 
-impl From<BodyV6> for Body {
+impl From<BodyV6> for BodyV7 {
     fn from(old: BodyV6) -> Self {
         let BodyV6 { checkpoint, units, alarms, calls, blocks, incidents, early_locations, plans } = old;
-        let world = Saved { units, alarms, calls, blocks, incidents, early_locations, plans, ..Saved::default() };
-        Self { checkpoint, world }
+        Self {
+            checkpoint,
+            units,
+            alarms,
+            calls,
+            blocks,
+            incidents,
+            early_locations,
+            plans,
+            zones: Vec::new(),
+            zone_edits: 0,
+        }
     }
 }
 
@@ -93,7 +131,7 @@ struct BodyV5 {
     alarms: Vec<Alarm>,
     calls: Vec<Call>,
     blocks: Vec<NumberBlock>,
-    incidents: Vec<Incident>,
+    incidents: Vec<IncidentV1>,
     early_locations: Vec<(String, CallerLocation)>,
 }
 
@@ -105,7 +143,7 @@ struct BodyV4 {
     alarms: Vec<Alarm>,
     calls: Vec<Call>,
     blocks: Vec<NumberBlock>,
-    incidents: Vec<Incident>,
+    incidents: Vec<IncidentV1>,
 }
 
 /// A snapshot's body in the third format.
@@ -190,7 +228,9 @@ pub fn read(path: &Path) -> Result<Snapshot> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let magic = bytes.get(..8).unwrap_or_default();
     if bytes.len() < 40
-        || ![MAGIC, MAGIC_V6, MAGIC_V5, MAGIC_V4, MAGIC_V3, MAGIC_V2, MAGIC_V1].iter().any(|m| magic == &m[..])
+        || ![MAGIC, MAGIC_V7, MAGIC_V6, MAGIC_V5, MAGIC_V4, MAGIC_V3, MAGIC_V2, MAGIC_V1]
+            .iter()
+            .any(|m| magic == &m[..])
     {
         bail!("{}: not a pantau snapshot", path.display());
     }
@@ -200,10 +240,12 @@ pub fn read(path: &Path) -> Result<Snapshot> {
     }
     let body: Body = if magic == MAGIC {
         postcard::from_bytes(payload)
+    } else if magic == MAGIC_V7 {
+        postcard::from_bytes::<BodyV7>(payload).map(Body::from)
     } else if magic == MAGIC_V6 {
-        postcard::from_bytes::<BodyV6>(payload).map(Body::from)
+        postcard::from_bytes::<BodyV6>(payload).map(|old| Body::from(BodyV7::from(old)))
     } else if magic == MAGIC_V5 {
-        postcard::from_bytes::<BodyV5>(payload).map(|old| Body::from(BodyV6::from(old)))
+        postcard::from_bytes::<BodyV5>(payload).map(|old| Body::from(BodyV7::from(BodyV6::from(old))))
     } else if magic == MAGIC_V4 {
         postcard::from_bytes::<BodyV4>(payload).map(|old| Body {
             checkpoint: old.checkpoint,
@@ -212,7 +254,7 @@ pub fn read(path: &Path) -> Result<Snapshot> {
                 alarms: old.alarms,
                 calls: old.calls,
                 blocks: old.blocks,
-                incidents: old.incidents,
+                incidents: old.incidents.into_iter().map(Incident::from).collect(),
                 ..Saved::default()
             },
         })

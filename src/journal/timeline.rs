@@ -9,7 +9,7 @@
 //! read), the block list, the operation plans and the zone edits whole, and only the alarms, calls and
 //! incidents that changed since the keyframe before, so
 //! a month of keyframes costs little more than the record's own calls. Each keyframe is two
-//! files, `timeline/SEQ-TIME.key` (the delta) and `SEQ-TIME.units`, each `PNTTIME4 |
+//! files, `timeline/SEQ-TIME.key` (the delta) and `SEQ-TIME.units`, each `PNTTIME5 |
 //! blake3(rest) | postcard(rest)`: a seek reads every delta before its moment but only the
 //! last keyframe's units.
 //!
@@ -33,9 +33,9 @@ use crate::model::{Alarm, Call, CallerLocation, Incident, Millis, Unit};
 use crate::world::plans::Followed;
 use crate::world::{Saved, World};
 
-/// (Older keyframes, `PNTTIME2` without the plans and `PNTTIME3` without the zone edits, are
-/// made again.)
-const MAGIC: &[u8; 8] = b"PNTTIME4";
+/// (Older keyframes, `PNTTIME2` without the plans, `PNTTIME3` without the zone edits and
+/// `PNTTIME4` with incidents in their first shape, are made again.)
+const MAGIC: &[u8; 8] = b"PNTTIME5";
 /// A keyframe at least this often, in record time (a seek replays at most this much).
 pub const EVERY_MS: Millis = 1_800_000;
 /// A playhead steps forward at most this much record time at once; further is a seek (a step

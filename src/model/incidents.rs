@@ -12,6 +12,8 @@ pub type IncidentId = u64;
 
 /// Longest narrative entry or address, in bytes.
 pub const MAX_TEXT: usize = 2_000;
+/// Longest caller's name, in bytes.
+pub const MAX_NAME: usize = 128;
 
 /// Incident priorities run from 1 (highest) to this.
 pub const LOWEST_PRIORITY: u8 = 5;
@@ -227,6 +229,16 @@ pub struct Incident {
     pub narrative: Vec<Entry>,
     pub steps: Vec<Step>,
     pub disposition: Option<Disposition>,
+    /// The caller's name as the call taker took it down (none: not given).
+    #[serde(default)]
+    pub caller_name: Option<String>,
+    /// The zones its place lies in, codes coarsest first, as the switchboard found them when it
+    /// handed it over.
+    #[serde(default)]
+    pub zones: Vec<String>,
+    /// Panic alarms linked to it: the same emergency raised by a button as well.
+    #[serde(default)]
+    pub alarms: Vec<super::AlarmId>,
 }
 
 impl Incident {

@@ -6,8 +6,9 @@
 
 use serde::Deserialize;
 
+use super::incidents::{Entry, Step};
 use super::{Alarm, AlarmId, AlarmNotes, AlarmState, Command, DeviceId, Event, FeedKind, Fix, Millis};
-use super::{PositionSource, Role};
+use super::{CallId, Disposition, Incident, IncidentId, IncidentKind, IncidentState, PositionSource, Role};
 
 /// Events as written up to 2026-11-30: alarms carried no notes.
 #[derive(Deserialize)]
@@ -110,4 +111,67 @@ impl From<AlarmV2> for Alarm {
 pub fn decode_event(payload: &[u8]) -> Result<Event, postcard::Error> {
     postcard::from_bytes::<Event>(payload)
         .or_else(|today| postcard::from_bytes::<EventV1>(payload).map(Into::into).map_err(|_| today))
+}
+
+/// Incidents as snapshots held them up to 2026-12-02 (PNTSNAP4 to PNTSNAP7): no caller's name,
+/// zones or linked alarms.
+#[derive(Deserialize)]
+pub struct IncidentV1 {
+    pub id: IncidentId,
+    pub kind: IncidentKind,
+    pub priority: u8,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub address: String,
+    pub caller: Option<String>,
+    pub calls: Vec<CallId>,
+    pub node: Option<String>,
+    pub units: Vec<DeviceId>,
+    pub active: Vec<DeviceId>,
+    pub state: IncidentState,
+    pub narrative: Vec<Entry>,
+    pub steps: Vec<Step>,
+    pub disposition: Option<Disposition>,
+}
+
+impl From<IncidentV1> for Incident {
+    fn from(old: IncidentV1) -> Self {
+        let IncidentV1 {
+            id,
+            kind,
+            priority,
+            lon,
+            lat,
+            address,
+            caller,
+            calls,
+            node,
+            units,
+            active,
+            state,
+            narrative,
+            steps,
+            disposition,
+        } = old;
+        Incident {
+            id,
+            kind,
+            priority,
+            lon,
+            lat,
+            address,
+            caller,
+            calls,
+            node,
+            units,
+            active,
+            state,
+            narrative,
+            steps,
+            disposition,
+            caller_name: None,
+            zones: Vec::new(),
+            alarms: Vec::new(),
+        }
+    }
 }

@@ -511,6 +511,31 @@ pub enum Command {
         rung: usize,
         why: String,
     },
+    /// As `OpenIncident`, with the caller's name as the call taker took it down (empty: not
+    /// given), as the call taker's form and `act incident open` send it.
+    OpenIncidentWithCaller {
+        call: CallId,
+        kind: IncidentKind,
+        priority: Option<u8>,
+        at: Option<(f64, f64)>,
+        address: String,
+        note: String,
+        caller_name: String,
+    },
+    /// A panic alarm is linked to an open incident: the same emergency, raised by a button as
+    /// well as a call.
+    LinkAlarm {
+        incident: IncidentId,
+        alarm: AlarmId,
+    },
+    /// As `HandIncident`, with the zones the incident's place lies in (codes, coarsest first).
+    /// What the switchboard journals since 2026-12-02. Never a seat's.
+    HandIncidentIn {
+        incident: IncidentId,
+        node: String,
+        why: String,
+        zones: Vec<String>,
+    },
 }
 
 /// The tiers of the organisation, top down; a node's parent is of a higher tier.

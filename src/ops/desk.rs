@@ -255,8 +255,14 @@ impl Desk {
         let before = (self.world.units().len(), self.world.alarms().len());
         match (past, self.live_world.take()) {
             (Some((world, tracks)), kept) => {
-                let live = (std::mem::replace(&mut self.world, world), std::mem::replace(&mut self.tracks, tracks));
-                self.live_world = Some(kept.unwrap_or(live));
+                let shown = (std::mem::replace(&mut self.world, world), std::mem::replace(&mut self.tracks, tracks));
+                match kept {
+                    Some(live) => {
+                        self.live_world = Some(live);
+                        drop_elsewhere(shown);
+                    }
+                    None => self.live_world = Some(shown),
+                }
             }
             (None, Some((world, tracks))) => (self.world, self.tracks) = (world, tracks),
             (None, None) => return,
@@ -442,6 +448,28 @@ impl Desk {
         near
     }
 
+    /// Open alarms that may well be the same emergency as an incident: raised within the hour
+    /// before it was received or since, within 500 m of its place, not linked yet; nearest first.
+    pub fn alarms_near(&self, incident: &Incident) -> Vec<(&Alarm, f64)> {
+        let (Some(lon), Some(lat), Some(received)) =
+            (incident.lon, incident.lat, incident.reached(Milestone::Received))
+        else {
+            return Vec::new();
+        };
+        let mut near: Vec<(&Alarm, f64)> = self
+            .world
+            .alarms()
+            .iter()
+            .filter(|a| {
+                a.state.is_open() && a.time >= received - DUPLICATE_WITHIN_MS && !incident.alarms.contains(&a.id)
+            })
+            .filter_map(|a| Some((a, haversine_m(lon, lat, a.lon?, a.lat?))))
+            .filter(|(_, metres)| *metres <= DUPLICATE_WITHIN_M)
+            .collect();
+        near.sort_by(|a, b| a.1.total_cmp(&b.1));
+        near
+    }
+
     /// A node's name as the tree gives it (its id without a tree).
     pub fn node_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.org.as_ref().and_then(|org| org.node(id)).map_or(id, |n| n.name.as_str())
@@ -607,6 +635,15 @@ impl Desk {
             .into_iter()
             .map(|s| (s, self.world.units().iter().filter(|u| u.status == s && u.last_fix.is_some()).count()))
             .collect()
+    }
+}
+
+/// Drops a world no longer shown on a thread of its own: a month's record takes a tenth of a
+/// second or more to free, which the window's thread would show as a stalled frame.
+fn drop_elsewhere(shown: (World, Tracks)) {
+    let freeing = move || drop(shown);
+    if let Err(e) = std::thread::Builder::new().name("drop world".into()).spawn(freeing) {
+        tracing::warn!("freeing the world shown here instead: {e}");
     }
 }
 

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::incidents::{Entry, Milestone, Step, LOWEST_PRIORITY, MAX_TEXT};
-use crate::model::{Call, DeviceId, Disposition, Incident, IncidentId, IncidentKind, IncidentState, Millis};
+use crate::model::incidents::{Entry, Milestone, Step, LOWEST_PRIORITY, MAX_NAME, MAX_TEXT};
+use crate::model::{AlarmId, Call, DeviceId, Disposition, Incident, IncidentId, IncidentKind, IncidentState, Millis};
 
 use super::Outcome;
 
@@ -17,6 +17,8 @@ pub struct Opening<'a> {
     pub at: Option<(f64, f64)>,
     pub address: &'a str,
     pub note: &'a str,
+    /// The caller's name (empty: not given).
+    pub caller_name: &'a str,
 }
 
 impl Opening<'_> {
@@ -31,9 +33,17 @@ impl Opening<'_> {
         if self.address.len() > MAX_TEXT || self.note.len() > MAX_TEXT {
             return Err(Outcome::Refused(format!("an address or note over {MAX_TEXT} bytes")));
         }
+        if self.caller_name.len() > MAX_NAME || self.caller_name.chars().any(char::is_control) {
+            return Err(Outcome::Refused(format!(
+                "a caller's name is at most {MAX_NAME} bytes, with no control characters"
+            )));
+        }
         Ok(())
     }
 }
+
+/// Most alarms one incident may have linked.
+pub const MAX_LINKED_ALARMS: usize = 64;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IncidentBook {
@@ -102,6 +112,9 @@ impl IncidentBook {
             lat: at.map(|a| a.1),
             address: opening.address.to_string(),
             caller: Some(call.number.clone()),
+            caller_name: Some(opening.caller_name.trim().to_string()).filter(|n| !n.is_empty()),
+            zones: Vec::new(),
+            alarms: Vec::new(),
             calls: vec![call.id],
             node: None,
             units: Vec::new(),
@@ -136,12 +149,15 @@ impl IncidentBook {
     }
 
     /// The switchboard hands it to a node.
-    pub fn hand(&mut self, id: IncidentId, node: &str, why: &str, time: Millis) -> Outcome {
+    pub fn hand(&mut self, id: IncidentId, node: &str, why: &str, zones: &[String], time: Millis) -> Outcome {
         let incident = match self.open_one(id) {
             Ok(incident) => incident,
             Err(refused) => return refused,
         };
         incident.node = Some(node.to_string());
+        if !zones.is_empty() {
+            incident.zones = zones.to_vec();
+        }
         incident.steps.push(Step {
             milestone: Milestone::Transferred,
             by: "switchboard".into(),
@@ -215,6 +231,25 @@ impl IncidentBook {
             Err(refused) => return refused,
         };
         incident.narrative.push(Entry { by: by.into(), time, text: text.into() });
+        self.mark(id);
+        Outcome::Applied
+    }
+
+    /// Links a panic alarm to it (the world has checked the alarm is there), noted in its
+    /// narrative.
+    pub fn link_alarm(&mut self, id: IncidentId, alarm: AlarmId, by: &str, time: Millis) -> Outcome {
+        let incident = match self.open_one(id) {
+            Ok(incident) => incident,
+            Err(refused) => return refused,
+        };
+        if incident.alarms.contains(&alarm) {
+            return Outcome::Refused(format!("alarm {alarm} is already linked to incident {id}"));
+        }
+        if incident.alarms.len() >= MAX_LINKED_ALARMS {
+            return Outcome::Refused(format!("incident {id} already has {MAX_LINKED_ALARMS} alarms linked"));
+        }
+        incident.alarms.push(alarm);
+        incident.narrative.push(Entry { by: by.into(), time, text: format!("alarm {alarm} linked") });
         self.mark(id);
         Outcome::Applied
     }

@@ -231,7 +231,14 @@ impl World {
             Command::GiveUpCall { call, rung, .. } => self.calls.give_up(*call, *rung, time),
             // A valid call becomes an incident (of a kind to be told) at the caller's place.
             Command::Classify { call, class: Classification::Valid } => {
-                let opening = Opening { kind: IncidentKind::Other, priority: None, at: None, address: "", note: "" };
+                let opening = Opening {
+                    kind: IncidentKind::Other,
+                    priority: None,
+                    at: None,
+                    address: "",
+                    note: "",
+                    caller_name: "",
+                };
                 self.open_incident(*call, &opening, user, role, time)
             }
             Command::Classify { call, class } => self.calls.classify(*call, *class, user, role, time),
@@ -241,11 +248,22 @@ impl World {
             Command::Block { number, reason, until } => self.calls.block(number, reason, *until, user, time),
             Command::Unblock { number } => self.calls.unblock(number),
             Command::OpenIncident { call, kind, priority, at, address, note } => {
-                let opening = Opening { kind: *kind, priority: *priority, at: *at, address, note };
+                let opening = Opening { kind: *kind, priority: *priority, at: *at, address, note, caller_name: "" };
                 self.open_incident(*call, &opening, user, role, time)
             }
+            Command::OpenIncidentWithCaller { call, kind, priority, at, address, note, caller_name } => {
+                let opening = Opening { kind: *kind, priority: *priority, at: *at, address, note, caller_name };
+                self.open_incident(*call, &opening, user, role, time)
+            }
+            Command::LinkAlarm { alarm, .. } if self.alarm(*alarm).is_none() => {
+                Outcome::Refused(format!("no alarm {alarm}"))
+            }
+            Command::LinkAlarm { incident, alarm } => self.incidents.link_alarm(*incident, *alarm, user, time),
             Command::AttachCall { incident, call } => self.attach_call(*incident, *call, user, role, time),
-            Command::HandIncident { incident, node, why } => self.incidents.hand(*incident, node, why, time),
+            Command::HandIncident { incident, node, why } => self.incidents.hand(*incident, node, why, &[], time),
+            Command::HandIncidentIn { incident, node, why, zones } => {
+                self.incidents.hand(*incident, node, why, zones, time)
+            }
             Command::DispatchIncident { incident, unit } => self.dispatch_incident(*incident, unit, user, time),
             Command::IncidentProgress { incident, to } => match self.incidents.progress(*incident, *to, user, time) {
                 Ok(units) => self.units_follow(&units, *to),
@@ -857,6 +875,64 @@ mod tests {
         assert_eq!(w.alarm(1).map(|a| a.state), Some(AlarmState::Raised));
         let out = w.apply(&[cmd(Role::Operator, Command::Resolve { alarm: 9 })]);
         assert!(matches!(&out[0], Outcome::Refused(_)));
+    }
+
+    #[test]
+    fn a_caller_s_name_is_kept_within_its_limits_and_an_alarm_is_linked_once() {
+        use crate::model::{CallPhase, Channel, IncidentKind};
+        let ring = |key: &str| Event::Call {
+            call: key.into(),
+            phase: CallPhase::Ringing,
+            number: "+6281".into(),
+            channel: Channel::Voice,
+            trunk: None,
+            time: 5,
+            text: None,
+        };
+        let open = |call, caller_name: &str| Command::OpenIncidentWithCaller {
+            call,
+            kind: IncidentKind::Theft,
+            priority: None,
+            at: Some((106.8, -6.2)),
+            address: String::new(),
+            note: String::new(),
+            caller_name: caller_name.into(),
+        };
+        let mut w = World::new();
+        w.apply(&[ring("a"), ring("b"), cmd(Role::Operator, Command::Answer { call: 1 })]);
+        w.apply(&[cmd(Role::Operator, Command::Answer { call: 2 }), alarm("btn", None)]);
+        let out = w.apply(&[
+            cmd(Role::Operator, open(1, &"x".repeat(129))),
+            cmd(Role::Operator, open(1, "Budi\u{7}")),
+            cmd(Role::Operator, open(1, "Budi Santoso")),
+            cmd(Role::Operator, open(2, "")),
+        ]);
+        assert!(
+            matches!(&out[..2], [Outcome::Refused(a), Outcome::Refused(b)] if a.contains("128") && b.contains("control"))
+        );
+        assert_eq!(&out[2..], [Outcome::Applied, Outcome::Applied]);
+        assert_eq!(w.incident(1).and_then(|i| i.caller_name.clone()).as_deref(), Some("Budi Santoso"));
+        assert_eq!(w.incident(2).map(|i| i.caller_name.clone()), Some(None), "not given");
+        let link = |alarm| cmd(Role::Operator, Command::LinkAlarm { incident: 1, alarm });
+        let out = w.apply(&[link(1), link(1), link(7)]);
+        assert_eq!(out[0], Outcome::Applied);
+        assert!(
+            matches!(&out[1..], [Outcome::Refused(a), Outcome::Refused(b)] if a.contains("already") && b.contains("no alarm 7"))
+        );
+        assert_eq!(w.incident(1).map(|i| i.alarms.clone()), Some(vec![1]));
+        let hand = Command::HandIncidentIn {
+            incident: 1,
+            node: "polres".into(),
+            why: "here".into(),
+            zones: vec!["31".into(), "31.71".into()],
+        };
+        w.apply(&[cmd(Role::Commander, hand)]);
+        assert_eq!(
+            w.incident(1).map(|i| (i.node.clone(), i.zones.clone())),
+            Some((Some("polres".into()), vec!["31".into(), "31.71".into()]))
+        );
+        let saved = World::from_saved(w.saved());
+        assert!(saved.same_state(&w), "the new fields are saved");
     }
 
     #[test]

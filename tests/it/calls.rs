@@ -466,13 +466,14 @@ fn a_valid_call_becomes_an_incident_the_polres_works_to_the_end_with_every_miles
     post(&runtime, &service, "/sms", aml_sms("+6281500005", tree.inside));
     call_when(&service, 1, "ringing at the caller's Polsek", |c| c.node() == Some(&tree.polsek));
     runtime.block_on(sari.command(Command::Answer { call: 1 })).expect("an answer").expect("answered");
-    let open = Command::OpenIncident {
+    let open = Command::OpenIncidentWithCaller {
         call: 1,
         kind: IncidentKind::Robbery,
         priority: None,
         at: None,
         address: "Jl. Contoh 7".into(),
         note: "two men on a motorbike took a bag".into(),
+        caller_name: " Ibu Sri ".into(),
     };
     runtime.block_on(sari.command(open)).expect("an answer").expect("the incident opens");
 
@@ -485,6 +486,30 @@ fn a_valid_call_becomes_an_incident_the_polres_works_to_the_end_with_every_miles
         (Some(tree.polres.as_str()), 1, Some("ROBBERY"))
     );
     assert!(incident.lat.is_some(), "placed where the caller's phone said");
+    assert_eq!(incident.caller_name.as_deref(), Some("Ibu Sri"), "the name as the call taker took it down, trimmed");
+    // The zones of its place, coarsest first, as the switchboard found them handing it over.
+    let index = pantau::spatial::ZoneIndex::new(pantau::layer_files::load_zones(&demo_city().zones).expect("zones"));
+    let mut holding: Vec<_> =
+        index.lookup(tree.inside.0, tree.inside.1).into_iter().map(|z| (z.level, z.code.clone())).collect();
+    holding.sort();
+    let codes: Vec<String> = holding.into_iter().map(|(_, code)| code).collect();
+    assert!(!codes.is_empty());
+    assert_eq!(incident.zones, codes);
+
+    // A panic button pressed at the same place is linked to it by the Polres, once; the
+    // Polsek may not touch the Polres's incident, and an alarm that is not there is refused.
+    let (lon, lat) = tree.inside;
+    let panic = format!(r#"{{"device":"toko-7","lat":{lat},"lon":{lon}}}"#);
+    assert_eq!(post(&runtime, &service, "/alarms", panic).0, 200);
+    world_when(&service, "the alarm raised", |w| w.alarm(1).is_some());
+    let link = Command::LinkAlarm { incident: 1, alarm: 1 };
+    let refused = runtime.block_on(sari.command(link.clone())).expect("an answer");
+    assert!(refused.is_err_and(|r| r.contains("outside")), "the Polres's incident, not the Polsek's");
+    runtime.block_on(budi.command(link.clone())).expect("an answer").expect("linked");
+    let again = runtime.block_on(budi.command(link)).expect("an answer");
+    assert!(again.is_err_and(|r| r.contains("already linked")));
+    let missing = runtime.block_on(budi.command(Command::LinkAlarm { incident: 1, alarm: 99 })).expect("an answer");
+    assert!(missing.is_err_and(|r| r.contains("no alarm 99")));
     let call = hub.world().0.call(1).cloned().expect("call 1");
     assert_eq!((call.verdict.map(|v| v.class), call.incident), (Some(Classification::Valid), Some(1)));
     let from_polsek = Command::DispatchIncident { incident: 1, unit: "near-1".into() };
@@ -547,6 +572,7 @@ fn a_valid_call_becomes_an_incident_the_polres_works_to_the_end_with_every_miles
     assert!(answer.is_some_and(|ms| (0..10_000).contains(&ms)), "{answer:?}");
     assert!(on_scene.is_some_and(|ms| (0..600_000).contains(&ms)), "{on_scene:?}");
     assert_eq!(closed.narrative.first().map(|e| e.text.as_str()), Some("two men on a motorbike took a bag"));
+    assert_eq!((closed.alarms.as_slice(), closed.narrative[1].text.as_str()), (&[1][..], "alarm 1 linked"));
 
     // Handed to another agency: the incident as an EIDD-style document, from the hub.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pantau"))
@@ -562,6 +588,10 @@ fn a_valid_call_becomes_an_incident_the_polres_works_to_the_end_with_every_miles
     assert_eq!(eidd["vehicleComponent"][0]["vehicleIdentifier"], "near-1");
     assert_eq!(eidd["incidentStatusComponent"].as_array().map(Vec::len), Some(9));
     assert_eq!(eidd["dispositionComponent"]["dispositionCode"], "arrest made");
+    assert_eq!(eidd["personComponent"][0]["personName"], "Ibu Sri");
+    assert_eq!(eidd["personComponent"][0]["telephoneNumber"], "+6281500005");
+    assert_eq!(eidd["locationComponent"]["zones"], serde_json::json!(codes));
+    assert_eq!(eidd["alarmComponent"][0]["alarmSource"], "toko-7");
 
     for seat in [sari, budi] {
         runtime.block_on(seat.logout());

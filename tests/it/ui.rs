@@ -718,7 +718,9 @@ fn a_call_taker_answers_a_flagged_call_and_classifies_it_with_one_key() {
 }
 
 /// Valid (V) on a held call opens an incident of the kind chosen in the form, with its first
-/// line; it shows on the incidents panel with its Polri name and APCO code, and opens there.
+/// line and the caller's name; it shows on the incidents panel with its Polri name and APCO
+/// code, and opens there with the zones it was handed over in; a panic button pressed nearby
+/// is offered and linked to it.
 #[test]
 fn valid_on_a_held_call_opens_an_incident_with_the_form_s_kind() {
     let (console, _dir) = console(Role::Operator);
@@ -732,12 +734,40 @@ fn valid_on_a_held_call_opens_an_incident_with_the_form_s_kind() {
     step_until(&mut harness, "the form", |h| h.query_by_label("Open incident from call 3").is_some());
     harness.state_mut().incident_form.kind = pantau::model::IncidentKind::Robbery;
     harness.state_mut().incident_form.note = "bag snatched near the market".into();
+    harness.state_mut().incident_form.caller_name = "Ibu Ani".into();
     harness.key_press(egui::Key::V);
     step_until(&mut harness, "the incident on the panel", |h| h.query_by_label_contains("#1 P1").is_some());
     let row = shown_text(&harness.get_by_label_contains("#1 P1"));
     assert!(row.contains("Pencurian dengan kekerasan (curas) (ROBBERY)"), "{row}");
     harness.get_by_label_contains("#1 P1").click();
     step_until(&mut harness, "the incident opened", |h| h.query_by_label_contains("bag snatched").is_some());
+    step_until(&mut harness, "the caller's name", |h| h.query_by_label_contains("(Ibu Ani)").is_some());
+    step_until(&mut harness, "its zones", |h| h.query_by_label_contains("Zones: ").is_some());
+    // A panic button pressed 50 m away is offered as the same emergency and linked.
+    let (lon, lat) = demo::CENTRE;
+    let fix = pantau::model::Fix {
+        time: pantau::model::now_millis(),
+        lon: lon + 0.00045,
+        lat,
+        speed: None,
+        heading: None,
+        accuracy: None,
+    };
+    let panic = pantau::model::Event::Alarm {
+        device: "warung-9".into(),
+        kind: "panic".into(),
+        fix: Some(fix),
+        priority: 1,
+        time: fix.time,
+        feed: pantau::model::FeedKind::AlarmApi,
+        notes: pantau::model::AlarmNotes::default(),
+    };
+    drop(harness.state().session.ingest().expect("running").send(vec![panic]));
+    step_until(&mut harness, "the alarm offered", |h| h.query_by_label_contains(": Link").is_some());
+    harness.get_by_label_contains(": Link").click();
+    step_until(&mut harness, "the alarm linked", |h| h.query_by_label_contains("Alarms linked: #").is_some());
+    let linked = harness.state().session.desk.world().incident(1).map(|i| (i.alarms.len(), i.caller_name.clone()));
+    assert_eq!(linked, Some((1, Some("Ibu Ani".to_string()))));
     harness.run_steps(2);
     std::fs::create_dir_all("target/ui").expect("target/ui");
     harness.render().expect("a frame").save("target/ui/incident-opened.png").expect("save");

@@ -93,6 +93,18 @@ fn detail(ui: &mut egui::Ui, console: &mut Console, incident: &Incident) {
     if !incident.address.is_empty() {
         ui.label(format!("Address: {}", incident.address));
     }
+    if let Some(number) = &incident.caller {
+        let name = incident.caller_name.as_deref().map_or(String::new(), |n| format!(" ({n})"));
+        ui.label(format!("Caller: {number}{name}"));
+    }
+    if !incident.zones.is_empty() {
+        ui.label(format!("Zones: {}", incident.zones.join(" › ")));
+    }
+    if !incident.alarms.is_empty() {
+        let linked: Vec<String> = incident.alarms.iter().map(|a| format!("#{a}")).collect();
+        ui.label(format!("Alarms linked: {}", linked.join(", ")));
+    }
+    link_alarms(ui, console, incident);
     for entry in &incident.narrative {
         ui.label(format!("{} · {}: {}", clock(entry.time), entry.by, entry.text));
     }
@@ -146,9 +158,9 @@ fn detail(ui: &mut egui::Ui, console: &mut Console, incident: &Incident) {
 }
 
 /// The call taker's form on a call they hold: the kind, the priority (the kind's unless
-/// changed), the place (the caller's AML location unless one is found by road, place, zone or
-/// coordinates, or clicked on the map), a first line, and **Open incident** (the call becomes
-/// valid; the incident goes to the Polres of its place).
+/// changed), the caller's name, the place (the caller's AML location unless one is found by
+/// road, place, zone or coordinates, or clicked on the map), a first line, and **Open
+/// incident** (the call becomes valid; the incident goes to the Polres of its place).
 pub fn form(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
     if console.incident_form.call != Some(call.id) {
         console.incident_form = IncidentForm { call: Some(call.id), ..IncidentForm::default() };
@@ -172,6 +184,7 @@ pub fn form(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
             }
         });
     });
+    ui.add(egui::TextEdit::singleline(&mut console.incident_form.caller_name).hint_text("the caller's name"));
     place(ui, console, call);
     ui.add(egui::TextEdit::singleline(&mut console.incident_form.note).hint_text("what the caller says"));
     if ui.button(format!("Open incident from call {}", call.id)).clicked() {
@@ -208,6 +221,26 @@ fn place(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
     }
 }
 
+/// Open alarms near an open incident, offered as the same emergency: **Link** joins the alarm
+/// to it.
+fn link_alarms(ui: &mut egui::Ui, console: &mut Console, incident: &Incident) {
+    if !incident.state.is_open() {
+        return;
+    }
+    let offers: Vec<(u64, String)> = console
+        .session
+        .desk
+        .alarms_near(incident)
+        .into_iter()
+        .map(|(alarm, metres)| (alarm.id, format!("Alarm #{} ({}, {metres:.0} m away): Link", alarm.id, alarm.kind)))
+        .collect();
+    for (alarm, label) in offers {
+        if ui.button(label).clicked() {
+            console.session.desk.command(Command::LinkAlarm { incident: incident.id, alarm });
+        }
+    }
+}
+
 /// Open incidents of the form's kind near the caller, offered as the same one: **Attach**
 /// joins the call to it (the call is then valid).
 pub fn likely_same(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
@@ -233,7 +266,14 @@ pub fn likely_same(ui: &mut egui::Ui, console: &mut Console, call: &Call) {
 pub fn open_from(console: &mut Console, call: &Call) {
     let form = std::mem::take(&mut console.incident_form);
     let (at, address) = form.place.map_or((None, String::new()), |p| (Some((p.lon, p.lat)), p.address));
-    let open =
-        Command::OpenIncident { call: call.id, kind: form.kind, priority: form.priority, at, address, note: form.note };
+    let open = Command::OpenIncidentWithCaller {
+        call: call.id,
+        kind: form.kind,
+        priority: form.priority,
+        at,
+        address,
+        note: form.note,
+        caller_name: form.caller_name,
+    };
     console.session.desk.command(open);
 }

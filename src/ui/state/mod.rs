@@ -75,6 +75,8 @@ pub struct IncidentForm {
     /// None: the kind's own priority.
     pub priority: Option<u8>,
     pub note: String,
+    /// The caller's name, as given (empty: not given).
+    pub caller_name: String,
     /// Where the incident is, as the call taker chose it (a search result or a click on the
     /// map), with the words it is recorded under; none: the caller's AML location.
     pub place: Option<FormPlace>,
