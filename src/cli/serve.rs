@@ -91,7 +91,7 @@ pub struct ServeArgs {
     /// Seconds a 110 call rings at a node before it moves up a tier, 1 to 300 [default: 10]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub answer_s: Option<u64>,
-    /// Seconds after it first rang that a 110 call nobody answered (its end never reported by the telephony bridge) is given up on as lost, 1 to 86400 [default: 1800]
+    /// Seconds after it first rang that a 110 call nobody answered (its end never reported by the telephony bridge) is given up on as lost, 1 to 86400 and at least 4 x --answer-s [default: 1800]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub give_up_s: Option<u64>,
     /// Where a new 110 call rings first: nearest (where the caller is) or central (the Polda intake) [default: nearest]

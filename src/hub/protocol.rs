@@ -126,6 +126,11 @@ fn desk_command<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Com
             return Err(D::Error::custom(format!("a note over {MAX_NOTE} bytes")))
         }
         Command::Close { .. } | Command::Answer { .. } | Command::Classify { .. } | Command::Unblock { .. } => None,
+        Command::OpenIncidentWithCaller { caller_name, .. }
+            if caller_name.len() > crate::model::incidents::MAX_NAME =>
+        {
+            return Err(D::Error::custom(format!("a caller's name over {} bytes", crate::model::incidents::MAX_NAME)))
+        }
         Command::OpenIncident { .. }
         | Command::OpenIncidentWithCaller { .. }
         | Command::LinkAlarm { .. }

@@ -282,12 +282,12 @@ pub async fn run(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
                         None => {
                             sent.insert(*call, *rung);
                         }
-                        Some(refused) => tracing::warn!("switchboard: call {call} not moved: {refused}"),
+                        Some(refused) => tracing::warn!("switchboard: call {call} not moved or given up on: {refused}"),
                     }
                 }
             }
             Err(reason) => {
-                tracing::warn!("switchboard: {} calls not moved, trying again: {reason}", due.len());
+                tracing::warn!("switchboard: {} calls not moved or given up on, trying again: {reason}", due.len());
                 failed = true;
             }
         }

@@ -38,6 +38,9 @@ use crate::world::{Saved, World};
 const MAGIC: &[u8; 8] = b"PNTTIME5";
 /// A keyframe at least this often, in record time (a seek replays at most this much).
 pub const EVERY_MS: Millis = 1_800_000;
+/// Keyframe deltas decoded at once by a seek (each carries the block list, early locations,
+/// plans and zone edits whole, so all of a month's at once could take gigabytes).
+const DECODED_AT_ONCE: usize = 32;
 /// A playhead steps forward at most this much record time at once; further is a seek (a step
 /// is applied again wherever the moment is shown, so it is kept short).
 pub const STEP_MS: Millis = 300_000;
@@ -237,20 +240,23 @@ fn read_units(key: &Keyframe) -> Result<Vec<Unit>> {
 
 /// The world saved at the last of `keys` (each keyframe's changes laid over the ones before),
 /// and where the journal goes on from there. The deltas are read and decoded on every core
-/// (most of a late seek in a long record), then laid over in order.
+/// (most of a late seek in a long record), [`DECODED_AT_ONCE`] at a time, then laid over in
+/// order.
 fn patched(keys: &[Keyframe]) -> Result<(Saved, Checkpoint)> {
     use rayon::prelude::*;
-    let deltas: Vec<Delta> = keys.par_iter().map(read).collect::<Result<_>>()?;
     let mut saved = Saved::default();
     let mut checkpoint = None;
-    for (key, delta) in keys.iter().zip(deltas) {
-        let at = || format!("{}", key.path.display());
-        lay_over(&mut saved.alarms, delta.alarms, |a| a.id).with_context(at)?;
-        lay_over(&mut saved.calls, delta.calls, |c| c.id).with_context(at)?;
-        lay_over(&mut saved.incidents, delta.incidents, |i| i.id).with_context(at)?;
-        (saved.blocks, saved.early_locations, saved.plans) = (delta.blocks, delta.early_locations, delta.plans);
-        (saved.zones, saved.zone_edits) = (delta.zones, delta.zone_edits);
-        checkpoint = Some(delta.checkpoint);
+    for chunk in keys.chunks(DECODED_AT_ONCE) {
+        let deltas: Vec<Delta> = chunk.par_iter().map(read).collect::<Result<_>>()?;
+        for (key, delta) in chunk.iter().zip(deltas) {
+            let at = || format!("{}", key.path.display());
+            lay_over(&mut saved.alarms, delta.alarms, |a| a.id).with_context(at)?;
+            lay_over(&mut saved.calls, delta.calls, |c| c.id).with_context(at)?;
+            lay_over(&mut saved.incidents, delta.incidents, |i| i.id).with_context(at)?;
+            (saved.blocks, saved.early_locations, saved.plans) = (delta.blocks, delta.early_locations, delta.plans);
+            (saved.zones, saved.zone_edits) = (delta.zones, delta.zone_edits);
+            checkpoint = Some(delta.checkpoint);
+        }
     }
     let last = keys.last().context("no keyframes")?;
     saved.units = read_units(last)?;
@@ -305,6 +311,8 @@ pub fn seek_playhead(journal: &Path, time: Millis) -> Result<(World, u64, Playhe
 
 fn seek_from(journal: &Path, keys: &[Keyframe], time: Millis) -> Result<(World, u64, Playhead)> {
     let started = std::time::Instant::now();
+    // Records written from here on are left to the next seek: a step never reads past this.
+    let horizon = super::head(journal)?.map_or(0, |head| head.seq);
     let before: Vec<Keyframe> = keys.iter().take_while(|k| k.time <= time).cloned().collect();
     let (mut world, mut seq, records) = match before.last() {
         Some(last) => {
@@ -314,8 +322,9 @@ fn seek_from(journal: &Path, keys: &[Keyframe], time: Millis) -> Result<(World, 
         None => (World::new(), 0, JournalRecords::open(journal)?),
     };
     let (keyframed, from) = (started.elapsed(), seq);
-    let mut playhead = Playhead { journal: journal.to_path_buf(), records, next: None, time, seq, ended: false };
-    for event in playhead.step_to(time)? {
+    let mut playhead =
+        Playhead { journal: journal.to_path_buf(), records, next: None, time, seq, horizon, ended: false };
+    for event in playhead.take_to(time)?.0 {
         world.apply_one(&event);
     }
     seq = playhead.seq;
@@ -338,7 +347,11 @@ pub struct Playhead {
     next: Option<super::Record>,
     time: Millis,
     seq: u64,
-    /// The journal ran out: records written since may not be seen, so only a seek goes on.
+    /// The journal's last record when the seek began: records after it may be only partly
+    /// on disk then, so a step never takes one.
+    horizon: u64,
+    /// The records ran out (or reached the horizon): records written since may not be seen,
+    /// so only a seek goes on.
     ended: bool,
 }
 
@@ -360,32 +373,42 @@ impl Playhead {
     }
 
     /// The records' events after the moment up to `time`, in order, moving the moment there:
-    /// applied to the world at the moment, they give the world at `time`.
-    pub fn step_to(&mut self, time: Millis) -> Result<Vec<crate::model::Event>> {
+    /// applied to the world at the moment, they give the world at `time`. None when that cannot
+    /// be known from here (the records ran out before `time`: more may have been written since
+    /// the seek), and a seek must find it.
+    pub fn step_to(&mut self, time: Millis) -> Result<Option<Vec<crate::model::Event>>> {
+        let (events, whole) = self.take_to(time)?;
+        Ok(whole.then_some(events))
+    }
+
+    /// The records' events up to `time`, and whether they are all of them: false when the
+    /// records ran out (or reached the horizon) first.
+    fn take_to(&mut self, time: Millis) -> Result<(Vec<crate::model::Event>, bool)> {
         let mut events = Vec::new();
-        loop {
+        let whole = loop {
             let record = match self.next.take() {
                 Some(record) => record,
                 None => match self.records.next() {
                     Some(record) => record?,
-                    None => {
-                        self.ended = true;
-                        break;
-                    }
+                    None => break false,
                 },
             };
+            if record.seq > self.horizon {
+                break record.time > time;
+            }
             if record.time > time {
                 self.next = Some(record);
-                break;
+                break true;
             }
             self.seq = record.seq;
             events.push(record.event);
-        }
+        };
         if let Some(problem) = self.records.problems().next() {
             bail!("journal {}: {problem}", self.journal.display());
         }
+        self.ended |= !whole || self.next.is_none();
         self.time = self.time.max(time);
-        Ok(events)
+        Ok((events, whole))
     }
 }
 

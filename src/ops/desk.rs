@@ -264,22 +264,28 @@ impl Desk {
                     None => self.live_world = Some(shown),
                 }
             }
-            (None, Some((world, tracks))) => (self.world, self.tracks) = (world, tracks),
+            (None, Some((world, tracks))) => {
+                let shown = (std::mem::replace(&mut self.world, world), std::mem::replace(&mut self.tracks, tracks));
+                drop_elsewhere(shown);
+            }
             (None, None) => return,
         }
         self.redraw_all(before);
     }
 
-    /// Moves the past shown onwards by the records after its moment (their events in order):
-    /// its world applies them as it would have live, and the units' tracks take their fixes.
-    /// Nothing while the live world is shown.
-    pub fn step_past(&mut self, events: &[Event]) {
+    /// Moves the past shown onwards to `at` by the records after its moment (their events in
+    /// order): its world applies them as it would have live, and the units' tracks take their
+    /// fixes timed up to `at` (as a seek reads them). Nothing while the live world is shown.
+    pub fn step_past(&mut self, events: &[Event], at: Millis) {
         if !self.showing_past() {
             return;
         }
+        let since = at.saturating_sub(super::tracks::TRACK_MS);
         for (event, outcome) in events.iter().zip(self.world.apply(events)) {
             if let (Event::Position { fix, device, .. }, Outcome::Applied) = (event, outcome) {
-                self.tracks.add(device, fix);
+                if (since..=at).contains(&fix.time) {
+                    self.tracks.add(device, fix);
+                }
             }
         }
     }
@@ -463,6 +469,7 @@ impl Desk {
             .filter(|a| {
                 a.state.is_open() && a.time >= received - DUPLICATE_WITHIN_MS && !incident.alarms.contains(&a.id)
             })
+            .filter(|a| self.in_view(a))
             .filter_map(|a| Some((a, haversine_m(lon, lat, a.lon?, a.lat?))))
             .filter(|(_, metres)| *metres <= DUPLICATE_WITHIN_M)
             .collect();

@@ -91,7 +91,8 @@ pub struct ServeSettings {
     /// Seconds a 110 call rings at a node before it moves up a tier, 1 to 300 (default 10).
     pub answer_s: Option<u64>,
     /// Seconds after it first rang that a 110 call nobody answered, whose end the telephony
-    /// bridge never reported, is given up on as lost, 1 to 86,400 (default 1,800).
+    /// bridge never reported, is given up on as lost, 1 to 86,400 and at least four times
+    /// `answer_s` (default 1,800).
     pub give_up_s: Option<u64>,
     /// Where a new call rings first: `nearest` (where the caller is) or `central` (the intake).
     pub intake: Option<Intake>,
@@ -152,6 +153,11 @@ impl ServeSettings {
         anyhow::ensure!((1..=300).contains(&answer_s), "answer-s: {answer_s} is not 1 to 300 seconds");
         let give_up_s = self.give_up_s.unwrap_or(crate::model::calls::GIVE_UP_MS as u64 / 1000);
         anyhow::ensure!((1..=86_400).contains(&give_up_s), "give-up-s: {give_up_s} is not 1 to 86400 seconds");
+        // Long enough for a call to climb every tier (Polsek -> Mabes) and ring a while at the top.
+        anyhow::ensure!(
+            give_up_s >= 4 * answer_s,
+            "give-up-s: {give_up_s} s is under four times answer-s ({answer_s} s): a call would be lost before it reached Mabes"
+        );
         anyhow::ensure!(
             self.desks.is_some() || (self.answer_s.is_none() && self.give_up_s.is_none() && self.intake.is_none()),
             "--answer-s, --give-up-s and --intake set the hub's switchboard: give --desks (and --org)"
@@ -251,6 +257,21 @@ mod tests {
         assert_eq!(defaults.queue_capacity, DEFAULT_QUEUE_CAPACITY);
         assert_eq!(defaults.journal, PathBuf::from("journal"));
         assert!(!defaults.insecure && defaults.nmea.is_none() && defaults.mqtt.is_none());
+    }
+
+    #[test]
+    fn a_give_up_must_leave_a_call_time_to_reach_mabes() {
+        let desks = Some("127.0.0.1:0".parse().expect("addr"));
+        let with = |answer_s, give_up_s| ServeSettings { desks, answer_s, give_up_s, ..ServeSettings::default() };
+        let short = with(Some(10), Some(39)).into_config().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(short.contains("give-up-s: 39 s is under four times answer-s (10 s)"), "{short}");
+        let config = with(Some(10), Some(40)).into_config().expect("40 s is enough");
+        let limits = config.desks.expect("a hub").limits;
+        assert_eq!((limits.answer_within, limits.give_up_after), (Duration::from_secs(10), Duration::from_secs(40)));
+        let defaults = with(None, None).into_config().expect("defaults").desks.expect("a hub").limits;
+        assert_eq!(defaults.give_up_after, Duration::from_secs(1_800));
+        let without_hub = ServeSettings { give_up_s: Some(600), ..ServeSettings::default() }.into_config();
+        assert!(without_hub.err().is_some_and(|e| e.to_string().contains("--give-up-s")));
     }
 
     #[test]

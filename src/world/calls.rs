@@ -206,24 +206,11 @@ impl CallBook {
             flags.push(Flag { rule: "silent-streak".into(), why });
         }
         if let Some(block) = self.blocks.get(number).filter(|b| b.holds_at(time)) {
-            flags.push(blocked(block));
+            let until = block.until.map_or_else(|| "until lifted".to_string(), |t| format!("until {}", iso8601(t)));
+            let why = format!("blocked by {} ({until}): {}", block.by, block.reason);
+            flags.push(Flag { rule: "blocked".into(), why });
         }
         flags
-    }
-
-    /// The number's calls still open take its block's flag, or lose it when it is lifted (news
-    /// to whoever holds them): at most its last [`HISTORY_CALLS`].
-    fn reflag_open_calls(&mut self, number: &str) {
-        let flag = self.blocks.get(number).map(blocked);
-        let Some(ids) = self.by_number.get(number) else { return };
-        let open: Vec<CallId> =
-            ids.iter().rev().take(HISTORY_CALLS).copied().filter(|id| self.calls[*id as usize - 1].is_open()).collect();
-        for id in open {
-            let flags = &mut self.calls[id as usize - 1].flags;
-            flags.retain(|f| f.rule != BLOCKED);
-            flags.extend(flag.clone());
-            self.mark(id);
-        }
     }
 
     /// A commander puts a number on the block list (or changes its entry).
@@ -233,17 +220,13 @@ impl CallBook {
         }
         let block = NumberBlock { number: number.into(), reason: reason.into(), by: user.into(), since: time, until };
         self.blocks.insert(number.to_string(), block);
-        self.reflag_open_calls(number);
         Outcome::Applied
     }
 
     /// A commander takes a number off the block list.
     pub fn unblock(&mut self, number: &str) -> Outcome {
         match self.blocks.remove(number) {
-            Some(_) => {
-                self.reflag_open_calls(number);
-                Outcome::Applied
-            }
+            Some(_) => Outcome::Applied,
             None => Outcome::Refused(format!("{number} is not blocked")),
         }
     }
@@ -431,15 +414,6 @@ impl CallBook {
     }
 }
 
-/// The flag a blocked number's calls carry.
-const BLOCKED: &str = "blocked";
-
-/// The flag that says who blocked a number, until when and why.
-fn blocked(block: &NumberBlock) -> Flag {
-    let until = block.until.map_or_else(|| "until lifted".to_string(), |t| format!("until {}", iso8601(t)));
-    Flag { rule: BLOCKED.into(), why: format!("blocked by {} ({until}): {}", block.by, block.reason) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,34 +571,6 @@ mod tests {
         }
         assert_eq!(book.early_locations().count(), MAX_EARLY_LOCATIONS);
         assert!(book.early_locations().all(|(n, _)| n != "+62990"), "the oldest went first");
-    }
-
-    #[test]
-    fn a_block_set_while_a_call_rings_flags_it_and_lifting_it_takes_the_flag_off() {
-        let mut book = CallBook::default();
-        ring(&mut book, "a", "+6289", 10);
-        ring(&mut book, "b", "+6289", 20);
-        book.route(1, 0, "polsek-a", Tier::Polsek, "here", 15);
-        book.answer(1, "sari", 16);
-        book.classify(1, Classification::Prank, "sari", Role::Operator, 17);
-        assert_eq!(book.block("+6289", "pranks every night", None, "rudi", 30), Outcome::Applied);
-        let rules =
-            |book: &CallBook, id| book.call(id).map(|c| c.flags.iter().map(|f| f.rule.clone()).collect::<Vec<_>>());
-        assert_eq!(rules(&book, 1), Some(vec![]), "a call already closed is left as it was");
-        assert_eq!(rules(&book, 2), Some(vec!["blocked".to_string()]), "the ringing call shows the block");
-        assert!(book
-            .call(2)
-            .is_some_and(|c| c.flags[0].why.contains("rudi") && c.flags[0].why.contains("pranks every night")));
-        book.take_changes();
-        assert_eq!(book.block("+6289", "changed", None, "rudi", 40), Outcome::Applied);
-        assert_eq!(rules(&book, 2), Some(vec!["blocked".to_string()]), "one flag, not two");
-        assert_eq!(
-            book.take_changes(),
-            [1],
-            "the open call (slot 1) is marked changed for the seats, the closed one not"
-        );
-        assert_eq!(book.unblock("+6289"), Outcome::Applied);
-        assert_eq!(rules(&book, 2), Some(vec![]), "lifted: the flag goes");
     }
 
     #[test]

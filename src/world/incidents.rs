@@ -33,13 +33,19 @@ impl Opening<'_> {
         if self.address.len() > MAX_TEXT || self.note.len() > MAX_TEXT {
             return Err(Outcome::Refused(format!("an address or note over {MAX_TEXT} bytes")));
         }
-        if self.caller_name.len() > MAX_NAME || self.caller_name.chars().any(char::is_control) {
+        if self.caller_name.len() > MAX_NAME || self.caller_name.chars().any(hides_text) {
             return Err(Outcome::Refused(format!(
-                "a caller's name is at most {MAX_NAME} bytes, with no control characters"
+                "a caller's name is at most {MAX_NAME} bytes, with no control or direction-changing characters"
             )));
         }
         Ok(())
     }
+}
+
+/// A character that would hide or reorder what a panel or a document shows: a control
+/// character, a line or paragraph separator, or a bidirectional embedding, override or isolate.
+fn hides_text(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Most alarms one incident may have linked.

@@ -115,8 +115,9 @@ pub fn repeat_callers(world: &World, since: Millis, top: usize) -> Vec<Caller> {
     rank(world.calls().iter().filter(|c| c.rang_at >= since), top)
 }
 
-/// For each node a call first rang at (in the tree's ids' order), the `top` numbers by the
-/// calls since `since` that first rang there, most first; nodes with no repeat caller left out.
+/// For each node a call first rang at (by node id; calls never routed under "(not routed)"),
+/// the `top` numbers by the calls since `since` that first rang there, most first; nodes with
+/// no repeat caller left out.
 pub fn repeat_callers_by_node(world: &World, since: Millis, top: usize) -> Vec<(String, Vec<Caller>)> {
     let mut by_node: BTreeMap<&str, Vec<&Call>> = BTreeMap::new();
     for call in world.calls().iter().filter(|c| c.rang_at >= since) {

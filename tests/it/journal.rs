@@ -373,11 +373,26 @@ fn seeking_any_moment_equals_applying_the_journal_up_to_it() {
     assert_eq!(world.plans()[0].reached[0], vec![Some(4001), Some(14_001)], "the convoy's progress");
     let keys = timeline::keyframes(dir.path()).expect("keyframes");
     assert!(keys.len() >= 8, "a keyframe every half hour: {keys:?}");
+    // Playheads left before the last two batches and after the last, then more records
+    // written: a step takes only what was there at the seek, and says when a seek must find
+    // the moment instead.
+    let last = 29 * 600_000;
+    let (mut shown, _, mut head) = timeline::seek_playhead(dir.path(), last - 600_001).expect("seek");
+    let (_, _, at_end) = timeline::seek_playhead(dir.path(), last + 1).expect("seek");
     // More records: the timeline goes on from its last keyframe.
     for (time, batch) in &batches[30..] {
         j.append(batch, *time).expect("append");
     }
     drop(j);
+    for to in [last - 350_000, last - 50_000] {
+        assert!(head.reaches(to));
+        let step = head.step_to(to).expect("a step").expect("a record of the seek's past the moment");
+        shown.apply(&step);
+        assert!(shown.same_state(&applied_up_to(to)), "the world at {to}");
+    }
+    assert!(head.reaches(last + 200_000));
+    assert_eq!(head.step_to(last + 200_000).expect("a step"), None, "its records run out: records since need a seek");
+    assert!(!head.reaches(last + 210_000) && !at_end.reaches(last + 2), "a seek from here on");
     check(&[29 * 600_000, 31 * 600_000 - 1, 40 * 600_000, 49 * 600_000 + 1]);
     assert!(timeline::keyframes(dir.path()).expect("keyframes").len() > keys.len());
     // A keyframe with a flipped bit: made again, and the answers do not change.

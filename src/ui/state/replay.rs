@@ -73,14 +73,17 @@ fn seek_moments(journal: &Path, asks: &Receiver<Millis>, found: &Sender<Sought>)
         while let Ok(later) = asks.try_recv() {
             at = later;
         }
-        let sought = match playhead.as_mut().filter(|p| p.reaches(at)) {
-            Some(head) => head.step_to(at).map(|events| Found::Step(events, head.seq())),
-            None => past(journal, at).map(|(world, tracks, head)| {
+        let stepped = match playhead.as_mut().filter(|p| p.reaches(at)) {
+            Some(head) => head.step_to(at).map(|events| events.map(|e| Found::Step(e, head.seq()))).transpose(),
+            None => None,
+        };
+        let sought = stepped.unwrap_or_else(|| {
+            past(journal, at).map(|(world, tracks, head)| {
                 let seq = head.seq();
                 playhead = Some(head);
                 Found::Seek(Box::new((world, tracks)), seq)
-            }),
-        };
+            })
+        });
         if sought.is_err() {
             playhead = None;
         }
@@ -143,6 +146,9 @@ impl Console {
         if !self.replay.on {
             if self.session.desk.showing_past() {
                 self.session.desk.show_past(None);
+            }
+            // Its thread, and the journal it holds open, go with it.
+            if self.replay.seeker.is_some() {
                 self.replay = Replay::default();
             }
             return;
@@ -183,7 +189,7 @@ impl Console {
                 seq
             }
             Ok(Found::Step(events, seq)) => {
-                self.session.desk.step_past(&events);
+                self.session.desk.step_past(&events, at);
                 seq
             }
             Err(why) => {
