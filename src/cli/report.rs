@@ -62,7 +62,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let places = Places::load(&args.journal, args.org.as_deref(), &args.zones)?;
     let last = match args.to {
         Some(_) => None,
-        None => timeline::last_time(&args.journal)?,
+        None => crate::journal::reach(&args.journal)?.map(|(_, time)| time),
     };
     let to = args.to.or(last.map(|t| t.saturating_add(1))).context("the journal is empty")?;
     let from = args.from.unwrap_or(Millis::MIN);

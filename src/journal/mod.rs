@@ -12,6 +12,7 @@ pub mod repair;
 pub mod snapshot;
 mod stream;
 pub mod timeline;
+mod window;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -488,6 +489,14 @@ pub fn head(dir: &Path) -> Result<Option<Head>> {
         .chain(positions)
         .max_by_key(|(seq, _)| *seq)
         .map(|(seq, hash)| Head { seq, hash: hex(&hash) }))
+}
+
+/// How far the journal goes: its last whole record's sequence number and time, read cheaply
+/// (lengths and CRCs only, see [`stream::last_seq_time`]); none when it is empty.
+pub fn reach(dir: &Path) -> Result<Option<(u64, Millis)>> {
+    let events = stream::last_seq_time(&dir.join("events"))?;
+    let positions = stream::last_seq_time(&dir.join("positions"))?;
+    Ok(events.into_iter().chain(positions).max_by_key(|(seq, _)| *seq))
 }
 
 /// Checks every record's CRC and hash chain, segment links, and sequence order, and each

@@ -71,6 +71,27 @@ pub enum DecodeError {
 /// Decodes the record at the start of `bytes`, checking it chains from `prev`; returns it and
 /// its length on disk.
 pub fn decode(bytes: &[u8], prev: &[u8; 32]) -> Result<(Record, usize), DecodeError> {
+    let (body, seq, time) = frame(bytes)?;
+    let body_len = body.len();
+    let payload = &body[16..body_len - 32];
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(&body[body_len - 32..]);
+    if chain(prev, seq, time, payload) != hash {
+        return Err(DecodeError::Corrupt(format!("hash chain broken at seq {seq}")));
+    }
+    let event: Event = legacy::decode_event(payload).map_err(|e| DecodeError::Corrupt(format!("bad payload: {e}")))?;
+    Ok((Record { seq, time, event, hash }, 8 + body_len))
+}
+
+/// The record at the start of `bytes` with its length and CRC checked, but neither its chain
+/// nor its payload: its sequence number, time and length on disk.
+pub fn peek(bytes: &[u8]) -> Result<(u64, Millis, usize), DecodeError> {
+    frame(bytes).map(|(body, seq, time)| (seq, time, 8 + body.len()))
+}
+
+/// The body of the record at the start of `bytes` (length and CRC checked), its sequence
+/// number and time.
+fn frame(bytes: &[u8]) -> Result<(&[u8], u64, Millis), DecodeError> {
     if bytes.len() < 8 {
         return Err(DecodeError::Truncated);
     }
@@ -84,15 +105,7 @@ pub fn decode(bytes: &[u8], prev: &[u8; 32]) -> Result<(Record, usize), DecodeEr
         return Err(DecodeError::Corrupt("CRC mismatch".into()));
     }
     let word = |at: usize| -> [u8; 8] { body[at..at + 8].try_into().unwrap_or([0; 8]) };
-    let (seq, time) = (u64::from_le_bytes(word(0)), i64::from_le_bytes(word(8)));
-    let payload = &body[16..body_len - 32];
-    let mut hash = [0u8; 32];
-    hash.copy_from_slice(&body[body_len - 32..]);
-    if chain(prev, seq, time, payload) != hash {
-        return Err(DecodeError::Corrupt(format!("hash chain broken at seq {seq}")));
-    }
-    let event: Event = legacy::decode_event(payload).map_err(|e| DecodeError::Corrupt(format!("bad payload: {e}")))?;
-    Ok((Record { seq, time, event, hash }, 8 + body_len))
+    Ok((body, u64::from_le_bytes(word(0)), i64::from_le_bytes(word(8))))
 }
 
 #[cfg(test)]

@@ -41,6 +41,8 @@ pub const EVERY_MS: Millis = 1_800_000;
 /// Keyframe deltas decoded at once by a seek (each carries the block list, early locations,
 /// plans and zone edits whole, so all of a month's at once could take gigabytes).
 const DECODED_AT_ONCE: usize = 32;
+/// The most alarms, calls or incidents a seek makes room for before laying keyframes over.
+const MAX_RESERVED: usize = 1 << 22;
 /// A playhead steps forward at most this much record time at once; further is a seek (a step
 /// is applied again wherever the moment is shown, so it is kept short).
 pub const STEP_MS: Millis = 300_000;
@@ -106,7 +108,7 @@ pub fn keyframes(journal: &Path) -> Result<Vec<Keyframe>> {
 /// not get one per call). Records appended while it runs are left for the next time.
 pub fn update(journal: &Path) -> Result<Updated> {
     let _lock = lock(journal);
-    update_locked(journal)
+    update_locked(journal, super::reach(journal)?)
 }
 
 /// Holds the timeline's lock (a file beside it) while it lives, so two threads or processes
@@ -128,10 +130,14 @@ pub fn forget(journal: &Path) -> Result<()> {
     Ok(())
 }
 
-fn update_locked(journal: &Path) -> Result<Updated> {
-    let Some(head) = super::head(journal)? else { return Ok(Updated::default()) };
+/// Brings the timeline up to `reach` (the journal's last record's sequence number and time,
+/// [`super::reach`]): nothing to do while no record before it is [`EVERY_MS`] past the last
+/// keyframe (record times taken as rising), which a journal's head checks without reading its
+/// keyframes.
+fn update_locked(journal: &Path, reach: Option<(u64, Millis)>) -> Result<Updated> {
+    let Some((head_seq, head_time)) = reach else { return Ok(Updated::default()) };
     let keys = keyframes(journal)?;
-    if keys.last().is_some_and(|last| last.seq >= head.seq) {
+    if keys.last().is_some_and(|last| last.seq >= head_seq || head_time.saturating_sub(last.time) < EVERY_MS) {
         return Ok(Updated::default());
     }
     let resumed = keys.last().map(|last| patched(&keys).map(|(saved, checkpoint)| (saved, checkpoint, last.time)));
@@ -152,7 +158,7 @@ fn update_locked(journal: &Path) -> Result<Updated> {
         let record = record?;
         world.apply_one(&record.event);
         done.records += 1;
-        let at_head = record.seq >= head.seq;
+        let at_head = record.seq >= head_seq;
         if !at_head && last_time.is_none_or(|t| record.time.saturating_sub(t) >= EVERY_MS) {
             // Never a keyframe after damage read past: its cursor would point into it.
             if let Some(problem) = records.problems().next() {
@@ -170,7 +176,7 @@ fn update_locked(journal: &Path) -> Result<Updated> {
     if let Some(problem) = records.problems().next() {
         bail!("journal {}: {problem}", journal.display());
     }
-    bail!("journal {}: it ends before its head {}", journal.display(), head.seq)
+    bail!("journal {}: it ends before its head {head_seq}", journal.display())
 }
 
 /// Writes a keyframe of `world` (which holds every record up to the checkpoint's), taking its
@@ -213,29 +219,26 @@ fn write_file(path: &Path, payload: &[u8]) -> Result<()> {
     std::fs::rename(&partial, path).with_context(|| format!("cannot rename {}", partial.display()))
 }
 
-/// A keyframe file's payload, checked.
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let mut bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+/// A keyframe file's payload, checked and decoded.
+fn read_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if bytes.len() < 40 || &bytes[..8] != MAGIC {
         bail!("{}: not a pantau timeline file", path.display());
     }
     if blake3::hash(&bytes[40..]).as_bytes() != &bytes[8..40] {
         bail!("{}: damaged (its hash does not match)", path.display());
     }
-    Ok(bytes.split_off(40))
+    postcard::from_bytes(&bytes[40..]).with_context(|| format!("{}: cannot decode", path.display()))
 }
 
 /// A keyframe's delta.
 fn read(key: &Keyframe) -> Result<Delta> {
-    let payload = read_file(&key.path)?;
-    postcard::from_bytes(&payload).with_context(|| format!("{}: cannot decode", key.path.display()))
+    read_file(&key.path)
 }
 
 /// A keyframe's units.
 fn read_units(key: &Keyframe) -> Result<Vec<Unit>> {
-    let path = key.path.with_extension("units");
-    let payload = read_file(&path)?;
-    postcard::from_bytes(&payload).with_context(|| format!("{}: cannot decode", path.display()))
+    read_file(&key.path.with_extension("units"))
 }
 
 /// The world saved at the last of `keys` (each keyframe's changes laid over the ones before),
@@ -246,6 +249,7 @@ fn patched(keys: &[Keyframe]) -> Result<(Saved, Checkpoint)> {
     use rayon::prelude::*;
     let mut saved = Saved::default();
     let mut checkpoint = None;
+    reserve(&mut saved, keys)?;
     for chunk in keys.chunks(DECODED_AT_ONCE) {
         let deltas: Vec<Delta> = chunk.par_iter().map(read).collect::<Result<_>>()?;
         for (key, delta) in chunk.iter().zip(deltas) {
@@ -261,6 +265,18 @@ fn patched(keys: &[Keyframe]) -> Result<(Saved, Checkpoint)> {
     let last = keys.last().context("no keyframes")?;
     saved.units = read_units(last)?;
     Ok((saved, checkpoint.context("no keyframes")?))
+}
+
+/// Makes room for the alarms, calls and incidents the last of `keys` holds (its newest ids),
+/// so laying a month's deltas over never moves a quarter of a million calls to a larger vector.
+fn reserve(saved: &mut Saved, keys: &[Keyframe]) -> Result<()> {
+    let last = read(keys.last().context("no keyframes")?)?;
+    // A damaged file's id reserves no more than this (laying it over then fails on the gap).
+    let room = |newest: Option<u64>| usize::try_from(newest.unwrap_or(0)).unwrap_or(0).min(MAX_RESERVED);
+    saved.alarms.reserve(room(last.alarms.iter().map(|a| a.id).max()));
+    saved.calls.reserve(room(last.calls.iter().map(|c| c.id).max()));
+    saved.incidents.reserve(room(last.incidents.iter().map(|i| i.id).max()));
+    Ok(())
 }
 
 /// Puts each changed item in its place by id (ids run 1, 2, ... with no gaps).
@@ -288,31 +304,33 @@ pub fn seek(journal: &Path, time: Millis) -> Result<(World, u64)> {
 /// As [`seek`], with the playhead left at `time` to step onward from.
 pub fn seek_playhead(journal: &Path, time: Millis) -> Result<(World, u64, Playhead)> {
     let _lock = lock(journal);
-    if let Err(e) = update_locked(journal) {
+    // Records written from here on are left to the next seek: a step never reads past this.
+    let reach = super::reach(journal)?;
+    let horizon = reach.map_or(0, |(seq, _)| seq);
+    if let Err(e) = update_locked(journal, reach) {
         tracing::warn!("journal {}: cannot bring its timeline up to date: {e:#}", journal.display());
     }
     let keys = keyframes(journal).unwrap_or_default();
-    seek_from(journal, &keys, time).or_else(|e| {
+    seek_from(journal, &keys, time, horizon).or_else(|e| {
         tracing::warn!("journal {}: timeline unusable ({e:#}); making it again", journal.display());
-        let remade =
-            std::fs::remove_dir_all(folder(journal)).map_err(anyhow::Error::from).and_then(|()| update_locked(journal));
+        let remade = std::fs::remove_dir_all(folder(journal))
+            .map_err(anyhow::Error::from)
+            .and_then(|()| update_locked(journal, reach));
         match remade.and_then(|_| keyframes(journal)) {
-            Ok(keys) => seek_from(journal, &keys, time),
+            Ok(keys) => seek_from(journal, &keys, time, horizon),
             Err(e) => {
                 tracing::warn!(
                     "journal {}: cannot make its timeline ({e:#}); replaying from the start",
                     journal.display()
                 );
-                seek_from(journal, &[], time)
+                seek_from(journal, &[], time, horizon)
             }
         }
     })
 }
 
-fn seek_from(journal: &Path, keys: &[Keyframe], time: Millis) -> Result<(World, u64, Playhead)> {
+fn seek_from(journal: &Path, keys: &[Keyframe], time: Millis, horizon: u64) -> Result<(World, u64, Playhead)> {
     let started = std::time::Instant::now();
-    // Records written from here on are left to the next seek: a step never reads past this.
-    let horizon = super::head(journal)?.map_or(0, |head| head.seq);
     let before: Vec<Keyframe> = keys.iter().take_while(|k| k.time <= time).cloned().collect();
     let (mut world, mut seq, records) = match before.last() {
         Some(last) => {
@@ -429,21 +447,6 @@ pub fn read_records_from(journal: &Path, seq: u64, each: impl FnMut(&super::Reco
     read_after(journal, |k| k.seq < seq, each)
 }
 
-/// The time of the journal's last record (none for an empty journal), read from its last
-/// keyframe on.
-pub fn last_time(journal: &Path) -> Result<Option<Millis>> {
-    let mut last = None;
-    read_after(
-        journal,
-        |_| true,
-        |record| {
-            last = Some(record.time);
-            true
-        },
-    )?;
-    Ok(last)
-}
-
 /// Reads from the last of the leading keyframes `before` accepts.
 fn read_after(
     journal: &Path,
@@ -451,7 +454,7 @@ fn read_after(
     mut each: impl FnMut(&super::Record) -> bool,
 ) -> Result<()> {
     let lock = lock(journal);
-    if let Err(e) = update_locked(journal) {
+    if let Err(e) = super::reach(journal).and_then(|reach| update_locked(journal, reach)) {
         tracing::warn!("journal {}: cannot bring its timeline up to date: {e:#}", journal.display());
     }
     let keys = keyframes(journal).unwrap_or_default();
