@@ -2,7 +2,7 @@
 //! sent from node to node by the hub's switchboard, answered and classified by call takers.
 //! Every change is an event or a command, so replay rebuilds the calls exactly.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::calls::{Flag, Ring, Verdict, HISTORY_MS, INVALID_MIN_CALLS, REPEAT_CALLS, REPEAT_WINDOW_MS};
 use crate::model::calls::{NumberBlock, EARLY_LOCATION_MS, HISTORY_CALLS, MAX_EARLY_LOCATIONS, SILENT_STREAK};
@@ -11,6 +11,7 @@ use crate::model::{
     Call, CallId, CallPhase, CallState, CallerLocation, Channel, Classification, IncidentId, Millis, Role, Tier,
 };
 
+use super::call_index::CallIndex;
 use super::Outcome;
 
 /// A telephony report, as the event carries it.
@@ -32,10 +33,9 @@ const PRUNE_SLACK_MS: Millis = 5 * 60_000;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallBook {
     calls: Vec<Call>,
-    /// The call each bridge id stands for now, by trunk and id (a PBX reuses its ids).
-    by_key: HashMap<(Option<String>, String), CallId>,
-    /// Each number's calls, oldest first.
-    by_number: HashMap<String, Vec<CallId>>,
+    /// The call each bridge id stands for now, by trunk and id (a PBX reuses its ids), and
+    /// each number's calls.
+    index: CallIndex,
     /// The calls still open (ringing, or answered without a verdict): what the switchboard and
     /// the desks look at, however many calls the record holds.
     open: BTreeSet<CallId>,
@@ -51,22 +51,11 @@ pub struct CallBook {
 impl CallBook {
     /// Calls as a snapshot saved them, nothing marked changed.
     pub fn from_saved(calls: Vec<Call>, blocks: Vec<NumberBlock>, early: Vec<(String, CallerLocation)>) -> Self {
-        // Two indices over every call of the record (a month holds a quarter of a million):
-        // built side by side.
-        let (by_key, by_number) = rayon::join(
-            || calls.iter().map(|c| ((c.trunk.clone(), c.key.clone()), c.id)).collect(),
-            || {
-                let mut by_number: HashMap<String, Vec<CallId>> = HashMap::new();
-                for call in &calls {
-                    by_number.entry(call.number.clone()).or_default().push(call.id);
-                }
-                by_number
-            },
-        );
+        let index = CallIndex::build(&calls);
         let open = calls.iter().filter(|c| c.is_open()).map(|c| c.id).collect();
         let blocks = blocks.into_iter().map(|b| (b.number.clone(), b)).collect();
         let early = early.into_iter().collect();
-        Self { changed: vec![false; calls.len()], calls, by_key, by_number, open, blocks, early, changes: Vec::new() }
+        Self { changed: vec![false; calls.len()], calls, index, open, blocks, early, changes: Vec::new() }
     }
 
     /// The locations waiting for their calls, by number.
@@ -84,8 +73,7 @@ impl CallBook {
 
     /// A number's calls, newest first.
     pub fn calls_from<'a>(&'a self, number: &str) -> impl Iterator<Item = &'a Call> + 'a {
-        let ids = self.by_number.get(number).map(Vec::as_slice).unwrap_or_default();
-        ids.iter().rev().map(|id| &self.calls[*id as usize - 1])
+        self.index.calls_from(&self.calls, number)
     }
 
     /// The block list, by number.
@@ -110,13 +98,12 @@ impl CallBook {
     /// report is a new call (a reused id never hides one). Answered and ended reports move the
     /// call on, if they name its number.
     pub fn report(&mut self, report: Report) -> Outcome {
-        let key = (report.trunk.map(str::to_string), report.key.to_string());
-        let known = self.by_key.get(&key).map(|id| &self.calls[*id as usize - 1]);
+        let known = self.index.by_key(&self.calls, report.trunk, report.key);
         let over = |c: &Call| matches!(c.state, CallState::Ended | CallState::Lost);
         let resend = |c: &Call| c.number == report.number && !over(c);
         let call = match (report.phase, known) {
             (CallPhase::Ringing, Some(call)) if resend(call) => return Outcome::Applied,
-            (CallPhase::Ringing, _) => return self.open(report, key),
+            (CallPhase::Ringing, _) => return self.open(report),
             (_, None) => return Outcome::Refused(format!("no call {} has rung", report.key)),
             (_, Some(call)) if call.number != report.number => {
                 return Outcome::Refused(format!("call {} is from {}, not {}", call.id, call.number, report.number))
@@ -144,7 +131,7 @@ impl CallBook {
         Outcome::Applied
     }
 
-    fn open(&mut self, report: Report, key: (Option<String>, String)) -> Outcome {
+    fn open(&mut self, report: Report) -> Outcome {
         let id = self.calls.len() as CallId + 1;
         let flags = self.flags(report.number, report.time);
         let location = self.take_early(report.number, report.time);
@@ -166,8 +153,7 @@ impl CallBook {
             text: report.text.map(str::to_string),
             location,
         });
-        self.by_key.insert(key, id);
-        self.by_number.entry(report.number.to_string()).or_default().push(id);
+        self.index.add(&self.calls[id as usize - 1]);
         self.changed.push(false);
         self.mark(id);
         Outcome::Applied
@@ -176,11 +162,12 @@ impl CallBook {
     /// The rules a number meets as a new call from it rings at `time`, from its earlier calls
     /// (a withheld number has no history).
     fn flags(&self, number: &str, time: Millis) -> Vec<Flag> {
-        let Some(ids) = self.by_number.get(number).filter(|_| number != "anonymous") else { return Vec::new() };
+        if number == "anonymous" || self.calls_from(number).next().is_none() {
+            return Vec::new();
+        }
         // Newest first, at most the last HISTORY_CALLS: one number calling all day costs no more.
         let within = |c: &&Call, window: Millis| (0..=window).contains(&time.saturating_sub(c.rang_at));
-        let earlier: Vec<&Call> =
-            ids.iter().rev().take(HISTORY_CALLS).map(|id| &self.calls[*id as usize - 1]).collect();
+        let earlier: Vec<&Call> = self.calls_from(number).take(HISTORY_CALLS).collect();
         let mut flags = Vec::new();
         let recent = earlier.iter().filter(|c| within(c, REPEAT_WINDOW_MS)).count() + 1;
         if recent >= REPEAT_CALLS {
@@ -234,10 +221,7 @@ impl CallBook {
     /// A caller's location joins the newest open call from the number, unless that call has a
     /// newer one; with no call open from it yet, it waits for one.
     pub fn locate(&mut self, number: &str, location: &CallerLocation) -> Outcome {
-        let newest_open = self
-            .by_number
-            .get(number)
-            .and_then(|ids| ids.iter().rev().copied().find(|id| self.calls[*id as usize - 1].is_open()));
+        let newest_open = self.calls_from(number).find(|call| call.is_open()).map(|call| call.id);
         let Some(id) = newest_open else {
             self.keep_early(number, location);
             return Outcome::Applied;

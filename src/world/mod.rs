@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+mod call_index;
 pub mod calls;
 pub mod incidents;
 pub mod plans;
