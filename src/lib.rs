@@ -3,6 +3,12 @@
 
 #![deny(clippy::unwrap_used)]
 
+/// Every program built on the desktop console (the app, the command line, its tests and
+/// benches) allocates with mimalloc: see `Cargo.toml`.
+#[cfg(feature = "desktop")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod analysis;
 pub mod basemap;
 #[cfg(feature = "desktop")]
