@@ -10,7 +10,9 @@
 //! - the heat map of 1,000,000 incidents on a 512 x 512 grid at a 300 m bandwidth, against
 //!   only counting the points into cells (the floor).
 //!
-//! `cargo bench --bench analysis -- [DAYS]` (default 3).
+//! `cargo bench --bench analysis -- [DAYS [UNITS]]` (default 3 days of the demo's own fleet;
+//! UNITS grows the fleet, `sim --history --fleet`). With `PANTAU_HISTORY=DIR`, the history
+//! already in DIR is measured instead of writing one.
 
 use std::path::Path;
 use std::process::Command;
@@ -28,21 +30,20 @@ use rand::{Rng, SeedableRng};
 const END: Millis = 1_796_058_000_000;
 
 fn main() -> anyhow::Result<()> {
-    let days: i64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(3);
+    let numbers: Vec<i64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let days = numbers.first().copied().unwrap_or(3);
+    let fleet = numbers.get(1).map(|n| n.to_string());
     let dir = tempfile::tempdir()?;
-    let journal = dir.path().join("history");
-    let started = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_pantau"))
-        .args(["sim", "--history", &format!("{days}d"), "--out", journal.to_str().unwrap_or_default()])
-        .args(["--report-every", "10", "--end", &END.to_string()])
-        .status()?;
-    anyhow::ensure!(status.success(), "sim --history failed");
-    let written = started.elapsed();
+    // A history written before (by the same arguments, ending at END) is measured again as it is.
+    let (journal, written) = match std::env::var_os("PANTAU_HISTORY") {
+        Some(given) => (given.into(), Duration::ZERO),
+        None => (dir.path().join("history"), write_history(&dir.path().join("history"), days, fleet)?),
+    };
     let records = JournalRecords::open(&journal)?.count();
     println!(
-        "history: {days} days, {records} records in {:.1} s ({:.0} records/s)",
+        "history: {days} days, {records} records written in {:.1} s ({:.0} records/s; 0 when given)",
         secs(written),
-        records as f64 / secs(written)
+        records as f64 / secs(written).max(1e-9) * f64::from(u8::from(written > Duration::ZERO))
     );
     for part in ["events", "positions", "timeline", "snapshots"] {
         let bytes = folder_bytes(&journal.join(part))?;
@@ -54,6 +55,18 @@ fn main() -> anyhow::Result<()> {
     reporting(&world, &places)?;
     heat_map(&world);
     Ok(())
+}
+
+/// Writes `days` of history (the demo's fleet made `fleet` units) into `journal`.
+fn write_history(journal: &Path, days: i64, fleet: Option<String>) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_pantau"))
+        .args(["sim", "--history", &format!("{days}d"), "--out", journal.to_str().unwrap_or_default()])
+        .args(["--report-every", "10", "--end", &END.to_string()])
+        .args(fleet.iter().flat_map(|n| ["--fleet", n]))
+        .status()?;
+    anyhow::ensure!(status.success(), "sim --history failed");
+    Ok(started.elapsed())
 }
 
 fn secs(d: Duration) -> f64 {

@@ -35,6 +35,10 @@ pub struct SimArgs {
     /// With `--history`: 110 calls a minute, on the day's average.
     #[arg(long, default_value_t = 4.0, requires = "history")]
     pub calls_per_min: f64,
+    /// With `--history` on the demo city: its fleet made this many units (copies of its own
+    /// past its size, as a bigger centre's).
+    #[arg(long, requires = "history")]
+    pub fleet: Option<usize>,
     /// How many patrol units drive the roads (the demo city brings its own fleet).
     #[arg(long, default_value_t = 100)]
     pub units: usize,
@@ -114,6 +118,9 @@ pub fn run(args: SimArgs) -> Result<()> {
     Ok(())
 }
 
+/// The most units `--fleet` grows the demo's fleet to.
+const MAX_FLEET: usize = 100_000;
+
 /// `--history`: the demo city's centre (or units on a map's roads, unrouted) written into a
 /// journal.
 fn history(args: &SimArgs, span: crate::model::Millis) -> Result<()> {
@@ -181,10 +188,17 @@ fn history_setting(
             crate::layer_files::read_points(&files.alarm_sites)?.into_iter().map(|p| (p.lon, p.lat)).collect();
         let org = crate::org::Org::load(&files.org)?;
         let zones = crate::spatial::ZoneIndex::new(crate::layer_files::load_zones(&files.zones)?);
+        let mut roster = crate::layer_files::load_units(&files.units)?;
+        if let Some(size) = args.fleet {
+            if !(1..=MAX_FLEET).contains(&size) {
+                bail!("--fleet {size}: from 1 to {MAX_FLEET} units");
+            }
+            roster = crate::demo::scenario::grown(roster, size);
+        }
         let setting = crate::history::Setting {
-            sim: crate::demo::scenario::simulator(&files, sim_config, config.start)?,
+            sim: crate::demo::scenario::simulator_of(&files, &roster, sim_config, config.start)?,
             traffic: traffic(places.clone()),
-            roster: crate::layer_files::load_units(&files.units)?,
+            roster,
             jurisdictions: Some(crate::hub::jurisdiction::Jurisdictions { org, zones }),
             places,
         };
@@ -192,6 +206,9 @@ fn history_setting(
         let centre =
             crate::analysis::CentreFiles { org: Some(absolute(&files.org)), zones: vec![absolute(&files.zones)] };
         return Ok((setting, centre));
+    }
+    if args.fleet.is_some() {
+        bail!("--fleet sizes the demo city's fleet; on a map, --units says how many drive it");
     }
     let graph = crate::spatial::RoadGraph::from_archive(&Archive::open(&args.map)?)?;
     let step = (graph.nodes.len() / 2_000).max(1);

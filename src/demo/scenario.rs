@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use super::DemoFiles;
 use crate::basemap::Archive;
 use crate::layer_files::{load_units, read_points};
-use crate::model::Millis;
+use crate::model::{Millis, Unit};
 use crate::sim::calls::{CallTraffic, CallTrafficConfig};
 use crate::sim::{Fleet, SimConfig, Simulator};
 use crate::spatial::RoadGraph;
@@ -37,13 +37,36 @@ pub fn config(seed: u64) -> SimConfig {
 /// The demo fleet and alarm sites under `config`'s report rate, alarm rate and seed (its unit
 /// count is the fleet's).
 pub fn simulator(files: &DemoFiles, config: SimConfig, start: Millis) -> Result<Simulator> {
+    simulator_of(files, &load_units(&files.units)?, config, start)
+}
+
+/// As [`simulator`], driving `roster` (each unit from its last fix) instead of the demo fleet.
+pub fn simulator_of(files: &DemoFiles, roster: &[Unit], config: SimConfig, start: Millis) -> Result<Simulator> {
     let graph = RoadGraph::from_archive(&Archive::open(&files.map)?)?;
-    let units =
-        load_units(&files.units)?.into_iter().filter_map(|u| u.last_fix.map(|f| (u.id, f.lon, f.lat))).collect();
+    let units = roster.iter().filter_map(|u| u.last_fix.map(|f| (u.id.clone(), f.lon, f.lat))).collect();
     let sites = read_points(&files.alarm_sites)
         .with_context(|| format!("{}: cannot read the alarm sites", files.alarm_sites.display()))?
         .into_iter()
         .map(|p| (p.tag("id").unwrap_or_default().to_string(), p.lon, p.lat))
         .collect();
     Simulator::with_fleet(graph, Fleet { units, sites, rush_hour: true }, config, start)
+}
+
+/// The demo fleet made `size` units, as a bigger (or smaller) centre's: its first `size`, and
+/// past its own, copies of them (id and callsign with `-2`, `-3`... after them), each starting
+/// from its original's station.
+pub fn grown(fleet: Vec<Unit>, size: usize) -> Vec<Unit> {
+    let own = fleet.len();
+    if own == 0 {
+        return fleet;
+    }
+    let extra: Vec<Unit> = (own..size)
+        .map(|k| {
+            let mut copy = fleet[k % own].clone();
+            let round = k / own + 1;
+            (copy.id, copy.callsign) = (format!("{}-{round}", copy.id), format!("{}-{round}", copy.callsign));
+            copy
+        })
+        .collect();
+    fleet.into_iter().chain(extra).take(size).collect()
 }

@@ -106,6 +106,28 @@ fn the_early_warning_flags_the_zone_the_history_made_rise_and_no_steady_one() {
     assert!(!early.status.success() && String::from_utf8_lossy(&early.stderr).contains("before 1970"));
 }
 
+/// `--fleet` makes the demo centre bigger: copies of its units with ids of their own, each
+/// reporting; a fleet of none, or one asked of a map, is refused.
+#[test]
+fn a_history_of_a_bigger_fleet_has_that_many_units_reporting() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let journal = dir.path().join("j");
+    let args = ["sim", "--history", "2h", "--out", journal.to_str().expect("utf-8"), "--report-every", "600"];
+    let out = pantau(&[&args[..], &["--fleet", "700", "--calls-per-min", "0", "--end", &END.to_string()]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let world = pantau::journal::replay(&journal).expect("replay");
+    assert_eq!(world.units().len(), 700);
+    let ids: std::collections::HashSet<&str> = world.units().iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(ids.len(), 700, "each unit its own id");
+    assert!(world.units().iter().all(|u| u.last_fix.is_some_and(|f| f.time > END - 7_200_000)), "all reported");
+    assert!(ids.iter().any(|id| id.ends_with("-3")), "copies of copies past twice the fleet");
+    for (fleet, map, said) in [("0", "demo", "from 1 to"), ("5", "../shared/data/none.pmtiles", "--fleet sizes")] {
+        let out = pantau(&["sim", "--history", "1h", "--out", "never", "--fleet", fleet, "--map", map]);
+        assert!(!out.status.success(), "--fleet {fleet} on {map}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(said), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
 /// The world at a moment, from the timeline, against every record up to it applied in order:
 /// at keyframes, between them, before the first record and after the last.
 #[test]
