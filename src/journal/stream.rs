@@ -477,7 +477,7 @@ pub fn last_record(dir: &Path) -> Result<Option<(u64, [u8; 32])>> {
 }
 
 /// The sequence number and time of the stream's last whole record, found by walking the
-/// records' lengths and CRCs only (no chain, no decoding: a tenth of [`last_record`]'s work);
+/// records' lengths and CRCs only (no chain hashes and no decoding, unlike [`last_record`]);
 /// where a cache only needs to know how far the stream goes. It stops at the first record that
 /// does not check, damage or a torn tail alike. None when the stream holds no record.
 pub fn last_seq_time(dir: &Path) -> Result<Option<(u64, Millis)>> {
