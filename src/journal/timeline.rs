@@ -268,11 +268,15 @@ fn patched(keys: &[Keyframe]) -> Result<(Saved, Checkpoint)> {
 }
 
 /// Makes room for the alarms, calls and incidents the last of `keys` holds (its newest ids),
-/// so laying a month's deltas over never moves a quarter of a million calls to a larger vector.
+/// and an eighth more for those the records after it add, so neither laying a month's deltas
+/// over nor replaying on to the moment moves a quarter of a million calls to a larger vector.
 fn reserve(saved: &mut Saved, keys: &[Keyframe]) -> Result<()> {
     let last = read(keys.last().context("no keyframes")?)?;
     // A damaged file's id reserves no more than this (laying it over then fails on the gap).
-    let room = |newest: Option<u64>| usize::try_from(newest.unwrap_or(0)).unwrap_or(0).min(MAX_RESERVED);
+    let room = |newest: Option<u64>| {
+        let newest = usize::try_from(newest.unwrap_or(0)).unwrap_or(0).min(MAX_RESERVED);
+        newest + newest / 8 + 64
+    };
     saved.alarms.reserve(room(last.alarms.iter().map(|a| a.id).max()));
     saved.calls.reserve(room(last.calls.iter().map(|c| c.id).max()));
     saved.incidents.reserve(room(last.incidents.iter().map(|i| i.id).max()));

@@ -57,11 +57,13 @@ fn number_hash(number: &str) -> u64 {
 }
 
 impl CallIndex {
-    /// Both lookups over `calls` (in id order, ids 1, 2, ...), built side by side.
-    pub fn build(calls: &[Call]) -> Self {
+    /// Both lookups over `calls` (in id order, ids 1, 2, ...), built side by side, with room
+    /// for `room` calls in all.
+    pub fn build(calls: &[Call], room: usize) -> Self {
+        let room = room.max(calls.len());
         let chain = |hash: &(dyn Fn(&Call) -> u64 + Sync)| {
-            let mut chains = Chains { newest: HashMap::with_capacity(calls.len()), before: Vec::new() };
-            chains.before.reserve(calls.len());
+            let mut chains = Chains { newest: HashMap::with_capacity(room), before: Vec::new() };
+            chains.before.reserve(room);
             calls.iter().for_each(|call| chains.add(hash(call), call.id));
             chains
         };
@@ -136,7 +138,7 @@ mod tests {
             .collect();
         let mut grown = CallIndex::default();
         calls.iter().for_each(|c| grown.add(c));
-        let built = CallIndex::build(&calls);
+        let built = CallIndex::build(&calls, 0);
         assert_eq!(grown, built);
         for trunk in trunks.iter().copied().chain([Some("c")]) {
             for key in (0..100).map(|k| format!("k{k}")) {
@@ -155,10 +157,10 @@ mod tests {
     #[test]
     fn calls_saved_out_of_order_never_make_a_lookup_loop() {
         let calls = vec![call(1, None, "k", "081"), call(2, None, "k", "081"), call(2, None, "k", "081")];
-        let index = CallIndex::build(&calls);
+        let index = CallIndex::build(&calls, 0);
         assert!(index.calls_from(&calls, "081").count() <= 3);
         assert!(index.by_key(&calls, None, "k").is_some());
         let zero = vec![call(0, None, "k", "081")];
-        assert_eq!(CallIndex::build(&zero).calls_from(&zero, "081").count(), 0);
+        assert_eq!(CallIndex::build(&zero, 0).calls_from(&zero, "081").count(), 0);
     }
 }

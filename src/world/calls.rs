@@ -51,11 +51,14 @@ pub struct CallBook {
 impl CallBook {
     /// Calls as a snapshot saved them, nothing marked changed.
     pub fn from_saved(calls: Vec<Call>, blocks: Vec<NumberBlock>, early: Vec<(String, CallerLocation)>) -> Self {
-        let index = CallIndex::build(&calls);
+        // Sized to the calls' room, so calls taken in after it grow none of them.
+        let index = CallIndex::build(&calls, calls.capacity());
         let open = calls.iter().filter(|c| c.is_open()).map(|c| c.id).collect();
         let blocks = blocks.into_iter().map(|b| (b.number.clone(), b)).collect();
         let early = early.into_iter().collect();
-        Self { changed: vec![false; calls.len()], calls, index, open, blocks, early, changes: Vec::new() }
+        let mut changed = Vec::with_capacity(calls.capacity());
+        changed.resize(calls.len(), false);
+        Self { changed, calls, index, open, blocks, early, changes: Vec::new() }
     }
 
     /// The locations waiting for their calls, by number.

@@ -64,7 +64,9 @@ impl IncidentBook {
     /// Incidents as a snapshot saved them, nothing marked changed.
     pub fn from_saved(incidents: Vec<Incident>) -> Self {
         let open = incidents.iter().filter(|i| i.state.is_open()).map(|i| i.id).collect();
-        Self { changed: vec![false; incidents.len()], incidents, open, changes: Vec::new() }
+        let mut changed = Vec::with_capacity(incidents.capacity());
+        changed.resize(incidents.len(), false);
+        Self { changed, incidents, open, changes: Vec::new() }
     }
 
     pub fn incidents(&self) -> &[Incident] {
